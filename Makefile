@@ -1,0 +1,53 @@
+# Thin wrappers over CMake. The README's two commands:
+#   make run    install what is missing, build, serve on SQLite with demo data
+#   make test   install what is missing, build, run every test (plain and under ASan+UBSan)
+JOBS   ?= $(shell nproc 2>/dev/null || echo 2)
+DB     ?= var/ktpel.db
+LISTEN ?= 127.0.0.1:8080
+PEOPLE ?= 5000
+
+.PHONY: all deps deps-test build build-asan run test test-plain test-asan bench clean
+
+all: build
+
+deps:
+	@scripts/install-deps
+
+deps-test:
+	@scripts/install-deps --test
+
+build: deps
+	@cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBUILD_TESTING=OFF >/dev/null
+	@cmake --build build -j $(JOBS)
+
+# `make run` seeds var/ on first start: schema, demo residents, one demo account per role.
+run: build
+	@mkdir -p var
+	@if [ ! -f $(DB) ]; then \
+	  ./build/ktpel init --db $(DB) && \
+	  ./build/ktpel demo-data --db $(DB) --people $(PEOPLE) --seed 1 && \
+	  ./build/ktpel demo-users --db $(DB); \
+	fi
+	@./build/ktpel serve --db $(DB) --listen $(LISTEN)
+
+test: deps-test test-plain test-asan
+
+test-plain:
+	@cmake -S . -B build-test -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBUILD_TESTING=ON >/dev/null
+	@cmake --build build-test -j $(JOBS)
+	@cd build-test && ctest --output-on-failure -j $(JOBS)
+
+test-asan:
+	@cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DKTPEL_SANITIZE=ON -DBUILD_TESTING=ON >/dev/null
+	@cmake --build build-asan -j $(JOBS)
+	@cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  ctest --output-on-failure -j $(JOBS) -LE browser
+
+bench: build
+	@cmake -S . -B build-bench -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF >/dev/null
+	@cmake --build build-bench -j $(JOBS)
+	@bench/run-all
+
+clean:
+	rm -rf build build-test build-asan build-bench
