@@ -1,0 +1,39 @@
+/*
+ * cli.h - what the command files share: their entry points (from commands.def) and small
+ * helpers for options and for reporting a kt_error. Commands stay thin: parse flags, call
+ * service/, print. They never touch store/ directly.
+ */
+#ifndef KTPEL_CLI_H
+#define KTPEL_CLI_H
+
+#include "core/error.h"
+
+#define CMD(name, fn, summary) int fn(int argc, char **argv);
+#include "cli/commands.def"
+#undef CMD
+
+/* Default database path when --db is not given. */
+#define CLI_DEFAULT_DB "var/ktpel.db"
+
+/* Print "ktpel: <field>: <message>" (field omitted when empty) to stderr; returns 1. */
+int cli_report(const kt_error *err);
+
+/* Print "ktpel: <message>" to stderr; returns the exit code 2 (usage error). */
+int cli_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/*
+ * Find "--name VALUE" or "--name=VALUE" in argv[1..argc-1]. Returns the value (pointing into
+ * argv) or dflt when absent. A flag given without a value is a usage error: *bad is set to 1.
+ */
+const char *cli_opt(int argc, char **argv, const char *name, const char *dflt, int *bad);
+
+/* 1 if the bare flag "--name" is present. */
+int cli_flag(int argc, char **argv, const char *name);
+
+/*
+ * The i-th positional argument (0-based, after the subcommand), skipping --flags and their
+ * values. Flags listed in `valued` (NULL-terminated) take a value; others are bare.
+ */
+const char *cli_arg(int argc, char **argv, int i, const char *const *valued);
+
+#endif
