@@ -1,0 +1,169 @@
+/*
+ * service.h - the use cases of ktpel: the one layer that HTTP handlers and CLI commands call.
+ *
+ * Design
+ * - Every use case is one function, and every state change it makes commits in one
+ *   transaction together with its audit event (who, role, when, from, to, why).
+ * - Inputs that have several fields come as a jansson object whose field names are the JSON
+ *   API's (docs/domain.md); results are returned as a new jansson value, the very JSON the API
+ *   sends and the CLI prints. So the web page, the API and the CLI can never disagree.
+ * - Validation and role checks happen here, not in the callers: a handler or command only
+ *   parses its transport and passes the caller's identity (svc_actor).
+ * - Errors: kt_code + kt_error (core/error.h); the field names a JSON field of the input.
+ * - Thread-safe: one svc is shared by all server threads (each thread gets its own database
+ *   connection inside).
+ *
+ * Ownership: every `json_t **out` receives a new reference owned by the caller (json_decref);
+ * on failure *out is left NULL. Inputs are borrowed.
+ *
+ * Never: I/O on behalf of the caller's transport (no sockets, no printing).
+ */
+#ifndef KTPEL_SERVICE_H
+#define KTPEL_SERVICE_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/error.h"
+
+typedef struct svc svc;
+
+/* Who performs a use case. role is one of docs/domain.md's roles; "system" for the CLI. */
+typedef struct svc_actor {
+    int64_t user_id;      /* 0 for the system actor (CLI, scheduled jobs) */
+    char username[64];
+    char role[16];        /* intake | operator | handover | supervisor | admin | system */
+    int loket;            /* the loket the officer sits at (1..n), 0 if none */
+} svc_actor;
+
+/* The CLI's actor: may do everything, audited as "system". */
+svc_actor svc_system_actor(void);
+
+typedef struct svc_config {
+    const char *db_path;        /* SQLite file; created with the schema if missing */
+    const char *data_dir;       /* biometric files and documents; default: <db dir>/data */
+    int lokets;                 /* number of lokets (default 3) */
+    int priority_every;         /* one priority call per N regular calls (default 3) */
+    int64_t (*now_ms)(void);    /* UTC clock in Unix ms; NULL = the real clock. Tests set a
+                                   fixed clock to cross service days and measure durations. */
+} svc_config;
+
+/* Open (and migrate) the database. *out owned by caller: svc_close(). */
+kt_code svc_open(const svc_config *cfg, svc **out, kt_error *err);
+void svc_close(svc *s);
+
+/* Listeners get every committed event (ticket called, application moved, ...) as JSON
+   {"type": "...", "at": ..., ...}; called on the committing thread after commit. The json is
+   borrowed for the duration of the call. Used by the HTTP server's live updates (SSE). */
+typedef void (*svc_listener)(void *ctx, const json_t *event);
+kt_code svc_subscribe(svc *s, svc_listener fn, void *ctx, kt_error *err);
+
+/* ---- staff accounts and sessions ------------------------------------------------------ */
+/* in: {"username","full_name","role","password","loket"?} */
+kt_code svc_user_add(svc *s, const svc_actor *who, const json_t *in, json_t **out, kt_error *err);
+kt_code svc_user_list(svc *s, const svc_actor *who, json_t **out, kt_error *err);
+/* On success: token (64 hex chars + NUL) for the session cookie, and the actor. */
+kt_code svc_login(svc *s, const char *username, const char *password, int loket,
+                  char token[65], svc_actor *actor, kt_error *err);
+kt_code svc_session(svc *s, const char *token, svc_actor *actor, kt_error *err);
+kt_code svc_logout(svc *s, const char *token, kt_error *err);
+
+/* ---- queue (SOP step 1) ---------------------------------------------------------------- */
+/* Public (kiosk). in: {"service","priority"?: bool, "priority_reason"?} */
+kt_code svc_ticket_take(svc *s, const json_t *in, json_t **out, kt_error *err);
+/* in: {"loket"?: n, "services"?: [..]} - the next waiting ticket for this loket's role;
+   never the same ticket to two lokets. KT_ENOTFOUND when nobody waits. */
+kt_code svc_ticket_call_next(svc *s, const svc_actor *who, const json_t *in, json_t **out,
+                             kt_error *err);
+kt_code svc_ticket_recall(svc *s, const svc_actor *who, int64_t ticket_id, json_t **out,
+                          kt_error *err);
+kt_code svc_ticket_no_show(svc *s, const svc_actor *who, int64_t ticket_id, json_t **out,
+                           kt_error *err);
+/* in: {"service"} or {"loket"} */
+kt_code svc_ticket_transfer(svc *s, const svc_actor *who, int64_t ticket_id, const json_t *in,
+                            json_t **out, kt_error *err);
+kt_code svc_ticket_get(svc *s, int64_t ticket_id, json_t **out, kt_error *err);
+/* The display board (public): now serving per loket, last calls, waiting per service. */
+kt_code svc_queue_board(svc *s, json_t **out, kt_error *err);
+
+/* ---- residents (SIAK) ------------------------------------------------------------------ */
+/* Biodata, NIK analysis with warnings, age on the service day, eligibility, card held. */
+kt_code svc_resident_get(svc *s, const svc_actor *who, const char *nik, json_t **out,
+                         kt_error *err);
+/* The analysis `ktpel nik` prints; names from the imported region table where known. */
+kt_code svc_nik_analyze(svc *s, const char *nik, json_t **out, kt_error *err);
+
+/* ---- applications (SOP steps 2-6) ------------------------------------------------------ */
+/* in: {"ticket_id", "nik", "kind"}. Refusals that the SOP names (no NIK, not in SIAK, not
+   eligible, valid card held) still open and close the application in its outcome state
+   (rejected / referred) so the day's outcomes are counted, and return KT_EREFUSED with the
+   application in err-adjacent *out. */
+kt_code svc_app_open(svc *s, const svc_actor *who, const json_t *in, json_t **out,
+                     kt_error *err);
+kt_code svc_app_get(svc *s, const svc_actor *who, int64_t app_id, json_t **out, kt_error *err);
+/* filter: {"state"?, "date"? (YYYY-MM-DD, Jakarta), "nik"?, "limit"?} */
+kt_code svc_app_list(svc *s, const svc_actor *who, const json_t *filter, json_t **out,
+                     kt_error *err);
+/* in: {"documents": ["pengantar_rt_rw", ...], "change_fields"?: ["marital_status", ...]}
+   records what was presented; complete and eligible -> checked; else KT_EREFUSED listing
+   what is missing (state unchanged). */
+kt_code svc_app_check(svc *s, const svc_actor *who, int64_t app_id, const json_t *in,
+                      json_t **out, kt_error *err);
+/* Any outcome action of docs/domain.md with its reason: return_incomplete, refer, reject,
+   send, print_ready, central_duplicate, clear_duplicate, confirm_duplicate, print.
+   in: {"reason"?, "note"?}. The role allowed depends on the action. */
+kt_code svc_app_act(svc *s, const svc_actor *who, int64_t app_id, const char *action,
+                    const json_t *in, json_t **out, kt_error *err);
+/* in: {"changes": {"marital_status": 2, "pekerjaan": 15, "address": "..."}} -> data_changed,
+   keeping before and after. */
+kt_code svc_app_change_data(svc *s, const svc_actor *who, int64_t app_id, const json_t *in,
+                            json_t **out, kt_error *err);
+/* Store one biometric file as uploaded. slot: face, signature, finger_1..finger_10 (ISO
+   finger positions), iris_left, iris_right. */
+kt_code svc_app_bio_put(svc *s, const svc_actor *who, int64_t app_id, const char *slot,
+                        const void *data, size_t len, const char *content_type,
+                        json_t **out, kt_error *err);
+/* Mark a slot that cannot be captured (missing or injured finger, ...). in: {"reason"} */
+kt_code svc_app_bio_exception(svc *s, const svc_actor *who, int64_t app_id, const char *slot,
+                              const json_t *in, json_t **out, kt_error *err);
+/* Read back a stored biometric file. *data owned by caller: free(). */
+kt_code svc_app_bio_get(svc *s, const svc_actor *who, int64_t app_id, const char *slot,
+                        void **data, size_t *len, char content_type[64], kt_error *err);
+/* Complete the recording: every slot stored or excepted -> recorded. */
+kt_code svc_app_record(svc *s, const svc_actor *who, int64_t app_id, json_t **out,
+                       kt_error *err);
+/* Step 4: the pickup receipt (receipt number, expected pickup date). */
+kt_code svc_app_receipt(svc *s, const svc_actor *who, int64_t app_id, json_t **out,
+                        kt_error *err);
+/* Step 6: find by receipt number, then hand over. in: {"receipt_no", "confirmed_by":
+   "ktp_receipt" | "fingerprint" | "document", "note"?} */
+kt_code svc_receipt_find(svc *s, const svc_actor *who, const char *receipt_no, json_t **out,
+                         kt_error *err);
+kt_code svc_app_hand_over(svc *s, const svc_actor *who, int64_t app_id, const json_t *in,
+                          json_t **out, kt_error *err);
+/* The audit trail of one application. */
+kt_code svc_app_events(svc *s, const svc_actor *who, int64_t app_id, json_t **out,
+                       kt_error *err);
+
+/* ---- the service day ------------------------------------------------------------------- */
+/* date: "YYYY-MM-DD" (Asia/Jakarta) or NULL for today. Counts by kind and outcome, each step's
+   durations (count, mean, p50, p90, max) against the SOP standard with the share within it,
+   waiting times, per officer. */
+kt_code svc_day_summary(svc *s, const svc_actor *who, const char *date, json_t **out,
+                        kt_error *err);
+
+/* ---- data ------------------------------------------------------------------------------ */
+/* One transaction; a bad line fails the whole import (err->field "line N, column C") unless
+   skip_invalid, which skips and reports it in out {"imported","skipped","errors":[...]} */
+kt_code svc_import_siak(svc *s, const svc_actor *who, const char *path, int skip_invalid,
+                        json_t **out, kt_error *err);
+kt_code svc_import_wilayah(svc *s, const svc_actor *who, const char *path, json_t **out,
+                           kt_error *err);
+/* A synthetic population of Kecamatan Neglasari, deterministic for a seed. */
+kt_code svc_demo_data(svc *s, const svc_actor *who, int people, uint64_t seed, json_t **out,
+                      kt_error *err);
+/* One demo account per role (password printed in out), for `make run`. */
+kt_code svc_demo_users(svc *s, const svc_actor *who, json_t **out, kt_error *err);
+
+#endif
