@@ -1,0 +1,332 @@
+/*
+ * sqlite.c - the SQLite driver of store.h.
+ *
+ * Connection settings, and why:
+ * - journal_mode=WAL: readers (the display board, dashboards) never block the writer.
+ * - synchronous=FULL: WAL is fsynced at every commit, so an acknowledged write (a ticket
+ *   number handed to a citizen, a recorded application) survives a power cut.
+ * - foreign_keys=ON: the schema's references hold.
+ * - busy_timeout: concurrent writers (lokets calling at once) wait for the lock instead of
+ *   failing; BEGIN IMMEDIATE takes it up front so a read-then-write never deadlocks.
+ * Prepared statements are cached per connection in a small open-addressing table keyed by the
+ * SQL text; they live until store_close().
+ *
+ * Never: share a connection between threads (SQLITE_OPEN_NOMUTEX is used on purpose).
+ */
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/store_driver.h"
+
+typedef struct sq_stmt {
+    struct store_stmt base;
+    sqlite3_stmt *st;
+    char *sql; /* owned: the cache key */
+} sq_stmt;
+
+typedef struct sq_store {
+    struct store base;
+    sqlite3 *db;
+    sq_stmt **cache; /* owned: open-addressing table of cap slots */
+    size_t cap, n;
+} sq_store;
+
+static kt_code sq_fail(sqlite3 *db, int rc, kt_error *err, const char *what)
+{
+    int prim = rc & 0xff;
+    const char *msg = db != NULL ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+    if (prim == SQLITE_CONSTRAINT)
+        return kt_fail(err, KT_ECONFLICT, "constraint", "", "Data bertentangan dengan aturan "
+                       "basis data (%s): %s", what, msg);
+    if (prim == SQLITE_BUSY || prim == SQLITE_LOCKED)
+        return kt_fail(err, KT_EUNAVAIL, "db_busy", "", "Basis data sedang sibuk, coba lagi "
+                       "(%s)", what);
+    if (prim == SQLITE_NOMEM)
+        return kt_fail(err, KT_ENOMEM, "no_memory", "", "Memori habis (%s)", what);
+    return kt_fail(err, KT_EIO, "db_error", "", "Galat basis data (%s): %s", what, msg);
+}
+
+static uint64_t sq_hash(const char *s)
+{
+    uint64_t h = 1469598103934665603ULL;
+    for (; *s != '\0'; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+    return h;
+}
+
+static kt_code sq_exec(store *base, const char *sql, kt_error *err)
+{
+    sq_store *s = (sq_store *)base;
+    int rc = sqlite3_exec(s->db, sql, NULL, NULL, NULL);
+    if (rc != SQLITE_OK)
+        return sq_fail(s->db, rc, err, "exec");
+    return KT_OK;
+}
+
+static void sq_close(store *base)
+{
+    sq_store *s = (sq_store *)base;
+    for (size_t i = 0; i < s->cap; i++)
+        if (s->cache[i] != NULL) {
+            sqlite3_finalize(s->cache[i]->st);
+            free(s->cache[i]->sql);
+            free(s->cache[i]);
+        }
+    free(s->cache);
+    sqlite3_close(s->db);
+    free(s);
+}
+
+static kt_code sq_open(const char *location, const store_options *opts, store **out,
+                       kt_error *err)
+{
+    kt_code rc = KT_OK;
+    sq_store *s = calloc(1, sizeof *s);
+    if (s == NULL)
+        return kt_fail(err, KT_ENOMEM, "no_memory", "", "Memori habis");
+    s->base.drv = &store_sqlite_driver;
+    s->cap = 64;
+    s->cache = calloc(s->cap, sizeof *s->cache);
+    if (s->cache == NULL) {
+        free(s);
+        return kt_fail(err, KT_ENOMEM, "no_memory", "", "Memori habis");
+    }
+    int src = sqlite3_open_v2(location, &s->db,
+                              SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                              NULL);
+    if (src != SQLITE_OK) {
+        rc = kt_fail(err, KT_EIO, "db_open", "db", "Tidak dapat membuka basis data %s: %s",
+                     location, s->db != NULL ? sqlite3_errmsg(s->db) : sqlite3_errstr(src));
+        goto fail;
+    }
+    int busy = opts != NULL && opts->busy_timeout_ms > 0 ? opts->busy_timeout_ms : 5000;
+    sqlite3_busy_timeout(s->db, busy);
+    /* journal_mode=WAL needs the write lock the first time; the busy handler covers a race
+       between two processes creating the same file. */
+    if ((rc = sq_exec(&s->base, "PRAGMA journal_mode=WAL", err)) != KT_OK)
+        goto fail;
+    if ((rc = sq_exec(&s->base,
+                      "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"
+                      " PRAGMA temp_store=MEMORY",
+                      err)) != KT_OK)
+        goto fail;
+    if (opts != NULL && opts->bulk)
+        rc = sq_exec(&s->base, "PRAGMA cache_size=-262144", err); /* 256 MiB */
+    else
+        rc = sq_exec(&s->base, "PRAGMA cache_size=-16384", err); /* 16 MiB */
+    if (rc != KT_OK)
+        goto fail;
+    if ((rc = store_migrate(&s->base, err)) != KT_OK)
+        goto fail;
+    *out = &s->base;
+    return KT_OK;
+fail:
+    sq_close(&s->base);
+    return rc;
+}
+
+static kt_code sq_begin(store *base, store_txn mode, kt_error *err)
+{
+    sq_store *s = (sq_store *)base;
+    int rc = sqlite3_exec(s->db, mode == STORE_WRITE ? "BEGIN IMMEDIATE" : "BEGIN", NULL, NULL,
+                          NULL);
+    if (rc != SQLITE_OK)
+        return sq_fail(s->db, rc, err, "begin");
+    return KT_OK;
+}
+
+static kt_code sq_commit(store *base, kt_error *err)
+{
+    sq_store *s = (sq_store *)base;
+    int rc = sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
+    if (rc != SQLITE_OK) {
+        kt_code c = sq_fail(s->db, rc, err, "commit");
+        if (!sqlite3_get_autocommit(s->db))
+            sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+        return c;
+    }
+    return KT_OK;
+}
+
+static void sq_rollback(store *base)
+{
+    sq_store *s = (sq_store *)base;
+    /* Reset every cached statement first: a pending read would keep the snapshot open. */
+    for (size_t i = 0; i < s->cap; i++)
+        if (s->cache[i] != NULL)
+            sqlite3_reset(s->cache[i]->st);
+    if (!sqlite3_get_autocommit(s->db))
+        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+static kt_code sq_grow(sq_store *s)
+{
+    size_t ncap = s->cap * 2;
+    sq_stmt **nc = calloc(ncap, sizeof *nc);
+    if (nc == NULL)
+        return KT_ENOMEM;
+    for (size_t i = 0; i < s->cap; i++) {
+        sq_stmt *e = s->cache[i];
+        if (e == NULL)
+            continue;
+        size_t j = sq_hash(e->sql) & (ncap - 1);
+        while (nc[j] != NULL)
+            j = (j + 1) & (ncap - 1);
+        nc[j] = e;
+    }
+    free(s->cache);
+    s->cache = nc;
+    s->cap = ncap;
+    return KT_OK;
+}
+
+static kt_code sq_prepare(store *base, const char *sql, store_stmt **out, kt_error *err)
+{
+    sq_store *s = (sq_store *)base;
+    size_t j = sq_hash(sql) & (s->cap - 1);
+    for (; s->cache[j] != NULL; j = (j + 1) & (s->cap - 1))
+        if (s->cache[j]->sql == sql || strcmp(s->cache[j]->sql, sql) == 0) {
+            sqlite3_reset(s->cache[j]->st);
+            sqlite3_clear_bindings(s->cache[j]->st);
+            *out = &s->cache[j]->base;
+            return KT_OK;
+        }
+    if ((s->n + 1) * 2 > s->cap) {
+        if (sq_grow(s) != KT_OK)
+            return kt_fail(err, KT_ENOMEM, "no_memory", "", "Memori habis");
+        return sq_prepare(base, sql, out, err);
+    }
+    sq_stmt *e = calloc(1, sizeof *e);
+    size_t len = strlen(sql);
+    char *copy = malloc(len + 1);
+    if (e == NULL || copy == NULL) {
+        free(e);
+        free(copy);
+        return kt_fail(err, KT_ENOMEM, "no_memory", "", "Memori habis");
+    }
+    memcpy(copy, sql, len + 1);
+    int rc = sqlite3_prepare_v3(s->db, sql, (int)len + 1, SQLITE_PREPARE_PERSISTENT, &e->st,
+                                NULL);
+    if (rc != SQLITE_OK) {
+        kt_code c = sq_fail(s->db, rc, err, "prepare");
+        sqlite3_finalize(e->st);
+        free(e);
+        free(copy);
+        return c;
+    }
+    e->base.drv = s->base.drv;
+    e->base.db = base;
+    e->sql = copy;
+    s->cache[j] = e;
+    s->n++;
+    *out = &e->base;
+    return KT_OK;
+}
+
+static kt_code sq_bind_rc(int rc)
+{
+    return rc == SQLITE_OK ? KT_OK : rc == SQLITE_NOMEM ? KT_ENOMEM : KT_EINTERNAL;
+}
+
+static kt_code sq_bind_int(store_stmt *st, int idx, int64_t v)
+{
+    return sq_bind_rc(sqlite3_bind_int64(((sq_stmt *)st)->st, idx, v));
+}
+
+static kt_code sq_bind_double(store_stmt *st, int idx, double v)
+{
+    return sq_bind_rc(sqlite3_bind_double(((sq_stmt *)st)->st, idx, v));
+}
+
+static kt_code sq_bind_text(store_stmt *st, int idx, const char *v, int len)
+{
+    return sq_bind_rc(sqlite3_bind_text(((sq_stmt *)st)->st, idx, v, len, SQLITE_TRANSIENT));
+}
+
+static kt_code sq_bind_null(store_stmt *st, int idx)
+{
+    return sq_bind_rc(sqlite3_bind_null(((sq_stmt *)st)->st, idx));
+}
+
+static kt_code sq_step(store_stmt *base, int *row, kt_error *err)
+{
+    sq_stmt *st = (sq_stmt *)base;
+    int rc = sqlite3_step(st->st);
+    if (rc == SQLITE_ROW) {
+        *row = 1;
+        return KT_OK;
+    }
+    *row = 0;
+    if (rc == SQLITE_DONE)
+        return KT_OK;
+    kt_code c = sq_fail(((sq_store *)st->base.db)->db, rc, err, "step");
+    sqlite3_reset(st->st);
+    return c;
+}
+
+static void sq_reset(store_stmt *st)
+{
+    sqlite3_reset(((sq_stmt *)st)->st);
+    sqlite3_clear_bindings(((sq_stmt *)st)->st);
+}
+
+static int64_t sq_col_int(store_stmt *st, int col)
+{
+    return sqlite3_column_int64(((sq_stmt *)st)->st, col);
+}
+
+static double sq_col_double(store_stmt *st, int col)
+{
+    return sqlite3_column_double(((sq_stmt *)st)->st, col);
+}
+
+static const char *sq_col_text(store_stmt *st, int col)
+{
+    const unsigned char *t = sqlite3_column_text(((sq_stmt *)st)->st, col);
+    return t != NULL ? (const char *)t : "";
+}
+
+static int sq_col_null(store_stmt *st, int col)
+{
+    return sqlite3_column_type(((sq_stmt *)st)->st, col) == SQLITE_NULL;
+}
+
+static int sq_col_count(store_stmt *st) { return sqlite3_column_count(((sq_stmt *)st)->st); }
+
+static const char *sq_col_name(store_stmt *st, int col)
+{
+    return sqlite3_column_name(((sq_stmt *)st)->st, col);
+}
+
+static int64_t sq_changes(store *base) { return sqlite3_changes64(((sq_store *)base)->db); }
+
+static int64_t sq_last_id(store *base)
+{
+    return sqlite3_last_insert_rowid(((sq_store *)base)->db);
+}
+
+const store_driver store_sqlite_driver = {
+    .name = "sqlite",
+    .open = sq_open,
+    .close = sq_close,
+    .begin = sq_begin,
+    .commit = sq_commit,
+    .rollback = sq_rollback,
+    .exec = sq_exec,
+    .prepare = sq_prepare,
+    .bind_int = sq_bind_int,
+    .bind_double = sq_bind_double,
+    .bind_text = sq_bind_text,
+    .bind_null = sq_bind_null,
+    .step = sq_step,
+    .reset = sq_reset,
+    .col_int = sq_col_int,
+    .col_double = sq_col_double,
+    .col_text = sq_col_text,
+    .col_null = sq_col_null,
+    .col_count = sq_col_count,
+    .col_name = sq_col_name,
+    .changes = sq_changes,
+    .last_id = sq_last_id,
+};

@@ -1,0 +1,173 @@
+/*
+ * store.c - driver dispatch and schema migrations, common to every driver.
+ * The functions here only forward to the driver picked at open (store_driver.h); the one piece
+ * of logic is store_migrate(), which applies the migrations compiled into the binary.
+ */
+#include "store/store.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "store/store_driver.h"
+#include "store/store_migrations.h"
+
+kt_code store_open(const char *location, const store_options *opts, store **out,
+                   kt_error *err)
+{
+    *out = NULL;
+    if (location == NULL || location[0] == '\0')
+        return kt_fail(err, KT_EINVAL, "db_path_empty", "db", "Lokasi basis data kosong");
+    if (strncmp(location, "postgres://", 11) == 0 || strncmp(location, "postgresql://", 13) == 0)
+        return kt_fail(err, KT_EUNAVAIL, "driver_unavailable", "db",
+                       "Driver PostgreSQL belum tersedia pada versi ini");
+    return store_sqlite_driver.open(location, opts, out, err);
+}
+
+void store_close(store *db)
+{
+    if (db != NULL)
+        db->drv->close(db);
+}
+
+int store_schema_version(store *db) { return db->schema_version; }
+
+int store_schema_latest(void)
+{
+    int v = 0;
+    for (unsigned i = 0; i < store_migrations_n; i++)
+        if (store_migrations[i].version > v)
+            v = store_migrations[i].version;
+    return v;
+}
+
+const char *store_driver_name(const store *db) { return db->drv->name; }
+
+kt_code store_begin(store *db, store_txn mode, kt_error *err)
+{
+    if (db->in_txn)
+        return kt_fail(err, KT_EINTERNAL, "txn_nested", "", "Transaksi bersarang (bug)");
+    kt_code rc = db->drv->begin(db, mode, err);
+    if (rc == KT_OK)
+        db->in_txn = 1;
+    return rc;
+}
+
+kt_code store_commit(store *db, kt_error *err)
+{
+    if (!db->in_txn)
+        return kt_fail(err, KT_EINTERNAL, "txn_none", "", "Tidak ada transaksi (bug)");
+    kt_code rc = db->drv->commit(db, err);
+    if (rc == KT_OK)
+        db->in_txn = 0;
+    return rc;
+}
+
+void store_rollback(store *db)
+{
+    if (db == NULL || !db->in_txn)
+        return;
+    db->drv->rollback(db);
+    db->in_txn = 0;
+}
+
+int store_in_txn(const store *db) { return db->in_txn; }
+
+kt_code store_exec(store *db, const char *sql, kt_error *err)
+{
+    return db->drv->exec(db, sql, err);
+}
+
+kt_code store_prepare(store *db, const char *sql, store_stmt **out, kt_error *err)
+{
+    return db->drv->prepare(db, sql, out, err);
+}
+
+kt_code store_bind_int(store_stmt *st, int idx, int64_t v) { return st->drv->bind_int(st, idx, v); }
+kt_code store_bind_double(store_stmt *st, int idx, double v)
+{
+    return st->drv->bind_double(st, idx, v);
+}
+kt_code store_bind_text(store_stmt *st, int idx, const char *v, int len)
+{
+    if (v == NULL)
+        return st->drv->bind_null(st, idx);
+    return st->drv->bind_text(st, idx, v, len);
+}
+kt_code store_bind_null(store_stmt *st, int idx) { return st->drv->bind_null(st, idx); }
+kt_code store_step(store_stmt *st, int *row, kt_error *err) { return st->drv->step(st, row, err); }
+
+kt_code store_run(store_stmt *st, kt_error *err)
+{
+    int row = 0;
+    kt_code rc = st->drv->step(st, &row, err);
+    st->drv->reset(st);
+    return rc;
+}
+
+void store_reset(store_stmt *st) { st->drv->reset(st); }
+int64_t store_col_int(store_stmt *st, int col) { return st->drv->col_int(st, col); }
+double store_col_double(store_stmt *st, int col) { return st->drv->col_double(st, col); }
+const char *store_col_text(store_stmt *st, int col) { return st->drv->col_text(st, col); }
+int store_col_null(store_stmt *st, int col) { return st->drv->col_null(st, col); }
+int store_col_count(store_stmt *st) { return st->drv->col_count(st); }
+const char *store_col_name(store_stmt *st, int col) { return st->drv->col_name(st, col); }
+int64_t store_changes(store *db) { return db->drv->changes(db); }
+int64_t store_last_id(store *db) { return db->drv->last_id(db); }
+
+/* Each migration runs in its own write transaction together with its schema_version row, so a
+   crash leaves the database at a whole version. Two processes opening a fresh file at once
+   serialise on the write lock and the second sees the version the first recorded. */
+kt_code store_migrate(store *db, kt_error *err)
+{
+    kt_code rc = store_exec(db,
+                            "CREATE TABLE IF NOT EXISTS schema_version ("
+                            " version INTEGER PRIMARY KEY, name TEXT NOT NULL,"
+                            " applied_at INTEGER NOT NULL)",
+                            err);
+    if (rc != KT_OK)
+        return rc;
+    for (unsigned i = 0; i < store_migrations_n; i++) {
+        const store_migration *m = &store_migrations[i];
+        store_stmt *st = NULL;
+        int row = 0;
+        if ((rc = store_begin(db, STORE_WRITE, err)) != KT_OK)
+            return rc;
+        if ((rc = store_prepare(db, "SELECT 1 FROM schema_version WHERE version = ?", &st,
+                                err)) != KT_OK)
+            goto fail;
+        store_bind_int(st, 1, m->version);
+        rc = store_step(st, &row, err);
+        store_reset(st);
+        if (rc != KT_OK)
+            goto fail;
+        if (row) {
+            store_rollback(db);
+            db->schema_version = m->version;
+            continue;
+        }
+        if ((rc = store_exec(db, m->sql, err)) != KT_OK) {
+            if (err != NULL)
+                snprintf(err->field, sizeof err->field, "migration %.40s", m->name);
+            goto fail;
+        }
+        if ((rc = store_prepare(db,
+                                "INSERT INTO schema_version (version, name, applied_at)"
+                                " VALUES (?, ?, ?)",
+                                &st, err)) != KT_OK)
+            goto fail;
+        store_bind_int(st, 1, m->version);
+        store_bind_text(st, 2, m->name, -1);
+        store_bind_int(st, 3, (int64_t)time(NULL) * 1000);
+        if ((rc = store_run(st, err)) != KT_OK)
+            goto fail;
+        if ((rc = store_commit(db, err)) != KT_OK)
+            goto fail;
+        db->schema_version = m->version;
+        continue;
+    fail:
+        store_rollback(db);
+        return rc;
+    }
+    return KT_OK;
+}
