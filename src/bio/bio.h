@@ -67,6 +67,9 @@ typedef struct bio_template {
     uint8_t quality;            /* finger quality 0..100 */
     uint16_t count;             /* number of minutiae used in m[] */
     bio_minutia m[BIO_MAX_MINUTIAE];
+    /* Added by the template codec (template.h); zero when a template is made by extraction. */
+    uint8_t view_number;        /* ISO/ANSI view number 0..15 of this finger in the record */
+    uint16_t capture_equipment; /* record header's capture device field, repeated per view */
 } bio_template;
 
 #endif
