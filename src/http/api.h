@@ -1,0 +1,44 @@
+/*
+ * api.h - what the handler files (h_*.c) share: the API context and their route lists.
+ *
+ * The context is created by http_server_start() (api.c) and borrowed by every request as
+ * r->app. Each handler file exports one table of routes; api.c concatenates them.
+ *
+ * Never: keep per-request state here (handlers are called on many threads at once).
+ */
+#ifndef KTPEL_HTTP_API_H
+#define KTPEL_HTTP_API_H
+
+#include <pthread.h>
+
+#include "http/server.h"
+
+typedef struct http_api {
+    svc *s;                  /* borrowed from the caller of http_server_start */
+    http_sse_hub *hub;       /* owned */
+    char voice_dir[4096];    /* clip cache folder, "" when unknown */
+    pthread_mutex_t voice_mu;
+    void *voice;             /* voice_bank *, opened on the first announcement; owned */
+    int voice_failed;
+} http_api;
+
+#define HTTP_API(r) ((http_api *)(r)->app)
+
+/* Each handler file: a table and its length. */
+#define HTTP_ROUTES_DECL(name)                                                                \
+    extern const http_route name[];                                                           \
+    extern const size_t name##_n;
+
+HTTP_ROUTES_DECL(http_routes_auth)
+HTTP_ROUTES_DECL(http_routes_users)
+HTTP_ROUTES_DECL(http_routes_tickets)
+HTTP_ROUTES_DECL(http_routes_queue)
+HTTP_ROUTES_DECL(http_routes_residents)
+HTTP_ROUTES_DECL(http_routes_applications)
+HTTP_ROUTES_DECL(http_routes_summary)
+HTTP_ROUTES_DECL(http_routes_events)
+
+/* Parse the JSON body; on failure reply with the error and return NULL. Owned by caller. */
+json_t *http_json_in(http_req *r);
+
+#endif

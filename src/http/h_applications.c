@@ -1,0 +1,233 @@
+/*
+ * h_applications.c - the applications (SOP steps 2-6): open, list, get, check, outcome
+ * actions, data change, biometric upload / download / exception, recording, pickup receipt,
+ * handover, audit trail; and GET /api/receipts/{receipt_no}.
+ *
+ * Biometric uploads are the one raw body of the API (up to 8 MiB, HTTP_RAW): the bytes go
+ * to the service as received, with their Content-Type.
+ * Never: check a state or a role here; the service refuses with the right error.
+ */
+#include "http/api.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- helpers ------------------------------------------------------------------------- */
+
+typedef kt_code (*app_op)(svc *, const svc_actor *, int64_t, json_t **, kt_error *);
+typedef kt_code (*app_op_in)(svc *, const svc_actor *, int64_t, const json_t *, json_t **,
+                             kt_error *);
+
+static void run_op(http_req *r, app_op op)
+{
+    json_t *out = NULL;
+    int64_t id;
+    kt_error err;
+    kt_error_clear(&err);
+    kt_code rc = http_param_id(r, "id", &id, &err);
+    if (rc == KT_OK)
+        rc = op(HTTP_API(r)->s, &r->actor, id, &out, &err);
+    http_reply_svc(r, rc, 200, out, &err);
+}
+
+static void run_op_in(http_req *r, app_op_in op)
+{
+    json_t *in, *out = NULL;
+    int64_t id;
+    kt_error err;
+    kt_error_clear(&err);
+    if (http_param_id(r, "id", &id, &err) != KT_OK) {
+        http_reply_error(r, &err, NULL);
+        return;
+    }
+    in = http_json_in(r);
+    if (in == NULL)
+        return;
+    kt_code rc = op(HTTP_API(r)->s, &r->actor, id, in, &out, &err);
+    http_reply_svc(r, rc, 200, out, &err);
+    json_decref(in);
+}
+
+/* ---- handlers ------------------------------------------------------------------------ */
+
+static void h_open(http_req *r)
+{
+    json_t *in = http_json_in(r), *out = NULL;
+    kt_error err;
+    if (in == NULL)
+        return;
+    kt_error_clear(&err);
+    kt_code rc = svc_app_open(HTTP_API(r)->s, &r->actor, in, &out, &err);
+    http_reply_svc(r, rc, 201, out, &err);
+    json_decref(in);
+}
+
+static void h_list(http_req *r)
+{
+    static const char *const keys[] = {"state", "date", "nik"};
+    json_t *filter = json_object(), *out = NULL;
+    const char *limit = http_query(r, "limit");
+    kt_error err;
+    if (filter == NULL)
+        return;
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+        const char *v = http_query(r, keys[i]);
+        if (v != NULL && v[0] != '\0')
+            json_object_set_new(filter, keys[i], json_string(v));
+    }
+    if (limit != NULL && limit[0] != '\0') {
+        char *end = NULL;
+        long n = strtol(limit, &end, 10);
+        if (*end != '\0' || n <= 0 || n > 100000) {
+            http_reply_fail(r, KT_EINVAL, "limit_invalid", "limit",
+                            "limit harus bilangan 1..100000, bukan '%.20s'", limit);
+            json_decref(filter);
+            return;
+        }
+        json_object_set_new(filter, "limit", json_integer(n));
+    }
+    kt_error_clear(&err);
+    kt_code rc = svc_app_list(HTTP_API(r)->s, &r->actor, filter, &out, &err);
+    http_reply_svc(r, rc, 200, out, &err);
+    json_decref(filter);
+}
+
+static void h_get(http_req *r)
+{
+    run_op(r, svc_app_get);
+}
+
+static void h_check(http_req *r)
+{
+    run_op_in(r, svc_app_check);
+}
+
+static void h_change_data(http_req *r)
+{
+    run_op_in(r, svc_app_change_data);
+}
+
+static void h_hand_over(http_req *r)
+{
+    run_op_in(r, svc_app_hand_over);
+}
+
+static void h_record(http_req *r)
+{
+    run_op(r, svc_app_record);
+}
+
+static void h_receipt(http_req *r)
+{
+    run_op(r, svc_app_receipt);
+}
+
+static void h_events(http_req *r)
+{
+    run_op(r, svc_app_events);
+}
+
+static void h_act(http_req *r)
+{
+    json_t *in, *out = NULL;
+    int64_t id;
+    kt_error err;
+    kt_error_clear(&err);
+    if (http_param_id(r, "id", &id, &err) != KT_OK) {
+        http_reply_error(r, &err, NULL);
+        return;
+    }
+    in = http_json_in(r);
+    if (in == NULL)
+        return;
+    kt_code rc = svc_app_act(HTTP_API(r)->s, &r->actor, id, http_param(r, "action"), in, &out,
+                             &err);
+    http_reply_svc(r, rc, 200, out, &err);
+    json_decref(in);
+}
+
+static void h_bio_put(http_req *r)
+{
+    json_t *out = NULL;
+    int64_t id;
+    kt_error err;
+    const char *ct = http_header(r, MHD_HTTP_HEADER_CONTENT_TYPE);
+    kt_error_clear(&err);
+    kt_code rc = http_param_id(r, "id", &id, &err);
+    if (rc == KT_OK && r->body_len == 0)
+        rc = kt_fail(&err, KT_EINVAL, "bio_empty", "body", "berkas biometrik kosong");
+    if (rc == KT_OK)
+        rc = svc_app_bio_put(HTTP_API(r)->s, &r->actor, id, http_param(r, "slot"), r->body,
+                             r->body_len, ct != NULL ? ct : "application/octet-stream", &out,
+                             &err);
+    http_reply_svc(r, rc, 200, out, &err);
+}
+
+static void h_bio_get(http_req *r)
+{
+    void *data = NULL;
+    size_t len = 0;
+    char ct[64] = "";
+    int64_t id;
+    kt_error err;
+    kt_error_clear(&err);
+    kt_code rc = http_param_id(r, "id", &id, &err);
+    if (rc == KT_OK)
+        rc = svc_app_bio_get(HTTP_API(r)->s, &r->actor, id, http_param(r, "slot"), &data, &len,
+                             ct, &err);
+    if (rc != KT_OK) {
+        free(data);
+        http_reply_error(r, &err, NULL);
+        return;
+    }
+    ct[sizeof ct - 1] = '\0';
+    http_reply_bytes(r, 200, ct[0] != '\0' ? ct : "application/octet-stream", data, len);
+}
+
+static void h_bio_exception(http_req *r)
+{
+    json_t *in, *out = NULL;
+    int64_t id;
+    kt_error err;
+    kt_error_clear(&err);
+    if (http_param_id(r, "id", &id, &err) != KT_OK) {
+        http_reply_error(r, &err, NULL);
+        return;
+    }
+    in = http_json_in(r);
+    if (in == NULL)
+        return;
+    kt_code rc = svc_app_bio_exception(HTTP_API(r)->s, &r->actor, id, http_param(r, "slot"),
+                                       in, &out, &err);
+    http_reply_svc(r, rc, 200, out, &err);
+    json_decref(in);
+}
+
+static void h_receipt_find(http_req *r)
+{
+    json_t *out = NULL;
+    kt_error err;
+    kt_error_clear(&err);
+    kt_code rc = svc_receipt_find(HTTP_API(r)->s, &r->actor, http_param(r, "receipt_no"), &out,
+                                  &err);
+    http_reply_svc(r, rc, 200, out, &err);
+}
+
+const http_route http_routes_applications[] = {
+    {"POST", "/api/applications", h_open, 0},
+    {"GET", "/api/applications", h_list, 0},
+    {"GET", "/api/applications/{id}", h_get, 0},
+    {"POST", "/api/applications/{id}/check", h_check, 0},
+    {"POST", "/api/applications/{id}/actions/{action}", h_act, 0},
+    {"POST", "/api/applications/{id}/change-data", h_change_data, 0},
+    {"PUT", "/api/applications/{id}/bio/{slot}", h_bio_put, HTTP_RAW},
+    {"GET", "/api/applications/{id}/bio/{slot}", h_bio_get, 0},
+    {"POST", "/api/applications/{id}/bio/{slot}/exception", h_bio_exception, 0},
+    {"POST", "/api/applications/{id}/record", h_record, 0},
+    {"POST", "/api/applications/{id}/receipt", h_receipt, 0},
+    {"POST", "/api/applications/{id}/hand-over", h_hand_over, 0},
+    {"GET", "/api/applications/{id}/events", h_events, 0},
+    {"GET", "/api/receipts/{receipt_no}", h_receipt_find, 0},
+};
+const size_t http_routes_applications_n =
+    sizeof http_routes_applications / sizeof http_routes_applications[0];

@@ -1,0 +1,179 @@
+/*
+ * h_tickets.c - the queue tickets (SOP step 1): take (kiosk, public), call next, recall,
+ * no-show, transfer, get, and the call announcement audio (display, public).
+ *
+ * The announcement is assembled by src/voice from the ticket's number and loket; the clip
+ * bank is opened on the first request (rendering it may take a few seconds once) and kept.
+ * Never: decide here which ticket is next (the service does, in one transaction).
+ */
+#include "http/api.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#ifdef KTPEL_HTTP_VOICE
+#include "voice/voice.h"
+#endif
+
+static void h_take(http_req *r)
+{
+    json_t *in = http_json_in(r), *out = NULL;
+    kt_error err;
+    if (in == NULL)
+        return;
+    kt_error_clear(&err);
+    kt_code rc = svc_ticket_take(HTTP_API(r)->s, in, &out, &err);
+    http_reply_svc(r, rc, 201, out, &err);
+    json_decref(in);
+}
+
+static void h_next(http_req *r)
+{
+    json_t *in = http_json_in(r), *out = NULL;
+    kt_error err;
+    if (in == NULL)
+        return;
+    kt_error_clear(&err);
+    kt_code rc = svc_ticket_call_next(HTTP_API(r)->s, &r->actor, in, &out, &err);
+    http_reply_svc(r, rc, 200, out, &err);
+    json_decref(in);
+}
+
+static void h_get(http_req *r)
+{
+    json_t *out = NULL;
+    int64_t id;
+    kt_error err;
+    kt_error_clear(&err);
+    kt_code rc = http_param_id(r, "id", &id, &err);
+    if (rc == KT_OK)
+        rc = svc_ticket_get(HTTP_API(r)->s, id, &out, &err);
+    http_reply_svc(r, rc, 200, out, &err);
+}
+
+typedef kt_code (*ticket_op)(svc *, const svc_actor *, int64_t, json_t **, kt_error *);
+
+static void simple_op(http_req *r, ticket_op op)
+{
+    json_t *out = NULL;
+    int64_t id;
+    kt_error err;
+    kt_error_clear(&err);
+    kt_code rc = http_param_id(r, "id", &id, &err);
+    if (rc == KT_OK)
+        rc = op(HTTP_API(r)->s, &r->actor, id, &out, &err);
+    http_reply_svc(r, rc, 200, out, &err);
+}
+
+static void h_recall(http_req *r)
+{
+    simple_op(r, svc_ticket_recall);
+}
+
+static void h_no_show(http_req *r)
+{
+    simple_op(r, svc_ticket_no_show);
+}
+
+static void h_transfer(http_req *r)
+{
+    json_t *in, *out = NULL;
+    int64_t id;
+    kt_error err;
+    kt_error_clear(&err);
+    if (http_param_id(r, "id", &id, &err) != KT_OK) {
+        http_reply_error(r, &err, NULL);
+        return;
+    }
+    in = http_json_in(r);
+    if (in == NULL)
+        return;
+    kt_code rc = svc_ticket_transfer(HTTP_API(r)->s, &r->actor, id, in, &out, &err);
+    http_reply_svc(r, rc, 200, out, &err);
+    json_decref(in);
+}
+
+#ifdef KTPEL_HTTP_VOICE
+static kt_code voice_get(http_api *api, voice_bank **out, kt_error *err)
+{
+    kt_code rc = KT_OK;
+    pthread_mutex_lock(&api->voice_mu);
+    if (api->voice == NULL) {
+        voice_bank *vb = NULL;
+        if (api->voice_dir[0] == '\0' || api->voice_failed) {
+            rc = kt_fail(err, KT_EUNAVAIL, "voice_unavailable", "",
+                         "suara panggilan tidak tersedia di server ini");
+            goto out;
+        }
+        rc = voice_bank_open(api->voice_dir, &vb, err);
+        if (rc != KT_OK) {
+            api->voice_failed = 1;
+            if (rc != KT_ENOMEM)
+                kt_fail(err, KT_EUNAVAIL, "voice_unavailable", "",
+                        "suara panggilan tidak tersedia: %s", err->message);
+            goto out;
+        }
+        api->voice = vb;
+    }
+    *out = api->voice;
+out:
+    pthread_mutex_unlock(&api->voice_mu);
+    return rc;
+}
+#endif
+
+static void h_announcement(http_req *r)
+{
+    json_t *t = NULL;
+    int64_t id;
+    kt_error err;
+    kt_error_clear(&err);
+    kt_code rc = http_param_id(r, "id", &id, &err);
+    if (rc == KT_OK)
+        rc = svc_ticket_get(HTTP_API(r)->s, id, &t, &err);
+    if (rc != KT_OK) {
+        http_reply_error(r, &err, NULL);
+        goto out;
+    }
+    {
+        const char *number = json_string_value(json_object_get(t, "number"));
+        json_int_t loket = json_integer_value(json_object_get(t, "loket"));
+        if (number == NULL || loket <= 0 || loket > 99) {
+            http_reply_fail(r, KT_ECONFLICT, "ticket_not_called", "id",
+                            "tiket ini belum dipanggil ke loket mana pun");
+            goto out;
+        }
+#ifdef KTPEL_HTTP_VOICE
+        {
+            voice_bank *vb = NULL;
+            uint8_t *wav = NULL;
+            size_t len = 0;
+            rc = voice_get(HTTP_API(r), &vb, &err);
+            if (rc == KT_OK)
+                rc = voice_announce(vb, number, (int)loket, &wav, &len, &err);
+            if (rc != KT_OK) {
+                http_reply_error(r, &err, NULL);
+                goto out;
+            }
+            http_reply_bytes(r, 200, "audio/wav", wav, len);
+        }
+#else
+        http_reply_fail(r, KT_EUNAVAIL, "voice_unavailable", "",
+                        "server ini dibangun tanpa modul suara; panggilan %s tidak bisa "
+                        "dibacakan", number);
+#endif
+    }
+out:
+    json_decref(t);
+}
+
+const http_route http_routes_tickets[] = {
+    {"POST", "/api/tickets", h_take, HTTP_PUBLIC},
+    {"POST", "/api/tickets/next", h_next, 0},
+    {"GET", "/api/tickets/{id}", h_get, 0},
+    {"POST", "/api/tickets/{id}/recall", h_recall, 0},
+    {"POST", "/api/tickets/{id}/no-show", h_no_show, 0},
+    {"POST", "/api/tickets/{id}/transfer", h_transfer, 0},
+    {"GET", "/api/tickets/{id}/announcement.wav", h_announcement, HTTP_PUBLIC},
+};
+const size_t http_routes_tickets_n = sizeof http_routes_tickets / sizeof http_routes_tickets[0];

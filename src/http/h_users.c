@@ -1,0 +1,32 @@
+/*
+ * h_users.c - staff accounts: GET /api/users, POST /api/users (admin; the service checks).
+ * Never: echo a password back (the service's result has none).
+ */
+#include "http/api.h"
+
+static void h_list(http_req *r)
+{
+    json_t *out = NULL;
+    kt_error err;
+    kt_error_clear(&err);
+    kt_code rc = svc_user_list(HTTP_API(r)->s, &r->actor, &out, &err);
+    http_reply_svc(r, rc, 200, out, &err);
+}
+
+static void h_add(http_req *r)
+{
+    json_t *in = http_json_in(r), *out = NULL;
+    kt_error err;
+    if (in == NULL)
+        return;
+    kt_error_clear(&err);
+    kt_code rc = svc_user_add(HTTP_API(r)->s, &r->actor, in, &out, &err);
+    http_reply_svc(r, rc, 201, out, &err);
+    json_decref(in);
+}
+
+const http_route http_routes_users[] = {
+    {"GET", "/api/users", h_list, 0},
+    {"POST", "/api/users", h_add, 0},
+};
+const size_t http_routes_users_n = sizeof http_routes_users / sizeof http_routes_users[0];

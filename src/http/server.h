@@ -1,0 +1,147 @@
+/*
+ * server.h - the HTTP framework inside src/http (not a public header): the request object
+ * the handlers see, the route table, the replies, and the pieces the server is made of
+ * (router.c, static.c, sse.c, server.c).
+ *
+ * Design
+ * - A handler is thin: it reads its transport (path parameters, query, JSON or raw body,
+ *   the caller's svc_actor), calls one function of service.h and sets exactly one reply with
+ *   http_reply_json() / http_reply_error() / http_reply_bytes(). server.c queues it, writes
+ *   the access log line and frees everything.
+ * - Body limits are decided before the body is read (the route says raw or JSON), so an
+ *   oversized upload never costs more memory than its limit.
+ * - The framework knows nothing of the use cases: authentication is a callback the API
+ *   (api.c) supplies, so the server core can be started with any route table.
+ *
+ * Never: business rules or role checks here (the service does them), and never a blocking
+ *        wait inside a handler other than the service call itself.
+ */
+#ifndef KTPEL_HTTP_SERVER_H
+#define KTPEL_HTTP_SERVER_H
+
+#include <jansson.h>
+#include <microhttpd.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/error.h"
+#include "http/http.h"
+#include "service/service.h"
+
+#define HTTP_JSON_LIMIT ((size_t)64 * 1024)       /* a JSON body */
+#define HTTP_RAW_LIMIT ((size_t)8 * 1024 * 1024)  /* a biometric upload */
+#define HTTP_MAX_PARAMS 4
+#define HTTP_SESSION_COOKIE "ktpel_session"
+
+typedef struct http_req http_req;
+typedef void (*http_handler)(http_req *r);
+
+enum http_route_flags {
+    HTTP_PUBLIC = 1 << 0, /* no session needed (kiosk, display, login) */
+    HTTP_RAW = 1 << 1     /* raw body up to HTTP_RAW_LIMIT instead of JSON */
+};
+
+typedef struct http_route {
+    const char *method;  /* "GET", "POST", "PUT" */
+    const char *pattern; /* "/api/tickets/{id}/recall": {name} matches one non-empty segment */
+    http_handler fn;
+    unsigned flags;
+} http_route;
+
+/* Authentication callback: token -> actor. */
+typedef kt_code (*http_auth_fn)(void *app, const char *token, svc_actor *actor, kt_error *err);
+
+/* One request. Owned by server.c; handlers borrow it for the duration of the call. */
+struct http_req {
+    struct MHD_Connection *conn;
+    void *app;                  /* the API's context (api.c) */
+    const http_route *route;    /* NULL for static files and framework errors */
+    char method[8];
+    char path[512];             /* decoded path; param values point into pbuf */
+    char pbuf[512];
+    const char *param_name[HTTP_MAX_PARAMS];
+    const char *param_val[HTTP_MAX_PARAMS];
+    int nparams;
+    char *body;                 /* NUL-terminated copy of the body (owned) */
+    size_t body_len, body_cap, body_limit;
+    int too_big;
+    int has_actor;
+    svc_actor actor;            /* the caller, when has_actor */
+    char token[80];             /* session token from the cookie, or "" */
+    /* the reply */
+    struct MHD_Response *resp;  /* owned until queued */
+    unsigned status;
+    size_t resp_len;
+    int64_t t0_ns;
+    int first_call_done;
+};
+
+/* ---- router (router.c) ---- */
+/* 1 and fills r's params when `path` matches `pattern`. */
+int http_route_match(const char *pattern, const char *path, http_req *r);
+
+/* ---- request accessors ---- */
+const char *http_param(const http_req *r, const char *name);
+/* A positive decimal id parameter; KT_EINVAL "id_invalid" otherwise. */
+kt_code http_param_id(const http_req *r, const char *name, int64_t *out, kt_error *err);
+/* Query string value or NULL (borrowed from MHD, valid during the request). */
+const char *http_query(const http_req *r, const char *name);
+const char *http_header(const http_req *r, const char *name);
+/* The body as a JSON object: an empty body is {}; malformed JSON is KT_EINVAL
+   "json_malformed" with field "line L, column C"; a non-object is "json_not_object".
+   *out owned by caller (json_decref). */
+kt_code http_body_json(const http_req *r, json_t **out, kt_error *err);
+
+/* ---- replies: each sets r->resp once; later calls are ignored ---- */
+/* Sends body (stolen reference; NULL sends {}) with status. */
+void http_reply_json(http_req *r, unsigned status, json_t *body);
+/* {"error": {code, message, field}} with kt_http_status(err->code); `result` (stolen, may
+   be NULL) is added as "result". */
+void http_reply_error(http_req *r, const kt_error *err, json_t *result);
+/* Shorthand for a framework error. */
+void http_reply_fail(http_req *r, kt_code code, const char *id, const char *field,
+                     const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+/* Raw bytes; `data` is stolen (free()). */
+void http_reply_bytes(http_req *r, unsigned status, const char *content_type, void *data,
+                      size_t len);
+/* Reply from a service call: rc == KT_OK -> json `out` with `ok_status`, else the error with
+   `out` as result. Steals out. */
+void http_reply_svc(http_req *r, kt_code rc, unsigned ok_status, json_t *out,
+                    const kt_error *err);
+/* Add a header to the reply (after one of the above). */
+void http_reply_header(http_req *r, const char *name, const char *value);
+
+/* ---- static files (static.c) ---- */
+/* Serve path under root (realpath of web/), GET/HEAD only. */
+void http_static_serve(http_req *r, const char *root);
+
+/* ---- server-sent events (sse.c) ---- */
+typedef struct http_sse_hub http_sse_hub;
+/* *out owned by caller: http_sse_hub_free() after the daemon stopped. heartbeat_ms > 0. */
+kt_code http_sse_hub_new(unsigned heartbeat_ms, http_sse_hub **out, kt_error *err);
+/* Push one message to every open stream; `event` is the SSE event name. Thread-safe. */
+void http_sse_publish(http_sse_hub *hub, const char *event, const char *data);
+/* Open a stream for the request (sets r->resp). */
+void http_sse_open(http_sse_hub *hub, http_req *r);
+/* End every stream and resume suspended connections: call before MHD_stop_daemon. */
+void http_sse_close_all(http_sse_hub *hub);
+void http_sse_hub_free(http_sse_hub *hub);
+/* Number of open streams (for tests and logs). */
+size_t http_sse_count(http_sse_hub *hub);
+
+/* ---- the server core (server.c) ---- */
+typedef struct http_core http_core;
+typedef struct http_core_config {
+    const http_config *cfg;
+    const http_route *routes;
+    size_t nroutes;
+    void *app;
+    http_auth_fn auth;
+    const char *web_root;       /* realpath of the static folder, or NULL for none */
+} http_core_config;
+/* *out owned by caller: http_core_stop(). */
+kt_code http_core_start(const http_core_config *cc, http_core **out, kt_error *err);
+uint16_t http_core_port(const http_core *c);
+void http_core_stop(http_core *c);
+
+#endif

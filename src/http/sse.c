@@ -1,0 +1,276 @@
+/*
+ * sse.c - live updates as Server-Sent Events (GET /api/events).
+ *
+ * Each open stream is a callback response with its own outbox. The content reader sends
+ * what is queued; when the outbox is empty it suspends its connection
+ * (MHD_suspend_connection, allowed from a content reader), so an idle stream costs no
+ * thread and no busy loop. http_sse_publish() appends the message to every outbox and
+ * resumes the suspended ones, so an event reaches every page at once. A heartbeat thread
+ * publishes a ": ping" comment every heartbeat_ms: it keeps proxies from closing the stream
+ * and, since a suspended connection does not notice a vanished client, it is also what
+ * detects a closed page (the write fails, libmicrohttpd ends the response and the free
+ * callback unlinks the stream).
+ *
+ * Locks: hub->mu (the list) is taken before a stream's mu, never the other way round.
+ * Ownership: a stream is owned by its MHD response (freed in stream_free, the response's
+ *            free callback); the hub only links it while it is alive.
+ * A stream whose client is too slow to take 1 MiB of events is ended (the page reconnects).
+ *
+ * Never: call MHD_stop_daemon while a stream is suspended (http_sse_close_all first).
+ */
+#include "http/server.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define SSE_OUTBOX_MAX ((size_t)1024 * 1024)
+
+typedef struct sse_stream {
+    struct sse_stream *prev, *next;
+    http_sse_hub *hub;
+    struct MHD_Connection *conn;
+    pthread_mutex_t mu;
+    char *buf;        /* outbox: buf[off..len) not sent yet */
+    size_t off, len, cap;
+    int suspended;
+    int closed;       /* end the response once the outbox is empty */
+} sse_stream;
+
+struct http_sse_hub {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    sse_stream *head;
+    size_t count;
+    unsigned heartbeat_ms;
+    int stopping;
+    pthread_t beat;
+};
+
+/* stream->mu held */
+static void stream_append(sse_stream *st, const char *text, size_t n)
+{
+    if (st->closed)
+        return;
+    if (st->off > 0 && st->off == st->len)
+        st->off = st->len = 0;
+    if (st->len - st->off + n > SSE_OUTBOX_MAX) {
+        st->closed = 1; /* too slow a reader: end the stream, it will reconnect */
+        return;
+    }
+    if (st->len + n > st->cap) {
+        size_t cap = st->cap != 0 ? st->cap : 4096;
+        char *nb;
+        if (st->off > 0) { /* compact first */
+            memmove(st->buf, st->buf + st->off, st->len - st->off);
+            st->len -= st->off;
+            st->off = 0;
+        }
+        while (cap < st->len + n)
+            cap *= 2;
+        if (cap > st->cap) {
+            nb = realloc(st->buf, cap);
+            if (nb == NULL) {
+                st->closed = 1;
+                return;
+            }
+            st->buf = nb;
+            st->cap = cap;
+        }
+    }
+    memcpy(st->buf + st->len, text, n);
+    st->len += n;
+}
+
+/* stream->mu held */
+static void stream_wake(sse_stream *st)
+{
+    if (st->suspended) {
+        st->suspended = 0;
+        MHD_resume_connection(st->conn);
+    }
+}
+
+static ssize_t stream_read(void *cls, uint64_t pos, char *out, size_t max)
+{
+    sse_stream *st = cls;
+    ssize_t n = 0;
+    (void)pos;
+    pthread_mutex_lock(&st->mu);
+    if (st->len > st->off) {
+        size_t k = st->len - st->off;
+        if (k > max)
+            k = max;
+        memcpy(out, st->buf + st->off, k);
+        st->off += k;
+        n = (ssize_t)k;
+    } else if (st->closed) {
+        n = MHD_CONTENT_READER_END_OF_STREAM;
+    } else {
+        st->suspended = 1;
+        MHD_suspend_connection(st->conn);
+        n = 0;
+    }
+    pthread_mutex_unlock(&st->mu);
+    return n;
+}
+
+static void stream_free(void *cls)
+{
+    sse_stream *st = cls;
+    http_sse_hub *hub = st->hub;
+    pthread_mutex_lock(&hub->mu);
+    if (st->prev != NULL)
+        st->prev->next = st->next;
+    else
+        hub->head = st->next;
+    if (st->next != NULL)
+        st->next->prev = st->prev;
+    hub->count--;
+    pthread_mutex_unlock(&hub->mu);
+    pthread_mutex_destroy(&st->mu);
+    free(st->buf);
+    free(st);
+}
+
+void http_sse_open(http_sse_hub *hub, http_req *r)
+{
+    static const char hello[] = "retry: 2000\n: ktpel\n\n";
+    struct MHD_Response *resp;
+    sse_stream *st = calloc(1, sizeof *st);
+    if (st == NULL)
+        return;
+    st->hub = hub;
+    st->conn = r->conn;
+    pthread_mutex_init(&st->mu, NULL);
+    stream_append(st, hello, sizeof hello - 1);
+    resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 4096, stream_read, st,
+                                             stream_free);
+    if (resp == NULL) {
+        pthread_mutex_destroy(&st->mu);
+        free(st->buf);
+        free(st);
+        return;
+    }
+    pthread_mutex_lock(&hub->mu);
+    if (hub->stopping)
+        st->closed = 1;
+    st->next = hub->head;
+    if (hub->head != NULL)
+        hub->head->prev = st;
+    hub->head = st;
+    hub->count++;
+    pthread_mutex_unlock(&hub->mu);
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "text/event-stream");
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+    MHD_add_response_header(resp, "X-Accel-Buffering", "no");
+    MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+    r->resp = resp;
+    r->status = 200;
+}
+
+static void publish_raw(http_sse_hub *hub, const char *text, size_t n)
+{
+    pthread_mutex_lock(&hub->mu);
+    for (sse_stream *st = hub->head; st != NULL; st = st->next) {
+        pthread_mutex_lock(&st->mu);
+        stream_append(st, text, n);
+        stream_wake(st);
+        pthread_mutex_unlock(&st->mu);
+    }
+    pthread_mutex_unlock(&hub->mu);
+}
+
+void http_sse_publish(http_sse_hub *hub, const char *event, const char *data)
+{
+    size_t n = strlen(event) + strlen(data) + 32;
+    char *msg = malloc(n);
+    int k;
+    if (msg == NULL)
+        return;
+    /* data is one line (compact JSON never contains a raw newline) */
+    k = snprintf(msg, n, "event: %s\ndata: %s\n\n", event, data);
+    if (k > 0 && (size_t)k < n)
+        publish_raw(hub, msg, (size_t)k);
+    free(msg);
+}
+
+static void *heartbeat(void *arg)
+{
+    static const char ping[] = ": ping\n\n";
+    http_sse_hub *hub = arg;
+    pthread_mutex_lock(&hub->mu);
+    while (!hub->stopping) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_sec += (time_t)(hub->heartbeat_ms / 1000);
+        ts.tv_nsec += (long)(hub->heartbeat_ms % 1000) * 1000000L;
+        if (ts.tv_nsec >= 1000000000L) {
+            ts.tv_sec++;
+            ts.tv_nsec -= 1000000000L;
+        }
+        if (pthread_cond_timedwait(&hub->cv, &hub->mu, &ts) == ETIMEDOUT && !hub->stopping) {
+            pthread_mutex_unlock(&hub->mu);
+            publish_raw(hub, ping, sizeof ping - 1);
+            pthread_mutex_lock(&hub->mu);
+        }
+    }
+    pthread_mutex_unlock(&hub->mu);
+    return NULL;
+}
+
+kt_code http_sse_hub_new(unsigned heartbeat_ms, http_sse_hub **out, kt_error *err)
+{
+    http_sse_hub *hub = calloc(1, sizeof *hub);
+    *out = NULL;
+    if (hub == NULL)
+        return kt_fail(err, KT_ENOMEM, "no_memory", "", "memori habis");
+    hub->heartbeat_ms = heartbeat_ms != 0 ? heartbeat_ms : 15000;
+    pthread_mutex_init(&hub->mu, NULL);
+    pthread_cond_init(&hub->cv, NULL);
+    if (pthread_create(&hub->beat, NULL, heartbeat, hub) != 0) {
+        pthread_cond_destroy(&hub->cv);
+        pthread_mutex_destroy(&hub->mu);
+        free(hub);
+        return kt_fail(err, KT_EUNAVAIL, "thread_failed", "", "gagal membuat thread");
+    }
+    *out = hub;
+    return KT_OK;
+}
+
+size_t http_sse_count(http_sse_hub *hub)
+{
+    size_t n;
+    pthread_mutex_lock(&hub->mu);
+    n = hub->count;
+    pthread_mutex_unlock(&hub->mu);
+    return n;
+}
+
+void http_sse_close_all(http_sse_hub *hub)
+{
+    pthread_mutex_lock(&hub->mu);
+    hub->stopping = 1;
+    pthread_cond_broadcast(&hub->cv);
+    for (sse_stream *st = hub->head; st != NULL; st = st->next) {
+        pthread_mutex_lock(&st->mu);
+        st->closed = 1;
+        stream_wake(st);
+        pthread_mutex_unlock(&st->mu);
+    }
+    pthread_mutex_unlock(&hub->mu);
+}
+
+void http_sse_hub_free(http_sse_hub *hub)
+{
+    if (hub == NULL)
+        return;
+    http_sse_close_all(hub);
+    pthread_join(hub->beat, NULL);
+    pthread_cond_destroy(&hub->cv);
+    pthread_mutex_destroy(&hub->mu);
+    free(hub);
+}
