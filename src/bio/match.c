@@ -1,0 +1,452 @@
+/*
+ * match.c - 1:1 matching with Minutia Cylinder-Code (Cappelli, Ferrara, Maltoni, "Minutia
+ * Cylinder-Code: a new representation and matching technique for fingerprint recognition",
+ * IEEE TPAMI 32(12), 2010), bit-based variant MCC16b, consolidated with LSS-R.
+ *
+ * A cylinder describes the neighbourhood (radius R) of one minutia in the minutia's own frame:
+ * NS x NS spatial cells times ND direction bins; a cell is set when enough neighbouring
+ * minutiae of the matching relative direction lie near it. Because each cylinder is expressed
+ * relative to its minutia's position and direction, comparing two cylinders needs no global
+ * alignment: rotation and translation drop out, and the local extent tolerates distortion.
+ * Cells outside the convex hull of the minutiae (enlarged by OMEGA) are invalid, so partial
+ * overlap only compares what both prints show.
+ *
+ * Consolidation (LSS-R): take the min(nA, nB) most similar cylinder pairs, relax their
+ * similarities by the geometric compatibility of every two pairs (distance, direction
+ * difference, radial angle), then average the relaxed similarity of the nP pairs that gained
+ * the most. Parameters are the paper's.
+ *
+ * Threading: bio_match() reads its arguments only and uses bounded stack space (~40 KB).
+ * Never: print, allocate in bio_match(), keep global mutable state.
+ */
+#include "bio/match.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define PI_D 3.14159265358979323846
+
+/* MCC parameters (paper defaults for MCC16b). */
+#define NS 16
+#define ND 6
+#define R_CYL 70.0
+#define SIGMA_S (28.0 / 3.0)
+#define SIGMA_D (2.0 * PI_D / 9.0)
+#define MU_PSI 0.01
+#define OMEGA 50.0
+#define MIN_VC 0.75
+#define MIN_M 2
+#define MIN_ME 0.60
+#define DELTA_THETA (PI_D / 2.0)
+/* LSS-R. */
+#define MIN_NP 4
+#define MAX_NP 12
+#define MU_P 20.0
+#define TAU_P 0.4
+#define N_REL 5
+#define W_R 0.5
+#define MU_1 5.0
+#define TAU_1 (-8.0 / 5.0)
+#define MU_2 (PI_D / 12.0)
+#define TAU_2 (-30.0)
+#define MU_3 (PI_D / 12.0)
+#define TAU_3 (-30.0)
+
+#define CELLS (NS * NS * ND)
+#define WORDS (CELLS / 64)
+#define MAX_PREP 128     /* minutiae kept per template (by quality) */
+#define MAX_NR 64        /* pairs relaxed; bounds the stack of bio_match() */
+
+typedef struct cylinder {
+    uint64_t bits[WORDS];
+    uint64_t valid[WORDS];
+    int m;               /* index of its minutia */
+} cylinder;
+
+struct bio_prepared {
+    int n;               /* minutiae */
+    double x[MAX_PREP], y[MAX_PREP], t[MAX_PREP]; /* 500 dpi, y up, angle counter-clockwise */
+    int nc;              /* valid cylinders */
+    cylinder *cyl;       /* nc cylinders; owned */
+};
+
+static double ang_diff(double a, double b)   /* a - b in [-pi, pi) */
+{
+    double d = fmod(a - b, 2 * PI_D);
+    if (d < -PI_D)
+        d += 2 * PI_D;
+    else if (d >= PI_D)
+        d -= 2 * PI_D;
+    return d;
+}
+
+static double sigmoid(double v, double mu, double tau)
+{
+    return 1.0 / (1.0 + exp(-tau * (v - mu)));
+}
+
+/* Convex hull (Andrew's monotone chain) of n points into hx/hy; returns its size. */
+static int cmp_pt(const void *a, const void *b)
+{
+    const double *p = a, *q = b;
+    if (p[0] != q[0])
+        return p[0] < q[0] ? -1 : 1;
+    return (p[1] > q[1]) - (p[1] < q[1]);
+}
+
+static double cross(const double *o, const double *a, const double *b)
+{
+    return (a[0] - o[0]) * (b[1] - o[1]) - (a[1] - o[1]) * (b[0] - o[0]);
+}
+
+static int hull(const bio_prepared *p, double (*h)[2])
+{
+    double pts[MAX_PREP][2];
+    int n = p->n, k = 0;
+    for (int i = 0; i < n; i++) {
+        pts[i][0] = p->x[i];
+        pts[i][1] = p->y[i];
+    }
+    qsort(pts, (size_t)n, sizeof pts[0], cmp_pt);
+    for (int i = 0; i < n; i++) {
+        while (k >= 2 && cross(h[k - 2], h[k - 1], pts[i]) <= 0)
+            k--;
+        h[k][0] = pts[i][0];
+        h[k][1] = pts[i][1];
+        k++;
+    }
+    for (int i = n - 2, lo = k + 1; i >= 0; i--) {
+        while (k >= lo && cross(h[k - 2], h[k - 1], pts[i]) <= 0)
+            k--;
+        h[k][0] = pts[i][0];
+        h[k][1] = pts[i][1];
+        k++;
+    }
+    return k > 1 ? k - 1 : k;
+}
+
+/* 1 if (x, y) lies inside the hull or within OMEGA of it. */
+static int near_hull(double (*h)[2], int nh, double x, double y)
+{
+    if (nh < 3) {
+        for (int i = 0; i < nh; i++)
+            if ((x - h[i][0]) * (x - h[i][0]) + (y - h[i][1]) * (y - h[i][1]) <= OMEGA * OMEGA)
+                return 1;
+        return 0;
+    }
+    int in = 1;
+    double pt[2] = {x, y};
+    for (int i = 0; i < nh; i++)
+        if (cross(h[i], h[(i + 1) % nh], pt) < 0) {
+            in = 0;
+            break;
+        }
+    if (in)
+        return 1;
+    for (int i = 0; i < nh; i++) {
+        const double *a = h[i], *b = h[(i + 1) % nh];
+        double dx = b[0] - a[0], dy = b[1] - a[1], l2 = dx * dx + dy * dy;
+        double u = l2 > 0 ? ((x - a[0]) * dx + (y - a[1]) * dy) / l2 : 0;
+        u = u < 0 ? 0 : (u > 1 ? 1 : u);
+        double ex = a[0] + u * dx - x, ey = a[1] + u * dy - y;
+        if (ex * ex + ey * ey <= OMEGA * OMEGA)
+            return 1;
+    }
+    return 0;
+}
+
+/* Area of the direction Gaussian over one bin centred at alpha (erf form of the integral). */
+static double gauss_dir(double alpha)
+{
+    const double half = PI_D / ND, s = SIGMA_D * sqrt(2.0);
+    return 0.5 * (erf((alpha + half) / s) - erf((alpha - half) / s));
+}
+
+static int cmp_quality_idx(const void *a, const void *b, const bio_template *t)
+{
+    int i = *(const int *)a, j = *(const int *)b;
+    if (t->m[i].quality != t->m[j].quality)
+        return t->m[j].quality - t->m[i].quality;
+    return i - j;
+}
+
+bio_status bio_prepare(const bio_template *t, bio_prepared **out, bio_msg *msg)
+{
+    bio_status st = BIO_OK;
+    bio_prepared *p = NULL;
+    if (out)
+        *out = NULL;
+    if (!t || !out)
+        return bio_fail(msg, BIO_EINVAL, "bio_prepare: template and output are required");
+    if (t->count > BIO_MAX_MINUTIAE)
+        return bio_fail(msg, BIO_EINVAL, "bio_prepare: %u minutiae (max %d)", (unsigned)t->count,
+                        BIO_MAX_MINUTIAE);
+    p = calloc(1, sizeof *p);
+    if (!p)
+        return bio_fail(msg, BIO_ENOMEM, "bio_prepare: out of memory");
+    double kx = t->res_x ? 197.0 / t->res_x : 1.0, ky = t->res_y ? 197.0 / t->res_y : 1.0;
+
+    /* Keep the best MAX_PREP minutiae by quality (stable: ties keep template order). */
+    int idx[BIO_MAX_MINUTIAE];
+    for (int i = 0; i < t->count; i++)
+        idx[i] = i;
+    if (t->count > MAX_PREP) {
+        /* Insertion sort by quality: thread-safe and small. */
+        for (int i = 1; i < t->count; i++) {
+            int v = idx[i], j = i - 1;
+            while (j >= 0 && cmp_quality_idx(&idx[j], &v, t) > 0) {
+                idx[j + 1] = idx[j];
+                j--;
+            }
+            idx[j + 1] = v;
+        }
+    }
+    p->n = t->count > MAX_PREP ? MAX_PREP : t->count;
+    for (int i = 0; i < p->n; i++) {
+        const bio_minutia *m = &t->m[idx[i]];
+        p->x[i] = m->x * kx;
+        p->y[i] = -(m->y * ky);
+        p->t[i] = (double)m->angle;
+    }
+    if (p->n < 2) {
+        *out = p;
+        return BIO_OK;
+    }
+    p->cyl = calloc((size_t)p->n, sizeof *p->cyl);
+    if (!p->cyl) {
+        st = bio_fail(msg, BIO_ENOMEM, "bio_prepare: out of memory");
+        goto out;
+    }
+    double h[MAX_PREP + 1][2];
+    int nh = hull(p, h);
+    const double ds = 2.0 * R_CYL / NS;
+    const double gs_norm = 1.0 / (SIGMA_S * sqrt(2.0 * PI_D));
+    int disk_cells = 0;
+    for (int i = 0; i < NS; i++)
+        for (int j = 0; j < NS; j++) {
+            double u = (i - (NS - 1) / 2.0) * ds, v = (j - (NS - 1) / 2.0) * ds;
+            if (u * u + v * v <= R_CYL * R_CYL)
+                disk_cells++;
+        }
+    for (int a = 0; a < p->n; a++) {
+        cylinder *c = &p->cyl[p->nc];
+        memset(c, 0, sizeof *c);
+        c->m = a;
+        int neigh = 0;
+        for (int b = 0; b < p->n; b++) {
+            double dx = p->x[b] - p->x[a], dy = p->y[b] - p->y[a];
+            if (b != a && dx * dx + dy * dy <= (R_CYL + 3 * SIGMA_S) * (R_CYL + 3 * SIGMA_S))
+                neigh++;
+        }
+        if (neigh < MIN_M)
+            continue;
+        double ca = cos(p->t[a]), sa = sin(p->t[a]);
+        int nvalid = 0;
+        for (int i = 0; i < NS; i++)
+            for (int j = 0; j < NS; j++) {
+                double u = (i - (NS - 1) / 2.0) * ds, v = (j - (NS - 1) / 2.0) * ds;
+                if (u * u + v * v > R_CYL * R_CYL)
+                    continue;
+                double px = p->x[a] + ca * u - sa * v, py = p->y[a] + sa * u + ca * v;
+                if (!near_hull(h, nh, px, py))
+                    continue;
+                nvalid++;
+                double sum[ND] = {0};
+                for (int b = 0; b < p->n; b++) {
+                    if (b == a)
+                        continue;
+                    double dx = p->x[b] - px, dy = p->y[b] - py, d2 = dx * dx + dy * dy;
+                    if (d2 > 9 * SIGMA_S * SIGMA_S)
+                        continue;
+                    double gsv = gs_norm * exp(-d2 / (2 * SIGMA_S * SIGMA_S));
+                    double dth = ang_diff(p->t[a], p->t[b]);
+                    for (int k = 0; k < ND; k++) {
+                        double phik = -PI_D + (k + 0.5) * 2 * PI_D / ND;
+                        sum[k] += gsv * gauss_dir(ang_diff(dth, phik));
+                    }
+                }
+                for (int k = 0; k < ND; k++) {
+                    int cell = k * NS * NS + i * NS + j;
+                    c->valid[cell / 64] |= (uint64_t)1 << (cell % 64);
+                    if (sum[k] >= MU_PSI)
+                        c->bits[cell / 64] |= (uint64_t)1 << (cell % 64);
+                }
+            }
+        if (nvalid < MIN_VC * disk_cells)
+            continue;
+        p->nc++;
+    }
+    *out = p;
+    p = NULL;
+out:
+    bio_prepared_free(p);
+    return st;
+}
+
+void bio_prepared_free(bio_prepared *p)
+{
+    if (!p)
+        return;
+    free(p->cyl);
+    free(p);
+}
+
+int bio_prepared_count(const bio_prepared *p)
+{
+    return p ? p->n : 0;
+}
+
+typedef struct pair {
+    float l;
+    short a, b;
+} pair;
+
+/* Cylinder similarity (bit-based MCC); -1 when the two cannot be compared. */
+static double cyl_sim(const cylinder *ca, const cylinder *cb, double ta, double tb, int min_me)
+{
+    if (fabs(ang_diff(ta, tb)) > DELTA_THETA)
+        return -1;
+    int nv = 0, na = 0, nb = 0, nx = 0;
+    for (int w = 0; w < WORDS; w++) {
+        uint64_t v = ca->valid[w] & cb->valid[w];
+        uint64_t x = ca->bits[w] & v, y = cb->bits[w] & v;
+        nv += __builtin_popcountll(v);
+        na += __builtin_popcountll(x);
+        nb += __builtin_popcountll(y);
+        nx += __builtin_popcountll(x ^ y);
+    }
+    if (nv < min_me)
+        return -1;
+    double den = sqrt((double)na) + sqrt((double)nb);
+    if (den <= 0)
+        return 0;
+    return 1.0 - sqrt((double)nx) / den;
+}
+
+double bio_match(const bio_prepared *A, const bio_prepared *B)
+{
+    if (!A || !B || A->nc < 1 || B->nc < 1)
+        return 0;
+    int nr = A->nc < B->nc ? A->nc : B->nc;
+    if (nr > MAX_NR)
+        nr = MAX_NR;
+    /* Top nr pairs by local similarity: a min-heap by l. */
+    pair top[MAX_NR];
+    int nt = 0;
+    int min_me = (int)(MIN_ME * NS * NS * ND * 0.785);
+    for (int i = 0; i < A->nc; i++)
+        for (int j = 0; j < B->nc; j++) {
+            const cylinder *ca = &A->cyl[i], *cb = &B->cyl[j];
+            double l = cyl_sim(ca, cb, A->t[ca->m], B->t[cb->m], min_me);
+            if (l <= 0)
+                continue;
+            if (nt < nr) {
+                int k = nt++;
+                top[k].l = (float)l;
+                top[k].a = (short)ca->m;
+                top[k].b = (short)cb->m;
+                while (k > 0 && top[(k - 1) / 2].l > top[k].l) {
+                    pair tmp = top[k];
+                    top[k] = top[(k - 1) / 2];
+                    top[(k - 1) / 2] = tmp;
+                    k = (k - 1) / 2;
+                }
+            } else if ((float)l > top[0].l) {
+                top[0].l = (float)l;
+                top[0].a = (short)ca->m;
+                top[0].b = (short)cb->m;
+                int k = 0;
+                for (;;) {
+                    int c = 2 * k + 1, s = k;
+                    if (c < nt && top[c].l < top[s].l)
+                        s = c;
+                    if (c + 1 < nt && top[c + 1].l < top[s].l)
+                        s = c + 1;
+                    if (s == k)
+                        break;
+                    pair tmp = top[k];
+                    top[k] = top[s];
+                    top[s] = tmp;
+                    k = s;
+                }
+            }
+        }
+    if (nt == 0)
+        return 0;
+    int np = MIN_NP + (int)lrint(sigmoid(nr, MU_P, TAU_P) * (MAX_NP - MIN_NP));
+    if (np > nt)
+        np = nt;
+
+    /* Relaxation. rho is the geometric compatibility of two pairs. */
+    float rho[MAX_NR][MAX_NR];
+    for (int t = 0; t < nt; t++) {
+        rho[t][t] = 0;
+        int a1 = top[t].a, b1 = top[t].b;
+        for (int k = t + 1; k < nt; k++) {
+            int a2 = top[k].a, b2 = top[k].b;
+            double dxa = A->x[a2] - A->x[a1], dya = A->y[a2] - A->y[a1];
+            double dxb = B->x[b2] - B->x[b1], dyb = B->y[b2] - B->y[b1];
+            double d1 = fabs(sqrt(dxa * dxa + dya * dya) - sqrt(dxb * dxb + dyb * dyb));
+            double d2 = fabs(ang_diff(ang_diff(A->t[a1], A->t[a2]), ang_diff(B->t[b1], B->t[b2])));
+            double ra = ang_diff(A->t[a1], atan2(dya, dxa)), rb = ang_diff(B->t[b1], atan2(dyb, dxb));
+            double d3 = fabs(ang_diff(ra, rb));
+            float r = (float)(sigmoid(d1, MU_1, TAU_1) * sigmoid(d2, MU_2, TAU_2) *
+                              sigmoid(d3, MU_3, TAU_3));
+            rho[t][k] = rho[k][t] = r;
+        }
+    }
+    float lam[MAX_NR], nxt[MAX_NR];
+    for (int t = 0; t < nt; t++)
+        lam[t] = top[t].l;
+    for (int it = 0; it < N_REL; it++) {
+        for (int t = 0; t < nt; t++) {
+            float s = 0;
+            for (int k = 0; k < nt; k++)
+                s += rho[t][k] * lam[k];
+            nxt[t] = (float)W_R * lam[t] + (float)(1 - W_R) * s / (float)(nt > 1 ? nt - 1 : 1);
+        }
+        memcpy(lam, nxt, sizeof(float) * (size_t)nt);
+    }
+    /* The np pairs with the highest efficiency (relaxed / initial), one per minutia. */
+    float eff[MAX_NR];
+    for (int t = 0; t < nt; t++)
+        eff[t] = lam[t] / top[t].l;
+    unsigned char useda[MAX_PREP] = {0}, usedb[MAX_PREP] = {0}, taken[MAX_NR] = {0};
+    double sum = 0;
+    int got = 0;
+    while (got < np) {
+        int best = -1;
+        for (int t = 0; t < nt; t++)
+            if (!taken[t] && !useda[top[t].a] && !usedb[top[t].b] && (best < 0 || eff[t] > eff[best]))
+                best = t;
+        if (best < 0)
+            break;
+        taken[best] = 1;
+        useda[top[best].a] = usedb[top[best].b] = 1;
+        sum += (double)lam[best];
+        got++;
+    }
+    return got ? 100.0 * sum / np : 0;
+}
+
+double bio_match_templates(const bio_template *a, const bio_template *b)
+{
+    bio_prepared *pa = NULL, *pb = NULL;
+    double s = 0;
+    if (bio_prepare(a, &pa, NULL) == BIO_OK && bio_prepare(b, &pb, NULL) == BIO_OK)
+        s = bio_match(pa, pb);
+    bio_prepared_free(pa);
+    bio_prepared_free(pb);
+    return s;
+}
+
+double bio_threshold_for_fmr(double fmr)
+{
+    /* Placeholder calibration, replaced by measured figures below. */
+    if (fmr < 1e-5)
+        fmr = 1e-5;
+    if (fmr > 0.5)
+        fmr = 0.5;
+    return 30.0 - 5.0 * log10(fmr);
+}
