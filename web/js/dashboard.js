@@ -1,0 +1,160 @@
+// dashboard.js - the supervisor's dashboard (Camat / Kasi Pelayanan): live queue lengths and
+// waiting times, each step's durations against the SOP standards (Mutu Baku) with the share
+// within standard, throughput per officer, the day's outcomes, duplicates waiting for a
+// decision, and the Disdukcapil status updates (sent, print ready, printed).
+// The summary JSON is the service's (svc_day_summary); the renderer reads it tolerantly
+// (objects or arrays) so a field added later does not break the page.
+import { get, post, enc } from './api.js';
+import { $, h, clear, showError, showInfo, hideMsg, fmtDuration, fmtTime } from './ui.js';
+import { SERVICES, STATES, KINDS, STEPS } from './labels.js';
+import { requireRole } from './session.js';
+import { listen } from './events.js';
+import { barChart, ring } from './charts.js';
+
+const msg = $('#msg');
+await requireRole(['supervisor']);
+const STANDARD = { call: 60000, intake: 300000, recording: 600000, receipt: 60000, handover: 180000 };
+
+const num = (v) => (typeof v === 'number' ? v : Number(v) || 0);
+// {a: x} or [{id: a, ...x}] -> [[a, x]]
+function entries(v, key = 'step') {
+  if (!v) return [];
+  if (Array.isArray(v)) return v.map((x) => [x[key] || x.id || x.name || x.username || '', x]);
+  return Object.entries(v);
+}
+const pick = (o, ...names) => { for (const n of names) if (o && o[n] !== undefined && o[n] !== null) return o[n]; return undefined; };
+
+async function refresh() {
+  hideMsg(msg);
+  const date = $('#date').value;
+  let sum = null;
+  try {
+    sum = await get('/api/summary' + (date ? `?date=${enc(date)}` : ''));
+  } catch (e) { showError(msg, e); }
+  try { renderQueue(await get('/api/queue/board')); } catch (e) { /* shown by the summary error */ }
+  if (sum) renderSummary(sum);
+  renderLists();
+  $('#updated').textContent = 'Diperbarui ' + fmtTime(Date.now());
+}
+
+function renderQueue(b) {
+  const box = clear($('#queue'));
+  const rows = Object.entries(SERVICES).map(([id, s]) => ({ label: `${s.prefix} · ${s.label}`, value: num(b.waiting && b.waiting[id]) }));
+  box.append(barChart(rows, { width: 420, labelW: 170, barH: 18 }));
+  box.append(h('p', { class: 'muted' }, 'Sedang dilayani: ',
+    (b.lokets || []).map((l) => `Loket ${l.loket}: ${l.ticket ? l.ticket.number : '—'}`).join(' · ')));
+  $('#kpis').dataset.waiting = String(rows.reduce((a, r) => a + r.value, 0));
+}
+
+function kpi(k, v, id) { return h('div', { class: 'kpi', id }, h('div', { class: 'v' }, v), h('div', { class: 'k' }, k)); }
+
+function renderSummary(sum) {
+  const counts = pick(sum, 'outcomes', 'counts', 'by_state') || {};
+  const outcomeEntries = entries(pick(counts, 'by_outcome', 'by_state', 'outcomes') || counts, 'state')
+    .filter(([, v]) => typeof v === 'number' || typeof (v && v.count) === 'number');
+  const total = pick(sum, 'applications', 'total') ?? outcomeEntries.reduce((a, [, v]) => a + num(v.count ?? v), 0);
+  const tickets = pick(sum, 'tickets', 'tickets_taken');
+  const steps = entries(pick(sum, 'steps', 'durations'));
+  const totalStep = pick(sum, 'total_service', 'total');
+  const waiting = pick(sum, 'waiting', 'wait');
+
+  const k = clear($('#kpis'));
+  k.append(kpi('Nomor antrian diambil', String(typeof tickets === 'object' && tickets ? num(pick(tickets, 'taken', 'total', 'count')) : num(tickets)), 'kpi-tickets'),
+    kpi('Permohonan dibuka', String(typeof total === 'object' ? num(total.count) : num(total)), 'kpi-apps'),
+    kpi('Menunggu sekarang', $('#kpis').dataset.waiting || '0', 'kpi-waiting'),
+    kpi('Rata-rata tunggu', fmtDuration(num(pick(waiting || {}, 'mean_ms', 'mean', 'avg_ms'))), 'kpi-wait'),
+    kpi('Standar SOP total', '15 mnt (langkah: 20 mnt)', 'kpi-std'));
+
+  // outcomes
+  const oc = clear($('#outcomes'));
+  const ocRows = outcomeEntries.map(([id, v]) => ({ label: STATES[id] || KINDS[id] || id, value: num(v.count ?? v) }));
+  oc.append(ocRows.length ? barChart(ocRows, { width: 420, labelW: 190, barH: 16 }) : h('p', { class: 'muted' }, 'Belum ada permohonan.'));
+  const byKind = entries(pick(counts, 'by_kind') || pick(sum, 'by_kind'), 'kind');
+  if (byKind.length) oc.append(h('p', { class: 'muted' }, byKind.map(([id, v]) => `${KINDS[id] || id}: ${num(v.count ?? v)}`).join(' · ')));
+
+  // waiting
+  const w = clear($('#waiting'));
+  w.append(h('dl', { class: 'kv' },
+    h('dt', {}, 'Jumlah dipanggil'), h('dd', {}, String(num(pick(waiting || {}, 'count', 'n')))),
+    h('dt', {}, 'Rata-rata'), h('dd', {}, fmtDuration(pick(waiting || {}, 'mean_ms', 'mean'))),
+    h('dt', {}, 'Median'), h('dd', {}, fmtDuration(pick(waiting || {}, 'p50_ms', 'p50'))),
+    h('dt', {}, 'P90'), h('dd', {}, fmtDuration(pick(waiting || {}, 'p90_ms', 'p90'))),
+    h('dt', {}, 'Terlama'), h('dd', {}, fmtDuration(pick(waiting || {}, 'max_ms', 'max')))));
+
+  // steps against the standard
+  const rows = [];
+  const tb = h('tbody', {});
+  for (const [id, v] of steps) {
+    const std = num(pick(v, 'standard_ms', 'standard')) || STANDARD[id] || 0;
+    const mean = num(pick(v, 'mean_ms', 'mean'));
+    const share = pick(v, 'within_share', 'share_within', 'within_standard_share', 'within_pct');
+    const sh = share === undefined ? null : (share > 1 ? share / 100 : share);
+    rows.push({ label: STEPS[id] || pick(v, 'label') || id, value: Math.round(mean / 1000), mark: Math.round(std / 1000),
+      color: mean <= std ? '#1d7a3e' : '#b3261e', text: fmtDuration(mean) });
+    tb.append(h('tr', { dataset: { step: id } }, h('td', {}, STEPS[id] || id), h('td', {}, String(num(v.count))),
+      h('td', {}, fmtDuration(std)), h('td', {}, fmtDuration(mean)), h('td', {}, fmtDuration(pick(v, 'p90_ms', 'p90'))),
+      h('td', {}, fmtDuration(pick(v, 'max_ms', 'max'))), h('td', {}, sh === null ? '-' : `${Math.round(sh * 100)}%`)));
+  }
+  const sc = clear($('#steps-chart'));
+  if (rows.length) sc.append(barChart(rows, { width: 560, unit: ' dtk' }));
+  else sc.append(h('p', { class: 'muted' }, 'Belum ada langkah yang selesai.'));
+  if (totalStep && typeof totalStep === 'object') {
+    const within = pick(totalStep, 'within_share', 'share_within');
+    sc.append(h('div', { class: 'row' }, ring(within ?? 0, 'total ≤15 mnt'),
+      h('span', {}, `Total layanan rata-rata ${fmtDuration(pick(totalStep, 'mean_ms', 'mean'))}`)));
+  }
+  clear($('#steps-table')).append(h('table', { id: 'steps' }, h('thead', {}, h('tr', {}, ['Langkah', 'Jumlah', 'Standar', 'Rata-rata', 'P90', 'Terlama', 'Dalam standar'].map((t) => h('th', {}, t)))), tb));
+
+  // per officer
+  const off = entries(pick(sum, 'officers', 'per_officer', 'by_officer'), 'username');
+  const otb = h('tbody', {});
+  const orows = [];
+  for (const [name, v] of off) {
+    const n = num(pick(v, 'count', 'handled', 'events', 'served', 'actions'));
+    orows.push({ label: name, value: n });
+    otb.append(h('tr', {}, h('td', {}, name), h('td', {}, v.role || ''), h('td', {}, String(n)),
+      h('td', {}, fmtDuration(pick(v, 'mean_ms', 'mean')))));
+  }
+  clear($('#officers-chart')).append(orows.length ? barChart(orows, { width: 480, labelW: 120 }) : h('p', { class: 'muted' }, 'Belum ada.'));
+  clear($('#officers')).append(h('table', { id: 'officer-table' }, h('thead', {}, h('tr', {}, ['Petugas', 'Peran', 'Dilayani', 'Rata-rata'].map((t) => h('th', {}, t)))), otb));
+}
+
+// ---- decisions: duplicates and Disdukcapil status
+async function renderLists() {
+  await listWith($('#duplicates'), ['duplicate'], (a) => [
+    actBtn(a, 'clear_duplicate', 'Bukan duplikat', 'btn-ok'),
+    actBtn(a, 'confirm_duplicate', 'Duplikat: tolak', 'btn-danger', 'duplicate_biometric')]);
+  await listWith($('#central'), ['receipt_issued', 'sent', 'print_ready'], (a) => {
+    if (a.state === 'receipt_issued') return [actBtn(a, 'send', 'Kirim ke Disdukcapil')];
+    if (a.state === 'sent') return [actBtn(a, 'print_ready', 'Siap cetak', 'btn-ok'), actBtn(a, 'central_duplicate', 'Duplikat dari pusat', 'btn-warn')];
+    return [actBtn(a, 'print', 'Kartu tercetak', 'btn-ok')];
+  });
+}
+
+async function listWith(box, states, buttons) {
+  clear(box);
+  try {
+    const lists = await Promise.all(states.map((s) => get(`/api/applications?state=${s}`)));
+    const apps = lists.flat();
+    if (!apps.length) { box.append(h('p', { class: 'muted' }, 'Tidak ada.')); return; }
+    box.append(h('table', {}, h('tbody', {}, apps.map((a) => h('tr', { dataset: { app: a.id } },
+      h('td', {}, `#${a.id}`), h('td', {}, a.name || a.nik), h('td', {}, KINDS[a.kind] || a.kind),
+      h('td', {}, h('span', { class: 'badge' }, STATES[a.state] || a.state)), h('td', {}, buttons(a)))))));
+  } catch (e) { showError(msg, e); }
+}
+
+function actBtn(a, action, text, cls = '', reason) {
+  return h('button', { class: `btn btn-small ${cls}`, type: 'button', dataset: { action }, onclick: async () => {
+    hideMsg(msg);
+    try {
+      const r = await post(`/api/applications/${enc(a.id)}/actions/${action}`, reason ? { reason } : {});
+      showInfo(msg, `Permohonan #${a.id}: ${STATES[r.state] || r.state}.`);
+      refresh();
+    } catch (e) { showError(msg, e); }
+  } }, text);
+}
+
+$('#btn-refresh').addEventListener('click', refresh);
+let pending = null;
+listen(() => { clearTimeout(pending); pending = setTimeout(refresh, 400); }, $('#live'));
+refresh();

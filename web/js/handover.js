@@ -1,0 +1,109 @@
+// handover.js - the handover loket (Petugas Loket Penyerahan Dokumen): calls pickup tickets,
+// issues the pickup receipt after recording (SOP step 4, printable), and later finds it by
+// receipt number (typed, or a handheld scanner that types it and Enter), confirms the person
+// and hands over the printed card (SOP step 6). Every step is in the audit trail shown.
+import { get, post, enc } from './api.js';
+import { $, h, clear, showError, showInfo, hideMsg, printElement, fmtDateTime } from './ui.js';
+import { KINDS, STATES } from './labels.js';
+import { requireRole } from './session.js';
+import { queueControls } from './queue.js';
+import { residentCard } from './resident.js';
+import { listen } from './events.js';
+
+const msg = $('#msg');
+const me = await requireRole(['handover']);
+let found = null;
+
+const q = queueControls($('#queue'), { services: ['pengambilan'], loket: me.loket, msg, onTicket: (t) => { if (t) $('#receipt_no').focus(); } });
+
+async function loadRecorded() {
+  const box = clear($('#recorded'));
+  try {
+    const lists = await Promise.all(['recorded', 'data_changed'].map((s) => get(`/api/applications?state=${s}`)));
+    const apps = lists.flat();
+    if (!apps.length) box.append(h('p', { class: 'muted' }, 'Tidak ada yang menunggu tanda terima.'));
+    for (const a of apps) {
+      box.append(h('button', { class: 'btn btn-ghost', type: 'button', dataset: { app: a.id }, onclick: () => issue(a) },
+        `#${a.id} · ${a.name || a.nik} · ${KINDS[a.kind] || a.kind} → beri tanda terima`));
+    }
+  } catch (e) { showError(msg, e); }
+}
+listen((type) => {
+  if (type.startsWith('ticket')) q.refreshCounts();
+  if (type.startsWith('application')) loadRecorded();
+}, $('#live'));
+loadRecorded();
+
+async function issue(a) {
+  hideMsg(msg);
+  try {
+    const r = await post(`/api/applications/${enc(a.id)}/receipt`);
+    let person = null;
+    try { person = await get(`/api/residents/${enc(r.nik)}`); } catch (e) { person = null; }
+    const doc = clear($('#receipt'));
+    doc.append(h('div', { class: 'kop' }, h('strong', {}, 'PEMERINTAH KOTA TANGERANG · KECAMATAN NEGLASARI')),
+      h('h1', {}, 'TANDA TERIMA PENGAMBILAN KTP-el'),
+      h('p', { class: 'big mono center', id: 'receipt-no' }, r.receipt_no),
+      h('dl', { class: 'kv' },
+        h('dt', {}, 'Nama'), h('dd', {}, person ? person.name : (r.name || '-')),
+        h('dt', {}, 'NIK'), h('dd', { class: 'mono' }, r.nik),
+        h('dt', {}, 'Jenis'), h('dd', {}, KINDS[r.kind] || r.kind),
+        h('dt', {}, 'Perkiraan dapat diambil'), h('dd', {}, r.pickup_expected || '-'),
+        h('dt', {}, 'Diterbitkan'), h('dd', {}, fmtDateTime(Date.now()) + ' WIB')),
+      h('p', {}, 'Bawa tanda terima ini saat mengambil KTP-el. Ambil nomor antrian "Pengambilan e-KTP" (E) di kios.'),
+      h('div', { class: 'sign' }, h('span', {}), h('span', {}, 'Petugas Loket Penyerahan', h('br'), h('br'), h('br'), me.username)));
+    $('#receipt-box').hidden = false;
+    showInfo(msg, `Tanda terima ${r.receipt_no} diterbitkan.`);
+    loadRecorded();
+  } catch (e) { showError(msg, e); }
+}
+$('#btn-print-receipt').addEventListener('click', () => printElement($('#receipt')));
+
+// ---- step 6: find the receipt, confirm the person, hand over
+$('#find-form').addEventListener('submit', async (ev) => {
+  ev.preventDefault();
+  hideMsg(msg);
+  const no = $('#receipt_no').value.trim().toUpperCase();
+  const box = clear($('#found'));
+  clear($('#trail'));
+  $('#confirm').hidden = true;
+  found = null;
+  if (!no) return showError(msg, { message: 'Nomor tanda terima wajib diisi', field: 'receipt_no' });
+  if (!/^[A-Z0-9-]{4,40}$/.test(no)) return showError(msg, { message: `Nomor tanda terima "${no}" tidak sah: hanya huruf, angka, dan tanda -`, field: 'receipt_no' });
+  try {
+    found = await get(`/api/receipts/${enc(no)}`);
+  } catch (e) { return showError(msg, e); }
+  box.append(h('p', {}, `Permohonan #${found.id} · `, h('span', { class: 'badge', id: 'found-state' }, STATES[found.state] || found.state)));
+  try { box.append(residentCard(await get(`/api/residents/${enc(found.nik)}`))); } catch (e) { box.append(h('p', {}, `NIK ${found.nik}`)); }
+  if (found.state !== 'printed') {
+    box.append(h('p', { class: 'msg msg-warn', id: 'not-ready' }, `KTP-el belum dapat diserahkan: status "${STATES[found.state] || found.state}". Minta pemohon kembali setelah kartu dicetak.`));
+  } else {
+    $('#confirm').hidden = false;
+    $('#person-ok').checked = false;
+  }
+  trail(found.id);
+});
+
+$('#btn-handover').addEventListener('click', async () => {
+  hideMsg(msg);
+  if (!found) return;
+  if (!$('#person-ok').checked) return showError(msg, { message: 'Pastikan identitas penerima dulu (centang konfirmasi)', field: 'person_ok' });
+  try {
+    found = await post(`/api/applications/${enc(found.id)}/hand-over`, {
+      receipt_no: found.receipt_no, confirmed_by: $('#confirmed_by').value, note: $('#ho-note').value.trim() });
+    $('#confirm').hidden = true;
+    $('#found-state').textContent = STATES[found.state] || found.state;
+    showInfo(msg, `KTP-el permohonan #${found.id} sudah diserahkan.`);
+    if (q.ticket) q.done();
+    trail(found.id);
+  } catch (e) { showError(msg, e); }
+});
+
+async function trail(id) {
+  const box = clear($('#trail'));
+  try {
+    const evs = await get(`/api/applications/${enc(id)}/events`);
+    box.append(h('h3', {}, 'Riwayat'), h('table', { id: 'trail-table' }, h('thead', {}, h('tr', {}, h('th', {}, 'Waktu'), h('th', {}, 'Tindakan'), h('th', {}, 'Status'), h('th', {}, 'Petugas'))),
+      h('tbody', {}, evs.map((e) => h('tr', {}, h('td', {}, fmtDateTime(e.at)), h('td', {}, e.action), h('td', {}, STATES[e.to] || e.to || ''), h('td', {}, `${e.username || ''} (${e.role || ''})`))))));
+  } catch (e) { /* the trail is informative only */ }
+}

@@ -1,0 +1,79 @@
+// kiosk.js - the public kiosk (SOP step 1): pick a service, optionally priority, take a ticket,
+// see it big and print it on the 80 mm receipt printer. No login; POST /api/tickets only.
+import { post } from './api.js';
+import { $, h, clear, showError, hideMsg, fmtDateTime, printElement } from './ui.js';
+import { SERVICES, PRIORITY } from './labels.js';
+
+const msg = $('#msg');
+const prio = $('#priority');
+const reasons = $('#priority-reasons');
+let backTimer = null;
+
+prio.addEventListener('change', () => { reasons.hidden = !prio.checked; hideMsg(msg); });
+
+for (const [id, s] of Object.entries(SERVICES)) {
+  $('#services').append(h('button', { class: 'service-btn', type: 'button', dataset: { service: id },
+    onclick: () => take(id) }, h('span', { class: 'prefix' }, s.prefix), s.label));
+}
+
+async function take(service) {
+  hideMsg(msg);
+  const body = { service };
+  if (prio.checked) {
+    const r = document.querySelector('input[name=priority_reason]:checked');
+    if (!r) {
+      return showError(msg, { message: 'Pilih alasan antrian prioritas: lansia, disabilitas, atau ibu hamil', field: 'priority_reason' });
+    }
+    body.priority = true;
+    body.priority_reason = r.value;
+  }
+  $$buttons(true);
+  try {
+    show(await post('/api/tickets', body));
+  } catch (e) {
+    showError(msg, e);
+  } finally {
+    $$buttons(false);
+  }
+}
+
+function $$buttons(disabled) {
+  document.querySelectorAll('.service-btn').forEach((b) => { b.disabled = disabled; });
+}
+
+function show(t) {
+  const tk = clear($('#ticket'));
+  tk.append(
+    h('div', { class: 'office' }, 'KECAMATAN NEGLASARI · LAYANAN e-KTP'),
+    h('div', { class: 'svc' }, 'Nomor antrian Anda'),
+    h('div', { class: 'number', id: 'ticket-number' }, t.number),
+    h('div', { class: 'svc' }, SERVICES[t.service] ? SERVICES[t.service].label : t.service),
+    t.priority ? h('div', { class: 'meta' }, h('strong', {}, 'PRIORITAS: ' + (PRIORITY[t.priority_reason] || t.priority_reason || ''))) : null,
+    h('div', { class: 'meta' }, fmtDateTime(t.taken_at || Date.now()) + ' WIB'),
+    t.waiting_before !== undefined ? h('div', { class: 'meta' }, `Antrian di depan Anda: ${t.waiting_before}`) : null,
+    h('div', { class: 'meta' }, 'Mohon menunggu panggilan dan perhatikan papan antrian.'),
+  );
+  $('#choose').hidden = true;
+  $('#result').hidden = false;
+  let left = 20;
+  const cd = $('#countdown');
+  clearInterval(backTimer);
+  cd.textContent = `Kembali ke menu dalam ${left} detik`;
+  backTimer = setInterval(() => {
+    left -= 1;
+    cd.textContent = `Kembali ke menu dalam ${left} detik`;
+    if (left <= 0) reset();
+  }, 1000);
+}
+
+function reset() {
+  clearInterval(backTimer);
+  $('#result').hidden = true;
+  $('#choose').hidden = false;
+  prio.checked = false;
+  reasons.hidden = true;
+  document.querySelectorAll('input[name=priority_reason]').forEach((r) => { r.checked = false; });
+}
+
+$('#print').addEventListener('click', () => printElement($('#ticket'), 'receipt80'));
+$('#done').addEventListener('click', reset);

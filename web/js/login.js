@@ -1,0 +1,34 @@
+// login.js - the login page: POST /api/login, then the page of the officer's role.
+import { post, get } from './api.js';
+import { $, showError } from './ui.js';
+import { homeOf } from './session.js';
+
+const form = $('#login-form');
+const msg = $('#msg');
+const next = new URLSearchParams(location.search).get('next');
+
+function target(role) {
+  // Only a page of this site, never an outside address.
+  if (next && /^[a-z]+\.html$/.test(next)) return next;
+  return homeOf(role);
+}
+
+// Already logged in: go straight on.
+get('/api/me').then((me) => location.replace(target(me.role))).catch(() => {});
+
+form.addEventListener('submit', async (ev) => {
+  ev.preventDefault();
+  const username = form.username.value.trim();
+  const password = form.password.value;
+  if (!username) return showError(msg, { message: 'Nama pengguna wajib diisi', field: 'username' });
+  if (!password) return showError(msg, { message: 'Kata sandi wajib diisi', field: 'password' });
+  const body = { username, password };
+  if (form.loket.value) body.loket = Number(form.loket.value);
+  try {
+    const me = await post('/api/login', body);
+    location.href = target(me.role);
+  } catch (e) {
+    showError(msg, e);
+    form.password.value = '';
+  }
+});

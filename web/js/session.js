@@ -1,0 +1,59 @@
+// session.js - who is logged in, and the page header every staff page shares.
+// A page calls requireRole([...]); without a session it goes to the login page; with a role
+// that may not use the page it says so (the server refuses the calls anyway).
+// Never: keep the session token in JS (it is an HttpOnly cookie).
+
+import { get, post } from './api.js';
+import { h, clock } from './ui.js';
+import { ROLES } from './labels.js';
+
+export const PAGES = [
+  { href: 'intake.html', label: 'Loket Penerima', roles: ['intake', 'admin'] },
+  { href: 'operator.html', label: 'Operator', roles: ['operator', 'admin'] },
+  { href: 'handover.html', label: 'Loket Penyerahan', roles: ['handover', 'admin'] },
+  { href: 'dashboard.html', label: 'Dasbor', roles: ['supervisor', 'admin'] },
+  { href: 'display.html', label: 'Papan antrian', roles: null },
+  { href: 'kiosk.html', label: 'Kios', roles: null },
+];
+
+export function homeOf(role) {
+  const p = PAGES.find((x) => x.roles && x.roles.includes(role));
+  return p ? p.href : 'index.html';
+}
+
+export async function requireRole(roles) {
+  let me;
+  try {
+    me = await get('/api/me');
+  } catch (e) {
+    const next = encodeURIComponent(location.pathname.replace(/^\//, '') || 'index.html');
+    location.replace('index.html?next=' + next);
+    throw e;
+  }
+  renderHeader(me);
+  if (!roles.includes(me.role) && me.role !== 'admin') {
+    const main = document.querySelector('main');
+    main.replaceChildren(h('section', { class: 'card' },
+      h('h2', {}, 'Halaman ini bukan untuk peran Anda'),
+      h('p', {}, `Anda masuk sebagai ${ROLES[me.role] || me.role}. `,
+        h('a', { href: homeOf(me.role) }, 'Buka halaman Anda'))));
+    throw new Error('role');
+  }
+  return me;
+}
+
+function renderHeader(me) {
+  const bar = document.querySelector('header.topbar');
+  if (!bar) return;
+  const nav = h('nav', {}, PAGES.filter((p) => p.roles && (p.roles.includes(me.role)))
+    .map((p) => h('a', { href: p.href, class: location.pathname.endsWith(p.href) ? 'active' : '' }, p.label)));
+  const clk = h('span', { class: 'clock' });
+  clock(clk);
+  const who = h('span', { class: 'who' }, `${me.username} · ${ROLES[me.role] || me.role}`,
+    me.loket ? ` · Loket ${me.loket}` : '');
+  const out = h('button', { class: 'btn btn-small', type: 'button', id: 'logout', onclick: async () => {
+    try { await post('/api/logout'); } catch (e) { /* the session is gone either way */ }
+    location.href = 'index.html';
+  } }, 'Keluar');
+  bar.append(nav, clk, who, out);
+}
