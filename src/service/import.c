@@ -1,0 +1,619 @@
+/*
+ * import.c - loading SIAK biodata (svc_import_siak) and the Kepmendagri region list
+ * (svc_import_wilayah). Formats: docs/siak-csv.md and ../shared/data/README.md.
+ *
+ * SIAK import, and why it is shaped this way:
+ * - One transaction for the whole file: an office imports a fresh SIAK extract, and a half
+ *   imported extract would be worse than the old one. A bad line aborts everything (the error
+ *   names line and column) unless skip_invalid, which skips and lists bad lines.
+ * - Every line is validated with core's rules (nik_analyze, refcodes, jakarta dates) before
+ *   it is written, so nothing malformed reaches the residents table.
+ * - Speed (>= 200,000 rows/s): one reused line buffer (getline), fields split in place, two
+ *   cached prepared statements, no allocation per row. A NIK that is already in the database
+ *   is updated (a newer extract wins); the same NIK twice in one file is an error.
+ *
+ * Never: write anything before the file is known good (or the bad lines are skipped).
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/nik.h"
+#include "core/refcodes.h"
+#include "service/svc_internal.h"
+
+#define IMPORT_MAX_FIELDS 64
+#define IMPORT_MAX_ERRORS 100 /* errors listed in the result; all are counted */
+
+enum siak_col {
+    C_NIK, C_KK, C_NAME, C_BIRTH_PLACE, C_BIRTH_DATE, C_SEX, C_BLOOD, C_AGAMA, C_MARITAL,
+    C_PEKERJAAN, C_PENDIDIKAN, C_NATIONALITY, C_ITAP, C_ADDRESS, C_RT, C_RW, C_KEL, C_KEC,
+    C_HUBUNGAN, C_KTP_STATUS, C_CARD_VALID, C_COUNT
+};
+
+static const char *const siak_names[C_COUNT] = {
+    "nik", "kk_number", "name", "birth_place", "birth_date", "sex", "blood_type", "agama",
+    "marital_status", "pekerjaan", "pendidikan", "nationality", "itap_until", "address", "rt",
+    "rw", "kelurahan_code", "kecamatan_code", "hubungan", "ktp_status", "card_valid"};
+static const int siak_required[C_COUNT] = {[C_NIK] = 1, [C_KK] = 1, [C_NAME] = 1,
+                                           [C_BIRTH_DATE] = 1, [C_SEX] = 1, [C_AGAMA] = 1,
+                                           [C_MARITAL] = 1};
+
+/* Split a CSV line in place (RFC 4180 quoting, "" inside quotes; no newline inside a field).
+   Returns the number of fields, or -1 for an unterminated quote (column in *bad). */
+static int csv_split(char *line, char **fields, int max, int *bad)
+{
+    int n = 0;
+    char *p = line;
+    for (;;) {
+        if (n == max)
+            return n + 1; /* too many: the caller reports it */
+        if (*p == '"') {
+            char *w = ++p, *start = p;
+            for (;;) {
+                if (*p == '\0') {
+                    *bad = n + 1;
+                    return -1;
+                }
+                if (*p == '"') {
+                    if (p[1] == '"') {
+                        *w++ = '"';
+                        p += 2;
+                        continue;
+                    }
+                    p++;
+                    break;
+                }
+                *w++ = *p++;
+            }
+            fields[n++] = start;
+            if (*p != ',' && *p != '\0') {
+                *w = '\0';
+                *bad = n;
+                return -1;
+            }
+            char sep = *p;
+            *w = '\0';
+            if (sep == '\0')
+                return n;
+            p++;
+        } else {
+            fields[n++] = p;
+            char *c = strchr(p, ',');
+            if (c == NULL)
+                return n;
+            *c = '\0';
+            p = c + 1;
+        }
+    }
+}
+
+static void chomp(char *line, ssize_t *len)
+{
+    while (*len > 0 && (line[*len - 1] == '\n' || line[*len - 1] == '\r'))
+        line[--*len] = '\0';
+}
+
+static int all_digits(const char *s, size_t min, size_t max)
+{
+    size_t n = strlen(s);
+    if (n < min || n > max)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (s[i] < '0' || s[i] > '9')
+            return 0;
+    return 1;
+}
+
+/* A small integer field ("1".."999"); -1 when not a number. */
+static int small_int(const char *s)
+{
+    if (!all_digits(s, 1, 3))
+        return -1;
+    return atoi(s);
+}
+
+/* NIKs seen in this file: open addressing over the 16-digit value (never 0). */
+typedef struct nik_set {
+    uint64_t *slot;
+    size_t cap, n;
+} nik_set;
+
+static int nik_set_add(nik_set *set, uint64_t v) /* 1 added, 0 present, -1 no memory */
+{
+    if ((set->n + 1) * 2 > set->cap) {
+        size_t ncap = set->cap ? set->cap * 2 : 1u << 16;
+        uint64_t *ns = calloc(ncap, sizeof *ns);
+        if (ns == NULL)
+            return -1;
+        for (size_t i = 0; i < set->cap; i++)
+            if (set->slot[i] != 0) {
+                size_t j = (size_t)(set->slot[i] * 0x9E3779B97F4A7C15ULL >> 20) & (ncap - 1);
+                while (ns[j] != 0)
+                    j = (j + 1) & (ncap - 1);
+                ns[j] = set->slot[i];
+            }
+        free(set->slot);
+        set->slot = ns;
+        set->cap = ncap;
+    }
+    size_t j = (size_t)(v * 0x9E3779B97F4A7C15ULL >> 20) & (set->cap - 1);
+    while (set->slot[j] != 0) {
+        if (set->slot[j] == v)
+            return 0;
+        j = (j + 1) & (set->cap - 1);
+    }
+    set->slot[j] = v;
+    set->n++;
+    return 1;
+}
+
+static kt_code line_fail(kt_error *err, const char *id, long line, int column,
+                         const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+static kt_code line_fail(kt_error *err, const char *id, long line, int column,
+                         const char *fmt, ...)
+{
+    char field[64];
+    va_list ap;
+    snprintf(field, sizeof field, "line %ld, column %d", line, column);
+    va_start(ap, fmt);
+    kt_code rc = kt_vfail(err, KT_EINVAL, id, field, fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+typedef struct siak_row {
+    const char *v[C_COUNT];
+    int blood, agama, marital, pekerjaan, pendidikan, hubungan, card_valid;
+    char kec[8];
+} siak_row;
+
+/* Validate one split line into row. colpos[c] = field index of column c, or -1. */
+static kt_code siak_validate(char **f, int nf, const int *colpos, int ncols_header,
+                             jkt_date today, long line, siak_row *row, kt_error *err)
+{
+    if (nf != ncols_header) {
+        char a[16], b[16];
+        snprintf(a, sizeof a, "%d", nf);
+        snprintf(b, sizeof b, "%d", ncols_header);
+        return line_fail(err, "column_count", line, nf < ncols_header ? nf + 1 : ncols_header + 1,
+                         "Baris berisi %s kolom, header berisi %s", a, b);
+    }
+    for (int c = 0; c < C_COUNT; c++)
+        row->v[c] = colpos[c] >= 0 ? f[colpos[c]] : "";
+#define COL(c) (colpos[c] + 1)
+    for (int c = 0; c < C_COUNT; c++)
+        if (siak_required[c] && row->v[c][0] == '\0')
+            return line_fail(err, "field_missing", line, COL(c), "Kolom '%s' wajib diisi",
+                             siak_names[c]);
+    nik_info info;
+    if (nik_analyze(row->v[C_NIK], NULL, today, &info) != KT_OK)
+        return line_fail(err, "nik_invalid", line, COL(C_NIK), "NIK %s tidak sah: %s",
+                         row->v[C_NIK], info.errors.n > 0 ? info.errors.item[0].message : "");
+    if (!all_digits(row->v[C_KK], 16, 16))
+        return line_fail(err, "kk_number_invalid", line, COL(C_KK),
+                         "Nomor KK harus 16 digit: '%s'", row->v[C_KK]);
+    if (strlen(row->v[C_NAME]) > 120)
+        return line_fail(err, "name_too_long", line, COL(C_NAME),
+                         "Nama lebih dari 120 karakter");
+    jkt_date bd;
+    kt_error e2;
+    if (jkt_date_parse(row->v[C_BIRTH_DATE], "birth_date", &bd, &e2) != KT_OK ||
+        jkt_date_cmp(bd, today) > 0)
+        return line_fail(err, "birth_date_invalid", line, COL(C_BIRTH_DATE),
+                         "Tanggal lahir '%s' tidak sah (format YYYY-MM-DD, tidak di masa "
+                         "depan)", row->v[C_BIRTH_DATE]);
+    if (strcmp(row->v[C_SEX], "L") != 0 && strcmp(row->v[C_SEX], "P") != 0)
+        return line_fail(err, "sex_invalid", line, COL(C_SEX),
+                         "Jenis kelamin harus L atau P, bukan '%s'", row->v[C_SEX]);
+    struct { int c; ref_list l; int dflt; int *out; } codes[] = {
+        {C_BLOOD, REF_GOLONGAN_DARAH, 13, &row->blood},
+        {C_AGAMA, REF_AGAMA, 0, &row->agama},
+        {C_MARITAL, REF_STATUS_PERKAWINAN, 0, &row->marital},
+        {C_PEKERJAAN, REF_PEKERJAAN, 1, &row->pekerjaan},
+        {C_PENDIDIKAN, REF_PENDIDIKAN, 1, &row->pendidikan},
+        {C_HUBUNGAN, REF_HUBUNGAN_KELUARGA, 11, &row->hubungan},
+    };
+    for (size_t i = 0; i < sizeof codes / sizeof codes[0]; i++) {
+        const char *v = row->v[codes[i].c];
+        int id = v[0] == '\0' ? codes[i].dflt : small_int(v);
+        if (!ref_valid(codes[i].l, id))
+            return line_fail(err, "code_invalid", line, COL(codes[i].c),
+                             "Kode '%s' tidak ada dalam daftar %s", v, ref_list_str(codes[i].l));
+        *codes[i].out = id;
+    }
+    const char *nat = row->v[C_NATIONALITY];
+    if (nat[0] == '\0')
+        row->v[C_NATIONALITY] = nat = "WNI";
+    if (strcmp(nat, "WNI") != 0 && strcmp(nat, "WNA") != 0)
+        return line_fail(err, "nationality_invalid", line, COL(C_NATIONALITY),
+                         "Kewarganegaraan harus WNI atau WNA, bukan '%s'", nat);
+    if (row->v[C_ITAP][0] != '\0') {
+        jkt_date itap;
+        if (strcmp(nat, "WNA") != 0)
+            return line_fail(err, "itap_for_wni", line, COL(C_ITAP),
+                             "itap_until hanya untuk WNA");
+        if (jkt_date_parse(row->v[C_ITAP], "itap_until", &itap, &e2) != KT_OK)
+            return line_fail(err, "itap_until_invalid", line, COL(C_ITAP),
+                             "Tanggal ITAP '%s' tidak sah (YYYY-MM-DD)", row->v[C_ITAP]);
+    }
+    if (row->v[C_RT][0] != '\0' && !all_digits(row->v[C_RT], 1, 3))
+        return line_fail(err, "rt_invalid", line, COL(C_RT), "RT harus 1-3 digit: '%s'",
+                         row->v[C_RT]);
+    if (row->v[C_RW][0] != '\0' && !all_digits(row->v[C_RW], 1, 3))
+        return line_fail(err, "rw_invalid", line, COL(C_RW), "RW harus 1-3 digit: '%s'",
+                         row->v[C_RW]);
+    const char *kel = row->v[C_KEL];
+    if (kel[0] != '\0' && !all_digits(kel, 10, 10))
+        return line_fail(err, "kelurahan_code_invalid", line, COL(C_KEL),
+                         "Kode kelurahan harus 10 digit: '%s'", kel);
+    const char *kec = row->v[C_KEC];
+    if (kec[0] != '\0' && !all_digits(kec, 6, 6))
+        return line_fail(err, "kecamatan_code_invalid", line, COL(C_KEC),
+                         "Kode kecamatan harus 6 digit: '%s'", kec);
+    if (kec[0] != '\0' && kel[0] != '\0' && strncmp(kec, kel, 6) != 0)
+        return line_fail(err, "kecamatan_code_mismatch", line, COL(C_KEC),
+                         "Kode kecamatan '%s' tidak sesuai dengan kode kelurahan '%s'", kec, kel);
+    if (kec[0] == '\0' && kel[0] != '\0')
+        snprintf(row->kec, sizeof row->kec, "%.6s", kel);
+    else
+        snprintf(row->kec, sizeof row->kec, "%s", kec);
+    const char *ks = row->v[C_KTP_STATUS];
+    ref_ktp_status kst;
+    if (ks[0] == '\0')
+        row->v[C_KTP_STATUS] = "UNREGISTERED";
+    else if (!ref_ktp_status_from_str(ks, &kst))
+        return line_fail(err, "ktp_status_invalid", line, COL(C_KTP_STATUS),
+                         "Status rekam KTP-el '%s' tidak dikenal", ks);
+    const char *cv = row->v[C_CARD_VALID];
+    if (cv[0] == '\0' || strcmp(cv, "0") == 0)
+        row->card_valid = 0;
+    else if (strcmp(cv, "1") == 0)
+        row->card_valid = 1;
+    else
+        return line_fail(err, "card_valid_invalid", line, COL(C_CARD_VALID),
+                         "card_valid harus 0 atau 1, bukan '%s'", cv);
+#undef COL
+    return KT_OK;
+}
+
+static kt_code siak_write(store *db, const siak_row *r, char *last_kk, int64_t now,
+                          int64_t *families, kt_error *err)
+{
+    store_stmt *st = NULL;
+    kt_code rc;
+    if (strcmp(last_kk, r->v[C_KK]) != 0) {
+        rc = store_prepare(db,
+                           "INSERT INTO families (kk_number, address, rt, rw, kelurahan_code,"
+                           " kecamatan_code) VALUES (?, ?, ?, ?, ?, ?)"
+                           " ON CONFLICT (kk_number) DO UPDATE SET address = excluded.address,"
+                           " rt = excluded.rt, rw = excluded.rw,"
+                           " kelurahan_code = excluded.kelurahan_code,"
+                           " kecamatan_code = excluded.kecamatan_code",
+                           &st, err);
+        if (rc != KT_OK)
+            return rc;
+        store_bind_text(st, 1, r->v[C_KK], 16);
+        store_bind_text(st, 2, r->v[C_ADDRESS], -1);
+        store_bind_text(st, 3, r->v[C_RT], -1);
+        store_bind_text(st, 4, r->v[C_RW], -1);
+        store_bind_text(st, 5, r->v[C_KEL], -1);
+        store_bind_text(st, 6, r->kec, -1);
+        if ((rc = store_run(st, err)) != KT_OK)
+            return rc;
+        memcpy(last_kk, r->v[C_KK], 17);
+        (*families)++;
+    }
+    rc = store_prepare(db,
+                       "INSERT INTO residents (nik, kk_number, name, birth_place, birth_date, sex,"
+                       " blood_type, agama, marital_status, pekerjaan, pendidikan, nationality,"
+                       " itap_until, address, rt, rw, kelurahan_code, kecamatan_code, hubungan,"
+                       " ktp_status, card_valid, updated_at)"
+                       " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+                       " ON CONFLICT (nik) DO UPDATE SET kk_number = excluded.kk_number,"
+                       " name = excluded.name, birth_place = excluded.birth_place,"
+                       " birth_date = excluded.birth_date, sex = excluded.sex,"
+                       " blood_type = excluded.blood_type, agama = excluded.agama,"
+                       " marital_status = excluded.marital_status,"
+                       " pekerjaan = excluded.pekerjaan, pendidikan = excluded.pendidikan,"
+                       " nationality = excluded.nationality, itap_until = excluded.itap_until,"
+                       " address = excluded.address, rt = excluded.rt, rw = excluded.rw,"
+                       " kelurahan_code = excluded.kelurahan_code,"
+                       " kecamatan_code = excluded.kecamatan_code, hubungan = excluded.hubungan,"
+                       " ktp_status = excluded.ktp_status, card_valid = excluded.card_valid,"
+                       " updated_at = excluded.updated_at",
+                       &st, err);
+    if (rc != KT_OK)
+        return rc;
+    store_bind_text(st, 1, r->v[C_NIK], 16);
+    store_bind_text(st, 2, r->v[C_KK], 16);
+    store_bind_text(st, 3, r->v[C_NAME], -1);
+    store_bind_text(st, 4, r->v[C_BIRTH_PLACE], -1);
+    store_bind_text(st, 5, r->v[C_BIRTH_DATE], 10);
+    store_bind_text(st, 6, r->v[C_SEX], 1);
+    store_bind_int(st, 7, r->blood);
+    store_bind_int(st, 8, r->agama);
+    store_bind_int(st, 9, r->marital);
+    store_bind_int(st, 10, r->pekerjaan);
+    store_bind_int(st, 11, r->pendidikan);
+    store_bind_text(st, 12, r->v[C_NATIONALITY], 3);
+    if (r->v[C_ITAP][0] != '\0')
+        store_bind_text(st, 13, r->v[C_ITAP], 10);
+    store_bind_text(st, 14, r->v[C_ADDRESS], -1);
+    store_bind_text(st, 15, r->v[C_RT], -1);
+    store_bind_text(st, 16, r->v[C_RW], -1);
+    store_bind_text(st, 17, r->v[C_KEL], -1);
+    store_bind_text(st, 18, r->kec, -1);
+    store_bind_int(st, 19, r->hubungan);
+    store_bind_text(st, 20, r->v[C_KTP_STATUS], -1);
+    store_bind_int(st, 21, r->card_valid);
+    store_bind_int(st, 22, now);
+    return store_run(st, err);
+}
+
+static json_t *error_json(const kt_error *e)
+{
+    return json_pack("{s:s, s:s, s:s}", "code", e->id, "field", e->field, "message",
+                     e->message);
+}
+
+kt_code svc_import_siak(svc *s, const svc_actor *who, const char *path, int skip_invalid,
+                        json_t **out, kt_error *err)
+{
+    kt_code rc;
+    FILE *fp = NULL;
+    char *line = NULL;
+    size_t linecap = 0;
+    store *db = NULL;
+    json_t *errors = NULL, *pending = NULL;
+    nik_set seen = {0};
+    int colpos[C_COUNT], ncols = 0;
+    long lineno = 0;
+    int64_t imported = 0, skipped = 0, families = 0;
+    char last_kk[17] = "";
+    jkt_date today = svc_today(s);
+    int64_t now = svc_now(s);
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+
+    *out = NULL;
+    if ((rc = svc_require_admin(who, err)) != KT_OK)
+        return rc;
+    if ((fp = fopen(path, "r")) == NULL)
+        return kt_fail(err, KT_ENOTFOUND, "file_not_found", "file",
+                       "Berkas %s tidak dapat dibuka", path);
+    errors = json_array();
+    pending = json_array();
+    if (errors == NULL || pending == NULL) {
+        rc = svc_nomem(err);
+        goto out;
+    }
+    /* Header. */
+    ssize_t len = getline(&line, &linecap, fp);
+    lineno = 1;
+    if (len <= 0) {
+        rc = kt_fail(err, KT_EINVAL, "header_missing", "line 1", "Berkas kosong: baris header "
+                     "wajib ada (lihat docs/siak-csv.md)");
+        goto out;
+    }
+    chomp(line, &len);
+    char *hl = line;
+    if ((unsigned char)hl[0] == 0xEF && (unsigned char)hl[1] == 0xBB && (unsigned char)hl[2] == 0xBF)
+        hl += 3; /* UTF-8 byte order mark from spreadsheet exports */
+    {
+        char *f[IMPORT_MAX_FIELDS];
+        int bad = 0;
+        int nf = csv_split(hl, f, IMPORT_MAX_FIELDS, &bad);
+        if (nf < 0 || nf > IMPORT_MAX_FIELDS) {
+            rc = line_fail(err, "header_invalid", 1, bad > 0 ? bad : IMPORT_MAX_FIELDS,
+                           "Header tidak sah");
+            goto out;
+        }
+        for (int c = 0; c < C_COUNT; c++)
+            colpos[c] = -1;
+        for (int i = 0; i < nf; i++) {
+            int c;
+            for (c = 0; c < C_COUNT; c++)
+                if (strcmp(f[i], siak_names[c]) == 0)
+                    break;
+            if (c == C_COUNT) {
+                rc = line_fail(err, "column_unknown", 1, i + 1,
+                               "Kolom '%s' tidak dikenal (lihat docs/siak-csv.md)", f[i]);
+                goto out;
+            }
+            if (colpos[c] >= 0) {
+                rc = line_fail(err, "column_duplicate", 1, i + 1, "Kolom '%s' ganda", f[i]);
+                goto out;
+            }
+            colpos[c] = i;
+        }
+        for (int c = 0; c < C_COUNT; c++)
+            if (siak_required[c] && colpos[c] < 0) {
+                rc = line_fail(err, "column_missing", 1, nf + 1,
+                               "Kolom wajib '%s' tidak ada di header", siak_names[c]);
+                goto out;
+            }
+        ncols = nf;
+    }
+    if ((rc = svc_conn_get(s, &db, err)) != KT_OK)
+        goto out;
+    if ((rc = store_exec(db, "PRAGMA cache_size=-131072", err)) != KT_OK) /* 128 MiB for the load */
+        goto out;
+    if ((rc = store_begin(db, STORE_WRITE, err)) != KT_OK)
+        goto out;
+    while ((len = getline(&line, &linecap, fp)) >= 0) {
+        lineno++;
+        chomp(line, &len);
+        if (len == 0)
+            continue; /* blank lines (a trailing newline) are not data */
+        char *f[IMPORT_MAX_FIELDS];
+        int bad = 0;
+        siak_row row;
+        kt_error le;
+        int nf = csv_split(line, f, IMPORT_MAX_FIELDS, &bad);
+        if (nf < 0)
+            rc = line_fail(&le, "quote_unterminated", lineno, bad,
+                           "Tanda kutip tidak ditutup dengan benar");
+        else
+            rc = siak_validate(f, nf, colpos, ncols, today, lineno, &row, &le);
+        if (rc == KT_OK) {
+            uint64_t v = strtoull(row.v[C_NIK], NULL, 10);
+            int added = nik_set_add(&seen, v);
+            if (added < 0) {
+                rc = svc_nomem(err);
+                goto out;
+            }
+            if (added == 0)
+                rc = line_fail(&le, "nik_duplicate", lineno, colpos[C_NIK] + 1,
+                               "NIK %s muncul lebih dari sekali dalam berkas", row.v[C_NIK]);
+        }
+        if (rc != KT_OK) {
+            if (!skip_invalid) {
+                if (err != NULL)
+                    *err = le;
+                goto out;
+            }
+            skipped++;
+            if (json_array_size(errors) < IMPORT_MAX_ERRORS)
+                json_array_append_new(errors, error_json(&le));
+            rc = KT_OK;
+            continue;
+        }
+        if ((rc = siak_write(db, &row, last_kk, now, &families, err)) != KT_OK) {
+            char field[64];
+            snprintf(field, sizeof field, "line %ld", lineno);
+            if (err != NULL)
+                snprintf(err->field, sizeof err->field, "%s", field);
+            goto out;
+        }
+        imported++;
+    }
+    if (ferror(fp)) {
+        rc = kt_fail(err, KT_EIO, "file_read", "file", "Gagal membaca %s", path);
+        goto out;
+    }
+    {
+        char note[96];
+        snprintf(note, sizeof note, "%s: %lld imported, %lld skipped", path,
+                 (long long)imported, (long long)skipped);
+        if ((rc = svc_event_add(s, db, pending, "siak_imported", who, 0, 0, "", "",
+                                "import_siak", "", note, NULL, err)) != KT_OK)
+            goto out;
+    }
+    if ((rc = store_commit(db, err)) != KT_OK)
+        goto out;
+    store_exec(db, "PRAGMA cache_size=-16384", NULL);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+    *out = json_pack("{s:I, s:I, s:I, s:I, s:O, s:f}", "imported", (json_int_t)imported,
+                     "skipped", (json_int_t)skipped, "lines", (json_int_t)lineno,
+                     "families_written", (json_int_t)families, "errors", errors, "seconds", secs);
+    if (*out == NULL) {
+        rc = svc_nomem(err);
+        goto out;
+    }
+    svc_emit(s, pending);
+out:
+    svc_conn_put(s, db);
+    free(seen.slot);
+    free(line);
+    if (fp != NULL)
+        fclose(fp);
+    json_decref(errors);
+    json_decref(pending);
+    return rc;
+}
+
+kt_code svc_import_wilayah(svc *s, const svc_actor *who, const char *path, json_t **out,
+                           kt_error *err)
+{
+    kt_code rc;
+    FILE *fp = NULL;
+    char *line = NULL;
+    size_t cap = 0;
+    store *db = NULL;
+    long lineno = 0;
+    int64_t n = 0, by_level[5] = {0};
+    json_t *pending = NULL;
+
+    *out = NULL;
+    if ((rc = svc_require_admin(who, err)) != KT_OK)
+        return rc;
+    if ((fp = fopen(path, "r")) == NULL)
+        return kt_fail(err, KT_ENOTFOUND, "file_not_found", "file",
+                       "Berkas %s tidak dapat dibuka", path);
+    if ((pending = json_array()) == NULL) {
+        rc = svc_nomem(err);
+        goto out;
+    }
+    ssize_t len = getline(&line, &cap, fp);
+    lineno = 1;
+    if (len <= 0) {
+        rc = kt_fail(err, KT_EINVAL, "header_missing", "line 1", "Berkas kosong");
+        goto out;
+    }
+    chomp(line, &len);
+    if (strcmp(line, "code,name,level,level_name,type") != 0) {
+        rc = kt_fail(err, KT_EINVAL, "header_invalid", "line 1",
+                     "Header harus 'code,name,level,level_name,type'");
+        goto out;
+    }
+    if ((rc = svc_conn_get(s, &db, err)) != KT_OK)
+        goto out;
+    if ((rc = store_begin(db, STORE_WRITE, err)) != KT_OK)
+        goto out;
+    while ((len = getline(&line, &cap, fp)) >= 0) {
+        lineno++;
+        chomp(line, &len);
+        if (len == 0)
+            continue;
+        wil_entry e;
+        int column = 0;
+        if ((rc = wil_parse_csv_line(line, &e, &column, err)) != KT_OK) {
+            if (err != NULL)
+                snprintf(err->field, sizeof err->field, "line %ld, column %d", lineno, column);
+            goto out;
+        }
+        char digits[WIL_DIGITS_LEN];
+        wil_code_digits(e.code, digits);
+        store_stmt *st = NULL;
+        if ((rc = store_prepare(db,
+                                "INSERT INTO wilayah (code, name, level, type) VALUES (?, ?, ?, ?)"
+                                " ON CONFLICT (code) DO UPDATE SET name = excluded.name,"
+                                " level = excluded.level, type = excluded.type",
+                                &st, err)) != KT_OK)
+            goto out;
+        store_bind_text(st, 1, digits, -1);
+        store_bind_text(st, 2, e.name, -1);
+        store_bind_int(st, 3, e.level);
+        store_bind_text(st, 4, e.type, -1);
+        if ((rc = store_run(st, err)) != KT_OK)
+            goto out;
+        n++;
+        if (e.level >= 1 && e.level <= 4)
+            by_level[e.level]++;
+    }
+    if ((rc = svc_event_add(s, db, pending, "wilayah_imported", who, 0, 0, "", "",
+                            "import_wilayah", "", path, NULL, err)) != KT_OK)
+        goto out;
+    if ((rc = store_commit(db, err)) != KT_OK)
+        goto out;
+    svc_regions_invalidate(s);
+    *out = json_pack("{s:I, s:I, s:I, s:I, s:I}", "imported", (json_int_t)n, "provinsi",
+                     (json_int_t)by_level[1], "kabkota", (json_int_t)by_level[2], "kecamatan",
+                     (json_int_t)by_level[3], "desakel", (json_int_t)by_level[4]);
+    if (*out == NULL) {
+        rc = svc_nomem(err);
+        goto out;
+    }
+    svc_emit(s, pending);
+out:
+    svc_conn_put(s, db);
+    free(line);
+    if (fp != NULL)
+        fclose(fp);
+    json_decref(pending);
+    return rc;
+}

@@ -1,0 +1,314 @@
+/*
+ * svc.c - the svc object: open/close, the connection pool, listeners, audit events, roles.
+ *
+ * Threads: the HTTP server calls use cases from many threads at once. Each call borrows one
+ * store connection from the pool for its duration (SQLite connections are single-threaded),
+ * so a pool grows to the number of threads that ever ran at once and no further.
+ * Listeners are called after commit on the committing thread, outside the pool lock.
+ *
+ * Never: keep a connection across calls in a thread-local (a server thread may outlive svc).
+ */
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "service/svc_internal.h"
+
+static int64_t real_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int64_t svc_now(const svc *s) { return s->now_ms != NULL ? s->now_ms() : real_now_ms(); }
+
+jkt_date svc_today(const svc *s) { return jkt_service_day(svc_now(s)); }
+
+svc_actor svc_system_actor(void)
+{
+    svc_actor a;
+    memset(&a, 0, sizeof a);
+    snprintf(a.username, sizeof a.username, "system");
+    snprintf(a.role, sizeof a.role, "system");
+    return a;
+}
+
+kt_code svc_nomem(kt_error *err) { return kt_fail(err, KT_ENOMEM, "no_memory", "", "Memori habis"); }
+
+static char *dup_str(const char *s)
+{
+    size_t n = strlen(s);
+    char *d = malloc(n + 1);
+    if (d != NULL)
+        memcpy(d, s, n + 1);
+    return d;
+}
+
+kt_code svc_open(const svc_config *cfg, svc **out, kt_error *err)
+{
+    kt_code rc = KT_OK;
+    store *db = NULL;
+    *out = NULL;
+    if (cfg == NULL || cfg->db_path == NULL || cfg->db_path[0] == '\0')
+        return kt_fail(err, KT_EINVAL, "db_path_empty", "db", "Lokasi basis data kosong");
+    if (sodium_init() < 0)
+        return kt_fail(err, KT_EINTERNAL, "sodium_init", "", "libsodium gagal dimulai");
+    svc *s = calloc(1, sizeof *s);
+    if (s == NULL)
+        return svc_nomem(err);
+    pthread_mutex_init(&s->mu, NULL);
+    s->lokets = cfg->lokets > 0 ? cfg->lokets : 3;
+    s->priority_every = cfg->priority_every > 0 ? cfg->priority_every : 3;
+    s->now_ms = cfg->now_ms;
+    s->db_path = dup_str(cfg->db_path);
+    if (cfg->data_dir != NULL && cfg->data_dir[0] != '\0') {
+        s->data_dir = dup_str(cfg->data_dir);
+    } else {
+        /* <db dir>/data */
+        const char *slash = strrchr(cfg->db_path, '/');
+        size_t dlen = slash != NULL ? (size_t)(slash - cfg->db_path) : 0;
+        s->data_dir = malloc(dlen + 8);
+        if (s->data_dir != NULL) {
+            if (slash == NULL)
+                snprintf(s->data_dir, dlen + 8, "data");
+            else
+                snprintf(s->data_dir, dlen + 8, "%.*s/data", (int)dlen, cfg->db_path);
+        }
+    }
+    if (s->db_path == NULL || s->data_dir == NULL) {
+        rc = svc_nomem(err);
+        goto fail;
+    }
+    /* Open one connection now: creates and migrates the database, and reports a bad path
+       at open rather than at the first use case. */
+    if ((rc = store_open(s->db_path, NULL, &db, err)) != KT_OK)
+        goto fail;
+    svc_conn_put(s, db);
+    *out = s;
+    return KT_OK;
+fail:
+    svc_close(s);
+    return rc;
+}
+
+void svc_close(svc *s)
+{
+    if (s == NULL)
+        return;
+    for (size_t i = 0; i < s->npool; i++)
+        store_close(s->pool[i]);
+    free(s->pool);
+    wil_table_free(s->regions);
+    pthread_mutex_destroy(&s->mu);
+    free(s->db_path);
+    free(s->data_dir);
+    free(s);
+}
+
+kt_code svc_conn_get(svc *s, store **out, kt_error *err)
+{
+    pthread_mutex_lock(&s->mu);
+    if (s->npool > 0) {
+        *out = s->pool[--s->npool];
+        pthread_mutex_unlock(&s->mu);
+        return KT_OK;
+    }
+    pthread_mutex_unlock(&s->mu);
+    return store_open(s->db_path, NULL, out, err);
+}
+
+void svc_conn_put(svc *s, store *db)
+{
+    if (db == NULL)
+        return;
+    store_rollback(db);
+    pthread_mutex_lock(&s->mu);
+    if (s->npool == s->cappool) {
+        size_t ncap = s->cappool ? s->cappool * 2 : 8;
+        store **np = realloc(s->pool, ncap * sizeof *np);
+        if (np == NULL) {
+            pthread_mutex_unlock(&s->mu);
+            store_close(db); /* cannot keep it; a later call opens a new one */
+            return;
+        }
+        s->pool = np;
+        s->cappool = ncap;
+    }
+    s->pool[s->npool++] = db;
+    pthread_mutex_unlock(&s->mu);
+}
+
+kt_code svc_subscribe(svc *s, svc_listener fn, void *ctx, kt_error *err)
+{
+    if (fn == NULL)
+        return kt_fail(err, KT_EINVAL, "listener_null", "", "Pendengar kosong");
+    pthread_mutex_lock(&s->mu);
+    if (s->nlisteners == SVC_MAX_LISTENERS) {
+        pthread_mutex_unlock(&s->mu);
+        return kt_fail(err, KT_EUNAVAIL, "too_many_listeners", "",
+                       "Terlalu banyak pendengar (maksimal %d)", SVC_MAX_LISTENERS);
+    }
+    s->listeners[s->nlisteners].fn = fn;
+    s->listeners[s->nlisteners].ctx = ctx;
+    s->nlisteners++;
+    pthread_mutex_unlock(&s->mu);
+    return KT_OK;
+}
+
+void svc_emit(svc *s, json_t *pending)
+{
+    if (pending == NULL || json_array_size(pending) == 0)
+        return;
+    svc_listener_slot copy[SVC_MAX_LISTENERS];
+    pthread_mutex_lock(&s->mu);
+    int n = s->nlisteners;
+    memcpy(copy, s->listeners, (size_t)n * sizeof copy[0]);
+    pthread_mutex_unlock(&s->mu);
+    size_t i;
+    json_t *ev;
+    json_array_foreach(pending, i, ev)
+        for (int k = 0; k < n; k++)
+            copy[k].fn(copy[k].ctx, ev);
+}
+
+kt_code svc_actor_role(const svc_actor *who, wf_role *role, kt_error *err)
+{
+    if (who == NULL || !wf_role_from_str(who->role, role))
+        return kt_fail(err, KT_EFORBIDDEN, "forbidden", "role", "Peran '%s' tidak dikenal",
+                       who != NULL ? who->role : "");
+    return KT_OK;
+}
+
+kt_code svc_require(const svc_actor *who, wf_action action, kt_error *err)
+{
+    wf_role role;
+    kt_code rc = svc_actor_role(who, &role, err);
+    if (rc != KT_OK)
+        return rc;
+    if (!wf_role_allows(action, role))
+        return kt_fail(err, KT_EFORBIDDEN, "forbidden", "role",
+                       "Peran '%s' tidak boleh melakukan '%s'", who->role, wf_action_str(action));
+    return KT_OK;
+}
+
+kt_code svc_require_admin(const svc_actor *who, kt_error *err)
+{
+    wf_role role;
+    kt_code rc = svc_actor_role(who, &role, err);
+    if (rc != KT_OK)
+        return rc;
+    if (role != WF_ROLE_ADMIN && role != WF_ROLE_SYSTEM)
+        return kt_fail(err, KT_EFORBIDDEN, "forbidden", "role",
+                       "Hanya admin yang boleh melakukan ini (peran Anda: %s)", who->role);
+    return KT_OK;
+}
+
+kt_code svc_event_add(svc *s, store *db, json_t *pending, const char *type,
+                      const svc_actor *who, int64_t app_id, int64_t ticket_id,
+                      const char *from, const char *to, const char *action,
+                      const char *reason, const char *note, json_t *extra, kt_error *err)
+{
+    store_stmt *st = NULL;
+    int64_t at = svc_now(s);
+    kt_code rc = store_prepare(db,
+                               "INSERT INTO events (application_id, ticket_id, user_id, username,"
+                               " role, loket, at, from_state, to_state, action, reason, note)"
+                               " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                               &st, err);
+    if (rc != KT_OK)
+        return rc;
+    if (app_id > 0)
+        store_bind_int(st, 1, app_id);
+    if (ticket_id > 0)
+        store_bind_int(st, 2, ticket_id);
+    store_bind_int(st, 3, who->user_id);
+    store_bind_text(st, 4, who->username, -1);
+    store_bind_text(st, 5, who->role, -1);
+    store_bind_int(st, 6, who->loket);
+    store_bind_int(st, 7, at);
+    store_bind_text(st, 8, from != NULL ? from : "", -1);
+    store_bind_text(st, 9, to != NULL ? to : "", -1);
+    store_bind_text(st, 10, action, -1);
+    store_bind_text(st, 11, reason != NULL ? reason : "", -1);
+    store_bind_text(st, 12, note != NULL ? note : "", -1);
+    if ((rc = store_run(st, err)) != KT_OK)
+        return rc;
+    if (pending == NULL)
+        return KT_OK;
+    json_t *ev = json_pack("{s:s, s:I, s:s, s:s, s:s}", "type", type, "at", (json_int_t)at,
+                           "action", action, "from", from != NULL ? from : "", "to",
+                           to != NULL ? to : "");
+    if (ev == NULL)
+        return svc_nomem(err);
+    if (app_id > 0)
+        json_object_set_new(ev, "application_id", json_integer(app_id));
+    if (ticket_id > 0)
+        json_object_set_new(ev, "ticket_id", json_integer(ticket_id));
+    if (extra != NULL)
+        json_object_update(ev, extra);
+    json_array_append_new(pending, ev);
+    return KT_OK;
+}
+
+const char *svc_jstr(const json_t *o, const char *key)
+{
+    json_t *v = json_object_get(o, key);
+    return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+void svc_regions_invalidate(svc *s)
+{
+    pthread_mutex_lock(&s->mu);
+    wil_table_free(s->regions);
+    s->regions = NULL;
+    s->regions_loaded = 0;
+    pthread_mutex_unlock(&s->mu);
+}
+
+/* Loaded once per svc (about 90,000 rows when the full Kepmendagri list is imported): later
+   calls reuse it. Lookups are read-only, so sharing the table between threads is safe. */
+const wil_table *svc_regions(svc *s, store *db)
+{
+    pthread_mutex_lock(&s->mu);
+    if (s->regions_loaded) {
+        const wil_table *t = s->regions;
+        pthread_mutex_unlock(&s->mu);
+        return t;
+    }
+    wil_table *t = NULL;
+    store_stmt *st = NULL;
+    int row = 0;
+    size_t n = 0;
+    kt_error e;
+    if (wil_table_new(&t, &e) != KT_OK)
+        goto out;
+    if (wil_table_add_builtin(t, &e) != KT_OK)
+        goto fail;
+    if (store_prepare(db, "SELECT code, name, level, type FROM wilayah", &st, &e) != KT_OK)
+        goto fail;
+    while (store_step(st, &row, &e) == KT_OK && row) {
+        wil_entry we;
+        memset(&we, 0, sizeof we);
+        snprintf(we.code, sizeof we.code, "%s", store_col_text(st, 0));
+        snprintf(we.name, sizeof we.name, "%s", store_col_text(st, 1));
+        we.level = (int)store_col_int(st, 2);
+        snprintf(we.type, sizeof we.type, "%s", store_col_text(st, 3));
+        if (wil_table_add(t, &we, NULL, &e) == KT_OK)
+            n++;
+    }
+    store_reset(st);
+    if (n == 0)
+        goto fail; /* nothing imported: the built-in table (via NULL) names what it knows */
+    s->regions = t;
+    goto out;
+fail:
+    wil_table_free(t);
+out:
+    s->regions_loaded = 1;
+    const wil_table *r = s->regions;
+    pthread_mutex_unlock(&s->mu);
+    return r;
+}

@@ -1,0 +1,102 @@
+/*
+ * svc_internal.h - what the service's files share (never included outside src/service).
+ *
+ * The svc object: configuration, a pool of store connections (one lent to one thread at a
+ * time: SQLite connections are single-threaded), the listeners, and the region table used to
+ * name NIK prefixes (loaded lazily from the wilayah table).
+ *
+ * A use case looks like:
+ *     store *db = NULL; json_t *ev = json_array();
+ *     if ((rc = svc_conn_get(s, &db, err)) != KT_OK) goto out;
+ *     if ((rc = store_begin(db, STORE_WRITE, err)) != KT_OK) goto out;
+ *     ... validate, write, svc_event_add(s, db, ev, ...) ...
+ *     if ((rc = store_commit(db, err)) != KT_OK) goto out;
+ *     svc_emit(s, ev);
+ *   out:
+ *     store_rollback(db); svc_conn_put(s, db); json_decref(ev);
+ */
+#ifndef KTPEL_SERVICE_INTERNAL_H
+#define KTPEL_SERVICE_INTERNAL_H
+
+#include <pthread.h>
+
+#include "core/jakarta.h"
+#include "core/wilayah.h"
+#include "core/workflow.h"
+#include "service/service.h"
+#include "store/store.h"
+
+#define SVC_MAX_LISTENERS 32
+#define SVC_SESSION_TTL_MS (8 * 3600 * INT64_C(1000))
+#define SVC_PICKUP_DAYS 14 /* expected pickup: service day + 14 days (printing at Disdukcapil) */
+
+typedef struct svc_listener_slot {
+    svc_listener fn;
+    void *ctx;
+} svc_listener_slot;
+
+struct svc {
+    char *db_path;  /* owned */
+    char *data_dir; /* owned */
+    int lokets;
+    int priority_every;
+    int64_t (*now_ms)(void);
+
+    pthread_mutex_t mu;  /* guards pool, listeners and regions */
+    store **pool;        /* owned: idle connections */
+    size_t npool, cappool;
+    svc_listener_slot listeners[SVC_MAX_LISTENERS];
+    int nlisteners;
+    wil_table *regions;  /* owned; NULL until first needed or after a wilayah import */
+    int regions_loaded;
+};
+
+int64_t svc_now(const svc *s);
+jkt_date svc_today(const svc *s);
+
+/* Borrow a connection (opening one when the pool is empty); give it back with svc_conn_put
+   (rolls back any open transaction first). svc_conn_put(s, NULL) does nothing. */
+kt_code svc_conn_get(svc *s, store **out, kt_error *err);
+void svc_conn_put(svc *s, store *db);
+
+/* The actor's role as an enum; KT_EFORBIDDEN for an unknown role string. */
+kt_code svc_actor_role(const svc_actor *who, wf_role *role, kt_error *err);
+/* who may do action (application workflow)? */
+kt_code svc_require(const svc_actor *who, wf_action action, kt_error *err);
+/* Admin or system only (accounts, imports). */
+kt_code svc_require_admin(const svc_actor *who, kt_error *err);
+
+/*
+ * Write one audit event (inside the caller's transaction) and append its live-update JSON to
+ * `pending` (emitted by svc_emit after commit). app_id / ticket_id 0 = none. type is the live
+ * event type ("ticket_called", "application_changed", ...). `extra` (may be NULL, borrowed)
+ * is merged into the live event.
+ */
+kt_code svc_event_add(svc *s, store *db, json_t *pending, const char *type,
+                      const svc_actor *who, int64_t app_id, int64_t ticket_id,
+                      const char *from, const char *to, const char *action,
+                      const char *reason, const char *note, json_t *extra, kt_error *err);
+/* Give each pending event to every listener (after commit). */
+void svc_emit(svc *s, json_t *pending);
+
+/* The region table for naming NIK prefixes: the imported wilayah table when there is one,
+   else NULL (nik_analyze then uses the built-in table). Borrowed; valid while s is open. */
+const wil_table *svc_regions(svc *s, store *db);
+void svc_regions_invalidate(svc *s);
+
+/* JSON helpers. svc_jstr: the string field or NULL. */
+const char *svc_jstr(const json_t *o, const char *key);
+/* Allocation failure of jansson as a kt_error. */
+kt_code svc_nomem(kt_error *err);
+
+/* Read one resident as JSON (the API's fields); KT_ENOTFOUND "not_found_in_siak". */
+kt_code svc_resident_load(store *db, const char *nik, json_t **out, kt_error *err);
+/* Fill an elig_person from a resident JSON (as svc_resident_load makes it). */
+struct elig_person;
+kt_code svc_resident_person(const json_t *r, struct elig_person *p, kt_error *err);
+/* Ticket as JSON by id; KT_ENOTFOUND "ticket_not_found". */
+kt_code svc_ticket_load(store *db, int64_t id, json_t **out, kt_error *err);
+/* Application as JSON by id; KT_ENOTFOUND "application_not_found". */
+kt_code svc_app_load(svc *s, store *db, int64_t id, json_t **out, kt_error *err);
+
+#endif
