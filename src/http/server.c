@@ -191,8 +191,14 @@ static void route_request(http_core *c, http_req *r)
     char allow[64] = "";
 
     if (strncmp(r->path, "/api/", 5) != 0 && strcmp(r->path, "/api") != 0) {
-        r->body_limit = 0;
-        return; /* static file */
+        r->body_limit = 0; /* static file: GET / HEAD only, no body */
+        if (strcmp(r->method, "GET") != 0 && strcmp(r->method, "HEAD") != 0) {
+            http_reply_fail(r, KT_EINVAL, "method_not_allowed", "",
+                            "metode %s tidak berlaku untuk berkas", r->method);
+            r->status = 405;
+            http_reply_header(r, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
+        }
+        return;
     }
     for (size_t i = 0; i < c->cc.nroutes; i++) {
         const http_route *rt = &c->cc.routes[i];
@@ -284,9 +290,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
                                          MHD_HTTP_HEADER_CONTENT_LENGTH);
         if (r->resp == NULL && cl != NULL && strtoull(cl, NULL, 10) > r->body_limit) {
-            http_reply_fail(r, KT_ETOOBIG, "body_too_large", "",
-                            "badan permintaan %s byte melebihi batas %zu byte", cl,
-                            r->body_limit);
+            /* Read and discard a moderately oversized body so the client, still sending,
+               gets a clean 413 rather than a reset; refuse a huge one at once (the
+               connection is then closed). */
+            r->too_big = 1;
+            if (strtoull(cl, NULL, 10) > HTTP_DISCARD_MAX)
+                http_reply_fail(r, KT_ETOOBIG, "body_too_large", "",
+                                "badan permintaan %s byte melebihi batas %zu byte", cl,
+                                r->body_limit);
         }
         if (r->resp != NULL)
             return finish(r);
@@ -299,6 +310,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     if (*upload_data_size > 0) {
         size_t n = *upload_data_size;
         *upload_data_size = 0;
+        r->seen += n;
+        if (r->seen > HTTP_DISCARD_MAX)
+            return MHD_NO; /* an endless body: drop the connection */
         if (r->too_big || r->body_len + n > r->body_limit) {
             r->too_big = 1;
             free(r->body);

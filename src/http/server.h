@@ -30,6 +30,7 @@
 
 #define HTTP_JSON_LIMIT ((size_t)64 * 1024)       /* a JSON body */
 #define HTTP_RAW_LIMIT ((size_t)8 * 1024 * 1024)  /* a biometric upload */
+#define HTTP_DISCARD_MAX ((size_t)32 * 1024 * 1024) /* read-and-drop bound past a limit */
 #define HTTP_MAX_PARAMS 4
 #define HTTP_SESSION_COOKIE "ktpel_session"
 
@@ -64,6 +65,7 @@ struct http_req {
     int nparams;
     char *body;                 /* NUL-terminated copy of the body (owned) */
     size_t body_len, body_cap, body_limit;
+    size_t seen;                /* body bytes received, kept or not */
     int too_big;
     int has_actor;
     svc_actor actor;            /* the caller, when has_actor */
