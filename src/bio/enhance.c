@@ -36,7 +36,7 @@ static const float *bank_get(bank *bk, int oi, int pi)
         return NULL;
     float t = (float)oi * PI_F / BANK_ORIENT;   /* ridge orientation */
     float period = (float)(pi + BIO_PERIOD_MIN);
-    float sx = 0.5f * period, sy = 0.6f * period; /* across / along the ridges */
+    float sx = 0.5f * period, sy = 0.8f * period; /* across / along the ridges */
     if (sx < 3.0f)
         sx = 3.0f;
     if (sy < 3.5f)

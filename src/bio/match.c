@@ -334,7 +334,7 @@ double bio_match(const bio_prepared *A, const bio_prepared *B)
     /* Top nr pairs by local similarity: a min-heap by l. */
     pair top[MAX_NR];
     int nt = 0;
-    int min_me = (int)(MIN_ME * NS * NS * ND * 0.785);
+    int min_me = (int)(MIN_ME * NS * NS * ND);
     for (int i = 0; i < A->nc; i++)
         for (int j = 0; j < B->nc; j++) {
             const cylinder *ca = &A->cyl[i], *cb = &B->cyl[j];
