@@ -1,0 +1,59 @@
+/*
+ * pdf.h - the printed documents of the e-KTP service, rendered in memory with libharu.
+ *
+ * Design
+ * - One function per document. Input: a jansson object shaped like the API's JSON (field
+ *   names of docs/domain.md; times in Unix ms UTC, shown in Asia/Jakarta). Output: the PDF
+ *   bytes in *buf (owned by the caller: free()) and their length in *len.
+ * - Every document carries the kop surat "PEMERINTAH KOTA TANGERANG / KECAMATAN NEGLASARI"
+ *   (the office may override it with "office" in the input) and Bahasa Indonesia text, set in
+ *   DejaVu Sans embedded as a TrueType font (UTF-8), so names with any Latin letter print.
+ * - The fields each document reads are listed in docs/internals/doc.md. A missing or
+ *   malformed field is KT_EINVAL naming the field; nothing is rendered.
+ * - Fonts: /usr/share/fonts/truetype/dejavu (Debian fonts-dejavu-core), or the folder in the
+ *   environment variable KTPEL_FONT_DIR. A missing font is KT_EIO.
+ *
+ * Never: sign tokens or touch key files (the receipt prints the token it is given), read
+ * the database, write files (the CLI and the HTTP layer decide where bytes go).
+ */
+#ifndef KTPEL_DOC_PDF_H
+#define KTPEL_DOC_PDF_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+#include "core/error.h"
+
+/* (a) Queue ticket, 80 mm thermal roll. in: {"number","service","taken_at","waiting"?,
+   "priority"?, "office"?} */
+kt_code pdf_ticket(const json_t *in, unsigned char **buf, size_t *len, kt_error *err);
+
+/* (b) Tanda Terima Pengambilan e-KTP, A5, with a QR code of the signed token.
+   in: {"receipt_no","nik","name","kind"?,"recorded_at","expected_pickup" (YYYY-MM-DD),
+   "token","officer"?, "office"?} */
+kt_code pdf_receipt(const json_t *in, unsigned char **buf, size_t *len, kt_error *err);
+
+/* (c) Missing-documents slip (SOP step 2, berkas tidak lengkap), A5.
+   in: {"name","nik"?,"kind","missing":[document ids],"presented"?:[ids],"at","officer"?,
+   "ticket"?, "note"?} */
+kt_code pdf_slip(const json_t *in, unsigned char **buf, size_t *len, kt_error *err);
+
+/* (d) Referral letter to Disdukcapil (SOP step 2, data tidak ditemukan), A4.
+   in: {"letter_no"?,"name","nik"?,"birth_date"?,"address"?,"kind"?,"reason" (reason id),
+   "note"?,"at","officer"?,"signer"? (name of the Kasi Pelayanan)} */
+kt_code pdf_referral(const json_t *in, unsigned char **buf, size_t *len, kt_error *err);
+
+/* (e) Archive box label (Rak Arsip), A6 landscape.
+   in: {"rack","box","from","to","period"?,"count"?,"kind"?} */
+kt_code pdf_label(const json_t *in, unsigned char **buf, size_t *len, kt_error *err);
+
+/* (f) Service report, A4, with bar charts. in: the shape of svc_day_summary (see
+   docs/internals/doc.md): {"period":"daily"|"monthly","date"|"month","by_kind",
+   "by_outcome","steps":[...],"waiting"?,"officers"?:[...]} */
+kt_code pdf_report(const json_t *in, unsigned char **buf, size_t *len, kt_error *err);
+
+/* Render by name: "ticket", "receipt", "slip", "referral", "label", "report". */
+kt_code pdf_render(const char *kind, const json_t *in, unsigned char **buf, size_t *len,
+                   kt_error *err);
+
+#endif
