@@ -1,0 +1,87 @@
+// server.mjs - runs the real ktpel for the browser test: a temp folder with a fresh
+// database (ktpel init, demo-data, a SIAK import of known residents, one account per role),
+// then `ktpel serve` on a free loopback port. Everything is removed by stop().
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+export const SOURCE = path.resolve(here, '../..');
+export const BIN = process.env.KTPEL_BIN || path.join(SOURCE, 'build', 'ktpel');
+export const PASSWORD = 'Rahasia-uji-123';
+
+// Residents the test knows. NIK = kecamatan 367110 + birth date (day + 40 for women) + serial.
+export const PEOPLE = {
+  odd: { nik: '3671101203910001', name: 'BUDI SANTOSO', birth_date: '1991-03-12', sex: 'L', marital: 2 },
+  even: { nik: '3671105508940002', name: 'SITI AMINAH', birth_date: '1994-08-15', sex: 'P', marital: 1 },
+  change: { nik: '3671102010880003', name: 'AGUS SALIM', birth_date: '1988-10-20', sex: 'L', marital: 1 },
+};
+
+const USERS = [
+  ['petugas1', 'intake', 1], ['operator1', 'operator', 0], ['penyerah1', 'handover', 3], ['camat', 'supervisor', 0],
+];
+
+function ktpel(args, input) {
+  const r = spawnSync(BIN, args, { input: input || '', encoding: 'utf8', timeout: 60000 });
+  if (r.status !== 0) throw new Error(`ktpel ${args.join(' ')} failed (${r.status}): ${r.stderr}`);
+  return r.stdout;
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.unref();
+    s.on('error', reject);
+    s.listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => resolve(port)); });
+  });
+}
+
+function siakCsv() {
+  const head = 'nik,kk_number,name,birth_place,birth_date,sex,agama,marital_status,pekerjaan,address,rt,rw,kelurahan_code,kecamatan_code,ktp_status,card_valid';
+  const rows = Object.values(PEOPLE).map((p, i) => [p.nik, '367110010109000' + (i + 1), p.name, 'TANGERANG', p.birth_date, p.sex, 1, p.marital, 15,
+    `JL. UJI COBA NO. ${i + 1}`, '001', '002', '3671101001', '367110', 'UNREGISTERED', 0].join(','));
+  return [head, ...rows].join('\n') + '\n';
+}
+
+export async function start() {
+  if (!fs.existsSync(BIN)) throw new Error(`ktpel binary not found at ${BIN} (set KTPEL_BIN)`);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ktpel-e2e-'));
+  const db = path.join(dir, 'ktpel.db');
+  ktpel(['init', '--db', db]);
+  ktpel(['demo-data', '--people', '200', '--seed', '7', '--db', db]);
+  const csv = path.join(dir, 'siak.csv');
+  fs.writeFileSync(csv, siakCsv());
+  ktpel(['import-siak', csv, '--db', db]);
+  for (const [name, role, loket] of USERS) {
+    const args = ['user', 'add', name, '--role', role, '--full-name', name.toUpperCase(), '--db', db];
+    if (loket) args.push('--loket', String(loket));
+    ktpel(args, PASSWORD + '\n');
+  }
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const proc = spawn(BIN, ['serve', '--db', db, '--listen', `127.0.0.1:${port}`, '--web', path.join(SOURCE, 'web'),
+    '--data', path.join(dir, 'data')], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let log = '';
+  proc.stdout.on('data', (d) => { log += d; });
+  proc.stderr.on('data', (d) => { log += d; });
+  // Wait until it answers (bounded: 100 tries).
+  for (let i = 0; i < 100; i++) {
+    try {
+      const r = await fetch(base + '/api/queue/board');
+      if (r.ok) break;
+    } catch (e) { /* not up yet */ }
+    if (proc.exitCode !== null) throw new Error('ktpel serve exited: ' + log);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    base, dir, db, proc, log: () => log,
+    async stop() {
+      proc.kill('SIGTERM');
+      await new Promise((r) => { if (proc.exitCode !== null) r(); else proc.on('exit', r); });
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
