@@ -115,7 +115,8 @@ struct tiff_mem {
     const uint8_t *buf;
     toff_t len, pos;
     bio_msg *msg;
-    int failed;
+    int failed; /* an error was reported into msg */
+    int cut;    /* a warning showed the data ends early (reported into msg) */
 };
 
 static tmsize_t tm_read(thandle_t h, void *dst, tmsize_t n)
@@ -189,17 +190,22 @@ static int tm_error(TIFF *tif, void *user, const char *module, const char *fmt, 
 static int tm_warning(TIFF *tif, void *user, const char *module, const char *fmt, va_list ap)
 {
     (void)tif;
-    (void)user;
-    (void)module;
-    (void)fmt;
-    (void)ap;
-    return 1; /* warnings (unknown tags and the like) are not the caller's business */
+    struct tiff_mem *m = (struct tiff_mem *)user;
+    char text[200];
+    vsnprintf(text, sizeof text, fmt, ap);
+    /* Most warnings (unknown tags...) are harmless; an I/O error means the file is cut. */
+    if (m && !m->failed && !m->cut && strstr(text, "IO error")) {
+        bio_fail(m->msg, BIO_ETRUNC, "TIFF: file truncated: %s%s%s", module ? module : "",
+                 module ? ": " : "", text);
+        m->cut = 1;
+    }
+    return 1;
 }
 
 static bio_status decode_tiff(const uint8_t *buf, size_t len, bio_image *img,
                               bio_image_info *info, bio_msg *msg)
 {
-    struct tiff_mem m = {buf, len, 0, msg, 0};
+    struct tiff_mem m = {buf, len, 0, msg, 0, 0};
     bio_status st = BIO_OK;
     uint32_t *rgba = NULL;
     uint8_t *line = NULL;
@@ -286,6 +292,8 @@ static bio_status decode_tiff(const uint8_t *buf, size_t len, bio_image *img,
                                         TIFFGetA(p));
         }
     }
+    if (m.cut)
+        st = BIO_ETRUNC;
 out:
     if (tif)
         TIFFClose(tif);
@@ -385,6 +393,7 @@ static bio_status png_run(struct png_ctx *c, bio_image *img, bio_image_info *inf
     for (png_uint_32 y = 0; y < h; y++)
         c->rowp[y] = c->rows + rowbytes * y;
     png_read_image(c->png, c->rowp);
+    png_read_end(c->png, NULL); /* a file cut after the pixels still lacks IEND: truncated */
     for (png_uint_32 y = 0; y < h; y++)
         row_to_gray(c->rowp[y], ch, (int)w, img->pixels + (size_t)y * w);
     return BIO_OK;
