@@ -18,7 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "unit/bio/ridges.h"
+#include "unit/bio/test_extract_ridges.h"
 
 static void test_rejects_bad_images(void **state)
 {

@@ -1,5 +1,5 @@
 /*
- * ridges.h - a fingerprint-like test image the bio tests draw themselves: parallel ridges
+ * test_extract_ridges.h - a fingerprint-like test image the bio tests draw themselves: parallel ridges
  * (period 9 px at 500 dpi) whose phase winds by 2*pi around twelve points, so each point is a
  * true minutia (a ridge ending or a bifurcation). The pattern is evaluated in a rotated and
  * shifted frame, so a transformed impression needs no resampling. Header-only: used by several
