@@ -21,6 +21,8 @@
 
 extern char **environ;
 
+static int g_quiet; /* no curl error print while polling for the server */
+
 typedef struct buf {
     char *p;
     size_t n, cap;
@@ -118,7 +120,8 @@ int api_call(api_resp *out, const char *method, const char *url, const char *coo
     out->body = b.p != NULL ? b.p : calloc(1, 1);
     out->len = b.n;
     if (cr != CURLE_OK && out->status == 0) {
-        fprintf(stderr, "curl %s %s: %s\n", method, url, curl_easy_strerror(cr));
+        if (!g_quiet)
+            fprintf(stderr, "curl %s %s: %s\n", method, url, curl_easy_strerror(cr));
         return -1;
     }
     return 0;
@@ -206,23 +209,41 @@ const char *api_bin(void)
     return b != NULL && b[0] != '\0' ? b : "ktpel";
 }
 
-int api_ktpel(const char *const *args)
+int api_ktpel_in(const char *const *args, const char *input)
 {
     const char *argv[32];
-    int n = 0, st = 0;
+    int n = 0, st = 0, fds[2] = {-1, -1};
     pid_t pid;
     argv[n++] = api_bin();
     for (int i = 0; args[i] != NULL && n < 31; i++)
         argv[n++] = args[i];
     argv[n] = NULL;
+    if (input != NULL && pipe(fds) != 0)
+        return -1;
     pid = fork();
     if (pid == 0) {
+        if (input != NULL) {
+            dup2(fds[0], STDIN_FILENO);
+            close(fds[0]);
+            close(fds[1]);
+        }
         execv(argv[0], (char *const *)(uintptr_t)argv);
         _exit(127);
+    }
+    if (input != NULL) {
+        close(fds[0]);
+        if (pid > 0 && write(fds[1], input, strlen(input)) < 0)
+            fprintf(stderr, "write to ktpel stdin failed\n");
+        close(fds[1]);
     }
     if (pid < 0 || waitpid(pid, &st, 0) < 0)
         return -1;
     return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
+}
+
+int api_ktpel(const char *const *args)
+{
+    return api_ktpel_in(args, NULL);
 }
 
 int api_server_start(api_server *s, const char *db, const char *data)
@@ -252,10 +273,13 @@ int api_server_start(api_server *s, const char *db, const char *data)
             s->pid = 0;
             return -1;
         }
+        g_quiet = 1;
         if (api_call(&r, "GET", url, NULL, NULL, NULL, 0) == 0 && r.status != 0) {
+            g_quiet = 0;
             api_resp_free(&r);
             return 0;
         }
+        g_quiet = 0;
         api_resp_free(&r);
         struct timespec ts = {0, 50 * 1000 * 1000};
         nanosleep(&ts, NULL);

@@ -46,6 +46,8 @@ unsigned api_free_port(void);
 /* Run the ktpel binary with args (NULL-terminated); returns its exit status, output to
    the test's stderr/stdout. */
 int api_ktpel(const char *const *args);
+/* The same, with `input` written to its stdin (e.g. a password). */
+int api_ktpel_in(const char *const *args, const char *input);
 
 typedef struct api_server {
     pid_t pid;
