@@ -20,7 +20,7 @@ audio.preload = 'auto';
 function setSound(on, text) {
   soundOn = on;
   const st = $('#sound-state');
-  st.textContent = text || (on ? '🔊 Suara aktif' : '🔇 Suara mati');
+  st.textContent = text || (on ? 'Suara aktif' : 'Suara mati');
   st.className = on ? 'sound-on' : 'sound-off';
   document.body.dataset.sound = on ? 'on' : 'off';
   $('#sound-btn').textContent = on ? 'Matikan suara' : 'Aktifkan suara';
@@ -36,7 +36,7 @@ $('#sound-btn').addEventListener('click', async () => {
     setSound(true);
     next();
   } catch (e) {
-    setSound(false, '🔇 Browser menolak suara');
+    setSound(false, 'Browser menolak suara');
   }
 });
 
@@ -61,7 +61,7 @@ async function next() {
     document.body.dataset.announced = String(Number(document.body.dataset.announced || 0) + 1);
     document.body.dataset.lastAnnounced = String(id);
   } catch (e) {
-    setSound(false, '🔇 Klik untuk mengaktifkan suara');
+    setSound(false, 'Klik untuk mengaktifkan suara');
   }
   playing = false;
   next();
