@@ -635,9 +635,9 @@ static void sy_imp_make(sy_imp *p, const bio_synth_master *ms, uint32_t k)
     p->pcy = m->cy + sy_range(&r, -25, 25);
     p->pr = sy_range(&r, 30, 60);
     p->pk = sy_range(&r, 60, 110);
-    p->dth = sy_range(&r, -0.08, 0.08);
-    p->dtx = sy_range(&r, -10, 10);
-    p->dty = sy_range(&r, -10, 10);
+    p->dth = sy_range(&r, -0.05, 0.05);
+    p->dtx = sy_range(&r, -7, 7);
+    p->dty = sy_range(&r, -7, 7);
     p->gth = sy_range(&r, -0.25, 0.25); /* about +-15 degrees */
     p->gtx = sy_range(&r, -22, 22);
     p->gty = sy_range(&r, -22, 22);
@@ -709,14 +709,15 @@ static void sy_imp_minutiae(const bio_synth_master *ms, const sy_imp *p, uint32_
         double u0, v0, u1, v1;
         sy_forward(p, mu->x, mu->y, &u0, &v0);
         sy_forward(p, mu->x + 4 * cos(img_ang), mu->y + 4 * sin(img_ang), &u1, &v1);
-        u0 += 1.2 * jx;
-        v0 += 1.2 * jy;
+        double ang = -atan2(v1 - v0, u1 - u0); /* before the position jitter */
+        u0 += 1.0 * jx;
+        v0 += 1.0 * jy;
         if (u0 < 10 || v0 < 10 || u0 >= SY_W - 10 || v0 >= SY_H - 10 || drop < 0.06)
             continue;
         bio_minutia *o = &tpl->m[tpl->count++];
         o->x = (uint16_t)lround(u0);
         o->y = (uint16_t)lround(v0);
-        o->angle = (float)sy_wrap(-atan2(v1 - v0, u1 - u0) + 0.07 * ja);
+        o->angle = (float)sy_wrap(ang + 0.05 * ja);
         o->type = mu->type;
         o->quality = (uint8_t)(60 + (int)(sy_unit(&r) * 40));
     }
