@@ -402,7 +402,7 @@ const wil_entry *wil_at(const wil_table *t, size_t i)
 
 static kt_code csv_fault(kt_error *err, int *column, int col, const char *msg)
 {
-    char field[16];
+    char field[24];
     snprintf(field, sizeof field, "column %d", col);
     if (column)
         *column = col;

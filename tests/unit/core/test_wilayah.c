@@ -172,7 +172,7 @@ static void test_csv(void **state)
         if (col != bad[i].col)
             fail_msg("line %zu '%s': column %d, expected %d (%s)", i, bad[i].line, col,
                      bad[i].col, err.message);
-        char field[16];
+        char field[24];
         snprintf(field, sizeof field, "column %d", bad[i].col);
         assert_string_equal(err.field, field);
         assert_string_equal(err.id, "wilayah_csv_invalid");
