@@ -1,0 +1,151 @@
+/*
+ * test_wsq.c - the WSQ decoder (src/bio/wsq.c).
+ *
+ * Without ../shared: hand-made marker streams must fail with clear errors (no SOI, missing
+ * tables, cut headers). With ../shared: wsq-original.wsq must match its reference decode
+ * wsq-converted.png within +-1 gray level (the figures are printed), every prefix must fail
+ * as truncated or corrupt, and random byte flips must never crash.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <cmocka.h>
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "bio/image.h"
+#include "bio/wsq.h"
+
+static void test_bad_streams(void **state)
+{
+    (void)state;
+    bio_image img;
+    bio_msg m;
+    static const uint8_t not_soi[] = {0xFF, 0xD8, 0xFF, 0xE0};
+    assert_int_equal(bio_wsq_decode(not_soi, sizeof not_soi, &img, &m), BIO_EFORMAT);
+    assert_non_null(strstr(m.text, "SOI"));
+    static const uint8_t soi_only[] = {0xFF, 0xA0};
+    assert_int_equal(bio_wsq_decode(soi_only, sizeof soi_only, &img, &m), BIO_ETRUNC);
+    /* SOI then EOI: no frame */
+    static const uint8_t soi_eoi[] = {0xFF, 0xA0, 0xFF, 0xA1};
+    assert_int_equal(bio_wsq_decode(soi_eoi, sizeof soi_eoi, &img, &m), BIO_EFORMAT);
+    /* a frame header with no tables and no data */
+    static const uint8_t frame[] = {0xFF, 0xA0, 0xFF, 0xA2, 0x00, 0x11, 0, 255, 0x01, 0x00,
+                                    0x01, 0x00, 0, 0, 128, 0, 0, 1, 2, 0, 0, 0xFF, 0xA1};
+    assert_int_equal(bio_wsq_decode(frame, sizeof frame, &img, &m), BIO_EFORMAT);
+    assert_null(img.pixels);
+    /* a comment whose length runs past the end */
+    static const uint8_t com[] = {0xFF, 0xA0, 0xFF, 0xA8, 0x10, 0x00, 'N', 'I'};
+    assert_int_equal(bio_wsq_decode(com, sizeof com, &img, &m), BIO_ETRUNC);
+    assert_non_null(strstr(m.text, "comment"));
+    /* detection by magic */
+    assert_int_equal(bio_image_detect(soi_eoi, sizeof soi_eoi), BIO_IMAGE_WSQ);
+}
+
+static const char *shared(void)
+{
+    const char *s = getenv("KTPEL_SHARED");
+    static char p[512];
+    if (!s)
+        return NULL;
+    snprintf(p, sizeof p, "%s/data/fingerprints/sourceafis-testres", s);
+    return access(p, R_OK) == 0 ? p : NULL;
+}
+
+static void test_shared_reference(void **state)
+{
+    (void)state;
+    if (!shared()) {
+        printf("SKIP: ../shared not found\n");
+        return;
+    }
+    char pw[640], pp[640];
+    snprintf(pw, sizeof pw, "%s/wsq-original.wsq", shared());
+    snprintf(pp, sizeof pp, "%s/wsq-converted.png", shared());
+    bio_image a, b;
+    bio_image_info info;
+    bio_msg m;
+    if (bio_image_load_ex(pw, 0, &a, &info, &m) != BIO_OK)
+        fail_msg("%s", m.text);
+    assert_int_equal(info.format, BIO_IMAGE_WSQ);
+    assert_int_equal(bio_image_load(pp, &b, &m), BIO_OK);
+    assert_int_equal(a.width, 832);
+    assert_int_equal(a.height, 768);
+    assert_int_equal(b.width, a.width);
+    assert_int_equal(b.height, a.height);
+    size_t n = (size_t)a.width * (size_t)a.height, over = 0;
+    int mx = 0;
+    double sum = 0, sq = 0;
+    for (size_t i = 0; i < n; i++) {
+        int d = abs(a.pixels[i] - b.pixels[i]);
+        mx = d > mx ? d : mx;
+        sum += d;
+        sq += (double)d * d;
+        over += d > 0;
+    }
+    double psnr = sq > 0 ? 10 * log10(255.0 * 255.0 / (sq / (double)n)) : (double)INFINITY;
+    printf("WSQ vs reference: max abs diff %d, mean %.5f, %zu of %zu pixels differ, PSNR %.2f "
+           "dB\n", mx, sum / (double)n, over, n, psnr);
+    assert_true(mx <= 1);
+    assert_true(sum / (double)n < 0.01);
+    bio_image_free(&a);
+    bio_image_free(&b);
+}
+
+static void test_shared_truncation_and_flips(void **state)
+{
+    (void)state;
+    if (!shared()) {
+        printf("SKIP: ../shared not found\n");
+        return;
+    }
+    char pw[640];
+    snprintf(pw, sizeof pw, "%s/wsq-original.wsq", shared());
+    uint8_t *buf;
+    size_t len;
+    bio_msg m;
+    assert_int_equal(bio_read_file(pw, 1u << 24, &buf, &len, &m), BIO_OK);
+    /* every prefix through the tables, then a sample through the coded data */
+    for (size_t k = 0; k < len; k += k < 1000 ? 1 : 397) {
+        bio_image img;
+        bio_status st = bio_wsq_decode(buf, k, &img, &m);
+        if (st != BIO_ETRUNC && st != BIO_EFORMAT)
+            fail_msg("prefix %zu/%zu: %s", k, len, bio_status_name(st));
+        assert_null(img.pixels);
+    }
+    uint8_t *c = malloc(len);
+    assert_non_null(c);
+    srand(7);
+    int ok = 0, bad = 0;
+    for (int it = 0; it < 60; it++) {
+        memcpy(c, buf, len);
+        for (int j = 0; j < 1 + it % 3; j++)
+            c[(size_t)rand() % (it % 2 ? 900 : len)] ^= (uint8_t)(1 + rand() % 255);
+        bio_image img;
+        if (bio_wsq_decode(c, len, &img, &m) == BIO_OK) {
+            ok++;
+            bio_image_free(&img);
+        } else {
+            bad++;
+            assert_true(strncmp(m.text, "WSQ: ", 5) == 0);
+        }
+    }
+    printf("WSQ byte flips: %d decoded, %d refused\n", ok, bad);
+    free(c);
+    free(buf);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_bad_streams),
+        cmocka_unit_test(test_shared_reference),
+        cmocka_unit_test(test_shared_truncation_and_flips),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
