@@ -99,6 +99,7 @@ CREATE TABLE applications (
     state               TEXT NOT NULL,
     reason              TEXT NOT NULL DEFAULT '',
     note                TEXT NOT NULL DEFAULT '',
+    change_fields       TEXT NOT NULL DEFAULT '', -- comma-separated fields a perubahan changes
     day                 TEXT NOT NULL,
     created_at          INTEGER NOT NULL,
     updated_at          INTEGER NOT NULL,

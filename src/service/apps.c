@@ -1,0 +1,1443 @@
+/*
+ * apps.c - applications, SOP steps 2-6: open from a called ticket, document check, outcomes,
+ * data change, recording (biometric files), pickup receipt, handover, audit trail.
+ *
+ * Every use case: validate, BEGIN IMMEDIATE, re-read the application, ask core/workflow
+ * whether the action is legal (wf_next) and whether the role may (wf_role_allows), write the
+ * change and its audit event, commit, then tell the listeners. Rules live in core/
+ * (eligibility, documents, workflow); this file never re-decides them.
+ *
+ * The SOP's refusals at opening (no NIK, invalid NIK, not in SIAK -> referred to
+ * Disdukcapil; under 17 and never married, no ITAP, valid card held -> rejected) still
+ * create the application and close it in its outcome state, so the day's report counts them.
+ *
+ * Biometric files: written under data_dir/apps/<id>/<slot> as temp file, fsync, rename,
+ * fsync of the folder, and only then the row is committed: a committed row always points at a
+ * complete file (a crash can leave an orphan file, never a row without its file).
+ *
+ * Never: change a resident outside a data change / the card lifecycle of an application.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/documents.h"
+#include "core/eligibility.h"
+#include "core/nik.h"
+#include "core/queue.h"
+#include "core/refcodes.h"
+#include "service/svc_internal.h"
+
+#define BIO_MAX_BYTES (8u << 20)
+
+static const char *const bio_slots[] = {
+    "face", "signature", "finger_1", "finger_2", "finger_3", "finger_4", "finger_5",
+    "finger_6", "finger_7", "finger_8", "finger_9", "finger_10", "iris_left", "iris_right"};
+#define N_SLOTS (sizeof bio_slots / sizeof bio_slots[0])
+
+static int slot_ok(const char *slot)
+{
+    for (size_t i = 0; slot != NULL && i < N_SLOTS; i++)
+        if (strcmp(slot, bio_slots[i]) == 0)
+            return 1;
+    return 0;
+}
+
+static docs_fields parse_change_fields(const char *csv)
+{
+    docs_fields f = 0;
+    char buf[256];
+    snprintf(buf, sizeof buf, "%s", csv);
+    for (char *save = NULL, *t = strtok_r(buf, ",", &save); t != NULL;
+         t = strtok_r(NULL, ",", &save)) {
+        docs_field d;
+        if (docs_field_from_str(t, &d))
+            f |= 1u << d;
+    }
+    return f;
+}
+
+static json_t *docs_json(docs_set set)
+{
+    json_t *a = json_array();
+    for (int d = 0; a != NULL && d < DOCS_COUNT; d++)
+        if (set & DOCS_BIT(d))
+            json_array_append_new(a, json_string(docs_id_str((docs_id)d)));
+    return a;
+}
+
+kt_code svc_app_load(svc *s, store *db, int64_t id, json_t **out, kt_error *err)
+{
+    (void)s;
+    store_stmt *st = NULL;
+    int row = 0;
+    *out = NULL;
+    kt_code rc = store_prepare(db,
+                               "SELECT a.id, a.ticket_id, a.nik, a.kind, a.state, a.reason, a.note,"
+                               " a.day, a.created_at, a.updated_at, a.change_fields,"
+                               " r.receipt_no, r.expected_pickup, t.code"
+                               " FROM applications a LEFT JOIN receipts r ON r.application_id = a.id"
+                               " LEFT JOIN tickets t ON t.id = a.ticket_id WHERE a.id = ?",
+                               &st, err);
+    if (rc != KT_OK)
+        return rc;
+    store_bind_int(st, 1, id);
+    if ((rc = store_step(st, &row, err)) != KT_OK)
+        return rc;
+    if (!row) {
+        store_reset(st);
+        return kt_fail(err, KT_ENOTFOUND, "application_not_found", "id",
+                       "Permohonan %lld tidak ditemukan", (long long)id);
+    }
+    wf_kind kind = WF_KIND_BARU;
+    wf_kind_from_str(store_col_text(st, 3), &kind);
+    docs_fields cf = parse_change_fields(store_col_text(st, 10));
+    json_t *o = json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:o, s:o}", "id",
+                          (json_int_t)store_col_int(st, 0), "nik", store_col_text(st, 2), "kind",
+                          store_col_text(st, 3), "state", store_col_text(st, 4), "reason",
+                          store_col_text(st, 5), "note", store_col_text(st, 6), "service_day",
+                          store_col_text(st, 7), "opened_at", (json_int_t)store_col_int(st, 8),
+                          "updated_at", (json_int_t)store_col_int(st, 9), "documents_required",
+                          docs_json(docs_required(kind, cf)), "change_fields", json_array());
+    if (o == NULL) {
+        store_reset(st);
+        return svc_nomem(err);
+    }
+    for (int f = 0; f < DOCS_FIELD_COUNT; f++)
+        if (cf & (1u << f))
+            json_array_append_new(json_object_get(o, "change_fields"),
+                                  json_string(docs_field_str((docs_field)f)));
+    json_object_set_new(o, "ticket_id", store_col_null(st, 1) ? json_null()
+                                                              : json_integer(store_col_int(st, 1)));
+    json_object_set_new(o, "ticket_number",
+                        store_col_null(st, 13) ? json_null() : json_string(store_col_text(st, 13)));
+    json_object_set_new(o, "receipt_no",
+                        store_col_null(st, 11) ? json_null() : json_string(store_col_text(st, 11)));
+    json_object_set_new(o, "pickup_expected",
+                        store_col_null(st, 12) ? json_null() : json_string(store_col_text(st, 12)));
+    store_reset(st);
+    /* Documents presented. */
+    json_t *docs = json_array();
+    if ((rc = store_prepare(db, "SELECT doc FROM documents WHERE application_id = ? ORDER BY doc",
+                            &st, err)) != KT_OK)
+        goto fail;
+    store_bind_int(st, 1, id);
+    while ((rc = store_step(st, &row, err)) == KT_OK && row)
+        json_array_append_new(docs, json_string(store_col_text(st, 0)));
+    store_reset(st);
+    json_object_set_new(o, "documents", docs);
+    if (rc != KT_OK)
+        goto fail;
+    /* Biometric slots. */
+    json_t *bio = json_object();
+    if ((rc = store_prepare(db,
+                            "SELECT slot, exception_reason FROM biometrics WHERE"
+                            " application_id = ?",
+                            &st, err)) != KT_OK)
+        goto fail;
+    store_bind_int(st, 1, id);
+    while ((rc = store_step(st, &row, err)) == KT_OK && row)
+        json_object_set_new(bio, store_col_text(st, 0),
+                            json_string(store_col_text(st, 1)[0] ? "exception" : "stored"));
+    store_reset(st);
+    json_object_set_new(o, "bio", bio);
+    if (rc != KT_OK)
+        goto fail;
+    /* Data changes. */
+    json_t *ch = json_array();
+    if ((rc = store_prepare(db,
+                            "SELECT field, before_value, after_value, at FROM data_changes"
+                            " WHERE application_id = ? ORDER BY id",
+                            &st, err)) != KT_OK)
+        goto fail;
+    store_bind_int(st, 1, id);
+    while ((rc = store_step(st, &row, err)) == KT_OK && row)
+        json_array_append_new(ch, json_pack("{s:s, s:s, s:s, s:I}", "field",
+                                            store_col_text(st, 0), "before",
+                                            store_col_text(st, 1), "after",
+                                            store_col_text(st, 2), "at",
+                                            (json_int_t)store_col_int(st, 3)));
+    store_reset(st);
+    json_object_set_new(o, "changes", ch);
+    if (rc != KT_OK)
+        goto fail;
+    *out = o;
+    return KT_OK;
+fail:
+    json_decref(o);
+    return rc;
+}
+
+/* Load the application's current state inside the caller's transaction. */
+static kt_code app_state(store *db, int64_t id, wf_state *state, wf_kind *kind, char nik[17],
+                         int64_t *ticket_id, kt_error *err)
+{
+    store_stmt *st = NULL;
+    int row = 0;
+    kt_code rc = store_prepare(db,
+                               "SELECT state, kind, nik, ticket_id FROM applications WHERE id = ?",
+                               &st, err);
+    if (rc != KT_OK)
+        return rc;
+    store_bind_int(st, 1, id);
+    if ((rc = store_step(st, &row, err)) != KT_OK)
+        return rc;
+    if (!row) {
+        store_reset(st);
+        return kt_fail(err, KT_ENOTFOUND, "application_not_found", "id",
+                       "Permohonan %lld tidak ditemukan", (long long)id);
+    }
+    int ok = wf_state_from_str(store_col_text(st, 0), state) &&
+             wf_kind_from_str(store_col_text(st, 1), kind);
+    if (nik != NULL)
+        snprintf(nik, 17, "%s", store_col_text(st, 2));
+    if (ticket_id != NULL)
+        *ticket_id = store_col_int(st, 3);
+    store_reset(st);
+    if (!ok)
+        return kt_fail(err, KT_EINTERNAL, "state_unknown", "", "Status permohonan tidak dikenal");
+    return KT_OK;
+}
+
+/* The officer column an action fills (who did the step, for the per-officer report). */
+static const char *officer_col(wf_action a)
+{
+    switch (a) {
+    case WF_ACT_OPEN: case WF_ACT_CHECK_OK: case WF_ACT_RETURN_INCOMPLETE:
+    case WF_ACT_REFER: case WF_ACT_REJECT:
+        return "intake_user_id";
+    case WF_ACT_CHANGE_DATA: case WF_ACT_RECORD:
+        return "operator_user_id";
+    case WF_ACT_ISSUE_RECEIPT: case WF_ACT_HAND_OVER:
+        return "handover_user_id";
+    default:
+        return NULL;
+    }
+}
+
+/* The national recording status that follows an application action (SIAK's view). */
+static const char *ktp_status_after(wf_state to)
+{
+    switch (to) {
+    case WF_STATE_RECORDED: return "BIO_CAPTURED";
+    case WF_STATE_SENT: return "SENT_FOR_ENROLLMENT";
+    case WF_STATE_PRINT_READY: return "PRINT_READY_RECORD";
+    case WF_STATE_DUPLICATE: return "DUPLICATE_RECORD";
+    case WF_STATE_PRINTED: return "CARD_PRINTED";
+    case WF_STATE_HANDED_OVER: return "CARD_ISSUED";
+    default: return NULL;
+    }
+}
+
+/* Move the application (already checked legal) and write its audit event. */
+static kt_code app_move(svc *s, store *db, json_t *pending, const svc_actor *who, int64_t id,
+                        const char *nik, wf_state from, wf_action act, wf_state to,
+                        const char *reason, const char *note, kt_error *err)
+{
+    store_stmt *st = NULL;
+    const char *col = officer_col(act);
+    char sql[256];
+    snprintf(sql, sizeof sql,
+             "UPDATE applications SET state = ?, reason = CASE WHEN ? = '' THEN reason ELSE ? END,"
+             " note = CASE WHEN ? = '' THEN note ELSE ? END, updated_at = ?%s%s%s WHERE id = ?",
+             col ? ", " : "", col ? col : "", col ? " = ?" : "");
+    kt_code rc = store_prepare(db, sql, &st, err);
+    if (rc != KT_OK)
+        return rc;
+    int i = 1;
+    store_bind_text(st, i++, wf_state_str(to), -1);
+    store_bind_text(st, i++, reason, -1);
+    store_bind_text(st, i++, reason, -1);
+    store_bind_text(st, i++, note, -1);
+    store_bind_text(st, i++, note, -1);
+    store_bind_int(st, i++, svc_now(s));
+    if (col != NULL) {
+        if (who->user_id > 0)
+            store_bind_int(st, i, who->user_id);
+        i++;
+    }
+    store_bind_int(st, i, id);
+    if ((rc = store_run(st, err)) != KT_OK)
+        return rc;
+    const char *ks = ktp_status_after(to);
+    if (ks != NULL && nik[0] != '\0') {
+        if ((rc = store_prepare(db,
+                                "UPDATE residents SET ktp_status = ?, card_valid = CASE WHEN ? THEN"
+                                " 1 ELSE card_valid END, updated_at = ? WHERE nik = ?",
+                                &st, err)) != KT_OK)
+            return rc;
+        store_bind_text(st, 1, ks, -1);
+        store_bind_int(st, 2, to == WF_STATE_HANDED_OVER);
+        store_bind_int(st, 3, svc_now(s));
+        store_bind_text(st, 4, nik, -1);
+        if ((rc = store_run(st, err)) != KT_OK)
+            return rc;
+    }
+    json_t *extra = json_pack("{s:{s:I, s:s, s:s}}", "application", "id", (json_int_t)id,
+                              "state", wf_state_str(to), "nik", nik);
+    rc = svc_event_add(s, db, pending, "application_changed", who, id, 0,
+                       from == WF_STATE_NONE ? "" : wf_state_str(from), wf_state_str(to),
+                       wf_action_str(act), reason, note, extra, err);
+    json_decref(extra);
+    return rc;
+}
+
+/* Shared frame of the single-application use cases. */
+typedef struct app_txn {
+    store *db;
+    json_t *pending;
+    wf_state state;
+    wf_kind kind;
+    char nik[17];
+    int64_t ticket_id;
+} app_txn;
+
+static kt_code txn_begin(svc *s, int64_t id, app_txn *t, kt_error *err)
+{
+    memset(t, 0, sizeof *t);
+    kt_code rc;
+    if ((t->pending = json_array()) == NULL)
+        return svc_nomem(err);
+    if ((rc = svc_conn_get(s, &t->db, err)) != KT_OK)
+        return rc;
+    if ((rc = store_begin(t->db, STORE_WRITE, err)) != KT_OK)
+        return rc;
+    return app_state(t->db, id, &t->state, &t->kind, t->nik, &t->ticket_id, err);
+}
+
+/* Commit, load the application as the result, emit. */
+static kt_code txn_finish(svc *s, int64_t id, app_txn *t, json_t **out, kt_error *err)
+{
+    kt_code rc = svc_app_load(s, t->db, id, out, err);
+    if (rc != KT_OK)
+        return rc;
+    if ((rc = store_commit(t->db, err)) != KT_OK) {
+        json_decref(*out);
+        *out = NULL;
+        return rc;
+    }
+    svc_emit(s, t->pending);
+    return KT_OK;
+}
+
+static void txn_end(svc *s, app_txn *t)
+{
+    svc_conn_put(s, t->db);
+    json_decref(t->pending);
+}
+
+/* ---- open --------------------------------------------------------------------------- */
+
+kt_code svc_app_open(svc *s, const svc_actor *who, const json_t *in, json_t **out,
+                     kt_error *err)
+{
+    kt_code rc;
+    store *db = NULL;
+    store_stmt *st = NULL;
+    json_t *pending = NULL, *ticket = NULL, *res = NULL;
+    *out = NULL;
+    if ((rc = svc_require(who, WF_ACT_OPEN, err)) != KT_OK)
+        return rc;
+    json_t *jt = json_object_get(in, "ticket_id");
+    if (!json_is_integer(jt) || json_integer_value(jt) < 1)
+        return kt_fail(err, KT_EINVAL, "field_missing", "ticket_id",
+                       "ticket_id wajib diisi (tiket yang sedang dipanggil)");
+    int64_t ticket_id = json_integer_value(jt);
+    const char *kind_s = svc_jstr(in, "kind");
+    wf_kind kind;
+    if (kind_s == NULL || !wf_kind_from_str(kind_s, &kind))
+        return kt_fail(err, KT_EINVAL, "kind_invalid", "kind",
+                       "Jenis permohonan harus baru, perubahan, hilang, rusak atau pindah_datang");
+    const char *nik = svc_jstr(in, "nik");
+    if (nik == NULL)
+        nik = "";
+    if (strlen(nik) > 32)
+        return kt_fail(err, KT_EINVAL, "nik_invalid", "nik", "NIK terlalu panjang");
+    jkt_date today = svc_today(s);
+    if ((pending = json_array()) == NULL)
+        return svc_nomem(err);
+    if ((rc = svc_conn_get(s, &db, err)) != KT_OK)
+        goto out;
+    if ((rc = store_begin(db, STORE_WRITE, err)) != KT_OK)
+        goto out;
+    if ((rc = svc_ticket_load(db, ticket_id, &ticket, err)) != KT_OK)
+        goto out;
+    if (strcmp(svc_jstr(ticket, "state"), "called") != 0) {
+        rc = kt_fail(err, KT_ECONFLICT, "ticket_not_called", "ticket_id",
+                     "Tiket %s tidak sedang dipanggil (status %s)", svc_jstr(ticket, "number"),
+                     svc_jstr(ticket, "state"));
+        goto out;
+    }
+    queue_service qs;
+    if (!queue_service_from_str(svc_jstr(ticket, "service"), &qs) ||
+        !queue_service_allows_kind(qs, kind)) {
+        rc = kt_fail(err, KT_EINVAL, "kind_mismatch", "kind",
+                     "Permohonan '%s' tidak dapat dibuka dari antrian layanan '%s'", kind_s,
+                     svc_jstr(ticket, "service"));
+        goto out;
+    }
+    /* Decide the SOP outcome before writing anything. */
+    wf_reason refusal = WF_REASON_NONE;
+    kt_error why;
+    kt_error_clear(&why);
+    nik_info info;
+    if (nik[0] == '\0') {
+        refusal = WF_REASON_NO_NIK;
+        kt_fail(&why, KT_EREFUSED, "no_nik", "nik",
+                "Pemohon tanpa NIK tidak dapat dilayani; dirujuk ke Disdukcapil");
+    } else if (nik_analyze(nik, NULL, today, &info) != KT_OK) {
+        refusal = WF_REASON_NIK_INVALID;
+        kt_fail(&why, KT_EREFUSED, "nik_invalid", "nik", "NIK tidak sah (%s); dirujuk ke "
+                "Disdukcapil", info.errors.n > 0 ? info.errors.item[0].message : "");
+    } else {
+        kt_error e;
+        rc = svc_resident_load(db, nik, &res, &e);
+        if (rc == KT_ENOTFOUND) {
+            refusal = WF_REASON_NOT_FOUND_IN_SIAK;
+            kt_fail(&why, KT_EREFUSED, "not_found_in_siak", "nik",
+                    "NIK %s tidak ditemukan dalam data SIAK; dirujuk ke Disdukcapil", nik);
+        } else if (rc != KT_OK) {
+            if (err != NULL)
+                *err = e;
+            goto out;
+        } else {
+            elig_person p;
+            elig_verdict v;
+            if ((rc = svc_resident_person(res, &p, err)) != KT_OK)
+                goto out;
+            kt_code ec = elig_check(&p, kind, today, &v, &e);
+            if (ec == KT_EREFUSED) {
+                refusal = v.reason;
+                why = e;
+            } else if (ec != KT_OK) {
+                rc = ec;
+                if (err != NULL)
+                    *err = e;
+                goto out;
+            }
+        }
+        rc = KT_OK;
+    }
+    int64_t now = svc_now(s);
+    char day[JKT_DATE_STRLEN];
+    jkt_service_day_str(now, day);
+    if ((rc = store_prepare(db,
+                            "INSERT INTO applications (ticket_id, nik, kind, state, day, created_at,"
+                            " updated_at, intake_user_id) VALUES (?, ?, ?, 'called', ?, ?, ?, ?)",
+                            &st, err)) != KT_OK)
+        goto out;
+    store_bind_int(st, 1, ticket_id);
+    store_bind_text(st, 2, nik, -1);
+    store_bind_text(st, 3, kind_s, -1);
+    store_bind_text(st, 4, day, -1);
+    store_bind_int(st, 5, now);
+    store_bind_int(st, 6, now);
+    if (who->user_id > 0)
+        store_bind_int(st, 7, who->user_id);
+    if ((rc = store_run(st, err)) != KT_OK)
+        goto out;
+    int64_t id = store_last_id(db);
+    char nik16[17];
+    snprintf(nik16, sizeof nik16, "%s", nik);
+    if ((rc = app_move(s, db, pending, who, id, nik16, WF_STATE_NONE, WF_ACT_OPEN,
+                       WF_STATE_CALLED, "", "", err)) != KT_OK)
+        goto out;
+    /* The ticket is served: the person is at the loket. */
+    if ((rc = store_prepare(db, "UPDATE tickets SET state = 'served', served_at = ? WHERE id = ?",
+                            &st, err)) != KT_OK)
+        goto out;
+    store_bind_int(st, 1, now);
+    store_bind_int(st, 2, ticket_id);
+    if ((rc = store_run(st, err)) != KT_OK)
+        goto out;
+    if ((rc = svc_event_add(s, db, pending, "ticket_served", who, id, ticket_id, "called",
+                            "served", "serve", "", "", NULL, err)) != KT_OK)
+        goto out;
+    if (refusal != WF_REASON_NONE) {
+        /* Referred to Disdukcapil when the data is missing there; rejected when the law says
+           no. */
+        wf_action act = (refusal == WF_REASON_NO_NIK || refusal == WF_REASON_NIK_INVALID ||
+                         refusal == WF_REASON_NOT_FOUND_IN_SIAK)
+                            ? WF_ACT_REFER : WF_ACT_REJECT;
+        wf_state to;
+        if ((rc = wf_next(WF_STATE_CALLED, act, &to, err)) != KT_OK)
+            goto out;
+        if ((rc = app_move(s, db, pending, who, id, nik16, WF_STATE_CALLED, act, to,
+                           wf_reason_str(refusal), why.message, err)) != KT_OK)
+            goto out;
+    }
+    if ((rc = svc_app_load(s, db, id, out, err)) != KT_OK)
+        goto out;
+    if (res != NULL)
+        json_object_set(*out, "resident", res);
+    if ((rc = store_commit(db, err)) != KT_OK) {
+        json_decref(*out);
+        *out = NULL;
+        goto out;
+    }
+    svc_emit(s, pending);
+    if (refusal != WF_REASON_NONE) {
+        rc = KT_EREFUSED;
+        if (err != NULL)
+            *err = why;
+    }
+out:
+    svc_conn_put(s, db);
+    json_decref(pending);
+    json_decref(ticket);
+    json_decref(res);
+    return rc;
+}
+
+kt_code svc_app_get(svc *s, const svc_actor *who, int64_t app_id, json_t **out, kt_error *err)
+{
+    wf_role role;
+    store *db = NULL;
+    *out = NULL;
+    kt_code rc = svc_actor_role(who, &role, err);
+    if (rc != KT_OK)
+        return rc;
+    if ((rc = svc_conn_get(s, &db, err)) != KT_OK)
+        return rc;
+    rc = svc_app_load(s, db, app_id, out, err);
+    svc_conn_put(s, db);
+    return rc;
+}
+
+kt_code svc_app_list(svc *s, const svc_actor *who, const json_t *filter, json_t **out,
+                     kt_error *err)
+{
+    wf_role role;
+    store *db = NULL;
+    store_stmt *st = NULL;
+    json_t *arr = NULL;
+    int row = 0;
+    *out = NULL;
+    kt_code rc = svc_actor_role(who, &role, err);
+    if (rc != KT_OK)
+        return rc;
+    const char *state = svc_jstr(filter, "state"), *date = svc_jstr(filter, "date"),
+               *nik = svc_jstr(filter, "nik");
+    wf_state ws;
+    jkt_date d;
+    if (state != NULL && !wf_state_from_str(state, &ws))
+        return kt_fail(err, KT_EINVAL, "state_invalid", "state", "Status '%s' tidak dikenal",
+                       state);
+    char day[JKT_DATE_STRLEN];
+    if (date != NULL) {
+        if ((rc = jkt_date_parse(date, "date", &d, err)) != KT_OK)
+            return rc;
+        jkt_date_format(d, day);
+    } else {
+        jkt_service_day_str(svc_now(s), day);
+    }
+    json_int_t limit = 200;
+    json_t *jl = json_object_get(filter, "limit");
+    if (jl != NULL) {
+        if (!json_is_integer(jl) || json_integer_value(jl) < 1 || json_integer_value(jl) > 1000)
+            return kt_fail(err, KT_EINVAL, "limit_invalid", "limit", "limit harus 1 sampai 1000");
+        limit = json_integer_value(jl);
+    }
+    if ((arr = json_array()) == NULL)
+        return svc_nomem(err);
+    if ((rc = svc_conn_get(s, &db, err)) != KT_OK)
+        goto out;
+    /* A NIK search spans every day (the person's history); otherwise the day's list. */
+    if ((rc = store_prepare(db,
+                            "SELECT id FROM applications WHERE (? IS NULL OR state = ?) AND"
+                            " (CASE WHEN ? IS NULL THEN day = ? ELSE nik = ? END)"
+                            " ORDER BY id DESC LIMIT ?",
+                            &st, err)) != KT_OK)
+        goto out;
+    store_bind_text(st, 1, state, -1);
+    store_bind_text(st, 2, state, -1);
+    store_bind_text(st, 3, nik, -1);
+    store_bind_text(st, 4, day, -1);
+    store_bind_text(st, 5, nik, -1);
+    store_bind_int(st, 6, limit);
+    int64_t ids[1000];
+    size_t n = 0;
+    while ((rc = store_step(st, &row, err)) == KT_OK && row && n < 1000)
+        ids[n++] = store_col_int(st, 0);
+    store_reset(st);
+    if (rc != KT_OK)
+        goto out;
+    for (size_t i = 0; i < n; i++) {
+        json_t *a = NULL;
+        if ((rc = svc_app_load(s, db, ids[i], &a, err)) != KT_OK)
+            goto out;
+        json_array_append_new(arr, a);
+    }
+    *out = arr;
+    arr = NULL;
+out:
+    svc_conn_put(s, db);
+    json_decref(arr);
+    return rc;
+}
+
+/* ---- check (SOP step 2) --------------------------------------------------------------- */
+
+static kt_code strs_of(const json_t *arr, const char *field, const char **v, size_t *n,
+                       kt_error *err)
+{
+    *n = 0;
+    if (arr == NULL || json_is_null(arr))
+        return KT_OK;
+    if (!json_is_array(arr) || json_array_size(arr) > 32)
+        return kt_fail(err, KT_EINVAL, "list_invalid", field, "%s harus daftar teks", field);
+    size_t i;
+    json_t *x;
+    json_array_foreach(arr, i, x) {
+        v[(*n)++] = json_is_string(x) ? json_string_value(x) : NULL;
+    }
+    return KT_OK;
+}
+
+kt_code svc_app_check(svc *s, const svc_actor *who, int64_t app_id, const json_t *in,
+                      json_t **out, kt_error *err)
+{
+    kt_code rc;
+    app_txn t;
+    const char *dv[32], *fv[32];
+    size_t dn = 0, fn = 0;
+    docs_set presented = 0;
+    docs_fields changes = 0;
+    *out = NULL;
+    if ((rc = svc_require(who, WF_ACT_CHECK_OK, err)) != KT_OK)
+        return rc;
+    if ((rc = strs_of(json_object_get(in, "documents"), "documents", dv, &dn, err)) != KT_OK ||
+        (rc = strs_of(json_object_get(in, "change_fields"), "change_fields", fv, &fn, err)) !=
+            KT_OK)
+        return rc;
+    if ((rc = docs_set_from_strs(dv, dn, &presented, err)) != KT_OK ||
+        (rc = docs_fields_from_strs(fv, fn, &changes, err)) != KT_OK)
+        return rc;
+    if ((rc = txn_begin(s, app_id, &t, err)) != KT_OK)
+        goto out;
+    if (!wf_can(t.state, WF_ACT_CHECK_OK)) {
+        wf_state to;
+        rc = wf_next(t.state, WF_ACT_CHECK_OK, &to, err);
+        goto out;
+    }
+    if (t.kind == WF_KIND_PERUBAHAN && changes == 0) {
+        rc = kt_fail(err, KT_EINVAL, "change_fields_missing", "change_fields",
+                     "Permohonan perubahan data harus menyebut data yang diubah");
+        goto out;
+    }
+    /* Record what was presented (also when incomplete: the officer's check is audited). */
+    store_stmt *st = NULL;
+    int64_t now = svc_now(s);
+    if ((rc = store_prepare(t.db, "DELETE FROM documents WHERE application_id = ?", &st, err)) !=
+        KT_OK)
+        goto out;
+    store_bind_int(st, 1, app_id);
+    if ((rc = store_run(st, err)) != KT_OK)
+        goto out;
+    for (int d = 0; d < DOCS_COUNT; d++) {
+        if (!(presented & DOCS_BIT(d)))
+            continue;
+        if ((rc = store_prepare(t.db,
+                                "INSERT INTO documents (application_id, doc, presented_at)"
+                                " VALUES (?, ?, ?)",
+                                &st, err)) != KT_OK)
+            goto out;
+        store_bind_int(st, 1, app_id);
+        store_bind_text(st, 2, docs_id_str((docs_id)d), -1);
+        store_bind_int(st, 3, now);
+        if ((rc = store_run(st, err)) != KT_OK)
+            goto out;
+    }
+    char cf[256] = "";
+    size_t used = 0;
+    for (int f = 0; f < DOCS_FIELD_COUNT; f++)
+        if (changes & (1u << f))
+            used += (size_t)snprintf(cf + used, sizeof cf - used, "%s%s", used ? "," : "",
+                                     docs_field_str((docs_field)f));
+    if ((rc = store_prepare(t.db, "UPDATE applications SET change_fields = ? WHERE id = ?", &st,
+                            err)) != KT_OK)
+        goto out;
+    store_bind_text(st, 1, cf, -1);
+    store_bind_int(st, 2, app_id);
+    if ((rc = store_run(st, err)) != KT_OK)
+        goto out;
+    docs_result dr;
+    kt_error why;
+    kt_code dc = docs_evaluate(t.kind, changes, presented, &dr, &why);
+    if (dc == KT_EINVAL) {
+        rc = dc;
+        if (err != NULL)
+            *err = why;
+        goto out;
+    }
+    if (dc == KT_OK) {
+        if ((rc = app_move(s, t.db, t.pending, who, app_id, t.nik, t.state, WF_ACT_CHECK_OK,
+                           WF_STATE_CHECKED, "", "", err)) != KT_OK)
+            goto out;
+    } else {
+        svc_event_add(s, t.db, NULL, "application_checked", who, app_id, 0, wf_state_str(t.state),
+                      wf_state_str(t.state), "check_incomplete", "", why.message, NULL, NULL);
+    }
+    if ((rc = txn_finish(s, app_id, &t, out, err)) != KT_OK)
+        goto out;
+    json_object_set_new(*out, "documents_missing", docs_json(dr.missing));
+    if (dc != KT_OK) {
+        rc = KT_EREFUSED;
+        if (err != NULL)
+            *err = why;
+    }
+out:
+    txn_end(s, &t);
+    return rc;
+}
+
+/* ---- outcome actions ------------------------------------------------------------------ */
+
+kt_code svc_app_act(svc *s, const svc_actor *who, int64_t app_id, const char *action,
+                    const json_t *in, json_t **out, kt_error *err)
+{
+    kt_code rc;
+    app_txn t;
+    wf_action act;
+    *out = NULL;
+    if (action == NULL || !wf_action_from_str(action, &act))
+        return kt_fail(err, KT_EINVAL, "action_invalid", "action", "Tindakan '%s' tidak dikenal",
+                       action != NULL ? action : "");
+    switch (act) {
+    case WF_ACT_OPEN: case WF_ACT_CHECK_OK: case WF_ACT_CHANGE_DATA: case WF_ACT_RECORD:
+    case WF_ACT_ISSUE_RECEIPT: case WF_ACT_HAND_OVER:
+        return kt_fail(err, KT_EINVAL, "action_invalid", "action",
+                       "Tindakan '%s' punya langkahnya sendiri (bukan lewat actions)", action);
+    default:
+        break;
+    }
+    if ((rc = svc_require(who, act, err)) != KT_OK)
+        return rc;
+    const char *reason = svc_jstr(in, "reason"), *note = svc_jstr(in, "note");
+    wf_reason r = WF_REASON_NONE;
+    if (reason != NULL && reason[0] != '\0' && !wf_reason_from_str(reason, &r))
+        return kt_fail(err, KT_EINVAL, "reason_invalid", "reason", "Alasan '%s' tidak dikenal",
+                       reason);
+    if (r == WF_REASON_NONE && act == WF_ACT_CONFIRM_DUPLICATE)
+        r = WF_REASON_DUPLICATE_BIOMETRIC;
+    if (r == WF_REASON_NONE && wf_action_needs_reason(act))
+        return kt_fail(err, KT_EINVAL, "reason_missing", "reason",
+                       "Tindakan '%s' memerlukan alasan", action);
+    if (note != NULL && strlen(note) > 500)
+        return kt_fail(err, KT_EINVAL, "note_too_long", "note", "Catatan lebih dari 500 karakter");
+    if ((rc = txn_begin(s, app_id, &t, err)) != KT_OK)
+        goto out;
+    wf_state to;
+    if ((rc = wf_next(t.state, act, &to, err)) != KT_OK)
+        goto out;
+    if ((rc = app_move(s, t.db, t.pending, who, app_id, t.nik, t.state, act, to,
+                       wf_reason_str(r), note != NULL ? note : "", err)) != KT_OK)
+        goto out;
+    rc = txn_finish(s, app_id, &t, out, err);
+out:
+    txn_end(s, &t);
+    return rc;
+}
+
+/* ---- data change (SOP step 3) --------------------------------------------------------- */
+
+/* First operator touch of an application: the start of the recording step (core/sla.h). */
+static kt_code operator_start(svc *s, app_txn *t, const svc_actor *who, int64_t id,
+                              kt_error *err)
+{
+    store_stmt *st = NULL;
+    int row = 0;
+    kt_code rc = store_prepare(t->db,
+                               "SELECT 1 FROM events WHERE application_id = ? AND"
+                               " action = 'operator_start'",
+                               &st, err);
+    if (rc != KT_OK)
+        return rc;
+    store_bind_int(st, 1, id);
+    rc = store_step(st, &row, err);
+    store_reset(st);
+    if (rc != KT_OK || row)
+        return rc;
+    return svc_event_add(s, t->db, NULL, "operator_start", who, id, 0, wf_state_str(t->state),
+                         wf_state_str(t->state), "operator_start", "", "", NULL, err);
+}
+
+static int digits_n(const char *v, size_t lo, size_t hi)
+{
+    size_t n = strlen(v);
+    if (n < lo || n > hi)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (v[i] < '0' || v[i] > '9')
+            return 0;
+    return 1;
+}
+
+/* Validate one change; the SQL value as text in val (ints formatted). */
+static kt_code change_value(const char *field, const json_t *v, char *val, size_t cap,
+                            kt_error *err)
+{
+    docs_field f;
+    char fname[80];
+    snprintf(fname, sizeof fname, "changes.%s", field);
+    if (!docs_field_from_str(field, &f))
+        return kt_fail(err, KT_EINVAL, "change_field_unknown", fname,
+                       "Data '%s' tidak dapat diubah lewat perubahan data", field);
+    ref_list rl;
+    int is_code = 1;
+    switch (f) {
+    case DOCS_FIELD_BLOOD_TYPE: rl = REF_GOLONGAN_DARAH; break;
+    case DOCS_FIELD_AGAMA: rl = REF_AGAMA; break;
+    case DOCS_FIELD_MARITAL_STATUS: rl = REF_STATUS_PERKAWINAN; break;
+    case DOCS_FIELD_PEKERJAAN: rl = REF_PEKERJAAN; break;
+    case DOCS_FIELD_PENDIDIKAN: rl = REF_PENDIDIKAN; break;
+    default: is_code = 0; rl = REF_AGAMA; break;
+    }
+    if (is_code) {
+        if (!json_is_integer(v))
+            return kt_fail(err, KT_EINVAL, "code_invalid", fname, "%s harus kode angka", field);
+        kt_code rc = ref_check(rl, (int)json_integer_value(v), fname, err);
+        if (rc != KT_OK)
+            return rc;
+        snprintf(val, cap, "%d", (int)json_integer_value(v));
+        return KT_OK;
+    }
+    if (!json_is_string(v))
+        return kt_fail(err, KT_EINVAL, "value_invalid", fname, "%s harus teks", field);
+    const char *sv = json_string_value(v);
+    jkt_date d;
+    switch (f) {
+    case DOCS_FIELD_NAME: case DOCS_FIELD_BIRTH_PLACE: case DOCS_FIELD_ADDRESS:
+        if (sv[0] == '\0' || strlen(sv) > 200)
+            return kt_fail(err, KT_EINVAL, "value_invalid", fname,
+                           "%s harus diisi (paling banyak 200 karakter)", field);
+        break;
+    case DOCS_FIELD_BIRTH_DATE:
+        if (jkt_date_parse(sv, fname, &d, err) != KT_OK)
+            return KT_EINVAL;
+        break;
+    case DOCS_FIELD_SEX:
+        if (strcmp(sv, "L") != 0 && strcmp(sv, "P") != 0)
+            return kt_fail(err, KT_EINVAL, "sex_invalid", fname, "Jenis kelamin harus L atau P");
+        break;
+    case DOCS_FIELD_RT: case DOCS_FIELD_RW:
+        if (!digits_n(sv, 1, 3))
+            return kt_fail(err, KT_EINVAL, "value_invalid", fname, "%s harus 1-3 digit", field);
+        break;
+    case DOCS_FIELD_KELURAHAN_CODE:
+        if (!digits_n(sv, 10, 10))
+            return kt_fail(err, KT_EINVAL, "kelurahan_code_invalid", fname,
+                           "Kode kelurahan harus 10 digit");
+        break;
+    default:
+        break;
+    }
+    snprintf(val, cap, "%s", sv);
+    return KT_OK;
+}
+
+kt_code svc_app_change_data(svc *s, const svc_actor *who, int64_t app_id, const json_t *in,
+                            json_t **out, kt_error *err)
+{
+    kt_code rc;
+    app_txn t;
+    *out = NULL;
+    if ((rc = svc_require(who, WF_ACT_CHANGE_DATA, err)) != KT_OK)
+        return rc;
+    json_t *changes = json_object_get(in, "changes");
+    if (!json_is_object(changes) || json_object_size(changes) == 0)
+        return kt_fail(err, KT_EINVAL, "changes_missing", "changes",
+                       "changes harus objek berisi data yang diubah");
+    const char *k;
+    json_t *v;
+    char val[256];
+    json_object_foreach(changes, k, v) {
+        if ((rc = change_value(k, v, val, sizeof val, err)) != KT_OK)
+            return rc;
+    }
+    if ((rc = txn_begin(s, app_id, &t, err)) != KT_OK)
+        goto out;
+    wf_state to;
+    if ((rc = wf_next(t.state, WF_ACT_CHANGE_DATA, &to, err)) != KT_OK)
+        goto out;
+    if (t.nik[0] == '\0') {
+        rc = kt_fail(err, KT_ECONFLICT, "no_nik", "nik", "Permohonan tanpa NIK");
+        goto out;
+    }
+    if ((rc = operator_start(s, &t, who, app_id, err)) != KT_OK)
+        goto out;
+    json_object_foreach(changes, k, v) {
+        change_value(k, v, val, sizeof val, NULL);
+        /* The column name is one of docs_field's fixed identifiers (checked above). */
+        char sql[160];
+        store_stmt *st = NULL;
+        int row = 0;
+        snprintf(sql, sizeof sql, "SELECT %s FROM residents WHERE nik = ?", k);
+        if ((rc = store_prepare(t.db, sql, &st, err)) != KT_OK)
+            goto out;
+        store_bind_text(st, 1, t.nik, -1);
+        if ((rc = store_step(st, &row, err)) != KT_OK)
+            goto out;
+        char before[256];
+        snprintf(before, sizeof before, "%s", row ? store_col_text(st, 0) : "");
+        store_reset(st);
+        if ((rc = store_prepare(t.db,
+                                "INSERT INTO data_changes (application_id, field, before_value,"
+                                " after_value, at, user_id) VALUES (?, ?, ?, ?, ?, ?)",
+                                &st, err)) != KT_OK)
+            goto out;
+        store_bind_int(st, 1, app_id);
+        store_bind_text(st, 2, k, -1);
+        store_bind_text(st, 3, before, -1);
+        store_bind_text(st, 4, val, -1);
+        store_bind_int(st, 5, svc_now(s));
+        store_bind_int(st, 6, who->user_id);
+        if ((rc = store_run(st, err)) != KT_OK)
+            goto out;
+        snprintf(sql, sizeof sql, "UPDATE residents SET %s = ?, updated_at = ? WHERE nik = ?", k);
+        if ((rc = store_prepare(t.db, sql, &st, err)) != KT_OK)
+            goto out;
+        if (json_is_integer(v))
+            store_bind_int(st, 1, json_integer_value(v));
+        else
+            store_bind_text(st, 1, val, -1);
+        store_bind_int(st, 2, svc_now(s));
+        store_bind_text(st, 3, t.nik, -1);
+        if ((rc = store_run(st, err)) != KT_OK)
+            goto out;
+    }
+    if ((rc = app_move(s, t.db, t.pending, who, app_id, t.nik, t.state, WF_ACT_CHANGE_DATA, to,
+                       "", "", err)) != KT_OK)
+        goto out;
+    rc = txn_finish(s, app_id, &t, out, err);
+out:
+    txn_end(s, &t);
+    return rc;
+}
+
+/* ---- biometrics (SOP step 3) ---------------------------------------------------------- */
+
+static int mkdir_p(const char *path)
+{
+    char buf[1024];
+    if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf)
+        return -1;
+    for (char *p = buf + 1; *p != '\0'; p++)
+        if (*p == '/') {
+            *p = '\0';
+            if (mkdir(buf, 0750) != 0 && errno != EEXIST)
+                return -1;
+            *p = '/';
+        }
+    return mkdir(buf, 0750) != 0 && errno != EEXIST ? -1 : 0;
+}
+
+/* Durable write: temp file, fsync, rename over the final name, fsync the folder. */
+static kt_code write_durable(const char *dir, const char *name, const void *data, size_t len,
+                             char *path, size_t pathcap, kt_error *err)
+{
+    char tmp[1100];
+    int fd = -1;
+    if (mkdir_p(dir) != 0)
+        return kt_fail(err, KT_EIO, "io", "", "Folder %s tidak dapat dibuat: %s", dir,
+                       strerror(errno));
+    snprintf(path, pathcap, "%s/%s", dir, name);
+    snprintf(tmp, sizeof tmp, "%s/.%s.tmp", dir, name);
+    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0640);
+    if (fd < 0)
+        return kt_fail(err, KT_EIO, "io", "", "Berkas %s tidak dapat ditulis: %s", tmp,
+                       strerror(errno));
+    const char *p = data;
+    size_t left = len;
+    while (left > 0) {
+        ssize_t w = write(fd, p, left);
+        if (w < 0) {
+            if (errno == EINTR)
+                continue;
+            goto fail;
+        }
+        p += w;
+        left -= (size_t)w;
+    }
+    if (fsync(fd) != 0)
+        goto fail;
+    if (close(fd) != 0) {
+        fd = -1;
+        goto fail;
+    }
+    fd = -1;
+    if (rename(tmp, path) != 0)
+        goto fail;
+    int dfd = open(dir, O_RDONLY | O_DIRECTORY);
+    if (dfd >= 0) {
+        int r = fsync(dfd);
+        close(dfd);
+        if (r != 0)
+            goto fail;
+    }
+    return KT_OK;
+fail:;
+    int e = errno;
+    if (fd >= 0)
+        close(fd);
+    unlink(tmp);
+    return kt_fail(err, KT_EIO, "io", "", "Gagal menyimpan berkas biometrik: %s", strerror(e));
+}
+
+static kt_code bio_precheck(svc *s, const svc_actor *who, int64_t app_id, const char *slot,
+                            app_txn *t, kt_error *err)
+{
+    (void)s;
+    (void)app_id;
+    kt_code rc = svc_require(who, WF_ACT_RECORD, err);
+    if (rc != KT_OK)
+        return rc;
+    if (!slot_ok(slot))
+        return kt_fail(err, KT_EINVAL, "slot_invalid", "slot",
+                       "Slot harus face, signature, finger_1..finger_10, iris_left atau "
+                       "iris_right");
+    (void)t;
+    return KT_OK;
+}
+
+static kt_code bio_state_ok(const app_txn *t, kt_error *err)
+{
+    if (!wf_can(t->state, WF_ACT_RECORD)) {
+        wf_state to;
+        return wf_next(t->state, WF_ACT_RECORD, &to, err);
+    }
+    return KT_OK;
+}
+
+static kt_code bio_upsert(svc *s, app_txn *t, const svc_actor *who, int64_t app_id,
+                          const char *slot, const char *path, const char *sha, size_t size,
+                          const char *ctype, const char *exc, kt_error *err)
+{
+    store_stmt *st = NULL;
+    kt_code rc = store_prepare(t->db,
+                               "INSERT INTO biometrics (application_id, slot, path, sha256, size,"
+                               " content_type, exception_reason, at, user_id)"
+                               " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                               " ON CONFLICT (application_id, slot) DO UPDATE SET"
+                               " path = excluded.path, sha256 = excluded.sha256,"
+                               " size = excluded.size, content_type = excluded.content_type,"
+                               " exception_reason = excluded.exception_reason,"
+                               " at = excluded.at, user_id = excluded.user_id",
+                               &st, err);
+    if (rc != KT_OK)
+        return rc;
+    store_bind_int(st, 1, app_id);
+    store_bind_text(st, 2, slot, -1);
+    store_bind_text(st, 3, path, -1);
+    store_bind_text(st, 4, sha, -1);
+    store_bind_int(st, 5, (int64_t)size);
+    store_bind_text(st, 6, ctype, -1);
+    store_bind_text(st, 7, exc, -1);
+    store_bind_int(st, 8, svc_now(s));
+    store_bind_int(st, 9, who->user_id);
+    if ((rc = store_run(st, err)) != KT_OK)
+        return rc;
+    return svc_event_add(s, t->db, NULL, "bio_stored", who, app_id, 0, wf_state_str(t->state),
+                         wf_state_str(t->state), exc[0] ? "bio_exception" : "bio_put", "",
+                         slot, NULL, err);
+}
+
+kt_code svc_app_bio_put(svc *s, const svc_actor *who, int64_t app_id, const char *slot,
+                        const void *data, size_t len, const char *content_type,
+                        json_t **out, kt_error *err)
+{
+    kt_code rc;
+    app_txn t;
+    memset(&t, 0, sizeof t);
+    *out = NULL;
+    if ((rc = bio_precheck(s, who, app_id, slot, &t, err)) != KT_OK)
+        return rc;
+    if (data == NULL || len == 0)
+        return kt_fail(err, KT_EINVAL, "bio_empty", "body", "Berkas biometrik kosong");
+    if (len > BIO_MAX_BYTES)
+        return kt_fail(err, KT_ETOOBIG, "body_too_large", "body",
+                       "Berkas biometrik lebih dari 8 MiB");
+    if (content_type == NULL || content_type[0] == '\0')
+        content_type = "application/octet-stream";
+    if (strlen(content_type) > 63)
+        return kt_fail(err, KT_EINVAL, "content_type_invalid", "content_type",
+                       "Content-Type terlalu panjang");
+    unsigned char h[crypto_hash_sha256_BYTES];
+    char sha[65], dir[900], path[1024];
+    crypto_hash_sha256(h, data, len);
+    sodium_bin2hex(sha, sizeof sha, h, sizeof h);
+    if ((rc = txn_begin(s, app_id, &t, err)) != KT_OK)
+        goto out;
+    if ((rc = bio_state_ok(&t, err)) != KT_OK)
+        goto out;
+    if ((rc = operator_start(s, &t, who, app_id, err)) != KT_OK)
+        goto out;
+    snprintf(dir, sizeof dir, "%s/apps/%lld", s->data_dir, (long long)app_id);
+    /* The file first, made durable; the row that points at it commits after. */
+    if ((rc = write_durable(dir, slot, data, len, path, sizeof path, err)) != KT_OK)
+        goto out;
+    if ((rc = bio_upsert(s, &t, who, app_id, slot, path, sha, len, content_type, "", err)) !=
+        KT_OK)
+        goto out;
+    if ((rc = store_commit(t.db, err)) != KT_OK)
+        goto out;
+    *out = json_pack("{s:s, s:I, s:s, s:s}", "slot", slot, "size", (json_int_t)len,
+                     "content_type", content_type, "sha256", sha);
+    if (*out == NULL)
+        rc = svc_nomem(err);
+out:
+    txn_end(s, &t);
+    return rc;
+}
+
+kt_code svc_app_bio_exception(svc *s, const svc_actor *who, int64_t app_id, const char *slot,
+                              const json_t *in, json_t **out, kt_error *err)
+{
+    kt_code rc;
+    app_txn t;
+    memset(&t, 0, sizeof t);
+    *out = NULL;
+    if ((rc = bio_precheck(s, who, app_id, slot, &t, err)) != KT_OK)
+        return rc;
+    const char *reason = svc_jstr(in, "reason");
+    if (reason == NULL || reason[0] == '\0' || strlen(reason) > 200)
+        return kt_fail(err, KT_EINVAL, "reason_missing", "reason",
+                       "Alasan pengecualian wajib diisi (paling banyak 200 karakter)");
+    if ((rc = txn_begin(s, app_id, &t, err)) != KT_OK)
+        goto out;
+    if ((rc = bio_state_ok(&t, err)) != KT_OK)
+        goto out;
+    if ((rc = operator_start(s, &t, who, app_id, err)) != KT_OK)
+        goto out;
+    if ((rc = bio_upsert(s, &t, who, app_id, slot, "", "", 0, "", reason, err)) != KT_OK)
+        goto out;
+    if ((rc = store_commit(t.db, err)) != KT_OK)
+        goto out;
+    *out = json_pack("{s:s, s:s, s:s}", "slot", slot, "status", "exception", "reason", reason);
+    if (*out == NULL)
+        rc = svc_nomem(err);
+out:
+    txn_end(s, &t);
+    return rc;
+}
+
+kt_code svc_app_bio_get(svc *s, const svc_actor *who, int64_t app_id, const char *slot,
+                        void **data, size_t *len, char content_type[64], kt_error *err)
+{
+    kt_code rc;
+    wf_role role;
+    store *db = NULL;
+    store_stmt *st = NULL;
+    int row = 0;
+    char path[1024] = "";
+    FILE *fp = NULL;
+    *data = NULL;
+    *len = 0;
+    if ((rc = svc_actor_role(who, &role, err)) != KT_OK)
+        return rc;
+    if (role != WF_ROLE_OPERATOR && role != WF_ROLE_SUPERVISOR && role != WF_ROLE_ADMIN &&
+        role != WF_ROLE_SYSTEM)
+        return kt_fail(err, KT_EFORBIDDEN, "forbidden", "role",
+                       "Peran '%s' tidak boleh membaca data biometrik", who->role);
+    if (!slot_ok(slot))
+        return kt_fail(err, KT_EINVAL, "slot_invalid", "slot", "Slot tidak dikenal");
+    if ((rc = svc_conn_get(s, &db, err)) != KT_OK)
+        return rc;
+    if ((rc = store_prepare(db,
+                            "SELECT path, content_type, size FROM biometrics WHERE"
+                            " application_id = ? AND slot = ? AND path <> ''",
+                            &st, err)) != KT_OK)
+        goto out;
+    store_bind_int(st, 1, app_id);
+    store_bind_text(st, 2, slot, -1);
+    if ((rc = store_step(st, &row, err)) != KT_OK)
+        goto out;
+    if (row) {
+        snprintf(path, sizeof path, "%s", store_col_text(st, 0));
+        snprintf(content_type, 64, "%s", store_col_text(st, 1));
+        *len = (size_t)store_col_int(st, 2);
+    }
+    store_reset(st);
+    if (!row) {
+        rc = kt_fail(err, KT_ENOTFOUND, "bio_not_found", "slot", "Slot %s belum berisi berkas",
+                     slot);
+        goto out;
+    }
+    if ((fp = fopen(path, "rb")) == NULL || (*data = malloc(*len ? *len : 1)) == NULL ||
+        fread(*data, 1, *len, fp) != *len) {
+        free(*data);
+        *data = NULL;
+        *len = 0;
+        rc = kt_fail(err, KT_EIO, "io", "slot", "Berkas biometrik %s tidak terbaca", slot);
+    }
+out:
+    if (fp != NULL)
+        fclose(fp);
+    svc_conn_put(s, db);
+    return rc;
+}
+
+kt_code svc_app_record(svc *s, const svc_actor *who, int64_t app_id, json_t **out,
+                       kt_error *err)
+{
+    kt_code rc;
+    app_txn t;
+    *out = NULL;
+    if ((rc = svc_require(who, WF_ACT_RECORD, err)) != KT_OK)
+        return rc;
+    if ((rc = txn_begin(s, app_id, &t, err)) != KT_OK)
+        goto out;
+    wf_state to;
+    if ((rc = wf_next(t.state, WF_ACT_RECORD, &to, err)) != KT_OK)
+        goto out;
+    char missing[256] = "";
+    size_t used = 0;
+    for (size_t i = 0; i < N_SLOTS; i++) {
+        store_stmt *st = NULL;
+        int row = 0;
+        if ((rc = store_prepare(t.db,
+                                "SELECT 1 FROM biometrics WHERE application_id = ? AND slot = ?",
+                                &st, err)) != KT_OK)
+            goto out;
+        store_bind_int(st, 1, app_id);
+        store_bind_text(st, 2, bio_slots[i], -1);
+        rc = store_step(st, &row, err);
+        store_reset(st);
+        if (rc != KT_OK)
+            goto out;
+        if (!row)
+            used += (size_t)snprintf(missing + used, sizeof missing - used, "%s%s",
+                                     used ? ", " : "", bio_slots[i]);
+    }
+    if (used > 0) {
+        rc = kt_fail(err, KT_EREFUSED, "bio_incomplete", "bio",
+                     "Perekaman belum lengkap; slot belum diisi: %s", missing);
+        goto out;
+    }
+    if ((rc = app_move(s, t.db, t.pending, who, app_id, t.nik, t.state, WF_ACT_RECORD, to, "",
+                       "", err)) != KT_OK)
+        goto out;
+    rc = txn_finish(s, app_id, &t, out, err);
+out:
+    txn_end(s, &t);
+    return rc;
+}
+
+/* ---- receipt (step 4) and handover (step 6) ------------------------------------------- */
+
+kt_code svc_app_receipt(svc *s, const svc_actor *who, int64_t app_id, json_t **out,
+                        kt_error *err)
+{
+    kt_code rc;
+    app_txn t;
+    *out = NULL;
+    if ((rc = svc_require(who, WF_ACT_ISSUE_RECEIPT, err)) != KT_OK)
+        return rc;
+    if ((rc = txn_begin(s, app_id, &t, err)) != KT_OK)
+        goto out;
+    wf_state to;
+    if ((rc = wf_next(t.state, WF_ACT_ISSUE_RECEIPT, &to, err)) != KT_OK)
+        goto out;
+    int64_t now = svc_now(s);
+    jkt_date today = jkt_service_day(now);
+    char day[JKT_DATE_STRLEN], pickup[JKT_DATE_STRLEN], prefix[24], no[64];
+    jkt_date_format(today, day);
+    jkt_date_format(jkt_add_days(today, SVC_PICKUP_DAYS), pickup);
+    snprintf(prefix, sizeof prefix, "NGS-%04d%02d%02d-", today.year, today.month, today.day);
+    store_stmt *st = NULL;
+    int row = 0;
+    if ((rc = store_prepare(t.db,
+                            "SELECT count(*) FROM receipts WHERE substr(receipt_no, 1, 13) = ?",
+                            &st, err)) != KT_OK)
+        goto out;
+    store_bind_text(st, 1, prefix, -1);
+    if ((rc = store_step(st, &row, err)) != KT_OK)
+        goto out;
+    int64_t n = store_col_int(st, 0) + 1;
+    store_reset(st);
+    snprintf(no, sizeof no, "%s%04lld", prefix, (long long)n);
+    if ((rc = store_prepare(t.db,
+                            "INSERT INTO receipts (receipt_no, application_id, issued_at,"
+                            " expected_pickup, issued_by) VALUES (?, ?, ?, ?, ?)",
+                            &st, err)) != KT_OK)
+        goto out;
+    store_bind_text(st, 1, no, -1);
+    store_bind_int(st, 2, app_id);
+    store_bind_int(st, 3, now);
+    store_bind_text(st, 4, pickup, -1);
+    store_bind_int(st, 5, who->user_id);
+    if ((rc = store_run(st, err)) != KT_OK)
+        goto out;
+    if ((rc = app_move(s, t.db, t.pending, who, app_id, t.nik, t.state, WF_ACT_ISSUE_RECEIPT,
+                       to, "", no, err)) != KT_OK)
+        goto out;
+    rc = txn_finish(s, app_id, &t, out, err);
+out:
+    txn_end(s, &t);
+    return rc;
+}
+
+kt_code svc_receipt_find(svc *s, const svc_actor *who, const char *receipt_no, json_t **out,
+                         kt_error *err)
+{
+    kt_code rc;
+    wf_role role;
+    store *db = NULL;
+    store_stmt *st = NULL;
+    int row = 0;
+    *out = NULL;
+    if ((rc = svc_actor_role(who, &role, err)) != KT_OK)
+        return rc;
+    if (!wf_role_allows(WF_ACT_HAND_OVER, role) && role != WF_ROLE_SUPERVISOR)
+        return kt_fail(err, KT_EFORBIDDEN, "forbidden", "role",
+                       "Peran '%s' tidak melayani pengambilan", who->role);
+    if (receipt_no == NULL || strlen(receipt_no) < 5 || strlen(receipt_no) > 32)
+        return kt_fail(err, KT_EINVAL, "receipt_no_invalid", "receipt_no",
+                       "Nomor tanda terima tidak sah");
+    if ((rc = svc_conn_get(s, &db, err)) != KT_OK)
+        return rc;
+    if ((rc = store_begin(db, STORE_WRITE, err)) != KT_OK)
+        goto out;
+    if ((rc = store_prepare(db, "SELECT application_id FROM receipts WHERE receipt_no = ?", &st,
+                            err)) != KT_OK)
+        goto out;
+    store_bind_text(st, 1, receipt_no, -1);
+    if ((rc = store_step(st, &row, err)) != KT_OK)
+        goto out;
+    int64_t id = row ? store_col_int(st, 0) : 0;
+    store_reset(st);
+    if (!row) {
+        rc = kt_fail(err, KT_ENOTFOUND, "receipt_not_found", "receipt_no",
+                     "Tanda terima %s tidak ditemukan", receipt_no);
+        goto out;
+    }
+    /* Scanning the receipt starts the handover step (core/sla.h). */
+    if ((rc = svc_event_add(s, db, NULL, "receipt_scanned", who, id, 0, "", "",
+                            "receipt_scanned", "", receipt_no, NULL, err)) != KT_OK)
+        goto out;
+    if ((rc = svc_app_load(s, db, id, out, err)) != KT_OK)
+        goto out;
+    if ((rc = store_commit(db, err)) != KT_OK) {
+        json_decref(*out);
+        *out = NULL;
+    }
+out:
+    svc_conn_put(s, db);
+    return rc;
+}
+
+kt_code svc_app_hand_over(svc *s, const svc_actor *who, int64_t app_id, const json_t *in,
+                          json_t **out, kt_error *err)
+{
+    kt_code rc;
+    app_txn t;
+    *out = NULL;
+    if ((rc = svc_require(who, WF_ACT_HAND_OVER, err)) != KT_OK)
+        return rc;
+    const char *no = svc_jstr(in, "receipt_no"), *by = svc_jstr(in, "confirmed_by"),
+               *note = svc_jstr(in, "note");
+    if (no == NULL || no[0] == '\0')
+        return kt_fail(err, KT_EINVAL, "field_missing", "receipt_no",
+                       "Nomor tanda terima wajib diisi");
+    if (by == NULL || (strcmp(by, "ktp_receipt") != 0 && strcmp(by, "fingerprint") != 0 &&
+                       strcmp(by, "document") != 0))
+        return kt_fail(err, KT_EINVAL, "confirmed_by_invalid", "confirmed_by",
+                       "confirmed_by harus ktp_receipt, fingerprint atau document");
+    if (note != NULL && strlen(note) > 500)
+        return kt_fail(err, KT_EINVAL, "note_too_long", "note", "Catatan lebih dari 500 karakter");
+    if ((rc = txn_begin(s, app_id, &t, err)) != KT_OK)
+        goto out;
+    store_stmt *st = NULL;
+    int row = 0;
+    if ((rc = store_prepare(t.db, "SELECT receipt_no FROM receipts WHERE application_id = ?", &st,
+                            err)) != KT_OK)
+        goto out;
+    store_bind_int(st, 1, app_id);
+    if ((rc = store_step(st, &row, err)) != KT_OK)
+        goto out;
+    int match = row && strcmp(store_col_text(st, 0), no) == 0;
+    store_reset(st);
+    wf_state to;
+    if ((rc = wf_next(t.state, WF_ACT_HAND_OVER, &to, err)) != KT_OK)
+        goto out;
+    if (!match) {
+        rc = kt_fail(err, KT_EREFUSED, "receipt_mismatch", "receipt_no",
+                     "Nomor tanda terima %s bukan milik permohonan ini", no);
+        goto out;
+    }
+    if ((rc = store_prepare(t.db,
+                            "INSERT INTO handovers (application_id, receipt_no, confirmed_by,"
+                            " note, at, user_id) VALUES (?, ?, ?, ?, ?, ?)",
+                            &st, err)) != KT_OK)
+        goto out;
+    store_bind_int(st, 1, app_id);
+    store_bind_text(st, 2, no, -1);
+    store_bind_text(st, 3, by, -1);
+    store_bind_text(st, 4, note != NULL ? note : "", -1);
+    store_bind_int(st, 5, svc_now(s));
+    store_bind_int(st, 6, who->user_id);
+    if ((rc = store_run(st, err)) != KT_OK)
+        goto out;
+    if ((rc = app_move(s, t.db, t.pending, who, app_id, t.nik, t.state, WF_ACT_HAND_OVER, to,
+                       "", note != NULL ? note : "", err)) != KT_OK)
+        goto out;
+    rc = txn_finish(s, app_id, &t, out, err);
+out:
+    txn_end(s, &t);
+    return rc;
+}
+
+kt_code svc_app_events(svc *s, const svc_actor *who, int64_t app_id, json_t **out,
+                       kt_error *err)
+{
+    kt_code rc;
+    wf_role role;
+    store *db = NULL;
+    store_stmt *st = NULL;
+    json_t *arr = NULL, *app = NULL;
+    int row = 0;
+    *out = NULL;
+    if ((rc = svc_actor_role(who, &role, err)) != KT_OK)
+        return rc;
+    if ((arr = json_array()) == NULL)
+        return svc_nomem(err);
+    if ((rc = svc_conn_get(s, &db, err)) != KT_OK)
+        goto out;
+    if ((rc = svc_app_load(s, db, app_id, &app, err)) != KT_OK)
+        goto out;
+    if ((rc = store_prepare(db,
+                            "SELECT at, action, from_state, to_state, username, role, reason,"
+                            " note, user_id, loket FROM events WHERE application_id = ?"
+                            " ORDER BY id",
+                            &st, err)) != KT_OK)
+        goto out;
+    store_bind_int(st, 1, app_id);
+    while ((rc = store_step(st, &row, err)) == KT_OK && row) {
+        const char *from = store_col_text(st, 2), *reason = store_col_text(st, 6),
+                   *note = store_col_text(st, 7);
+        json_t *e = json_pack("{s:I, s:s, s:s?, s:s, s:s, s:s, s:s?, s:s?, s:I, s:i}", "at",
+                              (json_int_t)store_col_int(st, 0), "action", store_col_text(st, 1),
+                              "from", from[0] ? from : NULL, "to", store_col_text(st, 3),
+                              "username", store_col_text(st, 4), "role", store_col_text(st, 5),
+                              "reason", reason[0] ? reason : NULL, "note",
+                              note[0] ? note : NULL, "user_id",
+                              (json_int_t)store_col_int(st, 8), "loket",
+                              (int)store_col_int(st, 9));
+        json_array_append_new(arr, e);
+    }
+    store_reset(st);
+    if (rc != KT_OK)
+        goto out;
+    *out = arr;
+    arr = NULL;
+out:
+    svc_conn_put(s, db);
+    json_decref(arr);
+    json_decref(app);
+    return rc;
+}

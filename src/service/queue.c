@@ -1,0 +1,554 @@
+/*
+ * queue.c - the queue of SOP step 1: taking tickets at the kiosk, calling, recalling,
+ * no-show, transfer, and the display board.
+ *
+ * Numbering: per service per Jakarta service day (core/queue.h), MAX(number)+1 inside a write
+ * transaction, so two kiosks never print the same number; UNIQUE (day, service, number)
+ * guards it too.
+ * Calling: BEGIN IMMEDIATE serialises callers, and the UPDATE only moves a ticket that is
+ * still waiting, so lokets calling at the same moment never get the same ticket.
+ * Fair priority (core/queue.h): the counter "regular calls since the last priority call" is
+ * not kept anywhere: it is recounted from today's calls of the same services, so a restart or
+ * a second server process cannot skew it. With no priority call yet today it starts at N.
+ *
+ * Never: renumber or reuse a ticket; call a ticket that is not waiting.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "core/queue.h"
+#include "service/svc_internal.h"
+
+#define TICKET_COLS                                                                          \
+    "SELECT id, code, service, priority, priority_reason, state, day, loket, taken_at,"      \
+    " called_at, served_at, recalls, number FROM tickets"
+
+static json_t *ticket_json(store_stmt *st)
+{
+    json_t *o = json_pack("{s:I, s:s, s:s, s:b, s:s, s:s, s:s, s:i, s:I, s:i}", "id",
+                          (json_int_t)store_col_int(st, 0), "number", store_col_text(st, 1),
+                          "service", store_col_text(st, 2), "priority",
+                          (int)store_col_int(st, 3), "priority_reason", store_col_text(st, 4),
+                          "state", store_col_text(st, 5), "service_day", store_col_text(st, 6),
+                          "loket", (int)store_col_int(st, 7), "taken_at",
+                          (json_int_t)store_col_int(st, 8), "recalls",
+                          (int)store_col_int(st, 11));
+    if (o == NULL)
+        return NULL;
+    json_object_set_new(o, "called_at", store_col_null(st, 9) ? json_null()
+                                                              : json_integer(store_col_int(st, 9)));
+    json_object_set_new(o, "served_at", store_col_null(st, 10)
+                                            ? json_null()
+                                            : json_integer(store_col_int(st, 10)));
+    return o;
+}
+
+kt_code svc_ticket_load(store *db, int64_t id, json_t **out, kt_error *err)
+{
+    store_stmt *st = NULL;
+    int row = 0;
+    *out = NULL;
+    kt_code rc = store_prepare(db, TICKET_COLS " WHERE id = ?", &st, err);
+    if (rc != KT_OK)
+        return rc;
+    store_bind_int(st, 1, id);
+    if ((rc = store_step(st, &row, err)) != KT_OK)
+        return rc;
+    if (!row) {
+        store_reset(st);
+        return kt_fail(err, KT_ENOTFOUND, "ticket_not_found", "ticket_id",
+                       "Tiket %lld tidak ditemukan", (long long)id);
+    }
+    *out = ticket_json(st);
+    store_reset(st);
+    return *out != NULL ? KT_OK : svc_nomem(err);
+}
+
+kt_code svc_ticket_get(svc *s, int64_t ticket_id, json_t **out, kt_error *err)
+{
+    store *db = NULL;
+    kt_code rc = svc_conn_get(s, &db, err);
+    *out = NULL;
+    if (rc != KT_OK)
+        return rc;
+    rc = svc_ticket_load(db, ticket_id, out, err);
+    svc_conn_put(s, db);
+    return rc;
+}
+
+kt_code svc_ticket_take(svc *s, const json_t *in, json_t **out, kt_error *err)
+{
+    kt_code rc;
+    store *db = NULL;
+    store_stmt *st = NULL;
+    json_t *pending = NULL, *t = NULL;
+    queue_service qs;
+    int row = 0;
+    *out = NULL;
+    const char *service = svc_jstr(in, "service");
+    if (service == NULL || !queue_service_from_str(service, &qs))
+        return kt_fail(err, KT_EINVAL, "service_invalid", "service",
+                       "Layanan harus salah satu dari rekam_baru, perubahan_data, hilang_rusak, "
+                       "pindah_datang, pengambilan");
+    json_t *jp = json_object_get(in, "priority");
+    if (jp != NULL && !json_is_boolean(jp) && !json_is_null(jp))
+        return kt_fail(err, KT_EINVAL, "priority_invalid", "priority",
+                       "priority harus true atau false");
+    int priority = json_is_true(jp);
+    const char *reason = svc_jstr(in, "priority_reason");
+    if (reason == NULL)
+        reason = "";
+    if (strlen(reason) > 64)
+        return kt_fail(err, KT_EINVAL, "priority_reason_too_long", "priority_reason",
+                       "Alasan prioritas lebih dari 64 karakter");
+    int64_t now = svc_now(s);
+    char day[JKT_DATE_STRLEN];
+    jkt_service_day_str(now, day);
+    if ((pending = json_array()) == NULL)
+        return svc_nomem(err);
+    if ((rc = svc_conn_get(s, &db, err)) != KT_OK)
+        goto out;
+    if ((rc = store_begin(db, STORE_WRITE, err)) != KT_OK)
+        goto out;
+    if ((rc = store_prepare(db,
+                            "SELECT COALESCE(MAX(number), 0) FROM tickets WHERE day = ? AND"
+                            " service = ?",
+                            &st, err)) != KT_OK)
+        goto out;
+    store_bind_text(st, 1, day, -1);
+    store_bind_text(st, 2, service, -1);
+    if ((rc = store_step(st, &row, err)) != KT_OK)
+        goto out;
+    int number = (int)store_col_int(st, 0) + 1;
+    store_reset(st);
+    char code[QUEUE_TICKET_LEN];
+    if ((rc = queue_ticket_format(qs, number, code, err)) != KT_OK)
+        goto out;
+    if ((rc = store_prepare(db,
+                            "INSERT INTO tickets (service, day, number, code, priority,"
+                            " priority_reason, taken_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                            &st, err)) != KT_OK)
+        goto out;
+    store_bind_text(st, 1, service, -1);
+    store_bind_text(st, 2, day, -1);
+    store_bind_int(st, 3, number);
+    store_bind_text(st, 4, code, -1);
+    store_bind_int(st, 5, priority);
+    store_bind_text(st, 6, reason, -1);
+    store_bind_int(st, 7, now);
+    if ((rc = store_run(st, err)) != KT_OK)
+        goto out;
+    int64_t id = store_last_id(db);
+    if ((rc = store_prepare(db,
+                            "SELECT count(*) FROM tickets WHERE day = ? AND service = ? AND"
+                            " state = 'waiting' AND id < ?",
+                            &st, err)) != KT_OK)
+        goto out;
+    store_bind_text(st, 1, day, -1);
+    store_bind_text(st, 2, service, -1);
+    store_bind_int(st, 3, id);
+    if ((rc = store_step(st, &row, err)) != KT_OK)
+        goto out;
+    int64_t before = store_col_int(st, 0);
+    store_reset(st);
+    svc_actor kiosk = svc_system_actor();
+    snprintf(kiosk.username, sizeof kiosk.username, "kiosk");
+    json_t *extra = json_pack("{s:{s:I, s:s, s:s, s:b}}", "ticket", "id", (json_int_t)id,
+                              "number", code, "service", service, "priority", priority);
+    rc = svc_event_add(s, db, pending, "ticket_taken", &kiosk, 0, id, "", "waiting", "take",
+                       "", reason, extra, err);
+    json_decref(extra);
+    if (rc != KT_OK)
+        goto out;
+    if ((rc = svc_ticket_load(db, id, &t, err)) != KT_OK)
+        goto out;
+    json_object_set_new(t, "waiting_before", json_integer(before));
+    if ((rc = store_commit(db, err)) != KT_OK)
+        goto out;
+    *out = t;
+    t = NULL;
+    svc_emit(s, pending);
+out:
+    svc_conn_put(s, db);
+    json_decref(pending);
+    json_decref(t);
+    return rc;
+}
+
+/* Role check for ticket actions; sets *role. */
+static kt_code ticket_role(const svc_actor *who, wf_ticket_action a, wf_role *role,
+                           kt_error *err)
+{
+    kt_code rc = svc_actor_role(who, role, err);
+    if (rc != KT_OK)
+        return rc;
+    if (!wf_ticket_role_allows(a, *role))
+        return kt_fail(err, KT_EFORBIDDEN, "forbidden", "role",
+                       "Peran '%s' tidak boleh memanggil antrian", who->role);
+    return KT_OK;
+}
+
+/* Build "service IN (...)" as bit mask of queue services the call covers. */
+static kt_code call_services(const svc_actor *who, wf_role role, const json_t *in,
+                             unsigned *mask, kt_error *err)
+{
+    json_t *js = json_object_get(in, "services");
+    *mask = 0;
+    if (js != NULL && !json_is_null(js)) {
+        if (!json_is_array(js) || json_array_size(js) == 0)
+            return kt_fail(err, KT_EINVAL, "services_invalid", "services",
+                           "services harus daftar layanan yang tidak kosong");
+        size_t i;
+        json_t *v;
+        json_array_foreach(js, i, v) {
+            queue_service q;
+            char field[32];
+            snprintf(field, sizeof field, "services[%zu]", i);
+            if (!json_is_string(v) || !queue_service_from_str(json_string_value(v), &q))
+                return kt_fail(err, KT_EINVAL, "service_invalid", field,
+                               "Layanan tidak dikenal");
+            if (role != WF_ROLE_ADMIN && role != WF_ROLE_SYSTEM && queue_service_role(q) != role)
+                return kt_fail(err, KT_EFORBIDDEN, "forbidden", field,
+                               "Loket peran '%s' tidak melayani '%s'", who->role,
+                               queue_service_str(q));
+            *mask |= 1u << q;
+        }
+        return KT_OK;
+    }
+    for (int q = 0; q < QUEUE_SERVICE_COUNT; q++)
+        if (role == WF_ROLE_ADMIN || role == WF_ROLE_SYSTEM ||
+            queue_service_role((queue_service)q) == role)
+            *mask |= 1u << q;
+    return KT_OK;
+}
+
+kt_code svc_ticket_call_next(svc *s, const svc_actor *who, const json_t *in, json_t **out,
+                             kt_error *err)
+{
+    kt_code rc;
+    wf_role role;
+    store *db = NULL;
+    store_stmt *st = NULL;
+    json_t *pending = NULL, *t = NULL;
+    unsigned mask = 0;
+    int row = 0;
+    *out = NULL;
+    if ((rc = ticket_role(who, WF_TICKET_CALL, &role, err)) != KT_OK)
+        return rc;
+    json_t *jl = json_object_get(in, "loket");
+    int loket = who->loket;
+    if (jl != NULL && !json_is_null(jl)) {
+        if (!json_is_integer(jl))
+            return kt_fail(err, KT_EINVAL, "loket_invalid", "loket", "Loket harus bilangan");
+        loket = (int)json_integer_value(jl);
+    }
+    if (loket < 1 || loket > s->lokets)
+        return kt_fail(err, KT_EINVAL, "loket_invalid", "loket",
+                       "Loket harus 1 sampai %d (pilih loket saat masuk)", s->lokets);
+    if ((rc = call_services(who, role, in, &mask, err)) != KT_OK)
+        return rc;
+    /* The services as SQL text: the ids are fixed identifiers, never user text. */
+    char inlist[160] = "";
+    size_t used = 0;
+    for (int q = 0; q < QUEUE_SERVICE_COUNT; q++)
+        if (mask & (1u << q))
+            used += (size_t)snprintf(inlist + used, sizeof inlist - used, "%s'%s'",
+                                     used ? "," : "", queue_service_str((queue_service)q));
+    int64_t now = svc_now(s);
+    char day[JKT_DATE_STRLEN];
+    jkt_service_day_str(now, day);
+    char sql_count[512], sql_recent[512], sql_pick[512];
+    snprintf(sql_count, sizeof sql_count,
+             "SELECT priority, count(*) FROM tickets WHERE day = ? AND state = 'waiting' AND"
+             " service IN (%s) AND loket IN (0, ?) GROUP BY priority", inlist);
+    snprintf(sql_recent, sizeof sql_recent,
+             "SELECT priority FROM tickets WHERE day = ? AND called_at IS NOT NULL AND"
+             " service IN (%s) ORDER BY called_at DESC, id DESC LIMIT 64", inlist);
+    snprintf(sql_pick, sizeof sql_pick,
+             "SELECT id FROM tickets WHERE day = ? AND state = 'waiting' AND service IN (%s)"
+             " AND loket IN (0, ?) AND priority = ? ORDER BY taken_at, id LIMIT 1", inlist);
+    if ((pending = json_array()) == NULL)
+        return svc_nomem(err);
+    if ((rc = svc_conn_get(s, &db, err)) != KT_OK)
+        goto out;
+    if ((rc = store_begin(db, STORE_WRITE, err)) != KT_OK)
+        goto out;
+    size_t waiting[2] = {0, 0};
+    if ((rc = store_prepare(db, sql_count, &st, err)) != KT_OK)
+        goto out;
+    store_bind_text(st, 1, day, -1);
+    store_bind_int(st, 2, loket);
+    while ((rc = store_step(st, &row, err)) == KT_OK && row)
+        waiting[store_col_int(st, 0) ? 1 : 0] = (size_t)store_col_int(st, 1);
+    store_reset(st);
+    if (rc != KT_OK)
+        goto out;
+    int since = s->priority_every, seen_priority = 0, regular = 0;
+    if ((rc = store_prepare(db, sql_recent, &st, err)) != KT_OK)
+        goto out;
+    store_bind_text(st, 1, day, -1);
+    while ((rc = store_step(st, &row, err)) == KT_OK && row) {
+        if (store_col_int(st, 0)) {
+            seen_priority = 1;
+            break;
+        }
+        regular++;
+    }
+    store_reset(st);
+    if (rc != KT_OK)
+        goto out;
+    if (seen_priority)
+        since = regular;
+    queue_class cls = queue_next_class(waiting[0], waiting[1], since, s->priority_every);
+    if (cls == QUEUE_CLASS_NONE) {
+        rc = kt_fail(err, KT_ENOTFOUND, "queue_empty", "", "Tidak ada antrian yang menunggu");
+        goto out;
+    }
+    if ((rc = store_prepare(db, sql_pick, &st, err)) != KT_OK)
+        goto out;
+    store_bind_text(st, 1, day, -1);
+    store_bind_int(st, 2, loket);
+    store_bind_int(st, 3, cls == QUEUE_CLASS_PRIORITY);
+    if ((rc = store_step(st, &row, err)) != KT_OK)
+        goto out;
+    int64_t id = row ? store_col_int(st, 0) : 0;
+    store_reset(st);
+    if (id == 0) {
+        rc = kt_fail(err, KT_EINTERNAL, "queue_inconsistent", "", "Antrian tidak konsisten");
+        goto out;
+    }
+    if ((rc = store_prepare(db,
+                            "UPDATE tickets SET state = 'called', loket = ?, called_by = ?,"
+                            " called_at = ? WHERE id = ? AND state = 'waiting'",
+                            &st, err)) != KT_OK)
+        goto out;
+    store_bind_int(st, 1, loket);
+    if (who->user_id > 0)
+        store_bind_int(st, 2, who->user_id);
+    store_bind_int(st, 3, now);
+    store_bind_int(st, 4, id);
+    if ((rc = store_run(st, err)) != KT_OK)
+        goto out;
+    if (store_changes(db) != 1) {
+        rc = kt_fail(err, KT_EUNAVAIL, "busy", "", "Antrian berubah; coba lagi");
+        goto out;
+    }
+    if ((rc = svc_ticket_load(db, id, &t, err)) != KT_OK)
+        goto out;
+    svc_actor a = *who;
+    a.loket = loket;
+    json_t *extra = json_pack("{s:{s:I, s:s, s:i, s:s}}", "ticket", "id", (json_int_t)id,
+                              "number", svc_jstr(t, "number"), "loket", loket, "service",
+                              svc_jstr(t, "service"));
+    rc = svc_event_add(s, db, pending, "ticket_called", &a, 0, id, "waiting", "called", "call",
+                       "", "", extra, err);
+    json_decref(extra);
+    if (rc != KT_OK)
+        goto out;
+    if ((rc = store_commit(db, err)) != KT_OK)
+        goto out;
+    *out = t;
+    t = NULL;
+    svc_emit(s, pending);
+out:
+    svc_conn_put(s, db);
+    json_decref(pending);
+    json_decref(t);
+    return rc;
+}
+
+/* recall / no_show / transfer: one ticket, one state change, one event. */
+static kt_code ticket_act(svc *s, const svc_actor *who, int64_t id, wf_ticket_action act,
+                          const json_t *in, json_t **out, kt_error *err)
+{
+    kt_code rc;
+    wf_role role;
+    store *db = NULL;
+    store_stmt *st = NULL;
+    json_t *pending = NULL, *t = NULL;
+    *out = NULL;
+    if ((rc = ticket_role(who, act, &role, err)) != KT_OK)
+        return rc;
+    const char *to_service = NULL;
+    int to_loket = -1;
+    if (act == WF_TICKET_TRANSFER) {
+        queue_service q;
+        to_service = svc_jstr(in, "service");
+        json_t *jl = json_object_get(in, "loket");
+        if (to_service == NULL && jl == NULL)
+            return kt_fail(err, KT_EINVAL, "field_missing", "service",
+                           "Isi layanan tujuan (service) atau loket tujuan (loket)");
+        if (to_service != NULL && !queue_service_from_str(to_service, &q))
+            return kt_fail(err, KT_EINVAL, "service_invalid", "service", "Layanan tidak dikenal");
+        if (jl != NULL) {
+            if (!json_is_integer(jl) || json_integer_value(jl) < 1 ||
+                json_integer_value(jl) > s->lokets)
+                return kt_fail(err, KT_EINVAL, "loket_invalid", "loket",
+                               "Loket harus 1 sampai %d", s->lokets);
+            to_loket = (int)json_integer_value(jl);
+        }
+    }
+    if ((pending = json_array()) == NULL)
+        return svc_nomem(err);
+    if ((rc = svc_conn_get(s, &db, err)) != KT_OK)
+        goto out;
+    if ((rc = store_begin(db, STORE_WRITE, err)) != KT_OK)
+        goto out;
+    if ((rc = svc_ticket_load(db, id, &t, err)) != KT_OK)
+        goto out;
+    wf_ticket_state from, to;
+    if (!wf_ticket_state_from_str(svc_jstr(t, "state"), &from)) {
+        rc = kt_fail(err, KT_EINTERNAL, "state_unknown", "", "Status tiket tidak dikenal");
+        goto out;
+    }
+    if ((rc = wf_ticket_next(from, act, &to, err)) != KT_OK)
+        goto out;
+    const char *type = "ticket_changed";
+    if (act == WF_TICKET_RECALL) {
+        type = "ticket_recalled";
+        rc = store_prepare(db, "UPDATE tickets SET recalls = recalls + 1, called_at = called_at"
+                               " WHERE id = ?", &st, err);
+    } else if (act == WF_TICKET_NO_SHOW_ACT) {
+        type = "ticket_no_show";
+        rc = store_prepare(db, "UPDATE tickets SET state = 'no_show', served_at = ? WHERE id = ?",
+                           &st, err);
+    } else {
+        type = "ticket_transferred";
+        rc = store_prepare(db,
+                           "UPDATE tickets SET state = 'waiting', service = COALESCE(?, service),"
+                           " loket = ? WHERE id = ?",
+                           &st, err);
+    }
+    if (rc != KT_OK)
+        goto out;
+    if (act == WF_TICKET_RECALL) {
+        store_bind_int(st, 1, id);
+    } else if (act == WF_TICKET_NO_SHOW_ACT) {
+        store_bind_int(st, 1, svc_now(s));
+        store_bind_int(st, 2, id);
+    } else {
+        store_bind_text(st, 1, to_service, -1);
+        store_bind_int(st, 2, to_loket > 0 ? to_loket : 0);
+        store_bind_int(st, 3, id);
+    }
+    if ((rc = store_run(st, err)) != KT_OK)
+        goto out;
+    json_decref(t);
+    t = NULL;
+    if ((rc = svc_ticket_load(db, id, &t, err)) != KT_OK)
+        goto out;
+    json_t *extra = json_pack("{s:{s:I, s:s, s:i}}", "ticket", "id", (json_int_t)id, "number",
+                              svc_jstr(t, "number"), "loket",
+                              (int)json_integer_value(json_object_get(t, "loket")));
+    rc = svc_event_add(s, db, pending, type, who, 0, id, wf_ticket_state_str(from),
+                       wf_ticket_state_str(to), wf_ticket_action_str(act), "",
+                       to_service != NULL ? to_service : "", extra, err);
+    json_decref(extra);
+    if (rc != KT_OK)
+        goto out;
+    if ((rc = store_commit(db, err)) != KT_OK)
+        goto out;
+    *out = t;
+    t = NULL;
+    svc_emit(s, pending);
+out:
+    svc_conn_put(s, db);
+    json_decref(pending);
+    json_decref(t);
+    return rc;
+}
+
+kt_code svc_ticket_recall(svc *s, const svc_actor *who, int64_t ticket_id, json_t **out,
+                          kt_error *err)
+{
+    return ticket_act(s, who, ticket_id, WF_TICKET_RECALL, NULL, out, err);
+}
+
+kt_code svc_ticket_no_show(svc *s, const svc_actor *who, int64_t ticket_id, json_t **out,
+                           kt_error *err)
+{
+    return ticket_act(s, who, ticket_id, WF_TICKET_NO_SHOW_ACT, NULL, out, err);
+}
+
+kt_code svc_ticket_transfer(svc *s, const svc_actor *who, int64_t ticket_id, const json_t *in,
+                            json_t **out, kt_error *err)
+{
+    return ticket_act(s, who, ticket_id, WF_TICKET_TRANSFER, in, out, err);
+}
+
+kt_code svc_queue_board(svc *s, json_t **out, kt_error *err)
+{
+    kt_code rc;
+    store *db = NULL;
+    store_stmt *st = NULL;
+    int row = 0;
+    json_t *board = NULL;
+    *out = NULL;
+    char day[JKT_DATE_STRLEN];
+    jkt_service_day_str(svc_now(s), day);
+    json_t *lokets = json_array(), *last = json_array(), *waiting = json_object();
+    board = json_pack("{s:s, s:o, s:o, s:o}", "service_day", day, "lokets", lokets,
+                      "last_calls", last, "waiting", waiting);
+    if (board == NULL)
+        return svc_nomem(err);
+    for (int q = 0; q < QUEUE_SERVICE_COUNT; q++)
+        json_object_set_new(waiting, queue_service_str((queue_service)q), json_integer(0));
+    if ((rc = svc_conn_get(s, &db, err)) != KT_OK)
+        goto out;
+    if ((rc = store_begin(db, STORE_READ, err)) != KT_OK)
+        goto out;
+    for (int l = 1; l <= s->lokets; l++) {
+        if ((rc = store_prepare(db,
+                                "SELECT id, code, called_at, service, recalls FROM tickets"
+                                " WHERE day = ? AND loket = ? AND state IN ('called', 'served')"
+                                " AND called_at IS NOT NULL ORDER BY called_at DESC, id DESC"
+                                " LIMIT 1",
+                                &st, err)) != KT_OK)
+            goto out;
+        store_bind_text(st, 1, day, -1);
+        store_bind_int(st, 2, l);
+        if ((rc = store_step(st, &row, err)) != KT_OK)
+            goto out;
+        json_t *tk = row ? json_pack("{s:I, s:s, s:I, s:s}", "id", (json_int_t)store_col_int(st, 0),
+                                     "number", store_col_text(st, 1), "called_at",
+                                     (json_int_t)store_col_int(st, 2), "service",
+                                     store_col_text(st, 3))
+                         : json_null();
+        store_reset(st);
+        json_array_append_new(lokets, json_pack("{s:i, s:o}", "loket", l, "ticket", tk));
+    }
+    if ((rc = store_prepare(db,
+                            "SELECT code, loket, called_at, recalls FROM tickets WHERE day = ?"
+                            " AND called_at IS NOT NULL ORDER BY called_at DESC, id DESC"
+                            " LIMIT 10",
+                            &st, err)) != KT_OK)
+        goto out;
+    store_bind_text(st, 1, day, -1);
+    while ((rc = store_step(st, &row, err)) == KT_OK && row)
+        json_array_append_new(last, json_pack("{s:s, s:i, s:I, s:i}", "number",
+                                              store_col_text(st, 0), "loket",
+                                              (int)store_col_int(st, 1), "called_at",
+                                              (json_int_t)store_col_int(st, 2), "recalls",
+                                              (int)store_col_int(st, 3)));
+    store_reset(st);
+    if (rc != KT_OK)
+        goto out;
+    if ((rc = store_prepare(db,
+                            "SELECT service, count(*) FROM tickets WHERE day = ? AND"
+                            " state = 'waiting' GROUP BY service",
+                            &st, err)) != KT_OK)
+        goto out;
+    store_bind_text(st, 1, day, -1);
+    while ((rc = store_step(st, &row, err)) == KT_OK && row)
+        json_object_set_new(waiting, store_col_text(st, 0), json_integer(store_col_int(st, 1)));
+    store_reset(st);
+    if (rc != KT_OK)
+        goto out;
+    store_rollback(db);
+    *out = board;
+    board = NULL;
+out:
+    svc_conn_put(s, db);
+    json_decref(board);
+    return rc;
+}
