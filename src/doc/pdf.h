@@ -7,7 +7,8 @@
  *   bytes in *buf (owned by the caller: free()) and their length in *len.
  * - Every document carries the kop surat "PEMERINTAH KOTA TANGERANG / KECAMATAN NEGLASARI"
  *   (the office may override it with "office" in the input) and Bahasa Indonesia text, set in
- *   DejaVu Sans embedded as a TrueType font (UTF-8), so names with any Latin letter print.
+ *   DejaVu Sans embedded as a TrueType font. Input is UTF-8; it is printed in WinAnsi
+ *   (CP1252: ASCII, Latin-1 letters, typographic quotes and dashes; others become "?").
  * - The fields each document reads are listed in docs/internals/doc.md. A missing or
  *   malformed field is KT_EINVAL naming the field; nothing is rendered.
  * - Fonts: /usr/share/fonts/truetype/dejavu (Debian fonts-dejavu-core), or the folder in the

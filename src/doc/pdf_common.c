@@ -41,7 +41,7 @@ static HPDF_Font load_font(pdf_ctx *c, const char *dir, const char *file, kt_err
         return NULL;
     }
     const char *name = HPDF_LoadTTFontFromFile(c->doc, path, HPDF_TRUE);
-    HPDF_Font f = name != NULL ? HPDF_GetFont(c->doc, name, "UTF-8") : NULL;
+    HPDF_Font f = name != NULL ? HPDF_GetFont(c->doc, name, "WinAnsiEncoding") : NULL;
     if (f == NULL)
         kt_fail(err, KT_EIO, "font_load", path, "font tidak dapat dimuat (libharu 0x%04lx)",
                 c->hpdf_error);
@@ -56,7 +56,6 @@ kt_code pdf_ctx_open(pdf_ctx *c, float w_mm, float h_mm, const char *title, kt_e
     if (c->doc == NULL)
         return kt_fail(err, KT_ENOMEM, "out_of_memory", "", "memori tidak cukup untuk PDF");
     HPDF_SetCompressionMode(c->doc, HPDF_COMP_ALL);
-    HPDF_UseUTFEncodings(c->doc);
     const char *dir = getenv("KTPEL_FONT_DIR");
     if (dir == NULL || dir[0] == '\0')
         dir = FONT_DIR_DEFAULT;
@@ -152,14 +151,61 @@ out:
 
 /* ---- drawing ------------------------------------------------------------------------ */
 
+/* Why WinAnsi and not UTF-8: libharu 2.3.0 writes a malformed ToUnicode CMap for its UTF-8
+   encoder ("begincidrange"), which poppler warns about and other readers may reject. Bahasa
+   Indonesia needs ASCII only; names with Latin-1 letters (é, ü, ...) and typographic quotes
+   and dashes still print. Anything else becomes '?'. */
+static void to_cp1252(const char *s, char *out, size_t cap)
+{
+    static const struct {
+        unsigned cp;
+        unsigned char b;
+    } extra[] = {{0x20AC, 0x80}, {0x201A, 0x82}, {0x201E, 0x84}, {0x2026, 0x85},
+                 {0x2022, 0x95}, {0x2018, 0x91}, {0x2019, 0x92}, {0x201C, 0x93},
+                 {0x201D, 0x94}, {0x2013, 0x96}, {0x2014, 0x97}, {0x2122, 0x99}};
+    const unsigned char *p = (const unsigned char *)s;
+    size_t o = 0;
+    while (*p != '\0' && o + 1 < cap) {
+        unsigned cp;
+        int n;
+        if (*p < 0x80) {
+            cp = *p;
+            n = 1;
+        } else if ((*p & 0xE0) == 0xC0 && (p[1] & 0xC0) == 0x80) {
+            cp = (unsigned)(*p & 0x1F) << 6 | (p[1] & 0x3F);
+            n = 2;
+        } else if ((*p & 0xF0) == 0xE0 && (p[1] & 0xC0) == 0x80 && (p[2] & 0xC0) == 0x80) {
+            cp = (unsigned)(*p & 0x0F) << 12 | (unsigned)(p[1] & 0x3F) << 6 | (p[2] & 0x3F);
+            n = 3;
+        } else {
+            cp = '?';
+            n = 1;
+            while (p[n] != '\0' && (p[n] & 0xC0) == 0x80)
+                n++;
+        }
+        unsigned char b = '?';
+        if (cp < 0x80 || (cp >= 0xA0 && cp <= 0xFF))
+            b = (unsigned char)cp;
+        for (size_t i = 0; i < sizeof extra / sizeof extra[0]; i++)
+            if (extra[i].cp == cp)
+                b = extra[i].b;
+        out[o++] = (char)b;
+        p += n;
+    }
+    out[o] = '\0';
+}
+
 float pdf_text_width(pdf_ctx *c, HPDF_Font f, float size, const char *s)
 {
+    char enc[1024];
+    to_cp1252(s, enc, sizeof enc);
     HPDF_Page_SetFontAndSize(c->page, f, size);
-    return HPDF_Page_TextWidth(c->page, s);
+    return HPDF_Page_TextWidth(c->page, enc);
 }
 
 void pdf_text(pdf_ctx *c, HPDF_Font f, float size, float x, float y, char align, const char *s)
 {
+    char enc[1024];
     if (s == NULL || s[0] == '\0')
         return;
     float w = pdf_text_width(c, f, size, s);
@@ -167,9 +213,10 @@ void pdf_text(pdf_ctx *c, HPDF_Font f, float size, float x, float y, char align,
         x -= w / 2;
     else if (align == 'r')
         x -= w;
+    to_cp1252(s, enc, sizeof enc);
     HPDF_Page_BeginText(c->page);
     HPDF_Page_SetFontAndSize(c->page, f, size);
-    HPDF_Page_TextOut(c->page, x, y, s);
+    HPDF_Page_TextOut(c->page, x, y, enc);
     HPDF_Page_EndText(c->page);
 }
 

@@ -22,8 +22,8 @@
 typedef struct pdf_ctx {
     HPDF_Doc doc;     /* owned; freed by pdf_ctx_finish() / pdf_ctx_close() */
     HPDF_Page page;   /* the current page (owned by doc) */
-    HPDF_Font font;   /* DejaVu Sans, UTF-8 */
-    HPDF_Font bold;   /* DejaVu Sans Bold, UTF-8 */
+    HPDF_Font font;   /* DejaVu Sans, WinAnsi (text helpers take UTF-8) */
+    HPDF_Font bold;   /* DejaVu Sans Bold, WinAnsi */
     float w, h;       /* page size, points */
     unsigned long hpdf_error, hpdf_detail; /* first libharu error, 0 if none */
 } pdf_ctx;

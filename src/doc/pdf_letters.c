@@ -202,7 +202,7 @@ kt_code pdf_referral(const json_t *in, unsigned char **buf, size_t *len, kt_erro
 
     if ((rc = pdf_ctx_open(&c, 210, 297, "Surat Rujukan ke Disdukcapil", err)) != KT_OK)
         return rc;
-    float mx = PDF_MM(25), colon = PDF_MM(62), tw = c.w - 2 * mx;
+    float mx = PDF_MM(25), colon = PDF_MM(68), tw = c.w - 2 * mx;
     float y = pdf_kop(&c, json_object_get(in, "office"), c.h - PDF_MM(12), 1.0f);
     y -= 26;
     snprintf(line, sizeof line, "Neglasari, %s", date);
@@ -216,7 +216,7 @@ kt_code pdf_referral(const json_t *in, unsigned char **buf, size_t *len, kt_erro
     pdf_text(&c, c.font, 11, mx, y, 'l', "Kepada Yth.");
     y -= 14;
     y = pdf_para(&c, c.bold, 11, mx, y, tw * 0.7f, 14,
-                 "Kepala Dinas Kependudukan dan Pencatatan Sipil Kota Tangerang");
+                 "Kepala Dinas Kependudukan dan Pencatatan Sipil (Disdukcapil) Kota Tangerang");
     pdf_text(&c, c.font, 11, mx, y, 'l', "di Tempat");
     y -= 26;
     y = pdf_para(&c, c.font, 11, mx, y, tw, 15,

@@ -61,9 +61,6 @@ kt_code pdf_receipt(const json_t *in, unsigned char **buf, size_t *len, kt_error
     float y = pdf_kop(&c, json_object_get(in, "office"), c.h - PDF_MM(8), 0.85f);
     y -= 24;
     pdf_text(&c, c.bold, 13, cx, y, 'c', "TANDA TERIMA PENGAMBILAN e-KTP");
-    y -= 14;
-    snprintf(line, sizeof line, "Nomor: %s", receipt_no);
-    pdf_text(&c, c.font, 9.5f, cx, y, 'c', line);
     y -= 24;
     y = row(&c, y, "Nomor tanda terima", receipt_no, 1);
     y = row(&c, y, "NIK", masked, 0);
@@ -111,7 +108,7 @@ kt_code pdf_receipt(const json_t *in, unsigned char **buf, size_t *len, kt_error
     pdf_line(&c, lx - PDF_MM(22), y, lx + PDF_MM(22), y, 0.5f);
     pdf_line(&c, rx - PDF_MM(26), y, rx + PDF_MM(26), y, 0.5f);
     y -= 11;
-    pdf_para(&c, c.font, 8.5f, lx - PDF_MM(22), y, PDF_MM(44), 10, name);
+    pdf_text(&c, c.font, 8.5f, lx, y, 'c', name);
     if (officer != NULL)
         pdf_text(&c, c.font, 8.5f, rx, y, 'c', officer);
     return pdf_ctx_finish(&c, buf, len, err);

@@ -59,6 +59,16 @@ static void section(report *r, const char *title)
     r->y -= 14;
 }
 
+/* Table cells: m:ss, or h:mm:ss from an hour on. */
+static void fmt_mmss(double s, char *out, size_t cap)
+{
+    long v = (long)(s + 0.5);
+    if (v < 3600)
+        snprintf(out, cap, "%ld:%02ld", v / 60, v % 60);
+    else
+        snprintf(out, cap, "%ld:%02ld:%02ld", v / 3600, (v / 60) % 60, v % 60);
+}
+
 static void fmt_dur(double s, char *out, size_t cap)
 {
     long v = (long)(s + 0.5);
@@ -170,8 +180,8 @@ static kt_code read_step(const json_t *s, size_t i, step *out, kt_error *err)
 static void step_chart(report *r, const step *st, size_t n)
 {
     static const char *const head[] = {"Langkah", "Standar", "Jumlah", "p50", "p90", "Maks",
-                                       "Sesuai"};
-    const float col[] = {0, 62, 85, 102, 124, 146, 166};
+                                       "Dalam standar"};
+    const float col[] = {0, 64, 84, 100, 116, 132, 148};
     char s[40];
     ensure(r, 20 + 14 * (float)n);
     for (int i = 0; i < 7; i++)
@@ -181,13 +191,13 @@ static void step_chart(report *r, const step *st, size_t n)
     r->y -= 11;
     for (size_t i = 0; i < n; i++) {
         pdf_text(&r->c, r->c.font, 8.5f, r->mx, r->y, 'l', st[i].label);
-        fmt_dur(st[i].standard, s, sizeof s);
+        fmt_mmss(st[i].standard, s, sizeof s);
         pdf_text(&r->c, r->c.font, 8.5f, r->mx + PDF_MM(col[1]), r->y, 'l', s);
         snprintf(s, sizeof s, "%.0f", st[i].count);
         pdf_text(&r->c, r->c.font, 8.5f, r->mx + PDF_MM(col[2]), r->y, 'l', s);
         const double v[] = {st[i].p50, st[i].p90, st[i].max};
         for (int k = 0; k < 3; k++) {
-            fmt_dur(v[k], s, sizeof s);
+            fmt_mmss(v[k], s, sizeof s);
             pdf_text(&r->c, r->c.font, 8.5f, r->mx + PDF_MM(col[3 + k]), r->y, 'l',
                      st[i].count > 0 ? s : "-");
         }
@@ -198,6 +208,9 @@ static void step_chart(report *r, const step *st, size_t n)
         pdf_text(&r->c, r->c.bold, 8.5f, r->mx + PDF_MM(col[6]), r->y, 'l', s);
         r->y -= 14;
     }
+    pdf_text(&r->c, r->c.font, 7.5f, r->mx, r->y, 'l',
+             "Waktu dalam menit:detik. Dalam standar = porsi kasus yang selesai dalam standar SOP.");
+    r->y -= 4;
 
     /* Chart: each bar scaled to the larger of the step's p90 and its standard, so the
        standard line always shows and steps of different lengths stay readable. */
@@ -239,7 +252,7 @@ static void step_chart(report *r, const step *st, size_t n)
     r->y -= 16;
 
     ensure(r, 20 + 16 * (float)n);
-    pdf_text(&r->c, r->c.bold, 9, r->mx, r->y, 'l', "Porsi kasus dalam standar (0-100%)");
+    pdf_text(&r->c, r->c.bold, 9, r->mx, r->y, 'l', "Porsi kasus dalam standar (hijau: 80% atau lebih)");
     r->y -= 15;
     for (size_t i = 0; i < n; i++) {
         float x0 = r->mx + lw, share = st[i].within >= 0 ? (float)st[i].within : 0;
@@ -259,7 +272,7 @@ static void step_chart(report *r, const step *st, size_t n)
 static kt_code officers(report *r, const json_t *a, kt_error *err)
 {
     const float col[] = {0, 55, 85, 105, 125};
-    static const char *const head[] = {"Petugas", "Peran", "Jumlah", "p50", "Sesuai standar"};
+    static const char *const head[] = {"Petugas", "Peran", "Jumlah", "p50", "Dalam standar"};
     char s[40], field[48];
     if (!json_is_array(a))
         return kt_fail(err, KT_EINVAL, "field_invalid", "officers",
@@ -294,7 +307,7 @@ static kt_code officers(report *r, const json_t *a, kt_error *err)
         pdf_text(&r->c, r->c.font, 8.5f, r->mx + PDF_MM(col[2]), r->y, 'l', s);
         const json_t *p50 = json_object_get(o, "p50_s");
         if (json_is_number(p50))
-            fmt_dur(json_number_value(p50), s, sizeof s);
+            fmt_mmss(json_number_value(p50), s, sizeof s);
         else
             snprintf(s, sizeof s, "-");
         pdf_text(&r->c, r->c.font, 8.5f, r->mx + PDF_MM(col[3]), r->y, 'l', s);

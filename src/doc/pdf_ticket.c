@@ -12,7 +12,7 @@
 #include <string.h>
 
 #define TICKET_W_MM 80.0f
-#define TICKET_H_MM 105.0f
+#define TICKET_H_MM 95.0f
 
 /* Service prefix per docs/domain.md: the letter of the number must match the service. */
 static char service_prefix(const char *service)
@@ -92,6 +92,6 @@ kt_code pdf_ticket(const json_t *in, unsigned char **buf, size_t *len, kt_error 
     y -= 11;
     y = pdf_para(&c, c.font, 7, PDF_MM(6), y, c.w - PDF_MM(12), 9,
                  "Silakan menunggu panggilan di ruang tunggu dan perhatikan layar antrian. "
-                 "Nomor ini hanya berlaku pada hari pengambilan. Siapkan berkas persyaratan Anda.");
+                 "Nomor ini hanya berlaku hari ini. Siapkan berkas persyaratan Anda.");
     return pdf_ctx_finish(&c, buf, len, err);
 }
