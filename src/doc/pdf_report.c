@@ -422,7 +422,7 @@ kt_code pdf_report(const json_t *in, unsigned char **buf, size_t *len, kt_error 
     }
     if (waiting != NULL) {
         double wc = 0, p50 = 0, p90 = 0, mx = 0;
-        char a[24], b[24], d[24];
+        char a[40], b[40], d[40];
         pdf_get_num(waiting, "count", 0, 0, 1e9, &wc, NULL);
         pdf_get_num(waiting, "p50_s", 0, 0, 1e9, &p50, NULL);
         pdf_get_num(waiting, "p90_s", 0, 0, 1e9, &p90, NULL);
