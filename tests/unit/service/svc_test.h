@@ -1,0 +1,97 @@
+/*
+ * svc_test.h - what the service tests share: a temp folder with a real SQLite file, a clock
+ * the test moves by hand, actors per role, and a tiny SIAK CSV writer. Header-only (static
+ * functions) so each test_*.c stays one executable.
+ */
+#ifndef KTPEL_TEST_SVC_H
+#define KTPEL_TEST_SVC_H
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "service/service.h"
+
+/* 2026-03-02 09:00 WIB = 02:00 UTC */
+#define T_BASE INT64_C(1772416800000)
+#define T_MIN INT64_C(60000)
+
+static int64_t t_now = T_BASE;
+static int64_t t_clock(void) { return t_now; }
+
+static char t_dir[64];
+static char t_db[128];
+
+static int t_setup_dir(void)
+{
+    snprintf(t_dir, sizeof t_dir, "/tmp/ktpel-svc-XXXXXX");
+    if (mkdtemp(t_dir) == NULL)
+        return -1;
+    snprintf(t_db, sizeof t_db, "%s/k.db", t_dir);
+    t_now = T_BASE;
+    return 0;
+}
+
+static int t_rm_dir(void)
+{
+    char cmd[160];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", t_dir);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+static svc *t_open(void)
+{
+    svc_config cfg;
+    memset(&cfg, 0, sizeof cfg);
+    cfg.db_path = t_db;
+    cfg.now_ms = t_clock;
+    svc *s = NULL;
+    kt_error err;
+    kt_code rc = svc_open(&cfg, &s, &err);
+    if (rc != KT_OK)
+        fprintf(stderr, "svc_open: %s\n", err.message);
+    assert_int_equal(rc, KT_OK);
+    return s;
+}
+
+static svc_actor t_actor(const char *role, int64_t id, int loket)
+{
+    svc_actor a;
+    memset(&a, 0, sizeof a);
+    a.user_id = id;
+    snprintf(a.username, sizeof a.username, "%s%lld", role, (long long)id);
+    snprintf(a.role, sizeof a.role, "%s", role);
+    a.loket = loket;
+    return a;
+}
+
+/* Write a file with the given text; returns its path (static buffer per call site). */
+static void t_write(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+#define SIAK_HEADER                                                                          \
+    "nik,kk_number,name,birth_place,birth_date,sex,blood_type,agama,marital_status,pekerjaan," \
+    "pendidikan,nationality,itap_until,address,rt,rw,kelurahan_code,kecamatan_code,hubungan,"  \
+    "ktp_status,card_valid\n"
+
+static void t_expect(kt_code got, kt_code want, const kt_error *err)
+{
+    if (got != want)
+        fprintf(stderr, "got %d want %d: %s %s: %s\n", got, want, err->id, err->field,
+                err->message);
+    assert_int_equal(got, want);
+}
+
+#endif
