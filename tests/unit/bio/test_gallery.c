@@ -1,0 +1,256 @@
+/*
+ * test_gallery.c - the 1:N gallery (src/bio/gallery.h) through the real index and the real
+ * 1:1 matcher: add/remove/get bookkeeping and its errors, a mate found among synthetic
+ * impostors, and the two-stage search returning every candidate the exhaustive search returns
+ * above threshold (synthetic mates, and FVC2002 DB1_B when ../shared is present).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "bio/gallery.h"
+#include "bio/image.h"
+#include "bio/index.h"
+#include "bio/match.h"
+#include "bio/synth.h"
+#include "bio/template.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* A low bar: synthetic impostors score ~2, synthetic mates 15..45 on this matcher. */
+#define TEST_THRESHOLD 10.0
+
+static bio_gallery *synthetic_gallery(size_t n, uint64_t seed)
+{
+    bio_msg msg = {{0}};
+    bio_gallery *g = NULL;
+    bio_template *t = malloc(n * sizeof *t);
+    uint64_t *ids = malloc(n * sizeof *ids);
+    assert_non_null(t);
+    assert_non_null(ids);
+    assert_int_equal(bio_gallery_new(&g, &msg), BIO_OK);
+    for (size_t i = 0; i < n; i++) {
+        ids[i] = 1000 + i;
+        assert_int_equal(bio_synth_template(seed, (uint32_t)i, 0, &t[i], &msg), BIO_OK);
+    }
+    assert_int_equal(bio_gallery_add_many(g, n, ids, t, 2, &msg), BIO_OK);
+    free(t);
+    free(ids);
+    return g;
+}
+
+static void test_add_remove_get(void **state)
+{
+    (void)state;
+    bio_msg msg = {{0}};
+    bio_gallery *g = synthetic_gallery(300, 3);
+    bio_template *t = malloc(sizeof *t), *u = malloc(sizeof *u);
+    assert_non_null(t);
+    assert_non_null(u);
+    assert_int_equal(bio_gallery_count(g), 300);
+    assert_true(bio_gallery_bytes(g) / 300 <= 1024);
+
+    /* stored as packed: same points, angle to ISO units */
+    assert_int_equal(bio_synth_template(3, 17, 0, t, &msg), BIO_OK);
+    assert_int_equal(bio_gallery_get(g, 1017, u, &msg), BIO_OK);
+    assert_int_equal(u->count, t->count);
+    for (int i = 0; i < t->count; i++) {
+        assert_int_equal(u->m[i].x, t->m[i].x);
+        assert_int_equal(u->m[i].y, t->m[i].y);
+        assert_int_equal(u->m[i].type, t->m[i].type);
+        assert_int_equal(bio_angle_to_iso(u->m[i].angle), bio_angle_to_iso(t->m[i].angle));
+    }
+
+    /* a duplicate id, alone or inside a batch, changes nothing */
+    assert_int_equal(bio_gallery_add(g, 1017, t, &msg), BIO_EINVAL);
+    assert_non_null(strstr(msg.text, "1017"));
+    uint64_t ids[2] = {5, 5};
+    bio_template two[2];
+    two[0] = *t;
+    two[1] = *t;
+    assert_int_equal(bio_gallery_add_many(g, 2, ids, two, 1, &msg), BIO_EINVAL);
+    assert_int_equal(bio_gallery_count(g), 300);
+    assert_false(bio_gallery_contains(g, 5));
+
+    /* a minutia beyond the packed range is refused with its place */
+    *u = *t;
+    u->m[3].x = 3000;
+    assert_int_equal(bio_gallery_add(g, 7, u, &msg), BIO_EINVAL);
+    assert_non_null(strstr(msg.text, "minutia 3"));
+    assert_false(bio_gallery_contains(g, 7));
+
+    /* remove every other finger; the rest stay reachable and intact */
+    for (uint64_t id = 1000; id < 1300; id += 2)
+        assert_int_equal(bio_gallery_remove(g, id, &msg), BIO_OK);
+    assert_int_equal(bio_gallery_remove(g, 1000, &msg), BIO_EINVAL);
+    assert_int_equal(bio_gallery_count(g), 150);
+    for (uint64_t id = 1000; id < 1300; id++)
+        assert_int_equal(bio_gallery_contains(g, id), (int)(id % 2));
+    assert_int_equal(bio_gallery_get(g, 1017, u, &msg), BIO_OK);
+    assert_int_equal(u->count, t->count);
+    assert_int_equal(bio_gallery_get(g, 1016, u, &msg), BIO_EINVAL);
+    /* and can be added again */
+    assert_int_equal(bio_gallery_add(g, 1016, t, &msg), BIO_OK);
+    assert_int_equal(bio_gallery_count(g), 151);
+    free(t);
+    free(u);
+    bio_gallery_free(g);
+}
+
+static int has_id(const bio_candidate *c, size_t n, uint64_t id)
+{
+    for (size_t i = 0; i < n; i++)
+        if (c[i].id == id)
+            return 1;
+    return 0;
+}
+
+static void test_finds_mate_among_impostors(void **state)
+{
+    (void)state;
+    bio_msg msg = {{0}};
+    bio_gallery *g = synthetic_gallery(3000, 21);
+    bio_template *p = malloc(sizeof *p);
+    assert_non_null(p);
+    bio_search_opts o = {TEST_THRESHOLD, 24, 2};
+    size_t removed = 0;
+    for (uint32_t f = 100; f < 3000; f += 971) {
+        bio_candidate *c = NULL;
+        size_t n = 0;
+        bio_search_stats st;
+        assert_int_equal(bio_synth_template(21, f, 1, p, &msg), BIO_OK);
+        assert_int_equal(bio_gallery_search(g, p, &o, &c, &n, &st, &msg), BIO_OK);
+        assert_int_equal(st.gallery, 3000 - removed);
+        assert_int_equal(st.rescored, 24);
+        assert_true(n >= 1);
+        assert_int_equal(c[0].id, 1000 + f);
+        assert_true(c[0].score >= TEST_THRESHOLD);
+        free(c);
+        /* once removed, the finger is no longer found */
+        assert_int_equal(bio_gallery_remove(g, 1000 + f, &msg), BIO_OK);
+        removed++;
+        assert_int_equal(bio_gallery_search(g, p, &o, &c, &n, NULL, &msg), BIO_OK);
+        assert_false(has_id(c, n, 1000 + f));
+        free(c);
+    }
+    free(p);
+    bio_gallery_free(g);
+}
+
+/* Every candidate exhaustive 1:1 puts above threshold is also returned by the 2-stage search. */
+static void check_no_loss(const bio_gallery *g, const bio_template *probe, double thr,
+                          size_t shortlist, int *found)
+{
+    bio_msg msg = {{0}};
+    bio_search_opts o = {thr, shortlist, 2};
+    bio_candidate *a = NULL, *b = NULL;
+    size_t na = 0, nb = 0;
+    assert_int_equal(bio_gallery_search_exhaustive(g, probe, &o, &a, &na, NULL, &msg), BIO_OK);
+    assert_int_equal(bio_gallery_search(g, probe, &o, &b, &nb, NULL, &msg), BIO_OK);
+    for (size_t i = 0; i < na; i++) {
+        assert_true(has_id(b, nb, a[i].id));
+        for (size_t j = 0; j < nb; j++)
+            if (b[j].id == a[i].id)
+                assert_true(b[j].score == a[i].score);
+    }
+    assert_int_equal(na, nb);
+    *found += (int)na;
+    free(a);
+    free(b);
+}
+
+static void test_two_stage_loses_nothing_synthetic(void **state)
+{
+    (void)state;
+    bio_msg msg = {{0}};
+    bio_gallery *g = synthetic_gallery(120, 33);
+    bio_template *p = malloc(sizeof *p);
+    assert_non_null(p);
+    int found = 0;
+    for (uint32_t f = 5; f < 120; f += 40) {
+        assert_int_equal(bio_synth_template(33, f, 2, p, &msg), BIO_OK);
+        check_no_loss(g, p, TEST_THRESHOLD, 12, &found);
+    }
+    assert_true(found >= 3); /* the mates themselves */
+    free(p);
+    bio_gallery_free(g);
+}
+
+static void test_two_stage_loses_nothing_fvc(void **state)
+{
+    (void)state;
+    const char *shared = getenv("KTPEL_SHARED");
+    char path[1024];
+    snprintf(path, sizeof path, "%s/data/fingerprints/fvc2002/DB1_B/101_1.iso",
+             shared ? shared : "../shared");
+    FILE *f = fopen(path, "rb");
+    if (f == NULL) {
+        print_message("SKIP: ../shared not found\n");
+        return;
+    }
+    fclose(f);
+    bio_msg msg = {{0}};
+    bio_gallery *g = synthetic_gallery(60, 44);
+    bio_template *probe[3] = {0};
+    for (int fi = 0; fi < 10; fi++)
+        for (int k = 1; k <= 8; k++) {
+            uint8_t *buf = NULL;
+            size_t len = 0, cnt = 0;
+            bio_template *v = NULL;
+            snprintf(path, sizeof path, "%s/data/fingerprints/fvc2002/DB1_B/%d_%d.iso",
+                     shared ? shared : "../shared", 101 + fi, k);
+            assert_int_equal(bio_read_file(path, 1 << 20, &buf, &len, &msg), BIO_OK);
+            assert_int_equal(bio_template_decode(buf, len, &v, &cnt, NULL, &msg), BIO_OK);
+            if (k == 1 && fi < 3)
+                probe[fi] = v; /* kept */
+            else {
+                assert_int_equal(bio_gallery_add(g, (uint64_t)(fi * 10 + k), v, &msg), BIO_OK);
+                free(v);
+            }
+            free(buf);
+        }
+    int found = 0;
+    double thr = bio_threshold_for_fmr(1e-3);
+    for (int i = 0; i < 3; i++) {
+        check_no_loss(g, probe[i], thr, 40, &found);
+        free(probe[i]);
+    }
+    print_message("FVC DB1_B: %d mates above the FMR 1e-3 threshold, none lost\n", found);
+    bio_gallery_free(g);
+}
+
+static void test_search_rejects_bad_arguments(void **state)
+{
+    (void)state;
+    bio_msg msg = {{0}};
+    bio_gallery *g = synthetic_gallery(10, 1);
+    bio_candidate *c = (bio_candidate *)&msg; /* must be reset to NULL */
+    size_t n = 9;
+    bio_search_opts o = {TEST_THRESHOLD, 0, 1};
+    assert_int_equal(bio_gallery_search(g, NULL, &o, &c, &n, NULL, &msg), BIO_EINVAL);
+    assert_null(c);
+    assert_int_equal(n, 0);
+    bio_template *p = calloc(1, sizeof *p);
+    assert_non_null(p);
+    /* an empty probe matches nothing, without error */
+    assert_int_equal(bio_gallery_search(g, p, &o, &c, &n, NULL, &msg), BIO_OK);
+    assert_int_equal(n, 0);
+    free(p);
+    bio_gallery_free(g);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_add_remove_get),
+        cmocka_unit_test(test_finds_mate_among_impostors),
+        cmocka_unit_test(test_two_stage_loses_nothing_synthetic),
+        cmocka_unit_test(test_two_stage_loses_nothing_fvc),
+        cmocka_unit_test(test_search_rejects_bad_arguments),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
