@@ -385,6 +385,18 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 
 /* ---- start / stop -------------------------------------------------------------------- */
 
+/* libmicrohttpd's own messages, prefixed; a client that left during a reply is not news. */
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+    char msg[512];
+    (void)cls;
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    if (strstr(msg, "no longer available") != NULL || strstr(msg, "Connection reset") != NULL)
+        return;
+    fprintf(stderr, "ktpel: http: %s%s", msg,
+            msg[0] != '\0' && msg[strlen(msg) - 1] == '\n' ? "" : "\n");
+}
+
 static kt_code parse_listen(const char *listen, struct sockaddr_in *sa, kt_error *err)
 {
     char host[64];
@@ -448,7 +460,7 @@ kt_code http_core_start(const http_core_config *cc, http_core **out, kt_error *e
         MHD_OPTION_THREAD_POOL_SIZE, c->cfg.threads, MHD_OPTION_CONNECTION_LIMIT,
         c->cfg.max_connections, MHD_OPTION_CONNECTION_TIMEOUT, c->cfg.timeout_s,
         MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024, MHD_OPTION_NOTIFY_COMPLETED, on_completed, c,
-        MHD_OPTION_END);
+        MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_END);
     if (c->d == NULL) {
         rc = kt_fail(err, KT_EUNAVAIL, "listen_failed", "listen",
                      "tidak dapat mendengarkan di %s (port terpakai atau tanpa izin)",

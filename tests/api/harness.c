@@ -294,16 +294,16 @@ int api_server_start(api_server *s, const char *db, const char *data)
     return -1;
 }
 
-void api_server_stop(api_server *s)
+int api_server_stop(api_server *s)
 {
-    int st;
+    int st = 0;
     if (s->pid <= 0)
-        return;
+        return -1;
     kill(s->pid, SIGTERM);
     for (int i = 0; i < 200; i++) { /* graceful: up to 10 s */
         if (waitpid(s->pid, &st, WNOHANG) == s->pid) {
             s->pid = 0;
-            return;
+            return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
         }
         struct timespec ts = {0, 50 * 1000 * 1000};
         nanosleep(&ts, NULL);
@@ -311,4 +311,5 @@ void api_server_stop(api_server *s)
     kill(s->pid, SIGKILL);
     waitpid(s->pid, &st, 0);
     s->pid = 0;
+    return -1;
 }

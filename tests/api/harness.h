@@ -57,7 +57,9 @@ typedef struct api_server {
 /* Start `ktpel serve --listen 127.0.0.1:PORT --db db --data data --quiet` and wait until
    it answers (up to 20 s). */
 int api_server_start(api_server *s, const char *db, const char *data);
-void api_server_stop(api_server *s);
+/* SIGTERM, wait (SIGKILL after 10 s); returns the exit status (0 = graceful and, under
+   ASan, leak-free), or -1. */
+int api_server_stop(api_server *s);
 
 /* ktpel binary path (env KTPEL_BIN). */
 const char *api_bin(void);

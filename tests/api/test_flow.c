@@ -181,8 +181,9 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     fx *f = *state;
-    api_server_stop(&f->srv);
+    int st = api_server_stop(&f->srv);
     api_tmp_remove(f->dir);
+    assert_int_equal(st, 0); /* a graceful stop (and no leak under ASan) */
     free(f);
     G = NULL;
     return 0;
