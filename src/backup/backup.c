@@ -731,6 +731,11 @@ kt_code bak_backup_stats(const char *db_path, const char *data_dir, const char *
     if (lstat(dest_dir, &st) == 0)
         return kt_fail(err, KT_ECONFLICT, "dest_exists", dest_dir,
                        "folder tujuan sudah ada; cadangan tidak menimpa");
+    char parent[PATH_CAP];
+    parent_of(dest_dir, parent, sizeof parent);
+    if (stat(parent, &st) != 0 || !S_ISDIR(st.st_mode))
+        return kt_fail(err, KT_ENOTFOUND, "dest_parent_missing", parent,
+                       "folder tujuan tidak ada (apakah disk eksternal sudah terpasang?)");
     int n = snprintf(tmp, sizeof tmp, "%s.partial", dest_dir);
     if (n < 0 || (size_t)n >= sizeof tmp)
         return kt_fail(err, KT_EINVAL, "path_too_long", dest_dir, "path terlalu panjang");
@@ -835,6 +840,15 @@ kt_code bak_restore(const char *src, const char *db_path, const char *data_dir, 
             return rc;
         data_dir = def_data;
     }
+    char parent[PATH_CAP];
+    parent_of(db_path, parent, sizeof parent);
+    if (stat(parent, &s) != 0 || !S_ISDIR(s.st_mode))
+        return kt_fail(err, KT_ENOTFOUND, "target_parent_missing", parent,
+                       "folder tujuan database tidak ada; buat dulu");
+    parent_of(data_dir, parent, sizeof parent);
+    if (stat(parent, &s) != 0 || !S_ISDIR(s.st_mode))
+        return kt_fail(err, KT_ENOTFOUND, "target_parent_missing", parent,
+                       "folder induk data tidak ada; buat dulu");
     /* Verify everything before touching anything. */
     if ((rc = verify_into(src, &l, err)) != KT_OK)
         goto out;

@@ -65,8 +65,7 @@ static kt_code sign_receipt(json_t *in, const char *key_path, kt_error *err)
     char token[TOK_MAX_CHARS];
     const char *rno = json_string_value(json_object_get(in, "receipt_no"));
     const char *nik = json_string_value(json_object_get(in, "nik"));
-    json_t *at = json_object_get(in, "recorded_at");
-    int64_t issued = json_is_integer(at) ? (int64_t)json_integer_value(at) : now_ms();
+    int64_t issued = now_ms(); /* the token is issued when the paper is printed */
     kt_code rc = tok_load_secret(key_path, &k, err);
     if (rc != KT_OK)
         return rc;
@@ -91,6 +90,8 @@ static int render(int argc, char **argv, const char *kind)
     kt_error_clear(&err);
     if (bad || in_path == NULL || out_path == NULL)
         return usage();
+    if (key == NULL && strcmp(kind, "receipt") == 0)
+        fputs("ktpel: catatan: tanpa --key, JSON tanda terima harus berisi \"token\"\n", stderr);
     json_t *in = json_load_file(in_path, 0, &jerr);
     if (in == NULL) {
         char field[64];
