@@ -22,12 +22,13 @@ int cli_report(const kt_error *err);
 int cli_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /*
- * Find "--name VALUE" or "--name=VALUE" in argv[1..argc-1]. Returns the value (pointing into
+ * Find "--name VALUE" or "--name=VALUE" in argv[1..argc-1] (`name` with or without the dashes).
+ * Returns the value (pointing into
  * argv) or dflt when absent. A flag given without a value is a usage error: *bad is set to 1.
  */
 const char *cli_opt(int argc, char **argv, const char *name, const char *dflt, int *bad);
 
-/* 1 if the bare flag "--name" is present. */
+/* 1 if the bare flag "--name" is present. `name` may be "json" or "--json". */
 int cli_flag(int argc, char **argv, const char *name);
 
 /*

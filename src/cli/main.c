@@ -52,8 +52,15 @@ int cli_usage(const char *fmt, ...)
     return 2;
 }
 
+/* Accept "--name" as well as "name": both spellings are natural at a call site. */
+static const char *bare_name(const char *name)
+{
+    return (name[0] == '-' && name[1] == '-') ? name + 2 : name;
+}
+
 const char *cli_opt(int argc, char **argv, const char *name, const char *dflt, int *bad)
 {
+    name = bare_name(name);
     size_t n = strlen(name);
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -76,6 +83,7 @@ const char *cli_opt(int argc, char **argv, const char *name, const char *dflt, i
 
 int cli_flag(int argc, char **argv, const char *name)
 {
+    name = bare_name(name);
     size_t n = strlen(name);
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
