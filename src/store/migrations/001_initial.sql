@@ -81,7 +81,7 @@ CREATE TABLE tickets (
     state           TEXT NOT NULL DEFAULT 'waiting'
                     CHECK (state IN ('waiting', 'called', 'served', 'no_show')),
     loket           INTEGER NOT NULL DEFAULT 0,
-    called_by       INTEGER REFERENCES users (id),
+    called_by       INTEGER, -- users.id (no FK: audit columns outlive accounts)
     taken_at        INTEGER NOT NULL,
     called_at       INTEGER,
     served_at       INTEGER,
@@ -103,9 +103,9 @@ CREATE TABLE applications (
     day                 TEXT NOT NULL,
     created_at          INTEGER NOT NULL,
     updated_at          INTEGER NOT NULL,
-    intake_user_id      INTEGER REFERENCES users (id),
-    operator_user_id    INTEGER REFERENCES users (id),
-    handover_user_id    INTEGER REFERENCES users (id)
+    intake_user_id      INTEGER, -- users.id of who did each step (no FK, as above)
+    operator_user_id    INTEGER,
+    handover_user_id    INTEGER
 );
 CREATE INDEX applications_nik ON applications (nik);
 CREATE INDEX applications_day ON applications (day, state);
