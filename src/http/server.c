@@ -457,8 +457,9 @@ kt_code http_core_start(const http_core_config *cc, http_core **out, kt_error *e
     c->d = MHD_start_daemon(
         MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG, 0, NULL,
         NULL, on_request, c, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
-        MHD_OPTION_SOCK_ADDR, (const struct sockaddr *)&sa, MHD_OPTION_THREAD_POOL_SIZE, c->cfg.threads, MHD_OPTION_CONNECTION_LIMIT,
-        c->cfg.max_connections, MHD_OPTION_CONNECTION_TIMEOUT, c->cfg.timeout_s,
+        MHD_OPTION_SOCK_ADDR, (const struct sockaddr *)&sa, MHD_OPTION_THREAD_POOL_SIZE,
+        c->cfg.threads, MHD_OPTION_CONNECTION_LIMIT, c->cfg.max_connections,
+        MHD_OPTION_CONNECTION_TIMEOUT, c->cfg.timeout_s,
         MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024, MHD_OPTION_NOTIFY_COMPLETED, on_completed, c,
         MHD_OPTION_END);
     if (c->d == NULL) {
