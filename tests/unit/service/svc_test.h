@@ -61,7 +61,7 @@ static svc *t_open(void)
     return s;
 }
 
-static svc_actor t_actor(const char *role, int64_t id, int loket)
+__attribute__((unused)) static svc_actor t_actor(const char *role, int64_t id, int loket)
 {
     svc_actor a;
     memset(&a, 0, sizeof a);
@@ -72,8 +72,8 @@ static svc_actor t_actor(const char *role, int64_t id, int loket)
     return a;
 }
 
-/* Write a file with the given text; returns its path (static buffer per call site). */
-static void t_write(const char *path, const char *text)
+/* Write a file with the given text. */
+__attribute__((unused)) static void t_write(const char *path, const char *text)
 {
     FILE *f = fopen(path, "w");
     assert_non_null(f);
@@ -86,7 +86,7 @@ static void t_write(const char *path, const char *text)
     "pendidikan,nationality,itap_until,address,rt,rw,kelurahan_code,kecamatan_code,hubungan,"  \
     "ktp_status,card_valid\n"
 
-static void t_expect(kt_code got, kt_code want, const kt_error *err)
+__attribute__((unused)) static void t_expect(kt_code got, kt_code want, const kt_error *err)
 {
     if (got != want)
         fprintf(stderr, "got %d want %d: %s %s: %s\n", got, want, err->id, err->field,
