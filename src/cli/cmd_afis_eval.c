@@ -14,7 +14,7 @@ int cli_afis_eval(int argc, char **argv);
 
 int cli_afis_eval(int argc, char **argv)
 {
-    static const char *const valued[] = {"--impostors", NULL};
+    static const char *const valued[] = {"impostors", NULL};
     int bad = 0;
     const char *dir = cli_arg(argc, argv, 0, valued);
     const char *imp = cli_opt(argc, argv, "--impostors", "all", &bad);

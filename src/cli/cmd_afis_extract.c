@@ -17,17 +17,23 @@ int cli_afis_extract(int argc, char **argv);
 
 int cli_afis_extract(int argc, char **argv)
 {
-    static const char *const valued[] = {"-o", "--out", NULL};
-    const char *path = cli_arg(argc, argv, 0, valued);
+    /* "-o FILE" is a short flag cli_arg() does not know: walk argv here. */
+    const char *path = NULL;
     int bad = 0;
     const char *outp = cli_opt(argc, argv, "--out", NULL, &bad);
-    for (int i = 1; i < argc; i++)
-        if (strcmp(argv[i], "-o") == 0) {
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "-o") == 0 || strcmp(argv[i], "--out") == 0) {
             if (i + 1 >= argc)
                 bad = 1;
             else
-                outp = argv[i + 1];
+                outp = argv[++i];
+        } else if (argv[i][0] != '-' && !path) {
+            path = argv[i];
+        } else if (argv[i][0] == '-' && strcmp(argv[i], "--list") != 0 &&
+                   strncmp(argv[i], "--out=", 6) != 0) {
+            bad = 1;
         }
+    }
     if (!path || bad)
         return cli_usage("pemakaian: ktpel afis extract CITRA [-o keluaran.iso] [--list]");
     int rc = 1, q = 0;
