@@ -48,9 +48,11 @@ kt_code pdf_referral(const json_t *in, unsigned char **buf, size_t *len, kt_erro
    in: {"rack","box","from","to","period"?,"count"?,"kind"?} */
 kt_code pdf_label(const json_t *in, unsigned char **buf, size_t *len, kt_error *err);
 
-/* (f) Service report, A4, with bar charts. in: the shape of svc_day_summary (see
-   docs/internals/doc.md): {"period":"daily"|"monthly","date"|"month","by_kind",
-   "by_outcome","steps":[...],"waiting"?,"officers"?:[...]} */
+/* (f) Service report, A4, with bar charts. in: exactly what svc_day_summary returns
+   (durations in ms): {"date" | "month", "by_kind", "by_state", "by_reason"?, "steps":[{"step",
+   "count","p50_ms","p90_ms","max_ms","standard_ms"?,"share_within"?}], "total"?, "waiting"?,
+   "officers"?:[{"username","role","actions"?{..},"count"?,"full_name"?}], "period"?,
+   "generated_at"?}. See docs/internals/doc.md. */
 kt_code pdf_report(const json_t *in, unsigned char **buf, size_t *len, kt_error *err);
 
 /* Render by name: "ticket", "receipt", "slip", "referral", "label", "report". */

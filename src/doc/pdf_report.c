@@ -112,9 +112,9 @@ static kt_code count_map(const json_t *in, const char *key, const char *(*label_
 
 /* Horizontal bars, one per id of the map, in the order of `order`. */
 static void count_chart(report *r, const json_t *m, const char *const *order, size_t n,
-                        const char *(*label_fn)(const char *), long long max)
+                        const char *(*label_fn)(const char *), long long max, float lw_mm)
 {
-    float lw = PDF_MM(55), bw = r->c.w - 2 * r->mx - lw - PDF_MM(18);
+    float lw = PDF_MM(lw_mm), bw = r->c.w - 2 * r->mx - lw - PDF_MM(18);
     for (size_t i = 0; i < n; i++) {
         const json_t *v = json_object_get(m, order[i]);
         long long k = json_integer_value(v);
@@ -123,7 +123,11 @@ static void count_chart(report *r, const json_t *m, const char *const *order, si
         ensure(r, 16);
         char num[32];
         snprintf(num, sizeof num, "%lld", k);
-        pdf_text(&r->c, r->c.font, 9, r->mx, r->y, 'l', label_fn(order[i]));
+        /* long labels (reasons) shrink to fit their column rather than run into the bar */
+        float fs = 9, tw = pdf_text_width(&r->c, r->c.font, fs, label_fn(order[i]));
+        if (tw > lw - 6)
+            fs = fs * (lw - 6) / tw;
+        pdf_text(&r->c, r->c.font, fs < 6 ? 6 : fs, r->mx, r->y, 'l', label_fn(order[i]));
         float len = max > 0 ? bw * (float)k / (float)max : 0;
         pdf_fill_rect(&r->c, r->mx + lw, r->y - 2, len > 0 ? len : 0.5f, 10, BAR_R, BAR_G, BAR_B);
         pdf_text(&r->c, r->c.bold, 9, r->mx + lw + len + 4, r->y, 'l', num);
@@ -132,7 +136,7 @@ static void count_chart(report *r, const json_t *m, const char *const *order, si
 }
 
 typedef struct step {
-    const char *id, *label;
+    const char *id, *label;   /* borrowed from the input / the label table */
     double standard, count, mean, p50, p90, max, within;
 } step;
 
@@ -152,14 +156,14 @@ static kt_code read_step(const json_t *s, size_t i, step *out, kt_error *err)
         return kt_fail(err, KT_EINVAL, "field_invalid", field,
                        "langkah '%s' tidak dikenal (call, intake, recording, receipt, handover)",
                        out->id != NULL ? out->id : "");
-    out->standard = std;
-    if ((rc = pdf_get_num(s, "standard_s", 0, 1, 86400, &out->standard, err)) != KT_OK ||
+    out->standard = std * 1000.0;
+    if ((rc = pdf_get_num(s, "standard_ms", 0, 1000, 864e5, &out->standard, err)) != KT_OK ||
         (rc = pdf_get_num(s, "count", 1, 0, 1e9, &out->count, err)) != KT_OK ||
-        (rc = pdf_get_num(s, "mean_s", 0, 0, 1e9, &out->mean, err)) != KT_OK ||
-        (rc = pdf_get_num(s, "p50_s", 0, 0, 1e9, &out->p50, err)) != KT_OK ||
-        (rc = pdf_get_num(s, "p90_s", 0, 0, 1e9, &out->p90, err)) != KT_OK ||
-        (rc = pdf_get_num(s, "max_s", 0, 0, 1e9, &out->max, err)) != KT_OK ||
-        (rc = pdf_get_num(s, "within_share", 0, 0, 1, &out->within, err)) != KT_OK) {
+        (rc = pdf_get_num(s, "mean_ms", 0, 0, 1e12, &out->mean, err)) != KT_OK ||
+        (rc = pdf_get_num(s, "p50_ms", 0, 0, 1e12, &out->p50, err)) != KT_OK ||
+        (rc = pdf_get_num(s, "p90_ms", 0, 0, 1e12, &out->p90, err)) != KT_OK ||
+        (rc = pdf_get_num(s, "max_ms", 0, 0, 1e12, &out->max, err)) != KT_OK ||
+        (rc = pdf_get_num(s, "share_within", 0, 0, 1, &out->within, err)) != KT_OK) {
         if (err != NULL) {
             /* name the step: "steps[2].p90_s" */
             char inner[160];
@@ -172,12 +176,44 @@ static kt_code read_step(const json_t *s, size_t i, step *out, kt_error *err)
         }
         return rc;
     }
+    /* durations arrive in ms (the API's unit); the report works in seconds */
+    out->standard /= 1000;
+    out->mean /= 1000;
+    out->p50 /= 1000;
+    out->p90 /= 1000;
+    out->max /= 1000;
+    return KT_OK;
+}
+
+/* "total": the whole service against the SOP's 15 minutes. */
+static kt_code read_total(const json_t *t, step *out, kt_error *err)
+{
+    kt_code rc;
+    memset(out, 0, sizeof *out);
+    out->within = -1;
+    out->standard = 900000;
+    if (!json_is_object(t))
+        return kt_fail(err, KT_EINVAL, "field_invalid", "total", "kolom 'total' harus objek");
+    if ((rc = pdf_get_num(t, "standard_ms", 0, 1000, 864e5, &out->standard, err)) != KT_OK ||
+        (rc = pdf_get_num(t, "count", 0, 0, 1e9, &out->count, err)) != KT_OK ||
+        (rc = pdf_get_num(t, "p50_ms", 0, 0, 1e12, &out->p50, err)) != KT_OK ||
+        (rc = pdf_get_num(t, "p90_ms", 0, 0, 1e12, &out->p90, err)) != KT_OK ||
+        (rc = pdf_get_num(t, "max_ms", 0, 0, 1e12, &out->max, err)) != KT_OK ||
+        (rc = pdf_get_num(t, "share_within", 0, 0, 1, &out->within, err)) != KT_OK) {
+        if (err != NULL)
+            snprintf(err->field, sizeof err->field, "total");
+        return rc;
+    }
+    out->standard /= 1000;
+    out->p50 /= 1000;
+    out->p90 /= 1000;
+    out->max /= 1000;
     return KT_OK;
 }
 
 /* The step table and its chart: p50 (dark) and p90 (light) bars against a red standard line,
    and the share within standard as a second bar out of 100 %. */
-static void step_chart(report *r, const step *st, size_t n)
+static void step_chart(report *r, const step *st, size_t n, const step *total)
 {
     static const char *const head[] = {"Langkah", "Standar", "Jumlah", "p50", "p90", "Maks",
                                        "Dalam standar"};
@@ -206,6 +242,23 @@ static void step_chart(report *r, const step *st, size_t n)
         else
             snprintf(s, sizeof s, "-");
         pdf_text(&r->c, r->c.bold, 8.5f, r->mx + PDF_MM(col[6]), r->y, 'l', s);
+        r->y -= 14;
+    }
+    if (total != NULL && total->count > 0) {
+        pdf_line(&r->c, r->mx, r->y + 10, r->c.w - r->mx, r->y + 10, 0.3f);
+        pdf_text(&r->c, r->c.bold, 8.5f, r->mx, r->y, 'l', "Jumlah pelayanan");
+        const double v[] = {total->standard, total->count, total->p50, total->p90, total->max};
+        for (int k = 0; k < 5; k++) {
+            if (k == 1)
+                snprintf(s, sizeof s, "%.0f", v[k]);
+            else
+                fmt_mmss(v[k], s, sizeof s);
+            pdf_text(&r->c, r->c.bold, 8.5f, r->mx + PDF_MM(col[1 + k]), r->y, 'l', s);
+        }
+        if (total->within >= 0) {
+            snprintf(s, sizeof s, "%.0f%%", total->within * 100);
+            pdf_text(&r->c, r->c.bold, 8.5f, r->mx + PDF_MM(col[6]), r->y, 'l', s);
+        }
         r->y -= 14;
     }
     pdf_text(&r->c, r->c.font, 7.5f, r->mx, r->y, 'l',
@@ -269,22 +322,24 @@ static void step_chart(report *r, const step *st, size_t n)
     }
 }
 
+/* Work per officer: svc_day_summary gives {"username","role","actions":{action: n}}; a
+   monthly producer may add "count", "full_name", "p50_ms" and "share_within". */
 static kt_code officers(report *r, const json_t *a, kt_error *err)
 {
-    const float col[] = {0, 55, 85, 105, 125};
-    static const char *const head[] = {"Petugas", "Peran", "Jumlah", "p50", "Dalam standar"};
-    char s[40], field[48];
+    const float col[] = {0, 45, 66, 86, 102};
+    static const char *const head[] = {"Petugas", "Peran", "Tindakan", "p50", "Rincian / dalam standar"};
+    char s[400], field[48];
     if (!json_is_array(a))
         return kt_fail(err, KT_EINVAL, "field_invalid", "officers",
                        "kolom 'officers' harus daftar");
     for (size_t i = 0; i < json_array_size(a); i++) {
         const json_t *o = json_array_get(a, i);
-        const char *u = json_string_value(json_object_get(o, "username"));
-        const json_t *cnt = json_object_get(o, "count");
-        if (u == NULL || !json_is_integer(cnt)) {
+        const json_t *cnt = json_object_get(o, "count"), *act = json_object_get(o, "actions");
+        if (json_string_value(json_object_get(o, "username")) == NULL ||
+            (cnt != NULL && !json_is_integer(cnt)) || (act != NULL && !json_is_object(act))) {
             snprintf(field, sizeof field, "officers[%zu]", i);
             return kt_fail(err, KT_EINVAL, "field_invalid", field,
-                           "petugas harus punya 'username' dan 'count'");
+                           "petugas harus punya 'username'; 'count' bilangan, 'actions' objek");
         }
     }
     ensure(r, 40);
@@ -299,32 +354,48 @@ static kt_code officers(report *r, const json_t *a, kt_error *err)
         if (u == NULL)
             u = json_string_value(json_object_get(o, "username"));
         const char *role = json_string_value(json_object_get(o, "role"));
-        ensure(r, 14);
+        const json_t *act = json_object_get(o, "actions");
+        long long count = 0;
+        size_t used = 0;
+        s[0] = '\0';
+        const char *k;
+        const json_t *v;
+        json_object_foreach((json_t *)(uintptr_t)act, k, v) {
+            count += json_integer_value(v);
+            int n = snprintf(s + used, sizeof s - used, "%s%s %lld", used ? ", " : "", k,
+                             (long long)json_integer_value(v));
+            if (n > 0 && (size_t)n < sizeof s - used)
+                used += (size_t)n;
+        }
+        if (json_is_integer(json_object_get(o, "count")))
+            count = json_integer_value(json_object_get(o, "count"));
+        ensure(r, 28);
         pdf_text(&r->c, r->c.font, 8.5f, r->mx, r->y, 'l', u);
         pdf_text(&r->c, r->c.font, 8.5f, r->mx + PDF_MM(col[1]), r->y, 'l',
                  role != NULL ? role : "-");
-        snprintf(s, sizeof s, "%lld", (long long)json_integer_value(json_object_get(o, "count")));
+        float x4 = r->mx + PDF_MM(col[4]), ny = r->y;
+        if (used > 0)
+            ny = pdf_para(&r->c, r->c.font, 7.5f, x4, r->y, r->c.w - r->mx - x4, 9, s) + 9;
+        snprintf(s, sizeof s, "%lld", count);
         pdf_text(&r->c, r->c.font, 8.5f, r->mx + PDF_MM(col[2]), r->y, 'l', s);
-        const json_t *p50 = json_object_get(o, "p50_s");
+        const json_t *p50 = json_object_get(o, "p50_ms");
         if (json_is_number(p50))
-            fmt_mmss(json_number_value(p50), s, sizeof s);
+            fmt_mmss(json_number_value(p50) / 1000, s, sizeof s);
         else
             snprintf(s, sizeof s, "-");
         pdf_text(&r->c, r->c.font, 8.5f, r->mx + PDF_MM(col[3]), r->y, 'l', s);
-        const json_t *w = json_object_get(o, "within_share");
+        const json_t *w = json_object_get(o, "share_within");
         if (json_is_number(w)) {
             double share = json_number_value(w);
-            if (share < 0)
-                share = 0;
-            if (share > 1)
-                share = 1;
-            float x0 = r->mx + PDF_MM(col[4]), bw = PDF_MM(30);
-            pdf_fill_rect(&r->c, x0, r->y - 2, bw, 9, 0.94f, 0.94f, 0.94f);
-            pdf_fill_rect(&r->c, x0, r->y - 2, bw * (float)share, 9, BAR_R, BAR_G, BAR_B);
+            share = share < 0 ? 0 : share > 1 ? 1 : share;
+            ny -= 12;
+            float bw = PDF_MM(30);
+            pdf_fill_rect(&r->c, x4, ny - 2, bw, 9, 0.94f, 0.94f, 0.94f);
+            pdf_fill_rect(&r->c, x4, ny - 2, bw * (float)share, 9, BAR_R, BAR_G, BAR_B);
             snprintf(s, sizeof s, "%.0f%%", share * 100);
-            pdf_text(&r->c, r->c.font, 8.5f, x0 + bw + 4, r->y, 'l', s);
+            pdf_text(&r->c, r->c.font, 8.5f, x4 + bw + 4, ny, 'l', s);
         }
-        r->y -= 14;
+        r->y = ny - 14;
     }
     return KT_OK;
 }
@@ -338,8 +409,8 @@ kt_code pdf_report(const json_t *in, unsigned char **buf, size_t *len, kt_error 
                                          "referred", "rejected"};
     const char *period = NULL, *date = NULL, *month = NULL;
     char when[64], title[80];
-    long long kmax, ktotal, omax, ototal;
-    step st[8];
+    long long kmax, ktotal, omax, ototal, rmax, rtotal;
+    step st[8], total;
     size_t nst = 0;
     report r;
     kt_code rc;
@@ -347,8 +418,10 @@ kt_code pdf_report(const json_t *in, unsigned char **buf, size_t *len, kt_error 
     memset(&r, 0, sizeof r);
     if (!json_is_object(in))
         return kt_fail(err, KT_EINVAL, "input_invalid", "", "masukan harus objek JSON");
-    if ((rc = pdf_get_str(in, "period", 1, 16, &period, err)) != KT_OK)
+    if ((rc = pdf_get_str(in, "period", 0, 16, &period, err)) != KT_OK)
         return rc;
+    if (period == NULL) /* svc_day_summary's output has no period: a month says so */
+        period = json_object_get(in, "month") != NULL ? "monthly" : "daily";
     if (strcmp(period, "daily") == 0) {
         char d[40];
         if ((rc = pdf_get_date(in, "date", 1, d, sizeof d, err)) != KT_OK)
@@ -371,7 +444,8 @@ kt_code pdf_report(const json_t *in, unsigned char **buf, size_t *len, kt_error 
                        "kolom 'period' harus 'daily' atau 'monthly', bukan '%s'", period);
     }
     if ((rc = count_map(in, "by_kind", pdf_label_kind, &kmax, &ktotal, err)) != KT_OK ||
-        (rc = count_map(in, "by_outcome", pdf_label_state, &omax, &ototal, err)) != KT_OK)
+        (rc = count_map(in, "by_state", pdf_label_state, &omax, &ototal, err)) != KT_OK ||
+        (rc = count_map(in, "by_reason", pdf_label_reason, &rmax, &rtotal, err)) != KT_OK)
         return rc;
     const json_t *steps = json_object_get(in, "steps");
     if (steps != NULL && !json_is_array(steps))
@@ -381,6 +455,10 @@ kt_code pdf_report(const json_t *in, unsigned char **buf, size_t *len, kt_error 
     for (size_t i = 0; i < json_array_size(steps); i++)
         if ((rc = read_step(json_array_get(steps, i), i, &st[nst++], err)) != KT_OK)
             return rc;
+    const json_t *jtotal = json_object_get(in, "total");
+    total.count = 0;
+    if (jtotal != NULL && (rc = read_total(jtotal, &total, err)) != KT_OK)
+        return rc;
     const json_t *waiting = json_object_get(in, "waiting");
     if (waiting != NULL && !json_is_object(waiting))
         return kt_fail(err, KT_EINVAL, "field_invalid", "waiting", "kolom 'waiting' harus objek");
@@ -409,13 +487,23 @@ kt_code pdf_report(const json_t *in, unsigned char **buf, size_t *len, kt_error 
     char s[320];
     snprintf(s, sizeof s, "1. Permohonan menurut jenis (jumlah %lld)", ktotal);
     section(&r, s);
-    count_chart(&r, json_object_get(in, "by_kind"), kinds, 5, pdf_label_kind, kmax);
+    count_chart(&r, json_object_get(in, "by_kind"), kinds, 5, pdf_label_kind, kmax, 55);
     snprintf(s, sizeof s, "2. Hasil / status permohonan (jumlah %lld)", ototal);
     section(&r, s);
-    count_chart(&r, json_object_get(in, "by_outcome"), states, 13, pdf_label_state, omax);
+    count_chart(&r, json_object_get(in, "by_state"), states, 13, pdf_label_state, omax, 55);
+    if (rtotal > 0) {
+        static const char *const reasons[] = {"no_nik", "nik_invalid", "not_found_in_siak",
+                                              "data_mismatch", "under_age", "not_wni_no_itap",
+                                              "has_valid_card", "duplicate_biometric", "other"};
+        ensure(&r, 40);
+        r.y -= 4;
+        pdf_text(&r.c, r.c.bold, 9, r.mx, r.y, 'l', "Alasan dirujuk / ditolak:");
+        r.y -= 15;
+        count_chart(&r, json_object_get(in, "by_reason"), reasons, 9, pdf_label_reason, rmax, 95);
+    }
     section(&r, "3. Waktu pelayanan terhadap standar SOP (Mutu Baku)");
     if (nst > 0)
-        step_chart(&r, st, nst);
+        step_chart(&r, st, nst, &total);
     else {
         pdf_text(&r.c, r.c.font, 9, r.mx, r.y, 'l', "Belum ada data waktu pelayanan.");
         r.y -= 14;
@@ -424,12 +512,12 @@ kt_code pdf_report(const json_t *in, unsigned char **buf, size_t *len, kt_error 
         double wc = 0, p50 = 0, p90 = 0, mx = 0;
         char a[40], b[40], d[40];
         pdf_get_num(waiting, "count", 0, 0, 1e9, &wc, NULL);
-        pdf_get_num(waiting, "p50_s", 0, 0, 1e9, &p50, NULL);
-        pdf_get_num(waiting, "p90_s", 0, 0, 1e9, &p90, NULL);
-        pdf_get_num(waiting, "max_s", 0, 0, 1e9, &mx, NULL);
-        fmt_dur(p50, a, sizeof a);
-        fmt_dur(p90, b, sizeof b);
-        fmt_dur(mx, d, sizeof d);
+        pdf_get_num(waiting, "p50_ms", 0, 0, 1e12, &p50, NULL);
+        pdf_get_num(waiting, "p90_ms", 0, 0, 1e12, &p90, NULL);
+        pdf_get_num(waiting, "max_ms", 0, 0, 1e12, &mx, NULL);
+        fmt_dur(p50 / 1000, a, sizeof a);
+        fmt_dur(p90 / 1000, b, sizeof b);
+        fmt_dur(mx / 1000, d, sizeof d);
         ensure(&r, 30);
         r.y -= 6;
         snprintf(s, sizeof s, "Waktu tunggu (ambil nomor sampai dipanggil, %.0f tiket): p50 %s, "

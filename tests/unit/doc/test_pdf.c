@@ -302,24 +302,29 @@ static void test_label(void **state)
     free(t);
 }
 
+/* The shape svc_day_summary returns (durations in ms). */
 static const char *report_json =
-    "{\"period\":\"daily\",\"date\":\"2025-01-15\",\"generated_at\":1736935200000,"
+    "{\"date\":\"2025-01-15\",\"generated_at\":1736935200000,"
     "\"by_kind\":{\"baru\":21,\"perubahan\":9,\"hilang\":4,\"rusak\":2,\"pindah_datang\":3},"
-    "\"by_outcome\":{\"handed_over\":12,\"receipt_issued\":18,\"incomplete\":5,\"referred\":2,"
-    "\"rejected\":2},"
-    "\"steps\":[{\"step\":\"call\",\"count\":39,\"p50_s\":35,\"p90_s\":80,\"max_s\":190,"
-    "\"within_share\":0.82},"
-    "{\"step\":\"intake\",\"count\":39,\"p50_s\":210,\"p90_s\":420,\"max_s\":800,\"within_share\":0.71},"
-    "{\"step\":\"recording\",\"count\":30,\"p50_s\":480,\"p90_s\":700,\"max_s\":1300,"
-    "\"within_share\":0.77},"
-    "{\"step\":\"receipt\",\"count\":30,\"p50_s\":40,\"p90_s\":55,\"max_s\":90,\"within_share\":0.93},"
-    "{\"step\":\"handover\",\"count\":12,\"p50_s\":100,\"p90_s\":170,\"max_s\":260,"
-    "\"within_share\":0.92}],"
-    "\"waiting\":{\"count\":51,\"p50_s\":640,\"p90_s\":1900,\"max_s\":3100},"
+    "\"by_state\":{\"handed_over\":12,\"receipt_issued\":18,\"incomplete\":5,\"referred\":2,"
+    "\"rejected\":2},\"by_reason\":{\"not_found_in_siak\":2,\"under_age\":1,\"has_valid_card\":1},"
+    "\"steps\":[{\"step\":\"call\",\"count\":39,\"p50_ms\":35000,\"p90_ms\":80000,\"max_ms\":190000,"
+    "\"standard_ms\":60000,\"share_within\":0.82},"
+    "{\"step\":\"intake\",\"count\":39,\"p50_ms\":210000,\"p90_ms\":420000,\"max_ms\":800000,"
+    "\"share_within\":0.71},"
+    "{\"step\":\"recording\",\"count\":30,\"p50_ms\":480000,\"p90_ms\":700000,\"max_ms\":1300000,"
+    "\"share_within\":0.77},"
+    "{\"step\":\"receipt\",\"count\":30,\"p50_ms\":40000,\"p90_ms\":55000,\"max_ms\":90000,"
+    "\"share_within\":0.93},"
+    "{\"step\":\"handover\",\"count\":12,\"p50_ms\":100000,\"p90_ms\":170000,\"max_ms\":260000,"
+    "\"share_within\":0.92}],"
+    "\"total\":{\"count\":30,\"p50_ms\":820000,\"p90_ms\":1300000,\"max_ms\":2100000,"
+    "\"standard_ms\":900000,\"share_within\":0.6,\"steps_sum_standard_ms\":1200000},"
+    "\"waiting\":{\"count\":51,\"p50_ms\":640000,\"p90_ms\":1900000,\"max_ms\":3100000},"
     "\"officers\":[{\"username\":\"rina\",\"full_name\":\"Rina Marlina\",\"role\":\"intake\","
-    "\"count\":39,\"p50_s\":210,\"within_share\":0.71},"
-    "{\"username\":\"dedi\",\"full_name\":\"Dedi Kurniawan\",\"role\":\"operator\",\"count\":30,"
-    "\"p50_s\":480,\"within_share\":0.77}]}";
+    "\"actions\":{\"call\":39,\"open\":39,\"check_ok\":30,\"return_incomplete\":5}},"
+    "{\"username\":\"dedi\",\"role\":\"operator\",\"actions\":{\"record\":30},"
+    "\"p50_ms\":480000,\"share_within\":0.77}]}";
 
 static void test_report(void **state)
 {
@@ -334,10 +339,14 @@ static void test_report(void **state)
     assert_has(t, "Pemeriksaan berkas");
     assert_has(t, "82%");
     assert_has(t, "Rina Marlina");
+    assert_has(t, "113"); /* rina's actions summed */
+    assert_has(t, "Jumlah pelayanan");
+    assert_has(t, "15:00");
+    assert_has(t, "tidak ditemukan dalam database SIAK");
     assert_has(t, "Sudah diserahkan");
     free(t);
 
-    /* monthly, without a step's standard_s: the SOP default is used */
+    /* monthly, without a step's standard_ms: the SOP default is used */
     json_object_set_new(in, "period", json_string("monthly"));
     json_object_set_new(in, "month", json_string("2025-01"));
     render_ok("report", "report_monthly", in);
@@ -390,8 +399,9 @@ static void test_bad_input(void **state)
     refuse("report", "{\"period\":\"weekly\"}", "period");
     refuse("report", "{\"period\":\"daily\",\"date\":\"2025-01-15\",\"by_kind\":{\"baru\":-1}}",
            "by_kind.baru");
-    refuse("report", "{\"period\":\"daily\",\"date\":\"2025-01-15\",\"steps\":[{\"step\":\"call\","
-           "\"count\":3,\"within_share\":1.5}]}", "steps[0].within_share");
+    refuse("report", "{\"date\":\"2025-01-15\",\"steps\":[{\"step\":\"call\","
+           "\"count\":3,\"share_within\":1.5}]}", "steps[0].share_within");
+    refuse("report", "{\"date\":\"2025-01-15\",\"by_state\":{\"lost\":1}}", "by_state.lost");
     refuse("nothing", "{}", "kind");
 }
 
