@@ -289,11 +289,32 @@ static void test_full_flow(void **state)
     char body[1024], url[512];
     const char *receipt;
     char receipt_no[64];
+    unsigned char *shared_tif = NULL;
+    size_t shared_len = 0;
     api_resp r;
     static const unsigned char jpeg[] = {0xFF, 0xD8, 0xFF, 0xE0, 0, 16, 'J', 'F', 'I', 'F', 0,
                                          1, 1, 0, 0, 1, 0, 1, 0, 0, 0xFF, 0xD9};
     (void)state;
 
+    /* a real fingerprint image for finger_1 when the shared data is here */
+    {
+        const char *sh = getenv("KTPEL_SHARED");
+        char path[512];
+        FILE *fp = NULL;
+        if (sh != NULL && sh[0] != '\0') {
+            snprintf(path, sizeof path, "%s/data/fingerprints/fvc2002/DB1_B/101_1.tif", sh);
+            fp = fopen(path, "rb");
+        }
+        if (fp == NULL) {
+            fprintf(stderr, "SKIP: ../shared not found (finger_1 is a made-up JPEG)\n");
+        } else {
+            shared_tif = malloc(1 << 20);
+            assert_non_null(shared_tif);
+            shared_len = fread(shared_tif, 1, 1 << 20, fp);
+            fclose(fp);
+            assert_true(shared_len > 1000);
+        }
+    }
     ticket = take_and_call("rekam_baru", G->intake);
     a = open_app(ticket, ADULT, "baru", 201);
     app = jid(a);
@@ -323,8 +344,13 @@ static void test_full_flow(void **state)
             json_decref(j);
             continue;
         }
+        if (strcmp(SLOTS[i], "finger_1") == 0 && shared_tif != NULL) {
+            put_file(app, SLOTS[i], "image/tiff", shared_tif, shared_len, 200);
+            continue;
+        }
         put_file(app, SLOTS[i], "image/jpeg", jpeg, sizeof jpeg, 200);
     }
+    free(shared_tif);
     /* read one back */
     u(url, "/api/applications/%lld/bio/face", (long long)app);
     assert_int_equal(api_call(&r, "GET", url, G->operator_, NULL, NULL, 0), 0);

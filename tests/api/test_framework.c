@@ -474,6 +474,35 @@ static void test_sse(void **state)
         pthread_mutex_destroy(&c[k].mu);
 }
 
+/* A page that goes away: the heartbeat's failed write ends its stream and frees it. */
+static void test_sse_disconnect(void **state)
+{
+    fx *f = *state;
+    sse_client *c = calloc(1, sizeof *c);
+    int i;
+    assert_non_null(c);
+    pthread_mutex_init(&c->mu, NULL);
+    url(f, c->url, "/api/events");
+    {
+        CURL *h = curl_easy_init();
+        curl_easy_setopt(h, CURLOPT_URL, c->url);
+        curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, sse_write);
+        curl_easy_setopt(h, CURLOPT_WRITEDATA, c);
+        curl_easy_setopt(h, CURLOPT_CONNECT_ONLY, 0L);
+        curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, 300L); /* the page closes after a moment */
+        curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+        curl_easy_perform(h);
+        curl_easy_cleanup(h);
+    }
+    assert_true(sse_has(c, ": ktpel"));
+    /* heartbeats every 200 ms here: the server notices and unlinks the stream */
+    for (i = 0; i < 1000 && http_sse_count(g_hub) > 0; i++)
+        usleep(10000);
+    assert_int_equal(http_sse_count(g_hub), 0);
+    pthread_mutex_destroy(&c->mu);
+    free(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -483,6 +512,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_session_gate, setup, teardown),
         cmocka_unit_test_setup_teardown(test_static, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sse, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sse_disconnect, setup, teardown),
     };
     int rc;
     curl_global_init(CURL_GLOBAL_ALL);
