@@ -123,8 +123,14 @@ test('the whole SOP through kiosk, display, lokets and dashboard', async (t) => 
   display = await ctx.newPage();
   staff = await ctx.newPage();
   const state = {};
+  // The steps build on each other: after a failure the rest are skipped, not timed out.
+  let failed = false;
+  const step = (name, fn) => t.test(name, async (st) => {
+    if (failed) return st.skip('an earlier step failed');
+    try { await fn(); } catch (e) { failed = true; await shot(staff, 'failure').catch(() => {}); throw e; }
+  });
 
-  await t.test('kiosk: bad input changes nothing, tickets are taken and shown big', async () => {
+  await step('kiosk: bad input changes nothing, tickets are taken and shown big', async () => {
     await kiosk.goto(srv.base + '/kiosk.html');
     await shot(kiosk, '01-kiosk');
     const before = await board();
@@ -153,7 +159,7 @@ test('the whole SOP through kiosk, display, lokets and dashboard', async (t) => 
     assert.equal((await board()).waiting.rekam_baru, 2);
   });
 
-  await t.test('display board: shows the queue; one click enables sound', async () => {
+  await step('display board: shows the queue; one click enables sound', async () => {
     await display.goto(srv.base + '/display.html');
     await display.waitForSelector('[data-service=rekam_baru] .count');
     assert.equal((await display.textContent('[data-service=rekam_baru] .count')).trim(), '2');
@@ -164,7 +170,7 @@ test('the whole SOP through kiosk, display, lokets and dashboard', async (t) => 
     assert.match(await display.textContent('#sound-state'), /Suara aktif/);
   });
 
-  await t.test('login: a wrong password is refused with a clear message', async () => {
+  await step('login: a wrong password is refused with a clear message', async () => {
     await staff.goto(srv.base + '/index.html');
     await staff.fill('#username', 'petugas1');
     await staff.fill('#password', 'salah');
@@ -174,7 +180,7 @@ test('the whole SOP through kiosk, display, lokets and dashboard', async (t) => 
     assert.match(staff.url(), /index\.html/);
   });
 
-  await t.test('intake: call (live on the display + WAV), NIK lookup, checklist, outcomes', async () => {
+  await step('intake: call (live on the display + WAV), NIK lookup, checklist, outcomes', async () => {
     await login('petugas1', 1);
     assert.match(staff.url(), /intake\.html/);
     await staff.keyboard.press('F2');
@@ -247,6 +253,10 @@ test('the whole SOP through kiosk, display, lokets and dashboard', async (t) => 
     await staff.click('#btn-check');
     await errorShown(staff, /data yang akan diubah/);
     await staff.check('input[name=change_fields][value=marital_status]');
+    // a marital status change asks for SOP document 6 too
+    await staff.click('#btn-check');
+    await errorShown(staff, /Surat Nikah/);
+    await staff.check('input[name=documents][value=akta_status]');
     await staff.click('#btn-check');
     await staff.waitForSelector('#outcome-state');
     await staff.click('#btn-new');
@@ -256,7 +266,7 @@ test('the whole SOP through kiosk, display, lokets and dashboard', async (t) => 
     await logout();
   });
 
-  await t.test('operator: data change, photo background, signature, fingers, irises', async () => {
+  await step('operator: data change, photo background, signature, fingers, irises', async () => {
     await login('operator1');
     await staff.waitForSelector('#worklist [data-app]');
     await shot(staff, '09-operator-list');
@@ -325,7 +335,7 @@ test('the whole SOP through kiosk, display, lokets and dashboard', async (t) => 
     await logout();
   });
 
-  await t.test('handover: pickup receipt', async () => {
+  await step('handover: pickup receipt', async () => {
     await login('penyerah1', 3);
     await staff.waitForSelector('#recorded [data-app]');
     await staff.click(`#recorded button:has-text("${PEOPLE.odd.name}"), #recorded button:has-text("${PEOPLE.odd.nik}")`);
@@ -347,7 +357,7 @@ test('the whole SOP through kiosk, display, lokets and dashboard', async (t) => 
     await logout();
   });
 
-  await t.test('supervisor: Disdukcapil status and the dashboard', async () => {
+  await step('supervisor: Disdukcapil status and the dashboard', async () => {
     await login('camat');
     assert.match(staff.url(), /dashboard\.html/);
     for (const action of ['send', 'print_ready', 'print']) {
@@ -359,7 +369,7 @@ test('the whole SOP through kiosk, display, lokets and dashboard', async (t) => 
     await logout();
   });
 
-  await t.test('handover: pickup ticket, find by receipt, confirm, hand over', async () => {
+  await step('handover: pickup ticket, find by receipt, confirm, hand over', async () => {
     await kiosk.click('[data-service=pengambilan]');
     await kiosk.waitForSelector('#ticket-number');
     const e1 = (await kiosk.textContent('#ticket-number')).trim();
@@ -384,7 +394,7 @@ test('the whole SOP through kiosk, display, lokets and dashboard', async (t) => 
     await logout();
   });
 
-  await t.test('dashboard after the day', async () => {
+  await step('dashboard after the day', async () => {
     await login('camat');
     await staff.waitForSelector('#steps tbody tr');
     await shot(staff, '16-dashboard-end');

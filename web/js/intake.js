@@ -16,6 +16,7 @@ const me = await requireRole(['intake']);
 let ticket = null;
 let resident = null;
 let app = null;
+let openable = false; // a lookup succeeded, or SIAK has no such NIK (the service refers it)
 
 for (const [id, l] of Object.entries(KINDS)) $('#kind').append(h('option', { value: id }, l));
 for (const [id, l] of Object.entries(REASONS)) $('#reason').append(h('option', { value: id }, l));
@@ -28,11 +29,12 @@ const q = queueControls($('#queue'), { services: INTAKE_SERVICES, loket: me.loke
 } });
 listen((type) => { if (type.startsWith('ticket')) q.refreshCounts(); }, $('#live'));
 
-function updateOpen() { $('#btn-open').disabled = !(ticket && resident !== undefined && $('#nik').value.trim()); }
+function updateOpen() { $('#btn-open').disabled = !(ticket && openable); }
 
 // ---- NIK lookup: a scanner types the 16 digits and Enter; a person may type them.
 const nikInput = $('#nik');
 nikInput.addEventListener('input', () => {
+  openable = false;
   const v = nikInput.value.replace(/\D/g, '');
   if (v.length === 16 && nikInput.value.trim() === v) lookup();
   updateOpen();
@@ -44,6 +46,7 @@ async function lookup() {
   const nik = nikInput.value.trim();
   const box = clear($('#resident'));
   resident = null;
+  openable = false;
   if (!/^\d{16}$/.test(nik)) {
     showError(msg, { message: `NIK harus 16 digit angka (terisi ${nik.length} karakter)`, field: 'nik' });
     return;
@@ -53,12 +56,13 @@ async function lookup() {
   try {
     resident = await get(`/api/residents/${enc(nik)}`);
     box.append(residentCard(resident, analysis));
+    openable = true;
   } catch (e) {
     showError(msg, e);
     if (analysis) box.append(analysisCard(analysis));
     if (e.code === 'not_found_in_siak') {
       box.append(h('p', { class: 'msg msg-warn' }, 'Data tidak ditemukan di SIAK: buka permohonan untuk merujuk pemohon ke Disdukcapil.'));
-      resident = undefined; // opening is still allowed: the service refers it.
+      openable = true; // opening is still allowed: the service refers it.
     }
   }
   updateOpen();
@@ -83,16 +87,28 @@ function showApp() {
   $('#app-state').textContent = STATES[app.state] || app.state;
   $('#app-info').textContent = `Permohonan #${app.id} · ${KINDS[app.kind] || app.kind} · NIK ${app.nik}`;
   const cl = clear($('#checklist'));
-  for (const d of app.documents_required || []) {
-    cl.append(h('label', { class: 'check' }, h('input', { type: 'checkbox', name: 'documents', value: d }), DOCS[d] || d));
-  }
+  for (const d of app.documents_required || []) addDoc(d);
   const perubahan = app.kind === 'perubahan';
   $('#change-box').hidden = !perubahan;
   const cf = clear($('#change-fields'));
   if (perubahan) {
     for (const [id, f] of Object.entries(CHANGE_FIELDS)) {
-      cf.append(h('label', { class: 'check' }, h('input', { type: 'checkbox', name: 'change_fields', value: id }), f.label));
+      cf.append(h('label', { class: 'check' }, h('input', { type: 'checkbox', name: 'change_fields', value: id, onchange: extraDocs }), f.label));
     }
+  }
+}
+
+function addDoc(d) {
+  if (document.querySelector(`input[name=documents][value="${d}"]`)) return;
+  $('#checklist').append(h('label', { class: 'check' }, h('input', { type: 'checkbox', name: 'documents', value: d }), DOCS[d] || d));
+}
+
+// SOP document 6: a change of marital status needs the marriage / divorce / death certificate.
+function extraDocs() {
+  if (checked('change_fields').includes('marital_status')) addDoc('akta_status');
+  else if (!(app.documents_required || []).includes('akta_status')) {
+    const el = document.querySelector('input[name=documents][value="akta_status"]');
+    if (el) el.closest('label').remove();
   }
 }
 
