@@ -295,12 +295,12 @@ static kt_code siak_write(store *db, const siak_row *r, char *last_kk, int64_t n
                            &st, err);
         if (rc != KT_OK)
             return rc;
-        store_bind_text(st, 1, r->v[C_KK], 16);
-        store_bind_text(st, 2, r->v[C_ADDRESS], -1);
-        store_bind_text(st, 3, r->v[C_RT], -1);
-        store_bind_text(st, 4, r->v[C_RW], -1);
-        store_bind_text(st, 5, r->v[C_KEL], -1);
-        store_bind_text(st, 6, r->kec, -1);
+        store_bind_text_ref(st, 1, r->v[C_KK], 16);
+        store_bind_text_ref(st, 2, r->v[C_ADDRESS], -1);
+        store_bind_text_ref(st, 3, r->v[C_RT], -1);
+        store_bind_text_ref(st, 4, r->v[C_RW], -1);
+        store_bind_text_ref(st, 5, r->v[C_KEL], -1);
+        store_bind_text_ref(st, 6, r->kec, -1);
         if ((rc = store_run(st, err)) != KT_OK)
             return rc;
         memcpy(last_kk, r->v[C_KK], 17);
@@ -327,27 +327,27 @@ static kt_code siak_write(store *db, const siak_row *r, char *last_kk, int64_t n
                        &st, err);
     if (rc != KT_OK)
         return rc;
-    store_bind_text(st, 1, r->v[C_NIK], 16);
-    store_bind_text(st, 2, r->v[C_KK], 16);
-    store_bind_text(st, 3, r->v[C_NAME], -1);
-    store_bind_text(st, 4, r->v[C_BIRTH_PLACE], -1);
-    store_bind_text(st, 5, r->v[C_BIRTH_DATE], 10);
-    store_bind_text(st, 6, r->v[C_SEX], 1);
+    store_bind_text_ref(st, 1, r->v[C_NIK], 16);
+    store_bind_text_ref(st, 2, r->v[C_KK], 16);
+    store_bind_text_ref(st, 3, r->v[C_NAME], -1);
+    store_bind_text_ref(st, 4, r->v[C_BIRTH_PLACE], -1);
+    store_bind_text_ref(st, 5, r->v[C_BIRTH_DATE], 10);
+    store_bind_text_ref(st, 6, r->v[C_SEX], 1);
     store_bind_int(st, 7, r->blood);
     store_bind_int(st, 8, r->agama);
     store_bind_int(st, 9, r->marital);
     store_bind_int(st, 10, r->pekerjaan);
     store_bind_int(st, 11, r->pendidikan);
-    store_bind_text(st, 12, r->v[C_NATIONALITY], 3);
+    store_bind_text_ref(st, 12, r->v[C_NATIONALITY], 3);
     if (r->v[C_ITAP][0] != '\0')
-        store_bind_text(st, 13, r->v[C_ITAP], 10);
-    store_bind_text(st, 14, r->v[C_ADDRESS], -1);
-    store_bind_text(st, 15, r->v[C_RT], -1);
-    store_bind_text(st, 16, r->v[C_RW], -1);
-    store_bind_text(st, 17, r->v[C_KEL], -1);
-    store_bind_text(st, 18, r->kec, -1);
+        store_bind_text_ref(st, 13, r->v[C_ITAP], 10);
+    store_bind_text_ref(st, 14, r->v[C_ADDRESS], -1);
+    store_bind_text_ref(st, 15, r->v[C_RT], -1);
+    store_bind_text_ref(st, 16, r->v[C_RW], -1);
+    store_bind_text_ref(st, 17, r->v[C_KEL], -1);
+    store_bind_text_ref(st, 18, r->kec, -1);
     store_bind_int(st, 19, r->hubungan);
-    store_bind_text(st, 20, r->v[C_KTP_STATUS], -1);
+    store_bind_text_ref(st, 20, r->v[C_KTP_STATUS], -1);
     store_bind_int(st, 21, r->card_valid);
     store_bind_int(st, 22, now);
     return store_run(st, err);
@@ -439,9 +439,15 @@ kt_code svc_import_siak(svc *s, const svc_actor *who, const char *path, int skip
     }
     if ((rc = svc_conn_get(s, &db, err)) != KT_OK)
         goto out;
-    if ((rc = store_exec(db, "PRAGMA cache_size=-131072", err)) != KT_OK) /* 128 MiB for the load */
+    /* 512 MiB page cache for the load: a million residents fit, so no dirty page spills into
+       the WAL before commit (measured: 60k -> see docs/benchmarks.md). Freed at the end. */
+    if ((rc = store_exec(db, "PRAGMA cache_size=-524288", err)) != KT_OK)
         goto out;
     if ((rc = store_begin(db, STORE_WRITE, err)) != KT_OK)
+        goto out;
+    /* The KK index is rebuilt once at the end (a sort) instead of updated per row; both
+       happen inside the transaction, so a failed import leaves the index as it was. */
+    if ((rc = store_exec(db, "DROP INDEX IF EXISTS residents_kk", err)) != KT_OK)
         goto out;
     while ((len = getline(&line, &linecap, fp)) >= 0) {
         lineno++;
@@ -494,6 +500,8 @@ kt_code svc_import_siak(svc *s, const svc_actor *who, const char *path, int skip
         rc = kt_fail(err, KT_EIO, "file_read", "file", "Gagal membaca %s", path);
         goto out;
     }
+    if ((rc = store_exec(db, "CREATE INDEX residents_kk ON residents (kk_number)", err)) != KT_OK)
+        goto out;
     {
         char note[96];
         snprintf(note, sizeof note, "%s: %lld imported, %lld skipped", path,

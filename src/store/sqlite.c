@@ -14,6 +14,7 @@
  * Never: share a connection between threads (SQLITE_OPEN_NOMUTEX is used on purpose).
  */
 #include <sqlite3.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -30,6 +31,10 @@ typedef struct sq_store {
     sqlite3 *db;
     sq_stmt **cache; /* owned: open-addressing table of cap slots */
     size_t cap, n;
+    /* Callers pass SQL as string literals, so the same text comes at the same address: a
+       direct-mapped table keyed by the address finds it without hashing the text (the text
+       is still compared, since a stack buffer can hold other SQL at the same address). */
+    struct { const char *sql; sq_stmt *e; } recent[64];
 } sq_store;
 
 static kt_code sq_fail(sqlite3 *db, int rc, kt_error *err, const char *what)
@@ -184,11 +189,20 @@ static kt_code sq_grow(sq_store *s)
 static kt_code sq_prepare(store *base, const char *sql, store_stmt **out, kt_error *err)
 {
     sq_store *s = (sq_store *)base;
+    size_t r = ((uintptr_t)sql >> 3) & 63;
+    if (s->recent[r].sql == sql && strcmp(s->recent[r].e->sql, sql) == 0) {
+        sqlite3_reset(s->recent[r].e->st);
+        sqlite3_clear_bindings(s->recent[r].e->st);
+        *out = &s->recent[r].e->base;
+        return KT_OK;
+    }
     size_t j = sq_hash(sql) & (s->cap - 1);
     for (; s->cache[j] != NULL; j = (j + 1) & (s->cap - 1))
-        if (s->cache[j]->sql == sql || strcmp(s->cache[j]->sql, sql) == 0) {
+        if (strcmp(s->cache[j]->sql, sql) == 0) {
             sqlite3_reset(s->cache[j]->st);
             sqlite3_clear_bindings(s->cache[j]->st);
+            s->recent[r].sql = sql;
+            s->recent[r].e = s->cache[j];
             *out = &s->cache[j]->base;
             return KT_OK;
         }
@@ -220,6 +234,8 @@ static kt_code sq_prepare(store *base, const char *sql, store_stmt **out, kt_err
     e->sql = copy;
     s->cache[j] = e;
     s->n++;
+    s->recent[r].sql = sql;
+    s->recent[r].e = e;
     *out = &e->base;
     return KT_OK;
 }
@@ -242,6 +258,11 @@ static kt_code sq_bind_double(store_stmt *st, int idx, double v)
 static kt_code sq_bind_text(store_stmt *st, int idx, const char *v, int len)
 {
     return sq_bind_rc(sqlite3_bind_text(((sq_stmt *)st)->st, idx, v, len, SQLITE_TRANSIENT));
+}
+
+static kt_code sq_bind_text_ref(store_stmt *st, int idx, const char *v, int len)
+{
+    return sq_bind_rc(sqlite3_bind_text(((sq_stmt *)st)->st, idx, v, len, SQLITE_STATIC));
 }
 
 static kt_code sq_bind_null(store_stmt *st, int idx)
@@ -319,6 +340,7 @@ const store_driver store_sqlite_driver = {
     .bind_double = sq_bind_double,
     .bind_text = sq_bind_text,
     .bind_null = sq_bind_null,
+    .bind_text_ref = sq_bind_text_ref,
     .step = sq_step,
     .reset = sq_reset,
     .col_int = sq_col_int,

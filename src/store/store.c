@@ -95,6 +95,12 @@ kt_code store_bind_text(store_stmt *st, int idx, const char *v, int len)
     return st->drv->bind_text(st, idx, v, len);
 }
 kt_code store_bind_null(store_stmt *st, int idx) { return st->drv->bind_null(st, idx); }
+kt_code store_bind_text_ref(store_stmt *st, int idx, const char *v, int len)
+{
+    if (v == NULL)
+        return st->drv->bind_null(st, idx);
+    return st->drv->bind_text_ref(st, idx, v, len);
+}
 kt_code store_step(store_stmt *st, int *row, kt_error *err) { return st->drv->step(st, row, err); }
 
 kt_code store_run(store_stmt *st, kt_error *err)

@@ -71,6 +71,9 @@ kt_code store_bind_int(store_stmt *st, int idx, int64_t v);
 kt_code store_bind_double(store_stmt *st, int idx, double v);
 kt_code store_bind_text(store_stmt *st, int idx, const char *v, int len); /* NULL -> SQL NULL */
 kt_code store_bind_null(store_stmt *st, int idx);
+/* As store_bind_text, without a copy: v must stay valid and unchanged until the statement is
+   stepped and reset (bulk loads bind straight from their line buffer). */
+kt_code store_bind_text_ref(store_stmt *st, int idx, const char *v, int len);
 /* Step: KT_OK with *row = 1 for a row, *row = 0 when done. A constraint violation is
    KT_ECONFLICT, a lock wait over the busy timeout KT_EUNAVAIL, anything else KT_EIO. */
 kt_code store_step(store_stmt *st, int *row, kt_error *err);

@@ -25,6 +25,7 @@ typedef struct store_driver {
     kt_code (*bind_double)(store_stmt *st, int idx, double v);
     kt_code (*bind_text)(store_stmt *st, int idx, const char *v, int len);
     kt_code (*bind_null)(store_stmt *st, int idx);
+    kt_code (*bind_text_ref)(store_stmt *st, int idx, const char *v, int len);
     kt_code (*step)(store_stmt *st, int *row, kt_error *err);
     void (*reset)(store_stmt *st);
     int64_t (*col_int)(store_stmt *st, int col);
