@@ -305,7 +305,7 @@ static kt_code txn_begin(svc *s, int64_t id, app_txn *t, kt_error *err)
         return svc_nomem(err);
     if ((rc = svc_conn_get(s, &t->db, err)) != KT_OK)
         return rc;
-    if ((rc = store_begin(t->db, STORE_WRITE, err)) != KT_OK)
+    if ((rc = svc_begin_write(s, t->db, err)) != KT_OK)
         return rc;
     return app_state(t->db, id, &t->state, &t->kind, t->nik, &t->ticket_id, err);
 }
@@ -316,7 +316,7 @@ static kt_code txn_finish(svc *s, int64_t id, app_txn *t, json_t **out, kt_error
     kt_code rc = svc_app_load(s, t->db, id, out, err);
     if (rc != KT_OK)
         return rc;
-    if ((rc = store_commit(t->db, err)) != KT_OK) {
+    if ((rc = svc_commit(s, t->db, err)) != KT_OK) {
         json_decref(*out);
         *out = NULL;
         return rc;
@@ -363,7 +363,7 @@ kt_code svc_app_open(svc *s, const svc_actor *who, const json_t *in, json_t **ou
         return svc_nomem(err);
     if ((rc = svc_conn_get(s, &db, err)) != KT_OK)
         goto out;
-    if ((rc = store_begin(db, STORE_WRITE, err)) != KT_OK)
+    if ((rc = svc_begin_write(s, db, err)) != KT_OK)
         goto out;
     if ((rc = svc_ticket_load(db, ticket_id, &ticket, err)) != KT_OK)
         goto out;
@@ -475,7 +475,7 @@ kt_code svc_app_open(svc *s, const svc_actor *who, const json_t *in, json_t **ou
         goto out;
     if (res != NULL)
         json_object_set(*out, "resident", res);
-    if ((rc = store_commit(db, err)) != KT_OK) {
+    if ((rc = svc_commit(s, db, err)) != KT_OK) {
         json_decref(*out);
         *out = NULL;
         goto out;
@@ -1084,7 +1084,7 @@ kt_code svc_app_bio_put(svc *s, const svc_actor *who, int64_t app_id, const char
     if ((rc = bio_upsert(s, &t, who, app_id, slot, path, sha, len, content_type, "", err)) !=
         KT_OK)
         goto out;
-    if ((rc = store_commit(t.db, err)) != KT_OK)
+    if ((rc = svc_commit(s, t.db, err)) != KT_OK)
         goto out;
     *out = json_pack("{s:s, s:I, s:s, s:s}", "slot", slot, "size", (json_int_t)len,
                      "content_type", content_type, "sha256", sha);
@@ -1116,7 +1116,7 @@ kt_code svc_app_bio_exception(svc *s, const svc_actor *who, int64_t app_id, cons
         goto out;
     if ((rc = bio_upsert(s, &t, who, app_id, slot, "", "", 0, "", reason, err)) != KT_OK)
         goto out;
-    if ((rc = store_commit(t.db, err)) != KT_OK)
+    if ((rc = svc_commit(s, t.db, err)) != KT_OK)
         goto out;
     *out = json_pack("{s:s, s:s, s:s}", "slot", slot, "status", "exception", "reason", reason);
     if (*out == NULL)
@@ -1301,7 +1301,7 @@ kt_code svc_receipt_find(svc *s, const svc_actor *who, const char *receipt_no, j
                        "Nomor tanda terima tidak sah");
     if ((rc = svc_conn_get(s, &db, err)) != KT_OK)
         return rc;
-    if ((rc = store_begin(db, STORE_WRITE, err)) != KT_OK)
+    if ((rc = svc_begin_write(s, db, err)) != KT_OK)
         goto out;
     if ((rc = store_prepare(db, "SELECT application_id FROM receipts WHERE receipt_no = ?", &st,
                             err)) != KT_OK)
@@ -1322,7 +1322,7 @@ kt_code svc_receipt_find(svc *s, const svc_actor *who, const char *receipt_no, j
         goto out;
     if ((rc = svc_app_load(s, db, id, out, err)) != KT_OK)
         goto out;
-    if ((rc = store_commit(db, err)) != KT_OK) {
+    if ((rc = svc_commit(s, db, err)) != KT_OK) {
         json_decref(*out);
         *out = NULL;
     }

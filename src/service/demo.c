@@ -313,7 +313,7 @@ kt_code svc_demo_data(svc *s, const svc_actor *who, int people, uint64_t seed, j
     }
     if ((rc = svc_conn_get(s, &c.db, err)) != KT_OK)
         goto out;
-    if ((rc = store_begin(c.db, STORE_WRITE, err)) != KT_OK)
+    if ((rc = svc_begin_write(s, c.db, err)) != KT_OK)
         goto out;
     int budget = people;
     while (budget > 0)
@@ -324,7 +324,7 @@ kt_code svc_demo_data(svc *s, const svc_actor *who, int people, uint64_t seed, j
     if ((rc = svc_event_add(s, c.db, pending, "demo_data", who, 0, 0, "", "", "demo_data", "",
                             note, NULL, err)) != KT_OK)
         goto out;
-    if ((rc = store_commit(c.db, err)) != KT_OK)
+    if ((rc = svc_commit(s, c.db, err)) != KT_OK)
         goto out;
     *out = json_pack("{s:I, s:I, s:I}", "residents", (json_int_t)c.inserted, "families",
                      (json_int_t)c.families, "seed", (json_int_t)seed);

@@ -443,7 +443,7 @@ kt_code svc_import_siak(svc *s, const svc_actor *who, const char *path, int skip
        the WAL before commit (measured: 60k -> see docs/benchmarks.md). Freed at the end. */
     if ((rc = store_exec(db, "PRAGMA cache_size=-524288", err)) != KT_OK)
         goto out;
-    if ((rc = store_begin(db, STORE_WRITE, err)) != KT_OK)
+    if ((rc = svc_begin_write(s, db, err)) != KT_OK)
         goto out;
     /* The KK index is rebuilt once at the end (a sort) instead of updated per row; both
        happen inside the transaction, so a failed import leaves the index as it was. */
@@ -510,7 +510,7 @@ kt_code svc_import_siak(svc *s, const svc_actor *who, const char *path, int skip
                                 "import_siak", "", note, NULL, err)) != KT_OK)
             goto out;
     }
-    if ((rc = store_commit(db, err)) != KT_OK)
+    if ((rc = svc_commit(s, db, err)) != KT_OK)
         goto out;
     store_exec(db, "PRAGMA cache_size=-16384", NULL);
     clock_gettime(CLOCK_MONOTONIC, &t1);
@@ -570,7 +570,7 @@ kt_code svc_import_wilayah(svc *s, const svc_actor *who, const char *path, json_
     }
     if ((rc = svc_conn_get(s, &db, err)) != KT_OK)
         goto out;
-    if ((rc = store_begin(db, STORE_WRITE, err)) != KT_OK)
+    if ((rc = svc_begin_write(s, db, err)) != KT_OK)
         goto out;
     while ((len = getline(&line, &cap, fp)) >= 0) {
         lineno++;
@@ -606,7 +606,7 @@ kt_code svc_import_wilayah(svc *s, const svc_actor *who, const char *path, json_
     if ((rc = svc_event_add(s, db, pending, "wilayah_imported", who, 0, 0, "", "",
                             "import_wilayah", "", path, NULL, err)) != KT_OK)
         goto out;
-    if ((rc = store_commit(db, err)) != KT_OK)
+    if ((rc = svc_commit(s, db, err)) != KT_OK)
         goto out;
     svc_regions_invalidate(s);
     *out = json_pack("{s:I, s:I, s:I, s:I, s:I}", "imported", (json_int_t)n, "provinsi",

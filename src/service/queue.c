@@ -108,7 +108,7 @@ kt_code svc_ticket_take(svc *s, const json_t *in, json_t **out, kt_error *err)
         return svc_nomem(err);
     if ((rc = svc_conn_get(s, &db, err)) != KT_OK)
         goto out;
-    if ((rc = store_begin(db, STORE_WRITE, err)) != KT_OK)
+    if ((rc = svc_begin_write(s, db, err)) != KT_OK)
         goto out;
     if ((rc = store_prepare(db,
                             "SELECT COALESCE(MAX(number), 0) FROM tickets WHERE day = ? AND"
@@ -163,7 +163,7 @@ kt_code svc_ticket_take(svc *s, const json_t *in, json_t **out, kt_error *err)
     if ((rc = svc_ticket_load(db, id, &t, err)) != KT_OK)
         goto out;
     json_object_set_new(t, "waiting_before", json_integer(before));
-    if ((rc = store_commit(db, err)) != KT_OK)
+    if ((rc = svc_commit(s, db, err)) != KT_OK)
         goto out;
     *out = t;
     t = NULL;
@@ -271,7 +271,7 @@ kt_code svc_ticket_call_next(svc *s, const svc_actor *who, const json_t *in, jso
         return svc_nomem(err);
     if ((rc = svc_conn_get(s, &db, err)) != KT_OK)
         goto out;
-    if ((rc = store_begin(db, STORE_WRITE, err)) != KT_OK)
+    if ((rc = svc_begin_write(s, db, err)) != KT_OK)
         goto out;
     size_t waiting[2] = {0, 0};
     if ((rc = store_prepare(db, sql_count, &st, err)) != KT_OK)
@@ -345,7 +345,7 @@ kt_code svc_ticket_call_next(svc *s, const svc_actor *who, const json_t *in, jso
     json_decref(extra);
     if (rc != KT_OK)
         goto out;
-    if ((rc = store_commit(db, err)) != KT_OK)
+    if ((rc = svc_commit(s, db, err)) != KT_OK)
         goto out;
     *out = t;
     t = NULL;
@@ -392,7 +392,7 @@ static kt_code ticket_act(svc *s, const svc_actor *who, int64_t id, wf_ticket_ac
         return svc_nomem(err);
     if ((rc = svc_conn_get(s, &db, err)) != KT_OK)
         goto out;
-    if ((rc = store_begin(db, STORE_WRITE, err)) != KT_OK)
+    if ((rc = svc_begin_write(s, db, err)) != KT_OK)
         goto out;
     if ((rc = svc_ticket_load(db, id, &t, err)) != KT_OK)
         goto out;
@@ -446,7 +446,7 @@ static kt_code ticket_act(svc *s, const svc_actor *who, int64_t id, wf_ticket_ac
     json_decref(extra);
     if (rc != KT_OK)
         goto out;
-    if ((rc = store_commit(db, err)) != KT_OK)
+    if ((rc = svc_commit(s, db, err)) != KT_OK)
         goto out;
     *out = t;
     t = NULL;

@@ -6,6 +6,11 @@
  * so a pool grows to the number of threads that ever ran at once and no further.
  * Listeners are called after commit on the committing thread, outside the pool lock.
  *
+ * Writers: SQLite allows one writer; a second BEGIN IMMEDIATE sleeps in SQLite's busy handler
+ * with growing back-off (up to 100 ms a try), which gives long tails under load. So writers of
+ * this process queue on a mutex first (woken as soon as the writer before them commits); the
+ * busy handler then only arbitrates between processes (a CLI import while the server runs).
+ *
  * Never: keep a connection across calls in a thread-local (a server thread may outlive svc).
  */
 #include <sodium.h>
@@ -60,6 +65,7 @@ kt_code svc_open(const svc_config *cfg, svc **out, kt_error *err)
     if (s == NULL)
         return svc_nomem(err);
     pthread_mutex_init(&s->mu, NULL);
+    pthread_mutex_init(&s->wmu, NULL);
     s->lokets = cfg->lokets > 0 ? cfg->lokets : 3;
     s->priority_every = cfg->priority_every > 0 ? cfg->priority_every : 3;
     s->now_ms = cfg->now_ms;
@@ -103,9 +109,44 @@ void svc_close(svc *s)
     free(s->pool);
     wil_table_free(s->regions);
     pthread_mutex_destroy(&s->mu);
+    pthread_mutex_destroy(&s->wmu);
     free(s->db_path);
     free(s->data_dir);
     free(s);
+}
+
+/* Set while this thread holds s->wmu (a thread runs one use case at a time). */
+static _Thread_local int holds_write;
+
+#define SVC_WRITE_WAIT_MS 5000
+
+kt_code svc_begin_write(svc *s, store *db, kt_error *err)
+{
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += SVC_WRITE_WAIT_MS / 1000;
+    if (!holds_write) {
+        if (pthread_mutex_timedlock(&s->wmu, &until) != 0)
+            return kt_fail(err, KT_EUNAVAIL, "busy", "",
+                           "Basis data sedang sibuk, coba lagi sebentar");
+        holds_write = 1;
+    }
+    kt_code rc = store_begin(db, STORE_WRITE, err);
+    if (rc != KT_OK) {
+        holds_write = 0;
+        pthread_mutex_unlock(&s->wmu);
+    }
+    return rc;
+}
+
+kt_code svc_commit(svc *s, store *db, kt_error *err)
+{
+    kt_code rc = store_commit(db, err);
+    if (rc == KT_OK && holds_write) {
+        holds_write = 0;
+        pthread_mutex_unlock(&s->wmu);
+    }
+    return rc;
 }
 
 kt_code svc_conn_get(svc *s, store **out, kt_error *err)
@@ -125,6 +166,10 @@ void svc_conn_put(svc *s, store *db)
     if (db == NULL)
         return;
     store_rollback(db);
+    if (holds_write) {
+        holds_write = 0;
+        pthread_mutex_unlock(&s->wmu);
+    }
     pthread_mutex_lock(&s->mu);
     if (s->npool == s->cappool) {
         size_t ncap = s->cappool ? s->cappool * 2 : 8;

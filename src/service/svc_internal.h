@@ -43,6 +43,7 @@ struct svc {
     int64_t (*now_ms)(void);
 
     pthread_mutex_t mu;  /* guards pool, listeners and regions */
+    pthread_mutex_t wmu; /* one write transaction at a time in this process (see svc.c) */
     store **pool;        /* owned: idle connections */
     size_t npool, cappool;
     svc_listener_slot listeners[SVC_MAX_LISTENERS];
@@ -58,6 +59,12 @@ jkt_date svc_today(const svc *s);
    (rolls back any open transaction first). svc_conn_put(s, NULL) does nothing. */
 kt_code svc_conn_get(svc *s, store **out, kt_error *err);
 void svc_conn_put(svc *s, store *db);
+
+/* Write transactions: BEGIN IMMEDIATE behind the process's write mutex (waits at most the
+   busy timeout, then KT_EUNAVAIL "busy"); svc_commit commits and releases it; svc_conn_put
+   rolls back and releases it when a use case leaves early. */
+kt_code svc_begin_write(svc *s, store *db, kt_error *err);
+kt_code svc_commit(svc *s, store *db, kt_error *err);
 
 /* The actor's role as an enum; KT_EFORBIDDEN for an unknown role string. */
 kt_code svc_actor_role(const svc_actor *who, wf_role *role, kt_error *err);

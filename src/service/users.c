@@ -90,7 +90,7 @@ kt_code svc_user_add(svc *s, const svc_actor *who, const json_t *in, json_t **ou
         return svc_nomem(err);
     if ((rc = svc_conn_get(s, &db, err)) != KT_OK)
         goto out;
-    if ((rc = store_begin(db, STORE_WRITE, err)) != KT_OK)
+    if ((rc = svc_begin_write(s, db, err)) != KT_OK)
         goto out;
     if ((rc = store_prepare(db, "SELECT 1 FROM users WHERE username = ?", &st, err)) != KT_OK)
         goto out;
@@ -136,7 +136,7 @@ kt_code svc_user_add(svc *s, const svc_actor *who, const json_t *in, json_t **ou
         rc = svc_nomem(err);
         goto out;
     }
-    if ((rc = store_commit(db, err)) != KT_OK) {
+    if ((rc = svc_commit(s, db, err)) != KT_OK) {
         json_decref(*out);
         *out = NULL;
         goto out;
@@ -227,7 +227,7 @@ kt_code svc_login(svc *s, const char *username, const char *password, int loket,
     sodium_bin2hex(token, 65, raw, sizeof raw);
     token_hash(token, th);
     int64_t now = svc_now(s);
-    if ((rc = store_begin(db, STORE_WRITE, err)) != KT_OK)
+    if ((rc = svc_begin_write(s, db, err)) != KT_OK)
         goto out;
     if ((rc = store_prepare(db, "DELETE FROM sessions WHERE expires_at <= ?", &st, err)) != KT_OK)
         goto out;
@@ -249,7 +249,7 @@ kt_code svc_login(svc *s, const char *username, const char *password, int loket,
     if ((rc = svc_event_add(s, db, NULL, "login", &a, 0, 0, "", "", "login", "", "", NULL,
                             err)) != KT_OK)
         goto out;
-    if ((rc = store_commit(db, err)) != KT_OK)
+    if ((rc = svc_commit(s, db, err)) != KT_OK)
         goto out;
     if (actor != NULL)
         *actor = a;
