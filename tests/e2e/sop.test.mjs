@@ -85,7 +85,7 @@ function wavSeconds(buf) {
 // A solid-colour portrait with a face-coloured oval, as a PNG made by the browser.
 async function portrait(color) {
   const p = await ctx.newPage();
-  await p.goto(srv.base + '/index.html');
+  await p.goto(srv.base + '/kiosk.html');
   const b64 = await p.evaluate((c) => {
     const cv = document.createElement('canvas');
     cv.width = 400; cv.height = 500;
@@ -100,7 +100,7 @@ async function portrait(color) {
 
 async function greyPng(seed) {
   const p = await ctx.newPage();
-  await p.goto(srv.base + '/index.html');
+  await p.goto(srv.base + '/kiosk.html');
   const b64 = await p.evaluate((s) => {
     const cv = document.createElement('canvas');
     cv.width = 300; cv.height = 300;

@@ -131,13 +131,16 @@ async function renderLists() {
   });
 }
 
+const listSeq = new Map();
 async function listWith(box, states, buttons) {
-  clear(box);
+  const seq = (listSeq.get(box) || 0) + 1;
+  listSeq.set(box, seq);
   try {
     const lists = await Promise.all(states.map((s) => get(`/api/applications?state=${s}`)));
+    if (listSeq.get(box) !== seq) return; // a newer reload is under way
     const apps = lists.flat();
-    if (!apps.length) { box.append(h('p', { class: 'muted' }, 'Tidak ada.')); return; }
-    box.append(h('table', {}, h('tbody', {}, apps.map((a) => h('tr', { dataset: { app: a.id } },
+    if (!apps.length) { box.replaceChildren(h('p', { class: 'muted' }, 'Tidak ada.')); return; }
+    box.replaceChildren(h('table', {}, h('tbody', {}, apps.map((a) => h('tr', { dataset: { app: a.id } },
       h('td', {}, `#${a.id}`), h('td', {}, a.name || a.nik), h('td', {}, KINDS[a.kind] || a.kind),
       h('td', {}, h('span', { class: 'badge' }, STATES[a.state] || a.state)), h('td', {}, buttons(a)))))));
   } catch (e) { showError(msg, e); }

@@ -16,16 +16,20 @@ let found = null;
 
 const q = queueControls($('#queue'), { services: ['pengambilan'], loket: me.loket, msg, onTicket: (t) => { if (t) $('#receipt_no').focus(); } });
 
+let listSeq = 0;
 async function loadRecorded() {
-  const box = clear($('#recorded'));
+  const seq = ++listSeq;
+  const items = [];
   try {
     const lists = await Promise.all(['recorded', 'data_changed'].map((s) => get(`/api/applications?state=${s}`)));
+    if (seq !== listSeq) return; // a newer reload is under way
     const apps = lists.flat();
-    if (!apps.length) box.append(h('p', { class: 'muted' }, 'Tidak ada yang menunggu tanda terima.'));
+    if (!apps.length) items.push(h('p', { class: 'muted' }, 'Tidak ada yang menunggu tanda terima.'));
     for (const a of apps) {
-      box.append(h('button', { class: 'btn btn-ghost', type: 'button', dataset: { app: a.id }, onclick: () => issue(a) },
-        `#${a.id} · ${a.name || a.nik} · ${KINDS[a.kind] || a.kind} → beri tanda terima`));
+      items.push(h('button', { class: 'btn btn-ghost', type: 'button', dataset: { app: a.id }, onclick: () => issue(a) },
+        `#${a.id} · ${a.name || (a.resident && a.resident.name) || ''} ${a.nik} · ${KINDS[a.kind] || a.kind} → beri tanda terima`));
     }
+    $('#recorded').replaceChildren(...items);
   } catch (e) { showError(msg, e); }
 }
 listen((type) => {

@@ -23,16 +23,20 @@ const SLOT_LABEL = { face: 'Foto', signature: 'Tanda tangan', iris_left: 'Iris k
 FINGERS.forEach((f, i) => { SLOT_LABEL[`finger_${i + 1}`] = `${i + 1}. ${f}`; });
 
 // ---- worklist
+let listSeq = 0;
 async function loadList() {
-  const box = clear($('#worklist'));
+  const seq = ++listSeq;
+  const items = [];
   try {
     const lists = await Promise.all(['checked', 'data_changed'].map((s) => get(`/api/applications?state=${s}`)));
+    if (seq !== listSeq) return; // a newer reload is under way
     const apps = lists.flat();
-    if (!apps.length) box.append(h('p', { class: 'muted' }, 'Belum ada pemohon.'));
+    if (!apps.length) items.push(h('p', { class: 'muted' }, 'Belum ada pemohon.'));
     for (const a of apps) {
-      box.append(h('button', { class: 'btn btn-ghost', type: 'button', dataset: { app: a.id }, onclick: () => open(a.id) },
-        `#${a.id} · ${a.name || a.nik} · ${KINDS[a.kind] || a.kind} · ${STATES[a.state] || a.state}`));
+      items.push(h('button', { class: 'btn btn-ghost', type: 'button', dataset: { app: a.id }, onclick: () => open(a.id) },
+        `#${a.id} · ${a.name || (a.resident && a.resident.name) || ''} ${a.nik} · ${KINDS[a.kind] || a.kind} · ${STATES[a.state] || a.state}`));
     }
+    $('#worklist').replaceChildren(...items);
   } catch (e) { showError(msg, e); }
 }
 $('#btn-reload').addEventListener('click', loadList);
@@ -74,17 +78,22 @@ function renderChange() {
     tb.append(h('tr', {}, h('td', {}, def.label), h('td', { class: 'before-v' }, shown === undefined || shown === null ? '-' : String(shown)), h('td', {}, input)));
   }
   clear($('#change-result'));
-  if (app.before && app.after) showBeforeAfter(app);
+  showBeforeAfter(app);
 }
 
+// The service keeps every change as {field, before, after, at} in "changes".
 function showBeforeAfter(a) {
   const box = clear($('#change-result'));
-  const rows = Object.keys(a.after || {}).map((k) => {
-    const def = CHANGE_FIELDS[k] || { label: k };
-    const fmt = (v) => (def.options ? def.options[v] || v : v);
-    return h('tr', {}, h('td', {}, def.label), h('td', { class: 'before' }, String(fmt((a.before || {})[k]) ?? '-')), h('td', { class: 'after' }, String(fmt(a.after[k]))));
+  let list = a.changes || [];
+  if (!list.length && a.after) list = Object.keys(a.after).map((k) => ({ field: k, before: (a.before || {})[k], after: a.after[k] }));
+  if (!list.length) return;
+  const rows = list.map((c) => {
+    const def = CHANGE_FIELDS[c.field] || { label: c.field };
+    const fmt = (v) => (v === undefined || v === null || v === '' ? '-' : String(def.options ? def.options[v] || v : v));
+    return h('tr', {}, h('td', {}, def.label), h('td', { class: 'before' }, fmt(c.before)), h('td', { class: 'after' }, fmt(c.after)));
   });
-  box.append(h('h3', {}, 'Tersimpan'), h('table', { id: 'before-after' }, h('tbody', {}, rows)));
+  box.append(h('h3', {}, 'Tersimpan: sebelum → sesudah'), h('table', { id: 'before-after' },
+    h('thead', {}, h('tr', {}, h('th', {}, 'Data'), h('th', {}, 'Sebelum'), h('th', {}, 'Sesudah'))), h('tbody', {}, rows)));
 }
 
 $('#change-form').addEventListener('submit', async (ev) => {
