@@ -360,9 +360,9 @@ test('the whole SOP through kiosk, display, lokets and dashboard', async (t) => 
   await step('supervisor: Disdukcapil status and the dashboard', async () => {
     await login('camat');
     assert.match(staff.url(), /dashboard\.html/);
-    for (const action of ['send', 'print_ready', 'print']) {
+    for (const [action, label] of [['send', 'Dikirim'], ['print_ready', 'Siap cetak'], ['print', 'Sudah dicetak']]) {
       await staff.click(`#central [data-action=${action}]`);
-      await staff.waitForSelector('#msg.msg-ok');
+      await staff.waitForSelector(`#msg.msg-ok:has-text("${label}")`);
     }
     await staff.waitForSelector('#steps tbody tr');
     await shot(staff, '13-dashboard');

@@ -31,13 +31,13 @@ export function barChart(rows, { width = 560, barH = 22, labelW = 170, unit = ''
 
 // A 0..1 share as a ring with the percentage inside.
 export function ring(share, label) {
-  const svg = s('svg', { class: 'chart', viewBox: '0 0 120 120', width: 110, height: 110, role: 'img' });
+  const svg = s('svg', { class: 'ring', viewBox: '0 0 120 120', width: 110, height: 110, role: 'img' });
   const r = 48, c = 2 * Math.PI * r;
   const p = Math.max(0, Math.min(1, share || 0));
   svg.append(s('circle', { cx: 60, cy: 60, r, fill: 'none', stroke: '#eef1f5', 'stroke-width': 14 }));
   svg.append(s('circle', { cx: 60, cy: 60, r, fill: 'none', stroke: p >= 0.8 ? '#1d7a3e' : p >= 0.5 ? '#8a5a00' : '#b3261e',
     'stroke-width': 14, 'stroke-dasharray': `${c * p} ${c}`, transform: 'rotate(-90 60 60)' }));
   svg.append(s('text', { x: 60, y: 64, 'text-anchor': 'middle', 'font-size': 20, 'font-weight': 'bold' }, `${Math.round(p * 100)}%`));
-  if (label) svg.append(s('text', { x: 60, y: 82, 'text-anchor': 'middle' }, label));
+  if (label) svg.append(s('text', { x: 60, y: 84, 'text-anchor': 'middle', 'font-size': 11 }, label));
   return svg;
 }

@@ -6,7 +6,7 @@
 // (objects or arrays) so a field added later does not break the page.
 import { get, post, enc } from './api.js';
 import { $, h, clear, showError, showInfo, hideMsg, fmtDuration, fmtTime } from './ui.js';
-import { SERVICES, STATES, KINDS, STEPS } from './labels.js';
+import { SERVICES, STATES, KINDS, STEPS, REASONS } from './labels.js';
 import { requireRole } from './session.js';
 import { listen } from './events.js';
 import { barChart, ring } from './charts.js';
@@ -48,28 +48,34 @@ function renderQueue(b) {
 
 function kpi(k, v, id) { return h('div', { class: 'kpi', id }, h('div', { class: 'v' }, v), h('div', { class: 'k' }, k)); }
 
+// svc_day_summary: {date, applications, by_kind, by_state, by_reason, steps: [{step, label,
+// count, mean_ms, p50_ms, p90_ms, max_ms, standard_ms, within, share_within}], waiting: {..},
+// total: {.., standard_ms, share_within, steps_sum_standard_ms}, officers: [{username, role,
+// actions: {action: n}}]}
 function renderSummary(sum) {
-  const counts = pick(sum, 'outcomes', 'counts', 'by_state') || {};
-  const outcomeEntries = entries(pick(counts, 'by_outcome', 'by_state', 'outcomes') || counts, 'state')
+  const counts = sum;
+  const outcomeEntries = entries(pick(sum, 'by_state', 'outcomes') || {}, 'state')
     .filter(([, v]) => typeof v === 'number' || typeof (v && v.count) === 'number');
-  const total = pick(sum, 'applications', 'total') ?? outcomeEntries.reduce((a, [, v]) => a + num(v.count ?? v), 0);
-  const tickets = pick(sum, 'tickets', 'tickets_taken');
+  const total = pick(sum, 'applications') ?? outcomeEntries.reduce((a, [, v]) => a + num(v.count ?? v), 0);
   const steps = entries(pick(sum, 'steps', 'durations'));
-  const totalStep = pick(sum, 'total_service', 'total');
+  const totalStep = pick(sum, 'total', 'total_service');
   const waiting = pick(sum, 'waiting', 'wait');
+  const handed = num((sum.by_state || {}).handed_over);
 
   const k = clear($('#kpis'));
-  k.append(kpi('Nomor antrian diambil', String(typeof tickets === 'object' && tickets ? num(pick(tickets, 'taken', 'total', 'count')) : num(tickets)), 'kpi-tickets'),
-    kpi('Permohonan dibuka', String(typeof total === 'object' ? num(total.count) : num(total)), 'kpi-apps'),
+  k.append(kpi('Permohonan dibuka', String(typeof total === 'object' ? num(total.count) : num(total)), 'kpi-apps'),
+    kpi('KTP-el diserahkan', String(handed), 'kpi-handed'),
     kpi('Menunggu sekarang', $('#kpis').dataset.waiting || '0', 'kpi-waiting'),
     kpi('Rata-rata tunggu', fmtDuration(num(pick(waiting || {}, 'mean_ms', 'mean', 'avg_ms'))), 'kpi-wait'),
-    kpi('Standar SOP total', '15 mnt (langkah: 20 mnt)', 'kpi-std'));
+    kpi('Total layanan dalam 15 mnt', totalStep && totalStep.count ? `${Math.round(num(totalStep.share_within) * 100)}%` : '-', 'kpi-std'));
 
   // outcomes
   const oc = clear($('#outcomes'));
   const ocRows = outcomeEntries.map(([id, v]) => ({ label: STATES[id] || KINDS[id] || id, value: num(v.count ?? v) }));
   oc.append(ocRows.length ? barChart(ocRows, { width: 420, labelW: 190, barH: 16 }) : h('p', { class: 'muted' }, 'Belum ada permohonan.'));
-  const byKind = entries(pick(counts, 'by_kind') || pick(sum, 'by_kind'), 'kind');
+  const byKind = entries(pick(counts, 'by_kind'), 'kind');
+  const byReason = entries(pick(counts, 'by_reason'), 'reason');
+  if (byReason.length) oc.append(h('p', { class: 'muted' }, 'Alasan: ', byReason.map(([id, v]) => `${REASONS[id] || id}: ${num(v.count ?? v)}`).join(' · ')));
   if (byKind.length) oc.append(h('p', { class: 'muted' }, byKind.map(([id, v]) => `${KINDS[id] || id}: ${num(v.count ?? v)}`).join(' · ')));
 
   // waiting
@@ -100,8 +106,9 @@ function renderSummary(sum) {
   else sc.append(h('p', { class: 'muted' }, 'Belum ada langkah yang selesai.'));
   if (totalStep && typeof totalStep === 'object') {
     const within = pick(totalStep, 'within_share', 'share_within');
-    sc.append(h('div', { class: 'row' }, ring(within ?? 0, 'total ≤15 mnt'),
-      h('span', {}, `Total layanan rata-rata ${fmtDuration(pick(totalStep, 'mean_ms', 'mean'))}`)));
+    sc.append(h('div', { class: 'row' }, ring(within ?? 0, '≤ 15 mnt'),
+      h('span', {}, `Total layanan rata-rata ${fmtDuration(pick(totalStep, 'mean_ms', 'mean'))} `,
+        `(standar SOP 15 mnt; jumlah standar tiap langkah ${fmtDuration(num(totalStep.steps_sum_standard_ms) || 1200000)})`)));
   }
   clear($('#steps-table')).append(h('table', { id: 'steps' }, h('thead', {}, h('tr', {}, ['Langkah', 'Jumlah', 'Standar', 'Rata-rata', 'P90', 'Terlama', 'Dalam standar'].map((t) => h('th', {}, t)))), tb));
 
@@ -110,13 +117,14 @@ function renderSummary(sum) {
   const otb = h('tbody', {});
   const orows = [];
   for (const [name, v] of off) {
-    const n = num(pick(v, 'count', 'handled', 'events', 'served', 'actions'));
+    const acts = v.actions && typeof v.actions === 'object' ? v.actions : {};
+    const n = Object.keys(acts).length ? Object.values(acts).reduce((a, x) => a + num(x), 0) : num(pick(v, 'count', 'handled'));
     orows.push({ label: name, value: n });
     otb.append(h('tr', {}, h('td', {}, name), h('td', {}, v.role || ''), h('td', {}, String(n)),
-      h('td', {}, fmtDuration(pick(v, 'mean_ms', 'mean')))));
+      h('td', { class: 'muted' }, Object.entries(acts).map(([a, x]) => `${a} ${x}`).join(', '))));
   }
   clear($('#officers-chart')).append(orows.length ? barChart(orows, { width: 480, labelW: 120 }) : h('p', { class: 'muted' }, 'Belum ada.'));
-  clear($('#officers')).append(h('table', { id: 'officer-table' }, h('thead', {}, h('tr', {}, ['Petugas', 'Peran', 'Dilayani', 'Rata-rata'].map((t) => h('th', {}, t)))), otb));
+  clear($('#officers')).append(h('table', { id: 'officer-table' }, h('thead', {}, h('tr', {}, ['Petugas', 'Peran', 'Tindakan', 'Rincian'].map((t) => h('th', {}, t)))), otb));
 }
 
 // ---- decisions: duplicates and Disdukcapil status
