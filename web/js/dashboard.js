@@ -24,8 +24,8 @@ function entries(v, key = 'step') {
 }
 const pick = (o, ...names) => { for (const n of names) if (o && o[n] !== undefined && o[n] !== null) return o[n]; return undefined; };
 
+// Re-reads everything; messages stay (an action's result must remain readable).
 async function refresh() {
-  hideMsg(msg);
   const date = $('#date').value;
   let sum = null;
   try {
@@ -165,7 +165,7 @@ function actBtn(a, action, text, cls = '', reason) {
   } }, text);
 }
 
-$('#btn-refresh').addEventListener('click', refresh);
+$('#btn-refresh').addEventListener('click', () => { hideMsg(msg); refresh(); });
 let pending = null;
 listen(() => { clearTimeout(pending); pending = setTimeout(refresh, 400); }, $('#live'));
 refresh();
