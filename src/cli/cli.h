@@ -7,6 +7,7 @@
 #define KTPEL_CLI_H
 
 #include "core/error.h"
+#include "service/service.h"
 
 #define CMD(name, fn, summary) int fn(int argc, char **argv);
 #include "cli/commands.def"
@@ -36,5 +37,14 @@ int cli_flag(int argc, char **argv, const char *name);
  * values. Flags listed in `valued` (NULL-terminated) take a value; others are bare.
  */
 const char *cli_arg(int argc, char **argv, int i, const char *const *valued);
+
+/*
+ * Open the service on --db PATH (default CLI_DEFAULT_DB), creating the folder. Returns 0, or
+ * the exit code after reporting the error. *out owned by caller: svc_close().
+ */
+int cli_open_svc(int argc, char **argv, svc **out);
+
+/* Print a JSON value, indented, to stdout. Returns 0, or 1 on a write error. */
+int cli_print_json(const json_t *j);
 
 #endif

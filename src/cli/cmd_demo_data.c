@@ -10,9 +10,6 @@
 
 #include "service/service.h"
 
-int cli_open_svc(int argc, char **argv, svc **out);
-int cli_print_json(const json_t *j);
-
 int cli_demo_data(int argc, char **argv)
 {
     if (cli_flag(argc, argv, "help")) {

@@ -8,9 +8,6 @@
 
 #include "service/service.h"
 
-int cli_open_svc(int argc, char **argv, svc **out);
-int cli_print_json(const json_t *j);
-
 int cli_import_wilayah(int argc, char **argv)
 {
     static const char *const valued[] = {"db", NULL};

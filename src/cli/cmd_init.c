@@ -1,71 +1,13 @@
 /*
  * cmd_init.c - `ktpel init [--db PATH]`: create the database (and its folder) and apply the
- * schema migrations. Also home of cli_open_svc(), which every data command uses to open the
- * service the same way (--db, default var/ktpel.db, parent folder created).
+ * schema migrations.
  */
 #include "cli/cli.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "service/service.h"
-
-/* Shared by the platform's commands (declared in each cmd file that uses it). */
-int cli_open_svc(int argc, char **argv, svc **out);
-int cli_print_json(const json_t *j);
-
-/* mkdir -p of the folder holding path. */
-static int make_parent(const char *path)
-{
-    char buf[1024];
-    if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf)
-        return -1;
-    char *slash = strrchr(buf, '/');
-    if (slash == NULL || slash == buf)
-        return 0;
-    *slash = '\0';
-    for (char *p = buf + 1; *p != '\0'; p++)
-        if (*p == '/') {
-            *p = '\0';
-            if (mkdir(buf, 0750) != 0 && errno != EEXIST)
-                return -1;
-            *p = '/';
-        }
-    if (mkdir(buf, 0750) != 0 && errno != EEXIST)
-        return -1;
-    return 0;
-}
-
-int cli_open_svc(int argc, char **argv, svc **out)
-{
-    int bad = 0;
-    const char *db = cli_opt(argc, argv, "db", CLI_DEFAULT_DB, &bad);
-    if (bad)
-        return cli_usage("--db perlu nilai PATH");
-    if (make_parent(db) != 0) {
-        fprintf(stderr, "ktpel: db: folder untuk %s tidak dapat dibuat: %s\n", db,
-                strerror(errno));
-        return 1;
-    }
-    svc_config cfg;
-    memset(&cfg, 0, sizeof cfg);
-    cfg.db_path = db;
-    kt_error err;
-    kt_error_clear(&err);
-    if (svc_open(&cfg, out, &err) != KT_OK)
-        return cli_report(&err);
-    return 0;
-}
-
-int cli_print_json(const json_t *j)
-{
-    if (json_dumpf(j, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER) != 0)
-        return 1;
-    fputc('\n', stdout);
-    return 0;
-}
 
 int cli_init(int argc, char **argv)
 {

@@ -14,9 +14,6 @@
 
 #include "service/service.h"
 
-int cli_open_svc(int argc, char **argv, svc **out);
-int cli_print_json(const json_t *j);
-
 /* One line into buf without its newline; 0 ok, -1 none. Echo off when stdin is a terminal. */
 static int read_password(char *buf, size_t cap)
 {
