@@ -18,6 +18,7 @@ let app = null;
 let resident = null;
 let photoReady = false;
 let bgResult = null;
+const previews = new Map(); // slot -> preview canvas of the open application (kept across re-renders)
 const SLOTS = ['face', 'signature', ...FINGERS.map((_, i) => `finger_${i + 1}`), 'iris_left', 'iris_right'];
 const SLOT_LABEL = { face: 'Foto', signature: 'Tanda tangan', iris_left: 'Iris kiri', iris_right: 'Iris kanan' };
 FINGERS.forEach((f, i) => { SLOT_LABEL[`finger_${i + 1}`] = `${i + 1}. ${f}`; });
@@ -53,6 +54,7 @@ async function open(id) {
   $('#app-title').textContent = `#${app.id} · ${KINDS[app.kind] || app.kind}`;
   $('#app-state').textContent = STATES[app.state] || app.state;
   clear($('#resident')).append(residentCard(resident));
+  previews.clear();
   renderChange();
   const bg = requiredBackground(resident.birth_date);
   const req = $('#bg-required');
@@ -145,7 +147,8 @@ function renderSlots() {
 
 function slotBox(slot) {
   const state = slotState(slot);
-  const canvas = h('canvas', { width: 160, height: 120 });
+  const canvas = previews.get(slot) || h('canvas', { width: 160, height: 120 });
+  previews.set(slot, canvas);
   const file = h('input', { type: 'file', accept: 'image/*,.tif,.tiff,.iso,.wsq', name: slot, class: 'slot-file' });
   const info = h('div', { class: 'state' }, state === 'stored' ? '✔ tersimpan' : state === 'exception' ? '⚠ pengecualian' : 'belum');
   const box = h('div', { class: 'slot ' + (state === 'stored' ? 'stored' : state === 'exception' ? 'exception' : ''), dataset: { slot } },
