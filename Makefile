@@ -26,8 +26,13 @@ run: build
 	@if [ ! -f $(DB) ]; then \
 	  ./build/ktpel init --db $(DB) && \
 	  ./build/ktpel demo-data --db $(DB) --people $(PEOPLE) --seed 1 && \
-	  ./build/ktpel demo-users --db $(DB); \
+	  ./build/ktpel demo-users --db $(DB) >/dev/null; \
 	fi
+	@echo ""
+	@echo "  ktpel: buka http://$(LISTEN)/  (kios: /kiosk.html, layar antrian: /display.html)"
+	@echo "  Akun demo (nama / kata sandi): intake / intake-demo-123, operator / operator-demo-123,"
+	@echo "  handover / handover-demo-123, supervisor / supervisor-demo-123, admin / admin-demo-123"
+	@echo ""
 	@./build/ktpel serve --db $(DB) --listen $(LISTEN)
 
 test: deps-test test-plain test-asan
