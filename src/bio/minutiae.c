@@ -255,7 +255,7 @@ bio_status bio_minutiae_detect(const bio_field *f, double scale, int max, bio_te
         if (!inside(f, c[i].x, c[i].y, 20))
             q *= 0.7;
         c[i].quality = (int)lrint(fmin(100.0, 20.0 + 100.0 * q));
-        if (!inside(f, c[i].x, c[i].y, 12))
+        if (!inside(f, c[i].x, c[i].y, 8))
             kill[i] = 1;
     }
     /* Broken ridges: two endings facing each other on one line, closer than ~1.5 periods. */
