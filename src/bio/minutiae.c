@@ -198,7 +198,7 @@ bio_status bio_minutiae_detect(const bio_field *f, double scale, int max, bio_te
         if (b >= f->bw * f->bh)
             b = f->bw * f->bh - 1;
         double period = f->period[b] > 0 ? (double)f->period[b] : 9.0;
-        int lshort = (int)lrint(1.7 * period), ldir = 10;
+        int lshort = (int)lrint(1.4 * period), ldir = 10;
         double vx = 0, vy = 0;
         for (int k = 0; k < nb; k++) {
             int ex, ey, hit;
