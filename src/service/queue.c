@@ -7,6 +7,10 @@
  * guards it too.
  * Calling: BEGIN IMMEDIATE serialises callers, and the UPDATE only moves a ticket that is
  * still waiting, so lokets calling at the same moment never get the same ticket.
+ * Durability at speed: take and call run as units of the service's group commit
+ * (svc_group_write, svc.c): the kiosks' and lokets' writes that arrive together share one
+ * transaction and one fsync, each unit in its own savepoint, and each request is answered only
+ * after that commit, so an acknowledged ticket or call survives a crash or power cut.
  * Fair priority (core/queue.h): the counter "regular calls since the last priority call" is
  * not kept anywhere: it is recounted from today's calls of the same services, so a restart or
  * a second server process cannot skew it. With no priority call yet today it starts at N.
@@ -76,17 +80,99 @@ kt_code svc_ticket_get(svc *s, int64_t ticket_id, json_t **out, kt_error *err)
     return rc;
 }
 
+/* One ticket take as a unit of group commit (svc_group_write): validated input in, the ticket
+   and its live event out. The number is MAX+1 inside the shared write transaction, after the
+   units before it in the batch, so numbers stay consecutive; a unit that fails is rolled back
+   to its savepoint and leaves no gap. */
+typedef struct take_job {
+    const char *service;
+    queue_service qs;
+    int priority;
+    const char *reason;
+    json_t *pending; /* borrowed: the caller's */
+    json_t *t;       /* out: owned by the caller once svc_group_write returns */
+} take_job;
+
+static kt_code take_unit(svc *s, store *db, void *ctx, kt_error *err)
+{
+    take_job *j = ctx;
+    store_stmt *st = NULL;
+    int row = 0;
+    kt_code rc;
+    /* The clock is read here, in commit order, so taken_at never runs backwards along the
+       numbers of a day. */
+    int64_t now = svc_now(s);
+    char day[JKT_DATE_STRLEN];
+    jkt_service_day_str(now, day);
+    if ((rc = store_prepare(db,
+                            "SELECT COALESCE(MAX(number), 0) FROM tickets WHERE day = ? AND"
+                            " service = ?",
+                            &st, err)) != KT_OK)
+        return rc;
+    store_bind_text(st, 1, day, -1);
+    store_bind_text(st, 2, j->service, -1);
+    if ((rc = store_step(st, &row, err)) != KT_OK)
+        return rc;
+    int number = (int)store_col_int(st, 0) + 1;
+    store_reset(st);
+    char code[QUEUE_TICKET_LEN];
+    if ((rc = queue_ticket_format(j->qs, number, code, err)) != KT_OK)
+        return rc;
+    if ((rc = store_prepare(db,
+                            "INSERT INTO tickets (service, day, number, code, priority,"
+                            " priority_reason, taken_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                            &st, err)) != KT_OK)
+        return rc;
+    store_bind_text(st, 1, j->service, -1);
+    store_bind_text(st, 2, day, -1);
+    store_bind_int(st, 3, number);
+    store_bind_text(st, 4, code, -1);
+    store_bind_int(st, 5, j->priority);
+    store_bind_text(st, 6, j->reason, -1);
+    store_bind_int(st, 7, now);
+    if ((rc = store_run(st, err)) != KT_OK)
+        return rc;
+    int64_t id = store_last_id(db);
+    if ((rc = store_prepare(db,
+                            "SELECT count(*) FROM tickets WHERE day = ? AND service = ? AND"
+                            " state = 'waiting' AND id < ?",
+                            &st, err)) != KT_OK)
+        return rc;
+    store_bind_text(st, 1, day, -1);
+    store_bind_text(st, 2, j->service, -1);
+    store_bind_int(st, 3, id);
+    if ((rc = store_step(st, &row, err)) != KT_OK)
+        return rc;
+    int64_t before = store_col_int(st, 0);
+    store_reset(st);
+    svc_actor kiosk = svc_system_actor();
+    snprintf(kiosk.username, sizeof kiosk.username, "kiosk");
+    json_t *extra = json_pack("{s:{s:I, s:s, s:s, s:b}}", "ticket", "id", (json_int_t)id,
+                              "number", code, "service", j->service, "priority", j->priority);
+    if (extra == NULL)
+        return svc_nomem(err);
+    rc = svc_event_add(s, db, j->pending, "ticket_taken", &kiosk, 0, id, "", "waiting", "take",
+                       "", j->reason, extra, err);
+    json_decref(extra);
+    if (rc != KT_OK)
+        return rc;
+    json_t *t = NULL;
+    if ((rc = svc_ticket_load(db, id, &t, err)) != KT_OK)
+        return rc;
+    json_object_set_new(t, "waiting_before", json_integer(before));
+    json_decref(j->t); /* NULL unless a unit ran before (never: one unit per request) */
+    j->t = t;
+    return KT_OK;
+}
+
 kt_code svc_ticket_take(svc *s, const json_t *in, json_t **out, kt_error *err)
 {
     kt_code rc;
-    store *db = NULL;
-    store_stmt *st = NULL;
-    json_t *pending = NULL, *t = NULL;
-    queue_service qs;
-    int row = 0;
+    take_job j;
+    memset(&j, 0, sizeof j);
     *out = NULL;
-    const char *service = svc_jstr(in, "service");
-    if (service == NULL || !queue_service_from_str(service, &qs))
+    j.service = svc_jstr(in, "service");
+    if (j.service == NULL || !queue_service_from_str(j.service, &j.qs))
         return kt_fail(err, KT_EINVAL, "service_invalid", "service",
                        "Layanan harus salah satu dari rekam_baru, perubahan_data, hilang_rusak, "
                        "pindah_datang, pengambilan");
@@ -94,84 +180,24 @@ kt_code svc_ticket_take(svc *s, const json_t *in, json_t **out, kt_error *err)
     if (jp != NULL && !json_is_boolean(jp) && !json_is_null(jp))
         return kt_fail(err, KT_EINVAL, "priority_invalid", "priority",
                        "priority harus true atau false");
-    int priority = json_is_true(jp);
-    const char *reason = svc_jstr(in, "priority_reason");
-    if (reason == NULL)
-        reason = "";
-    if (strlen(reason) > 64)
+    j.priority = json_is_true(jp);
+    j.reason = svc_jstr(in, "priority_reason");
+    if (j.reason == NULL)
+        j.reason = "";
+    if (strlen(j.reason) > 64)
         return kt_fail(err, KT_EINVAL, "priority_reason_too_long", "priority_reason",
                        "Alasan prioritas lebih dari 64 karakter");
-    int64_t now = svc_now(s);
-    char day[JKT_DATE_STRLEN];
-    jkt_service_day_str(now, day);
-    if ((pending = json_array()) == NULL)
+    if ((j.pending = json_array()) == NULL)
         return svc_nomem(err);
-    if ((rc = svc_conn_get(s, &db, err)) != KT_OK)
+    /* Answered only after the commit that holds the ticket (durable, see svc.c). */
+    if ((rc = svc_group_write(s, take_unit, &j, err)) != KT_OK)
         goto out;
-    if ((rc = svc_begin_write(s, db, err)) != KT_OK)
-        goto out;
-    if ((rc = store_prepare(db,
-                            "SELECT COALESCE(MAX(number), 0) FROM tickets WHERE day = ? AND"
-                            " service = ?",
-                            &st, err)) != KT_OK)
-        goto out;
-    store_bind_text(st, 1, day, -1);
-    store_bind_text(st, 2, service, -1);
-    if ((rc = store_step(st, &row, err)) != KT_OK)
-        goto out;
-    int number = (int)store_col_int(st, 0) + 1;
-    store_reset(st);
-    char code[QUEUE_TICKET_LEN];
-    if ((rc = queue_ticket_format(qs, number, code, err)) != KT_OK)
-        goto out;
-    if ((rc = store_prepare(db,
-                            "INSERT INTO tickets (service, day, number, code, priority,"
-                            " priority_reason, taken_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                            &st, err)) != KT_OK)
-        goto out;
-    store_bind_text(st, 1, service, -1);
-    store_bind_text(st, 2, day, -1);
-    store_bind_int(st, 3, number);
-    store_bind_text(st, 4, code, -1);
-    store_bind_int(st, 5, priority);
-    store_bind_text(st, 6, reason, -1);
-    store_bind_int(st, 7, now);
-    if ((rc = store_run(st, err)) != KT_OK)
-        goto out;
-    int64_t id = store_last_id(db);
-    if ((rc = store_prepare(db,
-                            "SELECT count(*) FROM tickets WHERE day = ? AND service = ? AND"
-                            " state = 'waiting' AND id < ?",
-                            &st, err)) != KT_OK)
-        goto out;
-    store_bind_text(st, 1, day, -1);
-    store_bind_text(st, 2, service, -1);
-    store_bind_int(st, 3, id);
-    if ((rc = store_step(st, &row, err)) != KT_OK)
-        goto out;
-    int64_t before = store_col_int(st, 0);
-    store_reset(st);
-    svc_actor kiosk = svc_system_actor();
-    snprintf(kiosk.username, sizeof kiosk.username, "kiosk");
-    json_t *extra = json_pack("{s:{s:I, s:s, s:s, s:b}}", "ticket", "id", (json_int_t)id,
-                              "number", code, "service", service, "priority", priority);
-    rc = svc_event_add(s, db, pending, "ticket_taken", &kiosk, 0, id, "", "waiting", "take",
-                       "", reason, extra, err);
-    json_decref(extra);
-    if (rc != KT_OK)
-        goto out;
-    if ((rc = svc_ticket_load(db, id, &t, err)) != KT_OK)
-        goto out;
-    json_object_set_new(t, "waiting_before", json_integer(before));
-    if ((rc = svc_commit(s, db, err)) != KT_OK)
-        goto out;
-    *out = t;
-    t = NULL;
-    svc_emit(s, pending);
+    *out = j.t;
+    j.t = NULL;
+    svc_emit(s, j.pending);
 out:
-    svc_conn_put(s, db);
-    json_decref(pending);
-    json_decref(t);
+    json_decref(j.pending);
+    json_decref(j.t);
     return rc;
 }
 
@@ -222,16 +248,112 @@ static kt_code call_services(const svc_actor *who, wf_role role, const json_t *i
     return KT_OK;
 }
 
+/* One call as a unit of group commit: the counts, the pick and the UPDATE all run inside the
+   shared write transaction, after the units before it in the batch (which see each other's
+   writes), so two lokets never get the same ticket. */
+typedef struct call_job {
+    const svc_actor *who;
+    int loket;
+    char sql_count[512], sql_recent[512], sql_pick[512];
+    json_t *pending; /* borrowed: the caller's */
+    json_t *t;       /* out: owned by the caller once svc_group_write returns */
+} call_job;
+
+static kt_code call_unit(svc *s, store *db, void *ctx, kt_error *err)
+{
+    call_job *j = ctx;
+    store_stmt *st = NULL;
+    int row = 0;
+    kt_code rc;
+    int64_t now = svc_now(s);
+    char day[JKT_DATE_STRLEN];
+    jkt_service_day_str(now, day);
+    size_t waiting[2] = {0, 0};
+    if ((rc = store_prepare(db, j->sql_count, &st, err)) != KT_OK)
+        return rc;
+    store_bind_text(st, 1, day, -1);
+    store_bind_int(st, 2, j->loket);
+    while ((rc = store_step(st, &row, err)) == KT_OK && row)
+        waiting[store_col_int(st, 0) ? 1 : 0] = (size_t)store_col_int(st, 1);
+    store_reset(st);
+    if (rc != KT_OK)
+        return rc;
+    int since = s->priority_every, seen_priority = 0, regular = 0;
+    if ((rc = store_prepare(db, j->sql_recent, &st, err)) != KT_OK)
+        return rc;
+    store_bind_text(st, 1, day, -1);
+    while ((rc = store_step(st, &row, err)) == KT_OK && row) {
+        if (store_col_int(st, 0)) {
+            seen_priority = 1;
+            break;
+        }
+        regular++;
+    }
+    store_reset(st);
+    if (rc != KT_OK)
+        return rc;
+    if (seen_priority)
+        since = regular;
+    queue_class cls = queue_next_class(waiting[0], waiting[1], since, s->priority_every);
+    if (cls == QUEUE_CLASS_NONE)
+        return kt_fail(err, KT_ENOTFOUND, "queue_empty", "", "Tidak ada antrian yang menunggu");
+    if ((rc = store_prepare(db, j->sql_pick, &st, err)) != KT_OK)
+        return rc;
+    store_bind_text(st, 1, day, -1);
+    store_bind_int(st, 2, j->loket);
+    store_bind_int(st, 3, cls == QUEUE_CLASS_PRIORITY);
+    if ((rc = store_step(st, &row, err)) != KT_OK)
+        return rc;
+    int64_t id = row ? store_col_int(st, 0) : 0;
+    store_reset(st);
+    if (id == 0)
+        return kt_fail(err, KT_EINTERNAL, "queue_inconsistent", "", "Antrian tidak konsisten");
+    if ((rc = store_prepare(db,
+                            "UPDATE tickets SET state = 'called', loket = ?, called_by = ?,"
+                            " called_at = ? WHERE id = ? AND state = 'waiting'",
+                            &st, err)) != KT_OK)
+        return rc;
+    store_bind_int(st, 1, j->loket);
+    if (j->who->user_id > 0)
+        store_bind_int(st, 2, j->who->user_id);
+    store_bind_int(st, 3, now);
+    store_bind_int(st, 4, id);
+    if ((rc = store_run(st, err)) != KT_OK)
+        return rc;
+    if (store_changes(db) != 1)
+        return kt_fail(err, KT_EUNAVAIL, "busy", "", "Antrian berubah; coba lagi");
+    json_t *t = NULL;
+    if ((rc = svc_ticket_load(db, id, &t, err)) != KT_OK)
+        return rc;
+    svc_actor a = *j->who;
+    a.loket = j->loket;
+    json_t *extra = json_pack("{s:{s:I, s:s, s:i, s:s}}", "ticket", "id", (json_int_t)id,
+                              "number", svc_jstr(t, "number"), "loket", j->loket, "service",
+                              svc_jstr(t, "service"));
+    if (extra == NULL) {
+        json_decref(t);
+        return svc_nomem(err);
+    }
+    rc = svc_event_add(s, db, j->pending, "ticket_called", &a, 0, id, "waiting", "called",
+                       "call", "", "", extra, err);
+    json_decref(extra);
+    if (rc != KT_OK) {
+        json_decref(t);
+        return rc;
+    }
+    json_decref(j->t);
+    j->t = t;
+    return KT_OK;
+}
+
 kt_code svc_ticket_call_next(svc *s, const svc_actor *who, const json_t *in, json_t **out,
                              kt_error *err)
 {
     kt_code rc;
     wf_role role;
-    store *db = NULL;
-    store_stmt *st = NULL;
-    json_t *pending = NULL, *t = NULL;
     unsigned mask = 0;
-    int row = 0;
+    call_job j;
+    memset(&j, 0, sizeof j);
     *out = NULL;
     if ((rc = ticket_role(who, WF_TICKET_CALL, &role, err)) != KT_OK)
         return rc;
@@ -254,106 +376,27 @@ kt_code svc_ticket_call_next(svc *s, const svc_actor *who, const json_t *in, jso
         if (mask & (1u << q))
             used += (size_t)snprintf(inlist + used, sizeof inlist - used, "%s'%s'",
                                      used ? "," : "", queue_service_str((queue_service)q));
-    int64_t now = svc_now(s);
-    char day[JKT_DATE_STRLEN];
-    jkt_service_day_str(now, day);
-    char sql_count[512], sql_recent[512], sql_pick[512];
-    snprintf(sql_count, sizeof sql_count,
+    j.who = who;
+    j.loket = loket;
+    snprintf(j.sql_count, sizeof j.sql_count,
              "SELECT priority, count(*) FROM tickets WHERE day = ? AND state = 'waiting' AND"
              " service IN (%s) AND loket IN (0, ?) GROUP BY priority", inlist);
-    snprintf(sql_recent, sizeof sql_recent,
+    snprintf(j.sql_recent, sizeof j.sql_recent,
              "SELECT priority FROM tickets WHERE day = ? AND called_at IS NOT NULL AND"
              " service IN (%s) ORDER BY called_at DESC, id DESC LIMIT 64", inlist);
-    snprintf(sql_pick, sizeof sql_pick,
+    snprintf(j.sql_pick, sizeof j.sql_pick,
              "SELECT id FROM tickets WHERE day = ? AND state = 'waiting' AND service IN (%s)"
              " AND loket IN (0, ?) AND priority = ? ORDER BY taken_at, id LIMIT 1", inlist);
-    if ((pending = json_array()) == NULL)
+    if ((j.pending = json_array()) == NULL)
         return svc_nomem(err);
-    if ((rc = svc_conn_get(s, &db, err)) != KT_OK)
+    if ((rc = svc_group_write(s, call_unit, &j, err)) != KT_OK)
         goto out;
-    if ((rc = svc_begin_write(s, db, err)) != KT_OK)
-        goto out;
-    size_t waiting[2] = {0, 0};
-    if ((rc = store_prepare(db, sql_count, &st, err)) != KT_OK)
-        goto out;
-    store_bind_text(st, 1, day, -1);
-    store_bind_int(st, 2, loket);
-    while ((rc = store_step(st, &row, err)) == KT_OK && row)
-        waiting[store_col_int(st, 0) ? 1 : 0] = (size_t)store_col_int(st, 1);
-    store_reset(st);
-    if (rc != KT_OK)
-        goto out;
-    int since = s->priority_every, seen_priority = 0, regular = 0;
-    if ((rc = store_prepare(db, sql_recent, &st, err)) != KT_OK)
-        goto out;
-    store_bind_text(st, 1, day, -1);
-    while ((rc = store_step(st, &row, err)) == KT_OK && row) {
-        if (store_col_int(st, 0)) {
-            seen_priority = 1;
-            break;
-        }
-        regular++;
-    }
-    store_reset(st);
-    if (rc != KT_OK)
-        goto out;
-    if (seen_priority)
-        since = regular;
-    queue_class cls = queue_next_class(waiting[0], waiting[1], since, s->priority_every);
-    if (cls == QUEUE_CLASS_NONE) {
-        rc = kt_fail(err, KT_ENOTFOUND, "queue_empty", "", "Tidak ada antrian yang menunggu");
-        goto out;
-    }
-    if ((rc = store_prepare(db, sql_pick, &st, err)) != KT_OK)
-        goto out;
-    store_bind_text(st, 1, day, -1);
-    store_bind_int(st, 2, loket);
-    store_bind_int(st, 3, cls == QUEUE_CLASS_PRIORITY);
-    if ((rc = store_step(st, &row, err)) != KT_OK)
-        goto out;
-    int64_t id = row ? store_col_int(st, 0) : 0;
-    store_reset(st);
-    if (id == 0) {
-        rc = kt_fail(err, KT_EINTERNAL, "queue_inconsistent", "", "Antrian tidak konsisten");
-        goto out;
-    }
-    if ((rc = store_prepare(db,
-                            "UPDATE tickets SET state = 'called', loket = ?, called_by = ?,"
-                            " called_at = ? WHERE id = ? AND state = 'waiting'",
-                            &st, err)) != KT_OK)
-        goto out;
-    store_bind_int(st, 1, loket);
-    if (who->user_id > 0)
-        store_bind_int(st, 2, who->user_id);
-    store_bind_int(st, 3, now);
-    store_bind_int(st, 4, id);
-    if ((rc = store_run(st, err)) != KT_OK)
-        goto out;
-    if (store_changes(db) != 1) {
-        rc = kt_fail(err, KT_EUNAVAIL, "busy", "", "Antrian berubah; coba lagi");
-        goto out;
-    }
-    if ((rc = svc_ticket_load(db, id, &t, err)) != KT_OK)
-        goto out;
-    svc_actor a = *who;
-    a.loket = loket;
-    json_t *extra = json_pack("{s:{s:I, s:s, s:i, s:s}}", "ticket", "id", (json_int_t)id,
-                              "number", svc_jstr(t, "number"), "loket", loket, "service",
-                              svc_jstr(t, "service"));
-    rc = svc_event_add(s, db, pending, "ticket_called", &a, 0, id, "waiting", "called", "call",
-                       "", "", extra, err);
-    json_decref(extra);
-    if (rc != KT_OK)
-        goto out;
-    if ((rc = svc_commit(s, db, err)) != KT_OK)
-        goto out;
-    *out = t;
-    t = NULL;
-    svc_emit(s, pending);
+    *out = j.t;
+    j.t = NULL;
+    svc_emit(s, j.pending);
 out:
-    svc_conn_put(s, db);
-    json_decref(pending);
-    json_decref(t);
+    json_decref(j.pending);
+    json_decref(j.t);
     return rc;
 }
 

@@ -47,6 +47,8 @@ typedef struct svc_config {
     int priority_every;         /* one priority call per N regular calls (default 3) */
     int64_t (*now_ms)(void);    /* UTC clock in Unix ms; NULL = the real clock. Tests set a
                                    fixed clock to cross service days and measure durations. */
+    double afis_fmr;            /* AFIS false-match rate per finger comparison for duplicate
+                                   and handover checks (bio_threshold_for_fmr); 0 = 1e-4 */
 } svc_config;
 
 /* Open (and migrate) the database. *out owned by caller: svc_close(). */
@@ -58,6 +60,10 @@ void svc_close(svc *s);
    borrowed for the duration of the call. Used by the HTTP server's live updates (SSE). */
 typedef void (*svc_listener)(void *ctx, const json_t *event);
 kt_code svc_subscribe(svc *s, svc_listener fn, void *ctx, kt_error *err);
+/* Remove the listener (fn, ctx) subscribed before (nothing when it is not there). When it
+   returns, no call of it is under way and none will start, so ctx may be freed. Never call it
+   from inside a listener (it waits for the listeners running now). */
+void svc_unsubscribe(svc *s, svc_listener fn, void *ctx);
 
 /* ---- staff accounts and sessions ------------------------------------------------------ */
 /* in: {"username","full_name","role","password","loket"?} */
@@ -165,5 +171,24 @@ kt_code svc_demo_data(svc *s, const svc_actor *who, int people, uint64_t seed, j
                       kt_error *err);
 /* One demo account per role (password printed in out), for `make run`. */
 kt_code svc_demo_users(svc *s, const svc_actor *who, json_t **out, kt_error *err);
+
+/* ---- AFIS: one person, one card (afis.c, docs/internals/afis-service.md) ------------- */
+/* Finger uploads (svc_app_bio_put, finger_1..finger_10) are checked and answer with
+   "quality", "minutiae" and "advice" ("ulangi" = retake); svc_app_record searches the gallery
+   and answers with "afis": {...}; a match with another NIK puts the application in
+   `duplicate` (action afis_hit). The supervisor decides with svc_app_act clear_duplicate /
+   confirm_duplicate. */
+/* Applications waiting in `duplicate`, oldest first, each with its matched records. */
+kt_code svc_duplicates_list(svc *s, const svc_actor *who, json_t **out, kt_error *err);
+/* Side by side: both residents' biodata, face and finger image URLs, scores, decision. */
+kt_code svc_app_duplicate(svc *s, const svc_actor *who, int64_t app_id, json_t **out,
+                          kt_error *err);
+/* Handover 1:1 check: the presented finger image against the template stored at recording
+   (slot NULL or "": every stored finger, best kept). out {"match", "score", "threshold",
+   "slot"}; audited. A match lets svc_app_hand_over accept confirmed_by "fingerprint". */
+kt_code svc_app_verify_finger(svc *s, const svc_actor *who, int64_t app_id, const char *slot,
+                              const void *data, size_t len, json_t **out, kt_error *err);
+/* Gallery figures: {"fingers", "bytes", "load_ms", "fmr", "threshold"}. */
+kt_code svc_afis_stats(svc *s, const svc_actor *who, json_t **out, kt_error *err);
 
 #endif

@@ -11,6 +11,18 @@
  * this process queue on a mutex first (woken as soon as the writer before them commits); the
  * busy handler then only arbitrates between processes (a CLI import while the server runs).
  *
+ * Group commit (svc_group_write): every durable write costs one fsync, and a disk does a few
+ * hundred to a few thousand of them a second, so queue writes (a ticket per visitor at the
+ * kiosk, calls at every loket) would be capped by the disk. Instead concurrent requests queue
+ * their unit of work; one of them (the leader) takes everything queued, runs each unit in its
+ * own SAVEPOINT of one write transaction on its connection, commits once, and wakes the
+ * others with their results. Requests that arrive during that commit's fsync form the next
+ * batch, so a batch grows with the load and the disk's latency, with no timer and no added
+ * wait when the system is idle (a lone request is a batch of one). A request returns only
+ * after the commit that holds its writes, so every acknowledged write is durable; a unit that
+ * fails is rolled back to its savepoint without touching the others; a failed commit fails
+ * every unit of its batch (none was acknowledged).
+ *
  * Never: keep a connection across calls in a thread-local (a server thread may outlive svc).
  */
 #include <sodium.h>
@@ -66,6 +78,10 @@ kt_code svc_open(const svc_config *cfg, svc **out, kt_error *err)
         return svc_nomem(err);
     pthread_mutex_init(&s->mu, NULL);
     pthread_mutex_init(&s->wmu, NULL);
+    pthread_cond_init(&s->emit_cv, NULL);
+    pthread_mutex_init(&s->gmu, NULL);
+    pthread_cond_init(&s->gcv, NULL);
+    s->gtail = &s->ghead;
     s->lokets = cfg->lokets > 0 ? cfg->lokets : 3;
     s->priority_every = cfg->priority_every > 0 ? cfg->priority_every : 3;
     s->now_ms = cfg->now_ms;
@@ -110,6 +126,9 @@ void svc_close(svc *s)
     wil_table_free(s->regions);
     pthread_mutex_destroy(&s->mu);
     pthread_mutex_destroy(&s->wmu);
+    pthread_cond_destroy(&s->emit_cv);
+    pthread_mutex_destroy(&s->gmu);
+    pthread_cond_destroy(&s->gcv);
     free(s->db_path);
     free(s->data_dir);
     free(s);
@@ -203,6 +222,23 @@ kt_code svc_subscribe(svc *s, svc_listener fn, void *ctx, kt_error *err)
     return KT_OK;
 }
 
+/* Listeners run outside the lock (a listener may be slow), on a copy of the table; the count
+   of emits under way lets svc_unsubscribe wait until no copy holds the removed listener. */
+void svc_unsubscribe(svc *s, svc_listener fn, void *ctx)
+{
+    pthread_mutex_lock(&s->mu);
+    for (int i = 0; i < s->nlisteners; i++)
+        if (s->listeners[i].fn == fn && s->listeners[i].ctx == ctx) {
+            memmove(&s->listeners[i], &s->listeners[i + 1],
+                    (size_t)(s->nlisteners - i - 1) * sizeof s->listeners[0]);
+            s->nlisteners--;
+            break;
+        }
+    while (s->emitting > 0)
+        pthread_cond_wait(&s->emit_cv, &s->mu);
+    pthread_mutex_unlock(&s->mu);
+}
+
 void svc_emit(svc *s, json_t *pending)
 {
     if (pending == NULL || json_array_size(pending) == 0)
@@ -211,12 +247,112 @@ void svc_emit(svc *s, json_t *pending)
     pthread_mutex_lock(&s->mu);
     int n = s->nlisteners;
     memcpy(copy, s->listeners, (size_t)n * sizeof copy[0]);
+    s->emitting++;
     pthread_mutex_unlock(&s->mu);
     size_t i;
     json_t *ev;
     json_array_foreach(pending, i, ev)
         for (int k = 0; k < n; k++)
             copy[k].fn(copy[k].ctx, ev);
+    pthread_mutex_lock(&s->mu);
+    if (--s->emitting == 0)
+        pthread_cond_broadcast(&s->emit_cv);
+    pthread_mutex_unlock(&s->mu);
+}
+
+/* ---- group commit -------------------------------------------------------------------- */
+
+struct svc_group_job {
+    svc_group_fn fn;
+    void *ctx;
+    kt_code rc;
+    kt_error err;
+    int done;            /* set by the leader under gmu once rc/err are final */
+    svc_group_job *next; /* queue link, then batch link */
+};
+
+#define SVC_GROUP_MAX 512 /* units per transaction: bounds the work one commit waits for */
+
+/* Fail every job of the batch that has not failed on its own with e. */
+static void group_fail(svc_group_job *batch, const kt_error *e, kt_code rc)
+{
+    for (svc_group_job *j = batch; j != NULL; j = j->next)
+        if (j->rc == KT_OK) {
+            j->rc = rc;
+            j->err = *e;
+        }
+}
+
+/* Run one batch in one write transaction (the leader, without gmu held). */
+static void group_run(svc *s, svc_group_job *batch)
+{
+    store *db = NULL;
+    kt_error e;
+    kt_error_clear(&e);
+    kt_code rc = svc_conn_get(s, &db, &e);
+    if (rc == KT_OK)
+        rc = svc_begin_write(s, db, &e);
+    if (rc != KT_OK) {
+        group_fail(batch, &e, rc);
+        goto out;
+    }
+    for (svc_group_job *j = batch; j != NULL; j = j->next) {
+        if ((rc = store_exec(db, "SAVEPOINT svc_group", &e)) != KT_OK)
+            break;
+        j->rc = j->fn(s, db, j->ctx, &j->err);
+        if (j->rc != KT_OK && (rc = store_exec(db, "ROLLBACK TO svc_group", &e)) != KT_OK)
+            break;
+        if ((rc = store_exec(db, "RELEASE svc_group", &e)) != KT_OK)
+            break;
+    }
+    if (rc == KT_OK)
+        rc = svc_commit(s, db, &e);
+    if (rc != KT_OK)
+        group_fail(batch, &e, rc); /* rolled back by svc_conn_put: nothing of it is kept */
+out:
+    svc_conn_put(s, db);
+}
+
+kt_code svc_group_write(svc *s, svc_group_fn fn, void *ctx, kt_error *err)
+{
+    svc_group_job job;
+    memset(&job, 0, sizeof job);
+    job.fn = fn;
+    job.ctx = ctx;
+    kt_error_clear(&job.err);
+    pthread_mutex_lock(&s->gmu);
+    *s->gtail = &job;
+    s->gtail = &job.next;
+    while (!job.done) {
+        if (s->gleader) {
+            pthread_cond_wait(&s->gcv, &s->gmu);
+            continue;
+        }
+        /* Lead: take up to SVC_GROUP_MAX queued jobs from the head (ours may be further back
+           in a very long queue: then this thread leads again). */
+        s->gleader = 1;
+        svc_group_job *batch = s->ghead, *last = batch;
+        for (int n = 1; n < SVC_GROUP_MAX && last->next != NULL; n++)
+            last = last->next;
+        s->ghead = last->next;
+        if (s->ghead == NULL)
+            s->gtail = &s->ghead;
+        last->next = NULL;
+        pthread_mutex_unlock(&s->gmu);
+        group_run(s, batch);
+        pthread_mutex_lock(&s->gmu);
+        for (svc_group_job *j = batch; j != NULL;) {
+            svc_group_job *next = j->next; /* j may vanish once done is seen */
+            j->done = 1;
+            j = next;
+        }
+        s->gleader = 0;
+        pthread_cond_broadcast(&s->gcv);
+    }
+    pthread_mutex_unlock(&s->gmu);
+    if (job.rc != KT_OK && err != NULL)
+        *err = job.err;
+    return job.rc;
 }
 
 kt_code svc_actor_role(const svc_actor *who, wf_role *role, kt_error *err)

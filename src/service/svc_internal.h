@@ -35,6 +35,15 @@ typedef struct svc_listener_slot {
     void *ctx;
 } svc_listener_slot;
 
+/*
+ * Group commit (svc.c): a unit of write work that runs inside a write transaction shared with
+ * other requests' units, in a SAVEPOINT of its own (its failure undoes only its writes). It
+ * runs on whichever thread leads the group, on the leader's connection: it must not commit,
+ * begin, emit, or keep anything thread-local; it leaves its results in ctx.
+ */
+typedef kt_code (*svc_group_fn)(svc *s, store *db, void *ctx, kt_error *err);
+typedef struct svc_group_job svc_group_job; /* on the requesting thread's stack */
+
 struct svc {
     char *db_path;  /* owned */
     char *data_dir; /* owned */
@@ -50,6 +59,14 @@ struct svc {
     int nlisteners;
     wil_table *regions;  /* owned; NULL until first needed or after a wilayah import */
     int regions_loaded;
+    pthread_cond_t emit_cv; /* signalled when emitting drops to 0 (svc_unsubscribe waits) */
+    int emitting;           /* svc_emit calls under way (guarded by mu) */
+
+    pthread_mutex_t gmu;        /* group commit: guards the fields below */
+    pthread_cond_t gcv;         /* a batch finished or the leader left */
+    svc_group_job *ghead;       /* jobs waiting for the next batch (FIFO) */
+    svc_group_job **gtail;
+    int gleader;                /* 1 while a thread runs a batch */
 };
 
 int64_t svc_now(const svc *s);
@@ -65,6 +82,11 @@ void svc_conn_put(svc *s, store *db);
    rolls back and releases it when a use case leaves early. */
 kt_code svc_begin_write(svc *s, store *db, kt_error *err);
 kt_code svc_commit(svc *s, store *db, kt_error *err);
+
+/* Run fn as part of the next group commit and return once the transaction holding its writes
+   is committed (durable) or has failed: its result, or the commit's error. Concurrent callers'
+   units share one transaction and one fsync. The caller must not hold the write lock. */
+kt_code svc_group_write(svc *s, svc_group_fn fn, void *ctx, kt_error *err);
 
 /* The actor's role as an enum; KT_EFORBIDDEN for an unknown role string. */
 kt_code svc_actor_role(const svc_actor *who, wf_role *role, kt_error *err);
