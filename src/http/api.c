@@ -3,11 +3,11 @@
  * tables, the session check (svc_session), the live-update relay (svc_subscribe -> SSE) and
  * the static web root.
  *
- * The service has no svc_unsubscribe, so the listener's context is a slot of a static
- * relay table rather than the server itself: stopping the server empties its slot, and an
- * event committed after that (the svc outlives the server) is simply dropped.
+ * The live-update listener's context is the server itself: stopping the server calls
+ * svc_unsubscribe first, which returns only when no event is being handed to it any more, so
+ * the hub can be freed right after (the svc outlives the server).
  *
- * Never: call the service while holding the relay lock for longer than the publish.
+ * Never: call the service from the listener (it runs on the committing thread).
  */
 #include "http/api.h"
 
@@ -30,26 +30,14 @@ struct http_server {
     http_core *core;
     http_api api;
     http_route *routes;
-    int relay;
+    int subscribed; /* on_event is a listener of api.s (svc_unsubscribe at stop) */
 };
 
 /* ---- live updates -------------------------------------------------------------------- */
 
-#define RELAY_SLOTS 16
-static struct {
-    pthread_mutex_t mu;
-    http_sse_hub *hub;
-    int used;
-} relays[RELAY_SLOTS] = {
-#define R0 {PTHREAD_MUTEX_INITIALIZER, NULL, 0}
-    R0, R0, R0, R0, R0, R0, R0, R0, R0, R0, R0, R0, R0, R0, R0, R0
-#undef R0
-};
-static pthread_mutex_t relays_mu = PTHREAD_MUTEX_INITIALIZER;
-
 static void on_event(void *ctx, const json_t *ev)
 {
-    int slot = (int)(intptr_t)ctx;
+    http_server *srv = ctx;
     const char *type = json_string_value(json_object_get(ev, "type"));
     char name[48];
     char *data;
@@ -63,10 +51,7 @@ static void on_event(void *ctx, const json_t *ev)
     data = json_dumps(ev, JSON_COMPACT);
     if (data == NULL)
         return;
-    pthread_mutex_lock(&relays[slot].mu);
-    if (relays[slot].hub != NULL)
-        http_sse_publish(relays[slot].hub, name, data);
-    pthread_mutex_unlock(&relays[slot].mu);
+    http_sse_publish(srv->api.hub, name, data);
     free(data);
 }
 
@@ -116,7 +101,6 @@ kt_code http_server_start(const http_config *cfg, svc *s, http_server **out, kt_
     srv = calloc(1, sizeof *srv);
     if (srv == NULL)
         return kt_fail(err, KT_ENOMEM, "no_memory", "", "memori habis");
-    srv->relay = -1;
     srv->api.s = s;
     pthread_mutex_init(&srv->api.voice_mu, NULL);
     if (cfg->data_dir != NULL && cfg->data_dir[0] != '\0')
@@ -147,24 +131,10 @@ kt_code http_server_start(const http_config *cfg, svc *s, http_server **out, kt_
     rc = http_sse_hub_new(cfg->heartbeat_ms, &srv->api.hub, err);
     if (rc != KT_OK)
         goto out;
-    pthread_mutex_lock(&relays_mu);
-    for (int i = 0; i < RELAY_SLOTS; i++)
-        if (!relays[i].used) {
-            relays[i].used = 1;
-            srv->relay = i;
-            break;
-        }
-    pthread_mutex_unlock(&relays_mu);
-    if (srv->relay < 0) {
-        rc = kt_fail(err, KT_EUNAVAIL, "too_many_servers", "", "terlalu banyak server");
-        goto out;
-    }
-    pthread_mutex_lock(&relays[srv->relay].mu);
-    relays[srv->relay].hub = srv->api.hub;
-    pthread_mutex_unlock(&relays[srv->relay].mu);
-    rc = svc_subscribe(s, on_event, (void *)(intptr_t)srv->relay, err);
+    rc = svc_subscribe(s, on_event, srv, err);
     if (rc != KT_OK)
         goto out;
+    srv->subscribed = 1;
 
     memset(&cc, 0, sizeof cc);
     cc.cfg = cfg;
@@ -193,11 +163,8 @@ void http_server_stop(http_server *srv)
 {
     if (srv == NULL)
         return;
-    if (srv->relay >= 0) {
-        pthread_mutex_lock(&relays[srv->relay].mu);
-        relays[srv->relay].hub = NULL;
-        pthread_mutex_unlock(&relays[srv->relay].mu);
-    }
+    if (srv->subscribed) /* from here on no event reaches srv */
+        svc_unsubscribe(srv->api.s, on_event, srv);
     if (srv->api.hub != NULL) {
         /* end every event stream, give them up to a second to flush and close */
         http_sse_close_all(srv->api.hub);
@@ -208,7 +175,6 @@ void http_server_stop(http_server *srv)
     }
     http_core_stop(srv->core);
     http_sse_hub_free(srv->api.hub);
-    /* the relay slot stays used: the svc still holds its index as listener context */
 #ifdef KTPEL_HTTP_VOICE
     if (srv->api.voice != NULL)
         voice_bank_close(srv->api.voice);
