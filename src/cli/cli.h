@@ -47,4 +47,25 @@ int cli_open_svc(int argc, char **argv, svc **out);
 /* Print a JSON value, indented, to stdout. Returns 0, or 1 on a write error. */
 int cli_print_json(const json_t *j);
 
+/*
+ * The frame of every command that calls one use case:
+ *     cli_session cs;
+ *     int rc = cli_begin(argc, argv, &cs);
+ *     if (rc != 0)
+ *         return rc;
+ *     return cli_end(&cs, svc_import_wilayah(cs.svc, &cs.who, file, &cs.out, &cs.err));
+ * cli_begin opens the service (--db) as the system actor; cli_end prints the result (also the
+ * value a refusal comes with), reports the error, releases everything and returns the exit
+ * code: 0, or 1 when the use case failed.
+ */
+typedef struct cli_session {
+    svc *svc;        /* owned; closed by cli_end */
+    svc_actor who;
+    json_t *out;     /* owned; released by cli_end */
+    kt_error err;
+} cli_session;
+
+int cli_begin(int argc, char **argv, cli_session *cs);
+int cli_end(cli_session *cs, kt_code code);
+
 #endif

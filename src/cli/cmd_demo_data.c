@@ -32,19 +32,10 @@ int cli_demo_data(int argc, char **argv)
     unsigned long long seed = strtoull(sp, &end, 10);
     if (errno != 0 || *end != '\0' || sp[0] == '-')
         return cli_usage("demo-data: --seed harus bilangan bulat tak negatif, bukan '%s'", sp);
-    svc *s = NULL;
-    int rc = cli_open_svc(argc, argv, &s);
+    cli_session cs;
+    int rc = cli_begin(argc, argv, &cs);
     if (rc != 0)
         return rc;
-    svc_actor who = svc_system_actor();
-    json_t *out = NULL;
-    kt_error err;
-    kt_error_clear(&err);
-    if (svc_demo_data(s, &who, (int)people, (uint64_t)seed, &out, &err) != KT_OK)
-        rc = cli_report(&err);
-    else
-        rc = cli_print_json(out);
-    json_decref(out);
-    svc_close(s);
-    return rc;
+    return cli_end(&cs, svc_demo_data(cs.svc, &cs.who, (int)people, (uint64_t)seed, &cs.out,
+                                      &cs.err));
 }

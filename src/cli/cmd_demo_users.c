@@ -16,19 +16,9 @@ int cli_demo_users(int argc, char **argv)
                "Hanya untuk demo.\n");
         return 0;
     }
-    svc *s = NULL;
-    int rc = cli_open_svc(argc, argv, &s);
+    cli_session cs;
+    int rc = cli_begin(argc, argv, &cs);
     if (rc != 0)
         return rc;
-    svc_actor who = svc_system_actor();
-    json_t *out = NULL;
-    kt_error err;
-    kt_error_clear(&err);
-    if (svc_demo_users(s, &who, &out, &err) != KT_OK)
-        rc = cli_report(&err);
-    else
-        rc = cli_print_json(out);
-    json_decref(out);
-    svc_close(s);
-    return rc;
+    return cli_end(&cs, svc_demo_users(cs.svc, &cs.who, &cs.out, &cs.err));
 }

@@ -19,19 +19,9 @@ int cli_import_wilayah(int argc, char **argv)
     const char *file = cli_arg(argc, argv, 0, valued);
     if (file == NULL)
         return cli_usage("import-wilayah: FILE wajib diisi");
-    svc *s = NULL;
-    int rc = cli_open_svc(argc, argv, &s);
+    cli_session cs;
+    int rc = cli_begin(argc, argv, &cs);
     if (rc != 0)
         return rc;
-    svc_actor who = svc_system_actor();
-    json_t *out = NULL;
-    kt_error err;
-    kt_error_clear(&err);
-    if (svc_import_wilayah(s, &who, file, &out, &err) != KT_OK)
-        rc = cli_report(&err);
-    else
-        rc = cli_print_json(out);
-    json_decref(out);
-    svc_close(s);
-    return rc;
+    return cli_end(&cs, svc_import_wilayah(cs.svc, &cs.who, file, &cs.out, &cs.err));
 }

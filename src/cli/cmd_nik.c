@@ -20,22 +20,9 @@ int cli_nik(int argc, char **argv)
     const char *nik = cli_arg(argc, argv, 0, valued);
     if (nik == NULL)
         return cli_usage("nik: NIK wajib diisi");
-    svc *s = NULL;
-    int rc = cli_open_svc(argc, argv, &s);
+    cli_session cs;
+    int rc = cli_begin(argc, argv, &cs);
     if (rc != 0)
         return rc;
-    json_t *out = NULL;
-    kt_error err;
-    kt_error_clear(&err);
-    kt_code c = svc_nik_analyze(s, nik, &out, &err);
-    if (out != NULL)
-        cli_print_json(out);
-    if (c != KT_OK) {
-        if (out == NULL)
-            cli_report(&err);
-        rc = 1;
-    }
-    json_decref(out);
-    svc_close(s);
-    return rc;
+    return cli_end(&cs, svc_nik_analyze(cs.svc, nik, &cs.out, &cs.err));
 }

@@ -60,46 +60,26 @@ static int user_add(int argc, char **argv)
     char pw[256];
     if (read_password(pw, sizeof pw) != 0)
         return cli_usage("user add: kata sandi tidak terbaca dari masukan");
-    svc *s = NULL;
-    int rc = cli_open_svc(argc, argv, &s);
-    if (rc != 0)
-        return rc;
     json_t *in = json_pack("{s:s, s:s, s:s, s:s, s:I}", "username", name, "full_name", full,
                            "role", role, "password", pw, "loket", (json_int_t)loket);
     memset(pw, 0, sizeof pw);
-    svc_actor who = svc_system_actor();
-    json_t *out = NULL;
-    kt_error err;
-    kt_error_clear(&err);
     if (in == NULL)
-        rc = cli_usage("user add: memori habis");
-    else if (svc_user_add(s, &who, in, &out, &err) != KT_OK)
-        rc = cli_report(&err);
-    else
-        rc = cli_print_json(out);
+        return cli_usage("user add: memori habis");
+    cli_session cs;
+    int rc = cli_begin(argc, argv, &cs);
+    if (rc == 0)
+        rc = cli_end(&cs, svc_user_add(cs.svc, &cs.who, in, &cs.out, &cs.err));
     json_decref(in);
-    json_decref(out);
-    svc_close(s);
     return rc;
 }
 
 static int user_list(int argc, char **argv)
 {
-    svc *s = NULL;
-    int rc = cli_open_svc(argc, argv, &s);
+    cli_session cs;
+    int rc = cli_begin(argc, argv, &cs);
     if (rc != 0)
         return rc;
-    svc_actor who = svc_system_actor();
-    json_t *out = NULL;
-    kt_error err;
-    kt_error_clear(&err);
-    if (svc_user_list(s, &who, &out, &err) != KT_OK)
-        rc = cli_report(&err);
-    else
-        rc = cli_print_json(out);
-    json_decref(out);
-    svc_close(s);
-    return rc;
+    return cli_end(&cs, svc_user_list(cs.svc, &cs.who, &cs.out, &cs.err));
 }
 
 int cli_user(int argc, char **argv)

@@ -60,3 +60,28 @@ int cli_print_json(const json_t *j)
     return 0;
 }
 
+
+int cli_begin(int argc, char **argv, cli_session *cs)
+{
+    memset(cs, 0, sizeof *cs);
+    cs->who = svc_system_actor();
+    kt_error_clear(&cs->err);
+    return cli_open_svc(argc, argv, &cs->svc);
+}
+
+int cli_end(cli_session *cs, kt_code code)
+{
+    int rc = 0;
+    if (cs->out != NULL && cli_print_json(cs->out) != 0)
+        rc = 1;
+    if (code != KT_OK) {
+        if (cs->out == NULL)
+            cli_report(&cs->err);
+        rc = 1;
+    }
+    json_decref(cs->out);
+    cs->out = NULL;
+    svc_close(cs->svc);
+    cs->svc = NULL;
+    return rc;
+}
