@@ -1,0 +1,1068 @@
+/*
+ * afis.c - AFIS de-duplication inside the service: one person, one card (SOP step 3 and the
+ * Disdukcapil rule that a resident holds one e-KTP record).
+ *
+ * Design
+ * - Upload (finger_1..finger_10): the image is decoded and its minutiae template extracted
+ *   before the write transaction (src/bio, tens of ms); an image with no usable print is
+ *   refused (nothing stored) and the quality is returned at once so the operator can retake a
+ *   poor print. The template waits in afis_probes (ISO 19794-2 bytes as hex).
+ * - Record: the application's probes (slots still holding a file) are searched against the
+ *   gallery: every finger of every completed recording, held in memory (bio_gallery), loaded
+ *   at svc_open. Candidates at or above bio_threshold_for_fmr(afis_fmr) are resolved to their
+ *   NIK inside the record's transaction: the same NIK (a re-recording for a lost or damaged
+ *   card) is the same person and expected; SVC_AFIS_MIN_FINGERS fingers of ANOTHER NIK make
+ *   the application `duplicate` (afis_hit) in that same transaction, with the hits written to
+ *   afis_hits. The probes become gallery rows (afis_templates) in the transaction and join the
+ *   in-memory gallery after commit.
+ * - Recordings are serialised by rec_mu from before the search until the gallery holds the new
+ *   fingers, so two enrolments of one person at once cannot miss each other. Lock order:
+ *   rec_mu, then the write mutex (svc_begin_write), then the gallery rwlock.
+ * - The service state lives in a small registry keyed by the svc pointer (the svc struct is
+ *   shared with other files; a registry keeps this feature to its own file).
+ * - Handover: svc_app_verify_finger matches a presented finger 1:1 with the stored templates
+ *   of the application; a recent match allows confirmed_by "fingerprint".
+ *
+ * Never: print; run a search while holding the database write lock; keep a template of an
+ * application whose recording did not commit in the gallery.
+ */
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "bio/extract.h"
+#include "bio/gallery.h"
+#include "bio/image.h"
+#include "bio/match.h"
+#include "bio/template.h"
+#include "service/afis.h"
+
+/* ---- per-svc state ------------------------------------------------------------------- */
+
+typedef struct svc_afis {
+    pthread_rwlock_t lock;  /* the gallery: searches read, adds write */
+    pthread_mutex_t rec_mu; /* one recording's search..gallery add at a time */
+    bio_gallery *g;         /* owned */
+    double fmr, threshold;
+    int stale;              /* an add after commit failed: reload before the next search */
+    double load_ms;
+    size_t loaded;
+} svc_afis;
+
+#define AFIS_REG 64
+static struct {
+    const svc *s;
+    svc_afis *a;
+} reg[AFIS_REG];
+static pthread_mutex_t reg_mu = PTHREAD_MUTEX_INITIALIZER;
+
+static svc_afis *afis_of(const svc *s)
+{
+    svc_afis *a = NULL;
+    pthread_mutex_lock(&reg_mu);
+    for (int i = 0; i < AFIS_REG; i++)
+        if (reg[i].s == s) {
+            a = reg[i].a;
+            break;
+        }
+    pthread_mutex_unlock(&reg_mu);
+    return a;
+}
+
+static kt_code afis_missing(kt_error *err)
+{
+    return kt_fail(err, KT_EINTERNAL, "afis_not_open", "", "Modul AFIS belum dibuka");
+}
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+int svc_afis_finger_of(const char *slot)
+{
+    if (slot == NULL || strncmp(slot, "finger_", 7) != 0)
+        return 0;
+    const char *d = slot + 7;
+    if (strcmp(d, "10") == 0)
+        return 10;
+    if (d[0] >= '1' && d[0] <= '9' && d[1] == '\0')
+        return d[0] - '0';
+    return 0;
+}
+
+/* ---- templates as hex ISO records ------------------------------------------------------ */
+
+/* *hex owned by caller: free(). */
+static kt_code tpl_to_hex(const bio_template *t, char **hex, kt_error *err)
+{
+    uint8_t *iso = NULL;
+    size_t n = 0;
+    bio_msg msg;
+    *hex = NULL;
+    if (bio_template_encode_iso(t, 1, &iso, &n, &msg) != BIO_OK)
+        return kt_fail(err, KT_EINTERNAL, "template_encode", "", "Templat tidak dapat disimpan: %s",
+                       msg.text);
+    *hex = malloc(2 * n + 1);
+    if (*hex != NULL)
+        sodium_bin2hex(*hex, 2 * n + 1, iso, n);
+    free(iso);
+    return *hex != NULL ? KT_OK : svc_nomem(err);
+}
+
+static kt_code tpl_from_hex(const char *hex, bio_template *t, kt_error *err)
+{
+    size_t hlen = strlen(hex), n = 0;
+    uint8_t *iso = malloc(hlen / 2 + 1);
+    bio_template *views = NULL;
+    size_t count = 0;
+    bio_msg msg;
+    kt_code rc = KT_OK;
+    if (iso == NULL)
+        return svc_nomem(err);
+    if (sodium_hex2bin(iso, hlen / 2 + 1, hex, hlen, NULL, &n, NULL) != 0 ||
+        bio_template_decode(iso, n, &views, &count, NULL, &msg) != BIO_OK || count < 1) {
+        rc = kt_fail(err, KT_EIO, "template_corrupt", "template",
+                     "Templat sidik jari tersimpan rusak");
+        goto out;
+    }
+    *t = views[0];
+out:
+    free(views);
+    free(iso);
+    return rc;
+}
+
+/* ---- open / close: the gallery loaded from storage ------------------------------------- */
+
+#define LOAD_BATCH 4096
+
+static kt_code gallery_load(svc *s, svc_afis *a, kt_error *err)
+{
+    store *db = NULL;
+    store_stmt *st = NULL;
+    bio_gallery *g = NULL;
+    bio_template *t = NULL;
+    uint64_t *ids = NULL;
+    size_t n = 0, total = 0;
+    int row = 0;
+    bio_msg msg;
+    kt_code rc;
+    double t0 = now_s();
+    t = malloc(LOAD_BATCH * sizeof *t);
+    ids = malloc(LOAD_BATCH * sizeof *ids);
+    if (t == NULL || ids == NULL || bio_gallery_new(&g, &msg) != BIO_OK) {
+        rc = svc_nomem(err);
+        goto out;
+    }
+    if ((rc = svc_conn_get(s, &db, err)) != KT_OK)
+        goto out;
+    if ((rc = store_begin(db, STORE_READ, err)) != KT_OK)
+        goto out;
+    if ((rc = store_prepare(db, "SELECT id, template FROM afis_templates ORDER BY id", &st,
+                            err)) != KT_OK)
+        goto out;
+    for (;;) {
+        if ((rc = store_step(st, &row, err)) != KT_OK)
+            break;
+        if (row) {
+            ids[n] = (uint64_t)store_col_int(st, 0);
+            if ((rc = tpl_from_hex(store_col_text(st, 1), &t[n], err)) != KT_OK)
+                break;
+            n++;
+        }
+        if (n == LOAD_BATCH || (!row && n > 0)) {
+            if (bio_gallery_add_many(g, n, ids, t, 0, &msg) != BIO_OK) {
+                rc = kt_fail(err, KT_EINTERNAL, "gallery_load", "",
+                             "Galeri sidik jari tidak dapat dimuat: %s", msg.text);
+                break;
+            }
+            total += n;
+            n = 0;
+        }
+        if (!row)
+            break;
+    }
+    store_reset(st);
+    if (rc != KT_OK)
+        goto out;
+    pthread_rwlock_wrlock(&a->lock);
+    bio_gallery_free(a->g);
+    a->g = g;
+    g = NULL;
+    a->stale = 0;
+    a->loaded = total;
+    a->load_ms = (now_s() - t0) * 1000.0;
+    pthread_rwlock_unlock(&a->lock);
+out:
+    if (db != NULL)
+        store_rollback(db);
+    svc_conn_put(s, db);
+    bio_gallery_free(g);
+    free(t);
+    free(ids);
+    return rc;
+}
+
+kt_code svc_afis_open(svc *s, const svc_config *cfg, kt_error *err)
+{
+    kt_code rc;
+    svc_afis *a = calloc(1, sizeof *a);
+    if (a == NULL)
+        return svc_nomem(err);
+    pthread_rwlock_init(&a->lock, NULL);
+    pthread_mutex_init(&a->rec_mu, NULL);
+    a->fmr = cfg != NULL && cfg->afis_fmr > 0.0 ? cfg->afis_fmr : SVC_AFIS_FMR_DEFAULT;
+    if (!(a->fmr <= 0.5)) {
+        rc = kt_fail(err, KT_EINVAL, "afis_fmr_invalid", "afis_fmr",
+                     "afis_fmr harus antara 0 dan 0,5");
+        goto fail;
+    }
+    a->threshold = bio_threshold_for_fmr(a->fmr);
+    int slot = -1;
+    pthread_mutex_lock(&reg_mu);
+    for (int i = 0; i < AFIS_REG && slot < 0; i++)
+        if (reg[i].s == NULL) {
+            slot = i;
+            reg[i].s = s;
+            reg[i].a = a;
+        }
+    pthread_mutex_unlock(&reg_mu);
+    if (slot < 0) {
+        rc = kt_fail(err, KT_EUNAVAIL, "too_many_services", "",
+                     "Terlalu banyak layanan terbuka (maksimal %d)", AFIS_REG);
+        goto fail;
+    }
+    if ((rc = gallery_load(s, a, err)) != KT_OK) {
+        svc_afis_close(s);
+        return rc;
+    }
+    return KT_OK;
+fail:
+    pthread_rwlock_destroy(&a->lock);
+    pthread_mutex_destroy(&a->rec_mu);
+    free(a);
+    return rc;
+}
+
+void svc_afis_close(svc *s)
+{
+    svc_afis *a = NULL;
+    pthread_mutex_lock(&reg_mu);
+    for (int i = 0; i < AFIS_REG; i++)
+        if (reg[i].s == s) {
+            a = reg[i].a;
+            reg[i].s = NULL;
+            reg[i].a = NULL;
+            break;
+        }
+    pthread_mutex_unlock(&reg_mu);
+    if (a == NULL)
+        return;
+    bio_gallery_free(a->g);
+    pthread_rwlock_destroy(&a->lock);
+    pthread_mutex_destroy(&a->rec_mu);
+    free(a);
+}
+
+/* ---- upload: decode, extract, quality ---------------------------------------------------- */
+
+struct svc_afis_probe {
+    char slot[12];
+    int finger;
+    int quality;
+    bio_template tpl;
+    char *hex; /* owned */
+};
+
+void svc_afis_probe_free(svc_afis_probe *p)
+{
+    if (p == NULL)
+        return;
+    free(p->hex);
+    free(p);
+}
+
+/* Decode + extract into p->tpl / p->quality; the errors the operator sees. */
+static kt_code extract_image(const char *slot, const void *data, size_t len, bio_template *tpl,
+                             int *quality, kt_error *err)
+{
+    bio_image img;
+    bio_msg msg;
+    kt_code rc = KT_OK;
+    memset(&img, 0, sizeof img);
+    bio_status st = bio_image_decode(data, len, &img, &msg);
+    if (st == BIO_ENOMEM)
+        return svc_nomem(err);
+    if (st == BIO_EBLANK || st == BIO_ETOOSMALL)
+        return kt_fail(err, KT_EINVAL, "finger_blank", "body",
+                       "Gambar %s tidak berisi sidik jari yang terbaca (kosong atau terlalu "
+                       "kecil); ulangi pengambilan",
+                       slot);
+    if (st != BIO_OK)
+        return kt_fail(err, KT_EINVAL, "finger_unreadable", "body",
+                       "Berkas %s bukan gambar sidik jari yang dapat dibaca (%s); ulangi "
+                       "pengambilan",
+                       slot, bio_status_name(st));
+    st = bio_extract_q(&img, tpl, quality, &msg);
+    if (st == BIO_ENOMEM)
+        rc = svc_nomem(err);
+    else if (st != BIO_OK)
+        rc = kt_fail(err, KT_EINVAL, "finger_blank", "body",
+                     "Gambar %s tidak berisi sidik jari yang terbaca (alur tidak ditemukan); "
+                     "ulangi pengambilan",
+                     slot);
+    bio_image_free(&img);
+    return rc;
+}
+
+kt_code svc_afis_probe_make(const char *slot, const void *data, size_t len,
+                            svc_afis_probe **out, kt_error *err)
+{
+    kt_code rc;
+    *out = NULL;
+    int finger = svc_afis_finger_of(slot);
+    if (finger == 0)
+        return kt_fail(err, KT_EINVAL, "slot_invalid", "slot", "Slot %s bukan slot sidik jari",
+                       slot != NULL ? slot : "");
+    svc_afis_probe *p = calloc(1, sizeof *p);
+    if (p == NULL)
+        return svc_nomem(err);
+    snprintf(p->slot, sizeof p->slot, "%s", slot);
+    p->finger = finger;
+    if ((rc = extract_image(slot, data, len, &p->tpl, &p->quality, err)) != KT_OK)
+        goto fail;
+    p->tpl.finger_position = (uint8_t)finger;
+    if ((rc = tpl_to_hex(&p->tpl, &p->hex, err)) != KT_OK)
+        goto fail;
+    *out = p;
+    return KT_OK;
+fail:
+    svc_afis_probe_free(p);
+    return rc;
+}
+
+kt_code svc_afis_probe_save(svc *s, store *db, int64_t app_id, const svc_afis_probe *p,
+                            kt_error *err)
+{
+    store_stmt *st = NULL;
+    kt_code rc = store_prepare(db,
+                               "INSERT INTO afis_probes (application_id, slot, finger, quality,"
+                               " minutiae, template, at) VALUES (?, ?, ?, ?, ?, ?, ?)"
+                               " ON CONFLICT (application_id, slot) DO UPDATE SET"
+                               " finger = excluded.finger, quality = excluded.quality,"
+                               " minutiae = excluded.minutiae, template = excluded.template,"
+                               " at = excluded.at",
+                               &st, err);
+    if (rc != KT_OK)
+        return rc;
+    store_bind_int(st, 1, app_id);
+    store_bind_text(st, 2, p->slot, -1);
+    store_bind_int(st, 3, p->finger);
+    store_bind_int(st, 4, p->quality);
+    store_bind_int(st, 5, p->tpl.count);
+    store_bind_text(st, 6, p->hex, -1);
+    store_bind_int(st, 7, svc_now(s));
+    return store_run(st, err);
+}
+
+static const char *advice_of(int quality)
+{
+    return quality < SVC_AFIS_RETAKE_QUALITY ? "ulangi" : quality < 60 ? "cukup" : "baik";
+}
+
+kt_code svc_afis_probe_report(const svc_afis_probe *p, json_t *out, kt_error *err)
+{
+    const char *adv = advice_of(p->quality);
+    char msg[160];
+    if (strcmp(adv, "ulangi") == 0)
+        snprintf(msg, sizeof msg,
+                 "Kualitas sidik jari rendah (%d/100, di bawah %d): ulangi pengambilan",
+                 p->quality, SVC_AFIS_RETAKE_QUALITY);
+    else
+        snprintf(msg, sizeof msg, "Kualitas sidik jari %s (%d/100)", adv, p->quality);
+    if (json_object_set_new(out, "quality", json_integer(p->quality)) != 0 ||
+        json_object_set_new(out, "minutiae", json_integer(p->tpl.count)) != 0 ||
+        json_object_set_new(out, "advice", json_string(adv)) != 0 ||
+        json_object_set_new(out, "retake", json_boolean(strcmp(adv, "ulangi") == 0)) != 0 ||
+        json_object_set_new(out, "quality_message", json_string(msg)) != 0)
+        return svc_nomem(err);
+    return KT_OK;
+}
+
+/* ---- record: search, hits, gallery rows ------------------------------------------------ */
+
+typedef struct afis_cand {
+    int probe;       /* index into probes */
+    uint64_t id;     /* gallery id = afis_templates.id */
+    double score;
+} afis_cand;
+
+typedef struct afis_probe_row {
+    char slot[12];
+    int finger, quality;
+    bio_template tpl;
+    char *hex;       /* owned */
+    int64_t new_id;  /* afis_templates.id once written */
+} afis_probe_row;
+
+struct svc_afis_record {
+    svc_afis *a;
+    int64_t app_id;
+    afis_probe_row *probes; /* owned */
+    size_t nprobes;
+    afis_cand *cands;       /* owned */
+    size_t ncands;
+    json_t *hits;           /* owned: the hits written (other NIKs) */
+    int duplicate;
+    size_t gallery;         /* fingers searched against */
+};
+
+static void record_free(svc_afis_record *r)
+{
+    if (r == NULL)
+        return;
+    for (size_t i = 0; i < r->nprobes; i++)
+        free(r->probes[i].hex);
+    free(r->probes);
+    free(r->cands);
+    json_decref(r->hits);
+    free(r);
+}
+
+static kt_code load_probes(svc *s, svc_afis_record *r, kt_error *err)
+{
+    store *db = NULL;
+    store_stmt *st = NULL;
+    int row = 0;
+    kt_code rc;
+    if ((rc = svc_conn_get(s, &db, err)) != KT_OK)
+        return rc;
+    if ((rc = store_prepare(db,
+                            "SELECT p.slot, p.finger, p.quality, p.template FROM afis_probes p"
+                            " JOIN biometrics b ON b.application_id = p.application_id AND"
+                            " b.slot = p.slot AND b.path <> ''"
+                            " WHERE p.application_id = ? ORDER BY p.finger",
+                            &st, err)) != KT_OK)
+        goto out;
+    store_bind_int(st, 1, r->app_id);
+    while ((rc = store_step(st, &row, err)) == KT_OK && row) {
+        if (r->nprobes == 10)
+            break;
+        afis_probe_row *p = &r->probes[r->nprobes];
+        memset(p, 0, sizeof *p);
+        snprintf(p->slot, sizeof p->slot, "%s", store_col_text(st, 0));
+        p->finger = (int)store_col_int(st, 1);
+        p->quality = (int)store_col_int(st, 2);
+        size_t hl = strlen(store_col_text(st, 3));
+        if ((p->hex = malloc(hl + 1)) == NULL) {
+            rc = svc_nomem(err);
+            break;
+        }
+        memcpy(p->hex, store_col_text(st, 3), hl + 1);
+        r->nprobes++;
+        if ((rc = tpl_from_hex(p->hex, &p->tpl, err)) != KT_OK)
+            break;
+    }
+    store_reset(st);
+out:
+    svc_conn_put(s, db);
+    return rc;
+}
+
+static kt_code search_all(svc_afis *a, svc_afis_record *r, kt_error *err)
+{
+    kt_code rc = KT_OK;
+    bio_search_opts o;
+    memset(&o, 0, sizeof o);
+    o.threshold = a->threshold;
+    pthread_rwlock_rdlock(&a->lock);
+    r->gallery = bio_gallery_count(a->g);
+    for (size_t i = 0; i < r->nprobes && r->gallery > 0; i++) {
+        bio_candidate *c = NULL;
+        size_t n = 0;
+        bio_msg msg;
+        bio_status st = bio_gallery_search(a->g, &r->probes[i].tpl, &o, &c, &n, NULL, &msg);
+        if (st != BIO_OK) {
+            rc = st == BIO_ENOMEM ? svc_nomem(err)
+                                  : kt_fail(err, KT_EINTERNAL, "afis_search", "",
+                                            "Pencarian AFIS gagal: %s", msg.text);
+            break;
+        }
+        afis_cand *nc = n > 0 ? realloc(r->cands, (r->ncands + n) * sizeof *nc) : r->cands;
+        if (n > 0 && nc == NULL) {
+            free(c);
+            rc = svc_nomem(err);
+            break;
+        }
+        r->cands = nc;
+        for (size_t k = 0; k < n; k++)
+            r->cands[r->ncands++] = (afis_cand){(int)i, c[k].id, c[k].score};
+        free(c);
+    }
+    pthread_rwlock_unlock(&a->lock);
+    return rc;
+}
+
+kt_code svc_afis_record_begin(svc *s, int64_t app_id, svc_afis_record **out, kt_error *err)
+{
+    kt_code rc;
+    *out = NULL;
+    svc_afis *a = afis_of(s);
+    if (a == NULL)
+        return afis_missing(err);
+    svc_afis_record *r = calloc(1, sizeof *r);
+    if (r == NULL || (r->probes = calloc(10, sizeof *r->probes)) == NULL ||
+        (r->hits = json_array()) == NULL) {
+        record_free(r);
+        return svc_nomem(err);
+    }
+    r->a = a;
+    r->app_id = app_id;
+    pthread_mutex_lock(&a->rec_mu);
+    if (a->stale && (rc = gallery_load(s, a, err)) != KT_OK)
+        goto fail;
+    if ((rc = load_probes(s, r, err)) != KT_OK)
+        goto fail;
+    if ((rc = search_all(a, r, err)) != KT_OK)
+        goto fail;
+    *out = r;
+    return KT_OK; /* rec_mu stays held until svc_afis_record_end */
+fail:
+    pthread_mutex_unlock(&a->rec_mu);
+    record_free(r);
+    return rc;
+}
+
+/* One other NIK's matched fingers, for the count rule. */
+typedef struct nik_count {
+    char nik[17];
+    unsigned fingers; /* bit per probe index */
+    double best;
+    int64_t app;
+} nik_count;
+
+static unsigned popc(unsigned v)
+{
+    unsigned n = 0;
+    for (; v; v &= v - 1)
+        n++;
+    return n;
+}
+
+kt_code svc_afis_record_write(svc *s, svc_afis_record *r, store *db, const char *nik,
+                              int *duplicate, char *note, size_t notecap, kt_error *err)
+{
+    kt_code rc = KT_OK;
+    store_stmt *st = NULL;
+    nik_count *nc = NULL;
+    size_t nn = 0;
+    int64_t now = svc_now(s);
+    *duplicate = 0;
+    if (notecap > 0)
+        note[0] = '\0';
+    json_t *pending_hits = json_array();
+    if (pending_hits == NULL || (r->ncands > 0 && (nc = calloc(r->ncands, sizeof *nc)) == NULL)) {
+        rc = svc_nomem(err);
+        goto out;
+    }
+    /* Resolve every candidate to its record; keep other NIKs only. */
+    for (size_t i = 0; i < r->ncands; i++) {
+        const afis_cand *c = &r->cands[i];
+        int row = 0;
+        if ((rc = store_prepare(db,
+                                "SELECT nik, application_id, slot FROM afis_templates WHERE id = ?",
+                                &st, err)) != KT_OK)
+            goto out;
+        store_bind_int(st, 1, (int64_t)c->id);
+        if ((rc = store_step(st, &row, err)) != KT_OK)
+            goto out;
+        if (!row || strcmp(store_col_text(st, 0), nik) == 0) {
+            store_reset(st);
+            continue; /* gone, or the same person re-recorded */
+        }
+        json_t *h = json_pack("{s:s, s:I, s:s, s:I, s:f, s:i}", "slot",
+                              r->probes[c->probe].slot, "matched_template_id", (json_int_t)c->id,
+                              "matched_nik", store_col_text(st, 0), "matched_application_id",
+                              (json_int_t)store_col_int(st, 1), "matched_slot",
+                              store_col_text(st, 2), "score", c->score, "probe", c->probe);
+        char mnik[17];
+        snprintf(mnik, sizeof mnik, "%s", store_col_text(st, 0));
+        int64_t mapp = store_col_int(st, 1);
+        store_reset(st);
+        if (h == NULL || json_array_append_new(pending_hits, h) != 0) {
+            rc = svc_nomem(err);
+            goto out;
+        }
+        size_t k = 0;
+        while (k < nn && strcmp(nc[k].nik, mnik) != 0)
+            k++;
+        if (k == nn) {
+            snprintf(nc[nn].nik, sizeof nc[nn].nik, "%s", mnik);
+            nc[nn].app = mapp;
+            nn++;
+        }
+        nc[k].fingers |= 1u << c->probe;
+        if (c->score > nc[k].best)
+            nc[k].best = c->score;
+    }
+    size_t need = r->nprobes < SVC_AFIS_MIN_FINGERS ? r->nprobes : SVC_AFIS_MIN_FINGERS;
+    size_t used = 0;
+    for (size_t k = 0; k < nn && need > 0; k++) {
+        if (popc(nc[k].fingers) < need)
+            continue;
+        *duplicate = 1;
+        if (used < notecap)
+            used += (size_t)snprintf(note + used, notecap - used,
+                                     "%sAFIS: %u jari cocok dengan NIK %s (permohonan %lld,"
+                                     " skor %.1f)",
+                                     used ? "; " : "", popc(nc[k].fingers), nc[k].nik,
+                                     (long long)nc[k].app, nc[k].best);
+    }
+    if (used >= notecap && notecap > 0)
+        note[notecap - 1] = '\0';
+    /* The hits of a duplicate are kept for the supervisor's side-by-side view. */
+    size_t i;
+    json_t *h;
+    if (*duplicate)
+        json_array_foreach(pending_hits, i, h) {
+            if ((rc = store_prepare(db,
+                                    "INSERT INTO afis_hits (application_id, slot,"
+                                    " matched_template_id, matched_application_id, matched_nik,"
+                                    " matched_slot, score, threshold, at)"
+                                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                                    &st, err)) != KT_OK)
+                goto out;
+            store_bind_int(st, 1, r->app_id);
+            store_bind_text(st, 2, json_string_value(json_object_get(h, "slot")), -1);
+            store_bind_int(st, 3, json_integer_value(json_object_get(h, "matched_template_id")));
+            store_bind_int(st, 4,
+                           json_integer_value(json_object_get(h, "matched_application_id")));
+            store_bind_text(st, 5, json_string_value(json_object_get(h, "matched_nik")), -1);
+            store_bind_text(st, 6, json_string_value(json_object_get(h, "matched_slot")), -1);
+            store_bind_double(st, 7, json_real_value(json_object_get(h, "score")));
+            store_bind_double(st, 8, r->a->threshold);
+            store_bind_int(st, 9, now);
+            if ((rc = store_run(st, err)) != KT_OK)
+                goto out;
+            json_object_del(h, "probe");
+            json_object_del(h, "matched_template_id");
+            if (json_array_append(r->hits, h) != 0) {
+                rc = svc_nomem(err);
+                goto out;
+            }
+        }
+    /* The enrollee's fingers become gallery rows (duplicates included: a third attempt under
+       another NIK then matches both records). */
+    for (size_t p = 0; p < r->nprobes; p++) {
+        afis_probe_row *pr = &r->probes[p];
+        if ((rc = store_prepare(db,
+                                "INSERT INTO afis_templates (application_id, nik, slot, finger,"
+                                " quality, template, at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                                &st, err)) != KT_OK)
+            goto out;
+        store_bind_int(st, 1, r->app_id);
+        store_bind_text(st, 2, nik, -1);
+        store_bind_text(st, 3, pr->slot, -1);
+        store_bind_int(st, 4, pr->finger);
+        store_bind_int(st, 5, pr->quality);
+        store_bind_text(st, 6, pr->hex, -1);
+        store_bind_int(st, 7, now);
+        if ((rc = store_run(st, err)) != KT_OK)
+            goto out;
+        pr->new_id = store_last_id(db);
+    }
+    r->duplicate = *duplicate;
+out:
+    json_decref(pending_hits);
+    free(nc);
+    return rc;
+}
+
+void svc_afis_record_end(svc *s, svc_afis_record *r, int committed, json_t *out)
+{
+    (void)s;
+    if (r == NULL)
+        return;
+    svc_afis *a = r->a;
+    if (committed) {
+        pthread_rwlock_wrlock(&a->lock);
+        for (size_t i = 0; i < r->nprobes; i++) {
+            bio_msg msg;
+            if (r->probes[i].new_id <= 0 ||
+                bio_gallery_add(a->g, (uint64_t)r->probes[i].new_id, &r->probes[i].tpl, &msg) !=
+                    BIO_OK)
+                a->stale = 1; /* the rows committed: reload them before the next search */
+        }
+        pthread_rwlock_unlock(&a->lock);
+    }
+    if (committed && out != NULL) {
+        json_t *o = json_pack("{s:I, s:I, s:f, s:b, s:O}", "fingers_searched",
+                              (json_int_t)r->nprobes, "gallery", (json_int_t)r->gallery,
+                              "threshold", a->threshold, "duplicate", r->duplicate, "hits",
+                              r->hits);
+        if (o != NULL)
+            json_object_set_new(out, "afis", o);
+    }
+    pthread_mutex_unlock(&a->rec_mu);
+    record_free(r);
+}
+
+/* ---- handover: 1:1 check -------------------------------------------------------------- */
+
+kt_code svc_afis_require_verified(svc *s, store *db, int64_t app_id, kt_error *err)
+{
+    store_stmt *st = NULL;
+    int row = 0;
+    kt_code rc = store_prepare(db,
+                               "SELECT 1 FROM afis_verifications WHERE application_id = ? AND"
+                               " matched = 1 AND at >= ?",
+                               &st, err);
+    if (rc != KT_OK)
+        return rc;
+    store_bind_int(st, 1, app_id);
+    store_bind_int(st, 2, svc_now(s) - SVC_AFIS_VERIFY_TTL_MS);
+    rc = store_step(st, &row, err);
+    store_reset(st);
+    if (rc != KT_OK)
+        return rc;
+    if (!row)
+        return kt_fail(err, KT_EREFUSED, "fingerprint_not_verified", "confirmed_by",
+                       "Belum ada pencocokan sidik jari yang berhasil untuk permohonan ini "
+                       "(30 menit terakhir); lakukan verifikasi sidik jari dulu");
+    return KT_OK;
+}
+
+static kt_code require_role(const svc_actor *who, int handover, kt_error *err)
+{
+    wf_role role;
+    kt_code rc = svc_actor_role(who, &role, err);
+    if (rc != KT_OK)
+        return rc;
+    if (role == WF_ROLE_SUPERVISOR || role == WF_ROLE_ADMIN || role == WF_ROLE_SYSTEM ||
+        (handover && role == WF_ROLE_HANDOVER))
+        return KT_OK;
+    return kt_fail(err, KT_EFORBIDDEN, "forbidden", "role",
+                   "Peran '%s' tidak boleh melakukan ini", who->role);
+}
+
+kt_code svc_app_verify_finger(svc *s, const svc_actor *who, int64_t app_id, const char *slot,
+                              const void *data, size_t len, json_t **out, kt_error *err)
+{
+    kt_code rc;
+    store *db = NULL;
+    store_stmt *st = NULL;
+    bio_template *probe = NULL, *stored = NULL;
+    json_t *pending = NULL;
+    int row = 0, quality = 0;
+    double best = 0.0;
+    char best_slot[12] = "";
+    *out = NULL;
+    svc_afis *a = afis_of(s);
+    if (a == NULL)
+        return afis_missing(err);
+    if ((rc = require_role(who, 1, err)) != KT_OK)
+        return rc;
+    if (slot != NULL && slot[0] == '\0')
+        slot = NULL;
+    if (slot != NULL && svc_afis_finger_of(slot) == 0)
+        return kt_fail(err, KT_EINVAL, "slot_invalid", "slot",
+                       "Slot harus finger_1..finger_10, bukan '%.20s'", slot);
+    if (data == NULL || len == 0)
+        return kt_fail(err, KT_EINVAL, "bio_empty", "body", "Berkas sidik jari kosong");
+    if ((probe = malloc(sizeof *probe)) == NULL || (stored = malloc(sizeof *stored)) == NULL ||
+        (pending = json_array()) == NULL) {
+        rc = svc_nomem(err);
+        goto out;
+    }
+    if ((rc = extract_image(slot != NULL ? slot : "sidik jari", data, len, probe, &quality,
+                            err)) != KT_OK)
+        goto out;
+    if ((rc = svc_conn_get(s, &db, err)) != KT_OK)
+        goto out;
+    /* Application must exist; its stored templates are the reference. */
+    if ((rc = store_prepare(db, "SELECT 1 FROM applications WHERE id = ?", &st, err)) != KT_OK)
+        goto out;
+    store_bind_int(st, 1, app_id);
+    rc = store_step(st, &row, err);
+    store_reset(st);
+    if (rc != KT_OK)
+        goto out;
+    if (!row) {
+        rc = kt_fail(err, KT_ENOTFOUND, "application_not_found", "id",
+                     "Permohonan %lld tidak ditemukan", (long long)app_id);
+        goto out;
+    }
+    if ((rc = store_prepare(db,
+                            "SELECT slot, template FROM afis_templates WHERE application_id = ?"
+                            " AND (? = '' OR slot = ?) ORDER BY finger",
+                            &st, err)) != KT_OK)
+        goto out;
+    store_bind_int(st, 1, app_id);
+    store_bind_text(st, 2, slot != NULL ? slot : "", -1);
+    store_bind_text(st, 3, slot != NULL ? slot : "", -1);
+    int any = 0;
+    while ((rc = store_step(st, &row, err)) == KT_OK && row) {
+        if ((rc = tpl_from_hex(store_col_text(st, 1), stored, err)) != KT_OK)
+            break;
+        any = 1;
+        double sc = bio_match_templates(probe, stored);
+        if (sc > best || best_slot[0] == '\0') {
+            best = sc;
+            snprintf(best_slot, sizeof best_slot, "%s", store_col_text(st, 0));
+        }
+    }
+    store_reset(st);
+    if (rc != KT_OK)
+        goto out;
+    if (!any) {
+        rc = kt_fail(err, KT_ENOTFOUND, "template_not_found", slot != NULL ? "slot" : "id",
+                     "Tidak ada templat sidik jari tersimpan untuk permohonan %lld%s%s",
+                     (long long)app_id, slot != NULL ? " slot " : "", slot != NULL ? slot : "");
+        goto out;
+    }
+    int match = best >= a->threshold;
+    /* Audited: the check and its outcome, whether or not the card is handed over. */
+    if ((rc = svc_begin_write(s, db, err)) != KT_OK)
+        goto out;
+    if ((rc = store_prepare(db,
+                            "INSERT INTO afis_verifications (application_id, slot, score,"
+                            " threshold, matched, at, user_id) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                            &st, err)) != KT_OK)
+        goto out;
+    store_bind_int(st, 1, app_id);
+    store_bind_text(st, 2, best_slot, -1);
+    store_bind_double(st, 3, best);
+    store_bind_double(st, 4, a->threshold);
+    store_bind_int(st, 5, match);
+    store_bind_int(st, 6, svc_now(s));
+    if (who->user_id > 0)
+        store_bind_int(st, 7, who->user_id);
+    if ((rc = store_run(st, err)) != KT_OK)
+        goto out;
+    char note[96];
+    snprintf(note, sizeof note, "%s %s skor %.1f (ambang %.1f)", best_slot,
+             match ? "cocok" : "tidak cocok", best, a->threshold);
+    if ((rc = svc_event_add(s, db, pending, "finger_verified", who, app_id, 0, "", "",
+                            "verify_finger", "", note, NULL, err)) != KT_OK)
+        goto out;
+    if ((rc = svc_commit(s, db, err)) != KT_OK)
+        goto out;
+    svc_emit(s, pending);
+    *out = json_pack("{s:I, s:s, s:b, s:f, s:f, s:i}", "application_id", (json_int_t)app_id,
+                     "slot", best_slot, "match", match, "score", best, "threshold",
+                     a->threshold, "quality", quality);
+    if (*out == NULL)
+        rc = svc_nomem(err);
+out:
+    svc_conn_put(s, db);
+    free(probe);
+    free(stored);
+    json_decref(pending);
+    return rc;
+}
+
+/* ---- supervisor: waiting list and side-by-side view ------------------------------------ */
+
+kt_code svc_duplicates_list(svc *s, const svc_actor *who, json_t **out, kt_error *err)
+{
+    kt_code rc;
+    store *db = NULL;
+    store_stmt *st = NULL;
+    int row = 0;
+    json_t *list = NULL;
+    *out = NULL;
+    if ((rc = require_role(who, 0, err)) != KT_OK)
+        return rc;
+    if ((list = json_array()) == NULL)
+        return svc_nomem(err);
+    if ((rc = svc_conn_get(s, &db, err)) != KT_OK)
+        goto out;
+    if ((rc = store_prepare(db,
+                            "SELECT a.id, a.nik, r.name, a.kind, a.updated_at, a.note,"
+                            " (SELECT count(*) FROM afis_hits h WHERE h.application_id = a.id),"
+                            " (SELECT max(score) FROM afis_hits h WHERE h.application_id = a.id),"
+                            " (SELECT group_concat(DISTINCT matched_nik) FROM afis_hits h"
+                            "  WHERE h.application_id = a.id)"
+                            " FROM applications a LEFT JOIN residents r ON r.nik = a.nik"
+                            " WHERE a.state = 'duplicate' ORDER BY a.updated_at, a.id",
+                            &st, err)) != KT_OK)
+        goto out;
+    while ((rc = store_step(st, &row, err)) == KT_OK && row) {
+        json_t *niks = json_array();
+        char buf[512];
+        snprintf(buf, sizeof buf, "%s", store_col_text(st, 8));
+        for (char *save = NULL, *t = strtok_r(buf, ",", &save); niks != NULL && t != NULL;
+             t = strtok_r(NULL, ",", &save))
+            json_array_append_new(niks, json_string(t));
+        json_t *o = json_pack("{s:I, s:s, s:s, s:s, s:I, s:s, s:I, s:f, s:o}", "id",
+                              (json_int_t)store_col_int(st, 0), "nik", store_col_text(st, 1),
+                              "name", store_col_text(st, 2), "kind", store_col_text(st, 3),
+                              "updated_at", (json_int_t)store_col_int(st, 4), "note",
+                              store_col_text(st, 5), "hits", (json_int_t)store_col_int(st, 6),
+                              "best_score", store_col_double(st, 7), "matched_niks", niks);
+        if (o == NULL || json_array_append_new(list, o) != 0) {
+            rc = svc_nomem(err);
+            break;
+        }
+    }
+    store_reset(st);
+    if (rc != KT_OK)
+        goto out;
+    *out = json_pack("{s:O, s:I}", "duplicates", list, "count",
+                     (json_int_t)json_array_size(list));
+    if (*out == NULL)
+        rc = svc_nomem(err);
+out:
+    json_decref(list);
+    svc_conn_put(s, db);
+    return rc;
+}
+
+static json_t *bio_url(int64_t app, const char *slot)
+{
+    char u[96];
+    snprintf(u, sizeof u, "/api/applications/%lld/bio/%s", (long long)app, slot);
+    return json_string(u);
+}
+
+/* {"application_id","nik","resident","face_url"}; resident null when not in SIAK. */
+static kt_code person_json(store *db, int64_t app, const char *nik, json_t **out,
+                           kt_error *err)
+{
+    json_t *res = NULL;
+    kt_error e;
+    if (svc_resident_load(db, nik, &res, &e) != KT_OK)
+        res = json_null();
+    *out = json_pack("{s:I, s:s, s:o, s:o}", "application_id", (json_int_t)app, "nik", nik,
+                     "resident", res, "face_url", bio_url(app, "face"));
+    return *out != NULL ? KT_OK : svc_nomem(err);
+}
+
+kt_code svc_app_duplicate(svc *s, const svc_actor *who, int64_t app_id, json_t **out,
+                          kt_error *err)
+{
+    kt_code rc;
+    store *db = NULL;
+    store_stmt *st = NULL;
+    int row = 0;
+    json_t *app = NULL, *me = NULL, *hits = NULL, *matched = NULL, *decision = json_null();
+    *out = NULL;
+    if ((rc = require_role(who, 0, err)) != KT_OK)
+        return rc;
+    if ((hits = json_array()) == NULL || (matched = json_object()) == NULL) {
+        rc = svc_nomem(err);
+        goto out;
+    }
+    if ((rc = svc_conn_get(s, &db, err)) != KT_OK)
+        goto out;
+    if ((rc = store_begin(db, STORE_READ, err)) != KT_OK)
+        goto out;
+    if ((rc = svc_app_load(s, db, app_id, &app, err)) != KT_OK)
+        goto out;
+    const char *nik = json_string_value(json_object_get(app, "nik"));
+    if ((rc = person_json(db, app_id, nik != NULL ? nik : "", &me, err)) != KT_OK)
+        goto out;
+    if ((rc = store_prepare(db,
+                            "SELECT h.slot, h.matched_application_id, h.matched_nik,"
+                            " h.matched_slot, h.score, h.threshold, h.at"
+                            " FROM afis_hits h WHERE h.application_id = ?"
+                            " ORDER BY h.score DESC, h.id",
+                            &st, err)) != KT_OK)
+        goto out;
+    store_bind_int(st, 1, app_id);
+    while ((rc = store_step(st, &row, err)) == KT_OK && row) {
+        int64_t mapp = store_col_int(st, 1);
+        const char *slot = store_col_text(st, 0), *mslot = store_col_text(st, 3);
+        json_t *h = json_pack("{s:s, s:o, s:I, s:s, s:s, s:o, s:f, s:f, s:I}", "slot", slot,
+                              "finger_url", bio_url(app_id, slot), "matched_application_id",
+                              (json_int_t)mapp, "matched_nik", store_col_text(st, 2),
+                              "matched_slot", mslot, "matched_finger_url", bio_url(mapp, mslot),
+                              "score", store_col_double(st, 4), "threshold",
+                              store_col_double(st, 5), "at", (json_int_t)store_col_int(st, 6));
+        if (h == NULL || json_array_append_new(hits, h) != 0) {
+            rc = svc_nomem(err);
+            break;
+        }
+    }
+    store_reset(st);
+    if (rc != KT_OK)
+        goto out;
+    /* The other residents, once each (keyed by their application). */
+    size_t i;
+    json_t *h;
+    json_array_foreach(hits, i, h) {
+        char key[24];
+        int64_t mapp = json_integer_value(json_object_get(h, "matched_application_id"));
+        snprintf(key, sizeof key, "%lld", (long long)mapp);
+        if (json_object_get(matched, key) != NULL)
+            continue;
+        json_t *p = NULL;
+        if ((rc = person_json(db, mapp, json_string_value(json_object_get(h, "matched_nik")), &p,
+                              err)) != KT_OK)
+            goto out;
+        json_t *mstate = NULL;
+        kt_error e;
+        if (svc_app_load(s, db, mapp, &mstate, &e) == KT_OK) {
+            json_object_set(p, "state", json_object_get(mstate, "state"));
+            json_object_set(p, "receipt_no", json_object_get(mstate, "receipt_no"));
+            json_decref(mstate);
+        }
+        json_object_set_new(matched, key, p);
+    }
+    /* The supervisor's decision, when taken (the audit trail holds it). */
+    if ((rc = store_prepare(db,
+                            "SELECT action, note, at, user_id FROM events WHERE"
+                            " application_id = ? AND action IN ('clear_duplicate',"
+                            " 'confirm_duplicate') ORDER BY id DESC LIMIT 1",
+                            &st, err)) != KT_OK)
+        goto out;
+    store_bind_int(st, 1, app_id);
+    if ((rc = store_step(st, &row, err)) != KT_OK)
+        goto out;
+    if (row)
+        decision = json_pack("{s:s, s:s, s:I, s:I}", "action", store_col_text(st, 0), "note",
+                             store_col_text(st, 1), "at", (json_int_t)store_col_int(st, 2),
+                             "user_id", (json_int_t)store_col_int(st, 3));
+    store_reset(st);
+    json_t *others = json_array();
+    const char *k;
+    json_t *v;
+    json_object_foreach(matched, k, v) json_array_append(others, v);
+    *out = json_pack("{s:O, s:O, s:o, s:O, s:O}", "application", app, "enrollee", me, "matched",
+                     others, "hits", hits, "decision", decision != NULL ? decision : json_null());
+    if (*out == NULL)
+        rc = svc_nomem(err);
+out:
+    if (db != NULL)
+        store_rollback(db);
+    svc_conn_put(s, db);
+    json_decref(app);
+    json_decref(me);
+    json_decref(hits);
+    json_decref(matched);
+    json_decref(decision);
+    return rc;
+}
+
+kt_code svc_afis_stats(svc *s, const svc_actor *who, json_t **out, kt_error *err)
+{
+    kt_code rc;
+    *out = NULL;
+    svc_afis *a = afis_of(s);
+    if (a == NULL)
+        return afis_missing(err);
+    if ((rc = require_role(who, 0, err)) != KT_OK)
+        return rc;
+    pthread_rwlock_rdlock(&a->lock);
+    *out = json_pack("{s:I, s:I, s:I, s:f, s:f, s:f}", "fingers",
+                     (json_int_t)bio_gallery_count(a->g), "bytes",
+                     (json_int_t)bio_gallery_bytes(a->g), "loaded_at_open", (json_int_t)a->loaded,
+                     "load_ms", a->load_ms, "fmr", a->fmr, "threshold", a->threshold);
+    pthread_rwlock_unlock(&a->lock);
+    return *out != NULL ? KT_OK : svc_nomem(err);
+}

@@ -1,0 +1,67 @@
+/*
+ * afis.h - AFIS de-duplication inside the service (internal to src/service): one person, one
+ * card. The hooks apps.c and svc.c call; the use cases themselves are in service.h.
+ *
+ * Flow: a finger upload is decoded and its template extracted at once (quality shown to the
+ * operator, unreadable images refused) and kept as a probe (afis_probes); when the recording
+ * completes the probes are searched against the in-memory gallery of every recorded finger,
+ * a match with ANOTHER NIK's fingers makes the application `duplicate` (action afis_hit) in
+ * the record's transaction, and the probes join the gallery after commit.
+ *
+ * Never: print, or call the matcher while holding the database write lock longer than needed
+ * (searches run before the write transaction begins).
+ */
+#ifndef KTPEL_SERVICE_AFIS_H
+#define KTPEL_SERVICE_AFIS_H
+
+#include "service/svc_internal.h"
+
+#define SVC_AFIS_FMR_DEFAULT 1e-4
+/* Quality below which the operator is told to retake the print ("ulangi"; extract.h guide). */
+#define SVC_AFIS_RETAKE_QUALITY 35
+/* Fingers of one other NIK that must match for a duplicate (fewer when fewer were captured):
+   a real second enrolment matches on nearly every finger, a chance match on one. */
+#define SVC_AFIS_MIN_FINGERS 2
+/* How long a successful 1:1 check at handover stays valid for confirmed_by "fingerprint". */
+#define SVC_AFIS_VERIFY_TTL_MS (30 * 60 * INT64_C(1000))
+
+/* At svc_open (after the schema is migrated): load the gallery. At svc_close: free it. */
+kt_code svc_afis_open(svc *s, const svc_config *cfg, kt_error *err);
+void svc_afis_close(svc *s);
+
+/* ISO finger position of a slot "finger_1".."finger_10", else 0. */
+int svc_afis_finger_of(const char *slot);
+
+/* ---- upload hook (svc_app_bio_put) ---- */
+typedef struct svc_afis_probe svc_afis_probe;
+/* Decode and extract before the transaction. KT_EINVAL "finger_unreadable" / "finger_blank"
+   when the image holds no usable print. *out owned by caller: svc_afis_probe_free(). */
+kt_code svc_afis_probe_make(const char *slot, const void *data, size_t len,
+                            svc_afis_probe **out, kt_error *err);
+/* Inside the upload's transaction: keep the template until the recording completes. */
+kt_code svc_afis_probe_save(svc *s, store *db, int64_t app_id, const svc_afis_probe *p,
+                            kt_error *err);
+/* Add quality, minutiae, advice ("baik" | "cukup" | "ulangi") to the upload's JSON. */
+kt_code svc_afis_probe_report(const svc_afis_probe *p, json_t *out, kt_error *err);
+void svc_afis_probe_free(svc_afis_probe *p);
+
+/* ---- record hook (svc_app_record) ----
+ * begin: before the write transaction; serialises recordings (so two enrolments of one
+ *        person at once still find each other) and searches the application's probes.
+ * write: inside the transaction; resolves candidates to NIKs, writes the hits and the
+ *        application's gallery rows; *duplicate = 1 when another NIK matched (note filled
+ *        for the afis_hit event).
+ * end:   always (committed or not); after commit adds the fingers to the gallery; adds
+ *        {"afis": {...}} to out when out is not NULL. Frees r. */
+typedef struct svc_afis_record svc_afis_record;
+kt_code svc_afis_record_begin(svc *s, int64_t app_id, svc_afis_record **out, kt_error *err);
+kt_code svc_afis_record_write(svc *s, svc_afis_record *r, store *db, const char *nik,
+                              int *duplicate, char *note, size_t notecap, kt_error *err);
+void svc_afis_record_end(svc *s, svc_afis_record *r, int committed, json_t *out);
+
+/* ---- handover hook (svc_app_hand_over, confirmed_by "fingerprint") ----
+   Inside the transaction: KT_EREFUSED "fingerprint_not_verified" unless a 1:1 check of this
+   application matched within SVC_AFIS_VERIFY_TTL_MS. */
+kt_code svc_afis_require_verified(svc *s, store *db, int64_t app_id, kt_error *err);
+
+#endif
