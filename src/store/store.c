@@ -12,6 +12,9 @@
 #include "store/store_driver.h"
 #include "store/store_migrations.h"
 
+/* postgres.c; to move into store_driver.h next to store_sqlite_driver. */
+extern const store_driver store_postgres_driver;
+
 kt_code store_open(const char *location, const store_options *opts, store **out,
                    kt_error *err)
 {
@@ -19,8 +22,7 @@ kt_code store_open(const char *location, const store_options *opts, store **out,
     if (location == NULL || location[0] == '\0')
         return kt_fail(err, KT_EINVAL, "db_path_empty", "db", "Lokasi basis data kosong");
     if (strncmp(location, "postgres://", 11) == 0 || strncmp(location, "postgresql://", 13) == 0)
-        return kt_fail(err, KT_EUNAVAIL, "driver_unavailable", "db",
-                       "Driver PostgreSQL belum tersedia pada versi ini");
+        return store_postgres_driver.open(location, opts, out, err);
     return store_sqlite_driver.open(location, opts, out, err);
 }
 
