@@ -61,7 +61,9 @@ static void test_db1(void **state)
     assert_int_equal(r.genuine, 280);
     assert_int_equal(r.impostor, 2880);
     assert_int_equal(r.failed, 0);
-    assert_true(r.eer < 0.06);
+    /* Measured 2.15% EER, 2.5% FMR100 (docs/benchmarks.md); bounds leave a few pairs' room. */
+    assert_true(r.eer < 0.035);
+    assert_true(r.fmr100 < 0.045);
     assert_true(r.gen_mean > 3 * r.imp_mean);
     bio_eval_result_free(&r);
 }
