@@ -31,6 +31,7 @@
 #include "core/nik.h"
 #include "core/queue.h"
 #include "core/refcodes.h"
+#include "service/rec_internal.h"
 #include "service/svc_internal.h"
 
 #define BIO_MAX_BYTES (8u << 20)
@@ -278,6 +279,8 @@ static kt_code app_move(svc *s, store *db, json_t *pending, const svc_actor *who
         if ((rc = store_run(st, err)) != KT_OK)
             return rc;
     }
+    if ((rc = svc_rec_app_moved(s, db, id, wf_state_str(to), err)) != KT_OK) /* Rak Arsip */
+        return rc;
     json_t *extra = json_pack("{s:{s:I, s:s, s:s}}", "application", "id", (json_int_t)id,
                               "state", wf_state_str(to), "nik", nik);
     rc = svc_event_add(s, db, pending, "application_changed", who, id, 0,
@@ -1273,6 +1276,8 @@ kt_code svc_app_receipt(svc *s, const svc_actor *who, int64_t app_id, json_t **o
     store_bind_int(st, 5, who->user_id);
     if ((rc = store_run(st, err)) != KT_OK)
         goto out;
+    if ((rc = svc_rec_receipt_issued(s, t.db, no, t.nik, now, err)) != KT_OK) /* QR token */
+        goto out;
     if ((rc = app_move(s, t.db, t.pending, who, app_id, t.nik, t.state, WF_ACT_ISSUE_RECEIPT,
                        to, "", no, err)) != KT_OK)
         goto out;
@@ -1341,6 +1346,11 @@ kt_code svc_app_hand_over(svc *s, const svc_actor *who, int64_t app_id, const js
         return rc;
     const char *no = svc_jstr(in, "receipt_no"), *by = svc_jstr(in, "confirmed_by"),
                *note = svc_jstr(in, "note");
+    char tok_no[40]; /* the receipt number of a scanned QR token, verified offline */
+    if ((rc = svc_rec_token_receipt_no(s, in, tok_no, sizeof tok_no, err)) != KT_OK)
+        return rc;
+    if (tok_no[0] != '\0')
+        no = tok_no;
     if (no == NULL || no[0] == '\0')
         return kt_fail(err, KT_EINVAL, "field_missing", "receipt_no",
                        "Nomor tanda terima wajib diisi");
@@ -1370,6 +1380,8 @@ kt_code svc_app_hand_over(svc *s, const svc_actor *who, int64_t app_id, const js
                      "Nomor tanda terima %s bukan milik permohonan ini", no);
         goto out;
     }
+    if ((rc = svc_rec_receipt_use(s, t.db, t.nik, no, in, err)) != KT_OK) /* used once */
+        goto out;
     if ((rc = store_prepare(t.db,
                             "INSERT INTO handovers (application_id, receipt_no, confirmed_by,"
                             " note, at, user_id) VALUES (?, ?, ?, ?, ?, ?)",

@@ -191,4 +191,56 @@ kt_code svc_app_verify_finger(svc *s, const svc_actor *who, int64_t app_id, cons
 /* Gallery figures: {"fingers", "bytes", "load_ms", "fmr", "threshold"}. */
 kt_code svc_afis_stats(svc *s, const svc_actor *who, json_t **out, kt_error *err);
 
+/* ---- records: printed documents, archive, pickup register, reports, konsolidasi, backup -- */
+/* (docs/internals/records.md) PDF bytes: *pdf owned by caller (free()). */
+/* The queue ticket (public: the kiosk prints it). */
+kt_code svc_doc_ticket(svc *s, int64_t ticket_id, unsigned char **pdf, size_t *len,
+                       kt_error *err);
+/* Tanda terima pengambilan with the QR of its signed token (after issue_receipt). */
+kt_code svc_doc_receipt(svc *s, const svc_actor *who, int64_t app_id, unsigned char **pdf,
+                        size_t *len, kt_error *err);
+/* Missing-documents slip of an application returned as incomplete. */
+kt_code svc_doc_missing(svc *s, const svc_actor *who, int64_t app_id, unsigned char **pdf,
+                        size_t *len, kt_error *err);
+/* Referral letter to Disdukcapil of a referred application. */
+kt_code svc_doc_referral(svc *s, const svc_actor *who, int64_t app_id, unsigned char **pdf,
+                         size_t *len, kt_error *err);
+/* Archive (Rak Arsip). in NULL or {} reads the layout; {"racks"?, "boxes_per_rack"?,
+   "files_per_box"?} changes it (admin). */
+kt_code svc_archive_config(svc *s, const svc_actor *who, const json_t *in, json_t **out,
+                           kt_error *err);
+/* q: exactly one of {"nik"}, {"receipt_no"}, {"date": YYYY-MM-DD (day filed, Jakarta)}. */
+kt_code svc_archive_find(svc *s, const svc_actor *who, const json_t *q, json_t **out,
+                         kt_error *err);
+kt_code svc_archive_boxes(svc *s, const svc_actor *who, json_t **out, kt_error *err);
+kt_code svc_archive_label(svc *s, const svc_actor *who, int64_t box_id, unsigned char **pdf,
+                          size_t *len, kt_error *err);
+/* Pickup register of [from, to] (YYYY-MM-DD, inclusive; NULL = today). *csv owned by caller
+   (free()). */
+kt_code svc_register_list(svc *s, const svc_actor *who, const char *from, const char *to,
+                          json_t **out, kt_error *err);
+kt_code svc_register_csv(svc *s, const svc_actor *who, const char *from, const char *to,
+                         char **csv, size_t *len, kt_error *err);
+/* Service report. period "daily" (when = YYYY-MM-DD or NULL for today) or "monthly"
+   (when = YYYY-MM or NULL). JSON, PDF (*pdf: free()) or CSV (*csv: free()). */
+kt_code svc_report(svc *s, const svc_actor *who, const char *period, const char *when,
+                   json_t **out, kt_error *err);
+kt_code svc_report_pdf(svc *s, const svc_actor *who, const char *period, const char *when,
+                       unsigned char **pdf, size_t *len, kt_error *err);
+kt_code svc_report_csv(svc *s, const svc_actor *who, const char *period, const char *when,
+                       char **csv, size_t *len, kt_error *err);
+/* KONSOLIDASI: the data consistency checks (supervisor). */
+kt_code svc_konsolidasi(svc *s, const svc_actor *who, json_t **out, kt_error *err);
+/* A consistent online backup of the database and data files into a new folder of dir, then
+   rotation keeping `keep` (admin). dir NULL: the folder of the running scheduled job. */
+kt_code svc_backup_now(svc *s, const svc_actor *who, const char *dir, int keep, json_t **out,
+                       kt_error *err);
+/* Scheduled backups every every_min minutes on a thread. *out owned by caller:
+   svc_backup_job_stop() (waits for a backup under way) before svc_close(). */
+typedef struct svc_backup_job svc_backup_job;
+kt_code svc_backup_job_start(svc *s, const char *dir, int every_min, int keep,
+                             svc_backup_job **out, kt_error *err);
+kt_code svc_backup_job_status(svc_backup_job *job, json_t **out, kt_error *err);
+void svc_backup_job_stop(svc_backup_job *job);
+
 #endif
