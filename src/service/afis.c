@@ -575,17 +575,22 @@ kt_code svc_afis_record_write(svc *s, svc_afis_record *r, store *db, const char 
         const afis_cand *c = &r->cands[i];
         int row = 0;
         if ((rc = store_prepare(db,
-                                "SELECT nik, application_id, slot FROM afis_templates WHERE id = ?",
+                                "SELECT t.nik, t.application_id, t.slot, a.state FROM"
+                                " afis_templates t JOIN applications a ON a.id = t.application_id"
+                                " WHERE t.id = ?",
                                 &st, err)) != KT_OK)
             goto out;
         store_bind_int(st, 1, (int64_t)c->id);
         if ((rc = store_step(st, &row, err)) != KT_OK)
             goto out;
-        if (!row || strcmp(store_col_text(st, 0), nik) == 0) {
+        /* Not a duplicate: the same person re-recorded (lost or damaged card), or a record the
+           supervisor already rejected as a duplicate (its fingers are someone else's on file). */
+        if (!row || strcmp(store_col_text(st, 0), nik) == 0 ||
+            strcmp(store_col_text(st, 3), "rejected") == 0) {
             store_reset(st);
-            continue; /* gone, or the same person re-recorded */
+            continue;
         }
-        json_t *h = json_pack("{s:s, s:I, s:s, s:I, s:f, s:i}", "slot",
+        json_t *h = json_pack("{s:s, s:I, s:s, s:I, s:s, s:f, s:i}", "slot",
                               r->probes[c->probe].slot, "matched_template_id", (json_int_t)c->id,
                               "matched_nik", store_col_text(st, 0), "matched_application_id",
                               (json_int_t)store_col_int(st, 1), "matched_slot",

@@ -31,6 +31,7 @@
 #include "core/nik.h"
 #include "core/queue.h"
 #include "core/refcodes.h"
+#include "service/afis.h"
 #include "service/rec_internal.h"
 #include "service/svc_internal.h"
 
@@ -1056,6 +1057,7 @@ kt_code svc_app_bio_put(svc *s, const svc_actor *who, int64_t app_id, const char
 {
     kt_code rc;
     app_txn t;
+    svc_afis_probe *probe = NULL; /* finger slots: template and quality (afis.c) */
     memset(&t, 0, sizeof t);
     *out = NULL;
     if ((rc = bio_precheck(s, who, app_id, slot, &t, err)) != KT_OK)
@@ -1074,6 +1076,10 @@ kt_code svc_app_bio_put(svc *s, const svc_actor *who, int64_t app_id, const char
     char sha[65], dir[900], path[1024];
     crypto_hash_sha256(h, data, len);
     sodium_bin2hex(sha, sizeof sha, h, sizeof h);
+    /* A finger is decoded and extracted now, outside the write lock: no usable print, no file. */
+    if (svc_afis_finger_of(slot) > 0 &&
+        (rc = svc_afis_probe_make(slot, data, len, &probe, err)) != KT_OK)
+        return rc;
     if ((rc = txn_begin(s, app_id, &t, err)) != KT_OK)
         goto out;
     if ((rc = bio_state_ok(&t, err)) != KT_OK)
@@ -1087,14 +1093,19 @@ kt_code svc_app_bio_put(svc *s, const svc_actor *who, int64_t app_id, const char
     if ((rc = bio_upsert(s, &t, who, app_id, slot, path, sha, len, content_type, "", err)) !=
         KT_OK)
         goto out;
+    if (probe != NULL && (rc = svc_afis_probe_save(s, t.db, app_id, probe, err)) != KT_OK)
+        goto out;
     if ((rc = svc_commit(s, t.db, err)) != KT_OK)
         goto out;
     *out = json_pack("{s:s, s:I, s:s, s:s}", "slot", slot, "size", (json_int_t)len,
                      "content_type", content_type, "sha256", sha);
     if (*out == NULL)
         rc = svc_nomem(err);
+    else if (probe != NULL)
+        rc = svc_afis_probe_report(probe, *out, err);
 out:
     txn_end(s, &t);
+    svc_afis_probe_free(probe);
     return rc;
 }
 
@@ -1190,8 +1201,12 @@ kt_code svc_app_record(svc *s, const svc_actor *who, int64_t app_id, json_t **ou
 {
     kt_code rc;
     app_txn t;
+    svc_afis_record *afis = NULL; /* the 1:N search of this enrollee's fingers (afis.c) */
+    memset(&t, 0, sizeof t);
     *out = NULL;
     if ((rc = svc_require(who, WF_ACT_RECORD, err)) != KT_OK)
+        return rc;
+    if ((rc = svc_afis_record_begin(s, app_id, &afis, err)) != KT_OK)
         return rc;
     if ((rc = txn_begin(s, app_id, &t, err)) != KT_OK)
         goto out;
@@ -1225,9 +1240,23 @@ kt_code svc_app_record(svc *s, const svc_actor *who, int64_t app_id, json_t **ou
     if ((rc = app_move(s, t.db, t.pending, who, app_id, t.nik, t.state, WF_ACT_RECORD, to, "",
                        "", err)) != KT_OK)
         goto out;
+    /* One person, one card: another NIK's fingers make it a duplicate, in this transaction. */
+    int dup = 0;
+    char dnote[400];
+    if ((rc = svc_afis_record_write(s, afis, t.db, t.nik, &dup, dnote, sizeof dnote, err)) !=
+        KT_OK)
+        goto out;
+    if (dup) {
+        wf_state dto;
+        if ((rc = wf_next(to, WF_ACT_AFIS_HIT, &dto, err)) != KT_OK ||
+            (rc = app_move(s, t.db, t.pending, who, app_id, t.nik, to, WF_ACT_AFIS_HIT, dto,
+                           "duplicate_biometric", dnote, err)) != KT_OK)
+            goto out;
+    }
     rc = txn_finish(s, app_id, &t, out, err);
 out:
     txn_end(s, &t);
+    svc_afis_record_end(s, afis, rc == KT_OK, *out);
     return rc;
 }
 
@@ -1381,6 +1410,9 @@ kt_code svc_app_hand_over(svc *s, const svc_actor *who, int64_t app_id, const js
         goto out;
     }
     if ((rc = svc_rec_receipt_use(s, t.db, t.nik, no, in, err)) != KT_OK) /* used once */
+        goto out;
+    if (strcmp(by, "fingerprint") == 0 &&
+        (rc = svc_afis_require_verified(s, t.db, app_id, err)) != KT_OK)
         goto out;
     if ((rc = store_prepare(t.db,
                             "INSERT INTO handovers (application_id, receipt_no, confirmed_by,"

@@ -31,6 +31,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "service/afis.h"
 #include "service/svc_internal.h"
 
 static int64_t real_now_ms(void)
@@ -109,6 +110,9 @@ kt_code svc_open(const svc_config *cfg, svc **out, kt_error *err)
     if ((rc = store_open(s->db_path, NULL, &db, err)) != KT_OK)
         goto fail;
     svc_conn_put(s, db);
+    /* The AFIS gallery: every recorded finger, in memory (afis.c). */
+    if ((rc = svc_afis_open(s, cfg, err)) != KT_OK)
+        goto fail;
     *out = s;
     return KT_OK;
 fail:
@@ -120,6 +124,7 @@ void svc_close(svc *s)
 {
     if (s == NULL)
         return;
+    svc_afis_close(s);
     for (size_t i = 0; i < s->npool; i++)
         store_close(s->pool[i]);
     free(s->pool);
