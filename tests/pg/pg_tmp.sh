@@ -4,7 +4,9 @@
 #   pg_tmp.sh start DIR PORT [WATCH_PID]   initdb into DIR/data, start on 127.0.0.1:PORT with
 #                                          the unix socket in DIR; prints the base location
 #                                          postgres://USER@127.0.0.1:PORT (append /DBNAME)
+#                                          and creates the database "ktpel" (C collation)
 #   pg_tmp.sh createdb DIR PORT NAME       a fresh, empty database NAME (C collation)
+#   pg_tmp.sh createschema DIR PORT NAME   a fresh, empty schema NAME in the database "ktpel"
 #   pg_tmp.sh stop DIR                     stop the server (immediate) and remove DIR
 #
 # DIR must exist and be empty (mkdtemp). When running as root the server runs as the
@@ -26,6 +28,13 @@ else
   PGUSER_OS="$(id -un)"
   as_pg() { "$@"; }
 fi
+
+# sql_in PORT DB SQL: one statement through the unix socket in DIR.
+sql_in() {
+  psql="$PGBIN/psql"
+  [ -x "$psql" ] || psql=psql
+  as_pg "$psql" -X -q -v ON_ERROR_STOP=1 -h "$dir" -p "$1" -U "$PGUSER_OS" -d "$2" -c "$3" >/dev/null
+}
 
 case "$cmd" in
 start)
@@ -61,16 +70,15 @@ start)
     ) </dev/null >/dev/null 2>&1 &
     echo $! >"$dir/watchdog.pid"
   fi
+  sql_in "$port" postgres "CREATE DATABASE ktpel TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C'"
   echo "postgres://$PGUSER_OS@127.0.0.1:$port"
   ;;
 createdb)
-  port="${3:?port}"
-  name="${4:?name}"
-  psql="$PGBIN/psql"
-  [ -x "$psql" ] || psql=psql
-  as_pg "$psql" -X -q -v ON_ERROR_STOP=1 -h "$dir" -p "$port" -U "$PGUSER_OS" -d postgres \
-    -c "CREATE DATABASE \"$name\" TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C'" \
-    >/dev/null
+  sql_in "${3:?port}" postgres \
+    "CREATE DATABASE \"${4:?name}\" TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C'"
+  ;;
+createschema)
+  sql_in "${3:?port}" ktpel "CREATE SCHEMA \"${4:?name}\""
   ;;
 stop)
   if [ -d "$dir/data" ]; then

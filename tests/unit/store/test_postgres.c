@@ -1,6 +1,6 @@
 /*
  * test_postgres.c - the store interface over a real PostgreSQL 15 server that the test starts
- * itself (tests/pg/pg_tmp.sh, one fresh database per case): migrations at open, placeholders
+ * itself (tests/pg/pg_tmp.sh, one fresh schema per case): migrations at open, placeholders
  * and types, commit and rollback, constraint errors and the aborted transaction, statement
  * cache, the SQLite dialect the driver translates, concurrent writers serialised at BEGIN, the
  * lock timeout, a lost connection and its reconnect. Prints SKIP when PostgreSQL is absent.
@@ -82,8 +82,8 @@ static void test_open_migrates(void **state)
     assert_int_equal(count(db, "SELECT count(*) FROM residents"), 0);
     /* Times are Unix ms: the INTEGER columns became BIGINT. */
     assert_int_equal(count(db, "SELECT count(*) FROM information_schema.columns WHERE"
-                               " table_name = 'events' AND column_name = 'at' AND"
-                               " data_type = 'bigint'"),
+                               " table_schema = current_schema() AND table_name = 'events'"
+                               " AND column_name = 'at' AND data_type = 'bigint'"),
                      1);
     store_close(db);
     /* Reopening applies nothing twice. */
