@@ -200,9 +200,7 @@ kt_code svc_report(svc *s, const svc_actor *who, const char *period, const char 
         rc = month_summary(s, who, when, out, err);
     if (rc != KT_OK)
         return rc;
-    json_object_set_new(*out, "period", json_string(strcmp(period, "daily") == 0
-                                                        ? "Laporan harian"
-                                                        : "Laporan bulanan"));
+    json_object_set_new(*out, "period", json_string(period));
     json_object_set_new(*out, "generated_at", json_integer(svc_now(s)));
     return KT_OK;
 }
