@@ -75,6 +75,8 @@ static kt_code auth(void *app, const char *token, svc_actor *actor, kt_error *er
     return svc_session(api->s, token, actor, err);
 }
 
+HTTP_ROUTES_DECL(http_routes_afis) /* h_afis.c: duplicates, verify-finger */
+
 kt_code http_server_start(const http_config *cfg, svc *s, http_server **out, kt_error *err)
 {
     static const struct {
@@ -89,6 +91,7 @@ kt_code http_server_start(const http_config *cfg, svc *s, http_server **out, kt_
         {http_routes_applications, &http_routes_applications_n},
         {http_routes_summary, &http_routes_summary_n},
         {http_routes_events, &http_routes_events_n},
+        {http_routes_afis, &http_routes_afis_n},
     };
     http_server *srv = NULL;
     http_core_config cc;

@@ -307,7 +307,10 @@ static kt_code extract_image(const char *slot, const void *data, size_t len, bio
         return kt_fail(err, KT_EINVAL, "finger_unreadable", "body",
                        "Berkas %s bukan gambar sidik jari yang dapat dibaca (%s); ulangi "
                        "pengambilan",
-                       slot, bio_status_name(st));
+                       slot,
+                       st == BIO_EUNSUPPORTED ? "jenis gambar tidak didukung"
+                       : st == BIO_ETRUNC     ? "berkas terpotong"
+                                              : "format tidak dikenal");
     st = bio_extract_q(&img, tpl, quality, &msg);
     if (st == BIO_ENOMEM)
         rc = svc_nomem(err);
