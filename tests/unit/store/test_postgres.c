@@ -393,6 +393,23 @@ static void test_dialect(void **state)
         expect(store_run(st, &err), KT_OK, &err);
     }
     assert_int_equal(count(db, "SELECT n FROM y WHERE k = 'k'"), 2);
+    /* group_concat becomes string_agg (any argument type, DISTINCT, a separator). */
+    expect(store_exec(db, "INSERT INTO y (k, n) VALUES ('a', 1), ('b', 1), ('c', 3)", &err),
+           KT_OK, &err);
+    int row = 0;
+    expect(store_prepare(db,
+                         "SELECT group_concat(DISTINCT n), (SELECT group_concat(k, '|') FROM"
+                         " (SELECT k FROM y ORDER BY k) s), group_concat(k || '?')"
+                         " FROM y WHERE n <> ?",
+                         &st, &err),
+           KT_OK, &err);
+    store_bind_int(st, 1, 0);
+    expect(store_step(st, &row, &err), KT_OK, &err);
+    assert_int_equal(row, 1);
+    assert_string_equal(store_col_text(st, 0), "1,2,3");
+    assert_string_equal(store_col_text(st, 1), "a|b|c|k");
+    assert_int_equal((int)strlen(store_col_text(st, 2)), 11);
+    store_reset(st);
     store_close(db);
 }
 
