@@ -22,6 +22,13 @@
 #include "voice/voice.h"
 #endif
 
+/* The records side's tables (h_documents.c, h_archive.c, h_register.c, h_reports.c, h_admin.c). */
+HTTP_ROUTES_DECL(http_routes_documents)
+HTTP_ROUTES_DECL(http_routes_archive)
+HTTP_ROUTES_DECL(http_routes_register)
+HTTP_ROUTES_DECL(http_routes_reports)
+HTTP_ROUTES_DECL(http_routes_admin)
+
 #ifndef KTPEL_WEB_DIR
 #define KTPEL_WEB_DIR "web"
 #endif
@@ -91,6 +98,11 @@ kt_code http_server_start(const http_config *cfg, svc *s, http_server **out, kt_
         {http_routes_applications, &http_routes_applications_n},
         {http_routes_summary, &http_routes_summary_n},
         {http_routes_events, &http_routes_events_n},
+        {http_routes_documents, &http_routes_documents_n},
+        {http_routes_archive, &http_routes_archive_n},
+        {http_routes_register, &http_routes_register_n},
+        {http_routes_reports, &http_routes_reports_n},
+        {http_routes_admin, &http_routes_admin_n},
         {http_routes_afis, &http_routes_afis_n},
     };
     http_server *srv = NULL;
