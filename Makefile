@@ -43,7 +43,7 @@ test-plain:
 	@cd build-test && ctest --output-on-failure -j $(JOBS)
 
 test-asan:
-	@cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DKTPEL_SANITIZE=ON -DBUILD_TESTING=ON >/dev/null
+	@cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DKTPEL_SANITIZE=ON -DBUILD_TESTING=ON >/dev/null
 	@cmake --build build-asan -j $(JOBS)
 	@cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
