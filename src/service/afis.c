@@ -337,8 +337,24 @@ kt_code svc_afis_probe_make(const char *slot, const void *data, size_t len,
         return svc_nomem(err);
     snprintf(p->slot, sizeof p->slot, "%s", slot);
     p->finger = finger;
-    if ((rc = extract_image(slot, data, len, &p->tpl, &p->quality, err)) != KT_OK)
+    if (len >= 4 && memcmp(data, "FMR\0", 4) == 0) {
+        /* A scanner that extracts itself sends an ISO 19794-2 / ANSI 378 record. */
+        bio_template *views = NULL;
+        size_t count = 0;
+        bio_msg msg;
+        if (bio_template_decode(data, len, &views, &count, NULL, &msg) != BIO_OK || count < 1 ||
+            views[0].count < 1) {
+            free(views);
+            rc = kt_fail(err, KT_EINVAL, "finger_unreadable", "body",
+                         "Templat %s rusak atau tanpa minutiae; ulangi pengambilan", slot);
+            goto fail;
+        }
+        p->tpl = views[0];
+        p->quality = views[0].quality;
+        free(views);
+    } else if ((rc = extract_image(slot, data, len, &p->tpl, &p->quality, err)) != KT_OK) {
         goto fail;
+    }
     p->tpl.finger_position = (uint8_t)finger;
     if ((rc = tpl_to_hex(&p->tpl, &p->hex, err)) != KT_OK)
         goto fail;

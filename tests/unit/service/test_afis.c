@@ -13,6 +13,7 @@
 #include "unit/service/svc_test.h"
 
 #include "bio/synth.h"
+#include "bio/template.h"
 
 static int setup(void **state) { (void)state; return t_setup_dir(); }
 static int teardown(void **state) { (void)state; return t_rm_dir(); }
@@ -215,6 +216,20 @@ static void test_upload_refusals(void **st)
                         q < 35 ? "ulangi" : q < 60 ? "cukup" : "baik");
     json_decref(out);
     free(pgm);
+    /* A scanner's own ISO 19794-2 record is accepted as is; a broken one is not. */
+    bio_template tpl;
+    bio_msg msg;
+    uint8_t *iso = NULL;
+    assert_int_equal(bio_synth_template(SEED, 9, 0, &tpl, &msg), BIO_OK);
+    assert_int_equal(bio_template_encode_iso(&tpl, 1, &iso, &len, &msg), BIO_OK);
+    t_expect(svc_app_bio_put(s, &op, id, "finger_3", iso, len, "application/octet-stream", &out,
+                             &err), KT_OK, &err);
+    assert_int_equal(json_integer_value(json_object_get(out, "minutiae")), tpl.count);
+    json_decref(out);
+    assert_int_equal(svc_app_bio_put(s, &op, id, "finger_4", iso, 20, "application/octet-stream",
+                                     &out, &err), KT_EINVAL);
+    assert_string_equal(err.id, "finger_unreadable");
+    free(iso);
     svc_close(s);
 }
 
