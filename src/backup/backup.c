@@ -13,6 +13,7 @@
 /* nftw() is an X/Open extension. */
 #define _XOPEN_SOURCE 700
 
+#include "core/jakarta.h"
 #include "backup/backup.h"
 
 #include <dirent.h>
@@ -798,13 +799,17 @@ kt_code bak_backup(const char *db_path, const char *data_dir, const char *dest_d
 
 /* ---- restore -------------------------------------------------------------------------- */
 
+/* "YYYYMMDD-HHMMSS" in Asia/Jakarta, as every time a person sees. */
+static void jakarta_stamp(int64_t now_ms, char *out, size_t cap)
+{
+    jkt_datetime dt = jkt_from_utc_ms(now_ms);
+    snprintf(out, cap, "%04d%02d%02d-%02d%02d%02d", dt.date.year, dt.date.month, dt.date.day,
+             dt.hour, dt.minute, dt.second);
+}
+
 static void stamp(char *out, size_t cap)
 {
-    time_t t = time(NULL) + 7 * 3600; /* Asia/Jakarta, as every time a person sees */
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    snprintf(out, cap, "%04d%02d%02d-%02d%02d%02d", tm.tm_year + 1900, tm.tm_mon + 1,
-             tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+    jakarta_stamp((int64_t)time(NULL) * 1000, out, cap);
 }
 
 /* Move path aside to path.pre-restore-<stamp> if it exists. */
@@ -1024,12 +1029,9 @@ out:
 
 kt_code bak_new_path(const char *parent, int64_t now_ms, char *out, size_t cap, kt_error *err)
 {
-    time_t t = (time_t)(now_ms / 1000) + 7 * 3600;
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    int n = snprintf(out, cap, "%s/%s%04d%02d%02d-%02d%02d%02d", parent, BAK_PREFIX,
-                     tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
-                     tm.tm_sec);
+    char st[32];
+    jakarta_stamp(now_ms, st, sizeof st);
+    int n = snprintf(out, cap, "%s/%s%s", parent, BAK_PREFIX, st);
     if (n < 0 || (size_t)n >= cap)
         return kt_fail(err, KT_EINVAL, "path_too_long", parent, "path terlalu panjang");
     return KT_OK;

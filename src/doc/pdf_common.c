@@ -4,6 +4,10 @@
  *
  * Never: write files or read anything but the two font files.
  */
+#include "core/documents.h"
+#include "core/queue.h"
+#include "core/workflow.h"
+#include "core/jakarta.h"
 #include "doc/pdf_int.h"
 
 #include <math.h>
@@ -15,7 +19,6 @@
 #include <unistd.h>
 
 #define FONT_DIR_DEFAULT "/usr/share/fonts/truetype/dejavu"
-#define JAKARTA_OFFSET_S (7 * 3600)
 
 static void on_hpdf_error(HPDF_STATUS error_no, HPDF_STATUS detail_no, void *user)
 {
@@ -474,27 +477,16 @@ const char *pdf_month_name(int month)
     return month >= 1 && month <= 12 ? names[month - 1] : "?";
 }
 
-static void jakarta_tm(int64_t ms, struct tm *tm)
-{
-    /* Floor division so times before 1970 would still land on the right day. */
-    int64_t s = ms >= 0 ? ms / 1000 : -((-ms + 999) / 1000);
-    time_t t = (time_t)(s + JAKARTA_OFFSET_S);
-    gmtime_r(&t, tm);
-}
-
 void pdf_fmt_date(int64_t ms, char *out, size_t cap)
 {
-    struct tm tm;
-    jakarta_tm(ms, &tm);
-    snprintf(out, cap, "%d %s %d", tm.tm_mday, pdf_month_name(tm.tm_mon + 1),
-             tm.tm_year + 1900);
+    jkt_datetime dt = jkt_from_utc_ms(ms);
+    snprintf(out, cap, "%d %s %d", dt.date.day, pdf_month_name(dt.date.month), dt.date.year);
 }
 
 void pdf_fmt_time(int64_t ms, char *out, size_t cap)
 {
-    struct tm tm;
-    jakarta_tm(ms, &tm);
-    snprintf(out, cap, "%02d.%02d WIB", tm.tm_hour, tm.tm_min);
+    jkt_datetime dt = jkt_from_utc_ms(ms);
+    snprintf(out, cap, "%02d.%02d WIB", dt.hour, dt.minute);
 }
 
 void pdf_fmt_datetime(int64_t ms, char *out, size_t cap)
@@ -522,107 +514,33 @@ kt_code pdf_mask_nik(const char *nik, char out[17], kt_error *err)
 
 /* ---- labels ----------------------------------------------------------------------------- */
 
-struct pair {
-    const char *id, *label;
-};
-
-static const char *lookup(const struct pair *t, const char *id)
-{
-    if (id == NULL)
-        return NULL;
-    for (; t->id != NULL; t++)
-        if (strcmp(t->id, id) == 0)
-            return t->label;
-    return NULL;
-}
-
+/* Labels come from src/core, the one source of the domain's names; NULL for an unknown id. */
 const char *pdf_label_service(const char *id)
 {
-    static const struct pair t[] = {{"rekam_baru", "Rekam e-KTP baru"},
-                                    {"perubahan_data", "Perubahan data"},
-                                    {"hilang_rusak", "KTP hilang / rusak"},
-                                    {"pindah_datang", "Pindah datang"},
-                                    {"pengambilan", "Pengambilan e-KTP"},
-                                    {NULL, NULL}};
-    return lookup(t, id);
+    queue_service v;
+    return id != NULL && queue_service_from_str(id, &v) ? queue_service_label(v) : NULL;
 }
 
 const char *pdf_label_kind(const char *id)
 {
-    static const struct pair t[] = {{"baru", "Penerbitan baru"},
-                                    {"perubahan", "Perubahan data"},
-                                    {"hilang", "KTP hilang"},
-                                    {"rusak", "KTP rusak"},
-                                    {"pindah_datang", "Pindah datang"},
-                                    {NULL, NULL}};
-    return lookup(t, id);
+    wf_kind v;
+    return id != NULL && wf_kind_from_str(id, &v) ? wf_kind_label(v) : NULL;
 }
 
 const char *pdf_label_document(const char *id)
 {
-    static const struct pair t[] = {
-        {"pengantar_rt_rw", "Surat Pengantar RT/RW"},
-        {"f107", "Formulir Permohonan KTP F-1.07 dari kelurahan"},
-        {"kk_copy", "Fotocopy Kartu Keluarga (KK)"},
-        {"ktp_asli", "KTP asli (KTP lama / KTP yang rusak)"},
-        {"surat_kehilangan", "Surat Keterangan Kehilangan dari Kepolisian"},
-        {"ijazah_akta", "Fotocopy Ijazah / Akta Kelahiran"},
-        {"akta_status", "Surat Nikah / Akta Perceraian / Surat Kematian"},
-        {"surat_pindah", "Surat Pindah"},
-        {NULL, NULL}};
-    return lookup(t, id);
+    docs_id v;
+    return id != NULL && docs_id_from_str(id, &v) ? docs_title(v) : NULL;
 }
 
 const char *pdf_label_reason(const char *id)
 {
-    static const struct pair t[] = {
-        {"no_nik", "Pemohon belum memiliki NIK"},
-        {"nik_invalid", "NIK tidak valid"},
-        {"not_found_in_siak", "Data pemohon tidak ditemukan dalam database SIAK"},
-        {"data_mismatch", "Data pemohon tidak sesuai dengan database SIAK"},
-        {"under_age", "Pemohon belum berusia 17 tahun dan belum pernah kawin"},
-        {"not_wni_no_itap", "Pemohon bukan WNI dan tidak memiliki ITAP"},
-        {"has_valid_card", "Pemohon masih memiliki e-KTP yang berlaku"},
-        {"duplicate_biometric", "Data biometrik terdeteksi ganda (duplikat)"},
-        {"other", "Alasan lain (lihat keterangan)"},
-        {NULL, NULL}};
-    return lookup(t, id);
+    wf_reason v;
+    return id != NULL && wf_reason_from_str(id, &v) ? wf_reason_label(v) : NULL;
 }
 
 const char *pdf_label_state(const char *id)
 {
-    static const struct pair t[] = {{"called", "Dipanggil"},
-                                    {"checked", "Berkas lengkap"},
-                                    {"incomplete", "Berkas tidak lengkap"},
-                                    {"referred", "Dirujuk ke Disdukcapil"},
-                                    {"rejected", "Ditolak"},
-                                    {"data_changed", "Data diubah"},
-                                    {"recorded", "Sudah direkam"},
-                                    {"receipt_issued", "Tanda terima diberikan"},
-                                    {"sent", "Dikirim ke Disdukcapil"},
-                                    {"print_ready", "Siap cetak"},
-                                    {"duplicate", "Duplikat"},
-                                    {"printed", "Sudah dicetak"},
-                                    {"handed_over", "Sudah diserahkan"},
-                                    {NULL, NULL}};
-    return lookup(t, id);
-}
-
-const char *pdf_label_step(const char *id, int *standard_s)
-{
-    static const struct {
-        const char *id, *label;
-        int standard;
-    } t[] = {{"call", "1. Pemanggilan antrian", 60},
-             {"intake", "2. Pemeriksaan berkas", 300},
-             {"recording", "3. Perekaman / perubahan data", 600},
-             {"receipt", "4. Tanda terima", 60},
-             {"handover", "6. Penyerahan e-KTP", 180}};
-    for (size_t i = 0; id != NULL && i < sizeof t / sizeof t[0]; i++)
-        if (strcmp(t[i].id, id) == 0) {
-            if (standard_s != NULL)
-                *standard_s = t[i].standard;
-            return t[i].label;
-        }
-    return NULL;
+    wf_state v;
+    return id != NULL && wf_state_from_str(id, &v) ? wf_state_label(v) : NULL;
 }

@@ -90,6 +90,5 @@ const char *pdf_label_kind(const char *id);
 const char *pdf_label_document(const char *id);
 const char *pdf_label_reason(const char *id);
 const char *pdf_label_state(const char *id);
-const char *pdf_label_step(const char *id, int *standard_s);
 
 #endif

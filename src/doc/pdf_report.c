@@ -10,6 +10,7 @@
  *
  * Never: compute statistics from raw events (the service does; this only draws them).
  */
+#include "core/sla.h"
 #include "doc/pdf.h"
 #include "doc/pdf_int.h"
 
@@ -136,14 +137,15 @@ static void count_chart(report *r, const json_t *m, const char *const *order, si
 }
 
 typedef struct step {
-    const char *id, *label;   /* borrowed from the input / the label table */
+    const char *id;           /* borrowed from the input */
+    char label[80];           /* "2. Penerimaan dan pemeriksaan berkas" (core/sla.h) */
     double standard, count, mean, p50, p90, max, within;
 } step;
 
 static kt_code read_step(const json_t *s, size_t i, step *out, kt_error *err)
 {
     char field[48];
-    int std = 0;
+    sla_step sid;
     kt_code rc;
     memset(out, 0, sizeof *out);
     out->within = -1;
@@ -151,12 +153,12 @@ static kt_code read_step(const json_t *s, size_t i, step *out, kt_error *err)
     if (!json_is_object(s))
         return kt_fail(err, KT_EINVAL, "field_invalid", field, "langkah harus objek");
     out->id = json_string_value(json_object_get(s, "step"));
-    out->label = pdf_label_step(out->id, &std);
-    if (out->label == NULL)
+    if (out->id == NULL || !sla_step_from_str(out->id, &sid))
         return kt_fail(err, KT_EINVAL, "field_invalid", field,
                        "langkah '%s' tidak dikenal (call, intake, recording, receipt, handover)",
                        out->id != NULL ? out->id : "");
-    out->standard = std * 1000.0;
+    snprintf(out->label, sizeof out->label, "%d. %s", sla_step_sop_no(sid), sla_step_label(sid));
+    out->standard = (double)sla_standard_ms(sid);
     if ((rc = pdf_get_num(s, "standard_ms", 0, 1000, 864e5, &out->standard, err)) != KT_OK ||
         (rc = pdf_get_num(s, "count", 1, 0, 1e9, &out->count, err)) != KT_OK ||
         (rc = pdf_get_num(s, "mean_ms", 0, 0, 1e12, &out->mean, err)) != KT_OK ||

@@ -279,7 +279,7 @@ static void test_referral(void **state)
     char *t = text_of("referral");
     assert_has(t, "Disdukcapil");
     assert_has(t, "Kependudukan dan Pencatatan Sipil");
-    assert_has(t, "tidak ditemukan dalam database SIAK");
+    assert_has(t, "tidak ditemukan di SIAK");
     assert_has(t, "belum memiliki NIK");
     assert_has(t, "17 Mei 1990");
     assert_has(t, "470/123-Kec.Ngs/2025");
@@ -336,13 +336,13 @@ static void test_report(void **state)
     assert_has(t, "LAPORAN HARIAN PELAYANAN e-KTP");
     assert_has(t, "15 Januari 2025");
     assert_has(t, "Penerbitan baru");
-    assert_has(t, "Pemeriksaan berkas");
+    assert_has(t, "pemeriksaan berkas");
     assert_has(t, "82%");
     assert_has(t, "Rina Marlina");
     assert_has(t, "113"); /* rina's actions summed */
     assert_has(t, "Jumlah pelayanan");
     assert_has(t, "15:00");
-    assert_has(t, "tidak ditemukan dalam database SIAK");
+    assert_has(t, "tidak ditemukan di SIAK");
     assert_has(t, "Sudah diserahkan");
     free(t);
 
