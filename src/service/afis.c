@@ -48,7 +48,7 @@ typedef struct svc_afis {
     double fmr, threshold;
     int stale;              /* an add after commit failed: reload before the next search */
     double load_ms;
-    size_t loaded;
+    size_t loaded, skipped; /* rows loaded / unusable at the last load */
 } svc_afis;
 
 #define AFIS_REG 64
@@ -148,7 +148,7 @@ static kt_code gallery_load(svc *s, svc_afis *a, kt_error *err)
     bio_gallery *g = NULL;
     bio_template *t = NULL;
     uint64_t *ids = NULL;
-    size_t n = 0, total = 0;
+    size_t n = 0, total = 0, skipped = 0;
     int row = 0;
     bio_msg msg;
     kt_code rc;
@@ -176,12 +176,25 @@ static kt_code gallery_load(svc *s, svc_afis *a, kt_error *err)
             n++;
         }
         if (n == LOAD_BATCH || (!row && n > 0)) {
-            if (bio_gallery_add_many(g, n, ids, t, 0, &msg) != BIO_OK) {
-                rc = kt_fail(err, KT_EINTERNAL, "gallery_load", "",
-                             "Galeri sidik jari tidak dapat dimuat: %s", msg.text);
-                break;
+            if (bio_gallery_add_many(g, n, ids, t, 0, &msg) == BIO_OK) {
+                total += n;
+            } else {
+                /* All or nothing failed: one by one, so one bad row cannot stop every
+                   recording (it is skipped and counted). */
+                for (size_t i = 0; i < n; i++) {
+                    bio_status bs = bio_gallery_add(g, ids[i], &t[i], &msg);
+                    if (bs == BIO_ENOMEM) {
+                        rc = svc_nomem(err);
+                        break;
+                    }
+                    if (bs == BIO_OK)
+                        total++;
+                    else
+                        skipped++;
+                }
+                if (rc != KT_OK)
+                    break;
             }
-            total += n;
             n = 0;
         }
         if (!row)
@@ -196,6 +209,7 @@ static kt_code gallery_load(svc *s, svc_afis *a, kt_error *err)
     g = NULL;
     a->stale = 0;
     a->loaded = total;
+    a->skipped = skipped;
     a->load_ms = (now_s() - t0) * 1000.0;
     pthread_rwlock_unlock(&a->lock);
 out:
@@ -356,6 +370,14 @@ kt_code svc_afis_probe_make(const char *slot, const void *data, size_t len,
         goto fail;
     }
     p->tpl.finger_position = (uint8_t)finger;
+    for (int i = 0; i < p->tpl.count; i++)
+        if (p->tpl.m[i].x > 2047 || p->tpl.m[i].y > 2047) {
+            /* The gallery packs coordinates in 11 bits (4 inches at 500 dpi). */
+            rc = kt_fail(err, KT_EINVAL, "finger_too_large", "body",
+                         "Gambar %s terlalu besar (lebih dari 2047 piksel); pangkas ke area jari",
+                         slot);
+            goto fail;
+        }
     if ((rc = tpl_to_hex(&p->tpl, &p->hex, err)) != KT_OK)
         goto fail;
     *out = p;
@@ -1083,10 +1105,11 @@ kt_code svc_afis_stats(svc *s, const svc_actor *who, json_t **out, kt_error *err
     if ((rc = require_role(who, 0, err)) != KT_OK)
         return rc;
     pthread_rwlock_rdlock(&a->lock);
-    *out = json_pack("{s:I, s:I, s:I, s:f, s:f, s:f}", "fingers",
+    *out = json_pack("{s:I, s:I, s:I, s:I, s:f, s:f, s:f}", "fingers",
                      (json_int_t)bio_gallery_count(a->g), "bytes",
                      (json_int_t)bio_gallery_bytes(a->g), "loaded_at_open", (json_int_t)a->loaded,
-                     "load_ms", a->load_ms, "fmr", a->fmr, "threshold", a->threshold);
+                     "skipped_at_open", (json_int_t)a->skipped, "load_ms", a->load_ms, "fmr",
+                     a->fmr, "threshold", a->threshold);
     pthread_rwlock_unlock(&a->lock);
     return *out != NULL ? KT_OK : svc_nomem(err);
 }
