@@ -102,9 +102,10 @@ static int64_t checked_app(svc *s, const char *nik, const char *kind)
     return id;
 }
 
-/* Upload face + signature, two fingers (impressions of the given masters), except the rest;
-   then record. Returns the record's JSON (owned by caller). */
-static json_t *record_with(svc *s, int64_t id, int m1, int m2, uint32_t impression)
+/* Upload face + signature, two finger files, except the rest; then record. Returns the
+   record's JSON (owned by caller). */
+static json_t *record_files(svc *s, int64_t id, unsigned char *const files[2],
+                            const size_t lens[2])
 {
     svc_actor op = t_actor("operator", 2, 0);
     kt_error err;
@@ -116,20 +117,16 @@ static json_t *record_with(svc *s, int64_t id, int m1, int m2, uint32_t impressi
     t_expect(svc_app_bio_put(s, &op, id, "signature", face, sizeof face, "image/png", &out,
                              &err), KT_OK, &err);
     json_decref(out);
-    int ms[2] = {m1, m2};
     for (int f = 0; f < 2; f++) {
-        size_t len = 0;
-        unsigned char *pgm = finger_pgm(masters[ms[f]], impression, &len);
         char slot[16];
         snprintf(slot, sizeof slot, "finger_%d", f + 1);
-        t_expect(svc_app_bio_put(s, &op, id, slot, pgm, len, "image/x-portable-graymap", &out,
-                                 &err), KT_OK, &err);
+        t_expect(svc_app_bio_put(s, &op, id, slot, files[f], lens[f], "image/x-portable-graymap",
+                                 &out, &err), KT_OK, &err);
         /* The operator sees the quality at once. */
         assert_true(json_is_integer(json_object_get(out, "quality")));
         assert_true(json_integer_value(json_object_get(out, "minutiae")) > 5);
         assert_non_null(json_string_value(json_object_get(out, "advice")));
         json_decref(out);
-        free(pgm);
     }
     static const char *rest[] = {"finger_3", "finger_4", "finger_5", "finger_6", "finger_7",
                                  "finger_8", "finger_9", "finger_10", "iris_left", "iris_right"};
@@ -143,6 +140,37 @@ static json_t *record_with(svc *s, int64_t id, int m1, int m2, uint32_t impressi
     t_expect(svc_app_record(s, &op, id, &out, &err), KT_OK, &err);
     assert_non_null(json_object_get(out, "afis"));
     return out;
+}
+
+/* The same with impression `impression` of two synthetic masters. */
+static json_t *record_with(svc *s, int64_t id, int m1, int m2, uint32_t impression)
+{
+    unsigned char *files[2];
+    size_t lens[2];
+    files[0] = finger_pgm(masters[m1], impression, &lens[0]);
+    files[1] = finger_pgm(masters[m2], impression, &lens[1]);
+    json_t *out = record_files(s, id, files, lens);
+    free(files[0]);
+    free(files[1]);
+    return out;
+}
+
+/* An FVC2002 DB1_B image from ../shared, or NULL when absent (owned by caller: free()). */
+static unsigned char *fvc_file(const char *name, size_t *len)
+{
+    const char *sh = getenv("KTPEL_SHARED");
+    char path[512];
+    if (sh == NULL || sh[0] == '\0')
+        return NULL;
+    snprintf(path, sizeof path, "%s/data/fingerprints/fvc2002/DB1_B/%s", sh, name);
+    FILE *f = fopen(path, "rb");
+    if (f == NULL)
+        return NULL;
+    unsigned char *buf = malloc(1 << 20);
+    assert_non_null(buf);
+    *len = fread(buf, 1, 1 << 20, f);
+    fclose(f);
+    return buf;
 }
 
 static const char *state(const json_t *a) { return json_string_value(json_object_get(a, "state")); }
@@ -384,11 +412,48 @@ static void test_duplicate_flow(void **st)
     free_masters();
 }
 
+/* Real prints: A = 101_1 and 102_1; B (another NIK) = 101_2 and 102_2 of the same fingers;
+   C = 103_1 and 104_1. */
+static void test_fvc_duplicate(void **st)
+{
+    (void)st;
+    static const char *const names[3][2] = {
+        {"101_1.tif", "102_1.tif"}, {"101_2.tif", "102_2.tif"}, {"103_1.tif", "104_1.tif"}};
+    static const char *const niks[3] = {NIK_A, NIK_B, NIK_C};
+    static const char *const want[3] = {"recorded", "duplicate", "recorded"};
+    size_t probe_len = 0;
+    unsigned char *probe = fvc_file(names[0][0], &probe_len);
+    if (probe == NULL) {
+        fprintf(stderr, "SKIP: ../shared not found (FVC2002 duplicate case)\n");
+        return;
+    }
+    free(probe);
+    svc *s = open_with_people();
+    for (int p = 0; p < 3; p++) {
+        unsigned char *files[2];
+        size_t lens[2];
+        for (int f = 0; f < 2; f++) {
+            files[f] = fvc_file(names[p][f], &lens[f]);
+            assert_non_null(files[f]);
+        }
+        int64_t id = checked_app(s, niks[p], "baru");
+        json_t *r = record_files(s, id, files, lens);
+        assert_string_equal(state(r), want[p]);
+        if (p == 1)
+            assert_true(hits_nik(r, NIK_A));
+        json_decref(r);
+        free(files[0]);
+        free(files[1]);
+    }
+    svc_close(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_upload_refusals, setup, teardown),
         cmocka_unit_test_setup_teardown(test_duplicate_flow, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_fvc_duplicate, setup, teardown),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     free_masters();
