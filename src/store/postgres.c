@@ -468,7 +468,12 @@ static kt_code pg_open(const char *location, const store_options *opts, store **
         free(s);
         return pg_nomem(err);
     }
-    s->conn = PQconnectdb(location);
+    /* Defaults a location may override (later keywords win over the expanded URI only if
+       they follow it, so the defaults come first): a bounded wait for an unreachable host,
+       and a name the DBA sees in pg_stat_activity. */
+    const char *const keys[] = {"connect_timeout", "application_name", "dbname", NULL};
+    const char *const vals[] = {"10", "ktpel", location, NULL};
+    s->conn = PQconnectdbParams(keys, vals, 1);
     if (s->conn == NULL) {
         rc = pg_nomem(err);
         goto fail;
