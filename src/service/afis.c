@@ -931,26 +931,18 @@ kt_code svc_duplicates_list(svc *s, const svc_actor *who, json_t **out, kt_error
     if ((rc = store_prepare(db,
                             "SELECT a.id, a.nik, r.name, a.kind, a.updated_at, a.note,"
                             " (SELECT count(*) FROM afis_hits h WHERE h.application_id = a.id),"
-                            " (SELECT max(score) FROM afis_hits h WHERE h.application_id = a.id),"
-                            " (SELECT group_concat(DISTINCT matched_nik) FROM afis_hits h"
-                            "  WHERE h.application_id = a.id)"
+                            " (SELECT max(score) FROM afis_hits h WHERE h.application_id = a.id)"
                             " FROM applications a LEFT JOIN residents r ON r.nik = a.nik"
                             " WHERE a.state = 'duplicate' ORDER BY a.updated_at, a.id",
                             &st, err)) != KT_OK)
         goto out;
     while ((rc = store_step(st, &row, err)) == KT_OK && row) {
-        json_t *niks = json_array();
-        char buf[512];
-        snprintf(buf, sizeof buf, "%s", store_col_text(st, 8));
-        for (char *save = NULL, *t = strtok_r(buf, ",", &save); niks != NULL && t != NULL;
-             t = strtok_r(NULL, ",", &save))
-            json_array_append_new(niks, json_string(t));
-        json_t *o = json_pack("{s:I, s:s, s:s, s:s, s:I, s:s, s:I, s:f, s:o}", "id",
+        json_t *o = json_pack("{s:I, s:s, s:s, s:s, s:I, s:s, s:I, s:f, s:[]}", "id",
                               (json_int_t)store_col_int(st, 0), "nik", store_col_text(st, 1),
                               "name", store_col_text(st, 2), "kind", store_col_text(st, 3),
                               "updated_at", (json_int_t)store_col_int(st, 4), "note",
                               store_col_text(st, 5), "hits", (json_int_t)store_col_int(st, 6),
-                              "best_score", store_col_double(st, 7), "matched_niks", niks);
+                              "best_score", store_col_double(st, 7), "matched_niks");
         if (o == NULL || json_array_append_new(list, o) != 0) {
             rc = svc_nomem(err);
             break;
@@ -959,6 +951,26 @@ kt_code svc_duplicates_list(svc *s, const svc_actor *who, json_t **out, kt_error
     store_reset(st);
     if (rc != KT_OK)
         goto out;
+    /* The other NIKs of each (a second statement: portable SQL, no aggregate of DISTINCT). */
+    size_t i;
+    json_t *o;
+    json_array_foreach(list, i, o) {
+        if ((rc = store_prepare(db,
+                                "SELECT DISTINCT matched_nik FROM afis_hits WHERE"
+                                " application_id = ? ORDER BY matched_nik",
+                                &st, err)) != KT_OK)
+            goto out;
+        store_bind_int(st, 1, json_integer_value(json_object_get(o, "id")));
+        json_t *niks = json_object_get(o, "matched_niks");
+        while ((rc = store_step(st, &row, err)) == KT_OK && row)
+            if (json_array_append_new(niks, json_string(store_col_text(st, 0))) != 0) {
+                rc = svc_nomem(err);
+                break;
+            }
+        store_reset(st);
+        if (rc != KT_OK)
+            goto out;
+    }
     *out = json_pack("{s:O, s:I}", "duplicates", list, "count",
                      (json_int_t)json_array_size(list));
     if (*out == NULL)

@@ -301,6 +301,9 @@ static void test_duplicate_flow(void **st)
     json_t *d0 = json_array_get(json_object_get(out, "duplicates"), 0);
     assert_int_equal(json_integer_value(json_object_get(d0, "id")), b);
     assert_string_equal(json_string_value(json_object_get(d0, "name")), "BUDI SANTOSO");
+    assert_int_equal(json_array_size(json_object_get(d0, "matched_niks")), 1);
+    assert_string_equal(json_string_value(json_array_get(json_object_get(d0, "matched_niks"), 0)),
+                        NIK_A);
     json_decref(out);
 
     /* Side by side. */
