@@ -490,3 +490,28 @@ out:
     json_decref(app);
     return rc;
 }
+
+/* ---- the QR scanned at the handover loket ---------------------------------------------- */
+
+kt_code svc_receipt_scan(svc *s, const svc_actor *who, const char *token, json_t **out,
+                         kt_error *err)
+{
+    char no[40];
+    json_t *in = NULL;
+    *out = NULL;
+    kt_code rc = svc_rec_require_staff(who, err);
+    if (rc != KT_OK)
+        return rc;
+    if (token == NULL || token[0] == '\0')
+        return kt_fail(err, KT_EINVAL, "field_missing", "token", "Kode QR wajib diisi");
+    if ((in = json_pack("{s:s}", "token", token)) == NULL)
+        return svc_nomem(err);
+    rc = svc_rec_token_receipt_no(s, in, no, sizeof no, err);
+    json_decref(in);
+    if (rc != KT_OK)
+        return rc;
+    /* genuine and unexpired: find it (and start the handover step) as a typed number would */
+    if ((rc = svc_receipt_find(s, who, no, out, err)) == KT_OK)
+        json_object_set_new(*out, "token_verified", json_true());
+    return rc;
+}

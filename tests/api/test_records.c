@@ -301,6 +301,14 @@ static void test_records(void **state)
                  (long long)app);
         assert_true(strncmp(err_code(j), "token_", 6) == 0);
         json_decref(j);
+        /* the handover loket scans the QR: the application, found offline-verified */
+        snprintf(body, sizeof body, "{\"token\":\"%s\"}", forged);
+        json_decref(call("POST", G->handover, body, 400, "/api/receipts/scan"));
+        snprintf(body, sizeof body, "{\"token\":\"%s\"}", tok);
+        j = call("POST", G->handover, body, 200, "/api/receipts/scan");
+        assert_int_equal(jid(j), app);
+        assert_true(json_is_true(json_object_get(j, "token_verified")));
+        json_decref(j);
         snprintf(body, sizeof body, "{\"token\":\"%s\",\"confirmed_by\":\"ktp_receipt\"}", tok);
         j = call("POST", G->handover, body, 200, "/api/applications/%lld/hand-over",
                  (long long)app);

@@ -268,6 +268,13 @@ static void test_receipt_token_handover(void **state)
     assert_int_equal(svc_app_hand_over(s, &ho, id, req, &out, &err), KT_EREFUSED);
     assert_string_equal(err.id, "token_expired");
     t_now = keep;
+    /* scanned at the handover loket: the application */
+    json_decref(req);
+    assert_int_equal(svc_receipt_scan(s, &ho, forged, &out, &err), KT_EINVAL);
+    t_expect(svc_receipt_scan(s, &ho, tok, &out, &err), KT_OK, &err);
+    assert_int_equal(json_integer_value(json_object_get(out, "id")), id);
+    json_decref(out);
+    req = json_pack("{s:s, s:s}", "token", tok, "confirmed_by", "ktp_receipt");
     /* the scanned token: handed over, the receipt used */
     t_expect(svc_app_hand_over(s, &ho, id, req, &out, &err), KT_OK, &err);
     assert_string_equal(json_string_value(json_object_get(out, "state")), "handed_over");
