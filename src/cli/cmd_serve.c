@@ -22,13 +22,14 @@
 static int usage(FILE *f)
 {
     fprintf(f, "usage: ktpel serve [--listen ADDR:PORT] [--db PATH] [--web DIR] [--data DIR]\n"
-               "                   [--threads N] [--lokets N] [--quiet]\n"
+               "                   [--threads N] [--lokets N|LAYOUT] [--quiet]\n"
                "  --listen   address and port (default 127.0.0.1:8080)\n"
                "  --db       SQLite database (default %s)\n"
                "  --web      folder of the pages (default: the source tree's web/)\n"
                "  --data     biometric files, documents, voice cache (default <db dir>/data)\n"
                "  --threads  worker threads (default: one per core)\n"
-               "  --lokets   number of lokets (default 3)\n"
+               "  --lokets   number of lokets (default 3), or the layout with each loket's role,\n"
+               "             e.g. \"1:intake,2:operator,3:handover\" (kept in the database)\n"
                "  --quiet    no access log on stderr\n",
             CLI_DEFAULT_DB);
     return f == stdout ? 0 : 2;
@@ -64,8 +65,10 @@ int cli_serve(int argc, char **argv)
         return usage(stdout);
     if (bad)
         return usage(stderr);
+    /* --lokets N, or a layout "1:intake,2:operator,..." (lokets.c) checked below. */
+    const char *layout = lokets_s != NULL && strchr(lokets_s, ':') != NULL ? lokets_s : NULL;
     if (parse_uint(threads_s, "threads", 256, &threads) != 0 ||
-        parse_uint(lokets_s, "lokets", 99, &lokets) != 0)
+        parse_uint(layout != NULL ? NULL : lokets_s, "lokets", 99, &lokets) != 0)
         return 2;
 #ifndef KTPEL_HTTP_API
     (void)listen;
@@ -99,6 +102,19 @@ int cli_serve(int argc, char **argv)
         sc.db_path = db;
         sc.data_dir = data;
         sc.lokets = (int)lokets;
+        if (layout != NULL) { /* the highest loket named is the number of lokets */
+            json_t *list = NULL;
+            size_t i;
+            json_t *v;
+            if (svc_lokets_parse(layout, &list, &err) != KT_OK)
+                return cli_report(&err);
+            json_array_foreach(list, i, v) {
+                int l = (int)json_integer_value(json_object_get(v, "loket"));
+                if (l > sc.lokets)
+                    sc.lokets = l;
+            }
+            json_decref(list);
+        }
         memset(&hc, 0, sizeof hc);
         hc.listen = listen;
         hc.web_dir = web;
@@ -115,6 +131,18 @@ int cli_serve(int argc, char **argv)
         if (svc_open(&sc, &s, &err) != KT_OK) {
             rc = cli_report(&err);
             goto out;
+        }
+        if (layout != NULL) {
+            svc_actor sys = svc_system_actor();
+            json_t *in = json_pack("{s:s}", "spec", layout), *lay = NULL;
+            kt_code lrc = in != NULL ? svc_lokets_set(s, &sys, in, &lay, &err)
+                                     : kt_fail(&err, KT_ENOMEM, "nomem", "", "memori habis");
+            json_decref(in);
+            json_decref(lay);
+            if (lrc != KT_OK) {
+                rc = cli_report(&err);
+                goto out;
+            }
         }
         if (http_server_start(&hc, s, &srv, &err) != KT_OK) {
             rc = cli_report(&err);

@@ -7,10 +7,11 @@
  * guards it too.
  * Calling: BEGIN IMMEDIATE serialises callers, and the UPDATE only moves a ticket that is
  * still waiting, so lokets calling at the same moment never get the same ticket.
- * Durability at speed: take and call run as units of the service's group commit
- * (svc_group_write, svc.c): the kiosks' and lokets' writes that arrive together share one
- * transaction and one fsync, each unit in its own savepoint, and each request is answered only
- * after that commit, so an acknowledged ticket or call survives a crash or power cut.
+ * Durability at speed: take, call, recall, no-show and transfer run as units of the service's
+ * group commit (svc_group_write, svc.c): the kiosks' and lokets' writes that arrive together
+ * share one transaction and one fsync, each unit in its own savepoint, and each request is
+ * answered only after that commit, so an acknowledged ticket or call survives a crash or a
+ * power cut.
  * Fair priority (core/queue.h): the counter "regular calls since the last priority call" is
  * not kept anywhere: it is recounted from today's calls of the same services, so a restart or
  * a second server process cannot skew it. With no priority call yet today it starts at N.
@@ -367,6 +368,9 @@ kt_code svc_ticket_call_next(svc *s, const svc_actor *who, const json_t *in, jso
     if (loket < 1 || loket > s->lokets)
         return kt_fail(err, KT_EINVAL, "loket_invalid", "loket",
                        "Loket harus 1 sampai %d (pilih loket saat masuk)", s->lokets);
+    /* A loket layout that was set is kept: each counter calls its role's queue (lokets.c). */
+    if ((rc = svc_lokets_check_call(s, who, loket, err)) != KT_OK)
+        return rc;
     if ((rc = call_services(who, role, in, &mask, err)) != KT_OK)
         return rc;
     /* The services as SQL text: the ids are fixed identifiers, never user text. */
@@ -400,58 +404,39 @@ out:
     return rc;
 }
 
-/* recall / no_show / transfer: one ticket, one state change, one event. */
-static kt_code ticket_act(svc *s, const svc_actor *who, int64_t id, wf_ticket_action act,
-                          const json_t *in, json_t **out, kt_error *err)
+/* recall / no_show / transfer: one ticket, one state change, one event; a unit of group
+   commit like take and call (the state is re-read inside the shared transaction). */
+typedef struct act_job {
+    const svc_actor *who;
+    int64_t id;
+    wf_ticket_action act;
+    const char *to_service;
+    int to_loket;
+    json_t *pending; /* borrowed: the caller's */
+    json_t *t;       /* out: owned by the caller once svc_group_write returns */
+} act_job;
+
+static kt_code act_unit(svc *s, store *db, void *ctx, kt_error *err)
 {
-    kt_code rc;
-    wf_role role;
-    store *db = NULL;
+    act_job *j = ctx;
     store_stmt *st = NULL;
-    json_t *pending = NULL, *t = NULL;
-    *out = NULL;
-    if ((rc = ticket_role(who, act, &role, err)) != KT_OK)
-        return rc;
-    const char *to_service = NULL;
-    int to_loket = -1;
-    if (act == WF_TICKET_TRANSFER) {
-        queue_service q;
-        to_service = svc_jstr(in, "service");
-        json_t *jl = json_object_get(in, "loket");
-        if (to_service == NULL && jl == NULL)
-            return kt_fail(err, KT_EINVAL, "field_missing", "service",
-                           "Isi layanan tujuan (service) atau loket tujuan (loket)");
-        if (to_service != NULL && !queue_service_from_str(to_service, &q))
-            return kt_fail(err, KT_EINVAL, "service_invalid", "service", "Layanan tidak dikenal");
-        if (jl != NULL) {
-            if (!json_is_integer(jl) || json_integer_value(jl) < 1 ||
-                json_integer_value(jl) > s->lokets)
-                return kt_fail(err, KT_EINVAL, "loket_invalid", "loket",
-                               "Loket harus 1 sampai %d", s->lokets);
-            to_loket = (int)json_integer_value(jl);
-        }
-    }
-    if ((pending = json_array()) == NULL)
-        return svc_nomem(err);
-    if ((rc = svc_conn_get(s, &db, err)) != KT_OK)
-        goto out;
-    if ((rc = svc_begin_write(s, db, err)) != KT_OK)
-        goto out;
-    if ((rc = svc_ticket_load(db, id, &t, err)) != KT_OK)
+    json_t *t = NULL;
+    kt_code rc;
+    if ((rc = svc_ticket_load(db, j->id, &t, err)) != KT_OK)
         goto out;
     wf_ticket_state from, to;
     if (!wf_ticket_state_from_str(svc_jstr(t, "state"), &from)) {
         rc = kt_fail(err, KT_EINTERNAL, "state_unknown", "", "Status tiket tidak dikenal");
         goto out;
     }
-    if ((rc = wf_ticket_next(from, act, &to, err)) != KT_OK)
+    if ((rc = wf_ticket_next(from, j->act, &to, err)) != KT_OK)
         goto out;
     const char *type = "ticket_changed";
-    if (act == WF_TICKET_RECALL) {
+    if (j->act == WF_TICKET_RECALL) {
         type = "ticket_recalled";
         rc = store_prepare(db, "UPDATE tickets SET recalls = recalls + 1, called_at = called_at"
                                " WHERE id = ?", &st, err);
-    } else if (act == WF_TICKET_NO_SHOW_ACT) {
+    } else if (j->act == WF_TICKET_NO_SHOW_ACT) {
         type = "ticket_no_show";
         rc = store_prepare(db, "UPDATE tickets SET state = 'no_show', served_at = ? WHERE id = ?",
                            &st, err);
@@ -464,40 +449,84 @@ static kt_code ticket_act(svc *s, const svc_actor *who, int64_t id, wf_ticket_ac
     }
     if (rc != KT_OK)
         goto out;
-    if (act == WF_TICKET_RECALL) {
-        store_bind_int(st, 1, id);
-    } else if (act == WF_TICKET_NO_SHOW_ACT) {
+    if (j->act == WF_TICKET_RECALL) {
+        store_bind_int(st, 1, j->id);
+    } else if (j->act == WF_TICKET_NO_SHOW_ACT) {
         store_bind_int(st, 1, svc_now(s));
-        store_bind_int(st, 2, id);
+        store_bind_int(st, 2, j->id);
     } else {
-        store_bind_text(st, 1, to_service, -1);
-        store_bind_int(st, 2, to_loket > 0 ? to_loket : 0);
-        store_bind_int(st, 3, id);
+        store_bind_text(st, 1, j->to_service, -1);
+        store_bind_int(st, 2, j->to_loket > 0 ? j->to_loket : 0);
+        store_bind_int(st, 3, j->id);
     }
     if ((rc = store_run(st, err)) != KT_OK)
         goto out;
     json_decref(t);
     t = NULL;
-    if ((rc = svc_ticket_load(db, id, &t, err)) != KT_OK)
+    if ((rc = svc_ticket_load(db, j->id, &t, err)) != KT_OK)
         goto out;
-    json_t *extra = json_pack("{s:{s:I, s:s, s:i}}", "ticket", "id", (json_int_t)id, "number",
-                              svc_jstr(t, "number"), "loket",
+    json_t *extra = json_pack("{s:{s:I, s:s, s:i}}", "ticket", "id", (json_int_t)j->id,
+                              "number", svc_jstr(t, "number"), "loket",
                               (int)json_integer_value(json_object_get(t, "loket")));
-    rc = svc_event_add(s, db, pending, type, who, 0, id, wf_ticket_state_str(from),
-                       wf_ticket_state_str(to), wf_ticket_action_str(act), "",
-                       to_service != NULL ? to_service : "", extra, err);
+    if (extra == NULL) {
+        rc = svc_nomem(err);
+        goto out;
+    }
+    rc = svc_event_add(s, db, j->pending, type, j->who, 0, j->id, wf_ticket_state_str(from),
+                       wf_ticket_state_str(to), wf_ticket_action_str(j->act), "",
+                       j->to_service != NULL ? j->to_service : "", extra, err);
     json_decref(extra);
     if (rc != KT_OK)
         goto out;
-    if ((rc = svc_commit(s, db, err)) != KT_OK)
-        goto out;
-    *out = t;
+    json_decref(j->t);
+    j->t = t;
     t = NULL;
-    svc_emit(s, pending);
 out:
-    svc_conn_put(s, db);
-    json_decref(pending);
     json_decref(t);
+    return rc;
+}
+
+static kt_code ticket_act(svc *s, const svc_actor *who, int64_t id, wf_ticket_action act,
+                          const json_t *in, json_t **out, kt_error *err)
+{
+    kt_code rc;
+    wf_role role;
+    act_job j;
+    memset(&j, 0, sizeof j);
+    *out = NULL;
+    if ((rc = ticket_role(who, act, &role, err)) != KT_OK)
+        return rc;
+    j.who = who;
+    j.id = id;
+    j.act = act;
+    j.to_loket = -1;
+    if (act == WF_TICKET_TRANSFER) {
+        queue_service q;
+        j.to_service = svc_jstr(in, "service");
+        json_t *jl = json_object_get(in, "loket");
+        if (j.to_service == NULL && jl == NULL)
+            return kt_fail(err, KT_EINVAL, "field_missing", "service",
+                           "Isi layanan tujuan (service) atau loket tujuan (loket)");
+        if (j.to_service != NULL && !queue_service_from_str(j.to_service, &q))
+            return kt_fail(err, KT_EINVAL, "service_invalid", "service", "Layanan tidak dikenal");
+        if (jl != NULL) {
+            if (!json_is_integer(jl) || json_integer_value(jl) < 1 ||
+                json_integer_value(jl) > s->lokets)
+                return kt_fail(err, KT_EINVAL, "loket_invalid", "loket",
+                               "Loket harus 1 sampai %d", s->lokets);
+            j.to_loket = (int)json_integer_value(jl);
+        }
+    }
+    if ((j.pending = json_array()) == NULL)
+        return svc_nomem(err);
+    if ((rc = svc_group_write(s, act_unit, &j, err)) != KT_OK)
+        goto out;
+    *out = j.t;
+    j.t = NULL;
+    svc_emit(s, j.pending);
+out:
+    json_decref(j.pending);
+    json_decref(j.t);
     return rc;
 }
 
@@ -588,6 +617,9 @@ kt_code svc_queue_board(svc *s, json_t **out, kt_error *err)
     if (rc != KT_OK)
         goto out;
     store_rollback(db);
+    /* Role names per loket and the recording desk's calls (lokets.c). */
+    if ((rc = svc_lokets_board(s, board, err)) != KT_OK)
+        goto out;
     *out = board;
     board = NULL;
 out:

@@ -207,8 +207,8 @@ kt_code svc_doc_referral(svc *s, const svc_actor *who, int64_t app_id, unsigned 
                          size_t *len, kt_error *err);
 /* The receipt's QR text scanned at the handover loket: verified offline (signature, expiry),
    then found as svc_receipt_find does; the result has "token_verified": true. */
-kt_code svc_receipt_scan(svc *s, const svc_actor *who, const char *token, json_t **out,
-                         kt_error *err);
+kt_code svc_receipt_verify(svc *s, const svc_actor *who, const char *token, json_t **out,
+                           kt_error *err);
 /* Archive (Rak Arsip). in NULL or {} reads the layout; {"racks"?, "boxes_per_rack"?,
    "files_per_box"?} changes it (admin). */
 kt_code svc_archive_config(svc *s, const svc_actor *who, const json_t *in, json_t **out,

@@ -1,0 +1,133 @@
+/*
+ * h_lokets.c - the lokets' roles and the recording desk's calls (src/service/lokets.c):
+ * GET /api/lokets (public: the display names each loket), PUT /api/lokets (admin: the layout),
+ * POST /api/lokets/calls (operator: call a checked applicant to the recording desk), POST
+ * /api/lokets/calls/{id}/recall, GET /api/lokets/calls/{id}/announcement.wav (public: the
+ * display plays it like a ticket's announcement).
+ * Never: decide roles or readiness here (the service does).
+ */
+#include "http/api.h"
+
+#include <stdint.h>
+
+#ifdef KTPEL_HTTP_VOICE
+#include "voice/voice.h"
+#endif
+
+static void h_get(http_req *r)
+{
+    json_t *out = NULL;
+    kt_error err;
+    kt_error_clear(&err);
+    kt_code rc = svc_lokets_get(HTTP_API(r)->s, &out, &err);
+    http_reply_svc(r, rc, 200, out, &err);
+}
+
+static void h_set(http_req *r)
+{
+    json_t *in = http_json_in(r), *out = NULL;
+    kt_error err;
+    if (in == NULL)
+        return;
+    kt_error_clear(&err);
+    kt_code rc = svc_lokets_set(HTTP_API(r)->s, &r->actor, in, &out, &err);
+    http_reply_svc(r, rc, 200, out, &err);
+    json_decref(in);
+}
+
+static void h_call(http_req *r)
+{
+    json_t *in = http_json_in(r), *out = NULL;
+    kt_error err;
+    if (in == NULL)
+        return;
+    kt_error_clear(&err);
+    kt_code rc = svc_recording_call(HTTP_API(r)->s, &r->actor, in, &out, &err);
+    http_reply_svc(r, rc, 200, out, &err);
+    json_decref(in);
+}
+
+static void h_recall(http_req *r)
+{
+    json_t *out = NULL;
+    int64_t id;
+    kt_error err;
+    kt_error_clear(&err);
+    kt_code rc = http_param_id(r, "id", &id, &err);
+    if (rc == KT_OK)
+        rc = svc_recording_recall(HTTP_API(r)->s, &r->actor, id, &out, &err);
+    http_reply_svc(r, rc, 200, out, &err);
+}
+
+#ifdef KTPEL_HTTP_VOICE
+/* The clip bank shared with h_tickets.c (api->voice under api->voice_mu), opened once. */
+static kt_code voice_get(http_api *api, voice_bank **out, kt_error *err)
+{
+    kt_code rc = KT_OK;
+    pthread_mutex_lock(&api->voice_mu);
+    if (api->voice == NULL) {
+        voice_bank *vb = NULL;
+        if (api->voice_dir[0] == '\0' || api->voice_failed) {
+            rc = kt_fail(err, KT_EUNAVAIL, "voice_unavailable", "",
+                         "suara panggilan tidak tersedia di server ini");
+            goto out;
+        }
+        rc = voice_bank_open(api->voice_dir, &vb, err);
+        if (rc != KT_OK) {
+            api->voice_failed = 1;
+            goto out;
+        }
+        api->voice = vb;
+    }
+    *out = api->voice;
+out:
+    pthread_mutex_unlock(&api->voice_mu);
+    return rc;
+}
+#endif
+
+static void h_announcement(http_req *r)
+{
+    json_t *c = NULL;
+    int64_t id;
+    kt_error err;
+    kt_error_clear(&err);
+    kt_code rc = http_param_id(r, "id", &id, &err);
+    if (rc == KT_OK)
+        rc = svc_loket_call_get(HTTP_API(r)->s, id, &c, &err);
+    if (rc != KT_OK) {
+        http_reply_error(r, &err, NULL);
+        goto out;
+    }
+#ifdef KTPEL_HTTP_VOICE
+    {
+        voice_bank *vb = NULL;
+        uint8_t *wav = NULL;
+        size_t len = 0;
+        rc = voice_get(HTTP_API(r), &vb, &err);
+        if (rc == KT_OK)
+            rc = voice_announce(vb, json_string_value(json_object_get(c, "number")),
+                                (int)json_integer_value(json_object_get(c, "loket")), &wav,
+                                &len, &err);
+        if (rc != KT_OK) {
+            http_reply_error(r, &err, NULL);
+            goto out;
+        }
+        http_reply_bytes(r, 200, "audio/wav", wav, len);
+    }
+#else
+    http_reply_fail(r, KT_EUNAVAIL, "voice_unavailable", "",
+                    "server ini dibangun tanpa modul suara; panggilan tidak bisa dibacakan");
+#endif
+out:
+    json_decref(c);
+}
+
+const http_route http_routes_lokets[] = {
+    {"GET", "/api/lokets", h_get, HTTP_PUBLIC},
+    {"PUT", "/api/lokets", h_set, 0},
+    {"POST", "/api/lokets/calls", h_call, 0},
+    {"POST", "/api/lokets/calls/{id}/recall", h_recall, 0},
+    {"GET", "/api/lokets/calls/{id}/announcement.wav", h_announcement, HTTP_PUBLIC},
+};
+const size_t http_routes_lokets_n = sizeof http_routes_lokets / sizeof http_routes_lokets[0];
