@@ -6,8 +6,8 @@
  * here, on the server, with libzbar (Debian libzbar0 / libzbar-dev), so every counter reads
  * receipts the same way whatever its browser supports. The image is decoded to 8-bit grey by
  * src/bio's image reader (PNG, JPEG, PGM/PPM, BMP, TIFF), handed to zbar as a Y800 frame, and
- * every QR found is tried as a receipt token: the token is verified offline (signature,
- * expiry: records.c) before its receipt number is looked up. A handheld scanner that types
+ * every QR found is tried as a receipt token with svc_receipt_verify (records.c): verified
+ * offline (signature, expiry), then its receipt looked up, as for a scanner that types it. A handheld scanner that types
  * the receipt number still works through GET /api/receipts/{no}.
  *
  * libzbar is opened at run time (dlopen of libzbar.so.0, once): the service library's link
@@ -127,7 +127,7 @@ kt_code svc_scan_receipt(svc *s, const svc_actor *who, const void *image, size_t
     static const char *const roles[] = {"handover", "supervisor", NULL};
     bio_image img;
     bio_msg msg;
-    json_t *texts = NULL, *app = NULL, *in = NULL;
+    json_t *texts = NULL, *app = NULL;
     kt_code rc;
     memset(&img, 0, sizeof img);
     *out = NULL;
@@ -158,22 +158,15 @@ kt_code svc_scan_receipt(svc *s, const svc_actor *who, const void *image, size_t
     size_t i;
     json_t *v;
     json_array_foreach(texts, i, v) {
-        char no[33];
         kt_error e;
         kt_error_clear(&e);
-        json_decref(in);
-        if ((in = json_pack("{s:O}", "token", v)) == NULL) {
-            rc = svc_nomem(err);
-            goto out;
-        }
-        rc = svc_rec_token_receipt_no(s, in, no, sizeof no, &e);
-        if (rc == KT_OK && no[0] == '\0')
-            rc = kt_fail(&e, KT_EINVAL, "token_malformed", "token", "Kode QR tidak sah");
-        if (rc == KT_OK)
-            rc = svc_receipt_find(s, who, no, &app, &e);
+        /* As a scanner that types the QR text would: verified, found, handover step begun. */
+        rc = svc_receipt_verify(s, who, json_string_value(v), &app, &e);
         if (rc == KT_OK) {
-            *out = json_pack("{s:O, s:s, s:O, s:I}", "token", v, "receipt_no", no,
-                             "application", app, "symbols", (json_int_t)json_array_size(texts));
+            const char *no = svc_jstr(app, "receipt_no");
+            *out = json_pack("{s:O, s:s, s:O, s:I}", "token", v, "receipt_no",
+                             no != NULL ? no : "", "application", app, "symbols",
+                             (json_int_t)json_array_size(texts));
             rc = *out != NULL ? KT_OK : svc_nomem(err);
             goto out;
         }
@@ -187,6 +180,5 @@ out:
     bio_image_free(&img);
     json_decref(texts);
     json_decref(app);
-    json_decref(in);
     return rc;
 }
