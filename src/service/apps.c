@@ -1101,8 +1101,10 @@ kt_code svc_app_bio_put(svc *s, const svc_actor *who, int64_t app_id, const char
                      "content_type", content_type, "sha256", sha);
     if (*out == NULL)
         rc = svc_nomem(err);
-    else if (probe != NULL)
-        rc = svc_afis_probe_report(probe, *out, err);
+    else if (probe != NULL && (rc = svc_afis_probe_report(probe, *out, err)) != KT_OK) {
+        json_decref(*out);
+        *out = NULL;
+    }
 out:
     txn_end(s, &t);
     svc_afis_probe_free(probe);
