@@ -301,6 +301,13 @@ static void group_run(svc *s, svc_group_job *batch)
         group_fail(batch, &e, rc);
         goto out;
     }
+    if (batch->next == NULL) { /* alone (an idle system): no savepoint needed */
+        if ((batch->rc = batch->fn(s, db, batch->ctx, &batch->err)) != KT_OK)
+            goto out; /* rolled back by svc_conn_put */
+        if ((rc = svc_commit(s, db, &e)) != KT_OK)
+            group_fail(batch, &e, rc);
+        goto out;
+    }
     for (svc_group_job *j = batch; j != NULL; j = j->next) {
         if ((rc = store_exec(db, "SAVEPOINT svc_group", &e)) != KT_OK)
             break;
