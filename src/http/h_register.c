@@ -1,7 +1,7 @@
 /*
  * h_register.c - the pickup register (cards handed over, to whom, by whom, how confirmed):
  * GET /api/register?from=YYYY-MM-DD&to=YYYY-MM-DD as JSON, /api/register.csv as CSV.
- * Also POST /api/receipts/scan: the receipt's QR text, verified, finds the application.
+ * Also POST /api/receipts/verify: the receipt's QR text, verified, finds the application.
  * Never: filter or reshape rows (the service's CSV is the one format).
  */
 #include "http/api.h"
@@ -35,7 +35,7 @@ static void h_csv(http_req *r)
     http_reply_header(r, "Content-Disposition", "attachment; filename=\"register-pengambilan.csv\"");
 }
 
-/* POST /api/receipts/scan {"token"}: the QR of a receipt scanned at the handover loket. */
+/* POST /api/receipts/verify {"token"}: the QR of a receipt scanned at the handover loket. */
 static void h_scan(http_req *r)
 {
     json_t *in = http_json_in(r), *out = NULL;
@@ -43,14 +43,14 @@ static void h_scan(http_req *r)
     if (in == NULL)
         return;
     kt_error_clear(&err);
-    kt_code rc = svc_receipt_scan(HTTP_API(r)->s, &r->actor,
+    kt_code rc = svc_receipt_verify(HTTP_API(r)->s, &r->actor,
                                   json_string_value(json_object_get(in, "token")), &out, &err);
     http_reply_svc(r, rc, 200, out, &err);
     json_decref(in);
 }
 
 const http_route http_routes_register[] = {
-    {"POST", "/api/receipts/scan", h_scan, 0},
+    {"POST", "/api/receipts/verify", h_scan, 0},
     {"GET", "/api/register", h_list, 0},
     {"GET", "/api/register.csv", h_csv, 0},
 };

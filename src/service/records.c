@@ -493,8 +493,8 @@ out:
 
 /* ---- the QR scanned at the handover loket ---------------------------------------------- */
 
-kt_code svc_receipt_scan(svc *s, const svc_actor *who, const char *token, json_t **out,
-                         kt_error *err)
+kt_code svc_receipt_verify(svc *s, const svc_actor *who, const char *token, json_t **out,
+                           kt_error *err)
 {
     char no[40];
     json_t *in = NULL;

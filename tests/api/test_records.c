@@ -303,9 +303,9 @@ static void test_records(void **state)
         json_decref(j);
         /* the handover loket scans the QR: the application, found offline-verified */
         snprintf(body, sizeof body, "{\"token\":\"%s\"}", forged);
-        json_decref(call("POST", G->handover, body, 400, "/api/receipts/scan"));
+        json_decref(call("POST", G->handover, body, 400, "/api/receipts/verify"));
         snprintf(body, sizeof body, "{\"token\":\"%s\"}", tok);
-        j = call("POST", G->handover, body, 200, "/api/receipts/scan");
+        j = call("POST", G->handover, body, 200, "/api/receipts/verify");
         assert_int_equal(jid(j), app);
         assert_true(json_is_true(json_object_get(j, "token_verified")));
         json_decref(j);

@@ -270,8 +270,8 @@ static void test_receipt_token_handover(void **state)
     t_now = keep;
     /* scanned at the handover loket: the application */
     json_decref(req);
-    assert_int_equal(svc_receipt_scan(s, &ho, forged, &out, &err), KT_EINVAL);
-    t_expect(svc_receipt_scan(s, &ho, tok, &out, &err), KT_OK, &err);
+    assert_int_equal(svc_receipt_verify(s, &ho, forged, &out, &err), KT_EINVAL);
+    t_expect(svc_receipt_verify(s, &ho, tok, &out, &err), KT_OK, &err);
     assert_int_equal(json_integer_value(json_object_get(out, "id")), id);
     json_decref(out);
     req = json_pack("{s:s, s:s}", "token", tok, "confirmed_by", "ktp_receipt");
