@@ -576,6 +576,15 @@ kt_code svc_app_list(svc *s, const svc_actor *who, const json_t *filter, json_t 
         if ((rc = svc_app_load(s, db, ids[i], &a, err)) != KT_OK)
             goto out;
         json_array_append_new(arr, a);
+        /* The resident's name, so a list of applications reads as a list of people. */
+        if ((rc = store_prepare(db, "SELECT name FROM residents WHERE nik = ?", &st, err)) !=
+            KT_OK)
+            goto out;
+        store_bind_text(st, 1, svc_jstr(a, "nik"), -1);
+        if ((rc = store_step(st, &row, err)) != KT_OK)
+            goto out;
+        json_object_set_new(a, "name", row ? json_string(store_col_text(st, 0)) : json_null());
+        store_reset(st);
     }
     *out = arr;
     arr = NULL;

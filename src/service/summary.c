@@ -210,6 +210,88 @@ kt_code svc_day_summary(svc *s, const svc_actor *who, const char *date, json_t *
     store_reset(st);
     if (rc != KT_OK)
         goto out;
+    /* Per officer, how long their work took: each action's duration is the time since the
+       previous event of the same application or ticket (the work that action finished).
+       Calls are left out: the time before a call is the applicant's waiting, not work. */
+    if ((rc = store_prepare(db,
+                            "SELECT e.username, e.action, e.at - (SELECT MAX(p.at) FROM events p"
+                            " WHERE p.id < e.id AND ((e.application_id IS NOT NULL AND"
+                            " p.application_id = e.application_id) OR (e.ticket_id IS NOT NULL"
+                            " AND p.ticket_id = e.ticket_id))) FROM events e WHERE e.at >= ? AND"
+                            " e.at < ? AND e.user_id > 0 AND e.action NOT IN ('call', 'recall',"
+                            " 'call_recording', 'recall_recording', 'take')",
+                            &st, err)) != KT_OK)
+        goto out;
+    store_bind_int(st, 1, jkt_day_start_ms(d));
+    store_bind_int(st, 2, jkt_day_end_ms(d));
+    while ((rc = store_step(st, &row, err)) == KT_OK && row) {
+        json_t *o = json_object_get(officers, store_col_text(st, 0));
+        if (o == NULL || store_col_null(st, 2))
+            continue;
+        int64_t ms = store_col_int(st, 2);
+        json_t *durs = json_object_get(o, "durations");
+        if (durs == NULL) {
+            json_object_set_new(o, "durations", json_object());
+            json_object_set_new(o, "busy_ms", json_integer(0));
+            durs = json_object_get(o, "durations");
+        }
+        json_t *d1 = json_object_get(durs, store_col_text(st, 1));
+        if (d1 == NULL) {
+            json_object_set_new(durs, store_col_text(st, 1),
+                                json_pack("{s:i, s:I, s:I}", "count", 0, "total_ms",
+                                          (json_int_t)0, "max_ms", (json_int_t)0));
+            d1 = json_object_get(durs, store_col_text(st, 1));
+        }
+        json_int_t cnt = json_integer_value(json_object_get(d1, "count")) + 1;
+        json_int_t tot = json_integer_value(json_object_get(d1, "total_ms")) + ms;
+        json_object_set_new(d1, "count", json_integer(cnt));
+        json_object_set_new(d1, "total_ms", json_integer(tot));
+        json_object_set_new(d1, "mean_ms", json_integer(tot / cnt));
+        if (ms > json_integer_value(json_object_get(d1, "max_ms")))
+            json_object_set_new(d1, "max_ms", json_integer(ms));
+        json_object_set_new(o, "busy_ms",
+                            json_integer(json_integer_value(json_object_get(o, "busy_ms")) + ms));
+    }
+    store_reset(st);
+    if (rc != KT_OK)
+        goto out;
+    /* Tickets of the day per service: taken, called now, served, no-show, still waiting. */
+    json_t *tickets = json_pack("{s:i, s:i, s:i, s:i, s:{}}", "taken", 0, "served", 0,
+                                "no_show", 0, "waiting", 0, "by_service");
+    if (tickets == NULL) {
+        rc = svc_nomem(err);
+        goto out;
+    }
+    json_object_set_new(res, "tickets", tickets);
+    if ((rc = store_prepare(db,
+                            "SELECT service, state, count(*) FROM tickets WHERE day = ? GROUP BY"
+                            " service, state",
+                            &st, err)) != KT_OK)
+        goto out;
+    store_bind_text(st, 1, day, -1);
+    while ((rc = store_step(st, &row, err)) == KT_OK && row) {
+        const char *sv = store_col_text(st, 0), *state = store_col_text(st, 1);
+        json_int_t n = store_col_int(st, 2);
+        json_t *bs = json_object_get(tickets, "by_service"), *o = json_object_get(bs, sv);
+        if (o == NULL) {
+            json_object_set_new(bs, sv, json_pack("{s:i, s:i, s:i, s:i, s:i}", "taken", 0,
+                                                  "called", 0, "served", 0, "no_show", 0,
+                                                  "waiting", 0));
+            o = json_object_get(bs, sv);
+        }
+        const char *keys[] = {"taken", state};
+        for (int k = 0; k < 2; k++) {
+            json_object_set_new(o, keys[k],
+                                json_integer(json_integer_value(json_object_get(o, keys[k])) + n));
+            if (strcmp(keys[k], "called") != 0)
+                json_object_set_new(tickets, keys[k],
+                                    json_integer(json_integer_value(
+                                                     json_object_get(tickets, keys[k])) + n));
+        }
+    }
+    store_reset(st);
+    if (rc != KT_OK)
+        goto out;
     json_t *jsteps = json_array(), *olist = json_array();
     for (int k = 0; k < SLA_STEP_COUNT; k++) {
         json_t *o = stats_json(&steps[k], sla_standard_ms((sla_step)k));
