@@ -22,7 +22,8 @@
 static int usage(FILE *f)
 {
     fprintf(f, "usage: ktpel serve [--listen ADDR:PORT] [--db PATH] [--web DIR] [--data DIR]\n"
-               "                   [--threads N] [--lokets N|LAYOUT] [--quiet]\n"
+               "                   [--threads N] [--lokets N|LAYOUT] [--backup-dir DIR]\n"
+               "                   [--backup-every MIN] [--backup-keep N] [--quiet]\n"
                "  --listen   address and port (default 127.0.0.1:8080)\n"
                "  --db       SQLite database (default %s)\n"
                "  --web      folder of the pages (default: the source tree's web/)\n"
@@ -30,6 +31,9 @@ static int usage(FILE *f)
                "  --threads  worker threads (default: one per core)\n"
                "  --lokets   number of lokets (default 3), or the layout with each loket's role,\n"
                "             e.g. \"1:intake,2:operator,3:handover\" (kept in the database)\n"
+               "  --backup-dir    folder of the scheduled online backups (and of \"backup now\")\n"
+               "  --backup-every  minutes between backups (default 60)\n"
+               "  --backup-keep   backups kept (default 30)\n"
                "  --quiet    no access log on stderr\n",
             CLI_DEFAULT_DB);
     return f == stdout ? 0 : 2;
@@ -59,7 +63,10 @@ int cli_serve(int argc, char **argv)
     const char *data = cli_opt(argc, argv, "data", NULL, &bad);
     const char *threads_s = cli_opt(argc, argv, "threads", NULL, &bad);
     const char *lokets_s = cli_opt(argc, argv, "lokets", NULL, &bad);
-    unsigned threads = 0, lokets = 0;
+    const char *bdir = cli_opt(argc, argv, "backup-dir", NULL, &bad);
+    const char *bevery_s = cli_opt(argc, argv, "backup-every", "60", &bad);
+    const char *bkeep_s = cli_opt(argc, argv, "backup-keep", "30", &bad);
+    unsigned threads = 0, lokets = 0, bevery = 60, bkeep = 30;
 
     if (cli_flag(argc, argv, "help"))
         return usage(stdout);
@@ -68,8 +75,12 @@ int cli_serve(int argc, char **argv)
     /* --lokets N, or a layout "1:intake,2:operator,..." (lokets.c) checked below. */
     const char *layout = lokets_s != NULL && strchr(lokets_s, ':') != NULL ? lokets_s : NULL;
     if (parse_uint(threads_s, "threads", 256, &threads) != 0 ||
-        parse_uint(layout != NULL ? NULL : lokets_s, "lokets", 99, &lokets) != 0)
+        parse_uint(layout != NULL ? NULL : lokets_s, "lokets", 99, &lokets) != 0 ||
+        parse_uint(bevery_s, "backup-every", 10080, &bevery) != 0 ||
+        parse_uint(bkeep_s, "backup-keep", 1000, &bkeep) != 0)
         return 2;
+    if (bevery == 0 || bkeep == 0)
+        return cli_usage("--backup-every dan --backup-keep harus paling sedikit 1");
 #ifndef KTPEL_HTTP_API
     (void)listen;
     (void)db;
@@ -83,6 +94,7 @@ int cli_serve(int argc, char **argv)
         http_config hc;
         svc *s = NULL;
         http_server *srv = NULL;
+        svc_backup_job *job = NULL; /* owned: stopped before the svc closes */
         kt_error err;
         sigset_t set;
         char data_buf[4096];
@@ -148,6 +160,12 @@ int cli_serve(int argc, char **argv)
             rc = cli_report(&err);
             goto out;
         }
+        /* Scheduled online backups; also the folder of the admin's "backup now". */
+        if (bdir != NULL &&
+            svc_backup_job_start(s, bdir, (int)bevery, (int)bkeep, &job, &err) != KT_OK) {
+            rc = cli_report(&err);
+            goto out;
+        }
         fprintf(stderr, "ktpel: melayani http://%.*s:%u/ (basis data %s); Ctrl-C untuk berhenti\n",
                 (int)(strrchr(listen, ':') - listen), listen,
                 (unsigned)http_server_port(srv), db);
@@ -156,6 +174,7 @@ int cli_serve(int argc, char **argv)
         fprintf(stderr, "ktpel: berhenti (sinyal %d)\n", sig);
         rc = 0;
     out:
+        svc_backup_job_stop(job); /* waits for a backup under way; NULL does nothing */
         http_server_stop(srv);
         svc_close(s);
         return rc;
