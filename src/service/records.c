@@ -369,9 +369,15 @@ kt_code svc_doc_receipt(svc *s, const svc_actor *who, int64_t app_id, unsigned c
     if (rc != KT_OK)
         return rc;
     const char *token = svc_jstr(app, "token");
-    if (json_is_null(json_object_get(app, "receipt_no")) || token == NULL || token[0] == '\0') {
+    if (json_is_null(json_object_get(app, "receipt_no"))) {
         rc = kt_fail(err, KT_ECONFLICT, "document_not_available", "receipt_no",
                      "Permohonan %lld belum mempunyai tanda terima", (long long)app_id);
+        goto out;
+    }
+    if (token == NULL || token[0] == '\0') { /* issued before receipts carried a token */
+        rc = kt_fail(err, KT_ECONFLICT, "receipt_without_token", "receipt_no",
+                     "Tanda terima %s dibuat tanpa kode QR; serahkan dengan nomor tanda terima",
+                     svc_jstr(app, "receipt_no"));
         goto out;
     }
     in = json_pack("{s:s, s:s, s:s, s:s, s:O, s:s, s:s}", "receipt_no",
