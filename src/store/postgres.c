@@ -755,6 +755,8 @@ static kt_code stmt_create(pg_store *s, const char *sql, pg_stmt **out, kt_error
             goto fail;
         if (col[0] != '\0') {
             size_t pl = strlen(st->pgsql), cl = strlen(col);
+            while (pl > 0 && (is_space(st->pgsql[pl - 1]) || st->pgsql[pl - 1] == ';'))
+                st->pgsql[--pl] = '\0'; /* RETURNING goes before a trailing ';' */
             char *np = realloc(st->pgsql, pl + cl + 16);
             if (np == NULL) {
                 rc = pg_nomem(err);
