@@ -394,6 +394,33 @@ static void test_records(void **state)
     json_decref(j);
     json_decref(call("GET", G->intake, NULL, 403, "/api/konsolidasi"));
 
+    /* the same through the CLI, on the database the server is using */
+    {
+        char out[400], buf[4096];
+        snprintf(out, sizeof out, "%s/register.csv", G->dir);
+        const char *a1[] = {"register", "export", "--from", day, "--to", day, "--out", out,
+                            "--db", G->db, NULL};
+        assert_int_equal(api_ktpel(a1), 0);
+        FILE *fp = fopen(out, "r");
+        assert_non_null(fp);
+        size_t n = fread(buf, 1, sizeof buf - 1, fp);
+        buf[n] = '\0';
+        fclose(fp);
+        assert_non_null(strstr(buf, ADULT ",AHMAD FAUZI,baru,"));
+        snprintf(out, sizeof out, "%s/daily.csv", G->dir);
+        const char *a2[] = {"report", "daily", "--date", day, "--format", "csv", "--out", out,
+                            "--db", G->db, NULL};
+        assert_int_equal(api_ktpel(a2), 0);
+        const char *a3[] = {"archive", "find", "--nik", ADULT, "--db", G->db, NULL};
+        assert_int_equal(api_ktpel(a3), 0);
+        const char *a4[] = {"archive", "find", "--db", G->db, NULL}; /* no filter */
+        assert_int_equal(api_ktpel(a4), 1);
+        const char *a5[] = {"konsolidasi", "--db", G->db, NULL};
+        assert_int_equal(api_ktpel(a5), 0);
+        const char *a6[] = {"report", "weekly", "--db", G->db, NULL};
+        assert_int_equal(api_ktpel(a6), 2);
+    }
+
     /* backup: admin only; this server was started without --backup-dir */
     json_decref(call("POST", G->supervisor, NULL, 403, "/api/admin/backup"));
     j = call("POST", G->admin, NULL, 422, "/api/admin/backup");
