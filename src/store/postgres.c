@@ -31,7 +31,8 @@
  * - store_last_id(): an INSERT into a table with an identity column gets RETURNING <column>
  *   appended, and the step records the value (no extra round trip, no lastval() pitfalls).
  * - Errors: SQLSTATE class 23 (unique, foreign key, check) -> KT_ECONFLICT; lock timeout,
- *   deadlock, serialization failure -> KT_EUNAVAIL "db_busy"; connection lost (class 08,
+ *   deadlock, serialization failure -> KT_EUNAVAIL "db_busy"; a read-only server (a standby)
+ *   -> KT_EUNAVAIL "db_read_only"; connection lost (class 08,
  *   admin shutdown, CONNECTION_BAD) -> KT_EUNAVAIL "db_unavailable". A lost connection is
  *   re-established at the next store_begin()/store_prepare() outside a transaction.
  *
@@ -121,6 +122,10 @@ static kt_code pg_fail(pg_store *s, const PGresult *res, kt_error *err, const ch
                                strcmp(state, "40P01") == 0 || strcmp(state, "57014") == 0))
         c = kt_fail(err, KT_EUNAVAIL, "db_busy", "", "Basis data sedang sibuk, coba lagi (%s)",
                     what);
+    else if (state != NULL && strcmp(state, "25006") == 0)
+        /* A standby, or a primary being failed over: writes come back once it is promoted. */
+        c = kt_fail(err, KT_EUNAVAIL, "db_read_only", "", "Basis data sedang hanya-baca, coba "
+                    "lagi nanti (%s)", what);
     else if (state != NULL && strcmp(state, "53200") == 0)
         c = kt_fail(err, KT_ENOMEM, "no_memory", "", "Memori server basis data habis (%s)",
                     what);

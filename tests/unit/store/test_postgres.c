@@ -281,6 +281,12 @@ static void test_constraint_errors(void **state)
     store_bind_text(st, 3, "Q", -1);
     assert_int_equal(store_run(st, &err), KT_ECONFLICT);
 
+    /* A read-only server (a standby during failover) is unavailable for writes, not broken. */
+    expect(store_exec(db, "SET default_transaction_read_only = on", &err), KT_OK, &err);
+    add_user(db, "z", KT_EUNAVAIL);
+    assert_string_equal(last_err.id, "db_read_only");
+    expect(store_exec(db, "SET default_transaction_read_only = off", &err), KT_OK, &err);
+
     /* Bad SQL is refused at prepare; inside a transaction it does not spoil the rest. */
     expect(store_begin(db, STORE_WRITE, &err), KT_OK, &err);
     add_user(db, "d", KT_OK);
