@@ -39,10 +39,13 @@ export async function api(method, path, body) {
 }
 
 // Upload raw bytes (biometric files): PUT with the file's own content type.
-export async function putBytes(path, blob, type) {
+export const putBytes = (path, blob, type) => sendBytes('PUT', path, blob, type);
+
+// Send raw bytes (an upload, a camera frame) with the given method.
+export async function sendBytes(method, path, blob, type) {
   let res;
   try {
-    res = await fetch(path, { method: 'PUT', body: blob, credentials: 'same-origin',
+    res = await fetch(path, { method, body: blob, credentials: 'same-origin',
       headers: { 'Content-Type': type || blob.type || 'application/octet-stream' } });
   } catch (e) {
     throw new ApiError(0, { error: { code: 'network', message: 'Server tidak dapat dihubungi.' } });

@@ -5,6 +5,8 @@
 // The summary JSON is the service's (svc_day_summary); the renderer reads it tolerantly
 // (objects or arrays) so a field added later does not break the page.
 import { get, post, enc } from './api.js';
+import { decodeToCanvas } from './image.js';
+import { residentCard } from './resident.js';
 import { $, h, clear, showError, showInfo, hideMsg, fmtDuration, fmtTime } from './ui.js';
 import { SERVICES, STATES, KINDS, STEPS, REASONS } from './labels.js';
 import { requireRole } from './session.js';
@@ -69,6 +71,17 @@ function renderSummary(sum) {
     kpi('Rata-rata tunggu', fmtDuration(num(pick(waiting || {}, 'mean_ms', 'mean', 'avg_ms'))), 'kpi-wait'),
     kpi('Total layanan dalam 15 mnt', totalStep && totalStep.count ? `${Math.round(num(totalStep.share_within) * 100)}%` : '-', 'kpi-std'));
 
+  // tickets per service: taken, served, no-show (svc_day_summary.tickets)
+  const tk = sum.tickets;
+  const tbox = clear($('#tickets'));
+  if (tk && tk.by_service) {
+    tbox.append(h('table', { id: 'tickets-table' }, h('thead', {}, h('tr', {}, ['Layanan', 'Diambil', 'Dilayani', 'Tidak hadir', 'Menunggu'].map((t) => h('th', {}, t)))),
+      h('tbody', {}, Object.entries(tk.by_service).map(([id, v]) => h('tr', { dataset: { service: id } },
+        h('td', {}, SERVICES[id] ? `${SERVICES[id].prefix} · ${SERVICES[id].label}` : id), h('td', {}, String(num(v.taken))),
+        h('td', {}, String(num(v.served))), h('td', {}, String(num(v.no_show))), h('td', {}, String(num(v.waiting))))),
+      h('tr', {}, h('th', {}, 'Jumlah'), h('th', {}, String(num(tk.taken))), h('th', {}, String(num(tk.served))), h('th', {}, String(num(tk.no_show))), h('th', {}, String(num(tk.waiting)))))));
+  } else tbox.append(h('p', { class: 'muted' }, 'Belum ada tiket.'));
+
   // outcomes
   const oc = clear($('#outcomes'));
   const ocRows = outcomeEntries.map(([id, v]) => ({ label: STATES[id] || KINDS[id] || id, value: num(v.count ?? v) }));
@@ -120,18 +133,18 @@ function renderSummary(sum) {
     const acts = v.actions && typeof v.actions === 'object' ? v.actions : {};
     const n = Object.keys(acts).length ? Object.values(acts).reduce((a, x) => a + num(x), 0) : num(pick(v, 'count', 'handled'));
     orows.push({ label: name, value: n });
+    const durs = v.durations && typeof v.durations === 'object' ? v.durations : {};
     otb.append(h('tr', {}, h('td', {}, name), h('td', {}, v.role || ''), h('td', {}, String(n)),
-      h('td', { class: 'muted' }, Object.entries(acts).map(([a, x]) => `${a} ${x}`).join(', '))));
+      h('td', { class: 'busy' }, fmtDuration(v.busy_ms)),
+      h('td', { class: 'muted' }, Object.entries(acts).map(([a, x]) => `${a} ${x}` + (durs[a] ? ` (rata-rata ${fmtDuration(durs[a].mean_ms)})` : '')).join(', '))));
   }
   clear($('#officers-chart')).append(orows.length ? barChart(orows, { width: 480, labelW: 120 }) : h('p', { class: 'muted' }, 'Belum ada.'));
-  clear($('#officers')).append(h('table', { id: 'officer-table' }, h('thead', {}, h('tr', {}, ['Petugas', 'Peran', 'Tindakan', 'Rincian'].map((t) => h('th', {}, t)))), otb));
+  clear($('#officers')).append(h('table', { id: 'officer-table' }, h('thead', {}, h('tr', {}, ['Petugas', 'Peran', 'Tindakan', 'Waktu kerja', 'Rincian (rata-rata durasi)'].map((t) => h('th', {}, t)))), otb));
 }
 
 // ---- decisions: duplicates and Disdukcapil status
 async function renderLists() {
-  await listWith($('#duplicates'), ['duplicate'], (a) => [
-    actBtn(a, 'clear_duplicate', 'Bukan duplikat', 'btn-ok'),
-    actBtn(a, 'confirm_duplicate', 'Duplikat: tolak', 'btn-danger', 'duplicate_biometric')]);
+  await listDuplicates();
   await listWith($('#central'), ['receipt_issued', 'sent', 'print_ready'], (a) => {
     if (a.state === 'receipt_issued') return [actBtn(a, 'send', 'Kirim ke Disdukcapil')];
     if (a.state === 'sent') return [actBtn(a, 'print_ready', 'Siap cetak', 'btn-ok'), actBtn(a, 'central_duplicate', 'Duplikat dari pusat', 'btn-warn')];
@@ -163,6 +176,70 @@ function actBtn(a, action, text, cls = '', reason) {
       refresh();
     } catch (e) { showError(msg, e); }
   } }, text);
+}
+
+// ---- AFIS duplicates: the waiting list, and one case side by side (both residents' biodata,
+// face photos, each matched finger pair with its score), decided with a note.
+let dupSeq = 0;
+async function listDuplicates() {
+  const seq = ++dupSeq;
+  const box = $('#duplicates');
+  try {
+    const d = await get('/api/duplicates');
+    if (seq !== dupSeq) return;
+    const list = d.duplicates || [];
+    if (!list.length) { box.replaceChildren(h('p', { class: 'muted' }, 'Tidak ada.')); return; }
+    box.replaceChildren(h('table', {}, h('thead', {}, h('tr', {}, ['No.', 'Nama', 'NIK', 'Cocok dengan', 'Skor', ''].map((t) => h('th', {}, t)))),
+      h('tbody', {}, list.map((a) => h('tr', { dataset: { app: a.id } },
+        h('td', {}, `#${a.id}`), h('td', {}, a.name || '-'), h('td', { class: 'mono' }, a.nik),
+        h('td', { class: 'mono' }, (a.matched_niks || []).join(', ')), h('td', {}, a.best_score !== undefined ? Number(a.best_score).toFixed(1) : '-'),
+        h('td', {}, h('button', { class: 'btn btn-small', type: 'button', dataset: { compare: a.id }, onclick: () => compare(a.id) }, 'Bandingkan')))))));
+  } catch (e) { showError(msg, e); }
+}
+
+// An image of the server (PNG, JPEG or an FVC TIFF) drawn on a canvas (CSP: no blob: URLs).
+function bioCanvas(url, label) {
+  const cv = h('canvas', { width: 160, height: 200, title: label });
+  if (url) {
+    fetch(url, { credentials: 'same-origin' }).then((r) => (r.ok ? r.blob() : null))
+      .then((b) => (b ? decodeToCanvas(b, cv) : null)).catch(() => {});
+  }
+  return cv;
+}
+
+async function compare(id) {
+  hideMsg(msg);
+  let d;
+  try { d = await get(`/api/applications/${enc(id)}/duplicate`); } catch (e) { return showError(msg, e); }
+  const view = clear($('#dup-view'));
+  const enr = d.enrollee || {};
+  const other = (d.matched || [])[0] || {};
+  const side = (title, p) => h('div', { class: 'dup-side' }, h('h3', {}, title),
+    bioCanvas(p.face_url, 'foto'), p.resident ? residentCard(p.resident) : h('p', { class: 'mono' }, p.nik || '-'),
+    p.state ? h('p', {}, 'Status: ', STATES[p.state] || p.state, p.receipt_no ? ` · ${p.receipt_no}` : '') : null);
+  view.append(h('h3', {}, `Permohonan #${id}: ${enr.nik || ''} cocok dengan ${other.nik || '-'}`),
+    h('div', { class: 'side' }, side('Pemohon sekarang', enr), side(`Rekaman sebelumnya (#${other.application_id || '-'})`, other)),
+    h('h3', {}, 'Sidik jari yang cocok'),
+    (d.hits || []).map((x) => h('div', { class: 'finger-pair', dataset: { slot: x.slot } },
+      bioCanvas(x.finger_url, x.slot), bioCanvas(x.matched_finger_url, x.matched_slot),
+      h('div', {}, `${x.slot} ↔ ${x.matched_slot}`, h('br'), h('strong', { class: 'dup-score' }, `skor ${Number(x.score).toFixed(1)}`), ` (ambang ${Number(x.threshold).toFixed(1)})`))),
+    h('div', { class: 'field' }, h('label', { for: 'dup-note' }, 'Catatan keputusan (wajib)'), h('input', { id: 'dup-note', name: 'note' })),
+    h('div', { class: 'row' },
+      h('button', { class: 'btn btn-ok', type: 'button', id: 'btn-dup-clear', onclick: () => decide(id, 'clear_duplicate') }, 'Bukan orang yang sama: lanjutkan'),
+      h('button', { class: 'btn btn-danger', type: 'button', id: 'btn-dup-confirm', onclick: () => decide(id, 'confirm_duplicate') }, 'Duplikat: tolak permohonan')));
+  view.hidden = false;
+}
+
+async function decide(id, action) {
+  hideMsg(msg);
+  const note = $('#dup-note').value.trim();
+  if (note.length < 5) return showError(msg, { message: 'Tulis catatan keputusan (paling sedikit 5 huruf): apa yang dibandingkan dan mengapa', field: 'note' });
+  try {
+    const r = await post(`/api/applications/${enc(id)}/actions/${action}`, action === 'confirm_duplicate' ? { reason: 'duplicate_biometric', note } : { note });
+    showInfo(msg, `Permohonan #${id}: ${STATES[r.state] || r.state}.`);
+    $('#dup-view').hidden = true;
+    refresh();
+  } catch (e) { showError(msg, e); }
 }
 
 $('#btn-refresh').addEventListener('click', () => { hideMsg(msg); refresh(); });

@@ -10,7 +10,9 @@ import { SERVICES } from './labels.js';
 import { listen } from './events.js';
 
 clock($('#clock'));
-const queue = [];       // ticket ids waiting to be announced, in call order
+const queue = [];       // announcement URLs waiting to be played, in call order
+// The SOP's counters (the server names them too: board lokets[].role_name).
+const ROLE_NAME = { intake: 'Loket Penerima Berkas', operator: 'Perekaman', handover: 'Loket Penyerahan Dokumen' };
 let playing = false;
 let soundOn = false;
 
@@ -40,17 +42,19 @@ $('#sound-btn').addEventListener('click', async () => {
   }
 });
 
-function announce(ticketId) {
-  if (!ticketId) return;
-  queue.push(ticketId);
+// A ticket call (intake, handover) or a call to the recording desk (call_id): same chime and
+// sentence, the desk's from /api/lokets/calls/{id}/announcement.wav.
+function announce(ticketId, callId) {
+  if (callId) queue.push({ id: `call-${callId}`, url: `/api/lokets/calls/${encodeURIComponent(callId)}/announcement.wav` });
+  else if (ticketId) queue.push({ id: String(ticketId), url: `/api/tickets/${encodeURIComponent(ticketId)}/announcement.wav` });
   next();
 }
 
 async function next() {
   if (playing || !soundOn || queue.length === 0) return;
   playing = true;
-  const id = queue.shift();
-  audio.src = `/api/tickets/${encodeURIComponent(id)}/announcement.wav`;
+  const { id, url } = queue.shift();
+  audio.src = url;
   const done = new Promise((resolve) => {
     audio.onended = resolve;
     audio.onerror = resolve;
@@ -73,7 +77,7 @@ function render(b, flashLoket) {
     const box = h('div', { class: 'loket-box', dataset: { loket: l.loket } },
       h('div', { class: 'name' }, `LOKET ${l.loket}`),
       h('div', { class: 'num' }, l.ticket ? l.ticket.number : '—'),
-      h('div', { class: 'role' }, l.role === 'handover' ? 'Penyerahan KTP-el' : 'Penerima berkas'));
+      h('div', { class: 'role' }, l.role_name || ROLE_NAME[l.role] || 'Penerima berkas'));
     if (flashLoket && Number(flashLoket) === Number(l.loket)) box.classList.add('flash');
     lk.append(box);
   }
@@ -100,7 +104,7 @@ listen((type, ev) => {
   const t = ev.ticket || {};
   if (type === 'ticket_called' || type === 'ticket_recalled') {
     refresh(t.loket);
-    announce(t.id || ev.ticket_id);
+    announce(t.id || ev.ticket_id, t.call_id || ev.call_id);
   } else if (type.startsWith('ticket')) {
     refresh();
   }

@@ -2,7 +2,7 @@
 // issues the pickup receipt after recording (SOP step 4, printable), and later finds it by
 // receipt number (typed, or a handheld scanner that types it and Enter), confirms the person
 // and hands over the printed card (SOP step 6). Every step is in the audit trail shown.
-import { get, post, enc } from './api.js';
+import { get, post, enc, sendBytes } from './api.js';
 import { $, h, clear, showError, showInfo, hideMsg, printElement, fmtDateTime } from './ui.js';
 import { KINDS, STATES } from './labels.js';
 import { requireRole } from './session.js';
@@ -13,6 +13,7 @@ import { listen } from './events.js';
 const msg = $('#msg');
 const me = await requireRole(['handover']);
 let found = null;
+let scannedToken = null; // the QR text of the receipt found by scanning (sent with the handover)
 
 const q = queueControls($('#queue'), { services: ['pengambilan'], loket: me.loket, msg, onTicket: (t) => { if (t) $('#receipt_no').focus(); } });
 
@@ -56,6 +57,7 @@ async function issue(a) {
         h('dt', {}, 'Diterbitkan'), h('dd', {}, fmtDateTime(Date.now()) + ' WIB')),
       h('p', {}, 'Bawa tanda terima ini saat mengambil KTP-el. Ambil nomor antrian "Pengambilan e-KTP" (E) di kios.'),
       h('div', { class: 'sign' }, h('span', {}), h('span', {}, 'Petugas Loket Penyerahan', h('br'), h('br'), h('br'), me.username)));
+    $('#receipt-pdf').href = `/api/applications/${enc(r.id)}/receipt.pdf`;
     $('#receipt-box').hidden = false;
     showInfo(msg, `Tanda terima ${r.receipt_no} diterbitkan.`);
     loadRecorded();
@@ -68,15 +70,71 @@ $('#find-form').addEventListener('submit', async (ev) => {
   ev.preventDefault();
   hideMsg(msg);
   const no = $('#receipt_no').value.trim().toUpperCase();
-  const box = clear($('#found'));
+  clear($('#found'));
   clear($('#trail'));
   $('#confirm').hidden = true;
   found = null;
+  scannedToken = null;
   if (!no) return showError(msg, { message: 'Nomor tanda terima wajib diisi', field: 'receipt_no' });
   if (!/^[A-Z0-9-]{4,40}$/.test(no)) return showError(msg, { message: `Nomor tanda terima "${no}" tidak sah: hanya huruf, angka, dan tanda -`, field: 'receipt_no' });
   try {
     found = await get(`/api/receipts/${enc(no)}`);
   } catch (e) { return showError(msg, e); }
+  showFound();
+});
+
+// ---- the receipt's QR by camera: a frame is sent to the server, which reads the QR (libzbar),
+// verifies its token and answers the application. A picture file works the same way.
+let stream = null;
+$('#btn-scan-camera').addEventListener('click', async () => {
+  hideMsg(msg);
+  const v = $('#scan-video');
+  if (stream) { stream.getTracks().forEach((t) => t.stop()); stream = null; v.hidden = true; $('#btn-scan-grab').disabled = true; $('#btn-scan-camera').textContent = 'Pindai QR dengan kamera'; return; }
+  try {
+    stream = await navigator.mediaDevices.getUserMedia({ video: { width: { ideal: 1280 }, height: { ideal: 720 } } });
+  } catch (e) {
+    return showError(msg, { message: `Kamera tidak dapat dibuka (${e.message}); ketik nomor tanda terima atau pilih foto`, field: 'image' });
+  }
+  v.srcObject = stream;
+  v.hidden = false;
+  $('#btn-scan-grab').disabled = false;
+  $('#btn-scan-camera').textContent = 'Matikan kamera';
+});
+
+$('#btn-scan-grab').addEventListener('click', async () => {
+  const v = $('#scan-video');
+  if (!v.videoWidth) return showError(msg, { message: 'Kamera belum siap; tunggu gambar muncul', field: 'image' });
+  const cv = h('canvas', { width: v.videoWidth, height: v.videoHeight });
+  cv.getContext('2d').drawImage(v, 0, 0);
+  const blob = await new Promise((resolve) => cv.toBlob(resolve, 'image/png'));
+  scan(blob, 'image/png');
+});
+$('#scan-file').addEventListener('change', () => {
+  const f = $('#scan-file').files[0];
+  if (f) scan(f, f.type || 'application/octet-stream');
+  $('#scan-file').value = '';
+});
+
+async function scan(blob, type) {
+  hideMsg(msg);
+  clear($('#found'));
+  clear($('#trail'));
+  $('#confirm').hidden = true;
+  found = null;
+  scannedToken = null;
+  if (blob.size > 8 * 1024 * 1024) return showError(msg, { message: `Gambar ${Math.round(blob.size / 1048576)} MB, paling besar 8 MB`, field: 'image' });
+  try {
+    const r = await sendBytes('POST', '/api/scan/receipt', blob, type);
+    found = r.application;
+    scannedToken = r.token;
+    $('#receipt_no').value = r.receipt_no || found.receipt_no || '';
+    showInfo(msg, `Kode QR terbaca dan sah: tanda terima ${r.receipt_no}.`);
+  } catch (e) { return showError(msg, e); }
+  showFound();
+}
+
+async function showFound() {
+  const box = clear($('#found'));
   box.append(h('p', {}, `Permohonan #${found.id} · `, h('span', { class: 'badge', id: 'found-state' }, STATES[found.state] || found.state)));
   try { box.append(residentCard(await get(`/api/residents/${enc(found.nik)}`))); } catch (e) { box.append(h('p', {}, `NIK ${found.nik}`)); }
   if (found.state !== 'printed') {
@@ -86,7 +144,7 @@ $('#find-form').addEventListener('submit', async (ev) => {
     $('#person-ok').checked = false;
   }
   trail(found.id);
-});
+}
 
 $('#btn-handover').addEventListener('click', async () => {
   hideMsg(msg);
@@ -94,7 +152,8 @@ $('#btn-handover').addEventListener('click', async () => {
   if (!$('#person-ok').checked) return showError(msg, { message: 'Pastikan identitas penerima dulu (centang konfirmasi)', field: 'person_ok' });
   try {
     found = await post(`/api/applications/${enc(found.id)}/hand-over`, {
-      receipt_no: found.receipt_no, confirmed_by: $('#confirmed_by').value, note: $('#ho-note').value.trim() });
+      receipt_no: found.receipt_no, confirmed_by: $('#confirmed_by').value, note: $('#ho-note').value.trim(),
+      ...(scannedToken ? { token: scannedToken } : {}) });
     $('#confirm').hidden = true;
     $('#found-state').textContent = STATES[found.state] || found.state;
     showInfo(msg, `KTP-el permohonan #${found.id} sudah diserahkan.`);

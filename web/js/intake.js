@@ -192,6 +192,15 @@ function outcome(a, text, missing) {
   }
   $('#btn-print').hidden = !printable;
   doc.hidden = !printable;
+  // The office's PDF of the same paper (missing-documents slip, referral letter), to print on
+  // A4 or keep: GET /api/applications/{id}/missing.pdf | referral.pdf.
+  const pdf = $('#btn-pdf');
+  const kind = a.state === 'incomplete' ? 'missing' : a.state === 'referred' ? 'referral' : '';
+  pdf.hidden = !kind || !a.id;
+  if (kind && a.id) {
+    pdf.href = `/api/applications/${encodeURIComponent(a.id)}/${kind}.pdf`;
+    pdf.textContent = kind === 'missing' ? 'PDF daftar kekurangan berkas' : 'PDF surat rujukan';
+  }
 }
 
 $('#btn-print').addEventListener('click', () => printElement($('#doc')));

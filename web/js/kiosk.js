@@ -53,6 +53,8 @@ function show(t) {
     t.waiting_before !== undefined ? h('div', { class: 'meta' }, `Antrian di depan Anda: ${t.waiting_before}`) : null,
     h('div', { class: 'meta' }, 'Mohon menunggu panggilan dan perhatikan papan antrian.'),
   );
+  // The same ticket as the office's PDF (80 mm): GET /api/tickets/{id}/ticket.pdf.
+  $('#ticket-pdf').href = `/api/tickets/${encodeURIComponent(t.id)}/ticket.pdf`;
   $('#choose').hidden = true;
   $('#result').hidden = false;
   let left = 20;

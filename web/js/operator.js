@@ -34,8 +34,11 @@ async function loadList() {
     const apps = lists.flat();
     if (!apps.length) items.push(h('p', { class: 'muted' }, 'Belum ada pemohon.'));
     for (const a of apps) {
-      items.push(h('button', { class: 'btn btn-ghost', type: 'button', dataset: { app: a.id }, onclick: () => open(a.id) },
-        `#${a.id} · ${a.name || (a.resident && a.resident.name) || ''} ${a.nik} · ${KINDS[a.kind] || a.kind} · ${STATES[a.state] || a.state}`));
+      items.push(h('div', { class: 'pick-row' },
+        h('button', { class: 'btn btn-ghost', type: 'button', dataset: { app: a.id }, onclick: () => open(a.id) },
+          `#${a.id} · ${a.ticket_number || ''} · ${a.name || (a.resident && a.resident.name) || ''} ${a.nik} · ${KINDS[a.kind] || a.kind} · ${STATES[a.state] || a.state}`),
+        h('button', { class: 'btn btn-small', type: 'button', dataset: { call: a.id }, title: 'Panggil ke meja perekaman',
+          onclick: () => callToDesk(a) }, '📢 Panggil')));
     }
     $('#worklist').replaceChildren(...items);
   } catch (e) { showError(msg, e); }
@@ -44,8 +47,29 @@ $('#btn-reload').addEventListener('click', loadList);
 listen((type) => { if (type.startsWith('application')) loadList(); }, $('#live'));
 loadList();
 
-async function open(id) {
+// ---- the call to the recording desk: the intake ticket's number on the display, with voice
+let lastCall = null;
+async function callToDesk(a) {
   hideMsg(msg);
+  try {
+    lastCall = await post('/api/lokets/calls', { application_id: a.id });
+    showInfo(msg, `Nomor antrian ${lastCall.number} dipanggil ke loket ${lastCall.loket} (meja perekaman).`);
+    $('#btn-recall-desk').hidden = false;
+    $('#btn-recall-desk').textContent = `📢 Panggil ulang ${lastCall.number}`;
+    await open(a.id, true);
+  } catch (e) { showError(msg, e); }
+}
+$('#btn-recall-desk').addEventListener('click', async () => {
+  if (!lastCall) return;
+  hideMsg(msg);
+  try {
+    const c = await post(`/api/lokets/calls/${enc(lastCall.call_id)}/recall`);
+    showInfo(msg, `Nomor antrian ${c.number} dipanggil ulang ke loket ${c.loket}.`);
+  } catch (e) { showError(msg, e); }
+});
+
+async function open(id, keepMsg) {
+  if (!keepMsg) hideMsg(msg);
   try {
     app = await get(`/api/applications/${enc(id)}`);
     resident = app.resident || await get(`/api/residents/${enc(app.nik)}`);
@@ -170,7 +194,13 @@ function slotBox(slot) {
       const r = await putBytes(`/api/applications/${enc(app.id)}/bio/${slot}`, f, type);
       app.bio = Object.assign({}, app.bio, { [slot]: 'stored' });
       box.className = 'slot stored';
-      info.textContent = '✔ tersimpan' + (r && r.quality !== undefined ? ` · mutu ${r.quality}` : '');
+      info.textContent = '✔ tersimpan' + (r && r.quality !== undefined ? ` · mutu ${r.quality} (${r.advice || ''})` : '');
+      // A poor print (advice "ulangi"): stored, but the operator is asked to take it again.
+      if (r && (r.retake || r.advice === 'ulangi')) {
+        box.classList.add('retake');
+        info.textContent = `⚠ mutu ${r.quality}: ulangi`;
+        showInfo(msg, `${SLOT_LABEL[slot]}: ${r.quality_message || 'sidik jari kurang jelas'} — ulangi pengambilan (bersihkan jari dan kaca pemindai).`, 'warn');
+      }
       renderSteps();
     } catch (e) { showError(msg, e); }
   };

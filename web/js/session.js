@@ -12,6 +12,8 @@ export const PAGES = [
   { href: 'operator.html', label: 'Operator', roles: ['operator', 'admin'] },
   { href: 'handover.html', label: 'Loket Penyerahan', roles: ['handover', 'admin'] },
   { href: 'dashboard.html', label: 'Dasbor', roles: ['supervisor', 'admin'] },
+  { href: 'records.html', label: 'Arsip & Laporan', roles: ['supervisor', 'admin'] },
+  { href: 'admin.html', label: 'Admin', roles: ['admin'] },
   { href: 'display.html', label: 'Papan antrian', roles: null },
   { href: 'kiosk.html', label: 'Kios', roles: null },
 ];

@@ -1,0 +1,150 @@
+// records.js - the supervisor's records page (Camat / Kasi Pelayanan): daily and monthly
+// service reports (viewed, PDF, CSV), the pickup register (KTP-el handed over, with CSV), the
+// archive rack (search by NIK, receipt or day; box labels as PDF) and KONSOLIDASI, the data
+// consistency checks. Everything is the service's JSON or documents (docs/api.md, "Records").
+// Never: compute figures here (the service's report is the one truth).
+import { get, enc } from './api.js';
+import { $, h, clear, showError, showInfo, hideMsg, fmtDuration, fmtDateTime } from './ui.js';
+import { KINDS, STATES } from './labels.js';
+import { requireRole } from './session.js';
+
+const msg = $('#msg');
+await requireRole(['supervisor']);
+
+const DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
+const MONTH_RE = /^\d{4}-(0[1-9]|1[0-2])$/;
+const table = (id, heads, rows) => h('table', { id }, h('thead', {}, h('tr', {}, heads.map((t) => h('th', {}, t)))), h('tbody', {}, rows));
+
+// ---- reports: the links follow the inputs; "Lihat" shows the key figures
+function reportLinks() {
+  const d = $('#report-date').value;
+  const q = d ? `?date=${enc(d)}` : '';
+  $('#daily-pdf').href = `/api/reports/daily.pdf${q}`;
+  $('#daily-csv').href = `/api/reports/daily.csv${q}`;
+  const m = $('#report-month').value.trim();
+  const mq = m && MONTH_RE.test(m) ? `?month=${enc(m)}` : '';
+  $('#monthly-pdf').href = `/api/reports/monthly.pdf${mq}`;
+  $('#monthly-csv').href = `/api/reports/monthly.csv${mq}`;
+}
+$('#report-date').addEventListener('input', reportLinks);
+$('#report-month').addEventListener('input', reportLinks);
+reportLinks();
+
+function showReport(r, title) {
+  const v = clear($('#report-view'));
+  const tot = r.total || {};
+  const tk = r.tickets || {};
+  v.append(h('h3', {}, title), h('dl', { class: 'kv', id: 'report-figures' },
+    h('dt', {}, 'Permohonan'), h('dd', {}, String(r.applications ?? 0)),
+    h('dt', {}, 'Tiket diambil / dilayani / tidak hadir'), h('dd', {}, `${tk.taken ?? '-'} / ${tk.served ?? '-'} / ${tk.no_show ?? '-'}`),
+    h('dt', {}, 'KTP-el diserahkan'), h('dd', {}, String((r.by_state || {}).handed_over || 0)),
+    h('dt', {}, 'Total layanan rata-rata'), h('dd', {}, fmtDuration(tot.mean_ms)),
+    h('dt', {}, 'Dalam standar 15 mnt'), h('dd', {}, tot.count ? `${Math.round((tot.share_within || 0) * 100)}%` : '-')));
+}
+
+$('#daily-form').addEventListener('submit', async (ev) => {
+  ev.preventDefault();
+  hideMsg(msg);
+  const d = $('#report-date').value;
+  if (d && !DATE_RE.test(d)) return showError(msg, { message: `Tanggal "${d}" tidak sah (YYYY-MM-DD)`, field: 'date' });
+  try { showReport(await get('/api/reports/daily' + (d ? `?date=${enc(d)}` : '')), `Laporan harian ${d || 'hari ini'}`); } catch (e) { showError(msg, e); }
+});
+$('#monthly-form').addEventListener('submit', async (ev) => {
+  ev.preventDefault();
+  hideMsg(msg);
+  const m = $('#report-month').value.trim();
+  if (m && !MONTH_RE.test(m)) {
+    clear($('#report-view'));
+    return showError(msg, { message: `Bulan "${m}" tidak sah: tulis tahun-bulan, mis. 2025-03`, field: 'month' });
+  }
+  try { showReport(await get('/api/reports/monthly' + (m ? `?month=${enc(m)}` : '')), `Laporan bulanan ${m || 'bulan ini'}`); } catch (e) { showError(msg, e); }
+});
+
+// ---- pickup register
+function registerQuery() {
+  const f = $('#reg-from').value;
+  const t = $('#reg-to').value;
+  return [f ? `from=${enc(f)}` : '', t ? `to=${enc(t)}` : ''].filter(Boolean).join('&');
+}
+const registerLink = () => { const q = registerQuery(); $('#register-csv').href = '/api/register.csv' + (q ? `?${q}` : ''); };
+$('#reg-from').addEventListener('input', registerLink);
+$('#reg-to').addEventListener('input', registerLink);
+registerLink();
+$('#register-form').addEventListener('submit', async (ev) => {
+  ev.preventDefault();
+  hideMsg(msg);
+  const f = $('#reg-from').value;
+  const t = $('#reg-to').value;
+  if (f && t && f > t) {
+    clear($('#register-view'));
+    return showError(msg, { message: `Tanggal awal ${f} sesudah tanggal akhir ${t}`, field: 'from' });
+  }
+  try {
+    const q = registerQuery();
+    const r = await get('/api/register' + (q ? `?${q}` : ''));
+    const v = clear($('#register-view'));
+    v.append(h('p', {}, `${r.count} KTP-el diserahkan.`),
+      table('register-table', ['Waktu', 'Nama', 'NIK', 'No. tanda terima', 'Dicocokkan', 'Petugas'],
+        (r.entries || []).map((e) => h('tr', {}, h('td', {}, e.at_local || fmtDateTime(e.at)), h('td', {}, e.name || '-'),
+          h('td', { class: 'mono' }, e.nik), h('td', { class: 'mono' }, e.receipt_no || '-'), h('td', {}, e.confirmed_by || '-'),
+          h('td', {}, e.officer_name || e.officer || '-')))));
+  } catch (e) { showError(msg, e); }
+});
+
+// ---- archive
+$('#archive-form').addEventListener('submit', async (ev) => {
+  ev.preventDefault();
+  hideMsg(msg);
+  const by = $('#archive-by').value;
+  const q = $('#archive-q').value.trim();
+  const v = clear($('#archive-view'));
+  if (!q) return showError(msg, { message: 'Isi yang dicari: NIK, nomor tanda terima, atau tanggal', field: 'q' });
+  if (by === 'nik' && !/^\d{16}$/.test(q)) return showError(msg, { message: `NIK harus 16 digit angka, bukan "${q}"`, field: 'q' });
+  if (by === 'date' && !DATE_RE.test(q)) return showError(msg, { message: `Tanggal "${q}" tidak sah (YYYY-MM-DD)`, field: 'q' });
+  try {
+    const r = await get(`/api/archive?${by}=${enc(q)}`);
+    if (!r.count) { v.append(h('p', { class: 'muted', id: 'archive-none' }, 'Tidak ada berkas yang cocok.')); return; }
+    v.append(table('archive-table', ['No.', 'Nama', 'NIK', 'Jenis', 'Status', 'Diarsipkan', 'Letak', ''],
+      r.files.map((f) => h('tr', { dataset: { app: f.application_id } }, h('td', {}, `#${f.application_id}`), h('td', {}, f.name || '-'),
+        h('td', { class: 'mono' }, f.nik), h('td', {}, KINDS[f.kind] || f.kind), h('td', {}, STATES[f.state] || f.state),
+        h('td', {}, f.filed_day || fmtDateTime(f.filed_at)),
+        h('td', { class: 'place' }, f.box_id ? `Rak ${f.rack} · Kotak ${f.box} · No. ${f.position}` : 'belum mendapat kotak (arsip penuh)'),
+        h('td', {}, f.box_id ? h('a', { class: 'btn btn-small', href: `/api/archive/boxes/${enc(f.box_id)}/label.pdf`, target: '_blank', rel: 'noopener' }, 'Label kotak') : '')))));
+  } catch (e) { showError(msg, e); }
+});
+
+$('#btn-boxes').addEventListener('click', async () => {
+  hideMsg(msg);
+  try {
+    const boxes = await get('/api/archive/boxes');
+    const list = Array.isArray(boxes) ? boxes : (boxes.boxes || []);
+    const v = clear($('#boxes'));
+    if (!list.length) { v.append(h('p', { class: 'muted' }, 'Belum ada kotak terisi.')); return; }
+    v.append(table('boxes-table', ['Rak', 'Kotak', 'Berkas', 'Dari', 'Sampai', ''],
+      list.map((b) => h('tr', {}, h('td', {}, String(b.rack)), h('td', {}, String(b.box)), h('td', {}, String(b.count)),
+        h('td', {}, b.from || '-'), h('td', {}, b.to || '-'),
+        h('td', {}, h('a', { class: 'btn btn-small', href: `/api/archive/boxes/${enc(b.id)}/label.pdf`, target: '_blank', rel: 'noopener', dataset: { box: b.id } }, 'Label PDF'))))));
+  } catch (e) { showError(msg, e); }
+});
+
+// ---- KONSOLIDASI
+const CHECKS = {
+  nik_biodata: 'NIK tidak sesuai biodata', duplicate_nik: 'NIK ganda', no_kk: 'Tanpa nomor KK',
+  biometric_files: 'Berkas biometrik hilang', duplicates_waiting: 'Duplikat menunggu keputusan',
+  stuck: 'Permohonan macet', archive_unplaced: 'Berkas belum mendapat tempat arsip',
+};
+$('#btn-konsolidasi').addEventListener('click', async () => {
+  hideMsg(msg);
+  try {
+    const r = await get('/api/konsolidasi');
+    const v = clear($('#konsolidasi-view'));
+    v.append(h('p', { id: 'konsolidasi-total' }, `${r.findings} temuan · diperiksa ${fmtDateTime(r.generated_at)}`));
+    for (const [id, c] of Object.entries(r.checks || {})) {
+      const items = (c.items || []).slice(0, 20);
+      v.append(h('details', { dataset: { check: id }, open: c.count > 0 && c.count <= 5 },
+        h('summary', {}, `${CHECKS[id] || id}: `, h('strong', {}, String(c.count))),
+        items.length ? h('ul', {}, items.map((it) => h('li', { class: 'mono' }, typeof it === 'object' ? Object.entries(it).map(([k, x]) => `${k}=${x}`).join(' · ') : String(it)))) : null));
+    }
+    showInfo(msg, r.findings ? `KONSOLIDASI: ${r.findings} temuan perlu ditindaklanjuti.` : 'KONSOLIDASI: data konsisten.', r.findings ? 'warn' : 'ok');
+  } catch (e) { showError(msg, e); }
+});
