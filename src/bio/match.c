@@ -98,7 +98,10 @@ struct bio_prepared {
 
 static double ang_diff(double a, double b)   /* a - b in [-pi, pi) */
 {
-    double d = fmod(a - b, 2 * PI_D);
+    double d = a - b;
+    if (d >= -PI_D && d < PI_D)
+        return d;
+    d = fmod(d, 2 * PI_D);
     if (d < -PI_D)
         d += 2 * PI_D;
     else if (d >= PI_D)
@@ -630,6 +633,10 @@ double bio_match(const bio_prepared *A, const bio_prepared *B)
             double dxa = A->x[a2] - A->x[a1], dya = A->y[a2] - A->y[a1];
             double dxb = B->x[b2] - B->x[b1], dyb = B->y[b2] - B->y[b1];
             double d1 = fabs(sqrt(dxa * dxa + dya * dya) - sqrt(dxb * dxb + dyb * dyb));
+            if (d1 > 30.0) {   /* distance term below 1e-17: incompatible, skip the angles */
+                rho[t][k] = rho[k][t] = 0;
+                continue;
+            }
             double d2 = fabs(ang_diff(ang_diff(A->t[a1], A->t[a2]), ang_diff(B->t[b1], B->t[b2])));
             double ra = ang_diff(A->t[a1], atan2(dya, dxa)), rb = ang_diff(B->t[b1], atan2(dyb, dxb));
             double d3 = fabs(ang_diff(ra, rb));
