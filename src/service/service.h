@@ -247,4 +247,45 @@ kt_code svc_backup_job_start(svc *s, const char *dir, int every_min, int keep,
 kt_code svc_backup_job_status(svc_backup_job *job, json_t **out, kt_error *err);
 void svc_backup_job_stop(svc_backup_job *job);
 
+
+/* ---- lokets: roles and the recording desk's calls (lokets.c, docs/internals/web.md) ---- */
+/* The layout {"lokets": [{"loket", "role": intake|operator|handover, "role_name"}],
+   "configured": bool}. Default 1 intake, 2 operator (Perekaman), 3 handover, further lokets
+   intake; a layout that was set (svc_lokets_set) is enforced by svc_ticket_call_next. Public. */
+kt_code svc_lokets_get(svc *s, json_t **out, kt_error *err);
+/* Parse "1:intake,2:operator,3:handover" into [{"loket","role"}] (owned by caller); err names
+   the item ("lokets[2]"). */
+kt_code svc_lokets_parse(const char *spec, json_t **out, kt_error *err);
+/* Set the layout (admin): in {"lokets": [{"loket","role"}]} or {"spec": "1:intake,..."}; each
+   loket 1..n at most once; lokets not named keep the default role. Answers svc_lokets_get's. */
+kt_code svc_lokets_set(svc *s, const svc_actor *who, const json_t *in, json_t **out,
+                       kt_error *err);
+/* May who call the ticket queue at loket? KT_OK when no layout was set; the recording desk
+   calls no tickets (409 loket_role), another role's counter is 403 loket_role. */
+kt_code svc_lokets_check_call(svc *s, const svc_actor *who, int loket, kt_error *err);
+/* The operator calls a checked applicant (state checked / data_changed) to the recording desk
+   by the intake ticket's number: in {"application_id", "loket"?}. out {"call_id", "number",
+   "loket", "application_id", "ticket_id", "called_at"}; live event ticket_called with
+   ticket.call_id. */
+kt_code svc_recording_call(svc *s, const svc_actor *who, const json_t *in, json_t **out,
+                           kt_error *err);
+kt_code svc_recording_recall(svc *s, const svc_actor *who, int64_t call_id, json_t **out,
+                             kt_error *err);
+/* One recording-desk call (public: the display's announcement) {"call_id","number","loket",
+   "ticket_id","application_id"}; 404 call_not_found. */
+kt_code svc_loket_call_get(svc *s, int64_t call_id, json_t **out, kt_error *err);
+/* Completes a board of svc_queue_board: role and role_name per loket, the recording desk's
+   current call, its calls among last_calls (borrowed board, changed in place). */
+kt_code svc_lokets_board(svc *s, json_t *board, kt_error *err);
+
+/* ---- QR scan at handover (scan.c): libzbar on a camera frame ---------------------------- */
+/* Decode the QR codes in an image (PNG, JPEG, PGM/PPM, BMP, TIFF: a camera frame or a scan of
+   the receipt), verify the receipt token each holds (signature, expiry) and find its
+   application. out {"token", "receipt_no", "application": {...}, "symbols"}. Errors: 400
+   scan_image_invalid (not an image), 422 qr_not_found (no QR in the picture), the token's
+   errors (token_bad_signature, token_malformed, token_expired), 404 for an unknown receipt;
+   503 scan_unavailable when libzbar is missing. Handover, supervisor. */
+kt_code svc_scan_receipt(svc *s, const svc_actor *who, const void *image, size_t len,
+                         json_t **out, kt_error *err);
+
 #endif
