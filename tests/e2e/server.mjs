@@ -1,6 +1,6 @@
 // server.mjs - runs the real ktpel for the browser test: a temp folder with a fresh
 // database (ktpel init, demo-data, a SIAK import of known residents, one account per role),
-// then `ktpel serve` on a free loopback port. Everything is removed by stop().
+// then `ktpel serve` on a free loopback port with the SOP's loket layout and a backup folder. Everything is removed by stop().
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
@@ -22,7 +22,10 @@ export const PEOPLE = {
 
 const USERS = [
   ['petugas1', 'intake', 1], ['operator1', 'operator', 0], ['penyerah1', 'handover', 3], ['camat', 'supervisor', 0],
+  ['admin1', 'admin', 0],
 ];
+// The SOP's counters: 1 intake (A-D), 2 the operator's recording desk, 3 handover (E).
+export const LOKETS = '1:intake,2:operator,3:handover';
 
 function ktpel(args, input) {
   const r = spawnSync(BIN, args, { input: input || '', encoding: 'utf8', timeout: 60000 });
@@ -60,10 +63,12 @@ export async function start() {
     if (loket) args.push('--loket', String(loket));
     ktpel(args, PASSWORD + '\n');
   }
+  fs.mkdirSync(path.join(dir, 'backup')); // the "external disk" of the backups
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   const proc = spawn(BIN, ['serve', '--db', db, '--listen', `127.0.0.1:${port}`, '--web', path.join(SOURCE, 'web'),
-    '--data', path.join(dir, 'data')], { stdio: ['ignore', 'pipe', 'pipe'] });
+    '--data', path.join(dir, 'data'), '--lokets', LOKETS, '--backup-dir', path.join(dir, 'backup')],
+  { stdio: ['ignore', 'pipe', 'pipe'] });
   let log = '';
   proc.stdout.on('data', (d) => { log += d; });
   proc.stderr.on('data', (d) => { log += d; });

@@ -5,12 +5,21 @@
 // fingerprints, irises) -> handover (receipt) -> supervisor (Disdukcapil status, dashboard)
 // -> handover (pickup). Every form is also given bad input: a clear message must appear and
 // nothing may change. A screenshot of every page goes to tests/e2e/out/ (git-ignored).
+// The lokets run as the SOP has them (server.mjs: 1 intake, 2 the recording desk, 3 handover):
+// the operator calls a checked applicant to loket 2 with the same board entry and voice.
+// Paper: the kiosk ticket, the missing-documents slip, the referral letter and the pickup
+// receipt are fetched as the office's PDFs; the receipt PDF is rendered (pdftoppm) and its
+// picture given to the handover page's QR scan, which the server reads with libzbar. Then the
+// supervisor's records page (reports, register, archive, KONSOLIDASI), the AFIS duplicate
+// side by side (when ../shared has the FVC fingers), and the admin page (accounts, lokets,
+// backup now).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { execFileSync } from 'node:child_process';
 import { chromium } from 'playwright-core';
 import { start, PEOPLE, PASSWORD } from './server.mjs';
 
@@ -46,6 +55,29 @@ after(async () => {
 const shot = (page, name) => page.screenshot({ path: path.join(OUT, name + '.png'), fullPage: true });
 const api = async (p) => (await fetch(srv.base + p)).json();
 const board = () => api('/api/queue/board');
+
+// A PDF the page links to, fetched with the page's session: 200, application/pdf, %PDF-.
+async function pdfOf(page, href) {
+  assert.ok(href, 'a PDF link is set');
+  const r = await page.request.get(new URL(href, srv.base).href);
+  assert.equal(r.status(), 200, `${href}: ${r.status()} ${await r.text().catch(() => '')}`);
+  assert.match(r.headers()['content-type'], /application\/pdf/);
+  const b = await r.body();
+  assert.equal(b.toString('latin1', 0, 5), '%PDF-', href);
+  return b;
+}
+
+// The first page of a PDF as a PNG picture (what a camera sees of the printed paper).
+function pdfPicture(pdf, name) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ktpel-pdf-'));
+  try {
+    fs.writeFileSync(path.join(dir, 'in.pdf'), pdf);
+    execFileSync('pdftoppm', ['-r', '110', '-png', '-singlefile', path.join(dir, 'in.pdf'), path.join(dir, 'page')]);
+    const png = fs.readFileSync(path.join(dir, 'page.png'));
+    fs.writeFileSync(path.join(OUT, name), png);
+    return { name: 'tanda-terima.png', mimeType: 'image/png', buffer: png };
+  } finally { fs.rmSync(dir, { recursive: true, force: true }); }
+}
 
 async function errorShown(page, re) {
   const m = page.locator('#msg.msg-error');
@@ -145,12 +177,14 @@ test('the whole SOP through kiosk, display, lokets and dashboard', async (t) => 
     assert.match(state.t1, /^A\d{3}$/);
     assert.match(await kiosk.textContent('#ticket'), /PRIORITAS: Lansia/);
     await shot(kiosk, '02-kiosk-ticket');
+    // the same ticket as the office's 80 mm PDF
+    await pdfOf(kiosk, await kiosk.getAttribute('#ticket-pdf', 'href'));
     // the 80 mm receipt layout
     await kiosk.emulateMedia({ media: 'print' });
     await shot(kiosk, '03-kiosk-print-media');
     await kiosk.emulateMedia({ media: 'screen' });
     await kiosk.click('#done');
-    for (const svc of ['rekam_baru', 'perubahan_data']) {
+    for (const svc of ['rekam_baru', 'perubahan_data', 'hilang_rusak']) {
       await kiosk.click(`[data-service=${svc}]`);
       await kiosk.waitForSelector('#ticket-number');
       state[svc] = (await kiosk.textContent('#ticket-number')).trim();
@@ -163,6 +197,10 @@ test('the whole SOP through kiosk, display, lokets and dashboard', async (t) => 
     await display.goto(srv.base + '/display.html');
     await display.waitForSelector('[data-service=rekam_baru] .count');
     assert.equal((await display.textContent('[data-service=rekam_baru] .count')).trim(), '2');
+    // each loket with its SOP role
+    assert.match(await display.textContent('.loket-box[data-loket="1"] .role'), /Penerima Berkas/);
+    assert.match(await display.textContent('.loket-box[data-loket="2"] .role'), /Perekaman/);
+    assert.match(await display.textContent('.loket-box[data-loket="3"] .role'), /Penyerahan Dokumen/);
     await display.waitForSelector('#live.live-on');
     assert.match(await display.textContent('#sound-state'), /Suara mati/);
     await display.click('#sound-btn');
@@ -238,6 +276,8 @@ test('the whole SOP through kiosk, display, lokets and dashboard', async (t) => 
     await staff.click('#btn-return');
     await staff.waitForSelector('#missing-list li');
     assert.match(await staff.textContent('#outcome-state'), /tidak lengkap/i);
+    await pdfOf(staff, await staff.getAttribute('#btn-pdf', 'href'));
+    assert.match(await staff.getAttribute('#btn-pdf', 'href'), /missing\.pdf$/);
     await shot(staff, '07-intake-returned');
     await staff.click('#btn-new');
 
@@ -260,6 +300,28 @@ test('the whole SOP through kiosk, display, lokets and dashboard', async (t) => 
     await staff.click('#btn-check');
     await staff.waitForSelector('#outcome-state');
     await staff.click('#btn-new');
+
+    // not in SIAK: referred to Disdukcapil, with the referral letter as PDF
+    await staff.keyboard.press('F2');
+    await staff.waitForFunction((n) => document.querySelector('#current-ticket').textContent === n, state.hilang_rusak);
+    await staff.fill('#nik', '3671101501900099');
+    await staff.press('#nik', 'Enter');
+    await errorShown(staff, /.+/);
+    await staff.selectOption('#kind', 'hilang');
+    await staff.click('#btn-open');
+    await staff.waitForSelector('#outcome-state');
+    assert.match(await staff.textContent('#outcome-state'), /Dirujuk/);
+    assert.match(await staff.getAttribute('#btn-pdf', 'href'), /referral\.pdf$/);
+    await pdfOf(staff, await staff.getAttribute('#btn-pdf', 'href'));
+    await shot(staff, '07b-intake-referred');
+    await staff.click('#btn-new');
+
+    // the recording desk calls no tickets: a clear refusal, nothing called
+    const before = await board();
+    const r = await staff.request.post(srv.base + '/api/tickets/next', { data: { loket: 2 } });
+    assert.equal(r.status(), 409);
+    assert.match((await r.json()).error.message, /Perekaman/);
+    assert.deepEqual((await board()).lokets, before.lokets);
     await staff.keyboard.press('F2');
     await staff.waitForSelector('#msg.msg-warn');
     await shot(staff, '08-intake-empty-queue');
@@ -280,6 +342,27 @@ test('the whole SOP through kiosk, display, lokets and dashboard', async (t) => 
     await staff.waitForSelector('#before-after');
     assert.match(await staff.textContent('#before-after'), /KAWIN/);
     await shot(staff, '10-operator-change');
+
+    // the first applicant is called to the recording desk (loket 2) by the intake ticket's
+    // number: on the board at loket 2, with its own announcement
+    const row = staff.locator('#worklist .pick-row', { hasText: PEOPLE.odd.nik });
+    await row.locator('button[data-call]').click();
+    await staff.waitForSelector('#msg.msg-ok:has-text("loket 2")');
+    await display.waitForFunction((n) => document.querySelector('.loket-box[data-loket="2"] .num').textContent === n, state.t1, { timeout: 3000 });
+    const desk = (await board()).lokets.find((l) => l.loket === 2);
+    assert.equal(desk.ticket.number, state.t1);
+    assert.ok(desk.ticket.call_id > 0);
+    const callWav = Buffer.from(await (await fetch(`${srv.base}/api/lokets/calls/${desk.ticket.call_id}/announcement.wav`)).arrayBuffer());
+    const callSecs = wavSeconds(callWav);
+    assert.ok(callSecs > 3 && callSecs < 15, `desk announcement ${callSecs} s`);
+    await display.waitForFunction((id) => document.body.dataset.lastAnnounced === `call-${id}`, desk.ticket.call_id, { timeout: 30000 }).catch(() => {});
+    await shot(display, '09b-display-desk-call');
+    await staff.click('#btn-recall-desk');
+    await staff.waitForSelector('#msg.msg-ok:has-text("dipanggil ulang")');
+    // a call of something not ready is refused, nothing is called
+    const bad = await staff.request.post(srv.base + '/api/lokets/calls', { data: { application_id: 'satu' } });
+    assert.equal(bad.status(), 400);
+    assert.equal((await board()).lokets.find((l) => l.loket === 2).ticket.number, state.t1);
 
     // recording of the first applicant (born 1991: red background)
     await staff.click(`#worklist button:has-text("${PEOPLE.odd.name}"), #worklist button:has-text("${PEOPLE.odd.nik}")`);
@@ -316,6 +399,8 @@ test('the whole SOP through kiosk, display, lokets and dashboard', async (t) => 
       const f = fingerFile(i) || await greyPng(i + 3);
       await staff.setInputFiles(`[data-slot=finger_${i + 1}] input[type=file]`, f);
       await staff.waitForSelector(`[data-slot=finger_${i + 1}].stored`);
+      // the quality of the print is shown at upload
+      assert.match(await staff.textContent(`[data-slot=finger_${i + 1}] .state`), /mutu \d+/);
     }
     await staff.setInputFiles('[data-slot=finger_1] input[type=file]', { name: 'rusak.png', mimeType: 'image/png', buffer: Buffer.from('bukan gambar') });
     await errorShown(staff, /bukan gambar/);
@@ -343,6 +428,22 @@ test('the whole SOP through kiosk, display, lokets and dashboard', async (t) => 
     state.receipt = (await staff.textContent('#receipt-no')).trim();
     assert.ok(state.receipt.length >= 4);
     await shot(staff, '12-handover-receipt');
+    // the receipt as the office's PDF with its QR; its picture is what the camera will see
+    const pdf = await pdfOf(staff, await staff.getAttribute('#receipt-pdf', 'href'));
+    state.receiptPicture = pdfPicture(pdf, '12b-receipt-pdf-page.png');
+    // QR scan: not a picture, a camera frame without a QR: clear messages, nothing found
+    await staff.setInputFiles('#scan-file', { name: 'bukan.png', mimeType: 'image/png', buffer: Buffer.from('bukan gambar') });
+    await errorShown(staff, /bukan gambar/);
+    await staff.click('#btn-scan-camera');
+    await staff.waitForFunction(() => document.querySelector('#scan-video').videoWidth > 0);
+    await staff.click('#btn-scan-grab');
+    await errorShown(staff, /Tidak ada kode QR/);
+    await staff.click('#btn-scan-camera'); // camera off
+    assert.equal(await staff.locator('#confirm:not([hidden])').count(), 0);
+    // the real receipt's picture: read, verified, found - not printed yet
+    await staff.setInputFiles('#scan-file', state.receiptPicture);
+    await staff.waitForSelector('#not-ready');
+    assert.equal((await staff.inputValue('#receipt_no')).trim(), state.receipt);
     // bad receipt numbers: a clear message, nothing found
     await staff.fill('#receipt_no', 'ZZ#1');
     await staff.press('#receipt_no', 'Enter');
@@ -379,9 +480,10 @@ test('the whole SOP through kiosk, display, lokets and dashboard', async (t) => 
     await staff.keyboard.press('F2');
     await staff.waitForFunction((n) => document.querySelector('#current-ticket').textContent === n, e1);
     await display.waitForFunction((n) => [...document.querySelectorAll('.loket-box .num')].some((e) => e.textContent === n), e1, { timeout: 3000 });
-    await staff.fill('#receipt_no', state.receipt);
-    await staff.press('#receipt_no', 'Enter');
+    // the receipt's QR (its picture, as the camera sees the paper) finds the application
+    await staff.setInputFiles('#scan-file', state.receiptPicture);
     await staff.waitForSelector('#confirm:not([hidden])');
+    await staff.waitForSelector('#msg.msg-ok:has-text("Kode QR terbaca")');
     await staff.click('#btn-handover');
     await errorShown(staff, /identitas/);
     await staff.check('#person-ok');
