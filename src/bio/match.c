@@ -94,6 +94,7 @@ struct bio_prepared {
     int nh;              /* convex hull of the minutiae (counter-clockwise) */
     double h[MAX_PREP + 1][2];
     double bb[4];        /* its bounding box: min x, min y, max x, max y */
+    uint64_t key;        /* content hash: bio_match(a, b) and (b, a) take the same order */
 };
 
 static double ang_diff(double a, double b)   /* a - b in [-pi, pi) */
@@ -232,11 +233,15 @@ bio_status bio_prepare(const bio_template *t, bio_prepared **out, bio_msg *msg)
         }
     }
     p->n = t->count > MAX_PREP ? MAX_PREP : t->count;
+    p->key = 1469598103934665603ull;   /* FNV-1a over the minutiae: orders a pair in bio_match */
     for (int i = 0; i < p->n; i++) {
         const bio_minutia *m = &t->m[idx[i]];
         p->x[i] = m->x * kx;
         p->y[i] = -(m->y * ky);
         p->t[i] = (double)m->angle;
+        uint32_t v[2] = {(uint32_t)m->x << 16 | m->y, (uint32_t)lrint(m->angle * 1000.0f)};
+        for (int k = 0; k < 2; k++)
+            p->key = (p->key ^ v[k]) * 1099511628211ull;
     }
     if (p->n < 2) {
         *out = p;
@@ -573,6 +578,11 @@ double bio_match(const bio_prepared *A, const bio_prepared *B)
 {
     if (!A || !B || A->nc < 1 || B->nc < 1)
         return 0;
+    if (A->key > B->key) {   /* the same score whichever way round the pair is given */
+        const bio_prepared *tmp = A;
+        A = B;
+        B = tmp;
+    }
     int nr = A->nc < B->nc ? A->nc : B->nc;
     if (nr > MAX_NR)
         nr = MAX_NR;
