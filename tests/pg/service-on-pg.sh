@@ -77,5 +77,9 @@ for s in $suites; do
   echo "$s: $summary"
   echo "$res" | grep -E '^\[  FAILED  \] test_|^got |LINE' | sed 's/^/    /' | head -12
   echo "$res" | grep -q 'FAILED  \] [0-9]' && failed=1
+  if echo "$res" | grep -qE 'Sanitizer|runtime error'; then
+    echo "$res" | grep -E 'Sanitizer|runtime error' | sed 's/^/    /' | head -5
+    failed=1
+  fi
 done
 exit $failed
