@@ -1,9 +1,9 @@
 /*
  * pg_test.h - a throwaway PostgreSQL cluster for a cmocka test executable: started once per
  * group (tests/pg/pg_tmp.sh: initdb into a temp folder, a free loopback port, the unix socket
- * in the folder, a database "ktpel"), one fresh schema per test case, stopped and removed at the end; a watchdog
- * in the script removes it too if the test process dies first. Header-only (static
- * functions), like tests/unit/service/svc_test.h.
+ * in the folder, a database "ktpel"), one fresh schema per test case, stopped and removed at
+ * the end; a watchdog in the script removes it too if the test process dies first.
+ * Header-only (static functions), like tests/unit/service/svc_test.h.
  *
  * When the server binaries are absent, pgt_start() prints "SKIP: <reason>" and every test
  * calls skip().
