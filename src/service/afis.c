@@ -521,6 +521,7 @@ static kt_code search_all(svc_afis *a, svc_afis_record *r, kt_error *err)
     bio_search_opts o;
     memset(&o, 0, sizeof o);
     o.threshold = a->threshold;
+    o.shortlist = SVC_AFIS_SHORTLIST;
     pthread_rwlock_rdlock(&a->lock);
     r->gallery = bio_gallery_count(a->g);
     for (size_t i = 0; i < r->nprobes && r->gallery > 0; i++) {

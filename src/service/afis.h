@@ -22,6 +22,12 @@
 /* Fingers of one other NIK that must match for a duplicate (fewer when fewer were captured):
    a real second enrolment matches on nearly every finger, a chance match on one. */
 #define SVC_AFIS_MIN_FINGERS 2
+/* Stage-1 candidates re-scored per probe finger (bio_search_opts.shortlist). Stage 2 costs a
+   few ms a candidate (bio_prepare), and the record step waits for it: with up to 10 probes
+   and the two-finger rule a short list per finger still finds a second enrolment. */
+#ifndef SVC_AFIS_SHORTLIST
+#define SVC_AFIS_SHORTLIST 32
+#endif
 /* How long a successful 1:1 check at handover stays valid for confirmed_by "fingerprint". */
 #define SVC_AFIS_VERIFY_TTL_MS (30 * 60 * INT64_C(1000))
 
