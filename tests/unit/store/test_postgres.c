@@ -2,8 +2,8 @@
  * test_postgres.c - the store interface over a real PostgreSQL 15 server that the test starts
  * itself (tests/pg/pg_tmp.sh, one fresh schema per case): migrations at open, placeholders
  * and types, commit and rollback, constraint errors and the aborted transaction, statement
- * cache, the SQLite dialect the driver translates, concurrent writers serialised at BEGIN, the
- * lock timeout, a lost connection and its reconnect. Prints SKIP when PostgreSQL is absent.
+ * cache, the SQLite dialect the driver translates, concurrent writers serialised at BEGIN,
+ * concurrent opens of a fresh database, the lock timeout, a lost connection and its reconnect. Prints SKIP when PostgreSQL is absent.
  */
 #include <pthread.h>
 
@@ -500,6 +500,43 @@ static void test_concurrent_writers(void **state)
     store_close(db);
 }
 
+/* Several processes (here threads, each with its connection) opening a fresh database at
+   once: one applies the migrations, the others wait and find them applied. */
+static void *opener(void *arg)
+{
+    (void)arg;
+    store *db = NULL;
+    kt_error err;
+    if (store_open(w_loc, NULL, &db, &err) != KT_OK) {
+        fprintf(stderr, "opener: %s\n", err.message);
+        return (void *)1;
+    }
+    intptr_t bad = store_schema_version(db) != store_schema_latest();
+    store_close(db);
+    return (void *)bad;
+}
+
+static void test_concurrent_open(void **state)
+{
+    (void)state;
+    pgt_new_db(w_loc, sizeof w_loc);
+    pthread_t th[WRITERS];
+    for (int i = 0; i < WRITERS; i++)
+        assert_int_equal(pthread_create(&th[i], NULL, opener, NULL), 0);
+    intptr_t bad = 0;
+    for (int i = 0; i < WRITERS; i++) {
+        void *r = NULL;
+        pthread_join(th[i], &r);
+        bad += (intptr_t)r;
+    }
+    assert_int_equal(bad, 0);
+    store *db = open_db(w_loc);
+    int64_t n = count(db, "SELECT count(*) FROM schema_version");
+    assert_int_equal(count(db, "SELECT count(DISTINCT version) FROM schema_version"), n);
+    assert_int_equal(count(db, "SELECT max(version) FROM schema_version"), store_schema_latest());
+    store_close(db);
+}
+
 static void test_write_lock_timeout(void **state)
 {
     (void)state;
@@ -573,6 +610,7 @@ int main(void)
         cmocka_unit_test(test_statement_cache),
         cmocka_unit_test(test_dialect),
         cmocka_unit_test(test_concurrent_writers),
+        cmocka_unit_test(test_concurrent_open),
         cmocka_unit_test(test_write_lock_timeout),
         cmocka_unit_test(test_connection_lost),
     };
