@@ -1118,11 +1118,11 @@ kt_code svc_afis_stats(svc *s, const svc_actor *who, json_t **out, kt_error *err
     if ((rc = require_role(who, 0, err)) != KT_OK)
         return rc;
     pthread_rwlock_rdlock(&a->lock);
-    *out = json_pack("{s:I, s:I, s:I, s:I, s:f, s:f, s:f}", "fingers",
+    *out = json_pack("{s:I, s:I, s:I, s:I, s:f, s:f, s:f, s:i}", "fingers",
                      (json_int_t)bio_gallery_count(a->g), "bytes",
                      (json_int_t)bio_gallery_bytes(a->g), "loaded_at_open", (json_int_t)a->loaded,
                      "skipped_at_open", (json_int_t)a->skipped, "load_ms", a->load_ms, "fmr",
-                     a->fmr, "threshold", a->threshold);
+                     a->fmr, "threshold", a->threshold, "shortlist", SVC_AFIS_SHORTLIST);
     pthread_rwlock_unlock(&a->lock);
     return *out != NULL ? KT_OK : svc_nomem(err);
 }
