@@ -25,7 +25,7 @@
  * added to the MCC score (weight W_GLOBAL): on FVC2002 DB1..DB4_B this took the EER of the
  * small, dry DB3 prints from 5.35% to 2.9% and DB4 from 4.58% to 2.5% (docs/benchmarks.md).
  *
- * Threading: bio_match() reads its arguments only and uses bounded stack space (~70 KB).
+ * Threading: bio_match() reads its arguments only and uses bounded stack space (~45 KB).
  * Never: print, allocate in bio_match(), keep global mutable state.
  */
 #include "bio/match.h"
