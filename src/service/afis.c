@@ -46,7 +46,8 @@ typedef struct svc_afis {
     pthread_mutex_t rec_mu; /* one recording's search..gallery add at a time */
     bio_gallery *g;         /* owned */
     double fmr, threshold;
-    int stale;              /* an add after commit failed: reload before the next search */
+    int stale;              /* not loaded yet (afis_lazy) or an add after commit failed:
+                               (re)load before the next search */
     double load_ms;
     size_t loaded, skipped; /* rows loaded / unusable at the last load */
 } svc_afis;
@@ -250,6 +251,16 @@ kt_code svc_afis_open(svc *s, const svc_config *cfg, kt_error *err)
         rc = kt_fail(err, KT_EUNAVAIL, "too_many_services", "",
                      "Terlalu banyak layanan terbuka (maksimal %d)", AFIS_REG);
         goto fail;
+    }
+    if (cfg != NULL && cfg->afis_lazy) {
+        /* An empty gallery marked stale: the first recording loads it (record_begin). */
+        bio_msg msg;
+        if (bio_gallery_new(&a->g, &msg) != BIO_OK) {
+            svc_afis_close(s);
+            return svc_nomem(err);
+        }
+        a->stale = 1;
+        return KT_OK;
     }
     if ((rc = gallery_load(s, a, err)) != KT_OK) {
         svc_afis_close(s);
@@ -1118,7 +1129,8 @@ kt_code svc_afis_stats(svc *s, const svc_actor *who, json_t **out, kt_error *err
     if ((rc = require_role(who, 0, err)) != KT_OK)
         return rc;
     pthread_rwlock_rdlock(&a->lock);
-    *out = json_pack("{s:I, s:I, s:I, s:I, s:f, s:f, s:f, s:i}", "fingers",
+    *out = json_pack("{s:b, s:I, s:I, s:I, s:I, s:f, s:f, s:f, s:i}", "loaded", !a->stale,
+                     "fingers",
                      (json_int_t)bio_gallery_count(a->g), "bytes",
                      (json_int_t)bio_gallery_bytes(a->g), "loaded_at_open", (json_int_t)a->loaded,
                      "skipped_at_open", (json_int_t)a->skipped, "load_ms", a->load_ms, "fmr",

@@ -49,6 +49,8 @@ typedef struct svc_config {
                                    fixed clock to cross service days and measure durations. */
     double afis_fmr;            /* AFIS false-match rate per finger comparison for duplicate
                                    and handover checks (bio_threshold_for_fmr); 0 = 1e-4 */
+    int afis_lazy;              /* 1: load the AFIS gallery at the first recording instead of
+                                   at open (CLI commands that never record: no load cost) */
 } svc_config;
 
 /* Open (and migrate) the database. *out owned by caller: svc_close(). */

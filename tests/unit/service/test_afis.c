@@ -415,13 +415,32 @@ static void test_duplicate_flow(void **st)
     json_decref(out);
     json_decref(req);
 
+    /* Reopen lazily (as a CLI command would): nothing loaded until the first recording. */
+    svc_close(s);
+    svc_config cfg;
+    memset(&cfg, 0, sizeof cfg);
+    cfg.db_path = t_db;
+    cfg.now_ms = t_clock;
+    cfg.afis_lazy = 1;
+    t_expect(svc_open(&cfg, &s, &err), KT_OK, &err);
+    t_expect(svc_afis_stats(s, &sup, &out, &err), KT_OK, &err);
+    assert_false(json_is_true(json_object_get(out, "loaded")));
+    assert_int_equal(json_integer_value(json_object_get(out, "fingers")), 0);
+    json_decref(out);
+
     /* C again, for a lost card: the same NIK's fingers are expected, not a duplicate. */
     int64_t c2 = checked_app(s, NIK_C, "hilang");
     json_t *rc2 = record_with(s, c2, 2, 3, 1);
     assert_string_equal(state(rc2), "recorded");
+    assert_int_equal(json_integer_value(json_object_get(json_object_get(rc2, "afis"), "gallery")),
+                     10);
     assert_false(json_is_true(json_object_get(json_object_get(rc2, "afis"), "duplicate")));
     assert_int_equal(json_array_size(json_object_get(json_object_get(rc2, "afis"), "hits")), 0);
     json_decref(rc2);
+    t_expect(svc_afis_stats(s, &sup, &out, &err), KT_OK, &err);
+    assert_true(json_is_true(json_object_get(out, "loaded")));
+    assert_int_equal(json_integer_value(json_object_get(out, "fingers")), 12);
+    json_decref(out);
     svc_close(s);
     free_masters();
 }
