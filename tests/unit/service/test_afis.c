@@ -319,12 +319,13 @@ static void test_duplicate_flow(void **st)
 
     /* Side by side. */
     t_expect(svc_app_duplicate(s, &sup, b, &out, &err), KT_OK, &err);
-    json_t *me = json_object_get(out, "enrollee"), *other = json_array_get(json_object_get(out, "matched"), 0);
+    json_t *me = json_object_get(out, "enrollee");
+    json_t *other = json_array_get(json_object_get(out, "matched"), 0);
     assert_string_equal(json_string_value(json_object_get(json_object_get(me, "resident"), "name")),
                         "BUDI SANTOSO");
     assert_string_equal(json_string_value(json_object_get(other, "nik")), NIK_A);
-    assert_string_equal(json_string_value(json_object_get(json_object_get(other, "resident"), "name")),
-                        "AHMAD FAUZI");
+    json_t *ores = json_object_get(other, "resident");
+    assert_string_equal(json_string_value(json_object_get(ores, "name")), "AHMAD FAUZI");
     char url[96];
     snprintf(url, sizeof url, "/api/applications/%lld/bio/face", (long long)a);
     assert_string_equal(json_string_value(json_object_get(other, "face_url")), url);
@@ -353,8 +354,8 @@ static void test_duplicate_flow(void **st)
     json_decref(out);
     json_decref(req);
     t_expect(svc_app_duplicate(s, &sup, b, &out, &err), KT_OK, &err);
-    assert_string_equal(json_string_value(json_object_get(json_object_get(out, "decision"), "action")),
-                        "clear_duplicate");
+    json_t *dec = json_object_get(out, "decision");
+    assert_string_equal(json_string_value(json_object_get(dec, "action")), "clear_duplicate");
     json_decref(out);
     t_expect(svc_duplicates_list(s, &sup, &out, &err), KT_OK, &err);
     assert_int_equal(json_integer_value(json_object_get(out, "count")), 0);
@@ -493,7 +494,8 @@ static void test_concurrent_same_person(void **st)
         pthread_join(th[i], NULL);
     assert_int_equal(jobs[0].rc, KT_OK);
     assert_int_equal(jobs[1].rc, KT_OK);
-    int dups = (strcmp(jobs[0].state, "duplicate") == 0) + (strcmp(jobs[1].state, "duplicate") == 0);
+    int dups = (strcmp(jobs[0].state, "duplicate") == 0) +
+               (strcmp(jobs[1].state, "duplicate") == 0);
     int recs = (strcmp(jobs[0].state, "recorded") == 0) + (strcmp(jobs[1].state, "recorded") == 0);
     assert_int_equal(dups, 1);
     assert_int_equal(recs, 1);
