@@ -3,8 +3,10 @@
  * searched in two stages with every core.
  *
  * Stage 1 ranks every finger by its index code (index.h: a 2048-bit vector, popcount overlap),
- * tens of millions of fingers per second. Stage 2 re-scores the best `shortlist` with the 1:1
- * matcher (match.h) and returns those at or above the threshold, best first. A finger costs
+ * tens of millions of fingers per second. Its best `candidates` are ranked again by pair
+ * geometry (bio_index_verify: a Hough vote on the stored minutiae, ~80 us a finger, no
+ * bio_prepare), fused with their stage-1 score. Stage 2 re-scores the best `shortlist` of those with the 1:1 matcher
+ * (match.h) and returns those at or above the threshold, best first. A finger costs
  * about 500 bytes: its code, its id and its minutiae packed in 4 bytes each (x, y up to 2047,
  * angle in ISO units of 2*pi/256, type); stage 2 unpacks and prepares candidates on the fly.
  *
@@ -54,9 +56,14 @@ size_t bio_gallery_bytes(const bio_gallery *g);
 
 typedef struct bio_search_opts {
     double threshold;   /* report candidates with 1:1 score >= threshold */
-    size_t shortlist;   /* stage-1 candidates re-scored; 0: max(256, count/100) */
+    size_t shortlist;   /* candidates re-scored by the 1:1 matcher; 0: BIO_SEARCH_SHORTLIST */
     int threads;        /* 0: every core */
+    size_t candidates;  /* stage-1 candidates verified by pair geometry; 0: automatic
+                           (max(4096, count/128), all of a small gallery); a value <= shortlist
+                           skips the verification */
 } bio_search_opts;
+
+#define BIO_SEARCH_SHORTLIST 128
 
 typedef struct bio_candidate {
     uint64_t id;
@@ -69,6 +76,8 @@ typedef struct bio_search_stats {
     size_t rescored;    /* 1:1 comparisons made */
     double stage1_s;    /* seconds (wall) ranking by index code */
     double stage2_s;    /* seconds (wall) re-scoring with the 1:1 matcher */
+    size_t verified;    /* fingers ranked by pair geometry */
+    double verify_s;    /* seconds (wall) of that ranking (inside stage1_s) */
 } bio_search_stats;
 
 /*

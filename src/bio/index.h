@@ -55,4 +55,44 @@ float bio_index_score(double alpha, unsigned pg, unsigned common);
 void bio_index_scan(const bio_index_code *probe, double alpha, const bio_index_code *codes,
                     const uint16_t *pops, size_t n, float *scores);
 
+/*
+ * Second ranking stage: geometric verification of pair features (a generalized Hough
+ * transform). The probe's minutia pairs, both orderings, are filed by quantized (distance,
+ * direction of each end relative to the joining segment), each also under the neighbouring
+ * bins it is within tolerance of (probe-side multiple encoding), so a gallery pair looks in
+ * one bin only. Every gallery pair that agrees with a probe pair within tolerance implies a
+ * rotation and translation; it votes for that alignment in a coarse (rotation, x, y)
+ * accumulator, each vote spread over the 2x2x2 nearest cells. Unrelated fingers agree on
+ * pairs by chance but scatter their votes; a mate piles them onto one alignment. The score is
+ * best^2 / (votes + 10): the best cell's votes, discounted by the chance agreements of a
+ * finger with many minutiae. About 80 us a finger: it ranks the first stage's candidates,
+ * not the whole gallery. Rotations beyond 100 degrees are not considered (the 1:1 matcher
+ * does not pair minutiae whose directions differ by more than 90 degrees either).
+ */
+
+/* Packed minutia as the gallery stores it: x 11 bits, y 11, ISO angle 8, type 2. */
+#define BIO_INDEX_PACK(x, y, iso_angle, type)                                              \
+    ((uint32_t)(x) | (uint32_t)(y) << 11 | (uint32_t)(iso_angle) << 22 | (uint32_t)((type) & 3) << 30)
+
+/* The probe's pair table. Opaque; read-only once made (shared by threads). */
+typedef struct bio_index_probe bio_index_probe;
+/* Per-thread scratch of bio_index_verify (the vote accumulator). Opaque. */
+typedef struct bio_index_acc bio_index_acc;
+
+/* *out owned by caller: free with bio_index_probe_free(). Errors: BIO_EINVAL, BIO_ENOMEM. */
+bio_status bio_index_probe_new(const bio_template *t, bio_index_probe **out, bio_msg *msg);
+void bio_index_probe_free(bio_index_probe *p);
+
+/* *out owned by caller: free with bio_index_acc_free(). About 160 KB. */
+bio_status bio_index_acc_new(bio_index_acc **out, bio_msg *msg);
+void bio_index_acc_free(bio_index_acc *a);
+
+/*
+ * Verification score (>= 0, higher = more alike) of a gallery finger given as n packed
+ * minutiae (BIO_INDEX_PACK) at resolution res_x, res_y (pixels/cm, 0 = 197). acc is scratch,
+ * one per thread. No allocation.
+ */
+float bio_index_verify(const bio_index_probe *p, const uint32_t *packed, int n, uint16_t res_x,
+                       uint16_t res_y, bio_index_acc *acc);
+
 #endif

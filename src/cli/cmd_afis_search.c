@@ -24,8 +24,8 @@ static int search_usage(FILE *out)
 {
     fprintf(out,
             "usage: ktpel afis search (--gallery DIR | --synthetic N) --probe FILE\n"
-            "                         [--fmr F | --threshold T] [--shortlist K] [--threads T]\n"
-            "                         [--seed S] [--exhaustive]\n"
+            "                         [--fmr F | --threshold T] [--shortlist K] [--candidates C]\n"
+            "                         [--threads T] [--seed S] [--exhaustive]\n"
             "Mencari PROBE (citra atau templat ISO/ANSI) di galeri; mencetak kandidat.\n");
     return out == stderr ? 2 : 0;
 }
@@ -103,6 +103,7 @@ int cli_afis_search(int argc, char **argv)
     const char *sfmr = cli_opt(argc, argv, "fmr", "0.0001", &bad);
     const char *sthr = cli_opt(argc, argv, "threshold", NULL, &bad);
     const char *ssl = cli_opt(argc, argv, "shortlist", "0", &bad);
+    const char *scand = cli_opt(argc, argv, "candidates", "0", &bad);
     const char *sth = cli_opt(argc, argv, "threads", "0", &bad);
     const char *sseed = cli_opt(argc, argv, "seed", "1", &bad);
     int exhaustive = cli_flag(argc, argv, "exhaustive");
@@ -121,6 +122,9 @@ int cli_afis_search(int argc, char **argv)
     long sl = strtol(ssl, &end, 10);
     if (*end != '\0' || sl < 0)
         return cli_usage("--shortlist: '%s' harus bilangan >= 0", ssl);
+    long nc = strtol(scand, &end, 10);
+    if (*end != '\0' || nc < 0)
+        return cli_usage("--candidates: '%s' harus bilangan >= 0", scand);
     long th = strtol(sth, &end, 10);
     if (*end != '\0' || th < 0 || th > 64)
         return cli_usage("--threads: '%s' harus 0..64", sth);
@@ -171,7 +175,7 @@ int cli_afis_search(int argc, char **argv)
             }
         }
     }
-    bio_search_opts o = {thr, (size_t)sl, (int)th};
+    bio_search_opts o = {thr, (size_t)sl, (int)th, (size_t)nc};
     bio_search_stats st;
     bio_status s = exhaustive ? bio_gallery_search_exhaustive(g, pt, &o, &cand, &ncand, &st, &msg)
                               : bio_gallery_search(g, pt, &o, &cand, &ncand, &st, &msg);
@@ -179,8 +183,10 @@ int cli_afis_search(int argc, char **argv)
         fprintf(stderr, "ktpel: pencarian gagal (%s)\n", msg.text);
         goto out;
     }
-    printf("galeri %zu jari, %zu dibandingkan 1:1, ambang %.2f; tahap 1 %.1f ms, tahap 2 %.1f ms\n",
-           st.gallery, st.rescored, thr, st.stage1_s * 1e3, st.stage2_s * 1e3);
+    printf("galeri %zu jari, %zu diverifikasi geometri (%.1f ms), %zu dibandingkan 1:1, "
+           "ambang %.2f; tahap 1 %.1f ms, tahap 2 %.1f ms\n",
+           st.gallery, st.verified, st.verify_s * 1e3, st.rescored, thr, st.stage1_s * 1e3,
+           st.stage2_s * 1e3);
     printf("%-5s %-10s %8s %8s  %s\n", "rank", "id", "score", "index", "name");
     for (size_t i = 0; i < ncand; i++)
         printf("%-5zu %-10llu %8.2f %8.2f  %s\n", i + 1, (unsigned long long)cand[i].id,

@@ -1,0 +1,260 @@
+/*
+ * index_verify.c - the second ranking stage of 1:N search: pair-feature geometric
+ * verification by a generalized Hough transform (see index.h).
+ *
+ * Angles are integers in units of 1/1024 turn (AU) so that wrapping is a mask, not fmod; the
+ * gallery's ISO angles (1/256 turn) are exact in them. Coordinates are 500 dpi pixels with y
+ * up (ISO angles are counter-clockwise as a person sees the image).
+ *
+ * Probe table: a bucket per key (distance bin, sector of each end's relative direction), in
+ * compressed-row form (start[] offsets into one entry array). Each ordered probe pair is filed
+ * under every key its tolerance box touches (at most 2 x 2 x 2), so a gallery pair is looked up
+ * under its own key only.
+ *
+ * Accumulator: open addressing with a generation tag per slot, so it needs no clearing between
+ * gallery fingers; a full table drops votes (never loops).
+ * Never: allocate in bio_index_verify(), keep global state.
+ */
+#include "bio/index.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define IV_PI 3.14159265358979323846
+#define IV_AU 1024                       /* angle units a turn */
+#define IV_DMIN 14.0f
+#define IV_DMAX 150.0f
+#define IV_DSTEP 8.0f
+#define IV_ND 18                         /* distance bins: (DMAX - DMIN) / DSTEP + 1 */
+#define IV_NA 16                         /* direction sectors */
+#define IV_SECTOR (IV_AU / IV_NA)
+#define IV_NKEYS (IV_ND * IV_NA * IV_NA)
+#define IV_TOL_D 6.0f                    /* px */
+#define IV_TOL_A 49                      /* AU, about 17 degrees */
+#define IV_MAX_ROT 284                   /* AU, 100 degrees */
+#define IV_ROT_BIN 32                    /* AU, 11.25 degrees */
+#define IV_XY_BIN 20.0f                  /* px */
+#define IV_SLOTS 16384                   /* accumulator, power of two */
+
+typedef struct iv_entry {
+    float d;
+    int16_t ai, aj, beta;                /* AU */
+    int16_t i;                           /* probe minutia at the pair's start */
+} iv_entry;
+
+struct bio_index_probe {
+    int n;
+    float x[BIO_MAX_MINUTIAE], y[BIO_MAX_MINUTIAE];
+    float cs[IV_AU], sn[IV_AU];          /* cos, sin of each angle unit */
+    uint32_t start[IV_NKEYS + 1];
+    iv_entry *e;                         /* start[IV_NKEYS] entries; owned */
+};
+
+struct bio_index_acc {
+    uint32_t g;                          /* current generation */
+    uint32_t gen[IV_SLOTS];
+    uint32_t key[IV_SLOTS];
+    uint16_t cnt[IV_SLOTS];
+};
+
+static int iv_angle(double a)            /* radians (any) -> AU in [0, 1024) */
+{
+    long u = lround(a * (IV_AU / (2 * IV_PI)));
+    return (int)(u & (IV_AU - 1));
+}
+
+static int iv_dbin(float d)
+{
+    int q = (int)((d - IV_DMIN) / IV_DSTEP);
+    return q < 0 ? 0 : q >= IV_ND ? IV_ND - 1 : q;
+}
+
+bio_status bio_index_probe_new(const bio_template *t, bio_index_probe **out, bio_msg *msg)
+{
+    bio_status st = BIO_OK;
+    bio_index_probe *p = NULL;
+    int16_t *ang = NULL;
+    if (out != NULL)
+        *out = NULL;
+    if (t == NULL || out == NULL)
+        return bio_fail(msg, BIO_EINVAL, "index: probe template and output are required");
+    if (t->count > BIO_MAX_MINUTIAE)
+        return bio_fail(msg, BIO_EINVAL, "index: probe has %u minutiae, at most %d", t->count,
+                        BIO_MAX_MINUTIAE);
+    p = calloc(1, sizeof *p);
+    ang = malloc(BIO_MAX_MINUTIAE * sizeof *ang);
+    if (p == NULL || ang == NULL) {
+        st = bio_fail(msg, BIO_ENOMEM, "index: out of memory for the probe table");
+        goto out;
+    }
+    for (int k = 0; k < IV_AU; k++) {
+        p->cs[k] = (float)cos(2 * IV_PI * k / IV_AU);
+        p->sn[k] = (float)sin(2 * IV_PI * k / IV_AU);
+    }
+    double sx = t->res_x ? 197.0 / t->res_x : 1.0, sy = t->res_y ? 197.0 / t->res_y : 1.0;
+    p->n = t->count;
+    for (int i = 0; i < p->n; i++) {
+        p->x[i] = (float)(t->m[i].x * sx);
+        p->y[i] = (float)(-(t->m[i].y * sy));
+        ang[i] = (int16_t)iv_angle((double)t->m[i].angle);
+    }
+    /* pass 0 counts the entries of each key, pass 1 files them */
+    uint32_t fill[IV_NKEYS];
+    for (int pass = 0; pass < 2; pass++) {
+        if (pass == 1) {
+            uint32_t s = 0;
+            for (int k = 0; k < IV_NKEYS; k++) {
+                uint32_t c = p->start[k];
+                p->start[k] = s;
+                fill[k] = s;
+                s += c;
+            }
+            p->start[IV_NKEYS] = s;
+            p->e = malloc((s ? s : 1) * sizeof *p->e);
+            if (p->e == NULL) {
+                st = bio_fail(msg, BIO_ENOMEM, "index: out of memory for %u probe pairs", s);
+                goto out;
+            }
+        }
+        for (int i = 0; i < p->n; i++)
+            for (int j = 0; j < p->n; j++) {
+                if (i == j)
+                    continue;
+                float dx = p->x[j] - p->x[i], dy = p->y[j] - p->y[i];
+                float d = sqrtf(dx * dx + dy * dy);
+                if (d < IV_DMIN - IV_TOL_D || d > IV_DMAX + IV_TOL_D)
+                    continue;
+                int beta = iv_angle(atan2((double)dy, (double)dx));
+                int ai = (ang[i] - beta) & (IV_AU - 1), aj = (ang[j] - beta) & (IV_AU - 1);
+                int d0 = iv_dbin(d - IV_TOL_D), d1 = iv_dbin(d + IV_TOL_D);
+                int a0 = (ai - IV_TOL_A) >> 6, a1 = (ai + IV_TOL_A) >> 6;
+                int b0 = (aj - IV_TOL_A) >> 6, b1 = (aj + IV_TOL_A) >> 6;
+                for (int qd = d0; qd <= d1; qd++)
+                    for (int qa = a0; qa <= a1; qa++)
+                        for (int qb = b0; qb <= b1; qb++) {
+                            int k = (qd * IV_NA + (qa & (IV_NA - 1))) * IV_NA + (qb & (IV_NA - 1));
+                            if (pass == 0) {
+                                p->start[k]++;
+                                continue;
+                            }
+                            p->e[fill[k]++] = (iv_entry){d, (int16_t)ai, (int16_t)aj,
+                                                         (int16_t)beta, (int16_t)i};
+                        }
+            }
+    }
+    *out = p;
+    p = NULL;
+out:
+    bio_index_probe_free(p);
+    free(ang);
+    return st;
+}
+
+void bio_index_probe_free(bio_index_probe *p)
+{
+    if (p == NULL)
+        return;
+    free(p->e);
+    free(p);
+}
+
+bio_status bio_index_acc_new(bio_index_acc **out, bio_msg *msg)
+{
+    if (out == NULL)
+        return bio_fail(msg, BIO_EINVAL, "index: no output pointer");
+    *out = calloc(1, sizeof **out);
+    if (*out == NULL)
+        return bio_fail(msg, BIO_ENOMEM, "index: out of memory for an accumulator");
+    return BIO_OK;
+}
+
+void bio_index_acc_free(bio_index_acc *a)
+{
+    free(a);
+}
+
+/* One vote for cell key; returns the cell's count (0 when the table is full). */
+static unsigned iv_vote(bio_index_acc *a, uint32_t key)
+{
+    uint32_t h = (key * 2654435761u) >> 18;
+    for (int probe = 0; probe < 64; probe++, h = (h + 1) & (IV_SLOTS - 1)) {
+        if (a->gen[h] != a->g) {
+            a->gen[h] = a->g;
+            a->key[h] = key;
+            a->cnt[h] = 1;
+            return 1;
+        }
+        if (a->key[h] == key)
+            return a->cnt[h] < UINT16_MAX ? ++a->cnt[h] : a->cnt[h];
+    }
+    return 0;
+}
+
+static int iv_adiff(int a, int b)        /* |a - b| in AU, on the circle */
+{
+    int d = (a - b) & (IV_AU - 1);
+    return d > IV_AU / 2 ? IV_AU - d : d;
+}
+
+float bio_index_verify(const bio_index_probe *p, const uint32_t *packed, int n, uint16_t res_x,
+                       uint16_t res_y, bio_index_acc *acc)
+{
+    float x[BIO_MAX_MINUTIAE], y[BIO_MAX_MINUTIAE];
+    int ang[BIO_MAX_MINUTIAE];
+    if (p == NULL || packed == NULL || acc == NULL || n < 2)
+        return 0;
+    if (n > BIO_MAX_MINUTIAE)
+        n = BIO_MAX_MINUTIAE;
+    if (++acc->g == 0) {                 /* generation wrapped: forget every tag */
+        memset(acc->gen, 0, sizeof acc->gen);
+        acc->g = 1;
+    }
+    float sx = res_x ? 197.0f / res_x : 1.0f, sy = res_y ? 197.0f / res_y : 1.0f;
+    for (int i = 0; i < n; i++) {
+        x[i] = (float)(packed[i] & 0x7ff) * sx;
+        y[i] = -(float)((packed[i] >> 11) & 0x7ff) * sy;
+        ang[i] = (int)((packed[i] >> 22) & 0xff) * (IV_AU / 256);
+    }
+    unsigned best = 0, votes = 0;
+    const float dmin2 = IV_DMIN * IV_DMIN, dmax2 = IV_DMAX * IV_DMAX;
+    for (int u = 0; u < n; u++)
+        for (int v = u + 1; v < n; v++) {
+            float dx = x[v] - x[u], dy = y[v] - y[u], d2 = dx * dx + dy * dy;
+            if (d2 < dmin2 || d2 > dmax2)
+                continue;
+            float d = sqrtf(d2);
+            int beta = iv_angle((double)atan2f(dy, dx));
+            int au = (ang[u] - beta) & (IV_AU - 1), av = (ang[v] - beta) & (IV_AU - 1);
+            int k = (iv_dbin(d) * IV_NA + au / IV_SECTOR) * IV_NA + av / IV_SECTOR;
+            for (uint32_t e = p->start[k]; e < p->start[k + 1]; e++) {
+                const iv_entry *E = &p->e[e];
+                if (fabsf(E->d - d) > IV_TOL_D || iv_adiff(E->ai, au) > IV_TOL_A ||
+                    iv_adiff(E->aj, av) > IV_TOL_A)
+                    continue;
+                int th = (E->beta - beta) & (IV_AU - 1);
+                int ths = th > IV_AU / 2 ? th - IV_AU : th;  /* signed rotation */
+                if (ths > IV_MAX_ROT || ths < -IV_MAX_ROT)
+                    continue;
+                float c = p->cs[th], s = p->sn[th];
+                float tx = p->x[E->i] - (c * x[u] - s * y[u]);
+                float ty = p->y[E->i] - (s * x[u] + c * y[u]);
+                votes++;
+                /* spread over the 2 nearest bins of each axis */
+                float fr = (float)(ths + 2 * IV_AU) / IV_ROT_BIN - 0.5f;
+                float fx = tx / IV_XY_BIN + 512.0f - 0.5f, fy = ty / IV_XY_BIN + 512.0f - 0.5f;
+                if (fx < 0 || fy < 0 || fx > 1020 || fy > 1020)
+                    continue;
+                uint32_t ir = (uint32_t)fr, ix = (uint32_t)fx, iy = (uint32_t)fy;
+                for (uint32_t a = 0; a < 2; a++)
+                    for (uint32_t b = 0; b < 2; b++)
+                        for (uint32_t cc = 0; cc < 2; cc++) {
+                            unsigned cnt = iv_vote(acc, ((ir + a) & 0x3ff) << 20 |
+                                                            (ix + b) << 10 | (iy + cc));
+                            if (cnt > best)
+                                best = cnt;
+                        }
+            }
+        }
+    return (float)((double)best * best / (votes + 10.0));
+}
