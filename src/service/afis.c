@@ -471,6 +471,7 @@ struct svc_afis_record {
     size_t ncands;
     json_t *hits;           /* owned: the hits written (other NIKs) */
     int duplicate;
+    int searched;           /* the application was recordable when its probes were read */
     size_t gallery;         /* fingers searched against */
 };
 
@@ -494,6 +495,21 @@ static kt_code load_probes(svc *s, svc_afis_record *r, kt_error *err)
     kt_code rc;
     if ((rc = svc_conn_get(s, &db, err)) != KT_OK)
         return rc;
+    /* Not recordable now (a second click, a wrong id): no search; the record step's own
+       transaction gives the error (not found, illegal transition). */
+    if ((rc = store_prepare(db, "SELECT state FROM applications WHERE id = ?", &st, err)) !=
+        KT_OK)
+        goto out;
+    store_bind_int(st, 1, r->app_id);
+    if ((rc = store_step(st, &row, err)) != KT_OK)
+        goto out;
+    wf_state state = WF_STATE_NONE;
+    int recordable = row && wf_state_from_str(store_col_text(st, 0), &state) &&
+                     wf_can(state, WF_ACT_RECORD);
+    store_reset(st);
+    if (!recordable)
+        goto out;
+    r->searched = 1;
     if ((rc = store_prepare(db,
                             "SELECT p.slot, p.finger, p.quality, p.template FROM afis_probes p"
                             " JOIN biometrics b ON b.application_id = p.application_id AND"
@@ -618,6 +634,9 @@ kt_code svc_afis_record_write(svc *s, svc_afis_record *r, store *db, const char 
     *duplicate = 0;
     if (notecap > 0)
         note[0] = '\0';
+    if (!r->searched) /* became recordable after record_begin looked: never record unsearched */
+        return kt_fail(err, KT_EUNAVAIL, "afis_retry", "",
+                       "Status permohonan baru saja berubah; ulangi perekaman");
     json_t *pending_hits = json_array();
     if (pending_hits == NULL || (r->ncands > 0 && (nc = calloc(r->ncands, sizeof *nc)) == NULL)) {
         rc = svc_nomem(err);

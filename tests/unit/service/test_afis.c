@@ -288,6 +288,10 @@ static void test_duplicate_flow(void **st)
     assert_string_equal(state(ra), "recorded");
     assert_false(json_is_true(json_object_get(json_object_get(ra, "afis"), "duplicate")));
     json_decref(ra);
+    /* A second click: refused by the workflow, nothing searched or added. */
+    assert_int_equal(svc_app_record(s, &op, a, &out, &err), KT_ECONFLICT);
+    assert_string_equal(err.id, "illegal_transition");
+    assert_null(out);
 
     /* B: another NIK presenting A's fingers (other touches of them). */
     int64_t b = checked_app(s, NIK_B, "baru");
