@@ -21,7 +21,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execFileSync } from 'node:child_process';
 import { chromium } from 'playwright-core';
-import { start, PEOPLE, PASSWORD } from './server.mjs';
+import { start, PEOPLE, PASSWORD, BIN } from './server.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const OUT = path.join(here, 'out');
@@ -144,10 +144,34 @@ async function greyPng(seed) {
   return { name: `bio-${seed}.png`, mimeType: 'image/png', buffer: Buffer.from(b64, 'base64') };
 }
 
-function fingerFile(i) {
-  const f = path.join(FVC, `${101 + i}_1.tif`);
+function fingerFile(i, impression = 1) {
+  const f = path.join(FVC, `${101 + i}_${impression}.tif`);
   if (fs.existsSync(f)) return f;
   return null;
+}
+
+// A poor print: a synthetic finger (ktpel afis synth) blurred and drowned in noise, as a
+// dirty scanner glass gives. The server grades it "ulangi".
+function poorFinger() {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ktpel-synth-'));
+  try {
+    execFileSync(BIN, ['afis', 'synth', '--out', dir, '--fingers', '1', '--impressions', '1', '--seed', '3', '--format', 'pgm']);
+    const b = fs.readFileSync(path.join(dir, 'f00000_0.pgm'));
+    const m = /^P5\s+(\d+)\s+(\d+)\s+255\s/.exec(b.toString('latin1', 0, 40));
+    const w = +m[1], hgt = +m[2], px = b.subarray(m[0].length);
+    const out = Buffer.alloc(w * hgt);
+    let seed = 7;
+    const rnd = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
+    for (let y = 0; y < hgt; y++) for (let x = 0; x < w; x++) {
+      let sum = 0, n = 0;
+      for (let dy = -3; dy <= 3; dy++) for (let dx = -3; dx <= 3; dx++) {
+        const yy = y + dy, xx = x + dx;
+        if (yy >= 0 && yy < hgt && xx >= 0 && xx < w) { sum += px[yy * w + xx]; n++; }
+      }
+      out[y * w + x] = Math.max(0, Math.min(255, Math.round(sum / n + (rnd() - 0.5) * 160)));
+    }
+    return { name: 'buram.pgm', mimeType: 'image/x-portable-graymap', buffer: Buffer.concat([Buffer.from(`P5\n${w} ${hgt}\n255\n`), out]) };
+  } finally { fs.rmSync(dir, { recursive: true, force: true }); }
 }
 
 test('the whole SOP through kiosk, display, lokets and dashboard', async (t) => {
@@ -417,6 +441,39 @@ test('the whole SOP through kiosk, display, lokets and dashboard', async (t) => 
     await shot(staff, '11-operator-recording');
     await staff.click('#btn-record');
     await staff.waitForSelector('#msg.msg-ok:has-text("selesai")');
+
+    // the data-change applicant is recorded too; with ../shared his fingers are the other
+    // impressions of the same people's fingers: the AFIS finds the first applicant.
+    await staff.click(`#worklist button:has-text("${PEOPLE.change.nik}")`);
+    await staff.waitForSelector('#bg-required.bg-biru');
+    await staff.setInputFiles('#photo-file', await portrait('#1565c0'));
+    await staff.waitForSelector('#bg-verdict.msg-ok');
+    await staff.click('#btn-photo-save');
+    await staff.waitForSelector('#msg.msg-ok');
+    const sb = await staff.locator('#sign').boundingBox();
+    await staff.mouse.move(sb.x + 40, sb.y + 90);
+    await staff.mouse.down();
+    for (let i = 0; i < 15; i++) await staff.mouse.move(sb.x + 40 + i * 20, sb.y + 70 + ((i % 3) * 15));
+    await staff.mouse.up();
+    await staff.click('#btn-sign-save');
+    await staff.waitForSelector('#msg.msg-ok');
+    // a poor print first: stored, but graded "ulangi" and the operator is told to retake it
+    await staff.setInputFiles('[data-slot=finger_1] input[type=file]', poorFinger());
+    await staff.waitForSelector('[data-slot=finger_1].retake');
+    await staff.waitForSelector('#msg.msg-warn:has-text("ulangi")');
+    await shot(staff, '11b-operator-ulangi');
+    for (let i = 0; i < 10; i++) {
+      const f = fingerFile(i, 2) || await greyPng(i + 20);
+      await staff.setInputFiles(`[data-slot=finger_${i + 1}] input[type=file]`, f);
+      await staff.waitForSelector(`[data-slot=finger_${i + 1}].stored:not(.retake)`);
+    }
+    for (const [slot, seed] of [['iris_left', 17], ['iris_right', 19]]) {
+      await staff.setInputFiles(`[data-slot=${slot}] input[type=file]`, await greyPng(seed));
+      await staff.waitForSelector(`[data-slot=${slot}].stored`);
+    }
+    await staff.click('#btn-record');
+    await staff.waitForSelector('#msg.msg-ok:has-text("selesai"), #msg.msg-warn, #msg.msg-error');
+    state.duplicate = fs.existsSync(FVC);
     await logout();
   });
 
@@ -466,7 +523,31 @@ test('the whole SOP through kiosk, display, lokets and dashboard', async (t) => 
       await staff.waitForSelector(`#msg.msg-ok:has-text("${label}")`);
     }
     await staff.waitForSelector('#steps tbody tr');
+    // tickets per service and the officers' working time
+    await staff.waitForSelector('#tickets-table [data-service=rekam_baru]');
+    assert.match(await staff.textContent('#officer-table'), /petugas1/);
     await shot(staff, '13-dashboard');
+    if (state.duplicate) {
+      // the AFIS duplicate side by side: both residents, faces, the matched fingers, scores
+      await staff.waitForSelector(`#duplicates tr:has-text("${PEOPLE.change.nik}") [data-compare]`);
+      await staff.click(`#duplicates tr:has-text("${PEOPLE.change.nik}") [data-compare]`);
+      await staff.waitForSelector('#dup-view:not([hidden]) .finger-pair');
+      const view = await staff.textContent('#dup-view');
+      assert.match(view, new RegExp(PEOPLE.change.name));
+      assert.match(view, new RegExp(PEOPLE.odd.name));
+      assert.match(view, /skor \d/);
+      await staff.waitForFunction(() => [...document.querySelectorAll('#dup-view canvas')].some((c) => c.width > 200));
+      await shot(staff, '13b-duplicate-side-by-side');
+      // a decision without a note: refused by the page, nothing changes
+      await staff.click('#btn-dup-confirm');
+      await errorShown(staff, /catatan/i);
+      assert.equal((await api('/api/queue/board')).service_day.length, 10);
+      await staff.fill('#dup-note', 'Sidik jari 9 jari sama dengan BUDI SANTOSO; wajah berbeda orang? tidak: orang yang sama');
+      await staff.click('#btn-dup-confirm');
+      await staff.waitForSelector('#msg.msg-ok:has-text("Ditolak")');
+    } else {
+      console.log('SKIP: ../shared not found (no AFIS duplicate without the FVC fingers)');
+    }
     await logout();
   });
 
@@ -500,9 +581,92 @@ test('the whole SOP through kiosk, display, lokets and dashboard', async (t) => 
     await login('camat');
     await staff.waitForSelector('#steps tbody tr');
     await shot(staff, '16-dashboard-end');
+
+    // the records page: reports, the pickup register, the archive, KONSOLIDASI
+    await staff.goto(srv.base + '/records.html');
+    await staff.waitForSelector('#daily-form');
+    await staff.click('#btn-daily');
+    await staff.waitForSelector('#report-figures');
+    await pdfOf(staff, await staff.getAttribute('#daily-pdf', 'href'));
+    const csv = await staff.request.get(srv.base + await staff.getAttribute('#daily-csv', 'href'));
+    assert.equal(csv.status(), 200);
+    assert.match(await csv.text(), /section,item,count/);
+    await staff.fill('#report-month', '2025-13');
+    await staff.click('#btn-monthly');
+    await errorShown(staff, /Bulan "2025-13" tidak sah/);
+    assert.equal(await staff.locator('#report-figures').count(), 0, 'nothing shown on bad input');
+    await staff.fill('#report-month', '');
+    await staff.click('#btn-monthly');
+    await staff.waitForSelector('#report-figures');
+    await pdfOf(staff, await staff.getAttribute('#monthly-pdf', 'href'));
+    // the register: bad range refused, then today's handover with its receipt
+    await staff.fill('#reg-from', '2030-01-02');
+    await staff.fill('#reg-to', '2030-01-01');
+    await staff.click('#btn-register');
+    await errorShown(staff, /sesudah tanggal akhir/);
+    await staff.fill('#reg-from', '');
+    await staff.fill('#reg-to', '');
+    await staff.click('#btn-register');
+    await staff.waitForSelector('#register-table');
+    assert.match(await staff.textContent('#register-table'), new RegExp(state.receipt));
+    const reg = await staff.request.get(srv.base + await staff.getAttribute('#register-csv', 'href'));
+    assert.equal(reg.status(), 200);
+    assert.match(await reg.text(), new RegExp(state.receipt));
+    // the archive: a bad NIK, then the handed-over file with its place and box label
+    await staff.selectOption('#archive-by', 'nik');
+    await staff.fill('#archive-q', '12345');
+    await staff.click('#btn-archive');
+    await errorShown(staff, /16 digit/);
+    await staff.fill('#archive-q', PEOPLE.odd.nik);
+    await staff.click('#btn-archive');
+    await staff.waitForSelector('#archive-table, #archive-none');
+    await staff.click('#btn-boxes');
+    await staff.waitForSelector('#boxes-table, #boxes p');
+    const label = staff.locator('#boxes-table a[data-box]').first();
+    if (await label.count()) await pdfOf(staff, await label.getAttribute('href'));
+    await staff.click('#btn-konsolidasi');
+    await staff.waitForSelector('#konsolidasi-total');
+    await shot(staff, '16b-records');
     // each role only sees its pages
     await staff.goto(srv.base + '/operator.html');
     await staff.waitForSelector('text=bukan untuk peran Anda');
     await shot(staff, '17-wrong-role');
+    await staff.goto(srv.base + '/dashboard.html');
+    await logout();
+  });
+
+  await step('admin: staff accounts, loket layout, backup now', async () => {
+    await login('admin1');
+    await staff.goto(srv.base + '/admin.html');
+    await staff.waitForSelector('#user-table tr[data-user=petugas1]');
+    const users = await staff.locator('#user-table tbody tr').count();
+    // bad input: a missing role, a taken name: clear messages, no account added
+    await staff.fill('#u-username', 'rina');
+    await staff.fill('#u-full', 'Rina Marlina');
+    await staff.fill('#u-password', PASSWORD);
+    await staff.click('#btn-user-add');
+    await errorShown(staff, /Peran wajib/);
+    await staff.selectOption('#u-role', 'intake');
+    await staff.fill('#u-username', 'petugas1');
+    await staff.fill('#u-password', PASSWORD);
+    await staff.click('#btn-user-add');
+    await errorShown(staff, /.+/);
+    assert.equal(await staff.locator('#user-table tbody tr').count(), users);
+    await staff.fill('#u-username', 'rina');
+    await staff.fill('#u-password', PASSWORD);
+    await staff.click('#btn-user-add');
+    await staff.waitForSelector('#user-table tr[data-user=rina]');
+    // the loket layout as set by the server flag; a layout without handover is refused
+    assert.equal(await staff.inputValue('#loket-2'), 'operator');
+    await staff.selectOption('#loket-3', 'intake');
+    await staff.click('#btn-lokets-save');
+    await errorShown(staff, /Penyerahan Dokumen/);
+    assert.equal((await api('/api/lokets')).lokets[2].role, 'handover');
+    await staff.selectOption('#loket-3', 'handover');
+    // backup now, into the server's backup folder
+    await staff.click('#btn-backup');
+    await staff.waitForSelector('#backup-info');
+    assert.match(await staff.textContent('#backup-info'), /KB/);
+    await shot(staff, '18-admin');
   });
 });

@@ -220,7 +220,7 @@ async function compare(id) {
   view.append(h('h3', {}, `Permohonan #${id}: ${enr.nik || ''} cocok dengan ${other.nik || '-'}`),
     h('div', { class: 'side' }, side('Pemohon sekarang', enr), side(`Rekaman sebelumnya (#${other.application_id || '-'})`, other)),
     h('h3', {}, 'Sidik jari yang cocok'),
-    (d.hits || []).map((x) => h('div', { class: 'finger-pair', dataset: { slot: x.slot } },
+    ...(d.hits || []).map((x) => h('div', { class: 'finger-pair', dataset: { slot: x.slot } },
       bioCanvas(x.finger_url, x.slot), bioCanvas(x.matched_finger_url, x.matched_slot),
       h('div', {}, `${x.slot} ↔ ${x.matched_slot}`, h('br'), h('strong', { class: 'dup-score' }, `skor ${Number(x.score).toFixed(1)}`), ` (ambang ${Number(x.threshold).toFixed(1)})`))),
     h('div', { class: 'field' }, h('label', { for: 'dup-note' }, 'Catatan keputusan (wajib)'), h('input', { id: 'dup-note', name: 'note' })),

@@ -1,6 +1,6 @@
 // image.js - image helpers for recording, all in the page with no library:
 // - decodeToCanvas(): draws a picked file on a canvas; browsers show PNG/JPEG/BMP themselves,
-//   and the fingerprint scanners' uncompressed 8-bit grey TIFF (FVC sets) is decoded here.
+//   the fingerprint scanners' uncompressed 8-bit grey TIFF (FVC sets) and binary PGM are decoded here.
 // - backgroundHue(): the photo background check. The SOP's equipment lists red and blue
 //   backgrounds; the rule used by Disdukcapil: red for odd birth years, blue for even ones.
 //   We sample the image's border ring (where the backdrop is), keep the saturated pixels and
@@ -89,11 +89,33 @@ function decodeTiff(buf) {
   return { w, h: hgt, gray, invert };
 }
 
+// "P5 <w> <h> 255 " then w*h bytes; null when the header is not that.
+function decodePgm(buf) {
+  const text = new TextDecoder('latin1').decode(new Uint8Array(buf, 0, Math.min(64, buf.byteLength)));
+  const m = /^P5\s+(?:#[^\n]*\n\s*)*(\d+)\s+(\d+)\s+(\d+)\s/.exec(text);
+  if (!m || Number(m[3]) !== 255) return null;
+  const w = Number(m[1]), hgt = Number(m[2]);
+  if (!w || !hgt || m[0].length + w * hgt > buf.byteLength) return null;
+  return { w, h: hgt, gray: new Uint8Array(buf, m[0].length, w * hgt) };
+}
+
 export async function decodeToCanvas(file, canvas) {
   const buf = await file.arrayBuffer();
   const head = new Uint8Array(buf, 0, Math.min(4, buf.byteLength));
   const isTiff = (head[0] === 0x49 && head[1] === 0x49) || (head[0] === 0x4d && head[1] === 0x4d);
   const ctx = canvas.getContext('2d');
+  // Binary PGM (P5, 8-bit), as many fingerprint scanners write it.
+  const pgm = head[0] === 0x50 && head[1] === 0x35 ? decodePgm(buf) : null;
+  if (pgm) {
+    canvas.width = pgm.w; canvas.height = pgm.h;
+    const img = ctx.createImageData(pgm.w, pgm.h);
+    for (let i = 0; i < pgm.w * pgm.h; i++) {
+      img.data[i * 4] = img.data[i * 4 + 1] = img.data[i * 4 + 2] = pgm.gray[i];
+      img.data[i * 4 + 3] = 255;
+    }
+    ctx.putImageData(img, 0, 0);
+    return { type: 'image/x-portable-graymap', width: pgm.w, height: pgm.h };
+  }
   if (isTiff) {
     const t = decodeTiff(buf);
     canvas.width = t.w; canvas.height = t.h;

@@ -38,7 +38,7 @@ async function loadList() {
         h('button', { class: 'btn btn-ghost', type: 'button', dataset: { app: a.id }, onclick: () => open(a.id) },
           `#${a.id} · ${a.ticket_number || ''} · ${a.name || (a.resident && a.resident.name) || ''} ${a.nik} · ${KINDS[a.kind] || a.kind} · ${STATES[a.state] || a.state}`),
         h('button', { class: 'btn btn-small', type: 'button', dataset: { call: a.id }, title: 'Panggil ke meja perekaman',
-          onclick: () => callToDesk(a) }, '📢 Panggil')));
+          onclick: () => callToDesk(a) }, 'Panggil')));
     }
     $('#worklist').replaceChildren(...items);
   } catch (e) { showError(msg, e); }
@@ -55,7 +55,7 @@ async function callToDesk(a) {
     lastCall = await post('/api/lokets/calls', { application_id: a.id });
     showInfo(msg, `Nomor antrian ${lastCall.number} dipanggil ke loket ${lastCall.loket} (meja perekaman).`);
     $('#btn-recall-desk').hidden = false;
-    $('#btn-recall-desk').textContent = `📢 Panggil ulang ${lastCall.number}`;
+    $('#btn-recall-desk').textContent = `Panggil ulang ${lastCall.number}`;
     await open(a.id, true);
   } catch (e) { showError(msg, e); }
 }
@@ -70,6 +70,8 @@ $('#btn-recall-desk').addEventListener('click', async () => {
 
 async function open(id, keepMsg) {
   if (!keepMsg) hideMsg(msg);
+  // "Panggil ulang" belongs to the applicant last called to the desk.
+  $('#btn-recall-desk').hidden = !lastCall || lastCall.application_id !== Number(id);
   try {
     app = await get(`/api/applications/${enc(id)}`);
     resident = app.resident || await get(`/api/residents/${enc(app.nik)}`);
@@ -312,7 +314,14 @@ $('#btn-record').addEventListener('click', async () => {
   try {
     app = await post(`/api/applications/${enc(app.id)}/record`);
     $('#app-state').textContent = STATES[app.state] || app.state;
-    showInfo(msg, `Perekaman permohonan #${app.id} selesai. Pemohon menuju loket penyerahan untuk tanda terima.`);
+    if (app.state === 'duplicate') {
+      // AFIS: the fingers match another NIK's record; the supervisor decides (one person, one card).
+      const hits = (app.afis && app.afis.hits) || [];
+      const niks = [...new Set(hits.map((x) => x.matched_nik))].join(', ');
+      showInfo(msg, `Perekaman permohonan #${app.id} selesai, tetapi sidik jari cocok dengan rekaman NIK ${niks || 'lain'}: menunggu keputusan supervisor (duplikat).`, 'warn');
+    } else {
+      showInfo(msg, `Perekaman permohonan #${app.id} selesai. Pemohon menuju loket penyerahan untuk tanda terima.`);
+    }
     loadList();
   } catch (e) { showError(msg, e); }
 });
