@@ -37,7 +37,8 @@ int cli_open_svc(int argc, char **argv, svc **out)
     const char *db = cli_opt(argc, argv, "db", CLI_DEFAULT_DB, &bad);
     if (bad)
         return cli_usage("--db perlu nilai PATH");
-    if (make_parent(db) != 0) {
+    /* A file path gets its folder; a server location (postgres://...) has none to make. */
+    if (strstr(db, "://") == NULL && make_parent(db) != 0) {
         fprintf(stderr, "ktpel: db: folder untuk %s tidak dapat dibuat: %s\n", db,
                 strerror(errno));
         return 1;
