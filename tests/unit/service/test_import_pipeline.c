@@ -15,10 +15,10 @@ static int teardown(void **state) { (void)state; return t_rm_dir(); }
 #define BAD_AT 4500
 
 /* Person i: born on day i / 1000 of 1980 (January-February), serial i % 1000 + 1. */
-static void nik_of(long i, char nik[17])
+static void nik_of(long i, char nik[32])
 {
     int doy = (int)(i / 1000), month = doy < 31 ? 1 : 2, day = doy < 31 ? doy + 1 : doy - 30;
-    snprintf(nik, 17, "367110%02d%02d80%04d", day, month, (int)(i % 1000) + 1);
+    snprintf(nik, 32, "367110%02d%02d80%04d", day, month, (int)(i % 1000) + 1);
 }
 
 static void write_file(const char *path, int with_bad)
@@ -27,7 +27,7 @@ static void write_file(const char *path, int with_bad)
     assert_non_null(f);
     fputs(SIAK_HEADER, f);
     for (long i = 0; i < ROWS; i++) {
-        char nik[17];
+        char nik[32];
         nik_of(i, nik);
         int doy = (int)(i / 1000), month = doy < 31 ? 1 : 2, day = doy < 31 ? doy + 1 : doy - 30;
         fprintf(f,
@@ -41,7 +41,7 @@ static void write_file(const char *path, int with_bad)
 
 static int resident_exists(svc *s, long i)
 {
-    char nik[17];
+    char nik[32];
     nik_of(i, nik);
     svc_actor in = t_actor("intake", 1, 1);
     json_t *r = NULL;
