@@ -379,7 +379,8 @@ test('the whole SOP through kiosk, display, lokets and dashboard', async (t) => 
     const callWav = Buffer.from(await (await fetch(`${srv.base}/api/lokets/calls/${desk.ticket.call_id}/announcement.wav`)).arrayBuffer());
     const callSecs = wavSeconds(callWav);
     assert.ok(callSecs > 3 && callSecs < 15, `desk announcement ${callSecs} s`);
-    await display.waitForFunction((id) => document.body.dataset.lastAnnounced === `call-${id}`, desk.ticket.call_id, { timeout: 30000 }).catch(() => {});
+    // the display queues the desk's announcement (played after the calls before it)
+    await display.waitForFunction((id) => document.body.dataset.lastQueued === `call-${id}`, desk.ticket.call_id, { timeout: 5000 });
     await shot(display, '09b-display-desk-call');
     await staff.click('#btn-recall-desk');
     await staff.waitForSelector('#msg.msg-ok:has-text("dipanggil ulang")');

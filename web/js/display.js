@@ -47,6 +47,7 @@ $('#sound-btn').addEventListener('click', async () => {
 function announce(ticketId, callId) {
   if (callId) queue.push({ id: `call-${callId}`, url: `/api/lokets/calls/${encodeURIComponent(callId)}/announcement.wav` });
   else if (ticketId) queue.push({ id: String(ticketId), url: `/api/tickets/${encodeURIComponent(ticketId)}/announcement.wav` });
+  if (queue.length) document.body.dataset.lastQueued = queue[queue.length - 1].id;
   next();
 }
 
