@@ -46,6 +46,7 @@ int cli_open_svc(int argc, char **argv, svc **out)
     svc_config cfg;
     memset(&cfg, 0, sizeof cfg);
     cfg.db_path = db;
+    cfg.afis_lazy = 1; /* a data command loads the fingerprint gallery only if it records */
     kt_error err;
     kt_error_clear(&err);
     if (svc_open(&cfg, out, &err) != KT_OK)

@@ -27,6 +27,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "bio/synth.h"
 #include "harness.h"
 
 #define ADULT "3671101203900001"
@@ -346,6 +347,24 @@ static void test_full_flow(void **state)
         }
         if (strcmp(SLOTS[i], "finger_1") == 0 && shared_tif != NULL) {
             put_file(app, SLOTS[i], "image/tiff", shared_tif, shared_len, 200);
+            continue;
+        }
+        if (strncmp(SLOTS[i], "finger_", 7) == 0) {
+            /* a finger slot needs a readable print (AFIS): a synthetic impression */
+            bio_synth_master *m = NULL;
+            bio_image img;
+            bio_msg bm;
+            assert_int_equal(bio_synth_master_new(7, (uint32_t)i, 1, &m, &bm), BIO_OK);
+            assert_int_equal(bio_synth_impression(m, 0, &img, NULL, &bm), BIO_OK);
+            size_t px = (size_t)img.width * (size_t)img.height;
+            unsigned char *pgm = malloc(15 + px);
+            assert_non_null(pgm);
+            memcpy(pgm, "P5\n300 400\n255\n", 15);
+            memcpy(pgm + 15, img.pixels, px);
+            put_file(app, SLOTS[i], "image/x-portable-graymap", pgm, 15 + px, 200);
+            free(pgm);
+            bio_image_free(&img);
+            bio_synth_master_free(m);
             continue;
         }
         put_file(app, SLOTS[i], "image/jpeg", jpeg, sizeof jpeg, 200);

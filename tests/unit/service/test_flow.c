@@ -6,6 +6,8 @@
  */
 #include "unit/service/svc_test.h"
 
+#include "bio/synth.h"
+
 static int setup(void **state) { (void)state; return t_setup_dir(); }
 static int teardown(void **state) { (void)state; return t_rm_dir(); }
 
@@ -151,16 +153,36 @@ static void test_full_flow(void **state)
                                   "finger_5", "finger_6", "finger_7", "finger_8", "finger_9",
                                   "finger_10", "iris_left", "iris_right"};
     const char face[] = "\xff\xd8\xff\xe0 fake jpeg bytes";
+    /* Finger slots need a readable print (AFIS): impressions of one synthetic finger. */
+    bio_synth_master *finger = NULL;
+    bio_msg bmsg;
+    assert_int_equal(bio_synth_master_new(7, 0, 1, &finger, &bmsg), BIO_OK);
     for (size_t i = 0; i < sizeof slots / sizeof slots[0]; i++) {
         if (i == 3) { /* not complete yet */
             assert_int_equal(svc_app_record(s, &op, id, &out, &err), KT_EREFUSED);
             assert_string_equal(err.id, "bio_incomplete");
         }
-        t_expect(svc_app_bio_put(s, &op, id, slots[i], face, sizeof face, "image/jpeg", &out,
-                                 &err), KT_OK, &err);
-        assert_int_equal(json_integer_value(json_object_get(out, "size")), sizeof face);
+        const void *data = face;
+        size_t dlen = sizeof face;
+        unsigned char *pgm = NULL;
+        if (strncmp(slots[i], "finger_", 7) == 0) {
+            bio_image img;
+            assert_int_equal(bio_synth_impression(finger, (uint32_t)i, &img, NULL, &bmsg), BIO_OK);
+            size_t px = (size_t)img.width * (size_t)img.height;
+            assert_non_null(pgm = malloc(15 + px));
+            memcpy(pgm, "P5\n300 400\n255\n", 15);
+            memcpy(pgm + 15, img.pixels, px);
+            bio_image_free(&img);
+            data = pgm;
+            dlen = 15 + px;
+        }
+        t_expect(svc_app_bio_put(s, &op, id, slots[i], data, dlen, "image/jpeg", &out, &err),
+                 KT_OK, &err);
+        assert_int_equal(json_integer_value(json_object_get(out, "size")), dlen);
         json_decref(out);
+        free(pgm);
     }
+    bio_synth_master_free(finger);
     assert_int_equal(svc_app_bio_put(s, &op, id, "finger_11", face, sizeof face, "image/jpeg",
                                      &out, &err), KT_EINVAL);
     assert_int_equal(svc_app_bio_put(s, &intake, id, "face", face, sizeof face, "image/jpeg",
