@@ -87,6 +87,9 @@ export async function start() {
       proc.kill('SIGTERM');
       await new Promise((r) => { if (proc.exitCode !== null) r(); else proc.on('exit', r); });
       fs.rmSync(dir, { recursive: true, force: true });
+      // A sanitized server (make test runs one) reports memory errors and leaks at exit.
+      const bad = /(AddressSanitizer|LeakSanitizer|runtime error:)[^\n]*/.exec(log);
+      if (bad) throw new Error(`ktpel serve: ${bad[0]}\n${log.slice(bad.index, bad.index + 4000)}`);
     },
   };
 }

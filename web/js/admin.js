@@ -52,12 +52,11 @@ async function loadLokets() {
   try {
     layout = await get('/api/lokets');
     const rows = clear($('#loket-rows'));
-    for (const l of layout.lokets) {
-      rows.append(h('div', { class: 'field row' }, h('label', { for: `loket-${l.loket}` }, `Loket ${l.loket}`),
-        h('select', { id: `loket-${l.loket}`, name: `lokets[${l.loket - 1}]`, dataset: { loket: l.loket } },
+    rows.append(h('table', { id: 'loket-table' }, h('thead', {}, h('tr', {}, h('th', {}, 'Loket'), h('th', {}, 'Peran'))),
+      h('tbody', {}, layout.lokets.map((l) => h('tr', {}, h('td', {}, h('label', { for: `loket-${l.loket}` }, `Loket ${l.loket}`)),
+        h('td', {}, h('select', { id: `loket-${l.loket}`, name: `lokets[${l.loket - 1}]`, dataset: { loket: l.loket } },
           [['intake', 'Loket Penerima Berkas'], ['operator', 'Perekaman (operator)'], ['handover', 'Loket Penyerahan Dokumen']]
-            .map(([v, t]) => h('option', { value: v, selected: v === l.role }, t)))));
-    }
+            .map(([v, t]) => h('option', { value: v, selected: v === l.role }, t)))))))));
     rows.append(h('p', { class: 'muted', id: 'lokets-state' }, layout.configured ? 'Susunan sudah ditetapkan (dipakai untuk pemanggilan).' : 'Susunan bawaan (belum ditetapkan).'));
   } catch (e) { showError(msg, e); }
 }

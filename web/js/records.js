@@ -36,7 +36,7 @@ function showReport(r, title) {
   const tk = r.tickets || {};
   v.append(h('h3', {}, title), h('dl', { class: 'kv', id: 'report-figures' },
     h('dt', {}, 'Permohonan'), h('dd', {}, String(r.applications ?? 0)),
-    h('dt', {}, 'Tiket diambil / dilayani / tidak hadir'), h('dd', {}, `${tk.taken ?? '-'} / ${tk.served ?? '-'} / ${tk.no_show ?? '-'}`),
+    r.tickets ? [h('dt', {}, 'Tiket diambil / dilayani / tidak hadir'), h('dd', {}, `${tk.taken} / ${tk.served} / ${tk.no_show}`)] : null,
     h('dt', {}, 'KTP-el diserahkan'), h('dd', {}, String((r.by_state || {}).handed_over || 0)),
     h('dt', {}, 'Total layanan rata-rata'), h('dd', {}, fmtDuration(tot.mean_ms)),
     h('dt', {}, 'Dalam standar 15 mnt'), h('dd', {}, tot.count ? `${Math.round((tot.share_within || 0) * 100)}%` : '-')));
