@@ -4,8 +4,8 @@
  *
  * Stage 1 ranks every finger by its index code (index.h: a 2048-bit vector, popcount overlap),
  * tens of millions of fingers per second. Its best `candidates` are ranked again by pair
- * geometry (bio_index_verify: a Hough vote on the stored minutiae, ~80 us a finger, no
- * bio_prepare), fused with their stage-1 score. Stage 2 re-scores the best `shortlist` of those with the 1:1 matcher
+ * geometry (bio_index_verify: a Hough vote on the stored minutiae and the pairing it implies,
+ * ~80 us a finger, no bio_prepare), fused with their stage-1 score. Stage 2 re-scores the best `shortlist` of those with the 1:1 matcher
  * (match.h) and returns those at or above the threshold, best first. A finger costs
  * about 500 bytes: its code, its id and its minutiae packed in 4 bytes each (x, y up to 2047,
  * angle in ISO units of 2*pi/256, type); stage 2 unpacks and prepares candidates on the fly.
@@ -59,11 +59,11 @@ typedef struct bio_search_opts {
     size_t shortlist;   /* candidates re-scored by the 1:1 matcher; 0: BIO_SEARCH_SHORTLIST */
     int threads;        /* 0: every core */
     size_t candidates;  /* stage-1 candidates verified by pair geometry; 0: automatic
-                           (max(4096, count/128), all of a small gallery); a value <= shortlist
+                           (max(4096, count/64), all of a small gallery); a value <= shortlist
                            skips the verification */
 } bio_search_opts;
 
-#define BIO_SEARCH_SHORTLIST 128
+#define BIO_SEARCH_SHORTLIST 100
 
 typedef struct bio_candidate {
     uint64_t id;

@@ -63,11 +63,14 @@ void bio_index_scan(const bio_index_code *probe, double alpha, const bio_index_c
  * one bin only. Every gallery pair that agrees with a probe pair within tolerance implies a
  * rotation and translation; it votes for that alignment in a coarse (rotation, x, y)
  * accumulator, each vote spread over the 2x2x2 nearest cells. Unrelated fingers agree on
- * pairs by chance but scatter their votes; a mate piles them onto one alignment. The score is
- * best^2 / (votes + 10): the best cell's votes, discounted by the chance agreements of a
- * finger with many minutiae. About 80 us a finger: it ranks the first stage's candidates,
- * not the whole gallery. Rotations beyond 100 degrees are not considered (the 1:1 matcher
- * does not pair minutiae whose directions differ by more than 90 degrees either).
+ * pairs by chance but scatter their votes; a mate piles them onto one alignment.
+ * The score multiplies two views of the best cell: its concentration, best^2 / (votes + 10)
+ * (a finger with many minutiae makes many chance votes), and the pairing it implies: the
+ * cell's votes averaged into one alignment, minutiae paired one to one under it, and
+ * paired^2 / (minutiae of each print inside the other's box), as the 1:1 matcher's global
+ * term does. About 60-80 us a finger: it ranks the first stage's candidates, not the whole
+ * gallery. Rotations beyond 100 degrees are not considered (the 1:1 matcher does not pair
+ * minutiae whose directions differ by more than 90 degrees either).
  */
 
 /* Packed minutia as the gallery stores it: x 11 bits, y 11, ISO angle 8, type 2. */

@@ -39,6 +39,11 @@
 #define IV_ROT_BIN 32                    /* AU, 11.25 degrees */
 #define IV_XY_BIN 20.0f                  /* px */
 #define IV_SLOTS 16384                   /* accumulator, power of two */
+#define IV_MAX_VOTES 8192                /* votes kept for refining the best alignment */
+#define IV_PAIR_D 14.0f                  /* px: minutiae paired under the alignment */
+#define IV_PAIR_A 64                     /* AU, 22.5 degrees */
+#define IV_MARGIN 8.0f                   /* px around the other print's box: overlap */
+#define IV_MIN_OVERLAP 10
 
 typedef struct iv_entry {
     float d;
@@ -49,6 +54,8 @@ typedef struct iv_entry {
 struct bio_index_probe {
     int n;
     float x[BIO_MAX_MINUTIAE], y[BIO_MAX_MINUTIAE];
+    int16_t a[BIO_MAX_MINUTIAE];         /* directions, AU */
+    float x0, y0, x1, y1;                /* bounding box */
     float cs[IV_AU], sn[IV_AU];          /* cos, sin of each angle unit */
     uint32_t start[IV_NKEYS + 1];
     iv_entry *e;                         /* start[IV_NKEYS] entries; owned */
@@ -59,6 +66,9 @@ struct bio_index_acc {
     uint32_t gen[IV_SLOTS];
     uint32_t key[IV_SLOTS];
     uint16_t cnt[IV_SLOTS];
+    int nv;                              /* votes kept */
+    int16_t vr[IV_MAX_VOTES];            /* rotation (signed AU) */
+    float vx[IV_MAX_VOTES], vy[IV_MAX_VOTES];
 };
 
 static int iv_angle(double a)            /* radians (any) -> AU in [0, 1024) */
@@ -122,6 +132,15 @@ bio_status bio_index_probe_new(const bio_template *t, bio_index_probe **out, bio
         p->x[i] = (float)(t->m[i].x * sx);
         p->y[i] = (float)(-(t->m[i].y * sy));
         ang[i] = (int16_t)iv_angle((double)t->m[i].angle);
+        p->a[i] = ang[i];
+        if (i == 0 || p->x[i] < p->x0)
+            p->x0 = p->x[i];
+        if (i == 0 || p->x[i] > p->x1)
+            p->x1 = p->x[i];
+        if (i == 0 || p->y[i] < p->y0)
+            p->y0 = p->y[i];
+        if (i == 0 || p->y[i] > p->y1)
+            p->y1 = p->y[i];
     }
     /* pass 0 counts the entries of each key, pass 1 files them */
     uint32_t fill[IV_NKEYS];
@@ -221,6 +240,80 @@ static int iv_adiff(int a, int b)        /* |a - b| in AU, on the circle */
     return d > IV_AU / 2 ? IV_AU - d : d;
 }
 
+/* 1 if the cell key (as voted) holds the vote (fr, fx, fy) */
+static int iv_in_cell(uint32_t key, float fr, float fx, float fy)
+{
+    uint32_t ir = (uint32_t)fr, ix = (uint32_t)fx, iy = (uint32_t)fy;
+    uint32_t kr = key >> 20, kx = (key >> 10) & 0x3ff, ky = key & 0x3ff;
+    return (kr == (ir & 0x3ff) || kr == ((ir + 1) & 0x3ff)) && (kx == ix || kx == ix + 1) &&
+           (ky == iy || ky == iy + 1);
+}
+
+/*
+ * The alignment of the best cell, refined as the mean of the votes in it, and how well the
+ * two prints agree under it: minutiae paired one to one (nearest first within IV_PAIR_D and
+ * IV_PAIR_A), squared, over the minutiae of each print inside the other's box. 0..1; like
+ * the global term of the 1:1 matcher, a finger with many minutiae gains nothing by chance.
+ */
+static float iv_pairing(const bio_index_probe *p, const float *x, const float *y,
+                        const int *ang, int n, const bio_index_acc *acc, uint32_t key)
+{
+    double sr = 0, sx = 0, sy = 0;
+    int k = 0;
+    for (int i = 0; i < acc->nv; i++) {
+        float fr = (float)(acc->vr[i] + 2 * IV_AU) / IV_ROT_BIN - 0.5f;
+        float fx = acc->vx[i] / IV_XY_BIN + 512.0f - 0.5f, fy = acc->vy[i] / IV_XY_BIN + 512.0f - 0.5f;
+        if (!iv_in_cell(key, fr, fx, fy))
+            continue;
+        sr += acc->vr[i];
+        sx += (double)acc->vx[i];
+        sy += (double)acc->vy[i];
+        k++;
+    }
+    if (k == 0)
+        return 0;
+    int th = (int)lround(sr / k) & (IV_AU - 1);
+    float c = p->cs[th], s = p->sn[th], tx = (float)(sx / k), ty = (float)(sy / k);
+    unsigned char used[BIO_MAX_MINUTIAE] = {0};
+    float bx0 = 0, bx1 = 0, by0 = 0, by1 = 0;
+    int m = 0, nc = 0, np = 0;
+    for (int u = 0; u < n; u++) {
+        float X = c * x[u] - s * y[u] + tx, Y = s * x[u] + c * y[u] + ty;
+        if (u == 0 || X < bx0)
+            bx0 = X;
+        if (u == 0 || X > bx1)
+            bx1 = X;
+        if (u == 0 || Y < by0)
+            by0 = Y;
+        if (u == 0 || Y > by1)
+            by1 = Y;
+        nc += X >= p->x0 - IV_MARGIN && X <= p->x1 + IV_MARGIN && Y >= p->y0 - IV_MARGIN &&
+              Y <= p->y1 + IV_MARGIN;
+        int best = -1, au = (ang[u] + th) & (IV_AU - 1);
+        float bd = IV_PAIR_D * IV_PAIR_D;
+        for (int i = 0; i < p->n; i++) {
+            float dx = p->x[i] - X, dy = p->y[i] - Y, d2 = dx * dx + dy * dy;
+            if (d2 < bd && !used[i] && iv_adiff(p->a[i], au) <= IV_PAIR_A) {
+                bd = d2;
+                best = i;
+            }
+        }
+        if (best >= 0) {
+            used[best] = 1;
+            m++;
+        }
+    }
+    for (int i = 0; i < p->n; i++)
+        np += p->x[i] >= bx0 - IV_MARGIN && p->x[i] <= bx1 + IV_MARGIN &&
+              p->y[i] >= by0 - IV_MARGIN && p->y[i] <= by1 + IV_MARGIN;
+    if (nc < IV_MIN_OVERLAP)
+        nc = IV_MIN_OVERLAP;
+    if (np < IV_MIN_OVERLAP)
+        np = IV_MIN_OVERLAP;
+    double g = (double)m * m / ((double)nc * np);
+    return (float)(g > 1 ? 1 : g);
+}
+
 float bio_index_verify(const bio_index_probe *p, const uint32_t *packed, int n, uint16_t res_x,
                        uint16_t res_y, bio_index_acc *acc)
 {
@@ -241,6 +334,8 @@ float bio_index_verify(const bio_index_probe *p, const uint32_t *packed, int n, 
         ang[i] = (int)((packed[i] >> 22) & 0xff) * (IV_AU / 256);
     }
     unsigned best = 0, votes = 0;
+    uint32_t bestkey = 0;
+    acc->nv = 0;
     const float dmin2 = IV_DMIN * IV_DMIN, dmax2 = IV_DMAX * IV_DMAX;
     for (int u = 0; u < n; u++)
         for (int v = u + 1; v < n; v++) {
@@ -264,6 +359,12 @@ float bio_index_verify(const bio_index_probe *p, const uint32_t *packed, int n, 
                 float tx = p->x[E->i] - (c * x[u] - s * y[u]);
                 float ty = p->y[E->i] - (s * x[u] + c * y[u]);
                 votes++;
+                if (acc->nv < IV_MAX_VOTES) {
+                    acc->vr[acc->nv] = (int16_t)ths;
+                    acc->vx[acc->nv] = tx;
+                    acc->vy[acc->nv] = ty;
+                    acc->nv++;
+                }
                 /* spread over the 2 nearest bins of each axis */
                 float fr = (float)(ths + 2 * IV_AU) / IV_ROT_BIN - 0.5f;
                 float fx = tx / IV_XY_BIN + 512.0f - 0.5f, fy = ty / IV_XY_BIN + 512.0f - 0.5f;
@@ -273,12 +374,18 @@ float bio_index_verify(const bio_index_probe *p, const uint32_t *packed, int n, 
                 for (uint32_t a = 0; a < 2; a++)
                     for (uint32_t b = 0; b < 2; b++)
                         for (uint32_t cc = 0; cc < 2; cc++) {
-                            unsigned cnt = iv_vote(acc, ((ir + a) & 0x3ff) << 20 |
-                                                            (ix + b) << 10 | (iy + cc));
-                            if (cnt > best)
+                            uint32_t key = ((ir + a) & 0x3ff) << 20 | (ix + b) << 10 | (iy + cc);
+                            unsigned cnt = iv_vote(acc, key);
+                            if (cnt > best) {
                                 best = cnt;
+                                bestkey = key;
+                            }
                         }
             }
         }
-    return (float)((double)best * best / (votes + 10.0));
+    if (best < 2)
+        return 0;
+    /* the two views of the vote: its concentration, and the pairing it implies */
+    double concentration = (double)best * best / (votes + 10.0);
+    return (float)((concentration + 0.1) * ((double)iv_pairing(p, x, y, ang, n, acc, bestkey) + 0.01));
 }
