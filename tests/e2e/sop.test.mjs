@@ -248,7 +248,7 @@ test('the whole SOP through kiosk, display, lokets and dashboard', async (t) => 
     await staff.keyboard.press('F2');
     await staff.waitForFunction((n) => document.querySelector('#current-ticket').textContent === n, state.t1);
     // the priority ticket comes first, and it is on the display at once (SSE)
-    await display.waitForFunction((n) => [...document.querySelectorAll('.loket-box .num')].some((e) => e.textContent === n), state.t1, { timeout: 3000 });
+    await display.waitForFunction((n) => [...document.querySelectorAll('.loket-box .num')].some((e) => e.textContent === n), state.t1);
     await display.waitForFunction(() => Number(document.body.dataset.announced || 0) >= 1, null, { timeout: 30000 }).catch(() => {});
     await shot(display, '05-display-called');
     const b = await board();
@@ -369,10 +369,10 @@ test('the whole SOP through kiosk, display, lokets and dashboard', async (t) => 
 
     // the first applicant is called to the recording desk (loket 2) by the intake ticket's
     // number: on the board at loket 2, with its own announcement
-    const row = staff.locator('#worklist .pick-row', { hasText: PEOPLE.odd.nik });
-    await row.locator('button[data-call]').click();
+    // (F2: the applicant checked first)
+    await staff.keyboard.press('F2');
     await staff.waitForSelector('#msg.msg-ok:has-text("loket 2")');
-    await display.waitForFunction((n) => document.querySelector('.loket-box[data-loket="2"] .num').textContent === n, state.t1, { timeout: 3000 });
+    await display.waitForFunction((n) => document.querySelector('.loket-box[data-loket="2"] .num').textContent === n, state.t1);
     const desk = (await board()).lokets.find((l) => l.loket === 2);
     assert.equal(desk.ticket.number, state.t1);
     assert.ok(desk.ticket.call_id > 0);
@@ -380,7 +380,7 @@ test('the whole SOP through kiosk, display, lokets and dashboard', async (t) => 
     const callSecs = wavSeconds(callWav);
     assert.ok(callSecs > 3 && callSecs < 15, `desk announcement ${callSecs} s`);
     // the display queues the desk's announcement (played after the calls before it)
-    await display.waitForFunction((id) => document.body.dataset.lastQueued === `call-${id}`, desk.ticket.call_id, { timeout: 5000 });
+    await display.waitForFunction((id) => document.body.dataset.lastQueued === `call-${id}`, desk.ticket.call_id);
     await shot(display, '09b-display-desk-call');
     await staff.click('#btn-recall-desk');
     await staff.waitForSelector('#msg.msg-ok:has-text("dipanggil ulang")');
@@ -445,7 +445,9 @@ test('the whole SOP through kiosk, display, lokets and dashboard', async (t) => 
 
     // the data-change applicant is recorded too; with ../shared his fingers are the other
     // impressions of the same people's fingers: the AFIS finds the first applicant.
-    await staff.click(`#worklist button:has-text("${PEOPLE.change.nik}")`);
+    await staff.locator('#worklist .pick-row', { hasText: PEOPLE.change.nik }).locator('button[data-call]').click();
+    await staff.waitForSelector(`#msg.msg-ok:has-text("${state.perubahan_data}")`);
+    await display.waitForFunction((n) => document.querySelector('.loket-box[data-loket="2"] .num').textContent === n, state.perubahan_data);
     await staff.waitForSelector('#bg-required.bg-biru');
     await staff.setInputFiles('#photo-file', await portrait('#1565c0'));
     await staff.waitForSelector('#bg-verdict.msg-ok');
@@ -561,7 +563,7 @@ test('the whole SOP through kiosk, display, lokets and dashboard', async (t) => 
     await login('penyerah1', 3);
     await staff.keyboard.press('F2');
     await staff.waitForFunction((n) => document.querySelector('#current-ticket').textContent === n, e1);
-    await display.waitForFunction((n) => [...document.querySelectorAll('.loket-box .num')].some((e) => e.textContent === n), e1, { timeout: 3000 });
+    await display.waitForFunction((n) => [...document.querySelectorAll('.loket-box .num')].some((e) => e.textContent === n), e1);
     // the receipt's QR (its picture, as the camera sees the paper) finds the application
     await staff.setInputFiles('#scan-file', state.receiptPicture);
     await staff.waitForSelector('#confirm:not([hidden])');

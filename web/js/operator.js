@@ -25,6 +25,7 @@ FINGERS.forEach((f, i) => { SLOT_LABEL[`finger_${i + 1}`] = `${i + 1}. ${f}`; })
 
 // ---- worklist
 let listSeq = 0;
+let worklist = []; // the applications shown, for "call the next one"
 async function loadList() {
   const seq = ++listSeq;
   const items = [];
@@ -32,6 +33,7 @@ async function loadList() {
     const lists = await Promise.all(['checked', 'data_changed'].map((s) => get(`/api/applications?state=${s}`)));
     if (seq !== listSeq) return; // a newer reload is under way
     const apps = lists.flat();
+    worklist = apps;
     if (!apps.length) items.push(h('p', { class: 'muted' }, 'Belum ada pemohon.'));
     for (const a of apps) {
       items.push(h('div', { class: 'pick-row' },
@@ -59,6 +61,18 @@ async function callToDesk(a) {
     await open(a.id, true);
   } catch (e) { showError(msg, e); }
 }
+// F2 / "Panggil berikutnya": the applicant checked first (lowest application number) who was
+// not called to the desk yet from this page.
+const calledHere = new Set();
+async function callNext() {
+  const next = worklist.filter((a) => !calledHere.has(a.id)).sort((a, b) => a.id - b.id)[0];
+  if (!next) return showInfo(msg, 'Tidak ada pemohon yang menunggu perekaman.', 'warn');
+  calledHere.add(next.id);
+  await callToDesk(next);
+}
+$('#btn-call-next').addEventListener('click', callNext);
+document.addEventListener('keydown', (ev) => { if (ev.key === 'F2' && !document.querySelector('dialog[open]')) { ev.preventDefault(); callNext(); } });
+
 $('#btn-recall-desk').addEventListener('click', async () => {
   if (!lastCall) return;
   hideMsg(msg);
