@@ -215,7 +215,7 @@ function slotBox(slot) {
       if (r && (r.retake || r.advice === 'ulangi')) {
         box.classList.add('retake');
         info.textContent = `⚠ mutu ${r.quality}: ulangi`;
-        showInfo(msg, `${SLOT_LABEL[slot]}: ${r.quality_message || 'sidik jari kurang jelas'} — ulangi pengambilan (bersihkan jari dan kaca pemindai).`, 'warn');
+        showInfo(msg, `${SLOT_LABEL[slot]}: ${r.quality_message || `mutu ${r.quality}: ulangi pengambilan`} (bersihkan jari dan kaca pemindai, lalu pindai ulang jari ini).`, 'warn');
       }
       renderSteps();
     } catch (e) { showError(msg, e); }
