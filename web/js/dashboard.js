@@ -8,7 +8,7 @@ import { get, post, enc } from './api.js';
 import { decodeToCanvas } from './image.js';
 import { residentCard } from './resident.js';
 import { $, h, clear, showError, showInfo, hideMsg, fmtDuration, fmtTime } from './ui.js';
-import { SERVICES, STATES, KINDS, STEPS, REASONS } from './labels.js';
+import { SERVICES, STATES, KINDS, STEPS, REASONS, FINGERS } from './labels.js';
 import { requireRole } from './session.js';
 import { listen } from './events.js';
 import { barChart, ring } from './charts.js';
@@ -207,6 +207,8 @@ function bioCanvas(url, label) {
   return cv;
 }
 
+const fingerName = (slot) => { const m = /^finger_(\d+)$/.exec(slot || ''); return m ? FINGERS[Number(m[1]) - 1] || slot : slot; };
+
 async function compare(id) {
   hideMsg(msg);
   let d;
@@ -222,7 +224,7 @@ async function compare(id) {
     h('h3', {}, 'Sidik jari yang cocok'),
     h('div', { class: 'finger-pairs' }, (d.hits || []).map((x) => h('div', { class: 'finger-pair', dataset: { slot: x.slot } },
       bioCanvas(x.finger_url, x.slot), bioCanvas(x.matched_finger_url, x.matched_slot),
-      h('div', {}, `${x.slot} ↔ ${x.matched_slot}`, h('br'), h('strong', { class: 'dup-score' }, `skor ${Number(x.score).toFixed(1)}`), ` (ambang ${Number(x.threshold).toFixed(1)})`)))),
+      h('div', {}, `${fingerName(x.slot)} ↔ ${fingerName(x.matched_slot)}`, h('br'), h('strong', { class: 'dup-score' }, `skor ${Number(x.score).toFixed(1)}`), ` (ambang ${Number(x.threshold).toFixed(1)})`)))),
     h('div', { class: 'field' }, h('label', { for: 'dup-note' }, 'Catatan keputusan (wajib)'), h('input', { id: 'dup-note', name: 'note' })),
     h('div', { class: 'row' },
       h('button', { class: 'btn btn-ok', type: 'button', id: 'btn-dup-clear', onclick: () => decide(id, 'clear_duplicate') }, 'Bukan orang yang sama: lanjutkan'),
