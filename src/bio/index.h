@@ -86,7 +86,7 @@ typedef struct bio_index_acc bio_index_acc;
 bio_status bio_index_probe_new(const bio_template *t, bio_index_probe **out, bio_msg *msg);
 void bio_index_probe_free(bio_index_probe *p);
 
-/* *out owned by caller: free with bio_index_acc_free(). About 160 KB. */
+/* *out owned by caller: free with bio_index_acc_free(). About 240 KB. */
 bio_status bio_index_acc_new(bio_index_acc **out, bio_msg *msg);
 void bio_index_acc_free(bio_index_acc *a);
 
