@@ -127,6 +127,16 @@ static void test_finds_mate_among_impostors(void **state)
         assert_int_equal(st.gallery, 3000 - removed);
         assert_int_equal(st.rescored, 24);
         assert_int_equal(st.verified, 3000 - removed); /* a small gallery: all verified */
+        /* candidates <= shortlist: no verification, stage 1 alone picks the 24 */
+        bio_search_opts o1 = {TEST_THRESHOLD, 24, 2, 24};
+        bio_candidate *c1 = NULL;
+        size_t n1 = 0;
+        assert_int_equal(bio_gallery_search(g, p, &o1, &c1, &n1, &st, &msg), BIO_OK);
+        assert_int_equal(st.verified, 0);
+        assert_int_equal(st.rescored, 24);
+        assert_true(n1 >= 1);
+        assert_int_equal(c1[0].id, 1000 + f);
+        free(c1);
         assert_true(n >= 1);
         assert_int_equal(c[0].id, 1000 + f);
         assert_true(c[0].score >= TEST_THRESHOLD);
