@@ -3,8 +3,9 @@
  * validate, resample to 500 dpi, field maps (orient.c), enhancement and skeleton (enhance.c),
  * minutiae (minutiae.c), quality (quality.c); coordinates go back to the image's own pixels.
  *
- * Resampling: all thresholds and filters are tuned for 500 dpi; other resolutions (DB2 of
- * FVC2002 is 569 dpi) are resampled bilinearly first, which keeps one parameter set.
+ * Resampling: all thresholds and filters are tuned for 500 dpi; other resolutions are
+ * resampled bilinearly first, which keeps one parameter set. (FVC2002 DB2, scanned at 569 dpi,
+ * says 500 in its files and is used as is: that measured better than resampling it.)
  *
  * Never: print, keep global state (extraction is thread-safe), accept an image it cannot use
  * without a clear reason in msg.
