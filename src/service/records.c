@@ -119,13 +119,20 @@ int rec_buf_csv(rec_buf *b, const char *v, char sep)
 
 /* ---- the office key -------------------------------------------------------------------- */
 
+/*
+ * Where the office key lives: beside the SQLite file (not in the data folder, which `ktpel
+ * backup` copies: a stolen backup must not be able to sign receipts). A database server
+ * location (postgres://) has no folder of its own, so the key goes to the data folder there.
+ */
 static kt_code key_paths(const svc *s, char sec[1024], char pub[1024], kt_error *err)
 {
-    const char *slash = strrchr(s->db_path, '/');
-    int dl = slash == NULL ? 1 : (int)(slash - s->db_path);
-    const char *dir = slash == NULL ? "." : s->db_path;
-    if (slash == s->db_path)
-        dl = 0;
+    const char *dir = s->data_dir; /* a server location: the data folder */
+    int dl = (int)strlen(dir);
+    if (strstr(s->db_path, "://") == NULL) { /* a SQLite file: its folder */
+        const char *slash = strrchr(s->db_path, '/');
+        dir = slash == NULL ? "." : s->db_path;
+        dl = slash == NULL ? 1 : (int)(slash - s->db_path);
+    }
     if (snprintf(sec, 1024, "%.*s/receipt.key", dl, dir) >= 1024 ||
         snprintf(pub, 1024, "%.*s/receipt.pub", dl, dir) >= 1024)
         return kt_fail(err, KT_EINVAL, "path_too_long", "db", "Path database terlalu panjang");
