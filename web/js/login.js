@@ -13,6 +13,21 @@ function target(role) {
   return homeOf(role);
 }
 
+// The lokets with their SOP role names (GET /api/lokets, public); the static three stay when
+// the server cannot say.
+get('/api/lokets').then((l) => {
+  const sel = form.loket;
+  const keep = sel.value;
+  [...sel.options].filter((o) => o.value).forEach((o) => o.remove());
+  for (const x of l.lokets || []) {
+    const o = document.createElement('option');
+    o.value = String(x.loket);
+    o.textContent = `Loket ${x.loket} · ${x.role_name}`;
+    sel.append(o);
+  }
+  sel.value = keep;
+}).catch(() => {});
+
 // Already logged in: go straight on.
 get('/api/me').then((me) => location.replace(target(me.role))).catch(() => {});
 
