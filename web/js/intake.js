@@ -41,10 +41,12 @@ nikInput.addEventListener('input', () => {
 });
 $('#nik-form').addEventListener('submit', (ev) => { ev.preventDefault(); lookup(); });
 
+let lookupSeq = 0; // typing 16 digits and Enter may both look up: only the latest one shows
 async function lookup() {
   hideMsg(msg);
+  const seq = ++lookupSeq;
   const nik = nikInput.value.trim();
-  const box = clear($('#resident'));
+  let box = clear($('#resident'));
   resident = null;
   openable = false;
   if (!/^\d{16}$/.test(nik)) {
@@ -53,8 +55,13 @@ async function lookup() {
   }
   let analysis = null;
   try { analysis = await get(`/api/nik/${enc(nik)}`); } catch (e) { analysis = null; }
+  let found = null, failure = null;
+  try { found = await get(`/api/residents/${enc(nik)}`); } catch (e) { failure = e; }
+  if (seq !== lookupSeq) return;
+  box = clear($('#resident'));
   try {
-    resident = await get(`/api/residents/${enc(nik)}`);
+    if (failure) throw failure;
+    resident = found;
     box.append(residentCard(resident, analysis));
     openable = true;
   } catch (e) {
