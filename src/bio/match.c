@@ -25,6 +25,13 @@
  * added to the MCC score (weight W_GLOBAL): on FVC2002 DB1..DB4_B this took the EER of the
  * small, dry DB3 prints from 5.35% to 2.9% and DB4 from 4.58% to 2.5% (docs/benchmarks.md).
  *
+ * Preparation (bio_prepare()) builds the cylinders once per template. The direction terms
+ * (two erf each) depend on the minutia pair only and are computed once per neighbour; each
+ * neighbour then adds its spatial Gaussian to the cells within 3 sigmaS of it only; cells are
+ * tested against the hull with quick exact bounds first. Every cell sums the same terms in the
+ * same order as the direct cell-by-cell loop: the cylinders are bit-identical to it (checked
+ * on all FVC2002 B templates and .iso records), about 5x faster.
+ *
  * Threading: bio_match() reads its arguments only and uses bounded stack space (~45 KB).
  * Never: print, allocate in bio_match(), keep global mutable state.
  */
@@ -152,10 +159,13 @@ static int hull(const bio_prepared *p, double (*h)[2])
         h[k][1] = pts[i][1];
         k++;
     }
-    return k > 1 ? k - 1 : k;
+    k = k > 1 ? k - 1 : k;
+    h[k][0] = h[0][0];   /* closed: h[k] = h[0], so edge i is h[i] -> h[i + 1] */
+    h[k][1] = h[0][1];
+    return k;
 }
 
-/* 1 if (x, y) lies inside the hull or within r of it. */
+/* 1 if (x, y) lies inside the hull or within r of it; h is closed (h[nh] = h[0]). */
 static int near_hull_r(const double (*h)[2], int nh, double x, double y, double r)
 {
 
@@ -168,14 +178,14 @@ static int near_hull_r(const double (*h)[2], int nh, double x, double y, double 
     int in = 1;
     double pt[2] = {x, y};
     for (int i = 0; i < nh; i++)
-        if (cross(h[i], h[(i + 1) % nh], pt) < 0) {
+        if (cross(h[i], h[i + 1], pt) < 0) {
             in = 0;
             break;
         }
     if (in)
         return 1;
     for (int i = 0; i < nh; i++) {
-        const double *a = h[i], *b = h[(i + 1) % nh];
+        const double *a = h[i], *b = h[i + 1];
         double dx = b[0] - a[0], dy = b[1] - a[1], l2 = dx * dx + dy * dy;
         double u = l2 > 0 ? ((x - a[0]) * dx + (y - a[1]) * dy) / l2 : 0;
         u = u < 0 ? 0 : (u > 1 ? 1 : u);
@@ -191,6 +201,30 @@ static double gauss_dir(double alpha)
 {
     const double half = PI_D / ND, s = SIGMA_D * sqrt(2.0);
     return 0.5 * (erf((alpha + half) / s) - erf((alpha - half) / s));
+}
+
+/*
+ * near_hull_r(p's hull, x, y, OMEGA) for a cylinder cell, with quick answers first: outside
+ * the hull's box + OMEGA, or farther than OMEGA (+ 1e-6) outside one edge's line, is out;
+ * inside every edge's line by 1e-6 is in. Only the points near the boundaries take the exact
+ * test, so the answer is near_hull_r()'s (the margins are far above the rounding error).
+ */
+static int cell_in_hull(const bio_prepared *p, const double (*en)[3], double x, double y)
+{
+    if (x < p->bb[0] - OMEGA || x > p->bb[2] + OMEGA || y < p->bb[1] - OMEGA ||
+        y > p->bb[3] + OMEGA)
+        return 0;
+    if (p->nh < 3)
+        return near_hull_r(p->h, p->nh, x, y, OMEGA);
+    int in = 1;
+    for (int k = 0; k < p->nh; k++) {
+        double sd = en[k][0] * x + en[k][1] * y - en[k][2];
+        if (sd < -OMEGA - 1e-6)
+            return 0;
+        if (sd < 1e-6)
+            in = 0;
+    }
+    return in ? 1 : near_hull_r(p->h, p->nh, x, y, OMEGA);
 }
 
 static int cmp_quality_idx(const void *a, const void *b, const bio_template *t)
@@ -272,50 +306,103 @@ bio_status bio_prepare(const bio_template *t, bio_prepared **out, bio_msg *msg)
             if (u * u + v * v <= R_CYL * R_CYL)
                 disk_cells++;
         }
+    /* The disk's cells, in the cylinder frame (the same for every minutia). */
+    double cu[NS * NS], cv[NS * NS];
+    int ci[NS * NS], cell_of[NS * NS], ncell = 0;   /* disk cell e <-> grid cell i * NS + j */
+    for (int i = 0; i < NS; i++)
+        for (int j = 0; j < NS; j++) {
+            double u = (i - (NS - 1) / 2.0) * ds, v = (j - (NS - 1) / 2.0) * ds;
+            cell_of[i * NS + j] = -1;
+            if (u * u + v * v > R_CYL * R_CYL)
+                continue;
+            cell_of[i * NS + j] = ncell;
+            cu[ncell] = u;
+            cv[ncell] = v;
+            ci[ncell++] = i * NS + j;
+        }
+    const double reach2 = (R_CYL + 3 * SIGMA_S) * (R_CYL + 3 * SIGMA_S);
+    double en[MAX_PREP + 1][3];   /* hull edges' inward unit normals and offsets */
+    for (int k = 0; k < nh && nh >= 3; k++) {
+        double ex = h[k + 1][0] - h[k][0], ey = h[k + 1][1] - h[k][1], l = sqrt(ex * ex + ey * ey);
+        en[k][0] = l > 0 ? -ey / l : 0;
+        en[k][1] = l > 0 ? ex / l : 0;
+        en[k][2] = en[k][0] * h[k][0] + en[k][1] * h[k][1];
+    }
     for (int a = 0; a < p->n; a++) {
         cylinder *c = &p->cyl[p->nc];
         memset(c, 0, sizeof *c);
         c->m = a;
-        int neigh = 0;
+        /*
+         * The minutiae that can reach a cell (within R + 3 sigmaS of a), in index order, with
+         * their direction contributions: these depend on the pair only, not on the cell, so
+         * the erf pairs are evaluated once per neighbour instead of once per cell.
+         */
+        int nb[MAX_PREP], neigh = 0;
+        double gd[MAX_PREP][ND];
         for (int b = 0; b < p->n; b++) {
             double dx = p->x[b] - p->x[a], dy = p->y[b] - p->y[a];
-            if (b != a && dx * dx + dy * dy <= (R_CYL + 3 * SIGMA_S) * (R_CYL + 3 * SIGMA_S))
-                neigh++;
+            if (b != a && dx * dx + dy * dy <= reach2)
+                nb[neigh++] = b;
         }
         if (neigh < MIN_M)
             continue;
+        for (int q = 0; q < neigh; q++) {
+            double dth = ang_diff(p->t[a], p->t[nb[q]]);
+            for (int k = 0; k < ND; k++) {
+                double phik = -PI_D + (k + 0.5) * 2 * PI_D / ND;
+                gd[q][k] = gauss_dir(ang_diff(dth, phik));
+            }
+        }
         double ca = cos(p->t[a]), sa = sin(p->t[a]);
-        int nvalid = 0;
-        for (int i = 0; i < NS; i++)
-            for (int j = 0; j < NS; j++) {
-                double u = (i - (NS - 1) / 2.0) * ds, v = (j - (NS - 1) / 2.0) * ds;
-                if (u * u + v * v > R_CYL * R_CYL)
-                    continue;
-                double px = p->x[a] + ca * u - sa * v, py = p->y[a] + sa * u + ca * v;
-                if (!near_hull_r((const double(*)[2])h, nh, px, py, OMEGA))
-                    continue;
-                nvalid++;
-                double sum[ND] = {0};
-                for (int b = 0; b < p->n; b++) {
-                    if (b == a)
+        /* Cell centres in the image frame. */
+        double px[NS * NS], py[NS * NS], sum[NS * NS][ND];
+        for (int e = 0; e < ncell; e++) {
+            px[e] = p->x[a] + ca * cu[e] - sa * cv[e];
+            py[e] = p->y[a] + sa * cu[e] + ca * cv[e];
+        }
+        memset(sum, 0, sizeof(double) * ND * (size_t)ncell);
+        /*
+         * Spatial contributions, neighbour by neighbour, only to the cells of the box around it
+         * that can lie within 3 sigmaS (one cell of margin); the exact distance test follows.
+         * Each cell still sums its neighbours in index order: the same sums as cell by cell.
+         */
+        for (int q = 0; q < neigh; q++) {
+            int b = nb[q];
+            double rx = p->x[b] - p->x[a], ry = p->y[b] - p->y[a];
+            double ub = ca * rx + sa * ry, vb = -sa * rx + ca * ry;   /* in a's frame */
+            int i0 = (int)floor((ub - 3 * SIGMA_S) / ds + (NS - 1) / 2.0) - 1;
+            int i1 = (int)ceil((ub + 3 * SIGMA_S) / ds + (NS - 1) / 2.0) + 1;
+            int j0 = (int)floor((vb - 3 * SIGMA_S) / ds + (NS - 1) / 2.0) - 1;
+            int j1 = (int)ceil((vb + 3 * SIGMA_S) / ds + (NS - 1) / 2.0) + 1;
+            i0 = i0 < 0 ? 0 : i0;
+            j0 = j0 < 0 ? 0 : j0;
+            i1 = i1 > NS - 1 ? NS - 1 : i1;
+            j1 = j1 > NS - 1 ? NS - 1 : j1;
+            for (int i = i0; i <= i1; i++)
+                for (int j = j0; j <= j1; j++) {
+                    int e = cell_of[i * NS + j];
+                    if (e < 0)
                         continue;
-                    double dx = p->x[b] - px, dy = p->y[b] - py, d2 = dx * dx + dy * dy;
+                    double dx = p->x[b] - px[e], dy = p->y[b] - py[e], d2 = dx * dx + dy * dy;
                     if (d2 > 9 * SIGMA_S * SIGMA_S)
                         continue;
                     double gsv = gs_norm * exp(-d2 / (2 * SIGMA_S * SIGMA_S));
-                    double dth = ang_diff(p->t[a], p->t[b]);
-                    for (int k = 0; k < ND; k++) {
-                        double phik = -PI_D + (k + 0.5) * 2 * PI_D / ND;
-                        sum[k] += gsv * gauss_dir(ang_diff(dth, phik));
-                    }
+                    for (int k = 0; k < ND; k++)
+                        sum[e][k] += gsv * gd[q][k];
                 }
-                for (int k = 0; k < ND; k++) {
-                    int cell = k * NS * NS + i * NS + j;
-                    c->valid[cell / 64] |= (uint64_t)1 << (cell % 64);
-                    if (sum[k] >= MU_PSI)
-                        c->bits[cell / 64] |= (uint64_t)1 << (cell % 64);
-                }
+        }
+        int nvalid = 0;
+        for (int e = 0; e < ncell; e++) {
+            if (!cell_in_hull(p, (const double(*)[3])en, px[e], py[e]))
+                continue;
+            nvalid++;
+            for (int k = 0; k < ND; k++) {
+                int cell = k * NS * NS + ci[e];
+                c->valid[cell / 64] |= (uint64_t)1 << (cell % 64);
+                if (sum[e][k] >= MU_PSI)
+                    c->bits[cell / 64] |= (uint64_t)1 << (cell % 64);
             }
+        }
         if (nvalid < MIN_VC * disk_cells)
             continue;
         p->nc++;
@@ -455,6 +542,8 @@ static int pair_up(const bio_prepared *A, const bio_prepared *B, const xform *x,
         bb[2] = fmax(bb[2], hb[k][0] + G_MARGIN);
         bb[3] = fmax(bb[3], hb[k][1] + G_MARGIN);
     }
+    hb[B->nh][0] = hb[0][0];   /* closed, as near_hull_r() wants */
+    hb[B->nh][1] = hb[0][1];
     *nb = 0;
     for (int j = 0; j < B->n; j++) {
         bx[j] = x->c * B->x[j] - x->s * B->y[j] + x->tx;
