@@ -67,6 +67,24 @@ async function pdfOf(page, href) {
   return b;
 }
 
+// The first page of a PDF as a one-frame YUV4MPEG2 video: what chromium's fake camera shows
+// (--use-file-for-fake-video-capture), i.e. the printed paper held in front of the webcam.
+function pdfVideo(pdf) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ktpel-cam-'));
+  fs.writeFileSync(path.join(dir, 'in.pdf'), pdf);
+  execFileSync('pdftoppm', ['-r', '110', '-gray', '-singlefile', path.join(dir, 'in.pdf'), path.join(dir, 'page')]);
+  const b = fs.readFileSync(path.join(dir, 'page.pgm'));
+  const m = /^P5\s+(\d+)\s+(\d+)\s+255\s/.exec(b.toString('latin1', 0, 40));
+  const w0 = +m[1], h0 = +m[2], w = w0 & ~1, hgt = h0 & ~1, px = b.subarray(m[0].length);
+  const y = Buffer.alloc(w * hgt);
+  for (let r = 0; r < hgt; r++) px.copy(y, r * w, r * w0, r * w0 + w);
+  const chroma = Buffer.alloc((w / 2) * (hgt / 2) * 2, 128);
+  const file = path.join(dir, 'camera.y4m');
+  fs.writeFileSync(file, Buffer.concat([Buffer.from(`YUV4MPEG2 W${w} H${hgt} F5:1 Ip A1:1 C420jpeg\n`),
+    Buffer.from('FRAME\n'), y, chroma]));
+  return { dir, file };
+}
+
 // The first page of a PDF as a PNG picture (what a camera sees of the printed paper).
 function pdfPicture(pdf, name) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ktpel-pdf-'));
@@ -491,6 +509,7 @@ test('the whole SOP through kiosk, display, lokets and dashboard', async (t) => 
     // the receipt as the office's PDF with its QR; its picture is what the camera will see
     const pdf = await pdfOf(staff, await staff.getAttribute('#receipt-pdf', 'href'));
     state.receiptPicture = pdfPicture(pdf, '12b-receipt-pdf-page.png');
+    state.receiptPdf = pdf;
     // QR scan: not a picture, a camera frame without a QR: clear messages, nothing found
     await staff.setInputFiles('#scan-file', { name: 'bukan.png', mimeType: 'image/png', buffer: Buffer.from('bukan gambar') });
     await errorShown(staff, /bukan gambar/);
@@ -564,18 +583,44 @@ test('the whole SOP through kiosk, display, lokets and dashboard', async (t) => 
     await staff.keyboard.press('F2');
     await staff.waitForFunction((n) => document.querySelector('#current-ticket').textContent === n, e1);
     await display.waitForFunction((n) => [...document.querySelectorAll('.loket-box .num')].some((e) => e.textContent === n), e1);
-    // the receipt's QR (its picture, as the camera sees the paper) finds the application
-    await staff.setInputFiles('#scan-file', state.receiptPicture);
-    await staff.waitForSelector('#confirm:not([hidden])');
-    await staff.waitForSelector('#msg.msg-ok:has-text("Kode QR terbaca")');
-    await staff.click('#btn-handover');
-    await errorShown(staff, /identitas/);
-    await staff.check('#person-ok');
-    await staff.click('#btn-handover');
-    await staff.waitForSelector('#msg.msg-ok:has-text("diserahkan")');
-    await staff.waitForSelector('#trail-table');
-    assert.match(await staff.textContent('#found-state'), /diserahkan/i);
-    await shot(staff, '14-handover-done');
+    // The receipt held up to the webcam: a second chromium whose fake camera shows the
+    // printed receipt; the page reads frames by itself and the server finds the QR (libzbar).
+    const cam = pdfVideo(state.receiptPdf);
+    const camBrowser = await chromium.launch({
+      executablePath: process.env.CHROMIUM || '/usr/bin/chromium', headless: true,
+      args: ['--no-sandbox', '--disable-gpu', '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream',
+        `--use-file-for-fake-video-capture=${cam.file}`],
+    });
+    try {
+      const cctx = await camBrowser.newContext({ viewport: { width: 1366, height: 768 }, locale: 'id-ID', timezoneId: 'Asia/Jakarta' });
+      cctx.setDefaultTimeout(20000);
+      const desk = await cctx.newPage();
+      await desk.goto(srv.base + '/index.html');
+      await desk.fill('#username', 'penyerah1');
+      await desk.fill('#password', PASSWORD);
+      await desk.selectOption('#loket', '3');
+      await Promise.all([desk.waitForURL(/handover\.html/), desk.click('#login-btn')]);
+      await desk.click('#btn-scan-camera');
+      await desk.waitForSelector('#confirm:not([hidden])');
+      await desk.waitForSelector('#msg.msg-ok:has-text("Kode QR terbaca")');
+      assert.equal((await desk.inputValue('#receipt_no')).trim(), state.receipt);
+      assert.equal(await desk.isHidden('#scan-video'), true, 'the camera stops once the QR is read');
+      await desk.click('#btn-handover');
+      await errorShown(desk, /identitas/);
+      await desk.check('#person-ok');
+      await desk.click('#btn-handover');
+      await desk.waitForSelector('#msg.msg-ok:has-text("diserahkan")');
+      await desk.waitForSelector('#trail-table');
+      assert.match(await desk.textContent('#found-state'), /diserahkan/i);
+      await shot(desk, '14-handover-done');
+      await cctx.close();
+    } finally {
+      await camBrowser.close();
+      fs.rmSync(cam.dir, { recursive: true, force: true });
+    }
+    // the register says how: by the receipt's QR token
+    const reg = await staff.request.get(srv.base + '/api/register');
+    assert.equal((await reg.json()).entries[0].confirmed_by, 'qr_token');
     await shot(display, '15-display-end');
     await logout();
   });

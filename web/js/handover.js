@@ -89,7 +89,7 @@ let stream = null;
 $('#btn-scan-camera').addEventListener('click', async () => {
   hideMsg(msg);
   const v = $('#scan-video');
-  if (stream) { stream.getTracks().forEach((t) => t.stop()); stream = null; v.hidden = true; $('#btn-scan-grab').disabled = true; $('#btn-scan-camera').textContent = 'Pindai QR dengan kamera'; return; }
+  if (stream) { cameraOff(); return; }
   try {
     stream = await navigator.mediaDevices.getUserMedia({ video: { width: { ideal: 1280 }, height: { ideal: 720 } } });
   } catch (e) {
@@ -99,14 +99,43 @@ $('#btn-scan-camera').addEventListener('click', async () => {
   v.hidden = false;
   $('#btn-scan-grab').disabled = false;
   $('#btn-scan-camera').textContent = 'Matikan kamera';
+  // While the camera is on, a frame is read every 1.5 s (one request at a time); a frame
+  // without a QR is not an error here. "Baca QR" reads one frame and says what it found.
+  autoTimer = setInterval(autoScan, 1500);
 });
 
-$('#btn-scan-grab').addEventListener('click', async () => {
+let autoTimer = null;
+let autoBusy = false;
+function cameraOff() {
+  clearInterval(autoTimer);
+  autoTimer = null;
+  if (stream) stream.getTracks().forEach((t) => t.stop());
+  stream = null;
+  $('#scan-video').hidden = true;
+  $('#btn-scan-grab').disabled = true;
+  $('#btn-scan-camera').textContent = 'Pindai QR dengan kamera';
+}
+
+async function frame() {
   const v = $('#scan-video');
-  if (!v.videoWidth) return showError(msg, { message: 'Kamera belum siap; tunggu gambar muncul', field: 'image' });
+  if (!v.videoWidth) return null;
   const cv = h('canvas', { width: v.videoWidth, height: v.videoHeight });
   cv.getContext('2d').drawImage(v, 0, 0);
-  const blob = await new Promise((resolve) => cv.toBlob(resolve, 'image/png'));
+  return new Promise((resolve) => cv.toBlob(resolve, 'image/png'));
+}
+
+async function autoScan() {
+  if (autoBusy || !stream) return;
+  autoBusy = true;
+  try {
+    const blob = await frame();
+    if (blob) await scan(blob, 'image/png', true);
+  } finally { autoBusy = false; }
+}
+
+$('#btn-scan-grab').addEventListener('click', async () => {
+  const blob = await frame();
+  if (!blob) return showError(msg, { message: 'Kamera belum siap; tunggu gambar muncul', field: 'image' });
   scan(blob, 'image/png');
 });
 $('#scan-file').addEventListener('change', () => {
@@ -115,21 +144,30 @@ $('#scan-file').addEventListener('change', () => {
   $('#scan-file').value = '';
 });
 
-async function scan(blob, type) {
-  hideMsg(msg);
-  clear($('#found'));
-  clear($('#trail'));
-  $('#confirm').hidden = true;
-  found = null;
-  scannedToken = null;
+// quiet: a frame of the camera's automatic reading (no QR = nothing to say, the page as it is).
+async function scan(blob, type, quiet = false) {
+  const reset = () => {
+    hideMsg(msg);
+    clear($('#found'));
+    clear($('#trail'));
+    $('#confirm').hidden = true;
+    found = null;
+    scannedToken = null;
+  };
+  if (!quiet) reset();
   if (blob.size > 8 * 1024 * 1024) return showError(msg, { message: `Gambar ${Math.round(blob.size / 1048576)} MB, paling besar 8 MB`, field: 'image' });
   try {
     const r = await sendBytes('POST', '/api/scan/receipt', blob, type);
+    if (quiet) { reset(); cameraOff(); }
     found = r.application;
     scannedToken = r.token;
     $('#receipt_no').value = r.receipt_no || found.receipt_no || '';
     showInfo(msg, `Kode QR terbaca dan sah: tanda terima ${r.receipt_no}.`);
-  } catch (e) { return showError(msg, e); }
+  } catch (e) {
+    if (quiet && e.code === 'qr_not_found') return;
+    if (quiet) cameraOff(); // a QR that is not a valid receipt: say why, stop reading
+    return showError(msg, e);
+  }
   showFound();
 }
 
