@@ -75,7 +75,8 @@ void bio_index_scan(const bio_index_code *probe, double alpha, const bio_index_c
 
 /* Packed minutia as the gallery stores it: x 11 bits, y 11, ISO angle 8, type 2. */
 #define BIO_INDEX_PACK(x, y, iso_angle, type)                                              \
-    ((uint32_t)(x) | (uint32_t)(y) << 11 | (uint32_t)(iso_angle) << 22 | (uint32_t)((type) & 3) << 30)
+    ((uint32_t)(x) | (uint32_t)(y) << 11 | (uint32_t)(iso_angle) << 22 |                    \
+     (uint32_t)((type) & 3) << 30)
 
 /* The probe's pair table. Opaque; read-only once made (shared by threads). */
 typedef struct bio_index_probe bio_index_probe;

@@ -171,8 +171,12 @@ bio_status bio_index_probe_new(const bio_template *t, bio_index_probe **out, bio
                 int beta = iv_angle(atan2((double)dy, (double)dx));
                 int ai = (ang[i] - beta) & (IV_AU - 1), aj = (ang[j] - beta) & (IV_AU - 1);
                 int d0 = iv_dbin(d - IV_TOL_D), d1 = iv_dbin(d + IV_TOL_D);
-                int a0 = (ai - IV_TOL_A) >> 6, a1 = (ai + IV_TOL_A) >> 6;
-                int b0 = (aj - IV_TOL_A) >> 6, b1 = (aj + IV_TOL_A) >> 6;
+                /* sectors of the tolerance box; + IV_AU keeps the operands non-negative (a
+                   whole turn is IV_NA sectors, which the mask below removes again) */
+                int a0 = (ai - IV_TOL_A + IV_AU) / IV_SECTOR;
+                int a1 = (ai + IV_TOL_A + IV_AU) / IV_SECTOR;
+                int b0 = (aj - IV_TOL_A + IV_AU) / IV_SECTOR;
+                int b1 = (aj + IV_TOL_A + IV_AU) / IV_SECTOR;
                 for (int qd = d0; qd <= d1; qd++)
                     for (int qa = a0; qa <= a1; qa++)
                         for (int qb = b0; qb <= b1; qb++) {
@@ -262,7 +266,8 @@ static float iv_pairing(const bio_index_probe *p, const float *x, const float *y
     int k = 0;
     for (int i = 0; i < acc->nv; i++) {
         float fr = (float)(acc->vr[i] + 2 * IV_AU) / IV_ROT_BIN - 0.5f;
-        float fx = acc->vx[i] / IV_XY_BIN + 512.0f - 0.5f, fy = acc->vy[i] / IV_XY_BIN + 512.0f - 0.5f;
+        float fx = acc->vx[i] / IV_XY_BIN + 512.0f - 0.5f;
+        float fy = acc->vy[i] / IV_XY_BIN + 512.0f - 0.5f;
         if (!iv_in_cell(key, fr, fx, fy))
             continue;
         sr += acc->vr[i];
@@ -359,17 +364,17 @@ float bio_index_verify(const bio_index_probe *p, const uint32_t *packed, int n, 
                 float tx = p->x[E->i] - (c * x[u] - s * y[u]);
                 float ty = p->y[E->i] - (s * x[u] + c * y[u]);
                 votes++;
+                /* spread over the 2 nearest bins of each axis */
+                float fr = (float)(ths + 2 * IV_AU) / IV_ROT_BIN - 0.5f;
+                float fx = tx / IV_XY_BIN + 512.0f - 0.5f, fy = ty / IV_XY_BIN + 512.0f - 0.5f;
+                if (!(fx >= 0 && fy >= 0 && fx <= 1020 && fy <= 1020))
+                    continue; /* a shift beyond 10,000 px (or NaN): no finger moves that far */
                 if (acc->nv < IV_MAX_VOTES) {
                     acc->vr[acc->nv] = (int16_t)ths;
                     acc->vx[acc->nv] = tx;
                     acc->vy[acc->nv] = ty;
                     acc->nv++;
                 }
-                /* spread over the 2 nearest bins of each axis */
-                float fr = (float)(ths + 2 * IV_AU) / IV_ROT_BIN - 0.5f;
-                float fx = tx / IV_XY_BIN + 512.0f - 0.5f, fy = ty / IV_XY_BIN + 512.0f - 0.5f;
-                if (fx < 0 || fy < 0 || fx > 1020 || fy > 1020)
-                    continue;
                 uint32_t ir = (uint32_t)fr, ix = (uint32_t)fx, iy = (uint32_t)fy;
                 for (uint32_t a = 0; a < 2; a++)
                     for (uint32_t b = 0; b < 2; b++)
@@ -387,5 +392,6 @@ float bio_index_verify(const bio_index_probe *p, const uint32_t *packed, int n, 
         return 0;
     /* the two views of the vote: its concentration, and the pairing it implies */
     double concentration = (double)best * best / (votes + 10.0);
-    return (float)((concentration + 0.1) * ((double)iv_pairing(p, x, y, ang, n, acc, bestkey) + 0.01));
+    double pairing = iv_pairing(p, x, y, ang, n, acc, bestkey);
+    return (float)((concentration + 0.1) * (pairing + 0.01));
 }
