@@ -723,7 +723,7 @@ bio_status bio_gallery_search(const bio_gallery *g, const bio_template *probe,
     size_t k2 = o->shortlist ? o->shortlist : BIO_SEARCH_SHORTLIST;
     size_t k = o->candidates;
     if (k == 0)
-        k = g->n / 64 > 4096 ? g->n / 64 : 4096;
+        k = g->n / 48 > 4096 ? g->n / 48 : 4096;
     if (k < k2)
         k = k2;
     if (k > g->n)

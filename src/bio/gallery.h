@@ -59,7 +59,7 @@ typedef struct bio_search_opts {
     size_t shortlist;   /* candidates re-scored by the 1:1 matcher; 0: BIO_SEARCH_SHORTLIST */
     int threads;        /* 0: every core */
     size_t candidates;  /* stage-1 candidates verified by pair geometry; 0: automatic
-                           (max(4096, count/64), all of a small gallery); a value <= shortlist
+                           (max(4096, count/48), all of a small gallery); a value <= shortlist
                            skips the verification */
 } bio_search_opts;
 
