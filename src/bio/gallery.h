@@ -5,7 +5,7 @@
  * Stage 1 ranks every finger by its index code (index.h: a 2048-bit vector, popcount overlap),
  * tens of millions of fingers per second. Its best `candidates` are ranked again by pair
  * geometry (bio_index_verify: a Hough vote on the stored minutiae and the pairing it implies,
- * ~80 us a finger, no bio_prepare), fused with their stage-1 score. Stage 2 re-scores the
+ * ~50-80 us a finger, no bio_prepare), fused with their stage-1 score. Stage 2 re-scores the
  * best `shortlist` of those with the 1:1 matcher (match.h) and returns those at or above the
  * threshold, best first. A finger costs about 600 bytes: its code, its id and its minutiae packed in 4 bytes each (x, y up to 2047,
  * angle in ISO units of 2*pi/256, type); stage 2 unpacks and prepares candidates on the fly.

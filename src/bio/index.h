@@ -68,7 +68,7 @@ void bio_index_scan(const bio_index_code *probe, double alpha, const bio_index_c
  * (a finger with many minutiae makes many chance votes), and the pairing it implies: the
  * cell's votes averaged into one alignment, minutiae paired one to one under it, and
  * paired^2 / (minutiae of each print inside the other's box), as the 1:1 matcher's global
- * term does. About 60-80 us a finger: it ranks the first stage's candidates, not the whole
+ * term does. About 50-80 us a finger: it ranks the first stage's candidates, not the whole
  * gallery. Rotations beyond 100 degrees are not considered (the 1:1 matcher does not pair
  * minutiae whose directions differ by more than 90 degrees either).
  */
