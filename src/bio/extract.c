@@ -1,6 +1,7 @@
 /*
  * extract.c - the feature-extraction pipeline behind bio_extract() and bio_image_quality():
- * validate, resample to 500 dpi, field maps (orient.c), enhancement and skeleton (enhance.c),
+ * validate, resample to 500 dpi, local contrast normalisation (for the field maps only), field
+ * maps (orient.c), enhancement and skeleton (enhance.c),
  * minutiae (minutiae.c), quality (quality.c); coordinates go back to the image's own pixels.
  *
  * Resampling: all thresholds and filters are tuned for 500 dpi; other resolutions are
@@ -22,6 +23,10 @@
 #define MAX_SIDE 8000
 #define MAX_MINUTIAE 120   /* the best ones by quality; more only slows matching */
 #define MIN_MINUTIAE 3
+/* Local contrast normalisation for the field maps (see local_normalize()). */
+#define NORM_R 8           /* box window radius, px at 500 dpi (17 x 17, ~2 ridge periods) */
+#define NORM_CLIP 2.0      /* standard deviations kept either side of the local mean */
+#define NORM_SD_MIN 5.0    /* gray levels: floor of the local deviation */
 
 /* Bilinear resample of px (w x h) by factor k into *out (owned by caller, free()). */
 static uint8_t *resample(const uint8_t *px, int w, int h, double k, int *ow, int *oh)
@@ -56,11 +61,82 @@ static uint8_t *resample(const uint8_t *px, int w, int h, double k, int *ow, int
     return o;
 }
 
+/* Box mean of radius r along rows then columns of v (w x h), in place; tmp is w*h scratch. */
+static void box_blur(double *v, double *tmp, int w, int h, int r)
+{
+    for (int y = 0; y < h; y++) {
+        const double *row = v + (size_t)y * w;
+        double *o = tmp + (size_t)y * w;
+        double s = 0;
+        int lo = 0, hi = -1;
+        for (int x = 0; x < w; x++) {
+            int x0 = x - r < 0 ? 0 : x - r, x1 = x + r >= w ? w - 1 : x + r;
+            while (hi < x1)
+                s += row[++hi];
+            while (lo < x0)
+                s -= row[lo++];
+            o[x] = s / (x1 - x0 + 1);
+        }
+    }
+    for (int x = 0; x < w; x++) {
+        double s = 0;
+        int lo = 0, hi = -1;
+        for (int y = 0; y < h; y++) {
+            int y0 = y - r < 0 ? 0 : y - r, y1 = y + r >= h ? h - 1 : y + r;
+            while (hi < y1)
+                s += tmp[(size_t)(++hi) * w + x];
+            while (lo < y0)
+                s -= tmp[(size_t)(lo++) * w + x];
+            v[(size_t)y * w + x] = s / (y1 - y0 + 1);
+        }
+    }
+}
+
+/*
+ * Local contrast normalisation: each pixel as its distance from the local mean in local
+ * standard deviations (box window of radius r; the deviation floored at sd_min so flat
+ * background is not blown up into noise), clipped to +-clip and mapped to 0..255. The clip
+ * flattens what stands far out of its neighbourhood: the dark pores and sweat drops of wet
+ * prints, dust. Returns a new image (owned by caller, free()) or NULL on no memory.
+ */
+static uint8_t *local_normalize(const uint8_t *px, int w, int h, int r, double clip,
+                                double sd_min)
+{
+    size_t n = (size_t)w * (size_t)h;
+    double *m = malloc(n * sizeof *m), *q = malloc(n * sizeof *q), *tmp = malloc(n * sizeof *tmp);
+    uint8_t *o = malloc(n);
+    if (!m || !q || !tmp || !o) {
+        free(o);
+        o = NULL;
+        goto out;
+    }
+    for (size_t i = 0; i < n; i++) {
+        m[i] = px[i];
+        q[i] = (double)px[i] * px[i];
+    }
+    box_blur(m, tmp, w, h, r);
+    box_blur(q, tmp, w, h, r);
+    for (size_t i = 0; i < n; i++) {
+        double var = q[i] - m[i] * m[i];
+        double sd = sqrt(var > 0 ? var : 0);
+        if (sd < sd_min)
+            sd = sd_min;
+        double z = (px[i] - m[i]) / sd;
+        z = z < -clip ? -clip : (z > clip ? clip : z);
+        o[i] = (uint8_t)lrint(127.5 + 127.5 * z / clip);
+    }
+out:
+    free(m);
+    free(q);
+    free(tmp);
+    return o;
+}
+
 bio_status bio_extract_q(const bio_image *img, bio_template *out, int *quality, bio_msg *msg)
 {
     bio_status st = BIO_OK;
     bio_field f;
-    uint8_t *work = NULL;
+    uint8_t *work = NULL, *norm = NULL;
     memset(&f, 0, sizeof f);
     if (quality)
         *quality = 0;
@@ -103,7 +179,17 @@ bio_status bio_extract_q(const bio_image *img, bio_template *out, int *quality, 
     out->width = (uint16_t)img->width;
     out->height = (uint16_t)img->height;
     out->res_x = out->res_y = (uint16_t)lrint(dpi / 2.54);
-    if ((st = bio_orient_field(px, w, h, &f, msg)) != BIO_OK)
+    /*
+     * Orientation, coherence and ridge period from the contrast-normalised image (faint prints,
+     * and wet ones whose dark pores and drops outweigh the ridges' gradients); segmentation
+     * from the gray-level spread of the image itself, enhancement on the image itself.
+     */
+    norm = local_normalize(px, w, h, NORM_R, NORM_CLIP, NORM_SD_MIN);
+    if (!norm) {
+        st = bio_fail(msg, BIO_ENOMEM, "bio_extract: out of memory normalising the image");
+        goto out;
+    }
+    if ((st = bio_orient_field_ex(px, norm, w, h, &f, msg)) != BIO_OK)
         goto out;
     if ((st = bio_enhance(px, &f, msg)) != BIO_OK)
         goto out;
@@ -124,6 +210,7 @@ bio_status bio_extract_q(const bio_image *img, bio_template *out, int *quality, 
 out:
     bio_field_free(&f);
     free(work);
+    free(norm);
     return st;
 }
 

@@ -41,6 +41,9 @@ void bio_field_free(bio_field *f);
 
 /* orient.c: segmentation, orientation, coherence and ridge period of img (500 dpi). */
 bio_status bio_orient_field(const uint8_t *px, int w, int h, bio_field *f, bio_msg *msg);
+/* The same with segmentation from seg and orientation, coherence, period from px (w x h). */
+bio_status bio_orient_field_ex(const uint8_t *seg, const uint8_t *px, int w, int h, bio_field *f,
+                               bio_msg *msg);
 
 /* enhance.c: Gabor enhancement into f->enh, binarization and thinning into f->skel. */
 bio_status bio_enhance(const uint8_t *px, bio_field *f, bio_msg *msg);

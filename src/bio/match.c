@@ -797,11 +797,11 @@ double bio_threshold_for_fmr(double fmr)
      * Calibration: the pooled impostor scores of FVC2002 DB1_B..DB4_B, all cross-finger pairs
      * (4 x 2,880 = 11,520), templates from bio_extract(). Each row is the score that the given
      * share of impostors reaches or exceeds. Below 1e-4 there is too little data: the rows are
-     * set above the largest impostor seen (4.99), on the safe side. Re-measure with
+     * set above the largest impostor seen (4.80), on the safe side. Re-measure with
      * `ktpel afis eval` when the extractor or matcher changes (docs/internals/bio-match.md).
      */
     static const double lg[] = {-5, -4, -3.301, -3, -2.699, -2, -1.301, -1, -0.301};
-    static const double th[] = {6.00, 5.30, 4.46, 4.32, 4.11, 3.42, 2.80, 2.56, 1.93};
+    static const double th[] = {6.00, 5.30, 4.45, 4.33, 4.05, 3.46, 2.85, 2.58, 1.93};
     const int n = (int)(sizeof lg / sizeof lg[0]);
     if (!(fmr >= 1e-5))
         fmr = 1e-5;

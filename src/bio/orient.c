@@ -9,6 +9,11 @@
  * morphology (close, open), the largest component, holes filled. Ridge period: the distance
  * between gray-level minima of the "x-signature" across the ridges (Hong, Wan, Jain 1998).
  *
+ * bio_orient_field_ex() takes two versions of the image: the gray-level spread for
+ * segmentation comes from the image as captured (contrast is what tells a print from the
+ * background), the gradients and the x-signatures from its contrast-normalised version
+ * (extract.c: faint regions count as much as dark ones, pores and drops are clipped).
+ *
  * Never: print, keep global state, read files.
  */
 #include "bio/extract_internal.h"
@@ -177,6 +182,12 @@ static float block_period(const uint8_t *px, int w, int h, float cx, float cy, f
 
 bio_status bio_orient_field(const uint8_t *px, int w, int h, bio_field *f, bio_msg *msg)
 {
+    return bio_orient_field_ex(px, px, w, h, f, msg);
+}
+
+bio_status bio_orient_field_ex(const uint8_t *seg, const uint8_t *px, int w, int h, bio_field *f,
+                               bio_msg *msg)
+{
     bio_status st = BIO_OK;
     int bw = w / BIO_BLK, bh = h / BIO_BLK, nb = bw * bh;
     float *sxx = NULL, *syy = NULL, *sxy = NULL, *smean = NULL, *ssq = NULL, *tmpf = NULL;
@@ -227,7 +238,7 @@ bio_status bio_orient_field(const uint8_t *px, int w, int h, bio_field *f, bio_m
     }
     for (int y = 0; y < bh * BIO_BLK; y++)
         for (int x = 0; x < bw * BIO_BLK; x++) {
-            float v = px[y * w + x];
+            float v = seg[y * w + x];
             int b = (y / BIO_BLK) * bw + x / BIO_BLK;
             smean[b] += v;
             ssq[b] += v * v;
