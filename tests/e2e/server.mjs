@@ -85,9 +85,16 @@ export async function start() {
     base, dir, db, proc, log: () => log,
     async stop() {
       proc.kill('SIGTERM');
-      await new Promise((r) => { if (proc.exitCode !== null) r(); else proc.on('exit', r); });
+      // Bounded: a server that does not stop within 20 s is killed and reported.
+      let stuck = false;
+      await new Promise((r) => {
+        if (proc.exitCode !== null || proc.signalCode !== null) return r();
+        const t = setTimeout(() => { stuck = true; proc.kill('SIGKILL'); }, 20000);
+        proc.on('exit', () => { clearTimeout(t); r(); });
+      });
       fs.rmSync(dir, { recursive: true, force: true });
       // A sanitized server (make test runs one) reports memory errors and leaks at exit.
+      if (stuck) throw new Error(`ktpel serve did not stop within 20 s of SIGTERM; its log:\n${log.slice(-4000)}`);
       const bad = /(AddressSanitizer|LeakSanitizer|runtime error:)[^\n]*/.exec(log);
       if (bad) throw new Error(`ktpel serve: ${bad[0]}\n${log.slice(bad.index, bad.index + 4000)}`);
     },
