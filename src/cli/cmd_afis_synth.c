@@ -66,7 +66,7 @@ int cli_afis_synth(int argc, char **argv)
     int tonly = cli_flag(argc, argv, "templates-only");
     if (bad || out == NULL)
         return synth_usage(stderr);
-    unsigned long long nf, nk, seed;
+    unsigned long long nf = 0, nk = 0, seed = 0;
     if (synth_number(sf, "fingers", 100000, &nf) || synth_number(sk, "impressions", 100, &nk) ||
         synth_number(ss, "seed", UINT64_MAX, &seed))
         return 2;
