@@ -2,8 +2,9 @@
  * http.h - the HTTP JSON API server of ktpel (docs/api.md), on libmicrohttpd and jansson.
  *
  * One server serves the API under /api/ (each endpoint one call of service.h), the live
- * event stream (Server-Sent Events) and the static pages of web/. It runs on a pool of
- * threads (one per core, epoll), answers every error as {"error": {code, message, field}}
+ * event stream (Server-Sent Events) and the static pages of web/. It runs a thread per
+ * connection (a durable write waits for its group commit without holding up other
+ * connections), answers every error as {"error": {code, message, field}}
  * and writes one access-log line per request on stderr.
  *
  * Never: business rules (the service has them), or work on behalf of the CLI.
@@ -21,7 +22,7 @@ typedef struct http_config {
     const char *listen;       /* "ADDR:PORT" (IPv4), default "127.0.0.1:8080"; port 0 = any */
     const char *web_dir;      /* static files; NULL = KTPEL_WEB_DIR (the source tree's web/) */
     const char *data_dir;     /* where the voice clip cache lives (<data_dir>/voice); may be NULL */
-    unsigned threads;         /* worker threads; 0 = one per core */
+    unsigned threads;         /* unused: one thread per connection (kept for --threads) */
     unsigned max_connections; /* 0 = 1000 */
     unsigned timeout_s;       /* idle connection timeout; 0 = 30 s */
     unsigned heartbeat_ms;    /* SSE keep-alive comment interval; 0 = 15000 */

@@ -433,7 +433,6 @@ kt_code http_core_start(const http_core_config *cc, http_core **out, kt_error *e
     struct sockaddr_in sa;
     const union MHD_DaemonInfo *di;
     kt_code rc;
-    long ncpu;
 
     *out = NULL;
     c = calloc(1, sizeof *c);
@@ -443,10 +442,6 @@ kt_code http_core_start(const http_core_config *cc, http_core **out, kt_error *e
     c->cfg = *cc->cfg;
     if (c->cfg.listen == NULL)
         c->cfg.listen = "127.0.0.1:8080";
-    if (c->cfg.threads == 0) {
-        ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-        c->cfg.threads = ncpu > 0 ? (unsigned)ncpu : 1;
-    }
     if (c->cfg.max_connections == 0)
         c->cfg.max_connections = 1000;
     if (c->cfg.timeout_s == 0)
@@ -454,11 +449,19 @@ kt_code http_core_start(const http_core_config *cc, http_core **out, kt_error *e
     rc = parse_listen(c->cfg.listen, &sa, err);
     if (rc != KT_OK)
         goto out;
+    /*
+     * One thread per connection. A handler blocks its thread while the service waits for a
+     * group commit (one fsync shared by every request that arrived together); with a fixed
+     * pool, the connections a pool thread owns would wait in line behind it and batches stay
+     * small. With a thread each, every waiting request joins the next commit. Threads are
+     * cheap next to an fsync, and the connection limit bounds them.
+     */
     c->d = MHD_start_daemon(
-        MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG, 0, NULL,
-        NULL, on_request, c, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
-        MHD_OPTION_SOCK_ADDR, (const struct sockaddr *)&sa, MHD_OPTION_THREAD_POOL_SIZE,
-        c->cfg.threads, MHD_OPTION_CONNECTION_LIMIT, c->cfg.max_connections,
+        MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL |
+            MHD_USE_ERROR_LOG,
+        0, NULL, NULL, on_request, c, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+        MHD_OPTION_SOCK_ADDR, (const struct sockaddr *)&sa,
+        MHD_OPTION_CONNECTION_LIMIT, c->cfg.max_connections,
         MHD_OPTION_CONNECTION_TIMEOUT, c->cfg.timeout_s,
         MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024, MHD_OPTION_NOTIFY_COMPLETED, on_completed, c,
         MHD_OPTION_END);

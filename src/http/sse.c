@@ -1,22 +1,21 @@
 /*
  * sse.c - live updates as Server-Sent Events (GET /api/events).
  *
- * Each open stream is a callback response with its own outbox. The content reader sends
- * what is queued; when the outbox is empty it suspends its connection
- * (MHD_suspend_connection, allowed from a content reader), so an idle stream costs no
- * thread and no busy loop. http_sse_publish() appends the message to every outbox and
- * resumes the suspended ones, so an event reaches every page at once. A heartbeat thread
- * publishes a ": ping" comment every heartbeat_ms: it keeps proxies from closing the stream
- * and, since a suspended connection does not notice a vanished client, it is also what
- * detects a closed page (the write fails, libmicrohttpd ends the response and the free
- * callback unlinks the stream).
+ * Each open stream is a callback response with its own outbox. The server runs a thread per
+ * connection (server.c), so the content reader may block: when the outbox is empty it waits
+ * on the stream's condition variable, costing a sleeping thread and no busy loop.
+ * http_sse_publish() appends the message to every outbox and signals the waiting readers, so
+ * an event reaches every page at once. A heartbeat thread publishes a ": ping" comment every
+ * heartbeat_ms: it keeps proxies from closing the stream and, since a waiting reader does not
+ * notice a vanished client, it is also what detects a closed page (the write fails,
+ * libmicrohttpd ends the response and the free callback unlinks the stream).
  *
  * Locks: hub->mu (the list) is taken before a stream's mu, never the other way round.
  * Ownership: a stream is owned by its MHD response (freed in stream_free, the response's
  *            free callback); the hub only links it while it is alive.
  * A stream whose client is too slow to take 1 MiB of events is ended (the page reconnects).
  *
- * Never: call MHD_stop_daemon while a stream is suspended (http_sse_close_all first).
+ * Never: call MHD_stop_daemon while a reader waits (http_sse_close_all first ends them).
  */
 #include "http/server.h"
 
@@ -32,11 +31,10 @@
 typedef struct sse_stream {
     struct sse_stream *prev, *next;
     http_sse_hub *hub;
-    struct MHD_Connection *conn;
     pthread_mutex_t mu;
+    pthread_cond_t cv; /* signalled when the outbox grows or the stream closes */
     char *buf;        /* outbox: buf[off..len) not sent yet */
     size_t off, len, cap;
-    int suspended;
     int closed;       /* end the response once the outbox is empty */
 } sse_stream;
 
@@ -88,10 +86,7 @@ static void stream_append(sse_stream *st, const char *text, size_t n)
 /* stream->mu held */
 static void stream_wake(sse_stream *st)
 {
-    if (st->suspended) {
-        st->suspended = 0;
-        MHD_resume_connection(st->conn);
-    }
+    pthread_cond_signal(&st->cv);
 }
 
 static ssize_t stream_read(void *cls, uint64_t pos, char *out, size_t max)
@@ -100,6 +95,8 @@ static ssize_t stream_read(void *cls, uint64_t pos, char *out, size_t max)
     ssize_t n = 0;
     (void)pos;
     pthread_mutex_lock(&st->mu);
+    while (st->len == st->off && !st->closed)
+        pthread_cond_wait(&st->cv, &st->mu);
     if (st->len > st->off) {
         size_t k = st->len - st->off;
         if (k > max)
@@ -107,12 +104,8 @@ static ssize_t stream_read(void *cls, uint64_t pos, char *out, size_t max)
         memcpy(out, st->buf + st->off, k);
         st->off += k;
         n = (ssize_t)k;
-    } else if (st->closed) {
-        n = MHD_CONTENT_READER_END_OF_STREAM;
     } else {
-        st->suspended = 1;
-        MHD_suspend_connection(st->conn);
-        n = 0;
+        n = MHD_CONTENT_READER_END_OF_STREAM;
     }
     pthread_mutex_unlock(&st->mu);
     return n;
@@ -131,6 +124,7 @@ static void stream_free(void *cls)
         st->next->prev = st->prev;
     hub->count--;
     pthread_mutex_unlock(&hub->mu);
+    pthread_cond_destroy(&st->cv);
     pthread_mutex_destroy(&st->mu);
     free(st->buf);
     free(st);
@@ -144,12 +138,13 @@ void http_sse_open(http_sse_hub *hub, http_req *r)
     if (st == NULL)
         return;
     st->hub = hub;
-    st->conn = r->conn;
     pthread_mutex_init(&st->mu, NULL);
+    pthread_cond_init(&st->cv, NULL);
     stream_append(st, hello, sizeof hello - 1);
     resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 4096, stream_read, st,
                                              stream_free);
     if (resp == NULL) {
+        pthread_cond_destroy(&st->cv);
         pthread_mutex_destroy(&st->mu);
         free(st->buf);
         free(st);
