@@ -61,33 +61,53 @@ static uint8_t *resample(const uint8_t *px, int w, int h, double k, int *ow, int
     return o;
 }
 
-/* Box mean of radius r along rows then columns of v (w x h), in place; tmp is w*h scratch. */
-static void box_blur(double *v, double *tmp, int w, int h, int r)
+/*
+ * Box sums of radius r (window clipped at the image edge) of v and of v^2 (w x h) into s1, s2;
+ * cnt gets the window's pixel count. Integer running sums: exact (17 x 17 x 255^2 < 2^31).
+ * rows1/rows2 are w*h scratch.
+ */
+static void box_sums(const uint8_t *v, int w, int h, int r, int32_t *s1, int32_t *s2,
+                     int32_t *rows1, int32_t *rows2, int32_t *cnt)
 {
     for (int y = 0; y < h; y++) {
-        const double *row = v + (size_t)y * w;
-        double *o = tmp + (size_t)y * w;
-        double s = 0;
+        const uint8_t *row = v + (size_t)y * w;
+        int32_t a = 0, q = 0;
         int lo = 0, hi = -1;
         for (int x = 0; x < w; x++) {
-            int x0 = x - r < 0 ? 0 : x - r, x1 = x + r >= w ? w - 1 : x + r;
-            while (hi < x1)
-                s += row[++hi];
-            while (lo < x0)
-                s -= row[lo++];
-            o[x] = s / (x1 - x0 + 1);
+            int x1 = x + r >= w ? w - 1 : x + r, x0 = x - r < 0 ? 0 : x - r;
+            while (hi < x1) {
+                hi++;
+                a += row[hi];
+                q += row[hi] * row[hi];
+            }
+            while (lo < x0) {
+                a -= row[lo];
+                q -= row[lo] * row[lo];
+                lo++;
+            }
+            rows1[(size_t)y * w + x] = a;
+            rows2[(size_t)y * w + x] = q;
         }
     }
     for (int x = 0; x < w; x++) {
-        double s = 0;
+        int32_t a = 0, q = 0;
         int lo = 0, hi = -1;
+        int nx = (x + r >= w ? w - 1 : x + r) - (x - r < 0 ? 0 : x - r) + 1;
         for (int y = 0; y < h; y++) {
-            int y0 = y - r < 0 ? 0 : y - r, y1 = y + r >= h ? h - 1 : y + r;
-            while (hi < y1)
-                s += tmp[(size_t)(++hi) * w + x];
-            while (lo < y0)
-                s -= tmp[(size_t)(lo++) * w + x];
-            v[(size_t)y * w + x] = s / (y1 - y0 + 1);
+            int y1 = y + r >= h ? h - 1 : y + r, y0 = y - r < 0 ? 0 : y - r;
+            while (hi < y1) {
+                hi++;
+                a += rows1[(size_t)hi * w + x];
+                q += rows2[(size_t)hi * w + x];
+            }
+            while (lo < y0) {
+                a -= rows1[(size_t)lo * w + x];
+                q -= rows2[(size_t)lo * w + x];
+                lo++;
+            }
+            s1[(size_t)y * w + x] = a;
+            s2[(size_t)y * w + x] = q;
+            cnt[(size_t)y * w + x] = nx * (y1 - y0 + 1);
         }
     }
 }
@@ -103,32 +123,27 @@ static uint8_t *local_normalize(const uint8_t *px, int w, int h, int r, double c
                                 double sd_min)
 {
     size_t n = (size_t)w * (size_t)h;
-    double *m = malloc(n * sizeof *m), *q = malloc(n * sizeof *q), *tmp = malloc(n * sizeof *tmp);
+    int32_t *buf = malloc(5 * n * sizeof *buf);
     uint8_t *o = malloc(n);
-    if (!m || !q || !tmp || !o) {
+    if (!buf || !o) {
         free(o);
         o = NULL;
         goto out;
     }
+    int32_t *s1 = buf, *s2 = buf + n, *cnt = buf + 2 * n;
+    box_sums(px, w, h, r, s1, s2, buf + 3 * n, buf + 4 * n, cnt);
     for (size_t i = 0; i < n; i++) {
-        m[i] = px[i];
-        q[i] = (double)px[i] * px[i];
-    }
-    box_blur(m, tmp, w, h, r);
-    box_blur(q, tmp, w, h, r);
-    for (size_t i = 0; i < n; i++) {
-        double var = q[i] - m[i] * m[i];
+        double m = (double)s1[i] / cnt[i];
+        double var = (double)s2[i] / cnt[i] - m * m;
         double sd = sqrt(var > 0 ? var : 0);
         if (sd < sd_min)
             sd = sd_min;
-        double z = (px[i] - m[i]) / sd;
+        double z = (px[i] - m) / sd;
         z = z < -clip ? -clip : (z > clip ? clip : z);
         o[i] = (uint8_t)lrint(127.5 + 127.5 * z / clip);
     }
 out:
-    free(m);
-    free(q);
-    free(tmp);
+    free(buf);
     return o;
 }
 

@@ -801,7 +801,7 @@ double bio_threshold_for_fmr(double fmr)
      * `ktpel afis eval` when the extractor or matcher changes (docs/internals/bio-match.md).
      */
     static const double lg[] = {-5, -4, -3.301, -3, -2.699, -2, -1.301, -1, -0.301};
-    static const double th[] = {6.00, 5.30, 4.45, 4.33, 4.05, 3.46, 2.85, 2.58, 1.93};
+    static const double th[] = {6.00, 5.30, 4.46, 4.33, 4.05, 3.46, 2.84, 2.57, 1.93};
     const int n = (int)(sizeof lg / sizeof lg[0]);
     if (!(fmr >= 1e-5))
         fmr = 1e-5;
