@@ -106,7 +106,7 @@ listen((type, ev) => {
   if (type === 'ticket_called' || type === 'ticket_recalled') {
     refresh(t.loket);
     announce(t.id || ev.ticket_id, t.call_id || ev.call_id);
-  } else if (type.startsWith('ticket')) {
+  } else if (type.startsWith('ticket') || type === 'lokets_changed') {
     refresh();
   }
 }, $('#live'));

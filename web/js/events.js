@@ -3,7 +3,8 @@
 // Pages re-read what an event touches (docs/api.md) rather than trusting event fields.
 
 export const TYPES = ['ticket_taken', 'ticket_called', 'ticket_recalled', 'ticket_no_show',
-  'ticket_transferred', 'ticket_served', 'application_changed', 'application_opened'];
+  'ticket_transferred', 'ticket_served', 'ticket_changed', 'application_changed', 'application_opened',
+  'application_checked', 'lokets_changed'];
 
 export function listen(onEvent, stateEl) {
   const es = new EventSource('/api/events');
