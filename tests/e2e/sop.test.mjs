@@ -721,6 +721,9 @@ test('the whole SOP through kiosk, display, lokets and dashboard', async (t) => 
     await errorShown(staff, /Penyerahan Dokumen/);
     assert.equal((await api('/api/lokets')).lokets[2].role, 'handover');
     await staff.selectOption('#loket-3', 'handover');
+    await staff.click('#btn-lokets-save');
+    await staff.waitForSelector('#msg.msg-ok:has-text("Susunan loket disimpan")');
+    assert.deepEqual((await api('/api/lokets')).lokets.map((l) => l.role), ['intake', 'operator', 'handover']);
     // backup now, into the server's backup folder
     await staff.click('#btn-backup');
     await staff.waitForSelector('#backup-info');
