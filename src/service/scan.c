@@ -7,116 +7,56 @@
  * receipts the same way whatever its browser supports. The image is decoded to 8-bit grey by
  * src/bio's image reader (PNG, JPEG, PGM/PPM, BMP, TIFF), handed to zbar as a Y800 frame, and
  * every QR found is tried as a receipt token with svc_receipt_verify (records.c): verified
- * offline (signature, expiry), then its receipt looked up, as for a scanner that types it. A handheld scanner that types
- * the receipt number still works through GET /api/receipts/{no}.
- *
- * libzbar is opened at run time (dlopen of libzbar.so.0, once): the service library's link
- * line stays as it is, and a server without libzbar answers 503 scan_unavailable instead of
- * failing to start.
+ * offline (signature, expiry), then its receipt looked up, as for a scanner that types it. A
+ * handheld scanner that types the receipt number still works through GET /api/receipts/{no}.
  *
  * Never: mark a receipt used or move an application (the handover does that, with the token
  * this returns); keep the image.
  */
-#include <dlfcn.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
+#include <zbar.h>
 
 #include "bio/image.h"
 #include "service/rec_internal.h"
 
-/* The few libzbar calls used (zbar.h's prototypes, as pointers). */
-typedef struct zb_api {
-    void *(*scanner_create)(void);
-    int (*scanner_set_config)(void *scanner, int symbology, int config, int value);
-    void (*scanner_destroy)(void *scanner);
-    void *(*image_create)(void);
-    void (*image_set_format)(void *img, unsigned long fourcc);
-    void (*image_set_size)(void *img, unsigned width, unsigned height);
-    void (*image_set_data)(void *img, const void *data, unsigned long len, void (*cleanup)(void *));
-    int (*scan_image)(void *scanner, void *img);
-    const void *(*image_first_symbol)(const void *img);
-    const void *(*symbol_next)(const void *sym);
-    int (*symbol_get_type)(const void *sym);
-    const char *(*symbol_get_data)(const void *sym);
-    void (*image_destroy)(void *img);
-} zb_api;
-
-enum { ZB_QRCODE = 64, ZB_NONE = 0, ZB_CFG_ENABLE = 0 };
-
-static zb_api zb;
-static int zb_ok;
-static pthread_once_t zb_once = PTHREAD_ONCE_INIT;
-
-/* dlsym into a function pointer without an object-to-function pointer cast (ISO C). */
-static int zb_sym(void *lib, const char *name, void *fnptr, size_t size)
-{
-    void *p = dlsym(lib, name);
-    if (p == NULL || size != sizeof p)
-        return 0;
-    memcpy(fnptr, &p, size);
-    return 1;
-}
-
-#define ZB_SYM(field, name) zb_sym(lib, name, &zb.field, sizeof zb.field)
-
-static void zb_load(void)
-{
-    /* Kept open for the life of the process (never dlclose'd: other threads may scan). */
-    void *lib = dlopen("libzbar.so.0", RTLD_NOW | RTLD_LOCAL);
-    if (lib == NULL)
-        return;
-    zb_ok = ZB_SYM(scanner_create, "zbar_image_scanner_create") &&
-            ZB_SYM(scanner_set_config, "zbar_image_scanner_set_config") &&
-            ZB_SYM(scanner_destroy, "zbar_image_scanner_destroy") &&
-            ZB_SYM(image_create, "zbar_image_create") &&
-            ZB_SYM(image_set_format, "zbar_image_set_format") &&
-            ZB_SYM(image_set_size, "zbar_image_set_size") &&
-            ZB_SYM(image_set_data, "zbar_image_set_data") &&
-            ZB_SYM(scan_image, "zbar_scan_image") &&
-            ZB_SYM(image_first_symbol, "zbar_image_first_symbol") &&
-            ZB_SYM(symbol_next, "zbar_symbol_next") &&
-            ZB_SYM(symbol_get_type, "zbar_symbol_get_type") &&
-            ZB_SYM(symbol_get_data, "zbar_symbol_get_data") &&
-            ZB_SYM(image_destroy, "zbar_image_destroy");
-}
-
 /* The QR texts in a grey image, as a new array (owned by caller). */
 static kt_code qr_texts(const bio_image *img, json_t **out, kt_error *err)
 {
-    void *scanner = NULL, *zi = NULL;
+    zbar_image_scanner_t *scanner = NULL;
+    zbar_image_t *zi = NULL;
     kt_code rc = KT_OK;
     json_t *arr = json_array();
     *out = NULL;
     if (arr == NULL)
         return svc_nomem(err);
-    if ((scanner = zb.scanner_create()) == NULL || (zi = zb.image_create()) == NULL) {
+    if ((scanner = zbar_image_scanner_create()) == NULL || (zi = zbar_image_create()) == NULL) {
         rc = svc_nomem(err);
         goto out;
     }
     /* QR only: fewer false reads from the receipt's printed text and lines. */
-    zb.scanner_set_config(scanner, ZB_NONE, ZB_CFG_ENABLE, 0);
-    zb.scanner_set_config(scanner, ZB_QRCODE, ZB_CFG_ENABLE, 1);
-    zb.image_set_format(zi, (unsigned long)'Y' | ((unsigned long)'8' << 8) |
-                                ((unsigned long)'0' << 16) | ((unsigned long)'0' << 24));
-    zb.image_set_size(zi, (unsigned)img->width, (unsigned)img->height);
+    zbar_image_scanner_set_config(scanner, ZBAR_NONE, ZBAR_CFG_ENABLE, 0);
+    zbar_image_scanner_set_config(scanner, ZBAR_QRCODE, ZBAR_CFG_ENABLE, 1);
+    zbar_image_set_format(zi, zbar_fourcc('Y', '8', '0', '0'));
+    zbar_image_set_size(zi, (unsigned)img->width, (unsigned)img->height);
     /* Borrowed pixels: no cleanup handler, the image outlives the scan. */
-    zb.image_set_data(zi, img->pixels, (unsigned long)img->width * (unsigned long)img->height,
-                      NULL);
-    if (zb.scan_image(scanner, zi) < 0) {
+    zbar_image_set_data(zi, img->pixels, (unsigned long)img->width * (unsigned long)img->height,
+                        NULL);
+    if (zbar_scan_image(scanner, zi) < 0) {
         rc = kt_fail(err, KT_EIO, "scan_failed", "image", "Pemindai QR gagal membaca gambar");
         goto out;
     }
-    for (const void *sym = zb.image_first_symbol(zi); sym != NULL; sym = zb.symbol_next(sym))
-        if (zb.symbol_get_type(sym) == ZB_QRCODE && zb.symbol_get_data(sym) != NULL)
-            json_array_append_new(arr, json_string(zb.symbol_get_data(sym)));
+    for (const zbar_symbol_t *sym = zbar_image_first_symbol(zi); sym != NULL;
+         sym = zbar_symbol_next(sym))
+        if (zbar_symbol_get_type(sym) == ZBAR_QRCODE && zbar_symbol_get_data(sym) != NULL)
+            json_array_append_new(arr, json_string(zbar_symbol_get_data(sym)));
     *out = arr;
     arr = NULL;
 out:
     if (zi != NULL)
-        zb.image_destroy(zi);
+        zbar_image_destroy(zi);
     if (scanner != NULL)
-        zb.scanner_destroy(scanner);
+        zbar_image_scanner_destroy(scanner);
     json_decref(arr);
     return rc;
 }
@@ -136,11 +76,6 @@ kt_code svc_scan_receipt(svc *s, const svc_actor *who, const void *image, size_t
     if (image == NULL || len == 0)
         return kt_fail(err, KT_EINVAL, "scan_image_empty", "image",
                        "Gambar kamera kosong: tidak ada yang dipindai");
-    pthread_once(&zb_once, zb_load);
-    if (!zb_ok)
-        return kt_fail(err, KT_EUNAVAIL, "scan_unavailable", "",
-                       "Pemindai QR (libzbar) tidak terpasang di server; ketik nomor tanda "
-                       "terima atau gunakan pemindai genggam");
     if (bio_image_decode_ex(image, len, BIO_IMAGE_NO_CHECK, &img, NULL, &msg) != BIO_OK)
         return kt_fail(err, KT_EINVAL, "scan_image_invalid", "image",
                        "Berkas yang dikirim bukan gambar yang bisa dibaca (PNG, JPEG, PGM)");
