@@ -15,6 +15,9 @@
 
 /* Default database path when --db is not given. */
 #define CLI_DEFAULT_DB "var/ktpel.db"
+/* Default data folder (biometric files, documents) for a database server location; a SQLite
+   file keeps its data folder beside it (<db dir>/data). */
+#define CLI_DEFAULT_DATA "var/data"
 
 /* Print "ktpel: <field>: <message>" (field omitted when empty) to stderr; returns 1. */
 int cli_report(const kt_error *err);
@@ -39,7 +42,15 @@ int cli_flag(int argc, char **argv, const char *name);
 const char *cli_arg(int argc, char **argv, int i, const char *const *valued);
 
 /*
- * Open the service on --db PATH (default CLI_DEFAULT_DB), creating the folder. Returns 0, or
+ * The data folder: --data when given, else <db dir>/data for a SQLite file, CLI_DEFAULT_DATA
+ * for a server location (postgres://...). Written into buf; returns 0, or 2 after a usage
+ * message when the path does not fit.
+ */
+int cli_data_dir(const char *db, const char *data_opt, char *buf, size_t cap);
+
+/*
+ * Open the service on --db PATH (default CLI_DEFAULT_DB) and --data DIR (cli_data_dir),
+ * creating the database's folder. Returns 0, or
  * the exit code after reporting the error. *out owned by caller: svc_close().
  */
 int cli_open_svc(int argc, char **argv, svc **out);

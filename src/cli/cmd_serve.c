@@ -22,20 +22,20 @@
 static int usage(FILE *f)
 {
     fprintf(f, "usage: ktpel serve [--listen ADDR:PORT] [--db PATH] [--web DIR] [--data DIR]\n"
-               "                   [--threads N] [--lokets N|LAYOUT] [--backup-dir DIR]\n"
+               "                   [--lokets N|LAYOUT] [--backup-dir DIR]\n"
                "                   [--backup-every MIN] [--backup-keep N] [--quiet]\n"
                "  --listen   address and port (default 127.0.0.1:8080)\n"
-               "  --db       SQLite database (default %s)\n"
+               "  --db       SQLite file (default %s) or postgres://... location\n"
                "  --web      folder of the pages (default: the source tree's web/)\n"
-               "  --data     biometric files, documents, voice cache (default <db dir>/data)\n"
-               "  --threads  worker threads (default: one per core)\n"
+               "  --data     biometric files, documents, voice cache (default <db dir>/data;\n"
+               "             %s for a postgres:// database)\n"
                "  --lokets   number of lokets (default 3), or the layout with each loket's role,\n"
                "             e.g. \"1:intake,2:operator,3:handover\" (kept in the database)\n"
                "  --backup-dir    folder of the scheduled online backups (and of \"backup now\")\n"
                "  --backup-every  minutes between backups (default 60)\n"
                "  --backup-keep   backups kept (default 30)\n"
                "  --quiet    no access log on stderr\n",
-            CLI_DEFAULT_DB);
+            CLI_DEFAULT_DB, CLI_DEFAULT_DATA);
     return f == stdout ? 0 : 2;
 }
 
@@ -61,12 +61,11 @@ int cli_serve(int argc, char **argv)
     const char *db = cli_opt(argc, argv, "db", CLI_DEFAULT_DB, &bad);
     const char *web = cli_opt(argc, argv, "web", NULL, &bad);
     const char *data = cli_opt(argc, argv, "data", NULL, &bad);
-    const char *threads_s = cli_opt(argc, argv, "threads", NULL, &bad);
     const char *lokets_s = cli_opt(argc, argv, "lokets", NULL, &bad);
     const char *bdir = cli_opt(argc, argv, "backup-dir", NULL, &bad);
     const char *bevery_s = cli_opt(argc, argv, "backup-every", "60", &bad);
     const char *bkeep_s = cli_opt(argc, argv, "backup-keep", "30", &bad);
-    unsigned threads = 0, lokets = 0, bevery = 60, bkeep = 30;
+    unsigned lokets = 0, bevery = 60, bkeep = 30;
 
     if (cli_flag(argc, argv, "help"))
         return usage(stdout);
@@ -74,8 +73,7 @@ int cli_serve(int argc, char **argv)
         return usage(stderr);
     /* --lokets N, or a layout "1:intake,2:operator,..." (lokets.c) checked below. */
     const char *layout = lokets_s != NULL && strchr(lokets_s, ':') != NULL ? lokets_s : NULL;
-    if (parse_uint(threads_s, "threads", 256, &threads) != 0 ||
-        parse_uint(layout != NULL ? NULL : lokets_s, "lokets", 99, &lokets) != 0 ||
+    if (parse_uint(layout != NULL ? NULL : lokets_s, "lokets", 99, &lokets) != 0 ||
         parse_uint(bevery_s, "backup-every", 10080, &bevery) != 0 ||
         parse_uint(bkeep_s, "backup-keep", 1000, &bkeep) != 0)
         return 2;
@@ -101,15 +99,10 @@ int cli_serve(int argc, char **argv)
         int sig = 0, rc = 1;
 
         kt_error_clear(&err);
-        if (data == NULL) { /* the service's default, needed here for the voice cache */
-            const char *slash = strrchr(db, '/');
-            int n = slash != NULL ? snprintf(data_buf, sizeof data_buf, "%.*s/data",
-                                             (int)(slash - db), db)
-                                  : snprintf(data_buf, sizeof data_buf, "data");
-            if (n < 0 || (size_t)n >= sizeof data_buf)
-                return cli_usage("--db: path terlalu panjang");
-            data = data_buf;
-        }
+        /* the service's default, needed here for the voice cache too */
+        if (cli_data_dir(db, data, data_buf, sizeof data_buf) != 0)
+            return 2;
+        data = data_buf;
         memset(&sc, 0, sizeof sc);
         sc.db_path = db;
         sc.data_dir = data;
@@ -131,7 +124,6 @@ int cli_serve(int argc, char **argv)
         hc.listen = listen;
         hc.web_dir = web;
         hc.data_dir = data;
-        hc.threads = threads;
         hc.quiet = cli_flag(argc, argv, "quiet");
 
         sigemptyset(&set);
@@ -166,9 +158,13 @@ int cli_serve(int argc, char **argv)
             rc = cli_report(&err);
             goto out;
         }
-        fprintf(stderr, "ktpel: melayani http://%.*s:%u/ (basis data %s); Ctrl-C untuk berhenti\n",
+        /* A server location may carry a password: show only its scheme and host part. */
+        const char *at = strrchr(db, '@');
+        const char *shown = strstr(db, "://") != NULL && at != NULL ? at + 1 : db;
+        fprintf(stderr, "ktpel: melayani http://%.*s:%u/ (basis data %s%s); Ctrl-C untuk "
+                        "berhenti\n",
                 (int)(strrchr(listen, ':') - listen), listen,
-                (unsigned)http_server_port(srv), db);
+                (unsigned)http_server_port(srv), shown == db ? "" : "...@", shown);
         while (sigwait(&set, &sig) != 0) {
         }
         fprintf(stderr, "ktpel: berhenti (sinyal %d)\n", sig);

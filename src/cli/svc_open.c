@@ -31,12 +31,33 @@ static int make_parent(const char *path)
     return 0;
 }
 
+int cli_data_dir(const char *db, const char *data_opt, char *buf, size_t cap)
+{
+    int n;
+    const char *slash = strrchr(db, '/');
+    if (data_opt != NULL)
+        n = snprintf(buf, cap, "%s", data_opt);
+    else if (strstr(db, "://") != NULL)
+        n = snprintf(buf, cap, "%s", CLI_DEFAULT_DATA);
+    else if (slash != NULL)
+        n = snprintf(buf, cap, "%.*s/data", (int)(slash - db), db);
+    else
+        n = snprintf(buf, cap, "data");
+    if (n < 0 || (size_t)n >= cap)
+        return cli_usage("--data: path terlalu panjang");
+    return 0;
+}
+
 int cli_open_svc(int argc, char **argv, svc **out)
 {
     int bad = 0;
     const char *db = cli_opt(argc, argv, "db", CLI_DEFAULT_DB, &bad);
+    const char *data_opt = cli_opt(argc, argv, "data", NULL, &bad);
+    char data[4096];
     if (bad)
-        return cli_usage("--db perlu nilai PATH");
+        return cli_usage("--db perlu nilai PATH, --data perlu nilai DIR");
+    if (cli_data_dir(db, data_opt, data, sizeof data) != 0)
+        return 2;
     /* A file path gets its folder; a server location (postgres://...) has none to make. */
     if (strstr(db, "://") == NULL && make_parent(db) != 0) {
         fprintf(stderr, "ktpel: db: folder untuk %s tidak dapat dibuat: %s\n", db,
@@ -46,6 +67,7 @@ int cli_open_svc(int argc, char **argv, svc **out)
     svc_config cfg;
     memset(&cfg, 0, sizeof cfg);
     cfg.db_path = db;
+    cfg.data_dir = data;
     cfg.afis_lazy = 1; /* a data command loads the fingerprint gallery only if it records */
     kt_error err;
     kt_error_clear(&err);

@@ -22,7 +22,6 @@ typedef struct http_config {
     const char *listen;       /* "ADDR:PORT" (IPv4), default "127.0.0.1:8080"; port 0 = any */
     const char *web_dir;      /* static files; NULL = KTPEL_WEB_DIR (the source tree's web/) */
     const char *data_dir;     /* where the voice clip cache lives (<data_dir>/voice); may be NULL */
-    unsigned threads;         /* unused: one thread per connection (kept for --threads) */
     unsigned max_connections; /* 0 = 1000 */
     unsigned timeout_s;       /* idle connection timeout; 0 = 30 s */
     unsigned heartbeat_ms;    /* SSE keep-alive comment interval; 0 = 15000 */

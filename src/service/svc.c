@@ -72,6 +72,11 @@ kt_code svc_open(const svc_config *cfg, svc **out, kt_error *err)
     *out = NULL;
     if (cfg == NULL || cfg->db_path == NULL || cfg->db_path[0] == '\0')
         return kt_fail(err, KT_EINVAL, "db_path_empty", "db", "Lokasi basis data kosong");
+    /* A database server has no folder of its own to keep the data folder beside. */
+    if (strstr(cfg->db_path, "://") != NULL && (cfg->data_dir == NULL || cfg->data_dir[0] == '\0'))
+        return kt_fail(err, KT_EINVAL, "data_dir_required", "data",
+                       "Basis data di server (%.*s...) perlu folder data: berikan --data DIR",
+                       (int)(strstr(cfg->db_path, "://") - cfg->db_path + 3), cfg->db_path);
     if (sodium_init() < 0)
         return kt_fail(err, KT_EINTERNAL, "sodium_init", "", "libsodium gagal dimulai");
     svc *s = calloc(1, sizeof *s);

@@ -123,7 +123,6 @@ static int setup(void **state)
     strcpy(f->web, real);
     assert_int_equal(http_sse_hub_new(200, &g_hub, &err), KT_OK);
     f->cfg.listen = "127.0.0.1:0";
-    f->cfg.threads = 2;
     f->cfg.quiet = 1;
     memset(&cc, 0, sizeof cc);
     cc.cfg = &f->cfg;
