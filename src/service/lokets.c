@@ -216,6 +216,24 @@ kt_code svc_lokets_set(svc *s, const svc_actor *who, const json_t *in, json_t **
         }
         seen[n] = 1;
     }
+    /* The layout as it would be (lokets not named keep their default) must keep the SOP's
+       counters: somewhere to hand in documents (A-D) and somewhere to collect cards (E). */
+    int has_intake = 0, has_handover = 0;
+    for (int l = 1; l <= s->lokets; l++) {
+        int r = default_role(l);
+        json_array_foreach(list, i, v)
+            if (json_integer_value(json_object_get(v, "loket")) == l)
+                r = role_index(svc_jstr(v, "role"));
+        has_intake |= r == 0;
+        has_handover |= r == 2;
+    }
+    if (!has_intake || !has_handover) {
+        rc = kt_fail(err, KT_EINVAL, "lokets_invalid", "lokets",
+                     "Susunan loket harus punya paling sedikit satu %s",
+                     !has_intake ? "Loket Penerima Berkas (intake)"
+                                 : "Loket Penyerahan Dokumen (handover)");
+        goto out;
+    }
     if ((pending = json_array()) == NULL) {
         rc = svc_nomem(err);
         goto out;
