@@ -14,10 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#ifdef KTPEL_HTTP_API
 #include "http/http.h"
 #include "service/service.h"
-#endif
 
 static int usage(FILE *f)
 {
@@ -79,14 +77,6 @@ int cli_serve(int argc, char **argv)
         return 2;
     if (bevery == 0 || bkeep == 0)
         return cli_usage("--backup-every dan --backup-keep harus paling sedikit 1");
-#ifndef KTPEL_HTTP_API
-    (void)listen;
-    (void)db;
-    (void)web;
-    (void)data;
-    fprintf(stderr, "ktpel: server ini dibangun tanpa lapisan layanan (src/service)\n");
-    return 1;
-#else
     {
         svc_config sc;
         http_config hc;
@@ -175,5 +165,4 @@ int cli_serve(int argc, char **argv)
         svc_close(s);
         return rc;
     }
-#endif
 }

@@ -18,9 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#ifdef KTPEL_HTTP_VOICE
 #include "voice/voice.h"
-#endif
 
 /* The records side's tables (h_documents.c, h_archive.c, h_register.c, h_reports.c, h_admin.c). */
 HTTP_ROUTES_DECL(http_routes_documents)
@@ -40,7 +38,41 @@ struct http_server {
     int subscribed; /* on_event is a listener of api.s (svc_unsubscribe at stop) */
 };
 
+/* ---- announcements ------------------------------------------------------------------ */
+
+/* The clip bank shared by every announcement handler, opened on first use. */
+kt_code http_api_voice(http_api *api, voice_bank **out, kt_error *err)
+{
+    kt_code rc = KT_OK;
+    pthread_mutex_lock(&api->voice_mu);
+    if (api->voice == NULL) {
+        voice_bank *vb = NULL;
+        if (api->voice_dir[0] == '\0' || api->voice_failed) {
+            rc = kt_fail(err, KT_EUNAVAIL, "voice_unavailable", "",
+                         "suara panggilan tidak tersedia di server ini");
+            goto out;
+        }
+        rc = voice_bank_open(api->voice_dir, &vb, err);
+        if (rc != KT_OK) {
+            api->voice_failed = 1;
+            if (rc != KT_ENOMEM) {
+                char why[sizeof err->message]; /* kt_fail writes err->message: copy first */
+                memcpy(why, err->message, sizeof why);
+                kt_fail(err, KT_EUNAVAIL, "voice_unavailable", "",
+                        "suara panggilan tidak tersedia: %s", why);
+            }
+            goto out;
+        }
+        api->voice = vb;
+    }
+    *out = api->voice;
+out:
+    pthread_mutex_unlock(&api->voice_mu);
+    return rc;
+}
+
 /* ---- live updates -------------------------------------------------------------------- */
+
 
 static void on_event(void *ctx, const json_t *ev)
 {
@@ -194,10 +226,8 @@ void http_server_stop(http_server *srv)
     }
     http_core_stop(srv->core);
     http_sse_hub_free(srv->api.hub);
-#ifdef KTPEL_HTTP_VOICE
     if (srv->api.voice != NULL)
         voice_bank_close(srv->api.voice);
-#endif
     pthread_mutex_destroy(&srv->api.voice_mu);
     free(srv->routes);
     free(srv);

@@ -12,13 +12,14 @@
 #include <pthread.h>
 
 #include "http/server.h"
+#include "voice/voice.h"
 
 typedef struct http_api {
     svc *s;                  /* borrowed from the caller of http_server_start */
     http_sse_hub *hub;       /* owned */
     char voice_dir[4096];    /* clip cache folder, "" when unknown */
     pthread_mutex_t voice_mu;
-    void *voice;             /* voice_bank *, opened on the first announcement; owned */
+    voice_bank *voice;       /* opened on the first announcement (http_api_voice); owned */
     int voice_failed;
 } http_api;
 
@@ -40,5 +41,9 @@ HTTP_ROUTES_DECL(http_routes_events)
 
 /* Parse the JSON body; on failure reply with the error and return NULL. Owned by caller. */
 json_t *http_json_in(http_req *r);
+
+/* The announcement clip bank (voice/voice.h), opened on first use; KT_EUNAVAIL when espeak-ng
+   or the cache folder is missing. *out is owned by the api. */
+kt_code http_api_voice(http_api *api, voice_bank **out, kt_error *err);
 
 #endif

@@ -10,9 +10,7 @@
 
 #include <stdint.h>
 
-#ifdef KTPEL_HTTP_VOICE
 #include "voice/voice.h"
-#endif
 
 static void h_get(http_req *r)
 {
@@ -59,32 +57,6 @@ static void h_recall(http_req *r)
     http_reply_svc(r, rc, 200, out, &err);
 }
 
-#ifdef KTPEL_HTTP_VOICE
-/* The clip bank shared with h_tickets.c (api->voice under api->voice_mu), opened once. */
-static kt_code voice_get(http_api *api, voice_bank **out, kt_error *err)
-{
-    kt_code rc = KT_OK;
-    pthread_mutex_lock(&api->voice_mu);
-    if (api->voice == NULL) {
-        voice_bank *vb = NULL;
-        if (api->voice_dir[0] == '\0' || api->voice_failed) {
-            rc = kt_fail(err, KT_EUNAVAIL, "voice_unavailable", "",
-                         "suara panggilan tidak tersedia di server ini");
-            goto out;
-        }
-        rc = voice_bank_open(api->voice_dir, &vb, err);
-        if (rc != KT_OK) {
-            api->voice_failed = 1;
-            goto out;
-        }
-        api->voice = vb;
-    }
-    *out = api->voice;
-out:
-    pthread_mutex_unlock(&api->voice_mu);
-    return rc;
-}
-#endif
 
 static void h_announcement(http_req *r)
 {
@@ -99,12 +71,11 @@ static void h_announcement(http_req *r)
         http_reply_error(r, &err, NULL);
         goto out;
     }
-#ifdef KTPEL_HTTP_VOICE
     {
         voice_bank *vb = NULL;
         uint8_t *wav = NULL;
         size_t len = 0;
-        rc = voice_get(HTTP_API(r), &vb, &err);
+        rc = http_api_voice(HTTP_API(r), &vb, &err);
         if (rc == KT_OK)
             rc = voice_announce(vb, json_string_value(json_object_get(c, "number")),
                                 (int)json_integer_value(json_object_get(c, "loket")), &wav,
@@ -115,10 +86,6 @@ static void h_announcement(http_req *r)
         }
         http_reply_bytes(r, 200, "audio/wav", wav, len);
     }
-#else
-    http_reply_fail(r, KT_EUNAVAIL, "voice_unavailable", "",
-                    "server ini dibangun tanpa modul suara; panggilan tidak bisa dibacakan");
-#endif
 out:
     json_decref(c);
 }

@@ -11,9 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#ifdef KTPEL_HTTP_VOICE
 #include "voice/voice.h"
-#endif
 
 static void h_take(http_req *r)
 {
@@ -93,34 +91,6 @@ static void h_transfer(http_req *r)
     json_decref(in);
 }
 
-#ifdef KTPEL_HTTP_VOICE
-static kt_code voice_get(http_api *api, voice_bank **out, kt_error *err)
-{
-    kt_code rc = KT_OK;
-    pthread_mutex_lock(&api->voice_mu);
-    if (api->voice == NULL) {
-        voice_bank *vb = NULL;
-        if (api->voice_dir[0] == '\0' || api->voice_failed) {
-            rc = kt_fail(err, KT_EUNAVAIL, "voice_unavailable", "",
-                         "suara panggilan tidak tersedia di server ini");
-            goto out;
-        }
-        rc = voice_bank_open(api->voice_dir, &vb, err);
-        if (rc != KT_OK) {
-            api->voice_failed = 1;
-            if (rc != KT_ENOMEM)
-                kt_fail(err, KT_EUNAVAIL, "voice_unavailable", "",
-                        "suara panggilan tidak tersedia: %s", err->message);
-            goto out;
-        }
-        api->voice = vb;
-    }
-    *out = api->voice;
-out:
-    pthread_mutex_unlock(&api->voice_mu);
-    return rc;
-}
-#endif
 
 static void h_announcement(http_req *r)
 {
@@ -143,12 +113,11 @@ static void h_announcement(http_req *r)
                             "tiket ini belum dipanggil ke loket mana pun");
             goto out;
         }
-#ifdef KTPEL_HTTP_VOICE
         {
             voice_bank *vb = NULL;
             uint8_t *wav = NULL;
             size_t len = 0;
-            rc = voice_get(HTTP_API(r), &vb, &err);
+            rc = http_api_voice(HTTP_API(r), &vb, &err);
             if (rc == KT_OK)
                 rc = voice_announce(vb, number, (int)loket, &wav, &len, &err);
             if (rc != KT_OK) {
@@ -157,11 +126,6 @@ static void h_announcement(http_req *r)
             }
             http_reply_bytes(r, 200, "audio/wav", wav, len);
         }
-#else
-        http_reply_fail(r, KT_EUNAVAIL, "voice_unavailable", "",
-                        "server ini dibangun tanpa modul suara; panggilan %s tidak bisa "
-                        "dibacakan", number);
-#endif
     }
 out:
     json_decref(t);
