@@ -4,7 +4,8 @@
  * specs), set/get, the layout enforced on ticket calls once set (the recording desk calls no
  * tickets, intake refused at the handover counter, handover calls E only), the operator's
  * call and recall of a checked application (board, audit event, ticket row untouched) and
- * the refusals (application not checked, wrong role, not a desk, unknown call).
+ * the refusals (application not checked, wrong role, not a desk, no desk at all, unknown
+ * call).
  */
 #include "unit/service/svc_test.h"
 
@@ -448,6 +449,11 @@ static void test_desk_call(void **state)
     assert_int_equal(json_integer_value(json_object_get(out, "loket")), 2);
     assert_string_equal(json_string_value(json_object_get(out, "number")), "A002");
     json_decref(out);
+    /* a layout without a recording desk: nobody to call to */
+    t_expect(set_spec(s, "1:intake,2:intake,3:handover", &err), KT_OK, &err);
+    assert_int_equal(svc_recording_call(s, &op0, in, &out, &err), KT_ECONFLICT);
+    assert_string_equal(err.id, "no_recording_desk");
+    assert_null(out);
     json_decref(in);
     svc_close(s);
 }
