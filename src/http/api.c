@@ -38,6 +38,50 @@ struct http_server {
     int subscribed; /* on_event is a listener of api.s (svc_unsubscribe at stop) */
 };
 
+/* ---- handler shapes (api.h) ------------------------------------------------------- */
+
+void http_run_in(http_req *r, http_op_in op, unsigned ok_status)
+{
+    json_t *in = http_json_in(r), *out = NULL;
+    kt_error err;
+    if (in == NULL)
+        return; /* http_json_in replied */
+    kt_error_clear(&err);
+    kt_code rc = op(HTTP_API(r)->s, &r->actor, in, &out, &err);
+    http_reply_svc(r, rc, ok_status, out, &err);
+    json_decref(in);
+}
+
+void http_run_id(http_req *r, http_op_id op)
+{
+    json_t *out = NULL;
+    int64_t id;
+    kt_error err;
+    kt_error_clear(&err);
+    kt_code rc = http_param_id(r, "id", &id, &err);
+    if (rc == KT_OK)
+        rc = op(HTTP_API(r)->s, &r->actor, id, &out, &err);
+    http_reply_svc(r, rc, 200, out, &err);
+}
+
+void http_run_id_in(http_req *r, http_op_id_in op)
+{
+    json_t *in, *out = NULL;
+    int64_t id;
+    kt_error err;
+    kt_error_clear(&err);
+    if (http_param_id(r, "id", &id, &err) != KT_OK) {
+        http_reply_error(r, &err, NULL);
+        return;
+    }
+    in = http_json_in(r);
+    if (in == NULL)
+        return;
+    kt_code rc = op(HTTP_API(r)->s, &r->actor, id, in, &out, &err);
+    http_reply_svc(r, rc, 200, out, &err);
+    json_decref(in);
+}
+
 /* ---- announcements ------------------------------------------------------------------ */
 
 /* The clip bank shared by every announcement handler, opened on first use. */
@@ -69,6 +113,29 @@ kt_code http_api_voice(http_api *api, voice_bank **out, kt_error *err)
 out:
     pthread_mutex_unlock(&api->voice_mu);
     return rc;
+}
+
+/* Reply with the WAV announcement of `number` called to `loket` (voice/voice.h). */
+void http_reply_announcement(http_req *r, const char *number, long long loket)
+{
+    voice_bank *vb = NULL;
+    uint8_t *wav = NULL;
+    size_t len = 0;
+    kt_error err;
+    kt_error_clear(&err);
+    if (number == NULL || loket <= 0 || loket > 99) {
+        http_reply_fail(r, KT_ECONFLICT, "ticket_not_called", "id",
+                        "tiket ini belum dipanggil ke loket mana pun");
+        return;
+    }
+    kt_code rc = http_api_voice(HTTP_API(r), &vb, &err);
+    if (rc == KT_OK)
+        rc = voice_announce(vb, number, (int)loket, &wav, &len, &err);
+    if (rc != KT_OK) {
+        http_reply_error(r, &err, NULL);
+        return;
+    }
+    http_reply_bytes(r, 200, "audio/wav", wav, len);
 }
 
 /* ---- live updates -------------------------------------------------------------------- */

@@ -24,14 +24,7 @@ static void h_duplicates(http_req *r)
 
 static void h_duplicate(http_req *r)
 {
-    json_t *out = NULL;
-    int64_t id;
-    kt_error err;
-    kt_error_clear(&err);
-    kt_code rc = http_param_id(r, "id", &id, &err);
-    if (rc == KT_OK)
-        rc = svc_app_duplicate(HTTP_API(r)->s, &r->actor, id, &out, &err);
-    http_reply_svc(r, rc, 200, out, &err);
+    http_run_id(r, svc_app_duplicate);
 }
 
 static void h_verify_finger(http_req *r)

@@ -12,54 +12,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* ---- helpers ------------------------------------------------------------------------- */
-
-typedef kt_code (*app_op)(svc *, const svc_actor *, int64_t, json_t **, kt_error *);
-typedef kt_code (*app_op_in)(svc *, const svc_actor *, int64_t, const json_t *, json_t **,
-                             kt_error *);
-
-static void run_op(http_req *r, app_op op)
-{
-    json_t *out = NULL;
-    int64_t id;
-    kt_error err;
-    kt_error_clear(&err);
-    kt_code rc = http_param_id(r, "id", &id, &err);
-    if (rc == KT_OK)
-        rc = op(HTTP_API(r)->s, &r->actor, id, &out, &err);
-    http_reply_svc(r, rc, 200, out, &err);
-}
-
-static void run_op_in(http_req *r, app_op_in op)
-{
-    json_t *in, *out = NULL;
-    int64_t id;
-    kt_error err;
-    kt_error_clear(&err);
-    if (http_param_id(r, "id", &id, &err) != KT_OK) {
-        http_reply_error(r, &err, NULL);
-        return;
-    }
-    in = http_json_in(r);
-    if (in == NULL)
-        return;
-    kt_code rc = op(HTTP_API(r)->s, &r->actor, id, in, &out, &err);
-    http_reply_svc(r, rc, 200, out, &err);
-    json_decref(in);
-}
-
 /* ---- handlers ------------------------------------------------------------------------ */
 
 static void h_open(http_req *r)
 {
-    json_t *in = http_json_in(r), *out = NULL;
-    kt_error err;
-    if (in == NULL)
-        return;
-    kt_error_clear(&err);
-    kt_code rc = svc_app_open(HTTP_API(r)->s, &r->actor, in, &out, &err);
-    http_reply_svc(r, rc, 201, out, &err);
-    json_decref(in);
+    http_run_in(r, svc_app_open, 201);
 }
 
 static void h_list(http_req *r)
@@ -94,37 +51,37 @@ static void h_list(http_req *r)
 
 static void h_get(http_req *r)
 {
-    run_op(r, svc_app_get);
+    http_run_id(r, svc_app_get);
 }
 
 static void h_check(http_req *r)
 {
-    run_op_in(r, svc_app_check);
+    http_run_id_in(r, svc_app_check);
 }
 
 static void h_change_data(http_req *r)
 {
-    run_op_in(r, svc_app_change_data);
+    http_run_id_in(r, svc_app_change_data);
 }
 
 static void h_hand_over(http_req *r)
 {
-    run_op_in(r, svc_app_hand_over);
+    http_run_id_in(r, svc_app_hand_over);
 }
 
 static void h_record(http_req *r)
 {
-    run_op(r, svc_app_record);
+    http_run_id(r, svc_app_record);
 }
 
 static void h_receipt(http_req *r)
 {
-    run_op(r, svc_app_receipt);
+    http_run_id(r, svc_app_receipt);
 }
 
 static void h_events(http_req *r)
 {
-    run_op(r, svc_app_events);
+    http_run_id(r, svc_app_events);
 }
 
 static void h_act(http_req *r)

@@ -10,7 +10,6 @@
 
 #include <stdint.h>
 
-#include "voice/voice.h"
 
 static void h_get(http_req *r)
 {
@@ -23,38 +22,17 @@ static void h_get(http_req *r)
 
 static void h_set(http_req *r)
 {
-    json_t *in = http_json_in(r), *out = NULL;
-    kt_error err;
-    if (in == NULL)
-        return;
-    kt_error_clear(&err);
-    kt_code rc = svc_lokets_set(HTTP_API(r)->s, &r->actor, in, &out, &err);
-    http_reply_svc(r, rc, 200, out, &err);
-    json_decref(in);
+    http_run_in(r, svc_lokets_set, 200);
 }
 
 static void h_call(http_req *r)
 {
-    json_t *in = http_json_in(r), *out = NULL;
-    kt_error err;
-    if (in == NULL)
-        return;
-    kt_error_clear(&err);
-    kt_code rc = svc_recording_call(HTTP_API(r)->s, &r->actor, in, &out, &err);
-    http_reply_svc(r, rc, 200, out, &err);
-    json_decref(in);
+    http_run_in(r, svc_recording_call, 200);
 }
 
 static void h_recall(http_req *r)
 {
-    json_t *out = NULL;
-    int64_t id;
-    kt_error err;
-    kt_error_clear(&err);
-    kt_code rc = http_param_id(r, "id", &id, &err);
-    if (rc == KT_OK)
-        rc = svc_recording_recall(HTTP_API(r)->s, &r->actor, id, &out, &err);
-    http_reply_svc(r, rc, 200, out, &err);
+    http_run_id(r, svc_recording_recall);
 }
 
 
@@ -67,26 +45,11 @@ static void h_announcement(http_req *r)
     kt_code rc = http_param_id(r, "id", &id, &err);
     if (rc == KT_OK)
         rc = svc_loket_call_get(HTTP_API(r)->s, id, &c, &err);
-    if (rc != KT_OK) {
+    if (rc != KT_OK)
         http_reply_error(r, &err, NULL);
-        goto out;
-    }
-    {
-        voice_bank *vb = NULL;
-        uint8_t *wav = NULL;
-        size_t len = 0;
-        rc = http_api_voice(HTTP_API(r), &vb, &err);
-        if (rc == KT_OK)
-            rc = voice_announce(vb, json_string_value(json_object_get(c, "number")),
-                                (int)json_integer_value(json_object_get(c, "loket")), &wav,
-                                &len, &err);
-        if (rc != KT_OK) {
-            http_reply_error(r, &err, NULL);
-            goto out;
-        }
-        http_reply_bytes(r, 200, "audio/wav", wav, len);
-    }
-out:
+    else
+        http_reply_announcement(r, json_string_value(json_object_get(c, "number")),
+                                json_integer_value(json_object_get(c, "loket")));
     json_decref(c);
 }
 

@@ -11,7 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "voice/voice.h"
 
 static void h_take(http_req *r)
 {
@@ -27,14 +26,7 @@ static void h_take(http_req *r)
 
 static void h_next(http_req *r)
 {
-    json_t *in = http_json_in(r), *out = NULL;
-    kt_error err;
-    if (in == NULL)
-        return;
-    kt_error_clear(&err);
-    kt_code rc = svc_ticket_call_next(HTTP_API(r)->s, &r->actor, in, &out, &err);
-    http_reply_svc(r, rc, 200, out, &err);
-    json_decref(in);
+    http_run_in(r, svc_ticket_call_next, 200);
 }
 
 static void h_get(http_req *r)
@@ -49,46 +41,19 @@ static void h_get(http_req *r)
     http_reply_svc(r, rc, 200, out, &err);
 }
 
-typedef kt_code (*ticket_op)(svc *, const svc_actor *, int64_t, json_t **, kt_error *);
-
-static void simple_op(http_req *r, ticket_op op)
-{
-    json_t *out = NULL;
-    int64_t id;
-    kt_error err;
-    kt_error_clear(&err);
-    kt_code rc = http_param_id(r, "id", &id, &err);
-    if (rc == KT_OK)
-        rc = op(HTTP_API(r)->s, &r->actor, id, &out, &err);
-    http_reply_svc(r, rc, 200, out, &err);
-}
-
 static void h_recall(http_req *r)
 {
-    simple_op(r, svc_ticket_recall);
+    http_run_id(r, svc_ticket_recall);
 }
 
 static void h_no_show(http_req *r)
 {
-    simple_op(r, svc_ticket_no_show);
+    http_run_id(r, svc_ticket_no_show);
 }
 
 static void h_transfer(http_req *r)
 {
-    json_t *in, *out = NULL;
-    int64_t id;
-    kt_error err;
-    kt_error_clear(&err);
-    if (http_param_id(r, "id", &id, &err) != KT_OK) {
-        http_reply_error(r, &err, NULL);
-        return;
-    }
-    in = http_json_in(r);
-    if (in == NULL)
-        return;
-    kt_code rc = svc_ticket_transfer(HTTP_API(r)->s, &r->actor, id, in, &out, &err);
-    http_reply_svc(r, rc, 200, out, &err);
-    json_decref(in);
+    http_run_id_in(r, svc_ticket_transfer);
 }
 
 
@@ -101,33 +66,11 @@ static void h_announcement(http_req *r)
     kt_code rc = http_param_id(r, "id", &id, &err);
     if (rc == KT_OK)
         rc = svc_ticket_get(HTTP_API(r)->s, id, &t, &err);
-    if (rc != KT_OK) {
+    if (rc != KT_OK)
         http_reply_error(r, &err, NULL);
-        goto out;
-    }
-    {
-        const char *number = json_string_value(json_object_get(t, "number"));
-        json_int_t loket = json_integer_value(json_object_get(t, "loket"));
-        if (number == NULL || loket <= 0 || loket > 99) {
-            http_reply_fail(r, KT_ECONFLICT, "ticket_not_called", "id",
-                            "tiket ini belum dipanggil ke loket mana pun");
-            goto out;
-        }
-        {
-            voice_bank *vb = NULL;
-            uint8_t *wav = NULL;
-            size_t len = 0;
-            rc = http_api_voice(HTTP_API(r), &vb, &err);
-            if (rc == KT_OK)
-                rc = voice_announce(vb, number, (int)loket, &wav, &len, &err);
-            if (rc != KT_OK) {
-                http_reply_error(r, &err, NULL);
-                goto out;
-            }
-            http_reply_bytes(r, 200, "audio/wav", wav, len);
-        }
-    }
-out:
+    else
+        http_reply_announcement(r, json_string_value(json_object_get(t, "number")),
+                                json_integer_value(json_object_get(t, "loket")));
     json_decref(t);
 }
 

@@ -15,14 +15,7 @@ static void h_list(http_req *r)
 
 static void h_add(http_req *r)
 {
-    json_t *in = http_json_in(r), *out = NULL;
-    kt_error err;
-    if (in == NULL)
-        return;
-    kt_error_clear(&err);
-    kt_code rc = svc_user_add(HTTP_API(r)->s, &r->actor, in, &out, &err);
-    http_reply_svc(r, rc, 201, out, &err);
-    json_decref(in);
+    http_run_in(r, svc_user_add, 201);
 }
 
 const http_route http_routes_users[] = {
