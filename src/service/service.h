@@ -259,7 +259,8 @@ kt_code svc_lokets_get(svc *s, json_t **out, kt_error *err);
    the item ("lokets[2]"). */
 kt_code svc_lokets_parse(const char *spec, json_t **out, kt_error *err);
 /* Set the layout (admin): in {"lokets": [{"loket","role"}]} or {"spec": "1:intake,..."}; each
-   loket 1..n at most once; lokets not named keep the default role. Answers svc_lokets_get's. */
+   loket 1..n at most once; lokets not named keep the default role; a layout left without an
+   intake or a handover counter is refused (lokets_invalid). Answers svc_lokets_get's. */
 kt_code svc_lokets_set(svc *s, const svc_actor *who, const json_t *in, json_t **out,
                        kt_error *err);
 /* May who call the ticket queue at loket? KT_OK when no layout was set; the recording desk
