@@ -28,7 +28,7 @@
 
 static char pgt_dir[64];     /* the cluster's folder */
 static char pgt_script[512]; /* tests/pg/pg_tmp.sh */
-static char pgt_base[128];   /* postgres://user@127.0.0.1:port */
+static char pgt_base[256];   /* postgres://user@127.0.0.1:port */
 static int pgt_port;
 static int pgt_up;           /* 1: server running; 0: skipped */
 static int pgt_ndb;
