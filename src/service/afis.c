@@ -37,6 +37,8 @@
 #include "bio/image.h"
 #include "bio/match.h"
 #include "bio/template.h"
+#include "core/eligibility.h"
+#include "core/jakarta.h"
 #include "service/afis.h"
 
 /* ---- per-svc state ------------------------------------------------------------------- */
@@ -1020,13 +1022,16 @@ static json_t *bio_url(int64_t app, const char *slot)
 }
 
 /* {"application_id","nik","resident","face_url"}; resident null when not in SIAK. */
-static kt_code person_json(store *db, int64_t app, const char *nik, json_t **out,
+static kt_code person_json(svc *s, store *db, int64_t app, const char *nik, json_t **out,
                            kt_error *err)
 {
     json_t *res = NULL;
     kt_error e;
+    elig_person p;
     if (svc_resident_load(db, nik, &res, &e) != KT_OK)
         res = json_null();
+    else if (svc_resident_person(res, &p, &e) == KT_OK) /* age on the service day, as shown */
+        json_object_set_new(res, "age", json_integer(jkt_age_on(p.birth_date, svc_today(s))));
     *out = json_pack("{s:I, s:s, s:o, s:o}", "application_id", (json_int_t)app, "nik", nik,
                      "resident", res, "face_url", bio_url(app, "face"));
     return *out != NULL ? KT_OK : svc_nomem(err);
@@ -1054,7 +1059,7 @@ kt_code svc_app_duplicate(svc *s, const svc_actor *who, int64_t app_id, json_t *
     if ((rc = svc_app_load(s, db, app_id, &app, err)) != KT_OK)
         goto out;
     const char *nik = json_string_value(json_object_get(app, "nik"));
-    if ((rc = person_json(db, app_id, nik != NULL ? nik : "", &me, err)) != KT_OK)
+    if ((rc = person_json(s, db, app_id, nik != NULL ? nik : "", &me, err)) != KT_OK)
         goto out;
     if ((rc = store_prepare(db,
                             "SELECT h.slot, h.matched_application_id, h.matched_nik,"
@@ -1091,8 +1096,8 @@ kt_code svc_app_duplicate(svc *s, const svc_actor *who, int64_t app_id, json_t *
         if (json_object_get(matched, key) != NULL)
             continue;
         json_t *p = NULL;
-        if ((rc = person_json(db, mapp, json_string_value(json_object_get(h, "matched_nik")), &p,
-                              err)) != KT_OK)
+        const char *mnik = json_string_value(json_object_get(h, "matched_nik"));
+        if ((rc = person_json(s, db, mapp, mnik, &p, err)) != KT_OK)
             goto out;
         json_t *mstate = NULL;
         kt_error e;

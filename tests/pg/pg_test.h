@@ -28,7 +28,7 @@
 
 static char pgt_dir[64];     /* the cluster's folder */
 static char pgt_script[512]; /* tests/pg/pg_tmp.sh */
-static char pgt_base[256];   /* postgres://user@127.0.0.1:port */
+static char pgt_base[128];   /* postgres://user@127.0.0.1:port */
 static int pgt_port;
 static int pgt_up;           /* 1: server running; 0: skipped */
 static int pgt_ndb;
@@ -97,7 +97,7 @@ static int pgt_start(void)
             return 0;
         }
         if (WIFEXITED(st) && WEXITSTATUS(st) == 0 && strncmp(line, "postgres://", 11) == 0) {
-            snprintf(pgt_base, sizeof pgt_base, "%s", line);
+            snprintf(pgt_base, sizeof pgt_base, "%.*s", (int)sizeof pgt_base - 1, line);
             pgt_up = 1;
             return 0;
         }
