@@ -55,6 +55,10 @@ int cli_data_dir(const char *db, const char *data_opt, char *buf, size_t cap);
  */
 int cli_open_svc(int argc, char **argv, svc **out);
 
+/* Write bytes to path through a temporary file (written, fsynced, renamed), so a reader never
+   sees half a document. KT_OK, or a kt_error naming the path. */
+kt_code cli_write_file(const char *path, const void *data, size_t len, kt_error *err);
+
 /* Print a JSON value, indented, to stdout. Returns 0, or 1 on a write error. */
 int cli_print_json(const json_t *j);
 

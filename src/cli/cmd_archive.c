@@ -8,32 +8,9 @@
  */
 #include "cli/cli.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static int write_file(const char *path, const void *data, size_t len)
-{
-    char tmp[4200];
-    if (snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp) {
-        fprintf(stderr, "ktpel: out: path terlalu panjang\n");
-        return -1;
-    }
-    FILE *f = fopen(tmp, "wb");
-    if (f == NULL) {
-        fprintf(stderr, "ktpel: out: %s tidak dapat ditulis: %s\n", path, strerror(errno));
-        return -1;
-    }
-    int bad = fwrite(data, 1, len, f) != len;
-    bad |= fclose(f) != 0;
-    if (bad || rename(tmp, path) != 0) {
-        fprintf(stderr, "ktpel: out: %s gagal ditulis: %s\n", path, strerror(errno));
-        remove(tmp);
-        return -1;
-    }
-    return 0;
-}
 
 /* A positive integer option into obj[key]; 0 ok, -1 malformed. */
 static int int_opt(json_t *obj, const char *s, const char *key)
@@ -119,9 +96,8 @@ int cli_archive(int argc, char **argv)
         size_t len = 0;
         code = svc_archive_label(cs.svc, &cs.who, box, &pdf, &len, &cs.err);
         if (code == KT_OK) {
-            if (write_file(out, pdf, len) != 0)
-                code = kt_fail(&cs.err, KT_EIO, "write_failed", "out", "%s gagal ditulis", out);
-            else
+            code = cli_write_file(out, pdf, len, &cs.err);
+            if (code == KT_OK)
                 cs.out = json_pack("{s:s, s:I}", "out", out, "bytes", (json_int_t)len);
         }
         free(pdf);

@@ -40,24 +40,6 @@ static int64_t now_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* Write bytes to path through a temporary file, so a reader never sees half a PDF. */
-static kt_code write_file(const char *path, const unsigned char *buf, size_t len, kt_error *err)
-{
-    char tmp[4096];
-    int n = snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    if (n < 0 || (size_t)n >= sizeof tmp)
-        return kt_fail(err, KT_EINVAL, "path_too_long", "out", "path terlalu panjang");
-    FILE *f = fopen(tmp, "wb");
-    if (f == NULL)
-        return kt_fail(err, KT_EIO, "write_failed", path, "berkas tidak dapat dibuat");
-    size_t w = fwrite(buf, 1, len, f);
-    if (fclose(f) != 0 || w != len || rename(tmp, path) != 0) {
-        remove(tmp);
-        return kt_fail(err, KT_EIO, "write_failed", path, "berkas gagal ditulis");
-    }
-    return KT_OK;
-}
-
 /* A receipt without a token gets one signed with --key (the office's secret key). */
 static kt_code sign_receipt(json_t *in, const char *key_path, kt_error *err)
 {
@@ -104,7 +86,7 @@ static int render(int argc, char **argv, const char *kind)
         sign_receipt(in, key, &err) != KT_OK)
         goto out;
     if (pdf_render(kind, in, &buf, &len, &err) != KT_OK ||
-        write_file(out_path, buf, len, &err) != KT_OK)
+        cli_write_file(out_path, buf, len, &err) != KT_OK)
         goto out;
     printf("%s: %zu bita\n", out_path, len);
     code = 0;

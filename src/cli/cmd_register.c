@@ -10,32 +10,9 @@
  */
 #include "cli/cli.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static int write_file(const char *path, const void *data, size_t len)
-{
-    char tmp[4200];
-    if (snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp) {
-        fprintf(stderr, "ktpel: out: path terlalu panjang\n");
-        return -1;
-    }
-    FILE *f = fopen(tmp, "wb");
-    if (f == NULL) {
-        fprintf(stderr, "ktpel: out: %s tidak dapat ditulis: %s\n", path, strerror(errno));
-        return -1;
-    }
-    int bad = fwrite(data, 1, len, f) != len;
-    bad |= fclose(f) != 0;
-    if (bad || rename(tmp, path) != 0) {
-        fprintf(stderr, "ktpel: out: %s gagal ditulis: %s\n", path, strerror(errno));
-        remove(tmp);
-        return -1;
-    }
-    return 0;
-}
 
 int cli_register(int argc, char **argv)
 {
@@ -68,9 +45,7 @@ int cli_register(int argc, char **argv)
         if (out == NULL) {
             if (fwrite(csv, 1, len, stdout) != len || fflush(stdout) != 0)
                 code = kt_fail(&cs.err, KT_EIO, "write_failed", "stdout", "stdout gagal ditulis");
-        } else if (write_file(out, csv, len) != 0) {
-            code = kt_fail(&cs.err, KT_EIO, "write_failed", "out", "%s gagal ditulis", out);
-        } else {
+        } else if ((code = cli_write_file(out, csv, len, &cs.err)) == KT_OK) {
             cs.out = json_pack("{s:s, s:I}", "out", out, "bytes", (json_int_t)len);
         }
     }

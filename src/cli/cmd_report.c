@@ -9,33 +9,9 @@
  */
 #include "cli/cli.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* Write bytes to path through a temp file and rename; 0 or -1 (message printed). */
-static int write_file(const char *path, const void *data, size_t len)
-{
-    char tmp[4200];
-    if (snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp) {
-        fprintf(stderr, "ktpel: out: path terlalu panjang\n");
-        return -1;
-    }
-    FILE *f = fopen(tmp, "wb");
-    if (f == NULL) {
-        fprintf(stderr, "ktpel: out: %s tidak dapat ditulis: %s\n", path, strerror(errno));
-        return -1;
-    }
-    int bad = fwrite(data, 1, len, f) != len;
-    bad |= fclose(f) != 0;
-    if (bad || rename(tmp, path) != 0) {
-        fprintf(stderr, "ktpel: out: %s gagal ditulis: %s\n", path, strerror(errno));
-        remove(tmp);
-        return -1;
-    }
-    return 0;
-}
 
 int cli_report_cmd(int argc, char **argv)
 {
@@ -81,9 +57,8 @@ int cli_report_cmd(int argc, char **argv)
                    : svc_report_csv(cs.svc, &cs.who, period, when, (char **)&buf, &len,
                                     &cs.err);
         if (code == KT_OK) {
-            if (write_file(out, buf, len) != 0)
-                code = kt_fail(&cs.err, KT_EIO, "write_failed", "out", "%s gagal ditulis", out);
-            else
+            code = cli_write_file(out, buf, len, &cs.err);
+            if (code == KT_OK)
                 cs.out = json_pack("{s:s, s:I}", "out", out, "bytes", (json_int_t)len);
         }
         free(buf);

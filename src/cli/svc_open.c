@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 /* mkdir -p of the folder holding path. */
 static int make_parent(const char *path)
@@ -108,4 +109,26 @@ int cli_end(cli_session *cs, kt_code code)
     svc_close(cs->svc);
     cs->svc = NULL;
     return rc;
+}
+
+kt_code cli_write_file(const char *path, const void *data, size_t len, kt_error *err)
+{
+    char tmp[4200];
+    int n = snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    if (n < 0 || (size_t)n >= sizeof tmp)
+        return kt_fail(err, KT_EINVAL, "path_too_long", "out", "path terlalu panjang");
+    FILE *f = fopen(tmp, "wb");
+    if (f == NULL)
+        return kt_fail(err, KT_EIO, "write_failed", path, "berkas tidak dapat dibuat: %s",
+                       strerror(errno));
+    int bad = fwrite(data, 1, len, f) != len;
+    bad |= fflush(f) != 0 || fsync(fileno(f)) != 0;
+    bad |= fclose(f) != 0;
+    if (bad || rename(tmp, path) != 0) {
+        int e = errno;
+        remove(tmp);
+        return kt_fail(err, KT_EIO, "write_failed", path, "berkas gagal ditulis: %s",
+                       strerror(e));
+    }
+    return KT_OK;
 }
