@@ -73,6 +73,44 @@ static json_t *docs_json(docs_set set)
     return a;
 }
 
+/* Run sql with its one parameter bound to id and hand every row to fn, which adds the row to
+   acc. The statement is reset whatever happens. */
+typedef void (*row_fn)(store_stmt *st, json_t *acc);
+
+static kt_code each_row(store *db, const char *sql, int64_t id, row_fn fn, json_t *acc,
+                        kt_error *err)
+{
+    store_stmt *st = NULL;
+    int row = 0;
+    kt_code rc = store_prepare(db, sql, &st, err);
+    if (rc != KT_OK)
+        return rc;
+    store_bind_int(st, 1, id);
+    while ((rc = store_step(st, &row, err)) == KT_OK && row)
+        fn(st, acc);
+    store_reset(st);
+    return rc;
+}
+
+static void row_document(store_stmt *st, json_t *docs)
+{
+    json_array_append_new(docs, json_string(store_col_text(st, 0)));
+}
+
+static void row_bio_slot(store_stmt *st, json_t *bio)
+{
+    json_object_set_new(bio, store_col_text(st, 0),
+                        json_string(store_col_text(st, 1)[0] ? "exception" : "stored"));
+}
+
+static void row_data_change(store_stmt *st, json_t *ch)
+{
+    json_array_append_new(ch, json_pack("{s:s, s:s, s:s, s:I}", "field", store_col_text(st, 0),
+                                        "before", store_col_text(st, 1), "after",
+                                        store_col_text(st, 2), "at",
+                                        (json_int_t)store_col_int(st, 3)));
+}
+
 kt_code svc_app_load(svc *s, store *db, int64_t id, json_t **out, kt_error *err)
 {
     (void)s;
@@ -123,50 +161,24 @@ kt_code svc_app_load(svc *s, store *db, int64_t id, json_t **out, kt_error *err)
     json_object_set_new(o, "pickup_expected",
                         store_col_null(st, 12) ? json_null() : json_string(store_col_text(st, 12)));
     store_reset(st);
-    /* Documents presented. */
-    json_t *docs = json_array();
-    if ((rc = store_prepare(db, "SELECT doc FROM documents WHERE application_id = ? ORDER BY doc",
-                            &st, err)) != KT_OK)
-        goto fail;
-    store_bind_int(st, 1, id);
-    while ((rc = store_step(st, &row, err)) == KT_OK && row)
-        json_array_append_new(docs, json_string(store_col_text(st, 0)));
-    store_reset(st);
+    /* What hangs off the application: documents presented, biometric slots, data changes.
+       The containers belong to o from here on, so every exit below frees them with it. */
+    json_t *docs = json_array(), *bio = json_object(), *ch = json_array();
     json_object_set_new(o, "documents", docs);
-    if (rc != KT_OK)
-        goto fail;
-    /* Biometric slots. */
-    json_t *bio = json_object();
-    if ((rc = store_prepare(db,
-                            "SELECT slot, exception_reason FROM biometrics WHERE"
-                            " application_id = ?",
-                            &st, err)) != KT_OK)
-        goto fail;
-    store_bind_int(st, 1, id);
-    while ((rc = store_step(st, &row, err)) == KT_OK && row)
-        json_object_set_new(bio, store_col_text(st, 0),
-                            json_string(store_col_text(st, 1)[0] ? "exception" : "stored"));
-    store_reset(st);
     json_object_set_new(o, "bio", bio);
-    if (rc != KT_OK)
-        goto fail;
-    /* Data changes. */
-    json_t *ch = json_array();
-    if ((rc = store_prepare(db,
-                            "SELECT field, before_value, after_value, at FROM data_changes"
-                            " WHERE application_id = ? ORDER BY id",
-                            &st, err)) != KT_OK)
-        goto fail;
-    store_bind_int(st, 1, id);
-    while ((rc = store_step(st, &row, err)) == KT_OK && row)
-        json_array_append_new(ch, json_pack("{s:s, s:s, s:s, s:I}", "field",
-                                            store_col_text(st, 0), "before",
-                                            store_col_text(st, 1), "after",
-                                            store_col_text(st, 2), "at",
-                                            (json_int_t)store_col_int(st, 3)));
-    store_reset(st);
     json_object_set_new(o, "changes", ch);
-    if (rc != KT_OK)
+    if (docs == NULL || bio == NULL || ch == NULL) {
+        rc = svc_nomem(err);
+        goto fail;
+    }
+    if ((rc = each_row(db, "SELECT doc FROM documents WHERE application_id = ? ORDER BY doc",
+                       id, row_document, docs, err)) != KT_OK ||
+        (rc = each_row(db, "SELECT slot, exception_reason FROM biometrics WHERE"
+                           " application_id = ?",
+                       id, row_bio_slot, bio, err)) != KT_OK ||
+        (rc = each_row(db, "SELECT field, before_value, after_value, at FROM data_changes"
+                           " WHERE application_id = ? ORDER BY id",
+                       id, row_data_change, ch, err)) != KT_OK)
         goto fail;
     *out = o;
     return KT_OK;
