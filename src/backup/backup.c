@@ -709,6 +709,15 @@ kt_code bak_verify(const char *dest, kt_error *err)
 
 /* ---- backup --------------------------------------------------------------------------- */
 
+kt_code bak_supports(const char *db_path, kt_error *err)
+{
+    if (db_path != NULL && strstr(db_path, "://") != NULL)
+        return kt_fail(err, KT_EREFUSED, "backup_server_database", "db",
+                       "Cadangan ktpel menyalin basis data SQLite; basis data PostgreSQL "
+                       "dicadangkan dengan pg_dump (lihat docs/operations.md)");
+    return KT_OK;
+}
+
 kt_code bak_backup_stats(const char *db_path, const char *data_dir, const char *dest_dir,
                          bak_stats *stats, kt_error *err)
 {
@@ -724,6 +733,8 @@ kt_code bak_backup_stats(const char *db_path, const char *data_dir, const char *
     memset(stats, 0, sizeof *stats);
     if (sodium_init() < 0)
         return kt_fail(err, KT_EINTERNAL, "sodium_init", "", "libsodium gagal dimulai");
+    if ((rc = bak_supports(db_path, err)) != KT_OK)
+        return rc;
     if (db_path == NULL || stat(db_path, &st) != 0 || !S_ISREG(st.st_mode))
         return kt_fail(err, KT_ENOTFOUND, "db_not_found", db_path != NULL ? db_path : "db",
                        "database tidak ditemukan");
@@ -838,6 +849,8 @@ kt_code bak_restore(const char *src, const char *db_path, const char *data_dir, 
 
     if (db_path == NULL || db_path[0] == '\0')
         return kt_fail(err, KT_EINVAL, "db_missing", "db", "path database tujuan wajib diisi");
+    if ((rc = bak_supports(db_path, err)) != KT_OK)
+        return rc;
     if (data_dir == NULL) {
         char dir[PATH_CAP];
         parent_of(db_path, dir, sizeof dir);

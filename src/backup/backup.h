@@ -44,6 +44,10 @@ typedef struct bak_stats {
     unsigned busy_retries; /* steps retried because the database was busy */
 } bak_stats;
 
+/* KT_OK when db_path is a database ktpel backs up (a SQLite file); a server location
+   (postgres://...) is refused with a clear message: the server's own tools back it up. */
+kt_code bak_supports(const char *db_path, kt_error *err);
+
 /* Back up db_path and (if it exists; NULL = none) data_dir into dest_dir, which must not
    exist yet (its parent must). stats may be NULL. */
 kt_code bak_backup(const char *db_path, const char *data_dir, const char *dest_dir,

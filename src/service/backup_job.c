@@ -172,6 +172,9 @@ kt_code svc_backup_job_start(svc *s, const char *dir, int every_min, int keep,
     if (dir == NULL || dir[0] == '\0' || strlen(dir) >= sizeof j->dir)
         return kt_fail(err, KT_EINVAL, "backup_dir_invalid", "backup-dir",
                        "Folder cadangan tidak sah");
+    kt_code rc = bak_supports(s->db_path, err); /* refused at start, not at every run */
+    if (rc != KT_OK)
+        return rc;
     if (stat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode))
         return kt_fail(err, KT_EREFUSED, "backup_dir_missing", "backup-dir",
                        "Folder tujuan %s tidak ada (apakah disk eksternal sudah terpasang?)",

@@ -337,6 +337,14 @@ static void test_refusals(void **state)
     assert_int_not_equal(stat(dest, &sb), 0);
     strcat(dest, ".partial");
     assert_int_not_equal(stat(dest, &sb), 0); /* cleaned up */
+    /* a database server's location: its own tools back it up; nothing is written */
+    const char *pg = "postgres://ktpel@127.0.0.1:5432/ktpel";
+    snprintf(dest, sizeof dest, "%s/from-pg", dir);
+    assert_int_equal(bak_backup(pg, data_dir, dest, &err), KT_EREFUSED);
+    assert_string_equal(err.id, "backup_server_database");
+    assert_int_not_equal(stat(dest, &sb), 0);
+    assert_int_equal(bak_restore(dir, pg, data_dir, &err), KT_EREFUSED);
+    assert_string_equal(err.id, "backup_server_database");
 }
 
 static void test_rotation(void **state)

@@ -423,9 +423,7 @@ static void test_duplicate_flow(void **st)
     /* Reopen lazily (as a CLI command would): nothing loaded until the first recording. */
     svc_close(s);
     svc_config cfg;
-    memset(&cfg, 0, sizeof cfg);
-    cfg.db_path = t_db;
-    cfg.now_ms = t_clock;
+    t_config(&cfg);
     cfg.afis_lazy = 1;
     t_expect(svc_open(&cfg, &s, &err), KT_OK, &err);
     t_expect(svc_afis_stats(s, &sup, &out, &err), KT_OK, &err);

@@ -274,9 +274,7 @@ static void run_child(int fd)
     ack_fd = fd;
     svc *s = NULL;
     svc_config cfg;
-    memset(&cfg, 0, sizeof cfg);
-    cfg.db_path = t_db;
-    cfg.now_ms = t_clock;
+    t_config(&cfg);
     kt_error err;
     if (svc_open(&cfg, &s, &err) != KT_OK)
         _exit(2);

@@ -79,7 +79,12 @@ static void test_bad_line_late_in_file(void **state)
     assert_false(resident_exists(s, BAD_AT));
     assert_true(resident_exists(s, ROWS - 1));
 
-    /* Foreign keys are back on for the next user of the connection. */
+    /* Foreign keys are back on for the next user of the connection (a SQLite setting;
+       PostgreSQL's are never switched off). */
+    if (t_on_pg()) {
+        svc_close(s);
+        return;
+    }
     store *db = NULL;
     store_stmt *st = NULL;
     int row = 0;
