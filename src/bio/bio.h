@@ -58,6 +58,35 @@ typedef struct bio_minutia {
 
 #define BIO_MAX_MINUTIAE 255
 
+/*
+ * Ridge map of a finger view: the ridge orientation and the ridge period on a grid of square
+ * cells (24 pixels at 500 dpi), where the print is clear. It travels beside the minutiae (in an
+ * ISO/IEC 19794-2 extended data block of vendor type, template.c) and lets the matcher check
+ * that an alignment found from a few minutiae also lines up the ridge flow and the ridge
+ * spacing of the whole overlap (match.c). A record without it (another vendor's) has cols 0.
+ *
+ * v[row * cols + col] is BIO_RIDGE_NONE (background, or ridges too unclear) or a code made by
+ * bio_ridge_code(): orientation in 16 steps of pi/16, counter-clockwise from +x like minutia
+ * angles, in [0, pi); period (the distance between ridges, in pixels at 500 dpi) in 15
+ * logarithmic steps from 5 to 15.
+ */
+#define BIO_RIDGE_MAX_CELLS 1536
+#define BIO_RIDGE_MAX_SIDE 64        /* cols, rows at most */
+#define BIO_RIDGE_NONE 0xFF
+
+typedef struct bio_ridge_map {
+    uint8_t cols, rows;     /* grid size; 0: no map */
+    uint8_t cell;           /* cell side, template pixels */
+    uint16_t x0, y0;        /* top-left corner of cell (0, 0), template pixels */
+    uint8_t v[BIO_RIDGE_MAX_CELLS];
+} bio_ridge_map;
+
+/* The cell code of an orientation (radians, any; taken modulo pi) and a period (px at 500 dpi,
+   clamped to 5..15). */
+uint8_t bio_ridge_code(double orientation, double period);
+/* Decode a cell code (not BIO_RIDGE_NONE): orientation in [0, pi), period in 5..15. */
+void bio_ridge_decode(uint8_t code, double *orientation, double *period);
+
 /* One finger view: what ISO/IEC 19794-2 and ANSI INCITS 378 carry, normalized. */
 typedef struct bio_template {
     uint16_t width, height;     /* image size the coordinates refer to */
@@ -70,6 +99,8 @@ typedef struct bio_template {
     /* Added by the template codec (template.h); zero when a template is made by extraction. */
     uint8_t view_number;        /* ISO/ANSI view number 0..15 of this finger in the record */
     uint16_t capture_equipment; /* record header's capture device field, repeated per view */
+    /* Ridge map (see above): made by extraction, carried by the ISO codec; cols 0 = none. */
+    bio_ridge_map ridge;
 } bio_template;
 
 #endif

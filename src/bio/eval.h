@@ -35,8 +35,16 @@ typedef struct bio_eval_result {
     double ms_extract;      /* mean milliseconds per extraction (or decode with iso) */
     double us_prepare;      /* mean microseconds per bio_prepare */
     double us_match;        /* mean microseconds per bio_match */
+    double ms_extract_cpu, us_match_cpu; /* the same as CPU time of the calling thread */
     double gen_mean, imp_mean, imp_max; /* score summary */
     double *gen_scores, *imp_scores;    /* owned: free with bio_eval_result_free() */
+    /*
+     * Which samples each score compares, for analysis: pair k of gen_scores is
+     * gen_pairs[2k], gen_pairs[2k + 1] (indices into finger / impression, samples in
+     * finger, impression order); the same for imp_pairs. Owned like the scores.
+     */
+    int *gen_pairs, *imp_pairs;
+    int *finger, *impression;           /* samples entries each */
 } bio_eval_result;
 
 /* Run the protocol on dir. Fills *r (free with bio_eval_result_free()). */

@@ -23,6 +23,9 @@
 #define MAX_SIDE 8000
 #define MAX_MINUTIAE 120   /* the best ones by quality; more only slows matching */
 #define MIN_MINUTIAE 3
+/* Ridge map (see ridge_map()). */
+#define RIDGE_CELL_BLOCKS 3   /* a cell is 3 x 3 blocks: 24 px at 500 dpi */
+#define RIDGE_MIN_COH 0.3     /* cells with less mean coherence are left out */
 /* Local contrast normalisation for the field maps (see local_normalize()). */
 #define NORM_R 8           /* box window radius, px at 500 dpi (17 x 17, ~2 ridge periods) */
 #define NORM_CLIP 2.0      /* standard deviations kept either side of the local mean */
@@ -147,6 +150,67 @@ out:
     return o;
 }
 
+/*
+ * The ridge map of the template (bio.h) from the field maps: cells of RIDGE_CELL_BLOCKS^2
+ * blocks over the foreground's bounding box; a cell holds the mean orientation (doubled-angle
+ * average) and mean period of its foreground blocks when at least half of them are foreground
+ * and their mean coherence reaches RIDGE_MIN_COH (unclear ridges would only add noise to the
+ * matcher's agreement measure). Coordinates go back to the image's pixels by scale. A print
+ * whose box needs more than BIO_RIDGE_MAX_SIDE cells a side or BIO_RIDGE_MAX_CELLS cells gets
+ * no map (cols 0): the matcher then uses the minutiae alone.
+ */
+static void ridge_map(const bio_field *f, double scale, bio_ridge_map *rm)
+{
+    const int cb = RIDGE_CELL_BLOCKS;
+    int bx0 = f->bw, by0 = f->bh, bx1 = -1, by1 = -1;
+    memset(rm, 0, sizeof *rm);
+    for (int by = 0; by < f->bh; by++)
+        for (int bx = 0; bx < f->bw; bx++)
+            if (f->mask[by * f->bw + bx]) {
+                bx0 = bx < bx0 ? bx : bx0;
+                by0 = by < by0 ? by : by0;
+                bx1 = bx > bx1 ? bx : bx1;
+                by1 = by > by1 ? by : by1;
+            }
+    if (bx1 < 0)
+        return;
+    int cols = (bx1 - bx0 + cb) / cb, rows = (by1 - by0 + cb) / cb;
+    double cell = cb * BIO_BLK * scale;
+    if (cols > BIO_RIDGE_MAX_SIDE || rows > BIO_RIDGE_MAX_SIDE ||
+        cols * rows > BIO_RIDGE_MAX_CELLS || cell > 255 || bx0 * BIO_BLK * scale > 65535 ||
+        by0 * BIO_BLK * scale > 65535)
+        return;
+    rm->cols = (uint8_t)cols;
+    rm->rows = (uint8_t)rows;
+    rm->cell = (uint8_t)lrint(cell);
+    rm->x0 = (uint16_t)lrint(bx0 * BIO_BLK * scale);
+    rm->y0 = (uint16_t)lrint(by0 * BIO_BLK * scale);
+    for (int r = 0; r < rows; r++)
+        for (int c = 0; c < cols; c++) {
+            double sx = 0, sy = 0, per = 0, coh = 0;
+            int n = 0;
+            for (int dy = 0; dy < cb; dy++)
+                for (int dx = 0; dx < cb; dx++) {
+                    int bx = bx0 + cb * c + dx, by = by0 + cb * r + dy;
+                    if (bx >= f->bw || by >= f->bh || !f->mask[by * f->bw + bx])
+                        continue;
+                    int b = by * f->bw + bx;
+                    sx += cos(2.0 * (double)f->orient[b]);
+                    sy += sin(2.0 * (double)f->orient[b]);
+                    per += (double)f->period[b];
+                    coh += (double)f->coh[b];
+                    n++;
+                }
+            uint8_t v = BIO_RIDGE_NONE;
+            if (2 * n >= cb * cb && coh >= RIDGE_MIN_COH * n) {
+                /* Image orientation (y down) to the counter-clockwise convention: negate. */
+                double t = -0.5 * atan2(sy, sx);
+                v = bio_ridge_code(t, per / n);
+            }
+            rm->v[r * cols + c] = v;
+        }
+}
+
 bio_status bio_extract_q(const bio_image *img, bio_template *out, int *quality, bio_msg *msg)
 {
     bio_status st = BIO_OK;
@@ -155,8 +219,10 @@ bio_status bio_extract_q(const bio_image *img, bio_template *out, int *quality, 
     memset(&f, 0, sizeof f);
     if (quality)
         *quality = 0;
-    if (out)
+    if (out) {
         out->count = 0;
+        out->ridge.cols = out->ridge.rows = 0;
+    }
     if (!img || !out)
         return bio_fail(msg, BIO_EINVAL, "bio_extract: image and template are required");
     if (!img->pixels || img->width <= 0 || img->height <= 0 || img->width > MAX_SIDE ||
@@ -210,6 +276,7 @@ bio_status bio_extract_q(const bio_image *img, bio_template *out, int *quality, 
         goto out;
     if ((st = bio_minutiae_detect(&f, scale, MAX_MINUTIAE, out, msg)) != BIO_OK)
         goto out;
+    ridge_map(&f, scale, &out->ridge);
     int q = bio_quality_score(&f, out->count);
     out->quality = (uint8_t)q;
     if (quality)

@@ -4,6 +4,10 @@
  * relaxation) consolidation. Robust to rotation, translation, partial overlap and moderate
  * skin distortion: each minutia is described by a local, rotation-invariant cylinder.
  *
+ * When both templates carry a ridge map (bio_template.ridge, made by bio_extract and kept by
+ * the ISO codec), the alignments the matcher finds are checked against the ridge flow and
+ * spacing; without one the minutiae alone decide (scores on the same FMR scale either way).
+ *
  * Usage for repeated matching (1:N search): prepare every template once with bio_prepare(),
  * then call bio_match() on pairs. bio_match() only reads its arguments, keeps no state and
  * allocates nothing on the heap: it is safe to call from many threads on shared

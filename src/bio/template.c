@@ -10,6 +10,12 @@
  *     minutiae(1); each minutia 6 bytes: type(2 bits)|x(14) reserved(2)|y(14) angle(1)
  *     quality(1); then extended data length(2) and that many bytes of blocks, each
  *     type(2) length(2, counting its own 4 header bytes) data.
+ *   Our ridge map (bio.h bio_ridge_map) is one block of vendor-defined type RIDGE_TYPE (ISO
+ *   reserves 0x00xx; 0x0101..0xFFFF with a non-zero low byte are vendor-defined): data
+ *   "RM" version(1)=1 cell(1) x0(2) y0(2) cols(1) rows(1), a bitmap of cols x rows bits
+ *   (row-major, most significant bit first, 1 = the cell has a code, padded with 0 bits to a
+ *   byte), then one code byte per set bit. A block of that type that does not start "RM" 1 is
+ *   someone else's and is skipped like any other; one that does must add up exactly.
  * Angles: ISO unit 1.40625 degrees (256 per turn), ANSI unit 2 degrees (0..179).
  * Design: a cursor with explicit bounds (struct rd) so every read is checked and every error
  * names the byte offset. Must never read outside buf or accept a record that does not add up.
@@ -21,6 +27,8 @@
 #include <string.h>
 
 #define TWO_PI 6.28318530717958647692
+#define RIDGE_TYPE 0x4B54   /* "KT": ktpel's vendor-defined extended data type */
+#define RIDGE_HEAD 10       /* "RM", version, cell, x0, y0, cols, rows */
 
 const char *bio_template_format_name(bio_template_format f)
 {
@@ -81,6 +89,72 @@ static uint32_t rd_u32(struct rd *r)
     return v;
 }
 
+/* Bytes of the ridge-map block's data for rm (cols > 0), bitmap and codes included. */
+static size_t ridge_block_data(const bio_ridge_map *rm)
+{
+    size_t nc = (size_t)rm->cols * rm->rows, n = 0;
+    for (size_t i = 0; i < nc; i++)
+        n += rm->v[i] != BIO_RIDGE_NONE;
+    return RIDGE_HEAD + (nc + 7) / 8 + n;
+}
+
+/*
+ * Read our ridge-map block's data d (len bytes, "RM" checked by the caller) into rm. at is the
+ * data's offset in the record, for messages.
+ */
+static bio_status ridge_read(const uint8_t *d, size_t len, size_t at, int vi,
+                             bio_ridge_map *rm, bio_msg *msg)
+{
+    if (len < RIDGE_HEAD)
+        return bio_fail(msg, BIO_EFORMAT, "view %d: ridge map at byte %zu is %zu bytes, shorter "
+                        "than its %d-byte header", vi, at, len, RIDGE_HEAD);
+    if (d[2] != 1)
+        return bio_fail(msg, BIO_EUNSUPPORTED, "view %d: ridge map version %u at byte %zu (only "
+                        "1)", vi, d[2], at + 2);
+    int cell = d[3], cols = d[8], rows = d[9];
+    if (cell == 0 || cols == 0 || rows == 0 || cols > BIO_RIDGE_MAX_SIDE ||
+        rows > BIO_RIDGE_MAX_SIDE || cols * rows > BIO_RIDGE_MAX_CELLS)
+        return bio_fail(msg, BIO_EFORMAT, "view %d: ridge map at byte %zu: cell %d, %d x %d "
+                        "cells (at most %d a side, %d in all)", vi, at, cell, cols, rows,
+                        BIO_RIDGE_MAX_SIDE, BIO_RIDGE_MAX_CELLS);
+    size_t nc = (size_t)cols * (size_t)rows, nbm = (nc + 7) / 8;
+    if (len < RIDGE_HEAD + nbm)
+        return bio_fail(msg, BIO_EFORMAT, "view %d: ridge map at byte %zu: %zu bytes, its "
+                        "bitmap alone needs %zu", vi, at, len, RIDGE_HEAD + nbm);
+    const uint8_t *bm = d + RIDGE_HEAD, *code = bm + nbm;
+    size_t set = 0;
+    for (size_t i = 0; i < nbm * 8; i++) {
+        int bit = bm[i / 8] >> (7 - i % 8) & 1;
+        if (bit && i >= nc)
+            return bio_fail(msg, BIO_EFORMAT, "view %d: ridge map at byte %zu: padding bit %zu "
+                            "set", vi, at, i);
+        set += (size_t)bit;
+    }
+    if (len != RIDGE_HEAD + nbm + set)
+        return bio_fail(msg, BIO_EFORMAT, "view %d: ridge map at byte %zu is %zu bytes; its "
+                        "bitmap says %zu", vi, at, len, RIDGE_HEAD + nbm + set);
+    memset(rm, 0, sizeof *rm);
+    rm->cell = (uint8_t)cell;
+    rm->x0 = (uint16_t)(d[4] << 8 | d[5]);
+    rm->y0 = (uint16_t)(d[6] << 8 | d[7]);
+    size_t k = 0;
+    for (size_t i = 0; i < nc; i++) {
+        if (!(bm[i / 8] >> (7 - i % 8) & 1)) {
+            rm->v[i] = BIO_RIDGE_NONE;
+            continue;
+        }
+        uint8_t v = code[k++];
+        if (v >> 4 > 14)
+            return bio_fail(msg, BIO_EFORMAT, "view %d: ridge map code 0x%02X at byte %zu: "
+                            "period step %u is not 0..14", vi, v,
+                            at + RIDGE_HEAD + nbm + k - 1, (unsigned)(v >> 4));
+        rm->v[i] = v;
+    }
+    rm->cols = (uint8_t)cols;
+    rm->rows = (uint8_t)rows;
+    return BIO_OK;
+}
+
 static bio_status trunc_at(bio_msg *msg, const struct rd *r, const char *what, size_t need)
 {
     return bio_fail(msg, BIO_ETRUNC, "record truncated at byte %zu: %s needs %zu bytes, %zu "
@@ -138,18 +212,27 @@ static bio_status parse_view(struct rd *r, bio_template_format fmt, int vi, bio_
     uint16_t ext = rd_u16(r);
     if (!rd_has(r, ext))
         return trunc_at(msg, r, "extended data", ext);
-    /* Walk the blocks so a corrupt length is caught, then skip them. */
+    /* Walk the blocks so a corrupt length is caught; read our ridge map, skip the rest. */
     size_t end = r->pos + ext;
     while (r->pos < end) {
         if (end - r->pos < 4)
             return bio_fail(msg, BIO_EFORMAT, "view %d: extended data block header at byte %zu "
                             "overruns the %u-byte area", vi, r->pos, ext);
         size_t bat = r->pos;
-        rd_u16(r);
+        uint16_t type = rd_u16(r);
         uint16_t bl = rd_u16(r);
         if (bl < 4 || bl > end - bat)
             return bio_fail(msg, BIO_EFORMAT, "view %d: extended data block at byte %zu has "
                             "length %u, outside 4..%zu", vi, bat, bl, end - bat);
+        const uint8_t *d = r->b + bat + 4;
+        if (type == RIDGE_TYPE && bl >= 4 + 3 && d[0] == 'R' && d[1] == 'M') {
+            if (t->ridge.cols)
+                return bio_fail(msg, BIO_EFORMAT, "view %d: a second ridge map at byte %zu", vi,
+                                bat);
+            bio_status st = ridge_read(d, bl - 4u, bat + 4, vi, &t->ridge, msg);
+            if (st != BIO_OK)
+                return st;
+        }
         r->pos = bat + bl;
     }
     *ext_total += ext;
@@ -304,6 +387,19 @@ bio_status bio_template_encode_iso(const bio_template *views, size_t count, uint
                                 "quality out of range", i, k);
         }
         total += 4 + 6 * (size_t)t->count + 2;
+        const bio_ridge_map *rm = &t->ridge;
+        if (rm->cols) {
+            int nc = rm->cols * rm->rows;
+            if (rm->rows == 0 || rm->cell == 0 || rm->cols > BIO_RIDGE_MAX_SIDE ||
+                rm->rows > BIO_RIDGE_MAX_SIDE || nc > BIO_RIDGE_MAX_CELLS)
+                return bio_fail(msg, BIO_EINVAL, "view %zu: ridge map of %u x %u cells of %u "
+                                "px out of range", i, rm->cols, rm->rows, rm->cell);
+            for (int k = 0; k < nc; k++)
+                if (rm->v[k] != BIO_RIDGE_NONE && rm->v[k] >> 4 > 14)
+                    return bio_fail(msg, BIO_EINVAL, "view %zu: ridge map cell %d: code 0x%02X "
+                                    "is not a cell code", i, k, rm->v[k]);
+            total += 4 + ridge_block_data(rm);
+        }
     }
     uint8_t *b = calloc(1, total);
     if (!b)
@@ -336,7 +432,31 @@ bio_status bio_template_encode_iso(const bio_template *views, size_t count, uint
             b[p + 5] = m->quality;
             p += 6;
         }
-        p += 2; /* extended data length 0 */
+        const bio_ridge_map *rm = &t->ridge;
+        if (!rm->cols) {
+            p += 2; /* extended data length 0 */
+            continue;
+        }
+        size_t dl = ridge_block_data(rm), nc = (size_t)rm->cols * rm->rows;
+        put16(b + p, (unsigned)(4 + dl));
+        put16(b + p + 2, RIDGE_TYPE);
+        put16(b + p + 4, (unsigned)(4 + dl));
+        p += 6;
+        b[p] = 'R';
+        b[p + 1] = 'M';
+        b[p + 2] = 1;
+        b[p + 3] = rm->cell;
+        put16(b + p + 4, rm->x0);
+        put16(b + p + 6, rm->y0);
+        b[p + 8] = rm->cols;
+        b[p + 9] = rm->rows;
+        uint8_t *bm = b + p + RIDGE_HEAD, *code = bm + (nc + 7) / 8;
+        for (size_t k = 0; k < nc; k++)
+            if (rm->v[k] != BIO_RIDGE_NONE) {
+                bm[k / 8] |= (uint8_t)(0x80 >> (k % 8));
+                *code++ = rm->v[k];
+            }
+        p += dl;
     }
     *out = b;
     *len = total;

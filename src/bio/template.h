@@ -5,7 +5,9 @@
  * Both start "FMR\0" " 20\0"; the codec tells them apart by the header layout (ANSI has a 2- or
  * 6-byte record length and a CBEFF product id; ISO a 4-byte length). A record may hold several
  * finger views; decoding returns them all, normalized into bio_template (angles in radians,
- * see bio.h). Extended data blocks are checked for consistency and skipped. Every byte is
+ * see bio.h). Extended data blocks are checked for consistency; ktpel's own ridge-map block
+ * (bio.h bio_ridge_map, layout in template.c) is read into the view's ridge map, every other
+ * block is skipped (a record without one decodes with ridge.cols 0). Every byte is
  * bounds-checked: a truncated or corrupt record gives BIO_ETRUNC / BIO_EFORMAT with the byte
  * offset, never a crash, and no output.
  */
@@ -47,7 +49,8 @@ bio_status bio_template_decode(const uint8_t *buf, size_t len, bio_template **vi
 
 /*
  * Encode views as one ISO/IEC 19794-2:2005 record (size and resolution from views[0]; all views
- * must share them). *out is new (owned by the caller; free()). No extended data is written.
+ * must share them). *out is new (owned by the caller; free()). A view with a ridge map
+ * (ridge.cols > 0) gets it as one extended data block; no other extended data is written.
  */
 bio_status bio_template_encode_iso(const bio_template *views, size_t count, uint8_t **out,
                                    size_t *len, bio_msg *msg);

@@ -3,7 +3,9 @@
  *
  * Records are encoded in code and decoded back; an ANSI record is built byte by byte; every
  * prefix of a valid record and random byte flips must give an error or a consistent decode,
- * never a crash. With ../shared: every FVC .iso decodes and re-encodes byte for byte, the
+ * never a crash. The ridge map (bio.h) travels in an extended data block of its own and comes
+ * back exactly; a broken one is refused, someone else's block of the same type is skipped.
+ * With ../shared: every FVC .iso decodes and re-encodes byte for byte, the
  * invalid-iso records fail as truncated, and the biomdi example record (ANSI and ISO) decodes
  * to the same minutiae in both formats.
  */
@@ -101,6 +103,98 @@ static void test_iso_roundtrip(void **state)
     free(again);
     free(out);
     free(rec);
+}
+
+/* A 5 x 3 ridge map on view 0 (15 cells: the bitmap has a padding bit), four cells empty. */
+static void sample_ridge(bio_template *t)
+{
+    bio_ridge_map *rm = &t->ridge;
+    rm->cols = 5;
+    rm->rows = 3;
+    rm->cell = 24;
+    rm->x0 = 10;
+    rm->y0 = 300;
+    for (int i = 0; i < 15; i++)
+        rm->v[i] = (i % 4 == 1) ? BIO_RIDGE_NONE : bio_ridge_code(i * 0.2, 5.0 + 0.6 * i);
+}
+
+static void assert_ridge_equal(const bio_ridge_map *a, const bio_ridge_map *b)
+{
+    assert_int_equal(a->cols, b->cols);
+    assert_int_equal(a->rows, b->rows);
+    assert_int_equal(a->cell, b->cell);
+    assert_int_equal(a->x0, b->x0);
+    assert_int_equal(a->y0, b->y0);
+    assert_memory_equal(a->v, b->v, (size_t)a->cols * a->rows);
+}
+
+static void test_ridge_map_roundtrip(void **state)
+{
+    (void)state;
+    bio_template v[2];
+    sample_views(v);
+    sample_ridge(&v[0]);
+    uint8_t *rec;
+    size_t len;
+    bio_msg m;
+    assert_int_equal(bio_template_encode_iso(v, 2, &rec, &len, &m), BIO_OK);
+    /* view 0: 4 + 240 minutiae bytes + 2, then a 4-byte block header, 10 bytes of head, a
+       2-byte bitmap and 11 codes */
+    size_t blk = 24 + 4 + 40 * 6 + 2;
+    assert_int_equal(len, 24 + (4 + 40 * 6 + 2 + 4 + 10 + 2 + 11) + (4 + 3 * 6 + 2));
+    assert_int_equal(rec[blk - 2] << 8 | rec[blk - 1], 27);     /* extended data length */
+    assert_int_equal(rec[blk] << 8 | rec[blk + 1], 0x4B54);    /* vendor-defined type "KT" */
+    assert_memory_equal(rec + blk + 4, "RM\1", 3);
+    bio_template *out;
+    size_t n;
+    bio_template_record hdr;
+    assert_int_equal(bio_template_decode(rec, len, &out, &n, &hdr, &m), BIO_OK);
+    assert_int_equal(n, 2);
+    assert_int_equal(hdr.extended_bytes, 27);
+    assert_views_equal(&out[0], &v[0], 1e-6f);
+    assert_ridge_equal(&out[0].ridge, &v[0].ridge);
+    assert_int_equal(out[1].ridge.cols, 0);
+    uint8_t *again;
+    size_t len2;
+    assert_int_equal(bio_template_encode_iso(out, n, &again, &len2, &m), BIO_OK);
+    assert_int_equal(len2, len);
+    assert_memory_equal(again, rec, len);
+    free(again);
+    free(out);
+
+    /* Every prefix is truncated; the block is checked before anything is returned. */
+    for (size_t k = 0; k < len; k++)
+        assert_int_equal(bio_template_decode(rec, k, &out, &n, NULL, &m), BIO_ETRUNC);
+    uint8_t *d = rec + blk + 4;   /* the block's data */
+    d[11] |= 1;                   /* the padding bit after the 15 cells */
+    assert_int_equal(bio_template_decode(rec, len, &out, &n, NULL, &m), BIO_EFORMAT);
+    assert_non_null(strstr(m.text, "padding"));
+    d[11] &= 0xFE;
+    d[12] = 0xF3;                 /* the first code: a period step of 15 */
+    assert_int_equal(bio_template_decode(rec, len, &out, &n, NULL, &m), BIO_EFORMAT);
+    assert_non_null(strstr(m.text, "period step"));
+    d[12] = v[0].ridge.v[0];
+    d[9] = 4;                     /* 5 x 4 cells: the bitmap no longer adds up */
+    assert_int_equal(bio_template_decode(rec, len, &out, &n, NULL, &m), BIO_EFORMAT);
+    d[9] = 3;
+    d[2] = 2;                     /* a version we do not know */
+    assert_int_equal(bio_template_decode(rec, len, &out, &n, NULL, &m), BIO_EUNSUPPORTED);
+    d[2] = 1;
+    /* A block of the same type that is not ours ("RM" missing) is skipped like any other. */
+    d[0] = 'X';
+    assert_int_equal(bio_template_decode(rec, len, &out, &n, NULL, &m), BIO_OK);
+    assert_int_equal(out[0].ridge.cols, 0);
+    assert_int_equal(out[0].count, 40);
+    free(out);
+    free(rec);
+
+    /* Encoding refuses a map that is not one. */
+    v[0].ridge.v[3] = 0xF0;
+    assert_int_equal(bio_template_encode_iso(v, 1, &rec, &len, &m), BIO_EINVAL);
+    v[0].ridge.v[3] = 0x12;
+    v[0].ridge.cols = BIO_RIDGE_MAX_SIDE + 1;
+    assert_int_equal(bio_template_encode_iso(v, 1, &rec, &len, &m), BIO_EINVAL);
+    assert_null(rec);
 }
 
 static void test_angles(void **state)
@@ -439,6 +533,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_iso_roundtrip),
+        cmocka_unit_test(test_ridge_map_roundtrip),
         cmocka_unit_test(test_angles),
         cmocka_unit_test(test_every_prefix_fails),
         cmocka_unit_test(test_byte_flips),
