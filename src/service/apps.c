@@ -115,25 +115,17 @@ kt_code svc_app_load(svc *s, store *db, int64_t id, json_t **out, kt_error *err)
 {
     (void)s;
     store_stmt *st = NULL;
-    int row = 0;
     *out = NULL;
-    kt_code rc = store_prepare(db,
+    kt_code rc = svc_row_by_id(db,
                                "SELECT a.id, a.ticket_id, a.nik, a.kind, a.state, a.reason, a.note,"
                                " a.day, a.created_at, a.updated_at, a.change_fields,"
                                " r.receipt_no, r.expected_pickup, t.code"
                                " FROM applications a LEFT JOIN receipts r ON r.application_id = a.id"
                                " LEFT JOIN tickets t ON t.id = a.ticket_id WHERE a.id = ?",
-                               &st, err);
+                               id, &st, err, "application_not_found", "id",
+                               "Permohonan %lld tidak ditemukan", (long long)id);
     if (rc != KT_OK)
         return rc;
-    store_bind_int(st, 1, id);
-    if ((rc = store_step(st, &row, err)) != KT_OK)
-        return rc;
-    if (!row) {
-        store_reset(st);
-        return kt_fail(err, KT_ENOTFOUND, "application_not_found", "id",
-                       "Permohonan %lld tidak ditemukan", (long long)id);
-    }
     wf_kind kind = WF_KIND_BARU;
     wf_kind_from_str(store_col_text(st, 3), &kind);
     docs_fields cf = parse_change_fields(store_col_text(st, 10));
@@ -192,20 +184,12 @@ static kt_code app_state(store *db, int64_t id, wf_state *state, wf_kind *kind, 
                          int64_t *ticket_id, kt_error *err)
 {
     store_stmt *st = NULL;
-    int row = 0;
-    kt_code rc = store_prepare(db,
+    kt_code rc = svc_row_by_id(db,
                                "SELECT state, kind, nik, ticket_id FROM applications WHERE id = ?",
-                               &st, err);
+                               id, &st, err, "application_not_found", "id",
+                               "Permohonan %lld tidak ditemukan", (long long)id);
     if (rc != KT_OK)
         return rc;
-    store_bind_int(st, 1, id);
-    if ((rc = store_step(st, &row, err)) != KT_OK)
-        return rc;
-    if (!row) {
-        store_reset(st);
-        return kt_fail(err, KT_ENOTFOUND, "application_not_found", "id",
-                       "Permohonan %lld tidak ditemukan", (long long)id);
-    }
     int ok = wf_state_from_str(store_col_text(st, 0), state) &&
              wf_kind_from_str(store_col_text(st, 1), kind);
     if (nik != NULL)
@@ -332,13 +316,7 @@ static kt_code txn_finish(svc *s, int64_t id, app_txn *t, json_t **out, kt_error
     kt_code rc = svc_app_load(s, t->db, id, out, err);
     if (rc != KT_OK)
         return rc;
-    if ((rc = svc_commit(s, t->db, err)) != KT_OK) {
-        json_decref(*out);
-        *out = NULL;
-        return rc;
-    }
-    svc_emit(s, t->pending);
-    return KT_OK;
+    return svc_commit_emit(s, t->db, t->pending, out, err);
 }
 
 static void txn_end(svc *s, app_txn *t)
@@ -491,12 +469,8 @@ kt_code svc_app_open(svc *s, const svc_actor *who, const json_t *in, json_t **ou
         goto out;
     if (res != NULL)
         json_object_set(*out, "resident", res);
-    if ((rc = svc_commit(s, db, err)) != KT_OK) {
-        json_decref(*out);
-        *out = NULL;
+    if ((rc = svc_commit_emit(s, db, pending, out, err)) != KT_OK)
         goto out;
-    }
-    svc_emit(s, pending);
     if (refusal != WF_REASON_NONE) {
         rc = KT_EREFUSED;
         if (err != NULL)
@@ -1379,10 +1353,7 @@ kt_code svc_receipt_find(svc *s, const svc_actor *who, const char *receipt_no, j
         goto out;
     if ((rc = svc_app_load(s, db, id, out, err)) != KT_OK)
         goto out;
-    if ((rc = svc_commit(s, db, err)) != KT_OK) {
-        json_decref(*out);
-        *out = NULL;
-    }
+    rc = svc_commit_emit(s, db, NULL, out, err);
 out:
     svc_conn_put(s, db);
     return rc;

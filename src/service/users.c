@@ -136,12 +136,7 @@ kt_code svc_user_add(svc *s, const svc_actor *who, const json_t *in, json_t **ou
         rc = svc_nomem(err);
         goto out;
     }
-    if ((rc = svc_commit(s, db, err)) != KT_OK) {
-        json_decref(*out);
-        *out = NULL;
-        goto out;
-    }
-    svc_emit(s, pending);
+    rc = svc_commit_emit(s, db, pending, out, err);
 out:
     sodium_memzero(hash, sizeof hash);
     svc_conn_put(s, db);
