@@ -300,12 +300,8 @@ typedef struct app_txn {
 static kt_code txn_begin(svc *s, int64_t id, app_txn *t, kt_error *err)
 {
     memset(t, 0, sizeof *t);
-    kt_code rc;
-    if ((t->pending = json_array()) == NULL)
-        return svc_nomem(err);
-    if ((rc = svc_conn_get(s, &t->db, err)) != KT_OK)
-        return rc;
-    if ((rc = svc_begin_write(s, t->db, err)) != KT_OK)
+    kt_code rc = svc_write_open(s, &t->db, &t->pending, err);
+    if (rc != KT_OK)
         return rc;
     return app_state(t->db, id, &t->state, &t->kind, t->nik, &t->ticket_id, err);
 }
@@ -353,11 +349,7 @@ kt_code svc_app_open(svc *s, const svc_actor *who, const json_t *in, json_t **ou
     if (strlen(nik) > 32)
         return kt_fail(err, KT_EINVAL, "nik_invalid", "nik", "NIK terlalu panjang");
     jkt_date today = svc_today(s);
-    if ((pending = json_array()) == NULL)
-        return svc_nomem(err);
-    if ((rc = svc_conn_get(s, &db, err)) != KT_OK)
-        goto out;
-    if ((rc = svc_begin_write(s, db, err)) != KT_OK)
+    if ((rc = svc_write_open(s, &db, &pending, err)) != KT_OK)
         goto out;
     if ((rc = svc_ticket_load(db, ticket_id, &ticket, err)) != KT_OK)
         goto out;

@@ -234,13 +234,7 @@ kt_code svc_lokets_set(svc *s, const svc_actor *who, const json_t *in, json_t **
                                  : "Loket Penyerahan Dokumen (handover)");
         goto out;
     }
-    if ((pending = json_array()) == NULL) {
-        rc = svc_nomem(err);
-        goto out;
-    }
-    if ((rc = svc_conn_get(s, &db, err)) != KT_OK)
-        goto out;
-    if ((rc = svc_begin_write(s, db, err)) != KT_OK)
+    if ((rc = svc_write_open(s, &db, &pending, err)) != KT_OK)
         goto out;
     if ((rc = store_exec(db, "DELETE FROM lokets", err)) != KT_OK)
         goto out;
@@ -398,11 +392,7 @@ kt_code svc_recording_call(svc *s, const svc_actor *who, const json_t *in, json_
     int64_t app_id = json_integer_value(jid);
     if ((rc = desk_of(s, who, in, &desk, err)) != KT_OK)
         return rc;
-    if ((pending = json_array()) == NULL)
-        return svc_nomem(err);
-    if ((rc = svc_conn_get(s, &db, err)) != KT_OK)
-        goto out;
-    if ((rc = svc_begin_write(s, db, err)) != KT_OK)
+    if ((rc = svc_write_open(s, &db, &pending, err)) != KT_OK)
         goto out;
     if ((rc = svc_app_load(s, db, app_id, &app, err)) != KT_OK)
         goto out;
@@ -466,11 +456,7 @@ kt_code svc_recording_recall(svc *s, const svc_actor *who, int64_t call_id, json
     *out = NULL;
     if ((rc = require_operator(who, err)) != KT_OK)
         return rc;
-    if ((pending = json_array()) == NULL)
-        return svc_nomem(err);
-    if ((rc = svc_conn_get(s, &db, err)) != KT_OK)
-        goto out;
-    if ((rc = svc_begin_write(s, db, err)) != KT_OK)
+    if ((rc = svc_write_open(s, &db, &pending, err)) != KT_OK)
         goto out;
     if ((rc = call_load(db, call_id, &loket, &ticket_id, &app_id, number, sizeof number, err)) !=
         KT_OK)

@@ -179,6 +179,16 @@ kt_code svc_commit(svc *s, store *db, kt_error *err)
     return rc;
 }
 
+kt_code svc_write_open(svc *s, store **db, json_t **pending, kt_error *err)
+{
+    if ((*pending = json_array()) == NULL)
+        return svc_nomem(err);
+    kt_code rc = svc_conn_get(s, db, err);
+    if (rc == KT_OK)
+        rc = svc_begin_write(s, *db, err);
+    return rc;
+}
+
 kt_code svc_commit_emit(svc *s, store *db, json_t *pending, json_t **out, kt_error *err)
 {
     kt_code rc = svc_commit(s, db, err);

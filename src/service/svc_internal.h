@@ -6,14 +6,13 @@
  * name NIK prefixes (loaded lazily from the wilayah table).
  *
  * A use case looks like:
- *     store *db = NULL; json_t *ev = json_array();
- *     if ((rc = svc_conn_get(s, &db, err)) != KT_OK) goto out;
- *     if ((rc = store_begin(db, STORE_WRITE, err)) != KT_OK) goto out;
- *     ... validate, write, svc_event_add(s, db, ev, ...) ...
- *     if ((rc = store_commit(db, err)) != KT_OK) goto out;
- *     svc_emit(s, ev);
+ *     store *db = NULL; json_t *pending = NULL;
+ *     ... check the role, validate the input ...
+ *     if ((rc = svc_write_open(s, &db, &pending, err)) != KT_OK) goto out;
+ *     ... re-read, write, svc_event_add(s, db, pending, ...), build *out ...
+ *     rc = svc_commit_emit(s, db, pending, out, err);
  *   out:
- *     store_rollback(db); svc_conn_put(s, db); json_decref(ev);
+ *     svc_conn_put(s, db); json_decref(pending);   (svc_conn_put rolls back what is open)
  */
 #ifndef KTPEL_SERVICE_INTERNAL_H
 #define KTPEL_SERVICE_INTERNAL_H
@@ -82,6 +81,10 @@ void svc_conn_put(svc *s, store *db);
    rolls back and releases it when a use case leaves early. */
 kt_code svc_begin_write(svc *s, store *db, kt_error *err);
 kt_code svc_commit(svc *s, store *db, kt_error *err);
+/* The start of a write use case: *pending a new array for its live events, *db a connection in
+   a write transaction (svc_begin_write). On failure what was made stays in *pending / *db for
+   the caller's cleanup (json_decref, svc_conn_put). */
+kt_code svc_write_open(svc *s, store **db, json_t **pending, kt_error *err);
 /* The end of a use case that built its result inside the transaction: svc_commit, then give
    pending (may be NULL) to the listeners. When the commit fails, *out is freed and set to NULL
    (the caller answers with the error alone). */
