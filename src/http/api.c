@@ -61,15 +61,22 @@ void http_run_in(http_req *r, http_op_in op, unsigned ok_status)
     json_decref(in);
 }
 
+/* op on the {id} of the path (err cleared first). */
+static kt_code call_id(http_req *r, http_op_id op, json_t **out, kt_error *err)
+{
+    int64_t id;
+    kt_error_clear(err);
+    kt_code rc = http_param_id(r, "id", &id, err);
+    if (rc == KT_OK)
+        rc = op(HTTP_API(r)->s, &r->actor, id, out, err);
+    return rc;
+}
+
 void http_run_id(http_req *r, http_op_id op)
 {
     json_t *out = NULL;
-    int64_t id;
     kt_error err;
-    kt_error_clear(&err);
-    kt_code rc = http_param_id(r, "id", &id, &err);
-    if (rc == KT_OK)
-        rc = op(HTTP_API(r)->s, &r->actor, id, &out, &err);
+    kt_code rc = call_id(r, op, &out, &err);
     http_reply_svc(r, rc, 200, out, &err);
 }
 
@@ -158,16 +165,11 @@ static void reply_announcement(http_req *r, const char *number, long long loket)
     http_reply_bytes(r, 200, "audio/wav", wav, len);
 }
 
-void http_run_announcement(http_req *r, http_get_id get)
+void http_run_announcement(http_req *r, http_op_id get)
 {
     json_t *c = NULL;
-    int64_t id;
     kt_error err;
-    kt_error_clear(&err);
-    kt_code rc = http_param_id(r, "id", &id, &err);
-    if (rc == KT_OK)
-        rc = get(HTTP_API(r)->s, id, &c, &err);
-    if (rc != KT_OK)
+    if (call_id(r, get, &c, &err) != KT_OK)
         http_reply_error(r, &err, NULL);
     else
         reply_announcement(r, json_string_value(json_object_get(c, "number")),

@@ -70,10 +70,9 @@ void http_run_id_str_in(http_req *r, const char *param, http_op_id_str_in op);
    or the cache folder is missing. *out is owned by the api. */
 kt_code http_api_voice(http_api *api, voice_bank **out, kt_error *err);
 
-/* The handler of an announcement: get(svc, {id} of the path) finds what was called (its
+/* The handler of an announcement: get(svc, actor, {id} of the path) finds what was called (its
    "number" and "loket"); the reply is its WAV announcement, or 409 ticket_not_called when it
    was not called to a loket (1..99). */
-typedef kt_code (*http_get_id)(svc *, int64_t, json_t **, kt_error *);
-void http_run_announcement(http_req *r, http_get_id get);
+void http_run_announcement(http_req *r, http_op_id get);
 
 #endif

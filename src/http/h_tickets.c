@@ -8,8 +8,8 @@
  */
 #include "http/api.h"
 
-/* Taking a ticket and reading one need no officer (the kiosk, the display): the use cases
-   have no actor. */
+/* Taking a ticket and reading one need no officer (the kiosk, the display's announcement): the
+   use cases have no actor. */
 static kt_code kiosk_take(svc *s, const svc_actor *who, const json_t *in, json_t **out,
                           kt_error *err)
 {
@@ -55,7 +55,7 @@ static void h_transfer(http_req *r)
 
 static void h_announcement(http_req *r)
 {
-    http_run_announcement(r, svc_ticket_get);
+    http_run_announcement(r, ticket_get);
 }
 
 const http_route http_routes_tickets[] = {
