@@ -1312,7 +1312,6 @@ kt_code svc_receipt_find(svc *s, const svc_actor *who, const char *receipt_no, j
     wf_role role;
     store *db = NULL;
     store_stmt *st = NULL;
-    int row = 0;
     *out = NULL;
     if ((rc = svc_actor_role(who, &role, err)) != KT_OK)
         return rc;
@@ -1326,19 +1325,12 @@ kt_code svc_receipt_find(svc *s, const svc_actor *who, const char *receipt_no, j
         return rc;
     if ((rc = svc_begin_write(s, db, err)) != KT_OK)
         goto out;
-    if ((rc = store_prepare(db, "SELECT application_id FROM receipts WHERE receipt_no = ?", &st,
-                            err)) != KT_OK)
+    if ((rc = svc_row_by_key(db, "SELECT application_id FROM receipts WHERE receipt_no = ?",
+                             receipt_no, &st, err, "receipt_not_found", "receipt_no",
+                             "Tanda terima %s tidak ditemukan", receipt_no)) != KT_OK)
         goto out;
-    store_bind_text(st, 1, receipt_no, -1);
-    if ((rc = store_step(st, &row, err)) != KT_OK)
-        goto out;
-    int64_t id = row ? store_col_int(st, 0) : 0;
+    int64_t id = store_col_int(st, 0);
     store_reset(st);
-    if (!row) {
-        rc = kt_fail(err, KT_ENOTFOUND, "receipt_not_found", "receipt_no",
-                     "Tanda terima %s tidak ditemukan", receipt_no);
-        goto out;
-    }
     /* Scanning the receipt starts the handover step (core/sla.h). */
     if ((rc = svc_event_add(s, db, NULL, "receipt_scanned", who, id, 0, "", "",
                             "receipt_scanned", "", receipt_no, NULL, err)) != KT_OK)

@@ -474,20 +474,44 @@ kt_code svc_event_add(svc *s, store *db, json_t *pending, const char *type,
     return KT_OK;
 }
 
-kt_code svc_row_by_id(store *db, const char *sql, int64_t id, store_stmt **st, kt_error *err,
-                      const char *nf_id, const char *field, const char *fmt, ...)
+/* svc_row_by_id (key NULL: the parameter is id) and svc_row_by_key. */
+static kt_code row_find(store *db, const char *sql, int64_t id, const char *key,
+                        store_stmt **st, kt_error *err, const char *nf_id, const char *field,
+                        const char *fmt, va_list ap) __attribute__((format(printf, 9, 0)));
+static kt_code row_find(store *db, const char *sql, int64_t id, const char *key,
+                        store_stmt **st, kt_error *err, const char *nf_id, const char *field,
+                        const char *fmt, va_list ap)
 {
     int row = 0;
     kt_code rc = store_prepare(db, sql, st, err);
     if (rc != KT_OK)
         return rc;
-    store_bind_int(*st, 1, id);
+    if (key != NULL)
+        store_bind_text(*st, 1, key, -1);
+    else
+        store_bind_int(*st, 1, id);
     if ((rc = store_step(*st, &row, err)) != KT_OK || row)
         return rc;
     store_reset(*st);
+    return kt_vfail(err, KT_ENOTFOUND, nf_id, field, fmt, ap);
+}
+
+kt_code svc_row_by_id(store *db, const char *sql, int64_t id, store_stmt **st, kt_error *err,
+                      const char *nf_id, const char *field, const char *fmt, ...)
+{
     va_list ap;
     va_start(ap, fmt);
-    rc = kt_vfail(err, KT_ENOTFOUND, nf_id, field, fmt, ap);
+    kt_code rc = row_find(db, sql, id, NULL, st, err, nf_id, field, fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+kt_code svc_row_by_key(store *db, const char *sql, const char *key, store_stmt **st,
+                       kt_error *err, const char *nf_id, const char *field, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    kt_code rc = row_find(db, sql, 0, key, st, err, nf_id, field, fmt, ap);
     va_end(ap);
     return rc;
 }

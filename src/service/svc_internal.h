@@ -129,6 +129,10 @@ void svc_regions_invalidate(svc *s);
 kt_code svc_row_by_id(store *db, const char *sql, int64_t id, store_stmt **st, kt_error *err,
                       const char *nf_id, const char *field, const char *fmt, ...)
     __attribute__((format(printf, 8, 9)));
+/* The same by a text key (a NIK, a receipt number). */
+kt_code svc_row_by_key(store *db, const char *sql, const char *key, store_stmt **st,
+                       kt_error *err, const char *nf_id, const char *field, const char *fmt, ...)
+    __attribute__((format(printf, 8, 9)));
 
 /* JSON helpers. svc_jstr: the string field or NULL. */
 const char *svc_jstr(const json_t *o, const char *key);
