@@ -25,6 +25,7 @@
 
 #include <cmocka.h>
 
+#include "doc/token.h"
 #include "pg/pg_test.h"
 #include "service/service.h"
 
@@ -204,6 +205,23 @@ __attribute__((unused)) static int64_t t_take_call_open(svc *s, const char *nik,
     json_decref(o);
     json_decref(a);
     return id;
+}
+
+/* A receipt token for receipt_no and nik, valid for the hour around now, signed with another
+   office's key (made in t_dir): genuine-looking, but not ours. */
+__attribute__((unused)) static void t_foreign_token(const char *receipt_no, const char *nik,
+                                                    char other[TOK_MAX_CHARS])
+{
+    char sec2[200], pub2[200];
+    kt_error err;
+    tok_keys k2;
+    snprintf(sec2, sizeof sec2, "%s/other.key", t_dir);
+    snprintf(pub2, sizeof pub2, "%s/other.pub", t_dir);
+    t_expect(tok_keygen(sec2, pub2, &err), KT_OK, &err);
+    t_expect(tok_load_secret(sec2, &k2, &err), KT_OK, &err);
+    t_expect(tok_issue(&k2, receipt_no, nik, t_now - T_MIN, t_now + 60 * T_MIN, other,
+                       TOK_MAX_CHARS, &err), KT_OK, &err);
+    tok_keys_wipe(&k2);
 }
 
 /* The documents of a new card (kind baru), in the order the checks present them. */
