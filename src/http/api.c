@@ -40,6 +40,15 @@ struct http_server {
 
 /* ---- handler shapes (api.h) ------------------------------------------------------- */
 
+void http_run(http_req *r, http_op op)
+{
+    json_t *out = NULL;
+    kt_error err;
+    kt_error_clear(&err);
+    kt_code rc = op(HTTP_API(r)->s, &r->actor, &out, &err);
+    http_reply_svc(r, rc, 200, out, &err);
+}
+
 void http_run_in(http_req *r, http_op_in op, unsigned ok_status)
 {
     json_t *in = http_json_in(r), *out = NULL;
@@ -52,19 +61,28 @@ void http_run_in(http_req *r, http_op_in op, unsigned ok_status)
     json_decref(in);
 }
 
+/* op on the {id} of the path (err cleared first). */
+static kt_code call_id(http_req *r, http_op_id op, json_t **out, kt_error *err)
+{
+    int64_t id;
+    kt_error_clear(err);
+    kt_code rc = http_param_id(r, "id", &id, err);
+    if (rc == KT_OK)
+        rc = op(HTTP_API(r)->s, &r->actor, id, out, err);
+    return rc;
+}
+
 void http_run_id(http_req *r, http_op_id op)
 {
     json_t *out = NULL;
-    int64_t id;
     kt_error err;
-    kt_error_clear(&err);
-    kt_code rc = http_param_id(r, "id", &id, &err);
-    if (rc == KT_OK)
-        rc = op(HTTP_API(r)->s, &r->actor, id, &out, &err);
+    kt_code rc = call_id(r, op, &out, &err);
     http_reply_svc(r, rc, 200, out, &err);
 }
 
-void http_run_id_in(http_req *r, http_op_id_in op)
+/* http_run_id_in (op) and http_run_id_str_in (op_str with the path's {param}). */
+static void run_id_in(http_req *r, http_op_id_in op, const char *param,
+                      http_op_id_str_in op_str)
 {
     json_t *in, *out = NULL;
     int64_t id;
@@ -77,9 +95,18 @@ void http_run_id_in(http_req *r, http_op_id_in op)
     in = http_json_in(r);
     if (in == NULL)
         return;
-    kt_code rc = op(HTTP_API(r)->s, &r->actor, id, in, &out, &err);
+    kt_code rc = op != NULL ? op(HTTP_API(r)->s, &r->actor, id, in, &out, &err)
+                            : op_str(HTTP_API(r)->s, &r->actor, id, http_param(r, param), in,
+                                     &out, &err);
     http_reply_svc(r, rc, 200, out, &err);
     json_decref(in);
+}
+
+void http_run_id_in(http_req *r, http_op_id_in op) { run_id_in(r, op, NULL, NULL); }
+
+void http_run_id_str_in(http_req *r, const char *param, http_op_id_str_in op)
+{
+    run_id_in(r, NULL, param, op);
 }
 
 /* ---- announcements ------------------------------------------------------------------ */
@@ -116,7 +143,7 @@ out:
 }
 
 /* Reply with the WAV announcement of `number` called to `loket` (voice/voice.h). */
-void http_reply_announcement(http_req *r, const char *number, long long loket)
+static void reply_announcement(http_req *r, const char *number, long long loket)
 {
     voice_bank *vb = NULL;
     uint8_t *wav = NULL;
@@ -136,6 +163,18 @@ void http_reply_announcement(http_req *r, const char *number, long long loket)
         return;
     }
     http_reply_bytes(r, 200, "audio/wav", wav, len);
+}
+
+void http_run_announcement(http_req *r, http_op_id get)
+{
+    json_t *c = NULL;
+    kt_error err;
+    if (call_id(r, get, &c, &err) != KT_OK)
+        http_reply_error(r, &err, NULL);
+    else
+        reply_announcement(r, json_string_value(json_object_get(c, "number")),
+                           json_integer_value(json_object_get(c, "loket")));
+    json_decref(c);
 }
 
 /* ---- live updates -------------------------------------------------------------------- */

@@ -43,26 +43,36 @@ HTTP_ROUTES_DECL(http_routes_events)
 json_t *http_json_in(http_req *r);
 
 /*
- * The three shapes most handlers have, each a whole handler over one use case: parse the
- * transport, call, reply (ok_status on success, the error JSON otherwise).
- *   http_run_in     JSON body               fn(svc, actor, in, &out, &err)
- *   http_run_id     {id} of the path        fn(svc, actor, id, &out, &err)
- *   http_run_id_in  {id} and a JSON body    fn(svc, actor, id, in, &out, &err)
+ * The shapes most handlers have, each a whole handler over one use case: parse the transport,
+ * call, reply (ok_status, else 200, on success; the error JSON otherwise).
+ *   http_run            nothing                 fn(svc, actor, &out, &err)
+ *   http_run_in         JSON body               fn(svc, actor, in, &out, &err)
+ *   http_run_id         {id} of the path        fn(svc, actor, id, &out, &err)
+ *   http_run_id_in      {id} and a JSON body    fn(svc, actor, id, in, &out, &err)
+ *   http_run_id_str_in  {id}, the path's {param} and a JSON body
+ *                                               fn(svc, actor, id, param, in, &out, &err)
+ * A use case without an actor (a public one) is adapted in its handler file.
  */
+typedef kt_code (*http_op)(svc *, const svc_actor *, json_t **, kt_error *);
 typedef kt_code (*http_op_in)(svc *, const svc_actor *, const json_t *, json_t **, kt_error *);
 typedef kt_code (*http_op_id)(svc *, const svc_actor *, int64_t, json_t **, kt_error *);
 typedef kt_code (*http_op_id_in)(svc *, const svc_actor *, int64_t, const json_t *, json_t **,
                                  kt_error *);
+typedef kt_code (*http_op_id_str_in)(svc *, const svc_actor *, int64_t, const char *,
+                                     const json_t *, json_t **, kt_error *);
+void http_run(http_req *r, http_op op);
 void http_run_in(http_req *r, http_op_in op, unsigned ok_status);
 void http_run_id(http_req *r, http_op_id op);
 void http_run_id_in(http_req *r, http_op_id_in op);
+void http_run_id_str_in(http_req *r, const char *param, http_op_id_str_in op);
 
 /* The announcement clip bank (voice/voice.h), opened on first use; KT_EUNAVAIL when espeak-ng
    or the cache folder is missing. *out is owned by the api. */
 kt_code http_api_voice(http_api *api, voice_bank **out, kt_error *err);
 
-/* Reply with the WAV announcement of ticket `number` called to `loket` (1..99); a ticket not
-   called to a loket is 409 ticket_not_called. */
-void http_reply_announcement(http_req *r, const char *number, long long loket);
+/* The handler of an announcement: get(svc, actor, {id} of the path) finds what was called (its
+   "number" and "loket"); the reply is its WAV announcement, or 409 ticket_not_called when it
+   was not called to a loket (1..99). */
+void http_run_announcement(http_req *r, http_op_id get);
 
 #endif

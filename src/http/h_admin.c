@@ -17,11 +17,7 @@ static void h_backup(http_req *r)
 
 static void h_konsolidasi(http_req *r)
 {
-    json_t *out = NULL;
-    kt_error err;
-    kt_error_clear(&err);
-    kt_code rc = svc_konsolidasi(HTTP_API(r)->s, &r->actor, &out, &err);
-    http_reply_svc(r, rc, 200, out, &err);
+    http_run(r, svc_konsolidasi);
 }
 
 const http_route http_routes_admin[] = {

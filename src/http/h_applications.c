@@ -86,21 +86,7 @@ static void h_events(http_req *r)
 
 static void h_act(http_req *r)
 {
-    json_t *in, *out = NULL;
-    int64_t id;
-    kt_error err;
-    kt_error_clear(&err);
-    if (http_param_id(r, "id", &id, &err) != KT_OK) {
-        http_reply_error(r, &err, NULL);
-        return;
-    }
-    in = http_json_in(r);
-    if (in == NULL)
-        return;
-    kt_code rc = svc_app_act(HTTP_API(r)->s, &r->actor, id, http_param(r, "action"), in, &out,
-                             &err);
-    http_reply_svc(r, rc, 200, out, &err);
-    json_decref(in);
+    http_run_id_str_in(r, "action", svc_app_act);
 }
 
 static void h_bio_put(http_req *r)
@@ -143,21 +129,7 @@ static void h_bio_get(http_req *r)
 
 static void h_bio_exception(http_req *r)
 {
-    json_t *in, *out = NULL;
-    int64_t id;
-    kt_error err;
-    kt_error_clear(&err);
-    if (http_param_id(r, "id", &id, &err) != KT_OK) {
-        http_reply_error(r, &err, NULL);
-        return;
-    }
-    in = http_json_in(r);
-    if (in == NULL)
-        return;
-    kt_code rc = svc_app_bio_exception(HTTP_API(r)->s, &r->actor, id, http_param(r, "slot"),
-                                       in, &out, &err);
-    http_reply_svc(r, rc, 200, out, &err);
-    json_decref(in);
+    http_run_id_str_in(r, "slot", svc_app_bio_exception);
 }
 
 static void h_receipt_find(http_req *r)

@@ -31,11 +31,7 @@ static void h_find(http_req *r)
 
 static void h_boxes(http_req *r)
 {
-    json_t *out = NULL;
-    kt_error err;
-    kt_error_clear(&err);
-    kt_code rc = svc_archive_boxes(HTTP_API(r)->s, &r->actor, &out, &err);
-    http_reply_svc(r, rc, 200, out, &err);
+    http_run(r, svc_archive_boxes);
 }
 
 static void h_label(http_req *r)

@@ -27,7 +27,8 @@ static void reply_pdf(http_req *r, kt_code rc, unsigned char *pdf, size_t len,
     http_reply_header(r, "Content-Disposition", disp);
 }
 
-static void app_doc(http_req *r, doc_fn fn, const char *name)
+/* A document of the {id} of the path, rendered by fn. */
+static void doc_of_id(http_req *r, doc_fn fn, const char *name)
 {
     unsigned char *pdf = NULL;
     size_t len = 0;
@@ -40,22 +41,18 @@ static void app_doc(http_req *r, doc_fn fn, const char *name)
     reply_pdf(r, rc, pdf, len, name, id, &err);
 }
 
-static void h_ticket(http_req *r)
+/* The ticket is printed by the kiosk: no officer, no actor. */
+static kt_code doc_ticket(svc *s, const svc_actor *who, int64_t id, unsigned char **pdf,
+                          size_t *len, kt_error *err)
 {
-    unsigned char *pdf = NULL;
-    size_t len = 0;
-    int64_t id = 0;
-    kt_error err;
-    kt_error_clear(&err);
-    kt_code rc = http_param_id(r, "id", &id, &err);
-    if (rc == KT_OK)
-        rc = svc_doc_ticket(HTTP_API(r)->s, id, &pdf, &len, &err);
-    reply_pdf(r, rc, pdf, len, "tiket", id, &err);
+    (void)who;
+    return svc_doc_ticket(s, id, pdf, len, err);
 }
 
-static void h_receipt(http_req *r) { app_doc(r, svc_doc_receipt, "tanda-terima"); }
-static void h_missing(http_req *r) { app_doc(r, svc_doc_missing, "kekurangan-berkas"); }
-static void h_referral(http_req *r) { app_doc(r, svc_doc_referral, "surat-pengantar"); }
+static void h_ticket(http_req *r) { doc_of_id(r, doc_ticket, "tiket"); }
+static void h_receipt(http_req *r) { doc_of_id(r, svc_doc_receipt, "tanda-terima"); }
+static void h_missing(http_req *r) { doc_of_id(r, svc_doc_missing, "kekurangan-berkas"); }
+static void h_referral(http_req *r) { doc_of_id(r, svc_doc_referral, "surat-pengantar"); }
 
 const http_route http_routes_documents[] = {
     {"GET", "/api/tickets/{id}/ticket.pdf", h_ticket, HTTP_PUBLIC},

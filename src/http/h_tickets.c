@@ -8,20 +8,24 @@
  */
 #include "http/api.h"
 
-#include <stdlib.h>
-#include <string.h>
+/* Taking a ticket and reading one need no officer (the kiosk, the display's announcement): the
+   use cases have no actor. */
+static kt_code kiosk_take(svc *s, const svc_actor *who, const json_t *in, json_t **out,
+                          kt_error *err)
+{
+    (void)who;
+    return svc_ticket_take(s, in, out, err);
+}
 
+static kt_code ticket_get(svc *s, const svc_actor *who, int64_t id, json_t **out, kt_error *err)
+{
+    (void)who;
+    return svc_ticket_get(s, id, out, err);
+}
 
 static void h_take(http_req *r)
 {
-    json_t *in = http_json_in(r), *out = NULL;
-    kt_error err;
-    if (in == NULL)
-        return;
-    kt_error_clear(&err);
-    kt_code rc = svc_ticket_take(HTTP_API(r)->s, in, &out, &err);
-    http_reply_svc(r, rc, 201, out, &err);
-    json_decref(in);
+    http_run_in(r, kiosk_take, 201);
 }
 
 static void h_next(http_req *r)
@@ -31,14 +35,7 @@ static void h_next(http_req *r)
 
 static void h_get(http_req *r)
 {
-    json_t *out = NULL;
-    int64_t id;
-    kt_error err;
-    kt_error_clear(&err);
-    kt_code rc = http_param_id(r, "id", &id, &err);
-    if (rc == KT_OK)
-        rc = svc_ticket_get(HTTP_API(r)->s, id, &out, &err);
-    http_reply_svc(r, rc, 200, out, &err);
+    http_run_id(r, ticket_get);
 }
 
 static void h_recall(http_req *r)
@@ -56,22 +53,9 @@ static void h_transfer(http_req *r)
     http_run_id_in(r, svc_ticket_transfer);
 }
 
-
 static void h_announcement(http_req *r)
 {
-    json_t *t = NULL;
-    int64_t id;
-    kt_error err;
-    kt_error_clear(&err);
-    kt_code rc = http_param_id(r, "id", &id, &err);
-    if (rc == KT_OK)
-        rc = svc_ticket_get(HTTP_API(r)->s, id, &t, &err);
-    if (rc != KT_OK)
-        http_reply_error(r, &err, NULL);
-    else
-        http_reply_announcement(r, json_string_value(json_object_get(t, "number")),
-                                json_integer_value(json_object_get(t, "loket")));
-    json_decref(t);
+    http_run_announcement(r, ticket_get);
 }
 
 const http_route http_routes_tickets[] = {

@@ -6,11 +6,7 @@
 
 static void h_list(http_req *r)
 {
-    json_t *out = NULL;
-    kt_error err;
-    kt_error_clear(&err);
-    kt_code rc = svc_user_list(HTTP_API(r)->s, &r->actor, &out, &err);
-    http_reply_svc(r, rc, 200, out, &err);
+    http_run(r, svc_user_list);
 }
 
 static void h_add(http_req *r)

@@ -192,12 +192,7 @@ static void route_request(http_core *c, http_req *r)
 
     if (strncmp(r->path, "/api/", 5) != 0 && strcmp(r->path, "/api") != 0) {
         r->body_limit = 0; /* static file: GET / HEAD only, no body */
-        if (strcmp(r->method, "GET") != 0 && strcmp(r->method, "HEAD") != 0) {
-            http_reply_fail(r, KT_EINVAL, "method_not_allowed", "",
-                            "metode %s tidak berlaku untuk berkas", r->method);
-            r->status = 405;
-            http_reply_header(r, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
-        }
+        (void)http_static_method_ok(r); /* a 405 is answered at once */
         return;
     }
     for (size_t i = 0; i < c->cc.nroutes; i++) {

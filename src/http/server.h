@@ -116,6 +116,8 @@ void http_reply_header(http_req *r, const char *name, const char *value);
 /* ---- static files (static.c) ---- */
 /* Serve path under root (realpath of web/), GET/HEAD only. */
 void http_static_serve(http_req *r, const char *root);
+/* 1 for GET or HEAD; else 0 after replying 405 method_not_allowed with "Allow: GET, HEAD". */
+int http_static_method_ok(http_req *r);
 
 /* ---- server-sent events (sse.c) ---- */
 typedef struct http_sse_hub http_sse_hub;

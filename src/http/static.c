@@ -74,6 +74,17 @@ static void not_found(http_req *r)
     http_reply_fail(r, KT_ENOTFOUND, "not_found", "", "berkas %s tidak ditemukan", r->path);
 }
 
+int http_static_method_ok(http_req *r)
+{
+    if (strcmp(r->method, "GET") == 0 || strcmp(r->method, "HEAD") == 0)
+        return 1;
+    http_reply_fail(r, KT_EINVAL, "method_not_allowed", "",
+                    "metode %s tidak berlaku untuk berkas", r->method);
+    r->status = 405;
+    http_reply_header(r, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
+    return 0;
+}
+
 void http_static_serve(http_req *r, const char *root)
 {
     char want[PATH_MAX], real[PATH_MAX];
@@ -83,13 +94,8 @@ void http_static_serve(http_req *r, const char *root)
     const char *ctype;
     int fd = -1, n;
 
-    if (strcmp(r->method, "GET") != 0 && strcmp(r->method, "HEAD") != 0) {
-        http_reply_fail(r, KT_EINVAL, "method_not_allowed", "",
-                        "metode %s tidak berlaku untuk berkas", r->method);
-        r->status = 405;
-        http_reply_header(r, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
+    if (!http_static_method_ok(r))
         return;
-    }
     if (!path_safe(r->path)) {
         not_found(r);
         return;

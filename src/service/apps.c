@@ -115,25 +115,17 @@ kt_code svc_app_load(svc *s, store *db, int64_t id, json_t **out, kt_error *err)
 {
     (void)s;
     store_stmt *st = NULL;
-    int row = 0;
     *out = NULL;
-    kt_code rc = store_prepare(db,
+    kt_code rc = svc_row_by_id(db,
                                "SELECT a.id, a.ticket_id, a.nik, a.kind, a.state, a.reason, a.note,"
                                " a.day, a.created_at, a.updated_at, a.change_fields,"
                                " r.receipt_no, r.expected_pickup, t.code"
                                " FROM applications a LEFT JOIN receipts r ON r.application_id = a.id"
                                " LEFT JOIN tickets t ON t.id = a.ticket_id WHERE a.id = ?",
-                               &st, err);
+                               id, &st, err, "application_not_found", "id",
+                               "Permohonan %lld tidak ditemukan", (long long)id);
     if (rc != KT_OK)
         return rc;
-    store_bind_int(st, 1, id);
-    if ((rc = store_step(st, &row, err)) != KT_OK)
-        return rc;
-    if (!row) {
-        store_reset(st);
-        return kt_fail(err, KT_ENOTFOUND, "application_not_found", "id",
-                       "Permohonan %lld tidak ditemukan", (long long)id);
-    }
     wf_kind kind = WF_KIND_BARU;
     wf_kind_from_str(store_col_text(st, 3), &kind);
     docs_fields cf = parse_change_fields(store_col_text(st, 10));
@@ -192,20 +184,12 @@ static kt_code app_state(store *db, int64_t id, wf_state *state, wf_kind *kind, 
                          int64_t *ticket_id, kt_error *err)
 {
     store_stmt *st = NULL;
-    int row = 0;
-    kt_code rc = store_prepare(db,
+    kt_code rc = svc_row_by_id(db,
                                "SELECT state, kind, nik, ticket_id FROM applications WHERE id = ?",
-                               &st, err);
+                               id, &st, err, "application_not_found", "id",
+                               "Permohonan %lld tidak ditemukan", (long long)id);
     if (rc != KT_OK)
         return rc;
-    store_bind_int(st, 1, id);
-    if ((rc = store_step(st, &row, err)) != KT_OK)
-        return rc;
-    if (!row) {
-        store_reset(st);
-        return kt_fail(err, KT_ENOTFOUND, "application_not_found", "id",
-                       "Permohonan %lld tidak ditemukan", (long long)id);
-    }
     int ok = wf_state_from_str(store_col_text(st, 0), state) &&
              wf_kind_from_str(store_col_text(st, 1), kind);
     if (nik != NULL)
@@ -316,12 +300,8 @@ typedef struct app_txn {
 static kt_code txn_begin(svc *s, int64_t id, app_txn *t, kt_error *err)
 {
     memset(t, 0, sizeof *t);
-    kt_code rc;
-    if ((t->pending = json_array()) == NULL)
-        return svc_nomem(err);
-    if ((rc = svc_conn_get(s, &t->db, err)) != KT_OK)
-        return rc;
-    if ((rc = svc_begin_write(s, t->db, err)) != KT_OK)
+    kt_code rc = svc_write_open(s, &t->db, &t->pending, err);
+    if (rc != KT_OK)
         return rc;
     return app_state(t->db, id, &t->state, &t->kind, t->nik, &t->ticket_id, err);
 }
@@ -332,13 +312,7 @@ static kt_code txn_finish(svc *s, int64_t id, app_txn *t, json_t **out, kt_error
     kt_code rc = svc_app_load(s, t->db, id, out, err);
     if (rc != KT_OK)
         return rc;
-    if ((rc = svc_commit(s, t->db, err)) != KT_OK) {
-        json_decref(*out);
-        *out = NULL;
-        return rc;
-    }
-    svc_emit(s, t->pending);
-    return KT_OK;
+    return svc_commit_emit(s, t->db, t->pending, out, err);
 }
 
 static void txn_end(svc *s, app_txn *t)
@@ -375,11 +349,7 @@ kt_code svc_app_open(svc *s, const svc_actor *who, const json_t *in, json_t **ou
     if (strlen(nik) > 32)
         return kt_fail(err, KT_EINVAL, "nik_invalid", "nik", "NIK terlalu panjang");
     jkt_date today = svc_today(s);
-    if ((pending = json_array()) == NULL)
-        return svc_nomem(err);
-    if ((rc = svc_conn_get(s, &db, err)) != KT_OK)
-        goto out;
-    if ((rc = svc_begin_write(s, db, err)) != KT_OK)
+    if ((rc = svc_write_open(s, &db, &pending, err)) != KT_OK)
         goto out;
     if ((rc = svc_ticket_load(db, ticket_id, &ticket, err)) != KT_OK)
         goto out;
@@ -491,12 +461,8 @@ kt_code svc_app_open(svc *s, const svc_actor *who, const json_t *in, json_t **ou
         goto out;
     if (res != NULL)
         json_object_set(*out, "resident", res);
-    if ((rc = svc_commit(s, db, err)) != KT_OK) {
-        json_decref(*out);
-        *out = NULL;
+    if ((rc = svc_commit_emit(s, db, pending, out, err)) != KT_OK)
         goto out;
-    }
-    svc_emit(s, pending);
     if (refusal != WF_REASON_NONE) {
         rc = KT_EREFUSED;
         if (err != NULL)
@@ -1346,7 +1312,6 @@ kt_code svc_receipt_find(svc *s, const svc_actor *who, const char *receipt_no, j
     wf_role role;
     store *db = NULL;
     store_stmt *st = NULL;
-    int row = 0;
     *out = NULL;
     if ((rc = svc_actor_role(who, &role, err)) != KT_OK)
         return rc;
@@ -1360,29 +1325,19 @@ kt_code svc_receipt_find(svc *s, const svc_actor *who, const char *receipt_no, j
         return rc;
     if ((rc = svc_begin_write(s, db, err)) != KT_OK)
         goto out;
-    if ((rc = store_prepare(db, "SELECT application_id FROM receipts WHERE receipt_no = ?", &st,
-                            err)) != KT_OK)
+    if ((rc = svc_row_by_key(db, "SELECT application_id FROM receipts WHERE receipt_no = ?",
+                             receipt_no, &st, err, "receipt_not_found", "receipt_no",
+                             "Tanda terima %s tidak ditemukan", receipt_no)) != KT_OK)
         goto out;
-    store_bind_text(st, 1, receipt_no, -1);
-    if ((rc = store_step(st, &row, err)) != KT_OK)
-        goto out;
-    int64_t id = row ? store_col_int(st, 0) : 0;
+    int64_t id = store_col_int(st, 0);
     store_reset(st);
-    if (!row) {
-        rc = kt_fail(err, KT_ENOTFOUND, "receipt_not_found", "receipt_no",
-                     "Tanda terima %s tidak ditemukan", receipt_no);
-        goto out;
-    }
     /* Scanning the receipt starts the handover step (core/sla.h). */
     if ((rc = svc_event_add(s, db, NULL, "receipt_scanned", who, id, 0, "", "",
                             "receipt_scanned", "", receipt_no, NULL, err)) != KT_OK)
         goto out;
     if ((rc = svc_app_load(s, db, id, out, err)) != KT_OK)
         goto out;
-    if ((rc = svc_commit(s, db, err)) != KT_OK) {
-        json_decref(*out);
-        *out = NULL;
-    }
+    rc = svc_commit_emit(s, db, NULL, out, err);
 out:
     svc_conn_put(s, db);
     return rc;

@@ -234,13 +234,7 @@ kt_code svc_lokets_set(svc *s, const svc_actor *who, const json_t *in, json_t **
                                  : "Loket Penyerahan Dokumen (handover)");
         goto out;
     }
-    if ((pending = json_array()) == NULL) {
-        rc = svc_nomem(err);
-        goto out;
-    }
-    if ((rc = svc_conn_get(s, &db, err)) != KT_OK)
-        goto out;
-    if ((rc = svc_begin_write(s, db, err)) != KT_OK)
+    if ((rc = svc_write_open(s, &db, &pending, err)) != KT_OK)
         goto out;
     if ((rc = store_exec(db, "DELETE FROM lokets", err)) != KT_OK)
         goto out;
@@ -398,11 +392,7 @@ kt_code svc_recording_call(svc *s, const svc_actor *who, const json_t *in, json_
     int64_t app_id = json_integer_value(jid);
     if ((rc = desk_of(s, who, in, &desk, err)) != KT_OK)
         return rc;
-    if ((pending = json_array()) == NULL)
-        return svc_nomem(err);
-    if ((rc = svc_conn_get(s, &db, err)) != KT_OK)
-        goto out;
-    if ((rc = svc_begin_write(s, db, err)) != KT_OK)
+    if ((rc = svc_write_open(s, &db, &pending, err)) != KT_OK)
         goto out;
     if ((rc = svc_app_load(s, db, app_id, &app, err)) != KT_OK)
         goto out;
@@ -424,12 +414,7 @@ kt_code svc_recording_call(svc *s, const svc_actor *who, const json_t *in, json_
     if ((rc = call_write(s, db, pending, who, desk, app_id, ticket_id, state, "call_recording",
                          "ticket_called", out, err)) != KT_OK)
         goto out;
-    if ((rc = svc_commit(s, db, err)) != KT_OK) {
-        json_decref(*out);
-        *out = NULL;
-        goto out;
-    }
-    svc_emit(s, pending);
+    rc = svc_commit_emit(s, db, pending, out, err);
 out:
     svc_conn_put(s, db);
     json_decref(app);
@@ -442,22 +427,15 @@ static kt_code call_load(store *db, int64_t call_id, int *loket, int64_t *ticket
                          int64_t *app_id, char *number, size_t cap, kt_error *err)
 {
     store_stmt *st = NULL;
-    int row = 0;
-    kt_code rc = store_prepare(db,
+    kt_code rc = svc_row_by_id(db,
                                "SELECT e.loket, e.ticket_id, e.application_id, t.code FROM"
                                " events e JOIN tickets t ON t.id = e.ticket_id WHERE e.id = ?"
                                " AND e.action IN ('call_recording', 'recall_recording')",
-                               &st, err);
+                               call_id, &st, err, "call_not_found", "id",
+                               "Panggilan %lld ke meja perekaman tidak ditemukan",
+                               (long long)call_id);
     if (rc != KT_OK)
         return rc;
-    store_bind_int(st, 1, call_id);
-    if ((rc = store_step(st, &row, err)) != KT_OK)
-        return rc;
-    if (!row) {
-        store_reset(st);
-        return kt_fail(err, KT_ENOTFOUND, "call_not_found", "id",
-                       "Panggilan %lld ke meja perekaman tidak ditemukan", (long long)call_id);
-    }
     *loket = (int)store_col_int(st, 0);
     *ticket_id = store_col_int(st, 1);
     *app_id = store_col_int(st, 2);
@@ -478,11 +456,7 @@ kt_code svc_recording_recall(svc *s, const svc_actor *who, int64_t call_id, json
     *out = NULL;
     if ((rc = require_operator(who, err)) != KT_OK)
         return rc;
-    if ((pending = json_array()) == NULL)
-        return svc_nomem(err);
-    if ((rc = svc_conn_get(s, &db, err)) != KT_OK)
-        goto out;
-    if ((rc = svc_begin_write(s, db, err)) != KT_OK)
+    if ((rc = svc_write_open(s, &db, &pending, err)) != KT_OK)
         goto out;
     if ((rc = call_load(db, call_id, &loket, &ticket_id, &app_id, number, sizeof number, err)) !=
         KT_OK)
@@ -492,12 +466,7 @@ kt_code svc_recording_recall(svc *s, const svc_actor *who, int64_t call_id, json
     if ((rc = call_write(s, db, pending, who, loket, app_id, ticket_id, svc_jstr(app, "state"),
                          "recall_recording", "ticket_recalled", out, err)) != KT_OK)
         goto out;
-    if ((rc = svc_commit(s, db, err)) != KT_OK) {
-        json_decref(*out);
-        *out = NULL;
-        goto out;
-    }
-    svc_emit(s, pending);
+    rc = svc_commit_emit(s, db, pending, out, err);
 out:
     svc_conn_put(s, db);
     json_decref(app);

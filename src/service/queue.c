@@ -51,19 +51,11 @@ static json_t *ticket_json(store_stmt *st)
 kt_code svc_ticket_load(store *db, int64_t id, json_t **out, kt_error *err)
 {
     store_stmt *st = NULL;
-    int row = 0;
     *out = NULL;
-    kt_code rc = store_prepare(db, TICKET_COLS " WHERE id = ?", &st, err);
+    kt_code rc = svc_row_by_id(db, TICKET_COLS " WHERE id = ?", id, &st, err, "ticket_not_found",
+                               "ticket_id", "Tiket %lld tidak ditemukan", (long long)id);
     if (rc != KT_OK)
         return rc;
-    store_bind_int(st, 1, id);
-    if ((rc = store_step(st, &row, err)) != KT_OK)
-        return rc;
-    if (!row) {
-        store_reset(st);
-        return kt_fail(err, KT_ENOTFOUND, "ticket_not_found", "ticket_id",
-                       "Tiket %lld tidak ditemukan", (long long)id);
-    }
     *out = ticket_json(st);
     store_reset(st);
     return *out != NULL ? KT_OK : svc_nomem(err);
@@ -81,8 +73,33 @@ kt_code svc_ticket_get(svc *s, int64_t ticket_id, json_t **out, kt_error *err)
     return rc;
 }
 
-/* One ticket take as a unit of group commit (svc_group_write): validated input in, the ticket
-   and its live event out. The number is MAX+1 inside the shared write transaction, after the
+/* What a ticket's unit of group commit (svc_group_write) hands back to its request. */
+typedef struct unit_out {
+    json_t *pending; /* the unit's live events: emitted once the batch is committed */
+    json_t *t;       /* out: the ticket; owned by the caller once svc_group_write returns */
+} unit_out;
+
+/* Run fn(ctx) as a unit of the next group commit; once it is committed, emit u's events and
+   hand u's ticket to *out. u is the unit_out inside ctx. */
+static kt_code unit_write(svc *s, svc_group_fn fn, void *ctx, unit_out *u, json_t **out,
+                          kt_error *err)
+{
+    if ((u->pending = json_array()) == NULL)
+        return svc_nomem(err);
+    /* Answered only after the commit that holds the unit's writes (durable, see svc.c). */
+    kt_code rc = svc_group_write(s, fn, ctx, err);
+    if (rc == KT_OK) {
+        *out = u->t;
+        u->t = NULL;
+        svc_emit(s, u->pending);
+    }
+    json_decref(u->pending);
+    json_decref(u->t);
+    return rc;
+}
+
+/* One ticket take as a unit of group commit: validated input in, the ticket and its live
+   event out. The number is MAX+1 inside the shared write transaction, after the
    units before it in the batch, so numbers stay consecutive; a unit that fails is rolled back
    to its savepoint and leaves no gap. */
 typedef struct take_job {
@@ -90,8 +107,7 @@ typedef struct take_job {
     queue_service qs;
     int priority;
     const char *reason;
-    json_t *pending; /* borrowed: the caller's */
-    json_t *t;       /* out: owned by the caller once svc_group_write returns */
+    unit_out u;
 } take_job;
 
 static kt_code take_unit(svc *s, store *db, void *ctx, kt_error *err)
@@ -152,7 +168,7 @@ static kt_code take_unit(svc *s, store *db, void *ctx, kt_error *err)
                               "number", code, "service", j->service, "priority", j->priority);
     if (extra == NULL)
         return svc_nomem(err);
-    rc = svc_event_add(s, db, j->pending, "ticket_taken", &kiosk, 0, id, "", "waiting", "take",
+    rc = svc_event_add(s, db, j->u.pending, "ticket_taken", &kiosk, 0, id, "", "waiting", "take",
                        "", j->reason, extra, err);
     json_decref(extra);
     if (rc != KT_OK)
@@ -161,14 +177,13 @@ static kt_code take_unit(svc *s, store *db, void *ctx, kt_error *err)
     if ((rc = svc_ticket_load(db, id, &t, err)) != KT_OK)
         return rc;
     json_object_set_new(t, "waiting_before", json_integer(before));
-    json_decref(j->t); /* NULL unless a unit ran before (never: one unit per request) */
-    j->t = t;
+    json_decref(j->u.t); /* NULL unless a unit ran before (never: one unit per request) */
+    j->u.t = t;
     return KT_OK;
 }
 
 kt_code svc_ticket_take(svc *s, const json_t *in, json_t **out, kt_error *err)
 {
-    kt_code rc;
     take_job j;
     memset(&j, 0, sizeof j);
     *out = NULL;
@@ -188,18 +203,7 @@ kt_code svc_ticket_take(svc *s, const json_t *in, json_t **out, kt_error *err)
     if (strlen(j.reason) > 64)
         return kt_fail(err, KT_EINVAL, "priority_reason_too_long", "priority_reason",
                        "Alasan prioritas lebih dari 64 karakter");
-    if ((j.pending = json_array()) == NULL)
-        return svc_nomem(err);
-    /* Answered only after the commit that holds the ticket (durable, see svc.c). */
-    if ((rc = svc_group_write(s, take_unit, &j, err)) != KT_OK)
-        goto out;
-    *out = j.t;
-    j.t = NULL;
-    svc_emit(s, j.pending);
-out:
-    json_decref(j.pending);
-    json_decref(j.t);
-    return rc;
+    return unit_write(s, take_unit, &j, &j.u, out, err);
 }
 
 /* Role check for ticket actions; sets *role. */
@@ -256,8 +260,7 @@ typedef struct call_job {
     const svc_actor *who;
     int loket;
     char sql_count[512], sql_recent[512], sql_pick[512];
-    json_t *pending; /* borrowed: the caller's */
-    json_t *t;       /* out: owned by the caller once svc_group_write returns */
+    unit_out u;
 } call_job;
 
 static kt_code call_unit(svc *s, store *db, void *ctx, kt_error *err)
@@ -335,15 +338,15 @@ static kt_code call_unit(svc *s, store *db, void *ctx, kt_error *err)
         json_decref(t);
         return svc_nomem(err);
     }
-    rc = svc_event_add(s, db, j->pending, "ticket_called", &a, 0, id, "waiting", "called",
+    rc = svc_event_add(s, db, j->u.pending, "ticket_called", &a, 0, id, "waiting", "called",
                        "call", "", "", extra, err);
     json_decref(extra);
     if (rc != KT_OK) {
         json_decref(t);
         return rc;
     }
-    json_decref(j->t);
-    j->t = t;
+    json_decref(j->u.t);
+    j->u.t = t;
     return KT_OK;
 }
 
@@ -391,17 +394,7 @@ kt_code svc_ticket_call_next(svc *s, const svc_actor *who, const json_t *in, jso
     snprintf(j.sql_pick, sizeof j.sql_pick,
              "SELECT id FROM tickets WHERE day = ? AND state = 'waiting' AND service IN (%s)"
              " AND loket IN (0, ?) AND priority = ? ORDER BY taken_at, id LIMIT 1", inlist);
-    if ((j.pending = json_array()) == NULL)
-        return svc_nomem(err);
-    if ((rc = svc_group_write(s, call_unit, &j, err)) != KT_OK)
-        goto out;
-    *out = j.t;
-    j.t = NULL;
-    svc_emit(s, j.pending);
-out:
-    json_decref(j.pending);
-    json_decref(j.t);
-    return rc;
+    return unit_write(s, call_unit, &j, &j.u, out, err);
 }
 
 /* recall / no_show / transfer: one ticket, one state change, one event; a unit of group
@@ -412,8 +405,7 @@ typedef struct act_job {
     wf_ticket_action act;
     const char *to_service;
     int to_loket;
-    json_t *pending; /* borrowed: the caller's */
-    json_t *t;       /* out: owned by the caller once svc_group_write returns */
+    unit_out u;
 } act_job;
 
 static kt_code act_unit(svc *s, store *db, void *ctx, kt_error *err)
@@ -472,14 +464,14 @@ static kt_code act_unit(svc *s, store *db, void *ctx, kt_error *err)
         rc = svc_nomem(err);
         goto out;
     }
-    rc = svc_event_add(s, db, j->pending, type, j->who, 0, j->id, wf_ticket_state_str(from),
+    rc = svc_event_add(s, db, j->u.pending, type, j->who, 0, j->id, wf_ticket_state_str(from),
                        wf_ticket_state_str(to), wf_ticket_action_str(j->act), "",
                        j->to_service != NULL ? j->to_service : "", extra, err);
     json_decref(extra);
     if (rc != KT_OK)
         goto out;
-    json_decref(j->t);
-    j->t = t;
+    json_decref(j->u.t);
+    j->u.t = t;
     t = NULL;
 out:
     json_decref(t);
@@ -517,17 +509,7 @@ static kt_code ticket_act(svc *s, const svc_actor *who, int64_t id, wf_ticket_ac
             j.to_loket = (int)json_integer_value(jl);
         }
     }
-    if ((j.pending = json_array()) == NULL)
-        return svc_nomem(err);
-    if ((rc = svc_group_write(s, act_unit, &j, err)) != KT_OK)
-        goto out;
-    *out = j.t;
-    j.t = NULL;
-    svc_emit(s, j.pending);
-out:
-    json_decref(j.pending);
-    json_decref(j.t);
-    return rc;
+    return unit_write(s, act_unit, &j, &j.u, out, err);
 }
 
 kt_code svc_ticket_recall(svc *s, const svc_actor *who, int64_t ticket_id, json_t **out,

@@ -229,7 +229,6 @@ kt_code svc_rec_receipt_use(svc *s, store *db, const char *nik, const char *rece
     const char *token = svc_jstr(in, "token");
     int via_token = token != NULL && token[0] != '\0';
     store_stmt *st = NULL;
-    int row = 0;
     kt_code rc;
     if (via_token) {
         unsigned char pk[TOK_PUBLIC_LEN];
@@ -263,18 +262,12 @@ kt_code svc_rec_receipt_use(svc *s, store *db, const char *nik, const char *rece
         return rc;
     if (store_changes(db) == 1)
         return KT_OK;
-    int64_t used = 0;
-    if ((rc = store_prepare(db, "SELECT used_at FROM receipts WHERE receipt_no = ?", &st, err)) !=
-        KT_OK)
+    if ((rc = svc_row_by_key(db, "SELECT used_at FROM receipts WHERE receipt_no = ?", receipt_no,
+                             &st, err, "receipt_not_found", "receipt_no",
+                             "Tanda terima %s tidak ditemukan", receipt_no)) != KT_OK)
         return rc;
-    store_bind_text(st, 1, receipt_no, -1);
-    if ((rc = store_step(st, &row, err)) != KT_OK)
-        return rc;
-    used = row ? store_col_int(st, 0) : 0;
+    int64_t used = store_col_int(st, 0);
     store_reset(st);
-    if (!row)
-        return kt_fail(err, KT_ENOTFOUND, "receipt_not_found", "receipt_no",
-                       "Tanda terima %s tidak ditemukan", receipt_no);
     jkt_datetime dt = jkt_from_utc_ms(used);
     char when[JKT_DATETIME_STRLEN];
     jkt_datetime_format(dt, when);

@@ -228,6 +228,20 @@ static int csv_stats(rec_buf *b, const char *section, const char *item, const js
                        (long long)jint(o, "p90_ms"), (long long)jint(o, "max_ms"));
 }
 
+/* The rest of a timing row, after its section and item: count,mean,p50,p90,max,standard,within,
+   share_within of o (the count given apart: a day's row counts its applications). */
+static int csv_timing(rec_buf *b, int64_t count, const json_t *o)
+{
+    char share[32] = "";
+    if (json_object_get(o, "share_within") != NULL)
+        snprintf(share, sizeof share, "%.4f",
+                 json_number_value(json_object_get(o, "share_within")));
+    return rec_buf_add(b, "%lld,%lld,%lld,%lld,%lld,%lld,%lld,%s\n", (long long)count,
+                       (long long)jint(o, "mean_ms"), (long long)jint(o, "p50_ms"),
+                       (long long)jint(o, "p90_ms"), (long long)jint(o, "max_ms"),
+                       (long long)jint(o, "standard_ms"), (long long)jint(o, "within"), share);
+}
+
 static int csv_counts(rec_buf *b, const char *section, const json_t *obj)
 {
     const char *k;
@@ -254,28 +268,12 @@ static int report_csv(rec_buf *b, const json_t *r)
         csv_counts(b, "by_reason", json_object_get(r, "by_reason")) != 0)
         return -1;
     json_array_foreach(json_object_get(r, "steps"), i, v) {
-        char share[32] = "";
-        if (json_object_get(v, "share_within") != NULL)
-            snprintf(share, sizeof share, "%.4f",
-                     json_number_value(json_object_get(v, "share_within")));
         if (rec_buf_csv(b, "step", ',') != 0 || rec_buf_csv(b, svc_jstr(v, "step"), ',') != 0 ||
-            rec_buf_add(b, "%lld,%lld,%lld,%lld,%lld,%lld,%lld,%s\n",
-                        (long long)jint(v, "count"), (long long)jint(v, "mean_ms"),
-                        (long long)jint(v, "p50_ms"), (long long)jint(v, "p90_ms"),
-                        (long long)jint(v, "max_ms"), (long long)jint(v, "standard_ms"),
-                        (long long)jint(v, "within"), share) != 0)
+            csv_timing(b, jint(v, "count"), v) != 0)
             return -1;
     }
     const json_t *t = json_object_get(r, "total");
-    char share[32] = "";
-    if (json_object_get(t, "share_within") != NULL)
-        snprintf(share, sizeof share, "%.4f",
-                 json_number_value(json_object_get(t, "share_within")));
-    if (rec_buf_add(b, "total,all,%lld,%lld,%lld,%lld,%lld,%lld,%lld,%s\n",
-                    (long long)jint(t, "count"), (long long)jint(t, "mean_ms"),
-                    (long long)jint(t, "p50_ms"), (long long)jint(t, "p90_ms"),
-                    (long long)jint(t, "max_ms"), (long long)jint(t, "standard_ms"),
-                    (long long)jint(t, "within"), share) != 0 ||
+    if (rec_buf_add(b, "total,all,") != 0 || csv_timing(b, jint(t, "count"), t) != 0 ||
         csv_stats(b, "waiting", "all", json_object_get(r, "waiting")) != 0)
         return -1;
     json_array_foreach(json_object_get(r, "officers"), i, v) {
@@ -290,17 +288,8 @@ static int report_csv(rec_buf *b, const json_t *r)
         }
     }
     json_array_foreach(json_object_get(r, "days"), i, v) {
-        const json_t *dt = json_object_get(v, "total");
-        char sh[32] = "";
-        if (json_object_get(dt, "share_within") != NULL)
-            snprintf(sh, sizeof sh, "%.4f",
-                     json_number_value(json_object_get(dt, "share_within")));
-        if (rec_buf_add(b, "day,%s,%lld,%lld,%lld,%lld,%lld,%lld,%lld,%s\n",
-                        svc_jstr(v, "date"), (long long)jint(v, "applications"),
-                        (long long)jint(dt, "mean_ms"), (long long)jint(dt, "p50_ms"),
-                        (long long)jint(dt, "p90_ms"), (long long)jint(dt, "max_ms"),
-                        (long long)jint(dt, "standard_ms"), (long long)jint(dt, "within"),
-                        sh) != 0)
+        if (rec_buf_add(b, "day,%s,", svc_jstr(v, "date")) != 0 ||
+            csv_timing(b, jint(v, "applications"), json_object_get(v, "total")) != 0)
             return -1;
     }
     return 0;

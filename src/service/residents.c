@@ -69,19 +69,11 @@ static const char *const res_cols =
 kt_code svc_resident_load(store *db, const char *nik, json_t **out, kt_error *err)
 {
     store_stmt *st = NULL;
-    int row = 0;
-    kt_code rc = store_prepare(db, res_cols, &st, err);
     *out = NULL;
+    kt_code rc = svc_row_by_key(db, res_cols, nik, &st, err, "not_found_in_siak", "nik",
+                                "NIK %s tidak ditemukan dalam data SIAK", nik);
     if (rc != KT_OK)
         return rc;
-    store_bind_text(st, 1, nik, -1);
-    if ((rc = store_step(st, &row, err)) != KT_OK)
-        return rc;
-    if (!row) {
-        store_reset(st);
-        return kt_fail(err, KT_ENOTFOUND, "not_found_in_siak", "nik",
-                       "NIK %s tidak ditemukan dalam data SIAK", nik);
-    }
     json_t *o = json_object();
     for (int c = 0; o != NULL && c < store_col_count(st); c++) {
         const char *name = store_col_name(st, c);

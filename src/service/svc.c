@@ -26,6 +26,7 @@
  * Never: keep a connection across calls in a thread-local (a server thread may outlive svc).
  */
 #include <sodium.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -176,6 +177,28 @@ kt_code svc_commit(svc *s, store *db, kt_error *err)
         pthread_mutex_unlock(&s->wmu);
     }
     return rc;
+}
+
+kt_code svc_write_open(svc *s, store **db, json_t **pending, kt_error *err)
+{
+    if ((*pending = json_array()) == NULL)
+        return svc_nomem(err);
+    kt_code rc = svc_conn_get(s, db, err);
+    if (rc == KT_OK)
+        rc = svc_begin_write(s, *db, err);
+    return rc;
+}
+
+kt_code svc_commit_emit(svc *s, store *db, json_t *pending, json_t **out, kt_error *err)
+{
+    kt_code rc = svc_commit(s, db, err);
+    if (rc != KT_OK) {
+        json_decref(*out);
+        *out = NULL;
+        return rc;
+    }
+    svc_emit(s, pending);
+    return KT_OK;
 }
 
 kt_code svc_conn_get(svc *s, store **out, kt_error *err)
@@ -449,6 +472,48 @@ kt_code svc_event_add(svc *s, store *db, json_t *pending, const char *type,
         json_object_update(ev, extra);
     json_array_append_new(pending, ev);
     return KT_OK;
+}
+
+/* svc_row_by_id (key NULL: the parameter is id) and svc_row_by_key. */
+static kt_code row_find(store *db, const char *sql, int64_t id, const char *key,
+                        store_stmt **st, kt_error *err, const char *nf_id, const char *field,
+                        const char *fmt, va_list ap) __attribute__((format(printf, 9, 0)));
+static kt_code row_find(store *db, const char *sql, int64_t id, const char *key,
+                        store_stmt **st, kt_error *err, const char *nf_id, const char *field,
+                        const char *fmt, va_list ap)
+{
+    int row = 0;
+    kt_code rc = store_prepare(db, sql, st, err);
+    if (rc != KT_OK)
+        return rc;
+    if (key != NULL)
+        store_bind_text(*st, 1, key, -1);
+    else
+        store_bind_int(*st, 1, id);
+    if ((rc = store_step(*st, &row, err)) != KT_OK || row)
+        return rc;
+    store_reset(*st);
+    return kt_vfail(err, KT_ENOTFOUND, nf_id, field, fmt, ap);
+}
+
+kt_code svc_row_by_id(store *db, const char *sql, int64_t id, store_stmt **st, kt_error *err,
+                      const char *nf_id, const char *field, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    kt_code rc = row_find(db, sql, id, NULL, st, err, nf_id, field, fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+kt_code svc_row_by_key(store *db, const char *sql, const char *key, store_stmt **st,
+                       kt_error *err, const char *nf_id, const char *field, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    kt_code rc = row_find(db, sql, 0, key, st, err, nf_id, field, fmt, ap);
+    va_end(ap);
+    return rc;
 }
 
 const char *svc_jstr(const json_t *o, const char *key)

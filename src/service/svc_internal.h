@@ -6,14 +6,13 @@
  * name NIK prefixes (loaded lazily from the wilayah table).
  *
  * A use case looks like:
- *     store *db = NULL; json_t *ev = json_array();
- *     if ((rc = svc_conn_get(s, &db, err)) != KT_OK) goto out;
- *     if ((rc = store_begin(db, STORE_WRITE, err)) != KT_OK) goto out;
- *     ... validate, write, svc_event_add(s, db, ev, ...) ...
- *     if ((rc = store_commit(db, err)) != KT_OK) goto out;
- *     svc_emit(s, ev);
+ *     store *db = NULL; json_t *pending = NULL;
+ *     ... check the role, validate the input ...
+ *     if ((rc = svc_write_open(s, &db, &pending, err)) != KT_OK) goto out;
+ *     ... re-read, write, svc_event_add(s, db, pending, ...), build *out ...
+ *     rc = svc_commit_emit(s, db, pending, out, err);
  *   out:
- *     store_rollback(db); svc_conn_put(s, db); json_decref(ev);
+ *     svc_conn_put(s, db); json_decref(pending);   (svc_conn_put rolls back what is open)
  */
 #ifndef KTPEL_SERVICE_INTERNAL_H
 #define KTPEL_SERVICE_INTERNAL_H
@@ -82,6 +81,14 @@ void svc_conn_put(svc *s, store *db);
    rolls back and releases it when a use case leaves early. */
 kt_code svc_begin_write(svc *s, store *db, kt_error *err);
 kt_code svc_commit(svc *s, store *db, kt_error *err);
+/* The start of a write use case: *pending a new array for its live events, *db a connection in
+   a write transaction (svc_begin_write). On failure what was made stays in *pending / *db for
+   the caller's cleanup (json_decref, svc_conn_put). */
+kt_code svc_write_open(svc *s, store **db, json_t **pending, kt_error *err);
+/* The end of a use case that built its result inside the transaction: svc_commit, then give
+   pending (may be NULL) to the listeners. When the commit fails, *out is freed and set to NULL
+   (the caller answers with the error alone). */
+kt_code svc_commit_emit(svc *s, store *db, json_t *pending, json_t **out, kt_error *err);
 
 /* Run fn as part of the next group commit and return once the transaction holding its writes
    is committed (durable) or has failed: its result, or the commit's error. Concurrent callers'
@@ -112,6 +119,20 @@ void svc_emit(svc *s, json_t *pending);
    else NULL (nik_analyze then uses the built-in table). Borrowed; valid while s is open. */
 const wil_table *svc_regions(svc *s, store *db);
 void svc_regions_invalidate(svc *s);
+
+/*
+ * One row by its id: prepare sql (its one parameter is bound to id) and step. KT_OK: *st stands
+ * on the row (read it, then store_reset). No row: the statement is reset and the result is
+ * KT_ENOTFOUND with the error id nf_id, field and the message fmt
+ * ("Permohonan %lld tidak ditemukan").
+ */
+kt_code svc_row_by_id(store *db, const char *sql, int64_t id, store_stmt **st, kt_error *err,
+                      const char *nf_id, const char *field, const char *fmt, ...)
+    __attribute__((format(printf, 8, 9)));
+/* The same by a text key (a NIK, a receipt number). */
+kt_code svc_row_by_key(store *db, const char *sql, const char *key, store_stmt **st,
+                       kt_error *err, const char *nf_id, const char *field, const char *fmt, ...)
+    __attribute__((format(printf, 8, 9)));
 
 /* JSON helpers. svc_jstr: the string field or NULL. */
 const char *svc_jstr(const json_t *o, const char *key);

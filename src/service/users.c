@@ -86,11 +86,7 @@ kt_code svc_user_add(svc *s, const svc_actor *who, const json_t *in, json_t **ou
     if (crypto_pwhash_str(hash, password, strlen(password), crypto_pwhash_OPSLIMIT_INTERACTIVE,
                           crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0)
         return svc_nomem(err);
-    if ((pending = json_array()) == NULL)
-        return svc_nomem(err);
-    if ((rc = svc_conn_get(s, &db, err)) != KT_OK)
-        goto out;
-    if ((rc = svc_begin_write(s, db, err)) != KT_OK)
+    if ((rc = svc_write_open(s, &db, &pending, err)) != KT_OK)
         goto out;
     if ((rc = store_prepare(db, "SELECT 1 FROM users WHERE username = ?", &st, err)) != KT_OK)
         goto out;
@@ -136,12 +132,7 @@ kt_code svc_user_add(svc *s, const svc_actor *who, const json_t *in, json_t **ou
         rc = svc_nomem(err);
         goto out;
     }
-    if ((rc = svc_commit(s, db, err)) != KT_OK) {
-        json_decref(*out);
-        *out = NULL;
-        goto out;
-    }
-    svc_emit(s, pending);
+    rc = svc_commit_emit(s, db, pending, out, err);
 out:
     sodium_memzero(hash, sizeof hash);
     svc_conn_put(s, db);

@@ -48,9 +48,6 @@
 #include "store/store_driver.h"
 #include "store/store_migrations.h"
 
-/* Declared here until store_driver.h lists it next to store_sqlite_driver. */
-extern const store_driver store_postgres_driver;
-
 /* Advisory lock keys: "ktpel" in ASCII, and the one that serialises migrations at open. */
 #define PG_WRITE_LOCK INT64_C(0x6b7470656c)
 #define PG_MIGRATE_LOCK INT64_C(0x6b7470656d)
@@ -59,8 +56,7 @@ extern const store_driver store_postgres_driver;
 #define PG_BOOLOID 16
 
 typedef struct pg_stmt {
-    struct store_stmt base;
-    char *sql;        /* owned: the cache key, the caller's text */
+    struct store_stmt base; /* base.sql: the cache key, the caller's text */
     char *pgsql;      /* owned: translated text ($n placeholders, dialect) */
     char name[24];    /* server-side name, unique per connection */
     int prepared;     /* prepared in the current server session */
@@ -81,8 +77,7 @@ typedef struct pg_store {
     PGconn *conn;
     int busy_ms;
     unsigned next_name;
-    pg_stmt **cache; /* owned: open-addressing table of cap slots */
-    size_t cap, n;
+    store_cache cache; /* of pg_stmt */
     int64_t changes, last_id;
     kt_code txn_failed; /* first failure inside the open transaction, or KT_OK */
     kt_error txn_err;
@@ -397,7 +392,7 @@ static void stmt_free(pg_stmt *st)
     free(st->caps);
     free(st->vals);
     free(st->types);
-    free(st->sql);
+    free(st->base.sql);
     free(st->pgsql);
     free(st);
 }
@@ -405,10 +400,10 @@ static void stmt_free(pg_stmt *st)
 static void pg_close(store *base)
 {
     pg_store *s = (pg_store *)base;
-    for (size_t i = 0; i < s->cap; i++)
-        if (s->cache[i] != NULL)
-            stmt_free(s->cache[i]);
-    free(s->cache);
+    for (size_t i = 0; i < s->cache.cap; i++)
+        if (s->cache.slot[i] != NULL)
+            stmt_free((pg_stmt *)s->cache.slot[i]);
+    store_cache_free(&s->cache);
     if (s->conn != NULL)
         PQfinish(s->conn);
     free(s);
@@ -452,9 +447,9 @@ static kt_code pg_ensure(pg_store *s, kt_error *err)
     PQreset(s->conn);
     if (PQstatus(s->conn) != CONNECTION_OK)
         return pg_fail(s, NULL, err, "reconnect");
-    for (size_t i = 0; i < s->cap; i++)
-        if (s->cache[i] != NULL)
-            s->cache[i]->prepared = 0;
+    for (size_t i = 0; i < s->cache.cap; i++)
+        if (s->cache.slot[i] != NULL)
+            ((pg_stmt *)s->cache.slot[i])->prepared = 0;
     return pg_session(s, err);
 }
 
@@ -485,9 +480,7 @@ static kt_code pg_open(const char *location, const store_options *opts, store **
         return pg_nomem(err);
     s->base.drv = &store_postgres_driver;
     s->busy_ms = opts != NULL && opts->busy_timeout_ms > 0 ? opts->busy_timeout_ms : 5000;
-    s->cap = 64;
-    s->cache = calloc(s->cap, sizeof *s->cache);
-    if (s->cache == NULL) {
+    if (store_cache_init(&s->cache) != KT_OK) {
         free(s);
         return pg_nomem(err);
     }
@@ -618,14 +611,6 @@ static kt_code pg_exec(store *base, const char *sql, kt_error *err)
 
 /* ---------------------------------------------------------------- statements */
 
-static uint64_t pg_hash(const char *s)
-{
-    uint64_t h = 1469598103934665603ULL;
-    for (; *s != '\0'; s++)
-        h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-    return h;
-}
-
 static void stmt_unbind(pg_stmt *st)
 {
     for (int i = 0; i < st->nparams; i++)
@@ -744,12 +729,6 @@ static kt_code stmt_create(pg_store *s, const char *sql, pg_stmt **out, kt_error
     if (st == NULL)
         return pg_nomem(err);
     st->cur = -1;
-    size_t len = strlen(sql);
-    if ((st->sql = malloc(len + 1)) == NULL) {
-        rc = pg_nomem(err);
-        goto fail;
-    }
-    memcpy(st->sql, sql, len + 1);
     if ((st->pgsql = pg_translate(sql, 1, &st->nparams, table, sizeof table)) == NULL) {
         rc = pg_nomem(err);
         goto fail;
@@ -793,54 +772,27 @@ fail:
     return rc;
 }
 
-static kt_code pg_grow(pg_store *s)
-{
-    size_t ncap = s->cap * 2;
-    pg_stmt **nc = calloc(ncap, sizeof *nc);
-    if (nc == NULL)
-        return KT_ENOMEM;
-    for (size_t i = 0; i < s->cap; i++) {
-        pg_stmt *e = s->cache[i];
-        if (e == NULL)
-            continue;
-        size_t j = pg_hash(e->sql) & (ncap - 1);
-        while (nc[j] != NULL)
-            j = (j + 1) & (ncap - 1);
-        nc[j] = e;
-    }
-    free(s->cache);
-    s->cache = nc;
-    s->cap = ncap;
-    return KT_OK;
-}
-
 static kt_code pg_prepare(store *base, const char *sql, store_stmt **out, kt_error *err)
 {
     pg_store *s = (pg_store *)base;
     kt_code rc = pg_ensure(s, err);
     if (rc != KT_OK)
         return rc;
-    size_t j = pg_hash(sql) & (s->cap - 1);
-    for (; s->cache[j] != NULL; j = (j + 1) & (s->cap - 1))
-        if (strcmp(s->cache[j]->sql, sql) == 0) {
-            pg_stmt *st = s->cache[j];
-            stmt_clear(st);
-            stmt_unbind(st);
-            if (!st->prepared && (rc = stmt_server_prepare(s, st, err)) != KT_OK)
-                return rc;
-            *out = &st->base;
-            return KT_OK;
-        }
-    if ((s->n + 1) * 2 > s->cap) {
-        if (pg_grow(s) != KT_OK)
-            return pg_nomem(err);
-        return pg_prepare(base, sql, out, err);
+    pg_stmt *st = (pg_stmt *)store_cache_find(&s->cache, sql);
+    if (st != NULL) {
+        stmt_clear(st);
+        stmt_unbind(st);
+        if (!st->prepared && (rc = stmt_server_prepare(s, st, err)) != KT_OK)
+            return rc;
+        *out = &st->base;
+        return KT_OK;
     }
-    pg_stmt *st = NULL;
     if ((rc = stmt_create(s, sql, &st, err)) != KT_OK)
         return rc;
-    s->cache[j] = st;
-    s->n++;
+    if (store_cache_add(&s->cache, &st->base, sql) != KT_OK) {
+        stmt_free(st);
+        return pg_nomem(err);
+    }
     *out = &st->base;
     return KT_OK;
 }

@@ -8,8 +8,8 @@
  * - foreign_keys=ON: the schema's references hold.
  * - busy_timeout: concurrent writers (lokets calling at once) wait for the lock instead of
  *   failing; BEGIN IMMEDIATE takes it up front so a read-then-write never deadlocks.
- * Prepared statements are cached per connection in a small open-addressing table keyed by the
- * SQL text; they live until store_close().
+ * Prepared statements are cached per connection in the table every driver shares (store_cache,
+ * store.c), keyed by the SQL text; they live until store_close().
  *
  * Never: share a connection between threads (SQLITE_OPEN_NOMUTEX is used on purpose).
  */
@@ -21,16 +21,14 @@
 #include "store/store_driver.h"
 
 typedef struct sq_stmt {
-    struct store_stmt base;
+    struct store_stmt base; /* base.sql: the cache key */
     sqlite3_stmt *st;
-    char *sql; /* owned: the cache key */
 } sq_stmt;
 
 typedef struct sq_store {
     struct store base;
     sqlite3 *db;
-    sq_stmt **cache; /* owned: open-addressing table of cap slots */
-    size_t cap, n;
+    store_cache cache; /* of sq_stmt */
     /* Callers pass SQL as string literals, so the same text comes at the same address: a
        direct-mapped table keyed by the address finds it without hashing the text (the text
        is still compared, since a stack buffer can hold other SQL at the same address). */
@@ -52,14 +50,6 @@ static kt_code sq_fail(sqlite3 *db, int rc, kt_error *err, const char *what)
     return kt_fail(err, KT_EIO, "db_error", "", "Galat basis data (%s): %s", what, msg);
 }
 
-static uint64_t sq_hash(const char *s)
-{
-    uint64_t h = 1469598103934665603ULL;
-    for (; *s != '\0'; s++)
-        h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-    return h;
-}
-
 static kt_code sq_exec(store *base, const char *sql, kt_error *err)
 {
     sq_store *s = (sq_store *)base;
@@ -69,16 +59,20 @@ static kt_code sq_exec(store *base, const char *sql, kt_error *err)
     return KT_OK;
 }
 
+static void sq_stmt_free(sq_stmt *e)
+{
+    sqlite3_finalize(e->st);
+    free(e->base.sql);
+    free(e);
+}
+
 static void sq_close(store *base)
 {
     sq_store *s = (sq_store *)base;
-    for (size_t i = 0; i < s->cap; i++)
-        if (s->cache[i] != NULL) {
-            sqlite3_finalize(s->cache[i]->st);
-            free(s->cache[i]->sql);
-            free(s->cache[i]);
-        }
-    free(s->cache);
+    for (size_t i = 0; i < s->cache.cap; i++)
+        if (s->cache.slot[i] != NULL)
+            sq_stmt_free((sq_stmt *)s->cache.slot[i]);
+    store_cache_free(&s->cache);
     sqlite3_close(s->db);
     free(s);
 }
@@ -91,9 +85,7 @@ static kt_code sq_open(const char *location, const store_options *opts, store **
     if (s == NULL)
         return kt_fail(err, KT_ENOMEM, "no_memory", "", "Memori habis");
     s->base.drv = &store_sqlite_driver;
-    s->cap = 64;
-    s->cache = calloc(s->cap, sizeof *s->cache);
-    if (s->cache == NULL) {
+    if (store_cache_init(&s->cache) != KT_OK) {
         free(s);
         return kt_fail(err, KT_ENOMEM, "no_memory", "", "Memori habis");
     }
@@ -158,82 +150,43 @@ static void sq_rollback(store *base)
 {
     sq_store *s = (sq_store *)base;
     /* Reset every cached statement first: a pending read would keep the snapshot open. */
-    for (size_t i = 0; i < s->cap; i++)
-        if (s->cache[i] != NULL)
-            sqlite3_reset(s->cache[i]->st);
+    for (size_t i = 0; i < s->cache.cap; i++)
+        if (s->cache.slot[i] != NULL)
+            sqlite3_reset(((sq_stmt *)s->cache.slot[i])->st);
     if (!sqlite3_get_autocommit(s->db))
         sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
-}
-
-static kt_code sq_grow(sq_store *s)
-{
-    size_t ncap = s->cap * 2;
-    sq_stmt **nc = calloc(ncap, sizeof *nc);
-    if (nc == NULL)
-        return KT_ENOMEM;
-    for (size_t i = 0; i < s->cap; i++) {
-        sq_stmt *e = s->cache[i];
-        if (e == NULL)
-            continue;
-        size_t j = sq_hash(e->sql) & (ncap - 1);
-        while (nc[j] != NULL)
-            j = (j + 1) & (ncap - 1);
-        nc[j] = e;
-    }
-    free(s->cache);
-    s->cache = nc;
-    s->cap = ncap;
-    return KT_OK;
 }
 
 static kt_code sq_prepare(store *base, const char *sql, store_stmt **out, kt_error *err)
 {
     sq_store *s = (sq_store *)base;
     size_t r = ((uintptr_t)sql >> 3) & 63;
-    if (s->recent[r].sql == sql && strcmp(s->recent[r].e->sql, sql) == 0) {
-        sqlite3_reset(s->recent[r].e->st);
-        sqlite3_clear_bindings(s->recent[r].e->st);
-        *out = &s->recent[r].e->base;
+    sq_stmt *e = s->recent[r].e;
+    if (s->recent[r].sql != sql || strcmp(e->base.sql, sql) != 0)
+        e = (sq_stmt *)store_cache_find(&s->cache, sql);
+    if (e != NULL) {
+        sqlite3_reset(e->st);
+        sqlite3_clear_bindings(e->st);
+        s->recent[r].sql = sql;
+        s->recent[r].e = e;
+        *out = &e->base;
         return KT_OK;
     }
-    size_t j = sq_hash(sql) & (s->cap - 1);
-    for (; s->cache[j] != NULL; j = (j + 1) & (s->cap - 1))
-        if (strcmp(s->cache[j]->sql, sql) == 0) {
-            sqlite3_reset(s->cache[j]->st);
-            sqlite3_clear_bindings(s->cache[j]->st);
-            s->recent[r].sql = sql;
-            s->recent[r].e = s->cache[j];
-            *out = &s->cache[j]->base;
-            return KT_OK;
-        }
-    if ((s->n + 1) * 2 > s->cap) {
-        if (sq_grow(s) != KT_OK)
-            return kt_fail(err, KT_ENOMEM, "no_memory", "", "Memori habis");
-        return sq_prepare(base, sql, out, err);
-    }
-    sq_stmt *e = calloc(1, sizeof *e);
-    size_t len = strlen(sql);
-    char *copy = malloc(len + 1);
-    if (e == NULL || copy == NULL) {
-        free(e);
-        free(copy);
+    if ((e = calloc(1, sizeof *e)) == NULL)
         return kt_fail(err, KT_ENOMEM, "no_memory", "", "Memori habis");
-    }
-    memcpy(copy, sql, len + 1);
-    int rc = sqlite3_prepare_v3(s->db, sql, (int)len + 1, SQLITE_PREPARE_PERSISTENT, &e->st,
-                                NULL);
+    int rc = sqlite3_prepare_v3(s->db, sql, (int)strlen(sql) + 1, SQLITE_PREPARE_PERSISTENT,
+                                &e->st, NULL);
     if (rc != SQLITE_OK) {
         kt_code c = sq_fail(s->db, rc, err, "prepare");
-        sqlite3_finalize(e->st);
-        free(e);
-        free(copy);
+        sq_stmt_free(e);
         return c;
     }
     e->base.drv = s->base.drv;
     e->base.db = base;
-    e->sql = copy;
-    s->cache[j] = e;
-    s->n++;
+    if (store_cache_add(&s->cache, &e->base, sql) != KT_OK) {
+        sq_stmt_free(e);
+        return kt_fail(err, KT_ENOMEM, "no_memory", "", "Memori habis");
+    }
     s->recent[r].sql = sql;
     s->recent[r].e = e;
     *out = &e->base;

@@ -1,19 +1,18 @@
 /*
- * store.c - driver dispatch and schema migrations, common to every driver.
- * The functions here only forward to the driver picked at open (store_driver.h); the one piece
- * of logic is store_migrate(), which applies the migrations compiled into the binary.
+ * store.c - driver dispatch, schema migrations and the statement cache, common to every driver.
+ * The store_* functions of store.h only forward to the driver picked at open (store_driver.h);
+ * the logic here is what every driver shares: store_migrate(), which applies the migrations
+ * compiled into the binary, and the per-connection statement cache (store_cache_*).
  */
 #include "store/store.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "store/store_driver.h"
 #include "store/store_migrations.h"
-
-/* postgres.c; to move into store_driver.h next to store_sqlite_driver. */
-extern const store_driver store_postgres_driver;
 
 kt_code store_open(const char *location, const store_options *opts, store **out,
                    kt_error *err)
@@ -177,5 +176,71 @@ kt_code store_migrate(store *db, kt_error *err)
         store_rollback(db);
         return rc;
     }
+    return KT_OK;
+}
+
+/* ---- the statement cache (store_driver.h) ---------------------------------------------- */
+
+/* FNV-1a over the SQL text. */
+static uint64_t sql_hash(const char *s)
+{
+    uint64_t h = 1469598103934665603ULL;
+    for (; *s != '\0'; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+    return h;
+}
+
+kt_code store_cache_init(store_cache *c)
+{
+    c->n = 0;
+    c->cap = 64;
+    c->slot = calloc(c->cap, sizeof *c->slot);
+    return c->slot != NULL ? KT_OK : KT_ENOMEM;
+}
+
+void store_cache_free(store_cache *c)
+{
+    free(c->slot);
+    c->slot = NULL;
+    c->cap = c->n = 0;
+}
+
+store_stmt *store_cache_find(const store_cache *c, const char *sql)
+{
+    for (size_t j = sql_hash(sql) & (c->cap - 1); c->slot[j] != NULL; j = (j + 1) & (c->cap - 1))
+        if (strcmp(c->slot[j]->sql, sql) == 0)
+            return c->slot[j];
+    return NULL;
+}
+
+/* Put st in the first free slot of its probe sequence. */
+static void cache_put(store_stmt **slot, size_t cap, store_stmt *st)
+{
+    size_t j = sql_hash(st->sql) & (cap - 1);
+    while (slot[j] != NULL)
+        j = (j + 1) & (cap - 1);
+    slot[j] = st;
+}
+
+kt_code store_cache_add(store_cache *c, store_stmt *st, const char *sql)
+{
+    if ((c->n + 1) * 2 > c->cap) {
+        size_t ncap = c->cap * 2;
+        store_stmt **ns = calloc(ncap, sizeof *ns);
+        if (ns == NULL)
+            return KT_ENOMEM;
+        for (size_t i = 0; i < c->cap; i++)
+            if (c->slot[i] != NULL)
+                cache_put(ns, ncap, c->slot[i]);
+        free(c->slot);
+        c->slot = ns;
+        c->cap = ncap;
+    }
+    size_t len = strlen(sql);
+    if ((st->sql = malloc(len + 1)) == NULL)
+        return KT_ENOMEM;
+    memcpy(st->sql, sql, len + 1);
+    cache_put(c->slot, c->cap, st);
+    c->n++;
     return KT_OK;
 }

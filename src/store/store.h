@@ -8,8 +8,8 @@
  *   positional parameters (`?`), rows read column by column. SQL text is the portable subset
  *   SQLite and PostgreSQL share; no driver type (sqlite3 *, PGconn *) appears here.
  * - Drivers plug in as a table of function pointers (struct store_driver, store_driver.h);
- *   store_open() picks one from the location: a file path is SQLite, "postgres://..." would be
- *   PostgreSQL (not built yet: KT_EUNAVAIL). Adding a driver touches nothing in the service.
+ *   store_open() picks one from the location: a file path is SQLite, "postgres://..." or
+ *   "postgresql://..." is PostgreSQL. Adding a driver touches nothing in the service.
  * - Opening applies the schema migrations compiled into the binary (migrations/NNN_name.sql),
  *   each in its own transaction, recorded in the table schema_version.
  * - Statements are cached per connection, keyed by their SQL text: store_prepare() with the same

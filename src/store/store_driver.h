@@ -3,8 +3,8 @@
  *
  * A driver's connection struct begins with `struct store base` and its statement struct with
  * `struct store_stmt base`, so store.c dispatches through base.drv without knowing the driver.
- * Drivers: sqlite.c (store_sqlite_driver). A PostgreSQL driver would add postgres.c with the
- * same table and be chosen in store_open() by its "postgres://" location.
+ * Drivers: sqlite.c (store_sqlite_driver) and postgres.c (store_postgres_driver, chosen in
+ * store_open() by a "postgres://" or "postgresql://" location).
  */
 #ifndef KTPEL_STORE_DRIVER_H
 #define KTPEL_STORE_DRIVER_H
@@ -47,9 +47,31 @@ struct store {
 struct store_stmt {
     const store_driver *drv;
     store *db;
+    char *sql; /* owned by the statement (the driver frees it with it): its cache key, a copy
+                  of the caller's text made by store_cache_add; NULL until then */
 };
 
+/*
+ * The statement cache every driver keeps per connection (store.c): an open-addressing table of
+ * the driver's statements keyed by their SQL text, kept at most half full. It holds the
+ * statements without owning them: a driver finalises its statements at close (walking slot[]),
+ * then calls store_cache_free for the table.
+ */
+typedef struct store_cache {
+    store_stmt **slot; /* owned: cap slots (a power of two), NULL where empty */
+    size_t cap, n;
+} store_cache;
+
+kt_code store_cache_init(store_cache *c); /* KT_ENOMEM */
+void store_cache_free(store_cache *c);
+/* The cached statement prepared from exactly this text, or NULL. */
+store_stmt *store_cache_find(const store_cache *c, const char *sql);
+/* Add a new statement under a copy of sql (set as st->sql), growing the table as needed;
+   KT_ENOMEM leaves st out of the cache (the caller frees it). */
+kt_code store_cache_add(store_cache *c, store_stmt *st, const char *sql);
+
 extern const store_driver store_sqlite_driver;
+extern const store_driver store_postgres_driver;
 
 /* Apply the compiled-in migrations above the recorded version (store.c; drivers call it at
    open, after their connection settings). */

@@ -254,6 +254,12 @@ int api_ktpel(const char *const *args)
 
 int api_server_start(api_server *s, const char *db, const char *data)
 {
+    return api_server_start_with(s, db, data, NULL);
+}
+
+int api_server_start_with(api_server *s, const char *db, const char *data,
+                          const char *const *extra)
+{
     char listen[64];
     memset(s, 0, sizeof *s);
     s->port = api_free_port();
@@ -263,8 +269,12 @@ int api_server_start(api_server *s, const char *db, const char *data)
     snprintf(s->base, sizeof s->base, "http://127.0.0.1:%u", s->port);
     s->pid = fork();
     if (s->pid == 0) {
-        const char *argv[] = {api_bin(), "serve", "--listen", listen, "--db", db,
-                              "--data", data, "--quiet", NULL};
+        const char *argv[32] = {api_bin(), "serve", "--listen", listen, "--db", db,
+                                "--data", data, "--quiet"};
+        int n = 9;
+        for (int i = 0; extra != NULL && extra[i] != NULL && n < 31; i++)
+            argv[n++] = extra[i];
+        argv[n] = NULL;
         execv(argv[0], (char *const *)(uintptr_t)argv);
         _exit(127);
     }
@@ -312,4 +322,49 @@ int api_server_stop(api_server *s)
     waitpid(s->pid, &st, 0);
     s->pid = 0;
     return -1;
+}
+
+int api_site_make(char dir[256], char db[300], char data[300], const char *csv)
+{
+    char csvpath[300];
+    if (api_tmp_make(dir) != 0)
+        return -1;
+    snprintf(db, 300, "%s/ktpel.db", dir);
+    snprintf(data, 300, "%s/data", dir);
+    snprintf(csvpath, sizeof csvpath, "%s/siak.csv", dir);
+    const char *init[] = {"init", "--db", db, NULL};
+    const char *import[] = {"import-siak", csvpath, "--db", db, NULL};
+    if (api_write_file(csvpath, csv, strlen(csv)) != 0 || api_ktpel(init) != 0 ||
+        api_ktpel(import) != 0)
+        return -1;
+    return 0;
+}
+
+int api_add_user(const char *db, const char *name, const char *role, const char *loket)
+{
+    char pw[80];
+    const char *args_l[] = {"user", "add", name, "--role", role, "--full-name", name, "--loket",
+                            loket, "--db", db, NULL};
+    const char *args[] = {"user", "add", name, "--role", role, "--full-name", name, "--db",
+                          db, NULL};
+    snprintf(pw, sizeof pw, "rahasia-%s\n", name);
+    return api_ktpel_in(loket != NULL ? args_l : args, pw);
+}
+
+int api_login(const char *base, const char *user, int loket, char cookie[160])
+{
+    char url[200], body[200];
+    api_resp r;
+    snprintf(url, sizeof url, "%s/api/login", base);
+    snprintf(body, sizeof body,
+             "{\"username\":\"%s\",\"password\":\"rahasia-%s\",\"loket\":%d}", user, user,
+             loket);
+    if (api_json(&r, "POST", url, NULL, body) != 0)
+        return -1;
+    int ok = r.status == 200 && r.cookie[0] != '\0';
+    if (!ok)
+        fprintf(stderr, "login %s: %ld %s\n", user, r.status, r.body != NULL ? r.body : "");
+    snprintf(cookie, 160, "%s", r.cookie);
+    api_resp_free(&r);
+    return ok ? 0 : -1;
 }

@@ -57,11 +57,25 @@ typedef struct api_server {
 /* Start `ktpel serve --listen 127.0.0.1:PORT --db db --data data --quiet` and wait until
    it answers (up to 20 s). */
 int api_server_start(api_server *s, const char *db, const char *data);
+/* The same with more arguments for `ktpel serve` (NULL-terminated; NULL: none). */
+int api_server_start_with(api_server *s, const char *db, const char *data,
+                          const char *const *extra);
 /* SIGTERM, wait (SIGKILL after 10 s); returns the exit status (0 = graceful and, under
    ASan, leak-free), or -1. */
 int api_server_stop(api_server *s);
 
 /* ktpel binary path (env KTPEL_BIN). */
 const char *api_bin(void);
+
+/* The office most suites test, prepared through the CLI in a new temp folder (api_tmp_make):
+   db = dir/ktpel.db, data = dir/data; `ktpel init`, then `ktpel import-siak` of csv (written
+   to dir/siak.csv). 0, or -1. */
+int api_site_make(char dir[256], char db[300], char data[300], const char *csv);
+/* `ktpel user add NAME --role ROLE --full-name NAME [--loket LOKET] --db DB`, the password
+   "rahasia-NAME" on stdin (the one api_login uses); the exit status. */
+int api_add_user(const char *db, const char *name, const char *role, const char *loket);
+/* POST base/api/login as user, password "rahasia-USER", at loket; 0 with the session cookie
+   ("ktpel_session=...") in cookie, or -1 (the answer printed). */
+int api_login(const char *base, const char *user, int loket, char cookie[160]);
 
 #endif

@@ -85,54 +85,23 @@ static const char *err_code(const json_t *j)
 
 static json_int_t jid(const json_t *j) { return json_integer_value(json_object_get(j, "id")); }
 
-static void login(const char *user, int loket, char cookie[160])
-{
-    char body[200];
-    api_resp r;
-    snprintf(body, sizeof body, "{\"username\":\"%s\",\"password\":\"rahasia-%s\",\"loket\":%d}",
-             user, user, loket);
-    raw(&r, "POST", NULL, body, 200, "/api/login");
-    snprintf(cookie, 160, "%s", r.cookie);
-    api_resp_free(&r);
-}
-
-static void add_user(const char *name, const char *role, const char *loket)
-{
-    char pw[80];
-    const char *args_l[] = {"user", "add", name, "--role", role, "--full-name", name, "--loket",
-                            loket, "--db", G->db, NULL};
-    const char *args[] = {"user", "add", name, "--role", role, "--full-name", name, "--db",
-                          G->db, NULL};
-    snprintf(pw, sizeof pw, "rahasia-%s\n", name);
-    assert_int_equal(api_ktpel_in(loket != NULL ? args_l : args, pw), 0);
-}
-
 static int setup(void **state)
 {
-    char csvpath[300];
     fx *f = calloc(1, sizeof *f);
     assert_non_null(f);
     G = f;
-    assert_int_equal(api_tmp_make(f->dir), 0);
-    snprintf(f->db, sizeof f->db, "%s/ktpel.db", f->dir);
-    snprintf(f->data, sizeof f->data, "%s/data", f->dir);
-    snprintf(csvpath, sizeof csvpath, "%s/siak.csv", f->dir);
-    assert_int_equal(api_write_file(csvpath, csv, strlen(csv)), 0);
-    const char *a1[] = {"init", "--db", f->db, NULL};
-    assert_int_equal(api_ktpel(a1), 0);
-    const char *a2[] = {"import-siak", csvpath, "--db", f->db, NULL};
-    assert_int_equal(api_ktpel(a2), 0);
-    add_user("intake1", "intake", "1");
-    add_user("operator1", "operator", NULL);
-    add_user("handover1", "handover", "3");
-    add_user("supervisor1", "supervisor", NULL);
-    add_user("admin1", "admin", NULL);
+    assert_int_equal(api_site_make(f->dir, f->db, f->data, csv), 0);
+    assert_int_equal(api_add_user(f->db, "intake1", "intake", "1"), 0);
+    assert_int_equal(api_add_user(f->db, "operator1", "operator", NULL), 0);
+    assert_int_equal(api_add_user(f->db, "handover1", "handover", "3"), 0);
+    assert_int_equal(api_add_user(f->db, "supervisor1", "supervisor", NULL), 0);
+    assert_int_equal(api_add_user(f->db, "admin1", "admin", NULL), 0);
     assert_int_equal(api_server_start(&f->srv, f->db, f->data), 0);
-    login("intake1", 1, f->intake);
-    login("operator1", 0, f->operator_);
-    login("handover1", 3, f->handover);
-    login("supervisor1", 0, f->supervisor);
-    login("admin1", 0, f->admin);
+    assert_int_equal(api_login(f->srv.base, "intake1", 1, f->intake), 0);
+    assert_int_equal(api_login(f->srv.base, "operator1", 0, f->operator_), 0);
+    assert_int_equal(api_login(f->srv.base, "handover1", 3, f->handover), 0);
+    assert_int_equal(api_login(f->srv.base, "supervisor1", 0, f->supervisor), 0);
+    assert_int_equal(api_login(f->srv.base, "admin1", 0, f->admin), 0);
     *state = f;
     return 0;
 }

@@ -12,13 +12,10 @@
 #include <cmocka.h>
 
 #include <pthread.h>
-#include <signal.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -33,62 +30,12 @@ typedef struct taker {
     long long ids[MAX_TICKETS];
 } taker;
 
-/* `ktpel serve` with the backup options (the harness's start has none); waits until it
-   answers. Stopped with api_server_stop. */
+/* `ktpel serve` with the backup options (bdir NULL: none), waited for like api_server_start. */
 static int start_server(api_server *s, const char *db, const char *data, const char *bdir)
 {
-    char listen[64];
-    memset(s, 0, sizeof *s);
-    s->port = api_free_port();
-    if (s->port == 0)
-        return -1;
-    snprintf(listen, sizeof listen, "127.0.0.1:%u", s->port);
-    snprintf(s->base, sizeof s->base, "http://127.0.0.1:%u", s->port);
-    s->pid = fork();
-    if (s->pid == 0) {
-        const char *argv[] = {api_bin(),     "serve",          "--listen", listen, "--db",
-                              db,            "--data",         data,       "--quiet",
-                              "--backup-dir", bdir != NULL ? bdir : "/nonexistent",
-                              "--backup-every", "600", "--backup-keep", "5", NULL};
-        if (bdir == NULL)
-            argv[9] = NULL;
-        execv(argv[0], (char *const *)(uintptr_t)argv);
-        _exit(127);
-    }
-    if (s->pid < 0)
-        return -1;
-    for (int i = 0; i < 400; i++) {
-        api_resp r;
-        char url[128];
-        int st;
-        if (waitpid(s->pid, &st, WNOHANG) == s->pid) {
-            s->pid = 0;
-            return -1;
-        }
-        struct timespec ts = {0, 50 * 1000 * 1000};
-        nanosleep(&ts, NULL);
-        snprintf(url, sizeof url, "%s/api/queue/board", s->base);
-        if (api_call(&r, "GET", url, NULL, NULL, NULL, 0) == 0 && r.status == 200) {
-            api_resp_free(&r);
-            return 0;
-        }
-        api_resp_free(&r);
-    }
-    api_server_stop(s);
-    return -1;
-}
-
-static void login(const char *base, char cookie[160])
-{
-    char url[200];
-    api_resp r;
-    snprintf(url, sizeof url, "%s/api/login", base);
-    assert_int_equal(api_json(&r, "POST", url, NULL,
-                              "{\"username\":\"admin1\",\"password\":\"rahasia-admin1\"}"),
-                     0);
-    assert_int_equal(r.status, 200);
-    snprintf(cookie, 160, "%s", r.cookie);
-    api_resp_free(&r);
+    const char *const backup[] = {"--backup-dir", bdir, "--backup-every", "600",
+                                  "--backup-keep", "5", NULL};
+    return api_server_start_with(s, db, data, bdir != NULL ? backup : NULL);
 }
 
 static void *take_loop(void *arg)
@@ -146,7 +93,7 @@ static void test_backup_while_taking_tickets(void **state)
                         "--db", db, NULL};
     assert_int_equal(api_ktpel_in(a2, "rahasia-admin1\n"), 0);
     assert_int_equal(start_server(&srv, db, data, disk), 0);
-    login(srv.base, cookie);
+    assert_int_equal(api_login(srv.base, "admin1", 0, cookie), 0);
 
     volatile int stop = 0;
     static taker tk[2];
@@ -184,7 +131,7 @@ static void test_backup_while_taking_tickets(void **state)
     const char *rs[] = {"restore", bpath, "--db", ndb, "--data", ndata, NULL};
     assert_int_equal(api_ktpel(rs), 0);
     assert_int_equal(start_server(&srv2, ndb, ndata, NULL), 0);
-    login(srv2.base, cookie2);
+    assert_int_equal(api_login(srv2.base, "admin1", 0, cookie2), 0);
     for (int i = 0; i < 2; i++)
         for (int k = 0; k < before[i]; k++) {
             json_t *x = ticket(srv.base, cookie, tk[i].ids[k]);

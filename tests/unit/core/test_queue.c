@@ -92,42 +92,33 @@ static void test_next_class(void **state)
     assert_int_equal(queue_counter_after(QUEUE_CLASS_NONE, 7), 7);
 }
 
+/* Call until both classes are empty (reg regular and pri priority waiting, the counter of
+   regular calls since the last priority call at counter, N = n): the order as "PRR...". */
+static void call_order(size_t reg, size_t pri, int counter, int n, char *order, size_t cap)
+{
+    size_t k = 0;
+    for (queue_class c; (c = queue_next_class(reg, pri, counter, n)) != QUEUE_CLASS_NONE;) {
+        assert_true(k + 1 < cap);
+        order[k++] = c == QUEUE_CLASS_PRIORITY ? 'P' : 'R';
+        if (c == QUEUE_CLASS_PRIORITY)
+            pri--;
+        else
+            reg--;
+        counter = queue_counter_after(c, counter);
+    }
+    order[k] = '\0';
+}
+
 /* A day: 20 regular and 5 priority waiting from the start, N = 3, counter starting at N. The
    call order must be P R R R P R R R P ... and then the rest of whichever class remains. */
 static void test_simulated_day(void **state)
 {
     (void)state;
-    size_t reg = 20, pri = 5;
-    int counter = 3, n = 3;
     char order[32];
-    int k = 0;
-    for (;;) {
-        queue_class c = queue_next_class(reg, pri, counter, n);
-        if (c == QUEUE_CLASS_NONE)
-            break;
-        order[k++] = c == QUEUE_CLASS_PRIORITY ? 'P' : 'R';
-        if (c == QUEUE_CLASS_PRIORITY)
-            pri--;
-        else
-            reg--;
-        counter = queue_counter_after(c, counter);
-    }
-    order[k] = '\0';
+    call_order(20, 5, 3, 3, order, sizeof order);
     assert_string_equal(order, "PRRRPRRRPRRRPRRRPRRRRRRRR");
     /* regulars gone: priority served back to back */
-    reg = 1;
-    pri = 3;
-    counter = 0;
-    k = 0;
-    for (queue_class c; (c = queue_next_class(reg, pri, counter, n)) != QUEUE_CLASS_NONE;) {
-        order[k++] = c == QUEUE_CLASS_PRIORITY ? 'P' : 'R';
-        if (c == QUEUE_CLASS_PRIORITY)
-            pri--;
-        else
-            reg--;
-        counter = queue_counter_after(c, counter);
-    }
-    order[k] = '\0';
+    call_order(1, 3, 0, 3, order, sizeof order);
     assert_string_equal(order, "RPPP");
 }
 

@@ -35,21 +35,6 @@ static void listener(void *ctx, const json_t *ev)
     n_events++;
 }
 
-static svc *open_with_people(void)
-{
-    char path[160], text[2048];
-    snprintf(path, sizeof path, "%s/siak.csv", t_dir);
-    snprintf(text, sizeof text, "%s%s", SIAK_HEADER, rows);
-    t_write(path, text);
-    svc *s = t_open();
-    svc_actor sys = svc_system_actor();
-    json_t *out = NULL;
-    kt_error err;
-    t_expect(svc_import_siak(s, &sys, path, 0, &out, &err), KT_OK, &err);
-    json_decref(out);
-    return s;
-}
-
 /* Take a ticket for service and have intake at loket 1 call it; returns the ticket id. */
 static int64_t take_and_call(svc *s, const char *service)
 {
@@ -102,7 +87,7 @@ static const char *state_of(svc *s, int64_t id, char buf[32])
 static void test_full_flow(void **state)
 {
     (void)state;
-    svc *s = open_with_people();
+    svc *s = t_open_with(rows, NULL);
     kt_error err;
     json_t *out = NULL, *req = NULL;
     char buf[32];
@@ -284,7 +269,7 @@ static void test_full_flow(void **state)
 static void test_refusals(void **state)
 {
     (void)state;
-    svc *s = open_with_people();
+    svc *s = t_open_with(rows, NULL);
     kt_error err;
     json_t *out = NULL;
     open_app(s, take_and_call(s, "rekam_baru"), "", "baru", KT_EREFUSED, "referred", "no_nik");
@@ -340,7 +325,7 @@ static void test_refusals(void **state)
 static void test_data_change(void **state)
 {
     (void)state;
-    svc *s = open_with_people();
+    svc *s = t_open_with(rows, NULL);
     kt_error err;
     json_t *out = NULL, *req = NULL;
     svc_actor in = t_actor("intake", 1, 1), op = t_actor("operator", 2, 0);

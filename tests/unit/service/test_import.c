@@ -30,15 +30,11 @@ static void test_good_file(void **state)
 {
     (void)state;
     char path[160];
-    snprintf(path, sizeof path, "%s/siak.csv", t_dir);
-    char text[2048];
-    snprintf(text, sizeof text, "%s%s", SIAK_HEADER, good_rows);
-    t_write(path, text);
-    svc *s = t_open();
-    svc_actor sys = svc_system_actor();
     json_t *out = NULL;
+    svc *s = t_open_with(good_rows, &out);
+    svc_actor sys = svc_system_actor();
     kt_error err;
-    t_expect(svc_import_siak(s, &sys, path, 0, &out, &err), KT_OK, &err);
+    snprintf(path, sizeof path, "%s/siak.csv", t_dir); /* re-imported below */
     assert_int_equal(json_integer_value(json_object_get(out, "imported")), 3);
     assert_int_equal(json_integer_value(json_object_get(out, "skipped")), 0);
     json_decref(out);
@@ -59,10 +55,8 @@ static void test_good_file(void **state)
     assert_string_equal(err.id, "not_found_in_siak");
     assert_int_equal(svc_resident_get(s, &sys, "12345", &r, &err), KT_EINVAL);
     /* Re-import of a newer extract updates in place. */
-    snprintf(text, sizeof text, "%s%s", SIAK_HEADER,
-             "3671101203900001,3671100101090001,AHMAD FAUZI,TANGERANG,1990-03-12,L,4,1,3,15,5,"
-             "WNI,,JL. BARU NO. 1,2,5,3671101001,367110,1,UNREGISTERED,0\n");
-    t_write(path, text);
+    t_write_siak(path, "3671101203900001,3671100101090001,AHMAD FAUZI,TANGERANG,1990-03-12,L,4,"
+                       "1,3,15,5,WNI,,JL. BARU NO. 1,2,5,3671101001,367110,1,UNREGISTERED,0\n");
     t_expect(svc_import_siak(s, &sys, path, 0, &out, &err), KT_OK, &err);
     json_decref(out);
     t_expect(svc_resident_get(s, &sys, "3671101203900001", &r, &err), KT_OK, &err);
@@ -81,14 +75,12 @@ static void test_bad_line_imports_nothing(void **state)
     (void)state;
     char path[160];
     snprintf(path, sizeof path, "%s/bad.csv", t_dir);
-    char text[2048];
     /* Line 3 has sex "X" in column 6. */
-    snprintf(text, sizeof text, "%s%s%s", SIAK_HEADER,
-             "3671101203900001,3671100101090001,AHMAD,TANGERANG,1990-03-12,L,4,1,2,15,5,WNI,,"
-             "JL. A,2,5,3671101001,367110,1,UNREGISTERED,0\n",
-             "3671104506920002,3671100101090001,SITI,TANGERANG,1992-06-05,X,13,1,2,2,5,WNI,,"
-             "JL. A,2,5,3671101001,367110,3,CARD_ISSUED,1\n");
-    t_write(path, text);
+    t_write_siak(path,
+                 "3671101203900001,3671100101090001,AHMAD,TANGERANG,1990-03-12,L,4,1,2,15,5,WNI,,"
+                 "JL. A,2,5,3671101001,367110,1,UNREGISTERED,0\n"
+                 "3671104506920002,3671100101090001,SITI,TANGERANG,1992-06-05,X,13,1,2,2,5,WNI,,"
+                 "JL. A,2,5,3671101001,367110,3,CARD_ISSUED,1\n");
     svc *s = t_open();
     svc_actor sys = svc_system_actor();
     json_t *out = NULL;
@@ -129,8 +121,7 @@ static void test_bad_line_imports_nothing(void **state)
          "367110,1,NOPE,0\n", "ktp_status_invalid", "line 2, column 20"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        snprintf(text, sizeof text, "%s%s", SIAK_HEADER, cases[i].row);
-        t_write(path, text);
+        t_write_siak(path, cases[i].row);
         kt_code rc = svc_import_siak(s, &sys, path, 0, &out, &err);
         if (rc != KT_EINVAL || strcmp(err.id, cases[i].id) != 0)
             fprintf(stderr, "case %zu: %s %s %s\n", i, err.id, err.field, err.message);

@@ -21,23 +21,6 @@ static const char *rows =
     NIK_B ",3671100101090002,SITI AMINAH,TANGERANG,1992-08-20,P,13,1,1,2,5,WNI,,JL. B NO. 2,"
     "2,5,3671101001,367110,1,UNREGISTERED,0\n";
 
-static const char *const ALL_DOCS[] = {"pengantar_rt_rw", "f107", "kk_copy", "ijazah_akta"};
-
-static svc *open_with_people(void)
-{
-    char path[160], text[2048];
-    snprintf(path, sizeof path, "%s/siak.csv", t_dir);
-    snprintf(text, sizeof text, "%s%s", SIAK_HEADER, rows);
-    t_write(path, text);
-    svc *s = t_open();
-    svc_actor sys = svc_system_actor();
-    json_t *out = NULL;
-    kt_error err;
-    t_expect(svc_import_siak(s, &sys, path, 0, &out, &err), KT_OK, &err);
-    json_decref(out);
-    return s;
-}
-
 static int64_t take(svc *s, const char *service)
 {
     json_t *req = json_pack("{s:s}", "service", service), *t = NULL;
@@ -47,44 +30,6 @@ static int64_t take(svc *s, const char *service)
     json_decref(req);
     json_decref(t);
     return id;
-}
-
-/* Take a rekam_baru ticket, call it at loket 1 and open an application for nik on it. */
-static int64_t take_call_open(svc *s, const char *nik, int64_t *ticket)
-{
-    svc_actor in = t_actor("intake", 1, 1);
-    json_t *c = NULL, *a = NULL;
-    kt_error err;
-    int64_t tid = take(s, "rekam_baru");
-    json_t *call = json_pack("{s:[s]}", "services", "rekam_baru");
-    t_now += 20000;
-    t_expect(svc_ticket_call_next(s, &in, call, &c, &err), KT_OK, &err);
-    assert_int_equal(json_integer_value(json_object_get(c, "id")), tid);
-    *ticket = tid;
-    json_t *o = json_pack("{s:I, s:s, s:s}", "ticket_id", (json_int_t)tid, "nik", nik, "kind",
-                          "baru");
-    t_now += 20000;
-    t_expect(svc_app_open(s, &in, o, &a, &err), KT_OK, &err);
-    int64_t id = json_integer_value(json_object_get(a, "id"));
-    json_decref(call);
-    json_decref(c);
-    json_decref(o);
-    json_decref(a);
-    return id;
-}
-
-static void check_all_docs(svc *s, int64_t id)
-{
-    svc_actor in = t_actor("intake", 1, 1);
-    json_t *docs = json_array(), *out = NULL;
-    kt_error err;
-    for (size_t i = 0; i < 4; i++)
-        json_array_append_new(docs, json_string(ALL_DOCS[i]));
-    json_t *req = json_pack("{s:o}", "documents", docs);
-    t_now += 2 * T_MIN;
-    t_expect(svc_app_check(s, &in, id, req, &out, &err), KT_OK, &err);
-    json_decref(out);
-    json_decref(req);
 }
 
 /* The role of loket l (1-based) in a svc_lokets_get answer. */
@@ -316,14 +261,14 @@ static json_t *board_loket(json_t *board, int l)
 static void test_desk_call(void **state)
 {
     (void)state;
-    svc *s = open_with_people();
+    svc *s = t_open_with(rows, NULL);
     svc_actor op = t_actor("operator", 2, 2), intake = t_actor("intake", 1, 1),
               ho = t_actor("handover", 3, 3);
     json_t *out = NULL, *in = NULL, *ev = NULL;
     kt_error err;
     int64_t tid = 0, tid_b = 0;
-    int64_t app = take_call_open(s, NIK_A, &tid);
-    int64_t app_b = take_call_open(s, NIK_B, &tid_b);
+    int64_t app = t_take_call_open(s, NIK_A, &tid);
+    int64_t app_b = t_take_call_open(s, NIK_B, &tid_b);
     t_expect(set_spec(s, "1:intake,2:operator,3:handover", &err), KT_OK, &err);
 
     /* not yet checked: refused, nothing written */
@@ -333,7 +278,7 @@ static void test_desk_call(void **state)
     assert_null(out);
     assert_int_equal(count_action(s, app, "call_recording", &ev), 0);
 
-    check_all_docs(s, app);
+    t_check_docs(s, app, 4, KT_OK);
     json_t *before = NULL;
     t_expect(svc_ticket_get(s, tid, &before, &err), KT_OK, &err);
     char *before_s = json_dumps(before, JSON_SORT_KEYS);
@@ -443,7 +388,7 @@ static void test_desk_call(void **state)
     /* the other application is still not checked; an operator without a desk loket is sent
        to the first desk */
     svc_actor op0 = t_actor("operator", 5, 0);
-    check_all_docs(s, app_b);
+    t_check_docs(s, app_b, 4, KT_OK);
     in = json_pack("{s:I}", "application_id", (json_int_t)app_b);
     t_expect(svc_recording_call(s, &op0, in, &out, &err), KT_OK, &err);
     assert_int_equal(json_integer_value(json_object_get(out, "loket")), 2);

@@ -36,107 +36,6 @@ static const char *rows =
     NIK_BAD ",3671100101090005,EKO PRASETYO,TANGERANG,1981-05-05,P,13,1,2,2,5,WNI,,JL. E NO. 5,"
     "2,5,3671101001,367110,1,UNREGISTERED,0\n";
 
-static const char *const ALL_DOCS[] = {"pengantar_rt_rw", "f107", "kk_copy", "ijazah_akta"};
-
-static svc *open_with_people(void)
-{
-    char path[160], text[4096];
-    snprintf(path, sizeof path, "%s/siak.csv", t_dir);
-    snprintf(text, sizeof text, "%s%s", SIAK_HEADER, rows);
-    t_write(path, text);
-    svc *s = t_open();
-    svc_actor sys = svc_system_actor();
-    json_t *out = NULL;
-    kt_error err;
-    t_expect(svc_import_siak(s, &sys, path, 0, &out, &err), KT_OK, &err);
-    json_decref(out);
-    return s;
-}
-
-static int64_t take_call_open(svc *s, const char *nik, int64_t *ticket)
-{
-    svc_actor in = t_actor("intake", 1, 1);
-    json_t *req = json_pack("{s:s}", "service", "rekam_baru"), *t = NULL, *c = NULL, *a = NULL;
-    kt_error err;
-    t_expect(svc_ticket_take(s, req, &t, &err), KT_OK, &err);
-    json_t *call = json_pack("{s:[s]}", "services", "rekam_baru");
-    t_now += 20000;
-    t_expect(svc_ticket_call_next(s, &in, call, &c, &err), KT_OK, &err);
-    int64_t tid = json_integer_value(json_object_get(t, "id"));
-    if (ticket != NULL)
-        *ticket = tid;
-    json_t *o = json_pack("{s:I, s:s, s:s}", "ticket_id", (json_int_t)tid, "nik", nik, "kind",
-                          "baru");
-    t_now += 20000;
-    t_expect(svc_app_open(s, &in, o, &a, &err), KT_OK, &err);
-    int64_t id = json_integer_value(json_object_get(a, "id"));
-    json_decref(req);
-    json_decref(call);
-    json_decref(t);
-    json_decref(c);
-    json_decref(o);
-    json_decref(a);
-    return id;
-}
-
-static void check_docs(svc *s, int64_t id, size_t ndocs, kt_code want)
-{
-    svc_actor in = t_actor("intake", 1, 1);
-    json_t *docs = json_array(), *out = NULL;
-    kt_error err;
-    for (size_t i = 0; i < ndocs; i++)
-        json_array_append_new(docs, json_string(ALL_DOCS[i]));
-    json_t *req = json_pack("{s:o}", "documents", docs);
-    t_now += 2 * T_MIN;
-    t_expect(svc_app_check(s, &in, id, req, &out, &err), want, &err);
-    json_decref(out);
-    json_decref(req);
-}
-
-/* Record (face and signature as files, the other slots as exceptions), receipt, Disdukcapil
-   states up to printed. */
-static void record_to_printed(svc *s, int64_t id)
-{
-    static const char *const slots[] = {"finger_1", "finger_2", "finger_3", "finger_4",
-                                        "finger_5", "finger_6", "finger_7", "finger_8",
-                                        "finger_9", "finger_10", "iris_left", "iris_right"};
-    svc_actor op = t_actor("operator", 2, 0), ho = t_actor("handover", 3, 3),
-              sup = t_actor("supervisor", 4, 0);
-    json_t *out = NULL, *req = json_pack("{s:s}", "reason", "alat tidak tersedia (uji)");
-    kt_error err;
-    const char face[] = "\xff\xd8\xff\xe0 fake jpeg bytes";
-    t_now += T_MIN;
-    t_expect(svc_app_bio_put(s, &op, id, "face", face, sizeof face, "image/jpeg", &out, &err),
-             KT_OK, &err);
-    json_decref(out);
-    t_expect(svc_app_bio_put(s, &op, id, "signature", face, sizeof face, "image/png", &out,
-                             &err), KT_OK, &err);
-    json_decref(out);
-    for (size_t i = 0; i < sizeof slots / sizeof slots[0]; i++) {
-        t_expect(svc_app_bio_exception(s, &op, id, slots[i], req, &out, &err), KT_OK, &err);
-        json_decref(out);
-    }
-    json_decref(req);
-    t_now += 3 * T_MIN;
-    t_expect(svc_app_record(s, &op, id, &out, &err), KT_OK, &err);
-    json_decref(out);
-    t_now += 30000;
-    t_expect(svc_app_receipt(s, &ho, id, &out, &err), KT_OK, &err);
-    json_decref(out);
-    static const char *const acts[] = {"send", "print_ready", "print"};
-    for (int i = 0; i < 3; i++) {
-        t_expect(svc_app_act(s, &sup, id, acts[i], NULL, &out, &err), KT_OK, &err);
-        json_decref(out);
-    }
-}
-
-static int have_tool(const char *name)
-{
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "command -v %s >/dev/null 2>&1", name);
-    return system(cmd) == 0;
-}
-
 /* Write a PDF under t_dir and return its path in path. */
 static void save_pdf(const unsigned char *pdf, size_t len, const char *name, char path[256])
 {
@@ -153,7 +52,7 @@ static void save_pdf(const unsigned char *pdf, size_t len, const char *name, cha
 static int pdf_has(const char *path, const char *const *words)
 {
     char cmd[600], txt[300], buf[65536];
-    if (!have_tool("pdftotext")) {
+    if (!t_have_tool("pdftotext")) {
         fprintf(stderr, "SKIP: pdftotext not installed\n");
         return 1;
     }
@@ -177,7 +76,7 @@ static int pdf_has(const char *path, const char *const *words)
 static int pdf_qr(const char *path, char *tok, size_t cap)
 {
     char cmd[700];
-    if (!have_tool("pdftoppm") || !have_tool("zbarimg")) {
+    if (!t_have_tool("pdftoppm") || !t_have_tool("zbarimg")) {
         fprintf(stderr, "SKIP: pdftoppm / zbarimg not installed\n");
         return 1;
     }
@@ -195,7 +94,7 @@ static int pdf_qr(const char *path, char *tok, size_t cap)
 static void test_receipt_token_handover(void **state)
 {
     (void)state;
-    svc *s = open_with_people();
+    svc *s = t_open_with(rows, NULL);
     svc_actor ho = t_actor("handover", 3, 3), sys = svc_system_actor();
     json_t *out = NULL, *req = NULL;
     kt_error err;
@@ -203,7 +102,7 @@ static void test_receipt_token_handover(void **state)
     size_t len = 0;
     char path[256], tok[400], key[200];
     int64_t ticket = 0;
-    int64_t id = take_call_open(s, NIK_A, &ticket);
+    int64_t id = t_take_call_open(s, NIK_A, &ticket);
 
     /* the kiosk ticket */
     t_expect(svc_doc_ticket(s, ticket, &pdf, &len, &err), KT_OK, &err);
@@ -214,8 +113,8 @@ static void test_receipt_token_handover(void **state)
     /* no receipt yet */
     assert_int_equal(svc_doc_receipt(s, &ho, id, &pdf, &len, &err), KT_ECONFLICT);
 
-    check_docs(s, id, 4, KT_OK);
-    record_to_printed(s, id);
+    t_check_docs(s, id, 4, KT_OK);
+    t_record_to_printed(s, id);
     /* the office key was made on the first receipt, readable by the owner only */
     struct stat sb;
     snprintf(key, sizeof key, "%s/receipt.key", t_data[0] != '\0' ? t_data : t_dir);
@@ -242,15 +141,8 @@ static void test_receipt_token_handover(void **state)
     assert_string_equal(err.field, "token");
     json_decref(req);
     /* a token for the same receipt signed with another key */
-    char sec2[200], pub2[200], other[TOK_MAX_CHARS];
-    snprintf(sec2, sizeof sec2, "%s/other.key", t_dir);
-    snprintf(pub2, sizeof pub2, "%s/other.pub", t_dir);
-    t_expect(tok_keygen(sec2, pub2, &err), KT_OK, &err);
-    tok_keys k2;
-    t_expect(tok_load_secret(sec2, &k2, &err), KT_OK, &err);
-    t_expect(tok_issue(&k2, "NGS-20260302-0001", NIK_A, t_now - T_MIN, t_now + T_MIN * 60, other,
-                       sizeof other, &err), KT_OK, &err);
-    tok_keys_wipe(&k2);
+    char other[TOK_MAX_CHARS];
+    t_foreign_token("NGS-20260302-0001", NIK_A, other);
     req = json_pack("{s:s, s:s}", "token", other, "confirmed_by", "ktp_receipt");
     assert_int_equal(svc_app_hand_over(s, &ho, id, req, &out, &err), KT_EINVAL);
     assert_string_equal(err.id, "token_bad_signature");
@@ -316,7 +208,7 @@ static void test_receipt_token_handover(void **state)
 static void test_archive_documents(void **state)
 {
     (void)state;
-    svc *s = open_with_people();
+    svc *s = t_open_with(rows, NULL);
     svc_actor in = t_actor("intake", 1, 1), sys = svc_system_actor(),
               ho = t_actor("handover", 3, 3), adm = t_actor("admin", 9, 0);
     json_t *out = NULL, *req = NULL;
@@ -337,17 +229,17 @@ static void test_archive_documents(void **state)
     json_decref(req);
 
     /* A: handed over -> rack 1 box 1 */
-    int64_t a = take_call_open(s, NIK_A, NULL);
-    check_docs(s, a, 4, KT_OK);
-    record_to_printed(s, a);
+    int64_t a = t_take_call_open(s, NIK_A, NULL);
+    t_check_docs(s, a, 4, KT_OK);
+    t_record_to_printed(s, a);
     req = json_pack("{s:s, s:s}", "receipt_no", "NGS-20260302-0001", "confirmed_by", "document");
     t_expect(svc_app_hand_over(s, &ho, a, req, &out, &err), KT_OK, &err);
     json_decref(out);
     json_decref(req);
     /* B: incomplete -> the slip, not filed */
-    int64_t b = take_call_open(s, NIK_B, NULL);
+    int64_t b = t_take_call_open(s, NIK_B, NULL);
     assert_int_equal(svc_doc_missing(s, &in, b, &pdf, &len, &err), KT_ECONFLICT);
-    check_docs(s, b, 2, KT_EREFUSED);
+    t_check_docs(s, b, 2, KT_EREFUSED);
     t_expect(svc_app_act(s, &in, b, "return_incomplete", NULL, &out, &err), KT_OK, &err);
     json_decref(out);
     t_expect(svc_doc_missing(s, &in, b, &pdf, &len, &err), KT_OK, &err);
@@ -355,8 +247,8 @@ static void test_archive_documents(void **state)
     free(pdf);
     pdf_has(path, (const char *const[]){"SITI AMINAH", "F-1.07", NULL});
     /* C: documents shown, then referred -> filed in the next box; the referral letter */
-    int64_t c = take_call_open(s, NIK_C, NULL);
-    check_docs(s, c, 1, KT_EREFUSED);
+    int64_t c = t_take_call_open(s, NIK_C, NULL);
+    t_check_docs(s, c, 1, KT_EREFUSED);
     req = json_pack("{s:s, s:s}", "reason", "data_mismatch", "note", "nama di KK berbeda");
     t_expect(svc_app_act(s, &in, c, "refer", req, &out, &err), KT_OK, &err);
     json_decref(out);
@@ -423,7 +315,7 @@ static void test_archive_documents(void **state)
 static void test_reports_konsolidasi(void **state)
 {
     (void)state;
-    svc *s = open_with_people();
+    svc *s = t_open_with(rows, NULL);
     svc_actor sup = t_actor("supervisor", 4, 0), in = t_actor("intake", 1, 1),
               ho = t_actor("handover", 3, 3);
     json_t *out = NULL, *req = NULL;
@@ -433,10 +325,10 @@ static void test_reports_konsolidasi(void **state)
     size_t len = 0;
     char path[256];
 
-    int64_t a = take_call_open(s, NIK_A, NULL);
-    check_docs(s, a, 4, KT_OK);
-    record_to_printed(s, a);
-    int64_t d = take_call_open(s, NIK_D, NULL); /* left in "called" */
+    int64_t a = t_take_call_open(s, NIK_A, NULL);
+    t_check_docs(s, a, 4, KT_OK);
+    t_record_to_printed(s, a);
+    int64_t d = t_take_call_open(s, NIK_D, NULL); /* left in "called" */
     (void)d;
     t_now += 30 * T_MIN;
 

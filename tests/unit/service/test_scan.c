@@ -24,91 +24,13 @@ static const char *rows =
     NIK_A ",3671100101090001,AHMAD FAUZI,TANGERANG,1990-03-12,L,4,1,1,15,5,WNI,,JL. A NO. 1,"
     "2,5,3671101001,367110,1,UNREGISTERED,0\n";
 
-static const char *const ALL_DOCS[] = {"pengantar_rt_rw", "f107", "kk_copy", "ijazah_akta"};
-
-static svc *open_with_people(void)
-{
-    char path[160], text[1024];
-    snprintf(path, sizeof path, "%s/siak.csv", t_dir);
-    snprintf(text, sizeof text, "%s%s", SIAK_HEADER, rows);
-    t_write(path, text);
-    svc *s = t_open();
-    svc_actor sys = svc_system_actor();
-    json_t *out = NULL;
-    kt_error err;
-    t_expect(svc_import_siak(s, &sys, path, 0, &out, &err), KT_OK, &err);
-    json_decref(out);
-    return s;
-}
-
 /* Ticket, call, open, full check, record, receipt issued, card printed: ready to collect. */
 static int64_t app_ready_for_pickup(svc *s, int64_t *ticket)
 {
-    static const char *const slots[] = {"finger_1", "finger_2", "finger_3", "finger_4",
-                                        "finger_5", "finger_6", "finger_7", "finger_8",
-                                        "finger_9", "finger_10", "iris_left", "iris_right"};
-    svc_actor in = t_actor("intake", 1, 1), op = t_actor("operator", 2, 0),
-              ho = t_actor("handover", 3, 3), sup = t_actor("supervisor", 4, 0);
-    json_t *req = json_pack("{s:s}", "service", "rekam_baru"), *t = NULL, *out = NULL;
-    kt_error err;
-    t_expect(svc_ticket_take(s, req, &t, &err), KT_OK, &err);
-    json_decref(req);
-    *ticket = json_integer_value(json_object_get(t, "id"));
-    json_decref(t);
-    req = json_pack("{s:[s]}", "services", "rekam_baru");
-    t_now += 20000;
-    t_expect(svc_ticket_call_next(s, &in, req, &out, &err), KT_OK, &err);
-    json_decref(out);
-    json_decref(req);
-    req = json_pack("{s:I, s:s, s:s}", "ticket_id", (json_int_t)*ticket, "nik", NIK_A, "kind",
-                    "baru");
-    t_now += 20000;
-    t_expect(svc_app_open(s, &in, req, &out, &err), KT_OK, &err);
-    int64_t id = json_integer_value(json_object_get(out, "id"));
-    json_decref(out);
-    json_decref(req);
-    json_t *docs = json_array();
-    for (size_t i = 0; i < 4; i++)
-        json_array_append_new(docs, json_string(ALL_DOCS[i]));
-    req = json_pack("{s:o}", "documents", docs);
-    t_now += 2 * T_MIN;
-    t_expect(svc_app_check(s, &in, id, req, &out, &err), KT_OK, &err);
-    json_decref(out);
-    json_decref(req);
-
-    req = json_pack("{s:s}", "reason", "alat tidak tersedia (uji)");
-    const char face[] = "\xff\xd8\xff\xe0 fake jpeg bytes";
-    t_now += T_MIN;
-    t_expect(svc_app_bio_put(s, &op, id, "face", face, sizeof face, "image/jpeg", &out, &err),
-             KT_OK, &err);
-    json_decref(out);
-    t_expect(svc_app_bio_put(s, &op, id, "signature", face, sizeof face, "image/png", &out,
-                             &err), KT_OK, &err);
-    json_decref(out);
-    for (size_t i = 0; i < sizeof slots / sizeof slots[0]; i++) {
-        t_expect(svc_app_bio_exception(s, &op, id, slots[i], req, &out, &err), KT_OK, &err);
-        json_decref(out);
-    }
-    json_decref(req);
-    t_now += 3 * T_MIN;
-    t_expect(svc_app_record(s, &op, id, &out, &err), KT_OK, &err);
-    json_decref(out);
-    t_now += 30000;
-    t_expect(svc_app_receipt(s, &ho, id, &out, &err), KT_OK, &err);
-    json_decref(out);
-    static const char *const acts[] = {"send", "print_ready", "print"};
-    for (int i = 0; i < 3; i++) {
-        t_expect(svc_app_act(s, &sup, id, acts[i], NULL, &out, &err), KT_OK, &err);
-        json_decref(out);
-    }
+    int64_t id = t_take_call_open(s, NIK_A, ticket);
+    t_check_docs(s, id, 4, KT_OK);
+    t_record_to_printed(s, id);
     return id;
-}
-
-static int have_tool(const char *name)
-{
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "command -v %s >/dev/null 2>&1", name);
-    return system(cmd) == 0;
 }
 
 /* A whole file into a new buffer (owned by caller: free()). */
@@ -134,7 +56,7 @@ static unsigned char *pdf_to_png(const unsigned char *pdf, size_t len, const cha
                                  size_t *png_len)
 {
     char path[256], cmd[700];
-    if (!have_tool("pdftoppm")) {
+    if (!t_have_tool("pdftoppm")) {
         fprintf(stderr, "SKIP: pdftoppm not installed\n");
         return NULL;
     }
@@ -189,7 +111,7 @@ static void assert_scan_ok(const json_t *out, int64_t app)
 static void test_scan_receipt(void **state)
 {
     (void)state;
-    svc *s = open_with_people();
+    svc *s = t_open_with(rows, NULL);
     svc_actor ho = t_actor("handover", 3, 3), sup = t_actor("supervisor", 4, 0),
               in = t_actor("intake", 1, 1), op = t_actor("operator", 2, 2);
     json_t *out = NULL;
@@ -245,15 +167,8 @@ static void test_scan_receipt(void **state)
     free(img);
 
     /* 4. A genuine-looking token for receipt A signed with another office's key. */
-    char sec2[200], pub2[200], other[TOK_MAX_CHARS];
-    snprintf(sec2, sizeof sec2, "%s/other.key", t_dir);
-    snprintf(pub2, sizeof pub2, "%s/other.pub", t_dir);
-    t_expect(tok_keygen(sec2, pub2, &err), KT_OK, &err);
-    tok_keys k2;
-    t_expect(tok_load_secret(sec2, &k2, &err), KT_OK, &err);
-    t_expect(tok_issue(&k2, RECEIPT_A, NIK_A, t_now - T_MIN, t_now + 60 * T_MIN, other,
-                       sizeof other, &err), KT_OK, &err);
-    tok_keys_wipe(&k2);
+    char other[TOK_MAX_CHARS];
+    t_foreign_token(RECEIPT_A, NIK_A, other);
     img = qr_pgm(other, &img_len);
     assert_int_equal(svc_scan_receipt(s, &ho, img, img_len, &out, &err), KT_EINVAL);
     assert_string_equal(err.id, "token_bad_signature");

@@ -8,7 +8,7 @@
 #include <pthread.h>
 
 #include "pg/pg_test.h"
-#include "store/store.h"
+#include "unit/store/store_test.h"
 
 static int group_setup(void **state)
 {
@@ -22,33 +22,12 @@ static int group_teardown(void **state)
     return pgt_stop();
 }
 
-static void expect(kt_code got, kt_code want, const kt_error *err)
-{
-    if (got != want)
-        fprintf(stderr, "got %d want %d: %s %s: %s\n", got, want, err->id, err->field,
-                err->message);
-    assert_int_equal(got, want);
-}
-
 static store *open_db(const char *loc)
 {
     store *db = NULL;
     kt_error err;
-    expect(store_open(loc, NULL, &db, &err), KT_OK, &err);
+    st_expect(store_open(loc, NULL, &db, &err), KT_OK, &err);
     return db;
-}
-
-static int64_t count(store *db, const char *sql)
-{
-    store_stmt *st = NULL;
-    int row = 0;
-    kt_error err;
-    expect(store_prepare(db, sql, &st, &err), KT_OK, &err);
-    expect(store_step(st, &row, &err), KT_OK, &err);
-    assert_int_equal(row, 1);
-    int64_t v = store_col_int(st, 0);
-    store_reset(st);
-    return v;
 }
 
 static kt_error last_err; /* add_user's error */
@@ -58,14 +37,14 @@ static void add_user(store *db, const char *name, kt_code want)
     store_stmt *st = NULL;
     kt_error err;
     kt_error_clear(&err);
-    expect(store_prepare(db,
-                         "INSERT INTO users (username, role, password_hash, created_at)"
-                         " VALUES (?, 'intake', 'x', ?)",
-                         &st, &err),
-           KT_OK, &err);
+    st_expect(store_prepare(db,
+                            "INSERT INTO users (username, role, password_hash, created_at)"
+                            " VALUES (?, 'intake', 'x', ?)",
+                            &st, &err),
+              KT_OK, &err);
     store_bind_text(st, 1, name, -1);
     store_bind_int(st, 2, INT64_C(1772416800000));
-    expect(store_run(st, &err), want, &err);
+    st_expect(store_run(st, &err), want, &err);
     last_err = err;
 }
 
@@ -77,19 +56,19 @@ static void test_open_migrates(void **state)
     store *db = open_db(loc);
     assert_string_equal(store_driver_name(db), "postgres");
     assert_int_equal(store_schema_version(db), store_schema_latest());
-    int64_t applied = count(db, "SELECT count(*) FROM schema_version");
+    int64_t applied = st_count(db, "SELECT count(*) FROM schema_version");
     assert_true(applied >= 1);
-    assert_int_equal(count(db, "SELECT count(*) FROM residents"), 0);
+    assert_int_equal(st_count(db, "SELECT count(*) FROM residents"), 0);
     /* Times are Unix ms: the INTEGER columns became BIGINT. */
-    assert_int_equal(count(db, "SELECT count(*) FROM information_schema.columns WHERE"
-                               " table_schema = current_schema() AND table_name = 'events'"
-                               " AND column_name = 'at' AND data_type = 'bigint'"),
+    assert_int_equal(st_count(db, "SELECT count(*) FROM information_schema.columns WHERE"
+                                  " table_schema = current_schema() AND table_name = 'events'"
+                                  " AND column_name = 'at' AND data_type = 'bigint'"),
                      1);
     store_close(db);
     /* Reopening applies nothing twice. */
     db = open_db(loc);
     assert_int_equal(store_schema_version(db), store_schema_latest());
-    assert_int_equal(count(db, "SELECT count(*) FROM schema_version"), applied);
+    assert_int_equal(st_count(db, "SELECT count(*) FROM schema_version"), applied);
     store_close(db);
 }
 
@@ -117,60 +96,60 @@ static void test_params_and_types(void **state)
     kt_error err;
     int row = 0;
     /* A '?' inside a string literal and a quoted identifier is not a parameter. */
-    expect(store_prepare(db,
-                         "INSERT INTO wilayah (code, name, level, type) VALUES (?, ?, ?,"
-                         " 'a?b')",
-                         &st, &err),
-           KT_OK, &err);
+    st_expect(store_prepare(db,
+                            "INSERT INTO wilayah (code, name, level, type) VALUES (?, ?, ?,"
+                            " 'a?b')",
+                            &st, &err),
+              KT_OK, &err);
     store_bind_text(st, 1, "3671", -1);
     store_bind_text(st, 2, "KOTA TANGERANG 'X' ?", -1);
     store_bind_int(st, 3, 2);
-    expect(store_run(st, &err), KT_OK, &err);
+    st_expect(store_run(st, &err), KT_OK, &err);
     assert_int_equal(store_changes(db), 1);
-    expect(store_prepare(db,
-                         "SELECT code AS \"c?\", name, level, type FROM wilayah WHERE code = ?"
-                         " AND name <> '?'",
-                         &st, &err),
-           KT_OK, &err);
+    st_expect(store_prepare(db,
+                            "SELECT code AS \"c?\", name, level, type FROM wilayah WHERE code = ?"
+                            " AND name <> '?'",
+                            &st, &err),
+              KT_OK, &err);
     assert_int_equal(store_col_count(st), 4);
     assert_string_equal(store_col_name(st, 0), "c?");
     /* A length-limited text is bound exactly. */
     store_bind_text(st, 1, "36710000", 4);
-    expect(store_step(st, &row, &err), KT_OK, &err);
+    st_expect(store_step(st, &row, &err), KT_OK, &err);
     assert_int_equal(row, 1);
     assert_string_equal(store_col_text(st, 0), "3671");
     assert_string_equal(store_col_text(st, 1), "KOTA TANGERANG 'X' ?");
     assert_int_equal(store_col_int(st, 2), 2);
     assert_string_equal(store_col_text(st, 3), "a?b");
-    expect(store_step(st, &row, &err), KT_OK, &err);
+    st_expect(store_step(st, &row, &err), KT_OK, &err);
     assert_int_equal(row, 0);
     store_reset(st);
 
     /* Unix ms beyond 32 bits, NULL, and a parameter only `IS NULL` sees (typed as text). */
-    expect(store_prepare(db,
-                         "INSERT INTO events (application_id, ticket_id, at, action, note)"
-                         " VALUES (?, ?, ?, ?, ?)",
-                         &st, &err),
-           KT_OK, &err);
+    st_expect(store_prepare(db,
+                            "INSERT INTO events (application_id, ticket_id, at, action, note)"
+                            " VALUES (?, ?, ?, ?, ?)",
+                            &st, &err),
+              KT_OK, &err);
     store_bind_null(st, 1);
     store_bind_int(st, 2, 7);
     store_bind_int(st, 3, INT64_C(1772416800123));
     store_bind_text(st, 4, "open", -1);
     store_bind_text_ref(st, 5, "catatan", -1);
-    expect(store_run(st, &err), KT_OK, &err);
+    st_expect(store_run(st, &err), KT_OK, &err);
     int64_t id = store_last_id(db);
     assert_true(id >= 1);
-    expect(store_prepare(db,
-                         "SELECT application_id, ticket_id, at, ? IS NULL, ? * 2.0, note FROM"
-                         " events WHERE (? IS NULL OR action = ?) AND id = ?",
-                         &st, &err),
-           KT_OK, &err);
+    st_expect(store_prepare(db,
+                            "SELECT application_id, ticket_id, at, ? IS NULL, ? * 2.0, note FROM"
+                            " events WHERE (? IS NULL OR action = ?) AND id = ?",
+                            &st, &err),
+              KT_OK, &err);
     store_bind_null(st, 1);
     store_bind_double(st, 2, 1.25);
     store_bind_text(st, 3, "open", -1);
     store_bind_text(st, 4, "open", -1);
     store_bind_int(st, 5, id);
-    expect(store_step(st, &row, &err), KT_OK, &err);
+    st_expect(store_step(st, &row, &err), KT_OK, &err);
     assert_int_equal(row, 1);
     assert_true(store_col_null(st, 0));
     assert_int_equal(store_col_int(st, 0), 0);
@@ -185,9 +164,9 @@ static void test_params_and_types(void **state)
     store_reset(st);
 
     /* A boolean parameter bound as an integer (apps.c: CASE WHEN ? THEN 1 ...). */
-    expect(store_prepare(db, "SELECT CASE WHEN ? THEN 1 ELSE 2 END", &st, &err), KT_OK, &err);
+    st_expect(store_prepare(db, "SELECT CASE WHEN ? THEN 1 ELSE 2 END", &st, &err), KT_OK, &err);
     store_bind_int(st, 1, 0);
-    expect(store_step(st, &row, &err), KT_OK, &err);
+    st_expect(store_step(st, &row, &err), KT_OK, &err);
     assert_int_equal(store_col_int(st, 0), 2);
     store_reset(st);
     store_close(db);
@@ -201,38 +180,38 @@ static void test_commit_rollback(void **state)
     store *db = open_db(loc), *db2 = open_db(loc);
     kt_error err;
     store_rollback(db); /* none open: nothing happens */
-    expect(store_begin(db, STORE_WRITE, &err), KT_OK, &err);
+    st_expect(store_begin(db, STORE_WRITE, &err), KT_OK, &err);
     assert_true(store_in_txn(db));
     add_user(db, "a", KT_OK);
-    assert_int_equal(count(db2, "SELECT count(*) FROM users"), 0); /* not yet committed */
+    assert_int_equal(st_count(db2, "SELECT count(*) FROM users"), 0); /* not yet committed */
     store_rollback(db);
     assert_false(store_in_txn(db));
-    assert_int_equal(count(db, "SELECT count(*) FROM users"), 0);
+    assert_int_equal(st_count(db, "SELECT count(*) FROM users"), 0);
 
-    expect(store_begin(db, STORE_WRITE, &err), KT_OK, &err);
+    st_expect(store_begin(db, STORE_WRITE, &err), KT_OK, &err);
     add_user(db, "a", KT_OK);
     int64_t id1 = store_last_id(db);
     add_user(db, "b", KT_OK);
     assert_int_equal(store_last_id(db), id1 + 1);
-    expect(store_commit(db, &err), KT_OK, &err);
-    assert_int_equal(count(db2, "SELECT count(*) FROM users"), 2);
-    assert_int_equal(count(db2, "SELECT id FROM users WHERE username = 'b'"), id1 + 1);
+    st_expect(store_commit(db, &err), KT_OK, &err);
+    assert_int_equal(st_count(db2, "SELECT count(*) FROM users"), 2);
+    assert_int_equal(st_count(db2, "SELECT id FROM users WHERE username = 'b'"), id1 + 1);
 
-    expect(store_exec(db, "UPDATE users SET loket = 2", &err), KT_OK, &err);
+    st_expect(store_exec(db, "UPDATE users SET loket = 2", &err), KT_OK, &err);
     store_stmt *st = NULL;
-    expect(store_prepare(db, "UPDATE users SET loket = ? WHERE loket = 2", &st, &err), KT_OK,
-           &err);
+    st_expect(store_prepare(db, "UPDATE users SET loket = ? WHERE loket = 2", &st, &err), KT_OK,
+              &err);
     store_bind_int(st, 1, 3);
-    expect(store_run(st, &err), KT_OK, &err);
+    st_expect(store_run(st, &err), KT_OK, &err);
     assert_int_equal(store_changes(db), 2);
 
     /* A read transaction keeps its snapshot while another connection commits. */
-    expect(store_begin(db2, STORE_READ, &err), KT_OK, &err);
-    assert_int_equal(count(db2, "SELECT count(*) FROM users"), 2);
+    st_expect(store_begin(db2, STORE_READ, &err), KT_OK, &err);
+    assert_int_equal(st_count(db2, "SELECT count(*) FROM users"), 2);
     add_user(db, "c", KT_OK);
-    assert_int_equal(count(db2, "SELECT count(*) FROM users"), 2);
-    expect(store_commit(db2, &err), KT_OK, &err);
-    assert_int_equal(count(db2, "SELECT count(*) FROM users"), 3);
+    assert_int_equal(st_count(db2, "SELECT count(*) FROM users"), 2);
+    st_expect(store_commit(db2, &err), KT_OK, &err);
+    assert_int_equal(st_count(db2, "SELECT count(*) FROM users"), 3);
     store_close(db2);
     store_close(db);
 }
@@ -249,7 +228,7 @@ static void test_constraint_errors(void **state)
     add_user(db, "a", KT_ECONFLICT); /* UNIQUE (username), outside a transaction */
 
     /* Inside a transaction: the failure aborts it (PostgreSQL), and commit reports it. */
-    expect(store_begin(db, STORE_WRITE, &err), KT_OK, &err);
+    st_expect(store_begin(db, STORE_WRITE, &err), KT_OK, &err);
     add_user(db, "b", KT_OK);
     add_user(db, "a", KT_ECONFLICT);
     assert_string_equal(last_err.id, "constraint");
@@ -257,45 +236,45 @@ static void test_constraint_errors(void **state)
     assert_int_equal(store_commit(db, &err), KT_ECONFLICT);
     store_rollback(db);
     assert_false(store_in_txn(db));
-    assert_int_equal(count(db, "SELECT count(*) FROM users"), 1);
+    assert_int_equal(st_count(db, "SELECT count(*) FROM users"), 1);
 
     /* Foreign key and CHECK violations are conflicts too. */
-    expect(store_prepare(db,
-                         "INSERT INTO residents (nik, kk_number, name, birth_date, sex, agama,"
-                         " marital_status) VALUES (?, ?, 'X', '1990-01-01', ?, 1, 1)",
-                         &st, &err),
-           KT_OK, &err);
+    st_expect(store_prepare(db,
+                            "INSERT INTO residents (nik, kk_number, name, birth_date, sex, agama,"
+                            " marital_status) VALUES (?, ?, 'X', '1990-01-01', ?, 1, 1)",
+                            &st, &err),
+              KT_OK, &err);
     store_bind_text(st, 1, "3671101203900001", -1);
     store_bind_text(st, 2, "3671100101090001", -1);
     store_bind_text(st, 3, "L", -1);
     assert_int_equal(store_run(st, &err), KT_ECONFLICT);
-    expect(store_exec(db, "INSERT INTO families (kk_number) VALUES ('3671100101090001')", &err),
-           KT_OK, &err);
-    expect(store_prepare(db,
-                         "INSERT INTO residents (nik, kk_number, name, birth_date, sex, agama,"
-                         " marital_status) VALUES (?, ?, 'X', '1990-01-01', ?, 1, 1)",
-                         &st, &err),
-           KT_OK, &err);
+    st_expect(store_exec(db, "INSERT INTO families (kk_number) VALUES ('3671100101090001')", &err),
+              KT_OK, &err);
+    st_expect(store_prepare(db,
+                            "INSERT INTO residents (nik, kk_number, name, birth_date, sex, agama,"
+                            " marital_status) VALUES (?, ?, 'X', '1990-01-01', ?, 1, 1)",
+                            &st, &err),
+              KT_OK, &err);
     store_bind_text(st, 1, "3671101203900001", -1);
     store_bind_text(st, 2, "3671100101090001", -1);
     store_bind_text(st, 3, "Q", -1);
     assert_int_equal(store_run(st, &err), KT_ECONFLICT);
 
     /* A read-only server (a standby during failover) is unavailable for writes, not broken. */
-    expect(store_exec(db, "SET default_transaction_read_only = on", &err), KT_OK, &err);
+    st_expect(store_exec(db, "SET default_transaction_read_only = on", &err), KT_OK, &err);
     add_user(db, "z", KT_EUNAVAIL);
     assert_string_equal(last_err.id, "db_read_only");
-    expect(store_exec(db, "SET default_transaction_read_only = off", &err), KT_OK, &err);
+    st_expect(store_exec(db, "SET default_transaction_read_only = off", &err), KT_OK, &err);
 
     /* Bad SQL is refused at prepare; inside a transaction it does not spoil the rest. */
-    expect(store_begin(db, STORE_WRITE, &err), KT_OK, &err);
+    st_expect(store_begin(db, STORE_WRITE, &err), KT_OK, &err);
     add_user(db, "d", KT_OK);
     assert_int_equal(store_prepare(db, "SELEKT nothing", &st, &err), KT_EIO);
     assert_string_equal(err.id, "db_error");
     assert_int_equal(store_prepare(db, "SELECT no_such_column FROM users", &st, &err), KT_EIO);
     add_user(db, "e", KT_OK);
-    expect(store_commit(db, &err), KT_OK, &err);
-    assert_int_equal(count(db, "SELECT count(*) FROM users"), 3);
+    st_expect(store_commit(db, &err), KT_OK, &err);
+    assert_int_equal(st_count(db, "SELECT count(*) FROM users"), 3);
     store_close(db);
 }
 
@@ -314,22 +293,22 @@ static void test_statement_cache(void **state)
     const char *sql = "SELECT username FROM users ORDER BY id";
     char copy[64];
     snprintf(copy, sizeof copy, "%s", sql);
-    expect(store_prepare(db, sql, &a, &err), KT_OK, &err);
-    expect(store_prepare(db, copy, &b, &err), KT_OK, &err); /* same text, other address */
-    assert_ptr_equal(a, b);
+    st_expect(store_prepare(db, sql, &a, &err), KT_OK, &err);
+    st_expect(store_prepare(db, copy, &b, &err), KT_OK, &err); /* same text, other address */
+       assert_ptr_equal(a, b);
     /* Read one row, then preparing again resets to the start. */
-    expect(store_step(a, &row, &err), KT_OK, &err);
+    st_expect(store_step(a, &row, &err), KT_OK, &err);
     assert_string_equal(store_col_text(a, 0), "a");
-    expect(store_prepare(db, sql, &a, &err), KT_OK, &err);
-    expect(store_step(a, &row, &err), KT_OK, &err);
+    st_expect(store_prepare(db, sql, &a, &err), KT_OK, &err);
+    st_expect(store_step(a, &row, &err), KT_OK, &err);
     assert_string_equal(store_col_text(a, 0), "a");
     /* Another statement may run while a result is being read. */
     int n = 0;
     while (store_step(a, &row, &err) == KT_OK && row) {
-        expect(store_prepare(db, "SELECT count(*) FROM users WHERE username <= ?", &c, &err),
-               KT_OK, &err);
+        st_expect(store_prepare(db, "SELECT count(*) FROM users WHERE username <= ?", &c, &err),
+                  KT_OK, &err);
         store_bind_text(c, 1, store_col_text(a, 0), -1);
-        expect(store_step(c, &row, &err), KT_OK, &err);
+        st_expect(store_step(c, &row, &err), KT_OK, &err);
         assert_int_equal(store_col_int(c, 0), n + 2);
         store_reset(c);
         n++;
@@ -337,22 +316,22 @@ static void test_statement_cache(void **state)
     assert_int_equal(n, 2);
     store_reset(a);
     /* Bindings are cleared by reset: an unbound parameter is NULL. */
-    expect(store_prepare(db, "SELECT count(*) FROM users WHERE username = ?", &c, &err), KT_OK,
-           &err);
+    st_expect(store_prepare(db, "SELECT count(*) FROM users WHERE username = ?", &c, &err), KT_OK,
+              &err);
     store_bind_text(c, 1, "a", -1);
-    expect(store_step(c, &row, &err), KT_OK, &err);
+    st_expect(store_step(c, &row, &err), KT_OK, &err);
     assert_int_equal(store_col_int(c, 0), 1);
     store_reset(c);
-    expect(store_step(c, &row, &err), KT_OK, &err);
+    st_expect(store_step(c, &row, &err), KT_OK, &err);
     assert_int_equal(store_col_int(c, 0), 0);
     store_reset(c);
     /* Many distinct statements: the cache grows. */
     for (int i = 0; i < 100; i++) {
         char q[64];
         snprintf(q, sizeof q, "SELECT %d + count(*) FROM users", i);
-        assert_int_equal(count(db, q), i + 3);
+        assert_int_equal(st_count(db, q), i + 3);
     }
-    expect(store_prepare(db, sql, &b, &err), KT_OK, &err);
+    st_expect(store_prepare(db, sql, &b, &err), KT_OK, &err);
     assert_ptr_equal(a, b);
     store_close(db);
 }
@@ -366,55 +345,55 @@ static void test_dialect(void **state)
     kt_error err;
     store_stmt *st = NULL;
     /* SQLite-only words are translated or dropped; PRAGMA statements are skipped. */
-    expect(store_exec(db,
-                      "PRAGMA cache_size=-16384; CREATE TABLE x ("
-                      " id INTEGER PRIMARY KEY AUTOINCREMENT, k TEXT NOT NULL UNIQUE,"
-                      " v INTEGER NOT NULL) ; CREATE TABLE y (k TEXT PRIMARY KEY, n INTEGER)"
-                      " WITHOUT ROWID; PRAGMA foreign_keys=ON",
-                      &err),
-           KT_OK, &err);
-    expect(store_prepare(db, "INSERT OR IGNORE INTO x (k, v) VALUES (?, ?)", &st, &err), KT_OK,
-           &err);
+    st_expect(store_exec(db,
+                         "PRAGMA cache_size=-16384; CREATE TABLE x ("
+                         " id INTEGER PRIMARY KEY AUTOINCREMENT, k TEXT NOT NULL UNIQUE,"
+                         " v INTEGER NOT NULL) ; CREATE TABLE y (k TEXT PRIMARY KEY, n INTEGER)"
+                         " WITHOUT ROWID; PRAGMA foreign_keys=ON",
+                         &err),
+              KT_OK, &err);
+    st_expect(store_prepare(db, "INSERT OR IGNORE INTO x (k, v) VALUES (?, ?)", &st, &err), KT_OK,
+              &err);
     store_bind_text(st, 1, "a", -1);
     store_bind_int(st, 2, INT64_C(1) << 40);
-    expect(store_run(st, &err), KT_OK, &err);
+    st_expect(store_run(st, &err), KT_OK, &err);
     assert_int_equal(store_changes(db), 1);
     int64_t id = store_last_id(db);
     assert_true(id >= 1);
     store_bind_text(st, 1, "a", -1);
     store_bind_int(st, 2, 5);
-    expect(store_run(st, &err), KT_OK, &err); /* ignored, not an error */
-    assert_int_equal(store_changes(db), 0);
+    st_expect(store_run(st, &err), KT_OK, &err); /* ignored, not an error */
+       assert_int_equal(store_changes(db), 0);
     assert_int_equal(store_last_id(db), id);
-    assert_true(count(db, "SELECT v FROM x") == (INT64_C(1) << 40));
-    expect(store_prepare(db, "INSERT INTO x (k, v) VALUES (?, 1);  ", &st, &err), KT_OK, &err);
+    assert_true(st_count(db, "SELECT v FROM x") == (INT64_C(1) << 40));
+    st_expect(store_prepare(db, "INSERT INTO x (k, v) VALUES (?, 1);  ", &st, &err), KT_OK, &err);
     store_bind_text(st, 1, "b", -1);
-    expect(store_run(st, &err), KT_OK, &err);
+    st_expect(store_run(st, &err), KT_OK, &err);
     assert_int_equal(store_last_id(db), id + 2); /* the ignored row used a sequence value */
     /* An upsert as the service writes it. */
-    expect(store_prepare(db,
-                         "INSERT INTO y (k, n) VALUES (?, ?) ON CONFLICT (k) DO UPDATE SET"
-                         " n = excluded.n",
-                         &st, &err),
-           KT_OK, &err);
+    st_expect(store_prepare(db,
+                            "INSERT INTO y (k, n) VALUES (?, ?) ON CONFLICT (k) DO UPDATE SET"
+                            " n = excluded.n",
+                            &st, &err),
+              KT_OK, &err);
     for (int i = 1; i <= 2; i++) {
         store_bind_text(st, 1, "k", -1);
         store_bind_int(st, 2, i);
-        expect(store_run(st, &err), KT_OK, &err);
+        st_expect(store_run(st, &err), KT_OK, &err);
     }
-    assert_int_equal(count(db, "SELECT n FROM y WHERE k = 'k'"), 2);
+    assert_int_equal(st_count(db, "SELECT n FROM y WHERE k = 'k'"), 2);
     /* group_concat becomes string_agg (any argument type, DISTINCT, a separator). */
-    expect(store_exec(db, "INSERT INTO y (k, n) VALUES ('a', 1), ('b', 1), ('c', 3)", &err),
-           KT_OK, &err);
+    st_expect(store_exec(db, "INSERT INTO y (k, n) VALUES ('a', 1), ('b', 1), ('c', 3)", &err),
+              KT_OK, &err);
     int row = 0;
-    expect(store_prepare(db,
-                         "SELECT group_concat(DISTINCT n), (SELECT group_concat(k, '|') FROM"
-                         " (SELECT k FROM y ORDER BY k) s), group_concat(k || '?')"
-                         " FROM y WHERE n <> ?",
-                         &st, &err),
-           KT_OK, &err);
+    st_expect(store_prepare(db,
+                            "SELECT group_concat(DISTINCT n), (SELECT group_concat(k, '|') FROM"
+                            " (SELECT k FROM y ORDER BY k) s), group_concat(k || '?')"
+                            " FROM y WHERE n <> ?",
+                            &st, &err),
+              KT_OK, &err);
     store_bind_int(st, 1, 0);
-    expect(store_step(st, &row, &err), KT_OK, &err);
+    st_expect(store_step(st, &row, &err), KT_OK, &err);
     assert_int_equal(row, 1);
     assert_string_equal(store_col_text(st, 0), "1,2,3");
     assert_string_equal(store_col_text(st, 1), "a|b|c|k");
@@ -494,9 +473,9 @@ static void test_concurrent_writers(void **state)
         fails += (intptr_t)r;
     }
     assert_int_equal(fails, 0);
-    assert_int_equal(count(db, "SELECT count(*) FROM tickets"), WRITERS * ROUNDS);
-    assert_int_equal(count(db, "SELECT MAX(number) FROM tickets"), WRITERS * ROUNDS);
-    assert_int_equal(count(db, "SELECT count(DISTINCT number) FROM tickets"), WRITERS * ROUNDS);
+    assert_int_equal(st_count(db, "SELECT count(*) FROM tickets"), WRITERS * ROUNDS);
+    assert_int_equal(st_count(db, "SELECT MAX(number) FROM tickets"), WRITERS * ROUNDS);
+    assert_int_equal(st_count(db, "SELECT count(DISTINCT number) FROM tickets"), WRITERS * ROUNDS);
     store_close(db);
 }
 
@@ -531,9 +510,10 @@ static void test_concurrent_open(void **state)
     }
     assert_int_equal(bad, 0);
     store *db = open_db(w_loc);
-    int64_t n = count(db, "SELECT count(*) FROM schema_version");
-    assert_int_equal(count(db, "SELECT count(DISTINCT version) FROM schema_version"), n);
-    assert_int_equal(count(db, "SELECT max(version) FROM schema_version"), store_schema_latest());
+    int64_t n = st_count(db, "SELECT count(*) FROM schema_version");
+    assert_int_equal(st_count(db, "SELECT count(DISTINCT version) FROM schema_version"), n);
+    assert_int_equal(st_count(db, "SELECT max(version) FROM schema_version"),
+                     store_schema_latest());
     store_close(db);
 }
 
@@ -545,24 +525,24 @@ static void test_write_lock_timeout(void **state)
     store *a = open_db(loc), *b = NULL;
     kt_error err;
     store_options o = {.busy_timeout_ms = 100};
-    expect(store_open(loc, &o, &b, &err), KT_OK, &err);
-    expect(store_begin(a, STORE_WRITE, &err), KT_OK, &err);
+    st_expect(store_open(loc, &o, &b, &err), KT_OK, &err);
+    st_expect(store_begin(a, STORE_WRITE, &err), KT_OK, &err);
     /* A second writer waits for the first, then gives up: busy, nothing held. */
     assert_int_equal(store_begin(b, STORE_WRITE, &err), KT_EUNAVAIL);
     assert_string_equal(err.id, "db_busy");
     assert_false(store_in_txn(b));
     /* Opening another connection does not queue behind the writer (schema already current). */
     store *c = NULL;
-    expect(store_open(loc, &o, &c, &err), KT_OK, &err);
+    st_expect(store_open(loc, &o, &c, &err), KT_OK, &err);
     assert_int_equal(store_schema_version(c), store_schema_latest());
     store_close(c);
     /* Readers are not blocked by the writer. */
-    expect(store_begin(b, STORE_READ, &err), KT_OK, &err);
-    assert_int_equal(count(b, "SELECT count(*) FROM users"), 0);
-    expect(store_commit(b, &err), KT_OK, &err);
-    expect(store_commit(a, &err), KT_OK, &err);
-    expect(store_begin(b, STORE_WRITE, &err), KT_OK, &err);
-    expect(store_commit(b, &err), KT_OK, &err);
+    st_expect(store_begin(b, STORE_READ, &err), KT_OK, &err);
+    assert_int_equal(st_count(b, "SELECT count(*) FROM users"), 0);
+    st_expect(store_commit(b, &err), KT_OK, &err);
+    st_expect(store_commit(a, &err), KT_OK, &err);
+    st_expect(store_begin(b, STORE_WRITE, &err), KT_OK, &err);
+    st_expect(store_commit(b, &err), KT_OK, &err);
     store_close(b);
     store_close(a);
 }
@@ -577,24 +557,24 @@ static void test_connection_lost(void **state)
     store_stmt *st = NULL;
     int row = 0;
     add_user(a, "a", KT_OK);
-    assert_int_equal(count(a, "SELECT count(*) FROM users"), 1); /* prepared, cached */
-    int64_t pid = count(a, "SELECT pg_backend_pid()");
-    expect(store_prepare(b, "SELECT pg_terminate_backend(?)", &st, &err), KT_OK, &err);
+    assert_int_equal(st_count(a, "SELECT count(*) FROM users"), 1); /* prepared, cached */
+    int64_t pid = st_count(a, "SELECT pg_backend_pid()");
+    st_expect(store_prepare(b, "SELECT pg_terminate_backend(?)", &st, &err), KT_OK, &err);
     store_bind_int(st, 1, pid);
-    expect(store_step(st, &row, &err), KT_OK, &err);
+    st_expect(store_step(st, &row, &err), KT_OK, &err);
     assert_int_equal(store_col_int(st, 0), 1);
     store_reset(st);
     /* The server closed a's session: the next statement says so. */
-    expect(store_prepare(a, "SELECT count(*) FROM users", &st, &err), KT_OK, &err);
+    st_expect(store_prepare(a, "SELECT count(*) FROM users", &st, &err), KT_OK, &err);
     assert_int_equal(store_step(st, &row, &err), KT_EUNAVAIL);
     assert_string_equal(err.id, "db_unavailable");
     store_reset(st);
     /* The next transaction reconnects, and cached statements are prepared again. */
-    expect(store_begin(a, STORE_WRITE, &err), KT_OK, &err);
-    assert_int_equal(count(a, "SELECT count(*) FROM users"), 1);
+    st_expect(store_begin(a, STORE_WRITE, &err), KT_OK, &err);
+    assert_int_equal(st_count(a, "SELECT count(*) FROM users"), 1);
     add_user(a, "b", KT_OK);
-    expect(store_commit(a, &err), KT_OK, &err);
-    assert_int_equal(count(b, "SELECT count(*) FROM users"), 2);
+    st_expect(store_commit(a, &err), KT_OK, &err);
+    assert_int_equal(st_count(b, "SELECT count(*) FROM users"), 2);
     store_close(b);
     store_close(a);
 }

@@ -9,7 +9,7 @@
 #include <sys/stat.h>
 
 #include "pg/pg_test.h"
-#include "store/store.h"
+#include "unit/store/store_test.h"
 
 static char work[64]; /* the commands' working folder */
 
@@ -55,19 +55,6 @@ static int ktpel(const char *loc, const char *args)
             fprintf(stderr, "(no stderr)\n");
     }
     return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
-static int64_t count(store *db, const char *sql)
-{
-    store_stmt *st = NULL;
-    int row = 0;
-    kt_error err;
-    assert_int_equal(store_prepare(db, sql, &st, &err), KT_OK);
-    assert_int_equal(store_step(st, &row, &err), KT_OK);
-    assert_int_equal(row, 1);
-    int64_t v = store_col_int(st, 0);
-    store_reset(st);
-    return v;
 }
 
 #define SIAK_HEADER                                                                          \
@@ -138,10 +125,10 @@ static void test_cli_on_postgres(void **state)
     kt_error err;
     assert_int_equal(store_open(loc, NULL, &db, &err), KT_OK);
     assert_int_equal(store_schema_version(db), store_schema_latest());
-    assert_int_equal(count(db, "SELECT count(*) FROM residents WHERE nik IN"
-                               " ('3671101203900001', '3671104506920002')"),
+    assert_int_equal(st_count(db, "SELECT count(*) FROM residents WHERE nik IN"
+                                  " ('3671101203900001', '3671104506920002')"),
                      2);
-    assert_int_equal(count(db, "SELECT count(*) FROM residents WHERE nik = '3671101203900003'"),
+    assert_int_equal(st_count(db, "SELECT count(*) FROM residents WHERE nik = '3671101203900003'"),
                      0);
     store_stmt *st = NULL;
     int row = 0;
@@ -152,10 +139,10 @@ static void test_cli_on_postgres(void **state)
     assert_int_equal(row, 1);
     assert_string_equal(store_col_text(st, 0), "AHMAD FAUZI S");
     store_reset(st);
-    assert_true(count(db, "SELECT count(*) FROM residents") >= 2 + 60);
-    assert_int_equal(count(db, "SELECT count(DISTINCT role) FROM users"), 5);
+    assert_true(st_count(db, "SELECT count(*) FROM residents") >= 2 + 60);
+    assert_int_equal(st_count(db, "SELECT count(DISTINCT role) FROM users"), 5);
     if (have_wil)
-        assert_true(count(db, "SELECT count(*) FROM wilayah WHERE code LIKE '3671%'") >= 100);
+        assert_true(st_count(db, "SELECT count(*) FROM wilayah WHERE code LIKE '3671%'") >= 100);
     store_close(db);
 }
 

@@ -14,7 +14,7 @@
 
 #include <cmocka.h>
 
-#include "store/store.h"
+#include "unit/store/store_test.h"
 
 static char dir[64];
 static char path[128];
@@ -37,19 +37,6 @@ static int teardown(void **state)
     return system(cmd) == 0 ? 0 : -1;
 }
 
-static int64_t count(store *db, const char *sql)
-{
-    store_stmt *st = NULL;
-    int row = 0;
-    kt_error err;
-    assert_int_equal(store_prepare(db, sql, &st, &err), KT_OK);
-    assert_int_equal(store_step(st, &row, &err), KT_OK);
-    assert_int_equal(row, 1);
-    int64_t v = store_col_int(st, 0);
-    store_reset(st);
-    return v;
-}
-
 static void test_open_migrates(void **state)
 {
     (void)state;
@@ -59,7 +46,7 @@ static void test_open_migrates(void **state)
     assert_int_equal(store_schema_version(db), store_schema_latest());
     assert_true(store_schema_latest() >= 1);
     assert_string_equal(store_driver_name(db), "sqlite");
-    assert_int_equal(count(db, "SELECT count(*) FROM schema_version"), store_schema_latest());
+    assert_int_equal(st_count(db, "SELECT count(*) FROM schema_version"), store_schema_latest());
     /* Every table of the schema exists. */
     const char *tables[] = {"wilayah", "families", "residents", "users", "sessions", "tickets",
                             "applications", "documents", "data_changes", "biometrics",
@@ -74,12 +61,12 @@ static void test_open_migrates(void **state)
         assert_int_equal(row, 1);
         store_reset(st);
     }
-    assert_int_equal(count(db, "PRAGMA foreign_keys"), 1);
-    assert_int_equal(count(db, "PRAGMA synchronous"), 2); /* FULL */
+    assert_int_equal(st_count(db, "PRAGMA foreign_keys"), 1);
+    assert_int_equal(st_count(db, "PRAGMA synchronous"), 2); /* FULL */
     store_close(db);
     /* Reopening applies nothing twice. */
     assert_int_equal(store_open(path, NULL, &db, &err), KT_OK);
-    assert_int_equal(count(db, "SELECT count(*) FROM schema_version"), store_schema_latest());
+    assert_int_equal(st_count(db, "SELECT count(*) FROM schema_version"), store_schema_latest());
     store_stmt *st = NULL;
     int row = 0;
     assert_int_equal(store_prepare(db, "PRAGMA journal_mode", &st, &err), KT_OK);
@@ -107,9 +94,9 @@ static void test_txn_commit_rollback(void **state)
     assert_int_equal(store_run(st, &err), KT_OK);
     assert_int_equal(store_changes(db), 1);
     /* Not visible to another connection before commit. */
-    assert_int_equal(count(db2, "SELECT count(*) FROM wilayah"), 0);
+    assert_int_equal(st_count(db2, "SELECT count(*) FROM wilayah"), 0);
     assert_int_equal(store_commit(db, &err), KT_OK);
-    assert_int_equal(count(db2, "SELECT count(*) FROM wilayah"), 1);
+    assert_int_equal(st_count(db2, "SELECT count(*) FROM wilayah"), 1);
 
     /* Rolled back work leaves nothing. */
     assert_int_equal(store_begin(db, STORE_WRITE, &err), KT_OK);
@@ -123,7 +110,7 @@ static void test_txn_commit_rollback(void **state)
     assert_int_equal(store_run(st2, &err), KT_OK);
     store_rollback(db);
     store_rollback(db); /* harmless when none is open */
-    assert_int_equal(count(db, "SELECT count(*) FROM wilayah"), 1);
+    assert_int_equal(st_count(db, "SELECT count(*) FROM wilayah"), 1);
 
     /* A constraint violation is KT_ECONFLICT and says so. */
     assert_int_equal(store_prepare(db, "INSERT INTO wilayah (code, name, level) VALUES (?, ?, ?)",
@@ -146,7 +133,7 @@ static void test_txn_commit_rollback(void **state)
     for (int i = 0; i < 200; i++) {
         char sql[64];
         snprintf(sql, sizeof sql, "SELECT %d", i);
-        assert_int_equal(count(db, sql), i);
+        assert_int_equal(st_count(db, sql), i);
     }
     store_close(db2);
     store_close(db);
