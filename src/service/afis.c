@@ -48,6 +48,7 @@ typedef struct svc_afis {
     pthread_mutex_t rec_mu; /* one recording's search..gallery add at a time */
     bio_gallery *g;         /* owned */
     double fmr, threshold;
+    double screen;          /* the gallery's looser threshold (SVC_AFIS_SCREEN_FACTOR) */
     int stale;              /* not loaded yet (afis_lazy) or an add after commit failed:
                                (re)load before the next search */
     double load_ms;
@@ -240,6 +241,7 @@ kt_code svc_afis_open(svc *s, const svc_config *cfg, kt_error *err)
         goto fail;
     }
     a->threshold = bio_threshold_for_fmr(a->fmr);
+    a->screen = bio_threshold_for_fmr(a->fmr * SVC_AFIS_SCREEN_FACTOR);
     int slot = -1;
     pthread_mutex_lock(&reg_mu);
     for (int i = 0; i < AFIS_REG && slot < 0; i++)
@@ -549,7 +551,7 @@ static kt_code search_all(svc_afis *a, svc_afis_record *r, kt_error *err)
     kt_code rc = KT_OK;
     bio_search_opts o;
     memset(&o, 0, sizeof o);
-    o.threshold = a->threshold;
+    o.threshold = a->screen;
     o.shortlist = SVC_AFIS_SHORTLIST;
     pthread_rwlock_rdlock(&a->lock);
     r->gallery = bio_gallery_count(a->g);
@@ -579,6 +581,53 @@ static kt_code search_all(svc_afis *a, svc_afis_record *r, kt_error *err)
     return rc;
 }
 
+/*
+ * The decision on the complete records: each candidate the gallery screened is read back from
+ * afis_templates and matched 1:1 with the probe (ridge maps included when both have one);
+ * those under the configured threshold are dropped, the rest carry the 1:1 score, the same a
+ * handover check or `ktpel afis match` of the two records gives. A row that no longer decodes
+ * keeps the gallery's score (it was readable when the gallery loaded it).
+ */
+static kt_code rescore(svc *s, svc_afis_record *r, kt_error *err)
+{
+    store *db = NULL;
+    store_stmt *st = NULL;
+    bio_template *t = NULL; /* owned: one candidate's record at a time (4.6 KB) */
+    size_t kept = 0;
+    kt_code rc = KT_OK;
+    if (r->ncands == 0)
+        return KT_OK;
+    if ((t = malloc(sizeof *t)) == NULL)
+        return svc_nomem(err);
+    if ((rc = svc_conn_get(s, &db, err)) != KT_OK)
+        goto out;
+    for (size_t i = 0; i < r->ncands; i++) {
+        afis_cand c = r->cands[i];
+        int row = 0;
+        kt_error derr;
+        if ((rc = store_prepare(db, "SELECT template FROM afis_templates WHERE id = ?", &st,
+                                err)) != KT_OK)
+            goto out;
+        store_bind_int(st, 1, (int64_t)c.id);
+        if ((rc = store_step(st, &row, err)) != KT_OK)
+            goto out;
+        if (!row) { /* gone since the gallery loaded it: nothing to match */
+            store_reset(st);
+            continue;
+        }
+        if (tpl_from_hex(store_col_text(st, 0), t, &derr) == KT_OK)
+            c.score = bio_match_templates(&r->probes[c.probe].tpl, t);
+        store_reset(st);
+        if (c.score >= r->a->threshold)
+            r->cands[kept++] = c;
+    }
+    r->ncands = kept;
+out:
+    svc_conn_put(s, db);
+    free(t);
+    return rc;
+}
+
 kt_code svc_afis_record_begin(svc *s, int64_t app_id, svc_afis_record **out, kt_error *err)
 {
     kt_code rc;
@@ -599,7 +648,7 @@ kt_code svc_afis_record_begin(svc *s, int64_t app_id, svc_afis_record **out, kt_
         goto fail;
     if ((rc = load_probes(s, r, err)) != KT_OK)
         goto fail;
-    if ((rc = search_all(a, r, err)) != KT_OK)
+    if ((rc = search_all(a, r, err)) != KT_OK || (rc = rescore(s, r, err)) != KT_OK)
         goto fail;
     *out = r;
     return KT_OK; /* rec_mu stays held until svc_afis_record_end */

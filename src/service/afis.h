@@ -28,6 +28,11 @@
 #ifndef SVC_AFIS_SHORTLIST
 #define SVC_AFIS_SHORTLIST 32
 #endif
+/* The gallery keeps minutiae only (about 1 KiB a finger); the decision is the full 1:1
+   matcher's on the stored records, whose ridge maps check each alignment (match.h). So the
+   gallery is asked for candidates at a false-match rate this many times looser, and each is
+   re-scored with both complete templates against the configured threshold. */
+#define SVC_AFIS_SCREEN_FACTOR 100.0
 /* How long a successful 1:1 check at handover stays valid for confirmed_by "fingerprint". */
 #define SVC_AFIS_VERIFY_TTL_MS (30 * 60 * INT64_C(1000))
 

@@ -12,9 +12,12 @@
  * ../shared, the same on FVC2002 prints.
  */
 #include "unit/service/svc_test.h"
+#include "service/svc_internal.h"
 
+#include <math.h>
 #include <pthread.h>
 
+#include "bio/match.h"
 #include "bio/synth.h"
 #include "bio/template.h"
 
@@ -41,6 +44,40 @@ static const char *rows =
 
 #define SEED 20260302u
 
+/* The template stored in afis_templates for (application, slot), decoded (owned by caller:
+   free()). */
+static bio_template *stored_template(svc *s, int64_t app, const char *slot)
+{
+    store *db = NULL;
+    store_stmt *st = NULL;
+    int row = 0;
+    kt_error err;
+    t_expect(svc_conn_get(s, &db, &err), KT_OK, &err);
+    t_expect(store_prepare(db, "SELECT template FROM afis_templates WHERE application_id = ?"
+                               " AND slot = ?", &st, &err), KT_OK, &err);
+    store_bind_int(st, 1, app);
+    store_bind_text(st, 2, slot, -1);
+    t_expect(store_step(st, &row, &err), KT_OK, &err);
+    assert_true(row);
+    const char *hex = store_col_text(st, 0);
+    size_t hl = strlen(hex), n = 0, count = 0;
+    uint8_t *iso = malloc(hl / 2 + 1);
+    assert_non_null(iso);
+    for (size_t i = 0; i + 1 < hl; i += 2) {
+        unsigned v = 0;
+        assert_int_equal(sscanf(hex + i, "%2x", &v), 1);
+        iso[n++] = (uint8_t)v;
+    }
+    store_reset(st);
+    svc_conn_put(s, db);
+    bio_template *views = NULL;
+    bio_msg msg;
+    assert_int_equal(bio_template_decode(iso, n, &views, &count, NULL, &msg), BIO_OK);
+    assert_true(count >= 1);
+    free(iso);
+    return views;
+}
+
 /* A synthetic impression as a binary PGM file in memory (owned by caller: free()). */
 static unsigned char *finger_pgm(const bio_synth_master *m, uint32_t impression, size_t *len)
 {
@@ -59,21 +96,6 @@ static unsigned char *finger_pgm(const bio_synth_master *m, uint32_t impression,
 }
 
 static bio_synth_master *masters[4]; /* A's two fingers, C's two fingers */
-
-static svc *open_with_people(void)
-{
-    char path[160], text[2048];
-    snprintf(path, sizeof path, "%s/siak.csv", t_dir);
-    snprintf(text, sizeof text, "%s%s", SIAK_HEADER, rows);
-    t_write(path, text);
-    svc *s = t_open();
-    svc_actor sys = svc_system_actor();
-    json_t *out = NULL;
-    kt_error err;
-    t_expect(svc_import_siak(s, &sys, path, 0, &out, &err), KT_OK, &err);
-    json_decref(out);
-    return s;
-}
 
 /* Ticket, open, document check: an application ready for recording. */
 static int64_t checked_app(svc *s, const char *nik, const char *kind)
@@ -217,7 +239,7 @@ static void test_upload_refusals(void **st)
 {
     (void)st;
     make_masters();
-    svc *s = open_with_people();
+    svc *s = t_open_with(rows, NULL);
     svc_actor op = t_actor("operator", 2, 0);
     kt_error err;
     json_t *out = NULL;
@@ -276,7 +298,7 @@ static void test_duplicate_flow(void **st)
 {
     (void)st;
     make_masters();
-    svc *s = open_with_people();
+    svc *s = t_open_with(rows, NULL);
     svc_actor sup = t_actor("supervisor", 4, 0), op = t_actor("operator", 2, 0),
               ho = t_actor("handover", 3, 3);
     kt_error err;
@@ -336,6 +358,18 @@ static void test_duplicate_flow(void **st)
     json_t *h0 = json_array_get(json_object_get(out, "hits"), 0);
     assert_true(json_real_value(json_object_get(h0, "score")) >=
                 json_real_value(json_object_get(h0, "threshold")));
+    /* The decision is the 1:1 score of the two complete stored records (ridge maps too), not
+       the gallery's minutiae-only screening score. */
+    {
+        bio_template *tb = stored_template(s, b, json_string_value(json_object_get(h0, "slot")));
+        bio_template *ta = stored_template(s, a, json_string_value(json_object_get(h0,
+                                                                          "matched_slot")));
+        assert_true(tb->ridge.cols > 0 && ta->ridge.cols > 0);
+        assert_true(fabs(bio_match_templates(tb, ta) -
+                         json_real_value(json_object_get(h0, "score"))) < 1e-6);
+        free(tb);
+        free(ta);
+    }
     assert_non_null(json_string_value(json_object_get(h0, "matched_finger_url")));
     assert_true(json_is_null(json_object_get(out, "decision")));
     json_decref(out);
@@ -474,7 +508,7 @@ static void test_concurrent_same_person(void **st)
 {
     (void)st;
     make_masters();
-    svc *s = open_with_people();
+    svc *s = t_open_with(rows, NULL);
     rec_job jobs[2];
     pthread_t th[2];
     const char *niks[2] = {NIK_B, NIK_D};
@@ -520,7 +554,7 @@ static void test_fvc_duplicate(void **st)
         return;
     }
     free(probe);
-    svc *s = open_with_people();
+    svc *s = t_open_with(rows, NULL);
     for (int p = 0; p < 3; p++) {
         unsigned char *files[2];
         size_t lens[2];
