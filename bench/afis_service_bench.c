@@ -1,0 +1,327 @@
+/*
+ * afis_service_bench.c - AFIS de-duplication as the office runs it: the gallery loaded from
+ * storage when the service opens, and the record step of one enrollee (10 fingers) searched
+ * against it, through the real service on a real SQLite file.
+ *
+ * Per size N: N gallery rows are written to afis_templates (10 rendered synthetic fingers of
+ * person A, extracted like an upload, plus N - 10 synthetic impostors in template mode, all
+ * under A's application), the service is opened again (which loads the gallery), and person B
+ * presents other impressions of A's ten fingers: the record step must find the duplicate.
+ * Prints: rows written, svc_open time, gallery load time and heap, record-step time, whether
+ * B became a duplicate and on how many fingers.
+ * Usage: afis_service_bench [N ...]   (default 10000 100000)
+ * Figures go to docs/benchmarks.md, section "AFIS in the service". Never asserts speed.
+ */
+#include "bio/bio.h"
+#include "bio/extract.h"
+#include "bio/synth.h"
+#include "bio/template.h"
+#include "service/service.h"
+#include "service/svc_internal.h"
+
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define SEED 20261206u
+#define NIK_A "3671101203900001"
+#define NIK_B "3671101404910002"
+
+static const char *csv =
+    "nik,kk_number,name,birth_place,birth_date,sex,blood_type,agama,marital_status,pekerjaan,"
+    "pendidikan,nationality,itap_until,address,rt,rw,kelurahan_code,kecamatan_code,hubungan,"
+    "ktp_status,card_valid\n" NIK_A
+    ",3671100101090001,AHMAD FAUZI,TANGERANG,1990-03-12,L,4,1,1,15,5,WNI,,JL. A NO. 1,2,5,"
+    "3671101001,367110,1,UNREGISTERED,0\n" NIK_B
+    ",3671100101090002,BUDI SANTOSO,TANGERANG,1991-04-14,L,4,1,1,15,5,WNI,,JL. B NO. 2,2,5,"
+    "3671101001,367110,1,UNREGISTERED,0\n";
+
+static int64_t clock_ms = INT64_C(1772416800000); /* 2026-03-02 09:00 WIB */
+static int64_t bench_clock(void) { return clock_ms; }
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static void die(const char *what, const kt_error *err)
+{
+    fprintf(stderr, "afis_service_bench: %s: %s %s: %s\n", what, err != NULL ? err->id : "",
+            err != NULL ? err->field : "", err != NULL ? err->message : "");
+    exit(1);
+}
+
+static svc *open_svc(const char *db, int lazy)
+{
+    svc_config cfg;
+    memset(&cfg, 0, sizeof cfg);
+    cfg.db_path = db;
+    cfg.now_ms = bench_clock;
+    cfg.afis_lazy = lazy;
+    svc *s = NULL;
+    kt_error err;
+    if (svc_open(&cfg, &s, &err) != KT_OK)
+        die("svc_open", &err);
+    return s;
+}
+
+static svc_actor actor(const char *role, int64_t id, int loket)
+{
+    svc_actor a;
+    memset(&a, 0, sizeof a);
+    a.user_id = id;
+    snprintf(a.username, sizeof a.username, "%s%lld", role, (long long)id);
+    snprintf(a.role, sizeof a.role, "%s", role);
+    a.loket = loket;
+    return a;
+}
+
+/* Ticket, call, open, documents checked: an application ready for recording. */
+static int64_t checked_app(svc *s, const char *nik)
+{
+    svc_actor in = actor("intake", 1, 1);
+    kt_error err;
+    json_t *t = NULL, *c = NULL, *a = NULL, *out = NULL;
+    json_t *req = json_pack("{s:s}", "service", "rekam_baru");
+    if (svc_ticket_take(s, req, &t, &err) != KT_OK)
+        die("ticket", &err);
+    json_decref(req);
+    req = json_pack("{s:[s]}", "services", "rekam_baru");
+    clock_ms += 20000;
+    if (svc_ticket_call_next(s, &in, req, &c, &err) != KT_OK)
+        die("call", &err);
+    json_decref(req);
+    req = json_pack("{s:I, s:s, s:s}", "ticket_id", json_integer_value(json_object_get(c, "id")),
+                    "nik", nik, "kind", "baru");
+    clock_ms += 20000;
+    if (svc_app_open(s, &in, req, &a, &err) != KT_OK)
+        die("open", &err);
+    json_decref(req);
+    int64_t id = json_integer_value(json_object_get(a, "id"));
+    req = json_pack("{s:O}", "documents", json_object_get(a, "documents_required"));
+    clock_ms += 60000;
+    if (svc_app_check(s, &in, id, req, &out, &err) != KT_OK)
+        die("check", &err);
+    json_decref(req);
+    json_decref(out);
+    json_decref(a);
+    json_decref(c);
+    json_decref(t);
+    return id;
+}
+
+/* ISO record of t as lowercase hex (owned by caller: free()). */
+static char *tpl_hex(const bio_template *t)
+{
+    uint8_t *iso = NULL;
+    size_t n = 0;
+    bio_msg msg;
+    if (bio_template_encode_iso(t, 1, &iso, &n, &msg) != BIO_OK) {
+        fprintf(stderr, "afis_service_bench: encode: %s\n", msg.text);
+        exit(1);
+    }
+    char *hex = malloc(2 * n + 1);
+    if (hex == NULL)
+        exit(1);
+    sodium_bin2hex(hex, 2 * n + 1, iso, n);
+    free(iso);
+    return hex;
+}
+
+/* Impression `imp` of a rendered master as a binary PGM file in memory (owned: free()). */
+static unsigned char *impression_pgm(const bio_synth_master *m, uint32_t imp, size_t *len)
+{
+    bio_image img;
+    bio_msg msg;
+    if (bio_synth_impression(m, imp, &img, NULL, &msg) != BIO_OK)
+        exit(1);
+    char head[32];
+    int h = snprintf(head, sizeof head, "P5\n%d %d\n255\n", img.width, img.height);
+    *len = (size_t)h + (size_t)img.width * (size_t)img.height;
+    unsigned char *buf = malloc(*len);
+    if (buf == NULL)
+        exit(1);
+    memcpy(buf, head, (size_t)h);
+    memcpy(buf + h, img.pixels, (size_t)img.width * (size_t)img.height);
+    bio_image_free(&img);
+    return buf;
+}
+
+static void run(size_t n, bio_synth_master *const masters[10])
+{
+    char dir[64] = "/tmp/ktpel-afis-svc-XXXXXX", db[128], path[160], cmd[200];
+    kt_error err;
+    json_t *out = NULL;
+    if (mkdtemp(dir) == NULL)
+        exit(1);
+    snprintf(db, sizeof db, "%s/k.db", dir);
+    snprintf(path, sizeof path, "%s/siak.csv", dir);
+    FILE *f = fopen(path, "w");
+    if (f == NULL || fputs(csv, f) < 0 || fclose(f) != 0)
+        exit(1);
+    svc *s = open_svc(db, 1);
+    svc_actor sys = svc_system_actor(), op = actor("operator", 2, 0),
+              sup = actor("supervisor", 4, 0);
+    if (svc_import_siak(s, &sys, path, 0, &out, &err) != KT_OK)
+        die("import", &err);
+    json_decref(out);
+    int64_t app_a = checked_app(s, NIK_A);
+
+    /* The gallery rows, in one transaction: A's ten fingers, then the impostors. */
+    double t0 = now();
+    store *conn = NULL;
+    store_stmt *st = NULL;
+    /* Impostor rows name applications that do not exist (nothing to resolve them to), so
+       foreign keys are off on this connection for the load and on again after it. */
+    if (svc_conn_get(s, &conn, &err) != KT_OK ||
+        store_exec(conn, "PRAGMA foreign_keys=OFF", &err) != KT_OK ||
+        svc_begin_write(s, conn, &err) != KT_OK)
+        die("begin", &err);
+    for (size_t i = 0; i < n; i++) {
+        bio_template t;
+        bio_msg msg;
+        int quality = 0;
+        if (i < 10) {
+            bio_image img;
+            if (bio_synth_impression(masters[i], 0, &img, NULL, &msg) != BIO_OK ||
+                bio_extract_q(&img, &t, &quality, &msg) != BIO_OK) {
+                fprintf(stderr, "afis_service_bench: extract: %s\n", msg.text);
+                exit(1);
+            }
+            bio_image_free(&img);
+        } else if (bio_synth_template(SEED + 1, (uint32_t)i, 0, &t, &msg) != BIO_OK) {
+            exit(1);
+        } else {
+            quality = 60;
+        }
+        char *hex = tpl_hex(&t);
+        char slot[16];
+        snprintf(slot, sizeof slot, "finger_%zu", i % 10 + 1);
+        if (store_prepare(conn,
+                          "INSERT INTO afis_templates (application_id, nik, slot, finger, quality,"
+                          " template, at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                          &st, &err) != KT_OK)
+            die("prepare", &err);
+        store_bind_int(st, 1, i < 10 ? app_a : 1000000 + (int64_t)(i / 10));
+        store_bind_text(st, 2, NIK_A, -1);
+        store_bind_text(st, 3, slot, -1);
+        store_bind_int(st, 4, (int64_t)(i % 10 + 1));
+        store_bind_int(st, 5, quality);
+        store_bind_text(st, 6, hex, -1);
+        store_bind_int(st, 7, clock_ms);
+        free(hex);
+        if (store_run(st, &err) != KT_OK)
+            die("insert", &err);
+    }
+    if (svc_commit(s, conn, &err) != KT_OK ||
+        store_exec(conn, "PRAGMA foreign_keys=ON", &err) != KT_OK)
+        die("commit", &err);
+    svc_conn_put(s, conn);
+    double t_write = now() - t0;
+    svc_close(s);
+
+    /* Open again: the gallery loads from storage. */
+    t0 = now();
+    s = open_svc(db, 0);
+    double t_open = now() - t0;
+    if (svc_afis_stats(s, &sup, &out, &err) != KT_OK)
+        die("stats", &err);
+    double load_ms = json_real_value(json_object_get(out, "load_ms"));
+    json_int_t fingers = json_integer_value(json_object_get(out, "fingers"));
+    json_int_t heap = json_integer_value(json_object_get(out, "bytes"));
+    json_decref(out);
+
+    /* B presents A's fingers (impression 1): ten uploads, then the record step. */
+    int64_t app_b = checked_app(s, NIK_B);
+    const char face[] = "\xff\xd8\xff\xe0 a face photo";
+    if (svc_app_bio_put(s, &op, app_b, "face", face, sizeof face, "image/jpeg", &out, &err) !=
+            KT_OK ||
+        (json_decref(out), svc_app_bio_put(s, &op, app_b, "signature", face, sizeof face,
+                                           "image/png", &out, &err)) != KT_OK)
+        die("upload", &err);
+    json_decref(out);
+    for (int k = 0; k < 10; k++) {
+        char slot[16];
+        size_t len = 0;
+        unsigned char *pgm = impression_pgm(masters[k], 1, &len);
+        snprintf(slot, sizeof slot, "finger_%d", k + 1);
+        if (svc_app_bio_put(s, &op, app_b, slot, pgm, len, "image/x-portable-graymap", &out,
+                            &err) != KT_OK)
+            die("finger upload", &err);
+        json_decref(out);
+        free(pgm);
+    }
+    json_t *req = json_pack("{s:s}", "reason", "tidak diambil (bench)");
+    for (int k = 0; k < 2; k++) {
+        if (svc_app_bio_exception(s, &op, app_b, k ? "iris_right" : "iris_left", req, &out,
+                                  &err) != KT_OK)
+            die("exception", &err);
+        json_decref(out);
+    }
+    json_decref(req);
+    clock_ms += 60000;
+    t0 = now();
+    if (svc_app_record(s, &op, app_b, &out, &err) != KT_OK)
+        die("record", &err);
+    double t_record = now() - t0;
+    const char *state = json_string_value(json_object_get(out, "state"));
+    json_t *hits = json_object_get(json_object_get(out, "afis"), "hits"), *h;
+    unsigned slots_hit = 0; /* bit per probe finger with at least one hit */
+    size_t hi;
+    json_array_foreach(hits, hi, h) {
+        const char *sl = json_string_value(json_object_get(h, "slot"));
+        int k = sl != NULL && strncmp(sl, "finger_", 7) == 0 ? atoi(sl + 7) : 0;
+        if (k >= 1 && k <= 10)
+            slots_hit |= 1u << k;
+    }
+    printf("%9zu | %6.2f s | %6.2f s | %8.0f ms | %7.1f MB (%4.0f B/finger) | %6.2f s | %s,"
+           " %d of 10 fingers hit (%zu hits)\n",
+           (size_t)fingers, t_write, t_open, load_ms, (double)heap / 1e6,
+           fingers > 0 ? (double)heap / (double)fingers : 0.0, t_record,
+           state != NULL ? state : "?", __builtin_popcount(slots_hit), json_array_size(hits));
+    fflush(stdout);
+    json_decref(out);
+    svc_close(s);
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    if (system(cmd) != 0)
+        fprintf(stderr, "afis_service_bench: could not remove %s\n", dir);
+}
+
+int main(int argc, char **argv)
+{
+    size_t sizes[8] = {10000, 100000};
+    int ns = 2;
+    if (argc > 1) {
+        ns = 0;
+        for (int i = 1; i < argc && ns < 8; i++) {
+            long v = strtol(argv[i], NULL, 10);
+            if (v < 10) {
+                fprintf(stderr, "usage: afis_service_bench [N ...]   (N >= 10)\n");
+                return 2;
+            }
+            sizes[ns++] = (size_t)v;
+        }
+    }
+    if (sodium_init() < 0)
+        return 1;
+    bio_synth_master *masters[10];
+    bio_msg msg;
+    for (uint32_t k = 0; k < 10; k++)
+        if (bio_synth_master_new(SEED, k, 1, &masters[k], &msg) != BIO_OK) {
+            fprintf(stderr, "afis_service_bench: synth: %s\n", msg.text);
+            return 1;
+        }
+    printf("AFIS in the service (SQLite, %ld cores): gallery rows | write | svc_open | gallery"
+           " load | gallery heap | record step (10 fingers) | outcome\n",
+           sysconf(_SC_NPROCESSORS_ONLN));
+    for (int i = 0; i < ns; i++)
+        run(sizes[i], masters);
+    for (int k = 0; k < 10; k++)
+        bio_synth_master_free(masters[k]);
+    return 0;
+}
