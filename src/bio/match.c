@@ -818,8 +818,8 @@ static double global_score(const bio_prepared *A, const bio_prepared *B, const p
  */
 static double minutiae_only_scale(double s)
 {
-    static const double raw[] = {1.93, 2.57, 2.84, 3.46, 4.05, 4.33, 4.46, 5.30, 6.00};
-    static const double to[] = {1.46, 2.31, 2.77, 3.90, 4.84, 5.35, 5.79, 7.60, 8.30};
+    static const double raw[] = {1.93, 2.57, 2.81, 3.39, 3.90, 4.07, 4.27, 5.00, 5.70};
+    static const double to[] = {1.46, 2.30, 2.69, 3.78, 4.73, 4.99, 5.50, 6.90, 7.60};
     const int n = (int)(sizeof raw / sizeof raw[0]);
     if (s <= raw[0])
         return s * to[0] / raw[0];
@@ -966,12 +966,12 @@ double bio_threshold_for_fmr(double fmr)
      * Calibration: the pooled impostor scores of FVC2002 DB1_B..DB4_B, all cross-finger pairs
      * (4 x 2,880 = 11,520), templates from bio_extract() (with their ridge maps). Each row is
      * the score that the given share of impostors reaches or exceeds. Below 1e-4 there is too
-     * little data: the rows are set above the largest impostor seen (7.07), on the safe side.
+     * little data: the rows are set above the largest impostor seen (6.33), on the safe side.
      * Re-measure with `ktpel afis eval` when the extractor or matcher changes
      * (docs/internals/bio-match.md).
      */
     static const double lg[] = {-5, -4, -3.301, -3, -2.699, -2, -1.301, -1, -0.301};
-    static const double th[] = {8.30, 7.60, 5.79, 5.35, 4.84, 3.90, 2.77, 2.31, 1.46};
+    static const double th[] = {7.60, 6.90, 5.50, 4.99, 4.73, 3.78, 2.69, 2.30, 1.46};
     const int n = (int)(sizeof lg / sizeof lg[0]);
     if (!(fmr >= 1e-5))
         fmr = 1e-5;

@@ -151,30 +151,48 @@ static float block_period(const uint8_t *px, int w, int h, float cx, float cy, f
             return 0;
         sig[k] = s / (float)cnt;
     }
-    /* Light smoothing, then minima (ridges are dark). */
+    /* Light smoothing, then the period from the minima (ridges are dark). */
     float sm[L];
     sm[0] = sig[0];
     sm[L - 1] = sig[L - 1];
     for (int k = 1; k < L - 1; k++)
         sm[k] = 0.25f * sig[k - 1] + 0.5f * sig[k] + 0.25f * sig[k + 1];
+    return bio_signature_period(sm, L);
+}
+
+float bio_signature_period(const float *sm, int n)
+{
+    if (n < 3 || n > BIO_SIGNATURE_MAX)
+        return 0;
     float lo = sm[0], hi = sm[0];
-    for (int k = 1; k < L; k++) {
+    for (int k = 1; k < n; k++) {
         lo = fminf(lo, sm[k]);
         hi = fmaxf(hi, sm[k]);
     }
     if (hi - lo < 8)
         return 0;
-    int first = -1, last = -1, n = 0;
-    for (int k = 1; k < L - 1; k++)
-        if (sm[k] < sm[k - 1] && sm[k] <= sm[k + 1] && sm[k] < lo + 0.6f * (hi - lo)) {
-            if (first < 0)
-                first = k;
-            last = k;
-            n++;
-        }
-    if (n < 2)
+    int pos[BIO_SIGNATURE_MAX], np = 0;
+    for (int k = 1; k < n - 1; k++)
+        if (sm[k] < sm[k - 1] && sm[k] <= sm[k + 1] && sm[k] < lo + 0.6f * (hi - lo))
+            pos[np++] = k;
+    if (np < 2)
         return 0;
-    float p = (float)(last - first) / (float)(n - 1);
+    /*
+     * The median distance between neighbouring minima, not the span over their count: one
+     * ridge too faint to reach the threshold (a light print whose dark pores or drops set lo)
+     * would stretch the mean spacing by a whole period over the count, but leaves the median
+     * of the gaps alone. Gaps sorted by insertion (at most 19).
+     */
+    int g[BIO_SIGNATURE_MAX], ng = np - 1;
+    for (int i = 0; i < ng; i++) {
+        int v = pos[i + 1] - pos[i], j = i - 1;
+        while (j >= 0 && g[j] > v) {
+            g[j + 1] = g[j];
+            j--;
+        }
+        g[j + 1] = v;
+    }
+    float p = ng % 2 ? (float)g[ng / 2] : 0.5f * (float)(g[ng / 2 - 1] + g[ng / 2]);
     if (p < BIO_PERIOD_MIN || p > BIO_PERIOD_MAX)
         return 0;
     return p;
