@@ -866,8 +866,8 @@ static double global_score(const bio_prepared *A, const bio_prepared *B, const p
  */
 static double minutiae_only_scale(double s)
 {
-    static const double raw[] = {1.93, 2.57, 2.81, 3.39, 3.90, 4.07, 4.27, 5.00, 5.70};
-    static const double to[] = {1.46, 2.30, 2.69, 3.78, 4.73, 4.99, 5.50, 6.90, 7.60};
+    static const double raw[] = {1.93, 2.58, 2.83, 3.40, 3.92, 4.11, 4.29, 5.00, 5.70};
+    static const double to[] = {1.48, 2.38, 2.78, 3.86, 4.82, 5.12, 5.60, 7.10, 7.80};
     const int n = (int)(sizeof raw / sizeof raw[0]);
     if (s <= raw[0])
         return s * to[0] / raw[0];
@@ -1014,12 +1014,12 @@ double bio_threshold_for_fmr(double fmr)
      * Calibration: the pooled impostor scores of FVC2002 DB1_B..DB4_B, all cross-finger pairs
      * (4 x 2,880 = 11,520), templates from bio_extract() (with their ridge maps). Each row is
      * the score that the given share of impostors reaches or exceeds. Below 1e-4 there is too
-     * little data: the rows are set above the largest impostor seen (6.33), on the safe side.
+     * little data: the rows are set above the largest impostor seen (6.52), on the safe side.
      * Re-measure with `ktpel afis eval` when the extractor or matcher changes
      * (docs/internals/bio-match.md).
      */
     static const double lg[] = {-5, -4, -3.301, -3, -2.699, -2, -1.301, -1, -0.301};
-    static const double th[] = {7.60, 6.90, 5.50, 4.99, 4.73, 3.78, 2.69, 2.30, 1.46};
+    static const double th[] = {7.80, 7.10, 5.60, 5.12, 4.82, 3.86, 2.78, 2.38, 1.48};
     const int n = (int)(sizeof lg / sizeof lg[0]);
     if (!(fmr >= 1e-5))
         fmr = 1e-5;
