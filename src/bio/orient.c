@@ -5,9 +5,10 @@
  * Orientation: Sobel gradients summed per block over a 3x3-block window as doubled-angle
  * vectors (Gxx - Gyy, 2 Gxy) (Kass & Witkin; Bazen & Gerez), normalised by Gxx + Gyy so each
  * block votes with its coherence, then smoothed with a Gaussian over blocks. Segmentation:
- * a block is foreground when its gray-level spread is high and its ridges are coherent;
- * morphology (close, open), the largest component, holes filled. Ridge period: the distance
- * between gray-level minima of the "x-signature" across the ridges (Hong, Wan, Jain 1998).
+ * a block is foreground when its gray-level spread is high, also once dark dots are closed
+ * away along the ridges, and its ridges are coherent; morphology (close, open), the largest
+ * component, holes filled. Ridge period: the median distance between gray-level minima of the
+ * "x-signature" across the ridges (Hong, Wan, Jain 1998).
  *
  * bio_orient_field_ex() takes two versions of the image: the gray-level spread for
  * segmentation comes from the image as captured (contrast is what tells a print from the
@@ -184,7 +185,7 @@ float bio_signature_period(const float *sm, int n)
      * The median distance between neighbouring minima, not the span over their count: one
      * ridge too faint to reach the threshold (a light print whose dark pores or drops set lo)
      * would stretch the mean spacing by a whole period over the count, but leaves the median
-     * of the gaps alone. Gaps sorted by insertion (at most 19).
+     * of the gaps alone. Gaps sorted by insertion (19 at most in a 40-pixel signature).
      */
     int g[BIO_SIGNATURE_MAX], ng = np - 1;
     for (int i = 0; i < ng; i++) {
