@@ -45,6 +45,14 @@ bio_status bio_orient_field(const uint8_t *px, int w, int h, bio_field *f, bio_m
 bio_status bio_orient_field_ex(const uint8_t *seg, const uint8_t *px, int w, int h, bio_field *f,
                                bio_msg *msg);
 
+/*
+ * orient.c: the ridge period (pixels) of an x-signature sm[0..n) (gray levels sampled across
+ * the ridges, one a pixel, ridges dark): the median distance between its marked minima; 0 when
+ * the signature is too flat or the period falls outside BIO_PERIOD_MIN..MAX. n <= BIO_SIGNATURE_MAX.
+ */
+#define BIO_SIGNATURE_MAX 64
+float bio_signature_period(const float *sm, int n);
+
 /* enhance.c: Gabor enhancement into f->enh, binarization and thinning into f->skel. */
 bio_status bio_enhance(const uint8_t *px, bio_field *f, bio_msg *msg);
 

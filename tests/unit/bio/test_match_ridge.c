@@ -3,8 +3,9 @@
  * alignment with it, through the real parts: the cell code; maps the test builds from a known
  * ridge flow for templates moved by a known rotation and shift (the same flow raises the score,
  * crossing ridges or another ridge spacing take the global term away, a map on one side only
- * changes nothing); maps extracted from drawn images (test_extract_ridges.h) at 500 and 569 dpi,
- * whose cells turn with the drawing.
+ * changes nothing, a small residual rotation between the flows is forgiven, minutiae where a
+ * map has no cell weigh less); maps extracted from drawn images (test_extract_ridges.h) at 500
+ * and 569 dpi, whose cells turn with the drawing.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -176,6 +177,92 @@ static void test_alignment_checked_by_ridges(void **state)
 }
 
 /*
+ * The alignment's rotation is off by a few degrees when it rests on few minutiae; the ridge
+ * check forgives up to 0.1 rad of residual rotation between the two flows (match.c
+ * R_ROT_TOL). The global term (the score above the crossing-flow one, where it is 0) keeps
+ * at least 95% of itself for a map turned by 0.15 rad against its minutiae (without the
+ * tolerance: cos 0.3 -> 85%), and loses more for one turned by 0.35 rad (20 degrees).
+ */
+static void test_residual_rotation_forgiven(void **state)
+{
+    (void)state;
+    bio_template *a = malloc(sizeof *a), *b = malloc(sizeof *b), *x = malloc(sizeof *x);
+    assert_true(a && b && x);
+    for (unsigned seed = 1; seed <= 4; seed++) {
+        random_template(seed, 36, a);
+        move_template(a, 0.4, 15, -10, b);
+        flow_map(a, 0, 0, 0, 0, 1);
+        flow_map(b, 0.4, 15, -10, 0, 1);
+        double same = match(a, b);
+        *x = *b;
+        flow_map(x, 0.4, 15, -10, PI_D / 2, 1);
+        double local = match(a, x);   /* global term 0 */
+        flow_map(x, 0.4, 15, -10, 0.15, 1);
+        double small = match(a, x);
+        flow_map(x, 0.4, 15, -10, 0.35, 1);
+        double large = match(a, x);
+        double g = same - local;
+        printf("seed %u: global term same flow %.2f, turned 0.15 rad %.2f, 0.35 rad %.2f\n",
+               seed, g, small - local, large - local);
+        assert_true(g > 1.0);
+        assert_true(small - local >= 0.95 * g);
+        assert_true(large - local < 0.85 * g);
+    }
+    free(a);
+    free(b);
+    free(x);
+}
+
+/*
+ * Minutiae where the print's own ridge map has no cell (ridges too unclear for a code) count
+ * 0.6 in the global stage (match.c W_UNCLEAR): ten extra minutiae in one corner lower the score
+ * less when that corner is unclear in the map than when it is clear.
+ */
+static void test_unclear_minutiae_weigh_less(void **state)
+{
+    (void)state;
+    bio_template *a = malloc(sizeof *a), *b = malloc(sizeof *b), *x = malloc(sizeof *x);
+    assert_true(a && b && x);
+    for (unsigned seed = 1; seed <= 4; seed++) {
+        random_template(seed, 36, a);
+        move_template(a, 0.4, 15, -10, b);
+        flow_map(a, 0, 0, 0, 0, 1);
+        flow_map(b, 0.4, 15, -10, 0, 1);
+        double clean = match(a, b);
+        /* Ten spurious minutiae in b's lower right corner (x 180..260, y 280..360). */
+        *x = *b;
+        unsigned s = seed * 7919u + 3u;
+        for (int i = 0; i < 10; i++) {
+            bio_minutia *m = &x->m[x->count++];
+            s = s * 1103515245u + 12345u;
+            m->x = (uint16_t)(180 + (s >> 8) % 80);
+            s = s * 1103515245u + 12345u;
+            m->y = (uint16_t)(280 + (s >> 8) % 80);
+            s = s * 1103515245u + 12345u;
+            m->angle = (float)((s >> 8) % 360) * 3.14159265f / 180.0f;
+            m->type = BIO_MINUTIA_ENDING;
+            m->quality = 40;
+        }
+        double clear = match(a, x);
+        bio_ridge_map *rm = &x->ridge;
+        for (int r = 0; r < rm->rows; r++)
+            for (int c = 0; c < rm->cols; c++) {
+                double cx = rm->x0 + (c + 0.5) * rm->cell, cy = rm->y0 + (r + 0.5) * rm->cell;
+                if (cx > 168 && cy > 268)
+                    rm->v[r * rm->cols + c] = BIO_RIDGE_NONE;
+            }
+        double unclear = match(a, x);
+        printf("seed %u: clean %.2f, with 10 spurious minutiae %.2f (clear cells) %.2f "
+               "(unclear cells)\n", seed, clean, clear, unclear);
+        assert_true(clear < clean);
+        assert_true(unclear > clear);
+    }
+    free(a);
+    free(b);
+    free(x);
+}
+
+/*
  * The map extracted from a drawing turned by rot: every cell, looked up where it came from in
  * the unturned drawing's map, holds the orientation turned by rot (the drawing turns clockwise
  * as seen, so counter-clockwise angles fall by rot) and about the same period (9 px drawn).
@@ -242,6 +329,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_ridge_code),
         cmocka_unit_test(test_alignment_checked_by_ridges),
+        cmocka_unit_test(test_residual_rotation_forgiven),
+        cmocka_unit_test(test_unclear_minutiae_weigh_less),
         cmocka_unit_test(test_extracted_map),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
