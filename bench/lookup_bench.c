@@ -64,7 +64,7 @@ int main(int argc, char **argv)
             doy -= mdays[month];
             month++;
         }
-        char nik[32];
+        char nik[64]; /* room for any int the compiler cannot bound */
         snprintf(nik, sizeof nik, "367110%02d%02d%02d%04d", doy + 1 + (female ? 40 : 0),
                  month + 1, year % 100, serial);
         json_t *r = NULL;
