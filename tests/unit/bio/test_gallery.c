@@ -116,7 +116,7 @@ static void test_finds_mate_among_impostors(void **state)
     bio_gallery *g = synthetic_gallery(3000, 21);
     bio_template *p = malloc(sizeof *p);
     assert_non_null(p);
-    bio_search_opts o = {TEST_THRESHOLD, 24, 2, 0};
+    bio_search_opts o = {TEST_THRESHOLD, 24, 2, 0, 0};
     size_t removed = 0;
     for (uint32_t f = 100; f < 3000; f += 971) {
         bio_candidate *c = NULL;
@@ -126,13 +126,16 @@ static void test_finds_mate_among_impostors(void **state)
         assert_int_equal(bio_gallery_search(g, p, &o, &c, &n, &st, &msg), BIO_OK);
         assert_int_equal(st.gallery, 3000 - removed);
         assert_int_equal(st.rescored, 24);
-        assert_int_equal(st.verified, 3000 - removed); /* a small gallery: all verified */
-        /* candidates <= shortlist: no verification, stage 1 alone picks the 24 */
-        bio_search_opts o1 = {TEST_THRESHOLD, 24, 2, 24};
+        /* a small gallery: the default stage sizes */
+        assert_int_equal(st.refined, BIO_SEARCH_REFINED);
+        assert_int_equal(st.verified, BIO_SEARCH_VERIFIED);
+        /* candidates <= shortlist: no later stages, stage A alone picks the 24 */
+        bio_search_opts o1 = {TEST_THRESHOLD, 24, 2, 24, 0};
         bio_candidate *c1 = NULL;
         size_t n1 = 0;
         assert_int_equal(bio_gallery_search(g, p, &o1, &c1, &n1, &st, &msg), BIO_OK);
         assert_int_equal(st.verified, 0);
+        assert_int_equal(st.refined, 0);
         assert_int_equal(st.rescored, 24);
         assert_true(n1 >= 1);
         assert_int_equal(c1[0].id, 1000 + f);
@@ -162,7 +165,7 @@ static void check_no_loss(const bio_gallery *g, const bio_template *probe, doubl
                           size_t shortlist, const uint64_t *mates, int n_mates, int *found)
 {
     bio_msg msg = {{0}};
-    bio_search_opts o = {thr, shortlist, 2, 0};
+    bio_search_opts o = {thr, shortlist, 2, 0, 0};
     bio_candidate *a = NULL, *b = NULL;
     size_t na = 0, nb = 0;
     assert_int_equal(bio_gallery_search_exhaustive(g, probe, &o, &a, &na, NULL, &msg), BIO_OK);
@@ -257,7 +260,7 @@ static void test_search_rejects_bad_arguments(void **state)
     bio_gallery *g = synthetic_gallery(10, 1);
     bio_candidate *c = (bio_candidate *)&msg; /* must be reset to NULL */
     size_t n = 9;
-    bio_search_opts o = {TEST_THRESHOLD, 0, 1, 0};
+    bio_search_opts o = {TEST_THRESHOLD, 0, 1, 0, 0};
     assert_int_equal(bio_gallery_search(g, NULL, &o, &c, &n, NULL, &msg), BIO_EINVAL);
     assert_null(c);
     assert_int_equal(n, 0);
