@@ -51,11 +51,11 @@
 #define IX_KEY_MASK 0x3ffffu
 #define IX_K 8                                     /* nearest neighbours paired per minutia */
 #define IX_MAXM BIO_INDEX_PAIR_MINUTIAE
-/* Tolerances of pair agreement. Measured with 10,000 and 100,000 fingers (FVC2002 mates among
-   synthetic impostors, docs/internals/bio-search.md): 4 px and 32 AU rank the mates as well
-   as 5 px and 40 AU with 30% fewer chance agreements. */
-#define IX_TOL_D 4.0f
-#define IX_TOL_A 32
+/* Tolerances of pair agreement. Measured with 100,000 fingers (FVC2002 mates among synthetic
+   impostors, docs/internals/bio-search.md): 3 px and 24 AU (8.4 degrees) rank the mates as
+   well as 4 px and 32 AU or 5 px and 40 AU, with a third and a half fewer chance agreements. */
+#define IX_TOL_D 3.0f
+#define IX_TOL_A 24
 /* Placement accumulator: rotation within +-90 degrees (the 1:1 matcher compares no minutiae
    whose directions differ by more) in 11.25-degree bins, translation in 16 px bins within
    +-384 px of the image centres; a vote counts in the 2x2x2 cells around it. */
@@ -65,13 +65,21 @@
 #define IX_XY_BIN 16.0f
 #define IX_NXY 48
 #define IX_CELLS (IX_NR * IX_NXY * IX_NXY)
+/* Placements in cell units: a translation t px is at t / IX_XY_BIN + IX_ORIGIN, so that the
+   cells ix and ix + 1 are the two nearest of a vote at ix + 0.5 .. ix + 1.5 (the + 1 lets a
+   cast to int floor every value above -1; the accumulator starts at 0). */
+#define IX_ORIGIN ((float)IX_NXY / 2 + 0.5f)
 #define IX_MAX_VOTES 8192                          /* per finger; more are dropped */
+#define IX_FLAT 4                                  /* entries of a key copied without a loop */
 /* Pairing under a placement (stage B), as the verification and the 1:1 global term do. */
 #define IX_PAIR_D 14.0f
 #define IX_PAIR_A 64                               /* AU, 22.5 degrees */
 #define IX_MARGIN 8.0f
 #define IX_MIN_OVERLAP 10
 #define IX_TOP 3                                   /* strongest cells whose pairing is tried */
+#define IX_GRID 28.0f                              /* px, >= 2 IX_PAIR_D: see ix_pairing() */
+#define IX_GRID_MAX 256                            /* cells a side (7,168 px: no print is so big;
+                                                      beyond, minutiae share the edge cells) */
 
 /* ---- shared helpers ---- */
 
@@ -100,12 +108,6 @@ static int ix_dbin(float d)
 {
     int q = (int)((d - IX_DMIN) / IX_DSTEP);
     return q < 0 ? 0 : q >= IX_ND ? IX_ND - 1 : q;
-}
-
-static int ix_adiff(int a, int b)                  /* |a - b| in AU, on the circle */
-{
-    int d = (a - b) & (IX_AU - 1);
-    return d > IX_AU / 2 ? IX_AU - d : d;
 }
 
 /*
@@ -142,6 +144,18 @@ static void ix_place(const unsigned *xi, const unsigned *yi, int n, const bio_in
 static void ix_unpack(const uint32_t *m, int n, const bio_index_frame *f, float *x, float *y,
                       int *a)
 {
+    if (f->width && f->height) {
+        /* the usual case, without the temporary arrays: the centre is known */
+        float sx = f->res_x ? 197.0f / (float)f->res_x : 1.0f;
+        float sy = f->res_y ? 197.0f / (float)f->res_y : 1.0f;
+        float cx = (float)f->width * sx * 0.5f, cy = (float)f->height * sy * 0.5f;
+        for (int i = 0; i < n; i++) {
+            x[i] = (float)(m[i] & 0x7ff) * sx - cx;
+            y[i] = cy - (float)((m[i] >> 11) & 0x7ff) * sy;
+            a[i] = (int)((m[i] >> 22) & 0xff) * (IX_AU / 256);
+        }
+        return;
+    }
     unsigned xi[BIO_MAX_MINUTIAE], yi[BIO_MAX_MINUTIAE];
     for (int i = 0; i < n; i++) {
         xi[i] = m[i] & 0x7ff;
@@ -234,6 +248,12 @@ struct bio_index_table {
     float x[BIO_MAX_MINUTIAE], y[BIO_MAX_MINUTIAE];
     int a[BIO_MAX_MINUTIAE];                   /* AU */
     float x0, y0, x1, y1;                      /* minutiae box */
+    /* minutiae by place, for pairing: cells of IX_GRID px from (gx0, gy0), gnx x gny of them;
+       the minutiae of cell c are gidx[gstart[c] .. gstart[c + 1]) */
+    float gx0, gy0;
+    int gnx, gny;
+    uint16_t *gstart;                          /* owned */
+    uint8_t gidx[BIO_MAX_MINUTIAE];
     float cs[IX_AU], sn[IX_AU];                /* cos, sin of each angle unit */
     uint64_t bits[IX_NWORDS];                  /* keys with entries */
     uint32_t rank[IX_NWORDS];                  /* keys with entries before each word */
@@ -241,8 +261,9 @@ struct bio_index_table {
                                                   row[r]; rows + 1 values; owned */
     uint32_t *e;                               /* entries: segment direction (AU) | pair << 10;
                                                   owned */
-    float *pm;                                 /* per ordered pair: midpoint x, y, cos and sin
-                                                  of its direction; owned */
+    float *pm;                                 /* per ordered pair: midpoint x, y in cell units
+                                                  (ix_cell), cos and sin of its direction over
+                                                  the cell size; owned */
 };
 
 typedef struct ix_ppair {
@@ -295,6 +316,32 @@ bio_status bio_index_table_new(const bio_template *t, bio_index_table **out, bio
         if (i == 0 || p->y[i] > p->y1)
             p->y1 = p->y[i];
     }
+    /* the grid of minutiae for pairing, with a free cell of margin around the box */
+    p->gx0 = p->x0 - IX_GRID;
+    p->gy0 = p->y0 - IX_GRID;
+    p->gnx = p->n ? (int)fminf((p->x1 - p->x0) / IX_GRID + 3, IX_GRID_MAX) : 1;
+    p->gny = p->n ? (int)fminf((p->y1 - p->y0) / IX_GRID + 3, IX_GRID_MAX) : 1;
+    p->gstart = calloc((size_t)p->gnx * (size_t)p->gny + 1, sizeof *p->gstart);
+    if (p->gstart == NULL) {
+        st = bio_fail(msg, BIO_ENOMEM, "index: out of memory for the probe grid");
+        goto out;
+    }
+    for (int pass = 0; pass < 2; pass++) {
+        for (int i = 0; i < p->n; i++) {
+            int gx = (int)((p->x[i] - p->gx0) / IX_GRID), gy = (int)((p->y[i] - p->gy0) / IX_GRID);
+            int c = (gy < p->gny ? gy : p->gny - 1) * p->gnx + (gx < p->gnx ? gx : p->gnx - 1);
+            if (pass == 0)
+                p->gstart[c + 1]++;
+            else
+                p->gidx[fill[c]++] = (uint8_t)i;
+        }
+        if (pass == 0)
+            for (int c = 0; c < p->gnx * p->gny; c++) {
+                p->gstart[c + 1] = (uint16_t)(p->gstart[c + 1] + p->gstart[c]);
+                fill[c] = p->gstart[c];
+            }
+    }
+    memset(fill, 0, IX_NKEYS * sizeof *fill);
     /* every ordered pair within reach of a gallery pair's length, and the entries it makes */
     size_t npp = 0, nent = 0;
     for (int i = 0; i < p->n; i++)
@@ -321,7 +368,7 @@ bio_status bio_index_table_new(const bio_template *t, bio_index_table **out, bio
                 for (int b = 0; b < 64 && w * 64 + b < IX_NKEYS; b++)
                     r += fill[w * 64 + b] != 0;
             p->row = malloc((r + 1) * sizeof *p->row);
-            p->e = malloc((nent ? nent : 1) * sizeof *p->e);
+            p->e = calloc(nent + IX_FLAT, sizeof *p->e); /* padded: see ix_hough() */
             if (p->row == NULL || p->e == NULL) {
                 st = bio_fail(msg, BIO_ENOMEM, "index: out of memory for %zu probe entries",
                               nent);
@@ -363,10 +410,10 @@ bio_status bio_index_table_new(const bio_template *t, bio_index_table **out, bio
                         }
                     }
             if (pass == 1) {
-                p->pm[4 * q] = P->mx;
-                p->pm[4 * q + 1] = P->my;
-                p->pm[4 * q + 2] = p->cs[P->beta];
-                p->pm[4 * q + 3] = p->sn[P->beta];
+                p->pm[4 * q] = P->mx / IX_XY_BIN + IX_ORIGIN;
+                p->pm[4 * q + 1] = P->my / IX_XY_BIN + IX_ORIGIN;
+                p->pm[4 * q + 2] = p->cs[P->beta] / IX_XY_BIN;
+                p->pm[4 * q + 3] = p->sn[P->beta] / IX_XY_BIN;
             }
         }
     }
@@ -386,6 +433,7 @@ void bio_index_table_free(bio_index_table *p)
     free(p->row);
     free(p->e);
     free(p->pm);
+    free(p->gstart);
     free(p);
 }
 
@@ -395,6 +443,9 @@ struct bio_index_scratch {
     uint16_t c[IX_CELLS];                      /* vote counts, zero between fingers */
     uint32_t hit[BIO_INDEX_MAX_PAIRS];         /* pair records whose key is filed */
     uint32_t vb[IX_MAX_VOTES];                 /* cell of each vote (lowest corner) */
+    uint64_t flat[IX_MAX_VOTES];               /* stage A: entry << 16 | hit */
+    int hbg[BIO_INDEX_MAX_PAIRS];              /* stage A, per hit: segment direction (AU) */
+    float hlx[BIO_INDEX_MAX_PAIRS], hly[BIO_INDEX_MAX_PAIRS]; /* and turned midpoint */
     int16_t vr[IX_MAX_VOTES];                  /* stage B: each vote's rotation (signed AU) */
     float vx[IX_MAX_VOTES], vy[IX_MAX_VOTES];  /* and translation */
 };
@@ -444,14 +495,14 @@ static void ix_clear(bio_index_scratch *s, int nv)
     }
 }
 
-/* Lowest corner of the 2x2x2 cells of placement (signed rotation ths, tx, ty), and whether it
-   is inside the accumulator. Unsigned arithmetic: a rejected vote's cell is never used. */
-static inline uint32_t ix_cell(int ths, float tx, float ty, uint32_t *ok)
+/* Lowest corner of the 2x2x2 cells of placement (signed rotation ths; translation fx, fy in
+   cell units), and whether it is inside the accumulator. Unsigned arithmetic: a rejected
+   vote's cell is never used. */
+static inline uint32_t ix_cell(int ths, float fx, float fy, uint32_t *ok)
 {
-    float fx = tx * (1.0f / IX_XY_BIN) + (IX_NXY / 2 - 0.5f);
-    float fy = ty * (1.0f / IX_XY_BIN) + (IX_NXY / 2 - 0.5f);
-    /* floor for fx > -1; below that the cast truncates towards zero, still negative */
-    uint32_t ix = (uint32_t)((int)(fx + 1.0f) - 1), iy = (uint32_t)((int)(fy + 1.0f) - 1);
+    /* floor - 1 for values above -1; below that the cast truncates towards zero and the
+       result is still negative */
+    uint32_t ix = (uint32_t)((int)fx - 1), iy = (uint32_t)((int)fy - 1);
     uint32_t r = (uint32_t)(ths + IX_MAX_ROT);
     *ok = (r <= 2 * IX_MAX_ROT) & (ix < IX_NXY - 1) & (iy < IX_NXY - 1);
     return ((r / IX_ROT_BIN) * IX_NXY + ix) * IX_NXY + iy;
@@ -482,36 +533,50 @@ __attribute__((always_inline)) static inline float ix_hough(const bio_index_tabl
         s->hit[nh] = pairs[q];
         nh += (int)((p->bits[k / 64] >> (k % 64)) & 1);
     }
-    /* their entries: a vote for each agreeing probe pair within the accumulator */
-    int nv = 0;
+    /* each hit's pair in its own frame, and its entries gathered into one flat list: the
+       first IX_FLAT of a key's entries are copied whether they exist or not (the entry array
+       is padded), so only the rare longer rows take a loop whose end the CPU cannot guess */
+    int nf = 0;
     for (int h = 0; h < nh; h++) {
         uint32_t rec = s->hit[h], k = rec & IX_KEY_MASK;
         uint64_t w = p->bits[k / 64];
         uint32_t r = p->rank[k / 64] + (uint32_t)IX_POPCOUNT(w & (((uint64_t)1 << (k % 64)) - 1));
         int u = (int)(rec >> 18) & (IX_MAXM - 1), v = (int)(rec >> 25);
-        if (u >= n || v >= n)
-            continue; /* records of another template: ignore, never read beyond */
+        u = u < n ? u : 0; /* records of another template: harmless, never read beyond */
+        v = v < n ? v : 0;
         /* segment direction from the first end's direction and its sector's centre */
         int bg = (ga[u] - (int)((k / IX_NA) % IX_NA) * IX_SECTOR - IX_SECTOR / 2) &
                  (IX_AU - 1);
         /* the pair's midpoint turned into the pair's own frame: R(-bg) m */
         float mx = (gx[u] + gx[v]) * 0.5f, my = (gy[u] + gy[v]) * 0.5f;
         float c = p->cs[bg], sn = p->sn[bg];
-        float lx = c * mx + sn * my, ly = c * my - sn * mx;
-        uint32_t e0 = p->row[r], e1 = p->row[r + 1];
-        if (nv + (int)(e1 - e0) > IX_MAX_VOTES)
+        s->hbg[h] = bg;
+        s->hlx[h] = c * mx + sn * my;
+        s->hly[h] = c * my - sn * mx;
+        uint32_t e0 = p->row[r], cnt = p->row[r + 1] - e0;
+        if (nf + (int)cnt + IX_FLAT > IX_MAX_VOTES)
             break;
-        for (uint32_t e = e0; e < e1; e++) {
-            uint32_t E = p->e[e];
-            const float *P = p->pm + 4 * (E >> 10);
-            int th = ((int)(E & (IX_AU - 1)) - bg) & (IX_AU - 1);
-            int ths = ((th + IX_AU / 2) & (IX_AU - 1)) - IX_AU / 2;
-            /* placement mapping the gallery pair onto the probe pair: R(beta_p) R(-bg) */
-            float tx = P[0] - (P[2] * lx - P[3] * ly), ty = P[1] - (P[3] * lx + P[2] * ly);
-            uint32_t ok;
-            s->vb[nv] = ix_cell(ths, tx, ty, &ok);
-            nv += (int)ok;
-        }
+        for (int z = 0; z < IX_FLAT; z++)
+            s->flat[nf + z] = (uint64_t)p->e[e0 + (uint32_t)z] << 16 | (uint64_t)h;
+        if (cnt > IX_FLAT)
+            for (uint32_t z = IX_FLAT; z < cnt; z++)
+                s->flat[nf + (int)z] = (uint64_t)p->e[e0 + z] << 16 | (uint64_t)h;
+        nf += (int)cnt;
+    }
+    /* a vote for each agreeing probe pair whose placement is inside the accumulator */
+    int nv = 0;
+    for (int q = 0; q < nf; q++) {
+        uint64_t fl = s->flat[q];
+        uint32_t E = (uint32_t)(fl >> 16), h = (uint32_t)fl & 0xffff;
+        const float *P = p->pm + 4 * (E >> 10);
+        int th = ((int)(E & (IX_AU - 1)) - s->hbg[h]) & (IX_AU - 1);
+        int ths = ((th + IX_AU / 2) & (IX_AU - 1)) - IX_AU / 2;
+        float lx = s->hlx[h], ly = s->hly[h];
+        /* placement mapping the gallery pair onto the probe pair: R(beta_p) R(-bg) */
+        float fx = P[0] - (P[2] * lx - P[3] * ly), fy = P[1] - (P[3] * lx + P[2] * ly);
+        uint32_t ok;
+        s->vb[nv] = ix_cell(ths, fx, fy, &ok);
+        nv += (int)ok;
     }
     unsigned best = ix_count(s, nv);
     ix_clear(s, nv);
@@ -600,13 +665,21 @@ static float ix_pairing(const bio_index_table *p, const bio_index_scratch *s, in
             by1 = Y;
         nc += X >= p->x0 - IX_MARGIN && X <= p->x1 + IX_MARGIN && Y >= p->y0 - IX_MARGIN &&
               Y <= p->y1 + IX_MARGIN;
-        int best = -1, au = (a[u] + th) & (IX_AU - 1);
+        /* the probe minutiae within IX_PAIR_D lie in the 2x2 grid cells nearest (X, Y) */
+        int cx = (int)((X - p->gx0) / IX_GRID - 0.5f), cy = (int)((Y - p->gy0) / IX_GRID - 0.5f);
+        if (X < p->gx0 || Y < p->gy0 || cx + 1 >= p->gnx || cy + 1 >= p->gny)
+            continue; /* outside the probe's box by more than a cell: nothing near */
+        int best = -1, au = (a[u] + th - IX_PAIR_A) & (IX_AU - 1);
         float bd = IX_PAIR_D * IX_PAIR_D;
-        for (int i = 0; i < p->n; i++) {
-            float dx = p->x[i] - X, dy = p->y[i] - Y, d2 = dx * dx + dy * dy;
-            if (d2 < bd && !used[i] && ix_adiff(p->a[i], au) <= IX_PAIR_A) {
-                bd = d2;
-                best = i;
+        for (int gy = cy; gy <= cy + 1; gy++) {
+            int g0 = gy * p->gnx + cx;
+            for (int q = p->gstart[g0]; q < p->gstart[g0 + 2]; q++) {
+                int i = p->gidx[q];
+                float dx = p->x[i] - X, dy = p->y[i] - Y, d2 = dx * dx + dy * dy;
+                /* direction within IX_PAIR_A either way: one comparison */
+                int ok = (d2 < bd) & !used[i] & (((p->a[i] - au) & (IX_AU - 1)) <= 2 * IX_PAIR_A);
+                bd = ok ? d2 : bd;
+                best = ok ? i : best;
             }
         }
         if (best >= 0) {
@@ -659,15 +732,15 @@ float bio_index_refine(const bio_index_table *p, const uint32_t *mins, int n,
             const float *P = p->pm + 4 * (E >> 10);
             int th = ((int)(E & (IX_AU - 1)) - bg) & (IX_AU - 1);
             int ths = ((th + IX_AU / 2) & (IX_AU - 1)) - IX_AU / 2;
-            float tx = P[0] - (P[2] * lx - P[3] * ly), ty = P[1] - (P[3] * lx + P[2] * ly);
+            float fx = P[0] - (P[2] * lx - P[3] * ly), fy = P[1] - (P[3] * lx + P[2] * ly);
             uint32_t ok;
-            uint32_t cell = ix_cell(ths, tx, ty, &ok);
+            uint32_t cell = ix_cell(ths, fx, fy, &ok);
             if (!ok)
                 continue;
             s->vb[nv] = cell;
             s->vr[nv] = (int16_t)ths;
-            s->vx[nv] = tx;
-            s->vy[nv] = ty;
+            s->vx[nv] = (fx - IX_ORIGIN) * IX_XY_BIN;
+            s->vy[nv] = (fy - IX_ORIGIN) * IX_XY_BIN;
             nv++;
         }
     }
