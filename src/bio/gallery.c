@@ -629,7 +629,7 @@ static int gl_cmp_ranked(const void *a, const void *b)
  * Weight of ln(verification score) against ln(stage B score) in the rank that picks the
  * shortlist (docs/internals/bio-search.md): the two fail on different mates.
  */
-#define GL_FUSE_W 1.0f
+#define GL_FUSE_W 0.5f
 
 typedef struct gl_bc_job {
     const bio_gallery *g;
@@ -799,7 +799,7 @@ bio_status bio_gallery_search(const bio_gallery *g, const bio_template *probe,
     /* sizes of the stages: shortlist k2 <= verified kc <= refined kb */
     size_t k2 = o->shortlist ? o->shortlist : BIO_SEARCH_SHORTLIST;
     size_t kb = o->candidates ? o->candidates : gl_clamp(g->n / 40, BIO_SEARCH_REFINED, SIZE_MAX);
-    size_t kc = o->verified ? o->verified : BIO_SEARCH_VERIFIED;
+    size_t kc = o->verified ? o->verified : gl_clamp(g->n / 500, BIO_SEARCH_VERIFIED, SIZE_MAX);
     kb = gl_clamp(kb, k2, g->n);
     kc = gl_clamp(kc, k2, kb);
     k2 = k2 < g->n ? k2 : g->n;

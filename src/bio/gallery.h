@@ -7,9 +7,9 @@
  * (its minutiae with their 8 nearest neighbours) for every finger, about a microsecond each;
  * stage B re-ranks the best `candidates` (default 1/40 of the gallery, at least 2,000) with
  * exact directions and the minutiae paired under the strongest placements; stage C re-ranks
- * the best `verified` (default 1,000) by all pairs up to 150 px, fused with stage B; the 1:1
- * matcher (match.h) re-scores the best `shortlist` and returns those at or above the
- * threshold, best first. A finger costs about 1 KB or less: its id, frame, minutiae packed in
+ * the best `verified` (default 1/500 of the gallery, at least 1,000) by all pairs up to 150 px,
+ * fused with stage B; the 1:1 matcher (match.h) re-scores the best `shortlist` and returns
+ * those at or above the threshold, best first. A finger costs about 1 KB or less: its id, frame, minutiae packed in
  * 4 bytes each (x, y up to 2047, angle in ISO units of 2*pi/256, type) and pair records of 4
  * bytes each (about 4.75 a minutia); the 1:1 stage unpacks and prepares candidates on the fly.
  *
@@ -65,8 +65,8 @@ typedef struct bio_search_opts {
     size_t candidates;  /* stage-A candidates re-ranked by stage B; 0: automatic (count/40,
                            at least BIO_SEARCH_REFINED); a value <= shortlist makes stage A
                            pick the shortlist alone */
-    size_t verified;    /* stage-B candidates re-ranked by stage C; 0: BIO_SEARCH_VERIFIED;
-                           a value <= shortlist skips stage C */
+    size_t verified;    /* stage-B candidates re-ranked by stage C; 0: automatic (count/500,
+                           at least BIO_SEARCH_VERIFIED); a value <= shortlist skips stage C */
 } bio_search_opts;
 
 #define BIO_SEARCH_SHORTLIST 100

@@ -71,13 +71,19 @@
 #define IX_ORIGIN ((float)IX_NXY / 2 + 0.5f)
 #define IX_MAX_VOTES 8192                          /* per finger; more are dropped */
 #define IX_FLAT 4                                  /* entries of a key copied without a loop */
-/* Pairing under a placement (stage B), as the verification and the 1:1 global term do. */
-#define IX_PAIR_D 14.0f
+/* Pairing under a placement (stage B), as the 1:1 matcher's global term does: the distance
+   tolerance grows away from the anchor (the agreeing pairs' centre), because skin distortion
+   accumulates with distance. 8 px + 0.2 x distance, at most 32 px: weak mates (small,
+   distorted overlaps) pair twice as many minutiae as under a fixed 14 px, impostors few more
+   (docs/internals/bio-search.md). */
+#define IX_PAIR_D0 8.0f
+#define IX_PAIR_GROW 0.2f
+#define IX_PAIR_DMAX 32.0f
 #define IX_PAIR_A 64                               /* AU, 22.5 degrees */
 #define IX_MARGIN 8.0f
 #define IX_MIN_OVERLAP 10
 #define IX_TOP 3                                   /* strongest cells whose pairing is tried */
-#define IX_GRID 28.0f                              /* px, >= 2 IX_PAIR_D: see ix_pairing() */
+#define IX_GRID 32.0f                              /* px, >= IX_PAIR_DMAX: see ix_pairing() */
 #define IX_GRID_MAX 256                            /* cells a side (7,168 px: no print is so big;
                                                       beyond, minutiae share the edge cells) */
 
@@ -447,6 +453,7 @@ struct bio_index_scratch {
     int hbg[BIO_INDEX_MAX_PAIRS];              /* stage A, per hit: segment direction (AU) */
     float hlx[BIO_INDEX_MAX_PAIRS], hly[BIO_INDEX_MAX_PAIRS]; /* and turned midpoint */
     int16_t vr[IX_MAX_VOTES];                  /* stage B: each vote's rotation (signed AU) */
+    uint16_t vp[IX_MAX_VOTES];                 /* its probe pair */
     float vx[IX_MAX_VOTES], vy[IX_MAX_VOTES];  /* and translation */
 };
 
@@ -631,12 +638,13 @@ static int ix_adjacent(uint32_t a, uint32_t b)
 /*
  * Pairing under the placement of cell `cell`: the votes in it averaged into one rotation and
  * translation, the finger's minutiae (x, y, a; n of them) moved by it and paired one to one
- * with the probe's, nearest first. paired^2 / (overlap x overlap), 0..1.
+ * with the probe's, nearest first, within a distance that grows away from the anchor (the
+ * centre of the voting probe pairs). paired^2 / (overlap x overlap), 0..1.
  */
 static float ix_pairing(const bio_index_table *p, const bio_index_scratch *s, int nv,
                         uint32_t cell, const float *x, const float *y, const int *a, int n)
 {
-    double sr = 0, sx = 0, sy = 0;
+    double sr = 0, sx = 0, sy = 0, ax = 0, ay = 0;
     int k = 0;
     for (int t = 0; t < nv; t++) {
         if (!ix_in(s->vb[t], cell))
@@ -644,12 +652,15 @@ static float ix_pairing(const bio_index_table *p, const bio_index_scratch *s, in
         sr += s->vr[t];
         sx += (double)s->vx[t];
         sy += (double)s->vy[t];
+        ax += (double)p->pm[4 * s->vp[t]];
+        ay += (double)p->pm[4 * s->vp[t] + 1];
         k++;
     }
     if (k == 0)
         return 0;
     int th = (int)lround(sr / k) & (IX_AU - 1);
     float c = p->cs[th], sn = p->sn[th], tx = (float)(sx / k), ty = (float)(sy / k);
+    float ox = ((float)(ax / k) - IX_ORIGIN) * IX_XY_BIN, oy = ((float)(ay / k) - IX_ORIGIN) * IX_XY_BIN;
     unsigned char used[BIO_MAX_MINUTIAE] = {0};
     float bx0 = 0, bx1 = 0, by0 = 0, by1 = 0;
     int m = 0, nc = 0, npr = 0;
@@ -665,15 +676,20 @@ static float ix_pairing(const bio_index_table *p, const bio_index_scratch *s, in
             by1 = Y;
         nc += X >= p->x0 - IX_MARGIN && X <= p->x1 + IX_MARGIN && Y >= p->y0 - IX_MARGIN &&
               Y <= p->y1 + IX_MARGIN;
-        /* the probe minutiae within IX_PAIR_D lie in the 2x2 grid cells nearest (X, Y) */
-        int cx = (int)((X - p->gx0) / IX_GRID - 0.5f), cy = (int)((Y - p->gy0) / IX_GRID - 0.5f);
-        if (X < p->gx0 || Y < p->gy0 || cx + 1 >= p->gnx || cy + 1 >= p->gny)
-            continue; /* outside the probe's box by more than a cell: nothing near */
+        /* the probe minutiae within IX_PAIR_DMAX lie in the 3x3 grid cells around (X, Y) */
+        float gxf = (X - p->gx0) / IX_GRID, gyf = (Y - p->gy0) / IX_GRID;
+        if (gxf < -1 || gyf < -1 || gxf >= (float)p->gnx + 1 || gyf >= (float)p->gny + 1)
+            continue; /* more than a cell beyond the probe's box: nothing near */
+        int cx = (int)(gxf + 1) - 1, cy = (int)(gyf + 1) - 1;
+        int x0 = cx > 0 ? cx - 1 : 0, x1 = cx + 1 < p->gnx - 1 ? cx + 1 : p->gnx - 1;
+        int y0 = cy > 0 ? cy - 1 : 0, y1 = cy + 1 < p->gny - 1 ? cy + 1 : p->gny - 1;
+        float dx0 = X - ox, dy0 = Y - oy;
+        float tol = IX_PAIR_D0 + IX_PAIR_GROW * sqrtf(dx0 * dx0 + dy0 * dy0);
+        tol = tol < IX_PAIR_DMAX ? tol : IX_PAIR_DMAX;
         int best = -1, au = (a[u] + th - IX_PAIR_A) & (IX_AU - 1);
-        float bd = IX_PAIR_D * IX_PAIR_D;
-        for (int gy = cy; gy <= cy + 1; gy++) {
-            int g0 = gy * p->gnx + cx;
-            for (int q = p->gstart[g0]; q < p->gstart[g0 + 2]; q++) {
+        float bd = tol * tol;
+        for (int gy = y0; gy <= y1; gy++)
+            for (int q = p->gstart[gy * p->gnx + x0]; q < p->gstart[gy * p->gnx + x1 + 1]; q++) {
                 int i = p->gidx[q];
                 float dx = p->x[i] - X, dy = p->y[i] - Y, d2 = dx * dx + dy * dy;
                 /* direction within IX_PAIR_A either way: one comparison */
@@ -681,7 +697,6 @@ static float ix_pairing(const bio_index_table *p, const bio_index_scratch *s, in
                 bd = ok ? d2 : bd;
                 best = ok ? i : best;
             }
-        }
         if (best >= 0) {
             used[best] = 1;
             m++;
@@ -738,6 +753,7 @@ float bio_index_refine(const bio_index_table *p, const uint32_t *mins, int n,
             if (!ok)
                 continue;
             s->vb[nv] = cell;
+            s->vp[nv] = (uint16_t)(E >> 10);
             s->vr[nv] = (int16_t)ths;
             s->vx[nv] = (fx - IX_ORIGIN) * IX_XY_BIN;
             s->vy[nv] = (fy - IX_ORIGIN) * IX_XY_BIN;
@@ -776,5 +792,8 @@ float bio_index_refine(const bio_index_table *p, const uint32_t *mins, int n,
         float gz = ix_pairing(p, s, nv, top[z], x, y, a, n);
         g = gz > g ? gz : g;
     }
-    return (float)best / sqrtf((float)np + 20.0f) * sqrtf(g + 0.01f);
+    /* the pairing weighs more than the vote: it is what separates weak mates (g^1.5 ranks
+       them best, docs/internals/bio-search.md) */
+    float g1 = g + 0.01f;
+    return (float)best / sqrtf((float)np + 20.0f) * g1 * sqrtf(g1);
 }
