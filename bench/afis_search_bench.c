@@ -119,7 +119,7 @@ typedef struct tally {
     int probes, mates_exh, mates_found, extra; /* extra: returned, not a mate (false match) */
     int mates_exh4, mates_found4;              /* the same at the FMR 1e-4 threshold */
     double s1, s2, sv, sa, sb, cpu;
-    size_t verified, refined;
+    size_t verified, refined, rescored;
 } tally;
 
 static double thr4;
@@ -153,6 +153,7 @@ static int run_probe(const bio_gallery *g, const bio_template *p, const uint64_t
     ty->sb += st.refine_s;
     ty->verified += st.verified;
     ty->refined += st.refined;
+    ty->rescored += st.rescored;
     bio_template *stored = malloc(sizeof *stored);
     if (stored == NULL) {
         free(c);
@@ -252,6 +253,7 @@ int main(int argc, char **argv)
         double sv = (fv.sv + sy.sv) / np, sa = (fv.sa + sy.sa) / np, sb = (fv.sb + sy.sb) / np;
         double nv = (double)(fv.verified + sy.verified) / np;
         double nr = (double)(fv.refined + sy.refined) / np;
+        double n1 = (double)(fv.rescored + sy.rescored) / np;
         size_t n = bio_gallery_count(g);
         char fm[32], fm4[32], sm[32];
         snprintf(fm, sizeof fm, "%d/%d", fv.mates_found, fv.mates_exh);
@@ -261,11 +263,11 @@ int main(int argc, char **argv)
            idle core (the machine running the bench may be shared). "cmp/s": fingers compared
            a second on one core (gallery / cpu s). */
         double cpu = (fv.cpu + sy.cpu) / np;
-        printf("%-9zu %8.0f %10.3g %8.2f %7.3f %8.1f %7.0f %8.1f %7.0f %8.1f %8.1f %6d %6.2g "
+        printf("%-9zu %8.0f %10.3g %8.2f %7.3f %8.1f %7.0f %8.1f %7.0f %8.1f %8.1f %6.0f %6.2g "
                "%10s %10s %7s %5d\n",
                n, (double)bio_gallery_bytes(g) / (double)n, (double)n / (s1 + s2),
                1.0 / (s1 + s2), cpu, sa * 1e3, nr, sb * 1e3, nv, sv * 1e3, s2 * 1e3,
-               (int)(o.shortlist ? o.shortlist : BIO_SEARCH_SHORTLIST), (double)n / cpu,
+               n1, (double)n / cpu,
                have_fvc ? fm : "-", have_fvc ? fm4 : "-", sm, fv.extra + sy.extra);
         fflush(stdout);
         fprintf(stderr, "  (built +%zu synthetic in %.1f s, %.2f us a finger in add_many; %d "

@@ -647,7 +647,9 @@ static float ix_pairing(const bio_index_table *p, const bio_index_scratch *s, in
         return 0;
     int th = (int)lround(sr / k) & (IX_AU - 1);
     float c = p->cs[th], sn = p->sn[th], tx = (float)(sx / k), ty = (float)(sy / k);
-    float ox = ((float)(ax / k) - IX_ORIGIN) * IX_XY_BIN, oy = ((float)(ay / k) - IX_ORIGIN) * IX_XY_BIN;
+    /* the anchor, back from cell units to px */
+    float ox = ((float)(ax / k) - IX_ORIGIN) * IX_XY_BIN;
+    float oy = ((float)(ay / k) - IX_ORIGIN) * IX_XY_BIN;
     unsigned char used[BIO_MAX_MINUTIAE] = {0};
     float bx0 = 0, bx1 = 0, by0 = 0, by1 = 0;
     int m = 0, nc = 0, npr = 0;
