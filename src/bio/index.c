@@ -15,16 +15,16 @@
  * and computed exactly in stage B. 4 bytes a pair is what lets a finger with 40 minutiae
  * (190 pairs) stay under 1 KiB with its minutiae.
  *
- * Probe table: for every ordered pair of probe minutiae 10..154 px apart, an entry (segment
- * direction, pair number) under every key its tolerance box (4 px, 32 AU each end) touches.
+ * Probe table: for every ordered pair of probe minutiae 11..153 px apart, an entry (segment
+ * direction, pair number) under every key its tolerance box (3 px, 24 AU each end) touches.
  * Only non-empty keys get a row: a bitmap of keys with a running count per 64-bit word gives
  * a key's row (rank), the rows index one entry array. The bitmap is 17 KB and most gallery
  * pairs find their key empty there, without touching the rest of the table.
  *
  * Stage A is written for the CPU's branch predictor: the gallery pairs whose key is filed are
- * compacted first (a store and an add, no branch), then their entries turn into votes,
- * compacted the same way (only the rotation range and accumulator bounds decide), then the
- * votes are counted. Each vote adds to 2x2x2 cells as four 32-bit adds (two 16-bit counters
+ * compacted first (a store and an add, no branch), their entries gathered into a flat list,
+ * then turned into votes, compacted the same way (only the rotation range and accumulator
+ * bounds decide), then the votes are counted. Each vote adds to 2x2x2 cells as four 32-bit adds (two 16-bit counters
  * side by side in y). The table's bitmap rank needs a popcount: the kernel is compiled a
  * second time for CPUs with the popcnt instruction and chosen at run time.
  *
@@ -225,9 +225,8 @@ int bio_index_pairs(const bio_template *t, uint32_t *out)
             int beta = ix_atan2_au(y[v] - y[u], x[v] - x[u]);
             int au = (a[u] - beta) & (IX_AU - 1), av = (a[v] - beta) & (IX_AU - 1);
             float dx = x[v] - x[u], dy = y[v] - y[u];
-            uint32_t key = (uint32_t)((ix_dbin(sqrtf(dx * dx + dy * dy)) * IX_NA + au / IX_SECTOR) *
-                                          IX_NA +
-                                      av / IX_SECTOR);
+            int db = ix_dbin(sqrtf(dx * dx + dy * dy));
+            uint32_t key = (uint32_t)((db * IX_NA + au / IX_SECTOR) * IX_NA + av / IX_SECTOR);
             out[np++] = key | (uint32_t)u << 18 | (uint32_t)v << 25;
         }
     }
