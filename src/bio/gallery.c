@@ -1,18 +1,18 @@
 /*
- * gallery.c - the in-memory gallery and its two-stage, multi-threaded 1:N search (gallery.h).
+ * gallery.c - the in-memory gallery and its multi-threaded 1:N search (gallery.h).
  *
- * Layout, structure of arrays so stage 1 streams only what it reads: ids[], codes[] (2048-bit
- * index codes, 64-byte aligned), pops[] (their popcounts), and per finger an offset into one
- * arena of packed minutiae plus its count and header. Removal moves the last finger into the
- * hole (slots are not stable; ids are) and leaves the arena hole as garbage, compacted when it
- * outgrows the live data. An open-addressing table (linear probing, backward-shift deletion)
- * maps id -> slot.
+ * Layout, structure of arrays: per finger its id, frame (image size, resolution), and offset
+ * and count into two arenas: packed minutiae (4 bytes each) and pair records (index.h, 4 bytes
+ * each). Removal moves the last finger into the hole (slots are not stable; ids are) and
+ * leaves the arena holes as garbage, compacted when they outgrow the live data. An
+ * open-addressing table of slots (linear probing, backward-shift deletion; the id is read
+ * from ids[]) maps id -> slot.
  *
- * Stage 1: each thread scans a contiguous slice, keeps its own top-K in a min-heap, and the
- * slices' heaps are merged. Verification: threads take those candidates in turn and score
- * each by bio_index_verify() on its packed minutiae (one accumulator per thread); the best
- * `shortlist` by that score go on. Stage 2: the shortlist is re-scored by bio_match(), threads
- * taking candidates in turn (best first, so the work interleaves evenly).
+ * Search: stage A (bio_index_hough) over every finger, each thread a contiguous slice with its
+ * own top-K min-heap, the heaps merged; stage B (bio_index_refine) and stage C
+ * (bio_index_verify) over the best of the previous stage, threads taking candidates in turn;
+ * then the 1:1 matcher (bio_match) over the shortlist, best first so the work interleaves
+ * evenly.
  *
  * Never: print, read files, or lock (the caller serialises add/remove against searches).
  */
@@ -31,22 +31,19 @@
 
 #define GL_MAX_COORD 2047
 
-typedef struct gl_head {
-    uint16_t width, height, res_x, res_y;
-} gl_head;
-
 struct bio_gallery {
     size_t n, cap;
     uint64_t *ids;
-    bio_index_code *codes;
-    uint16_t *pops;
+    bio_index_frame *frame;
     uint32_t *moff;     /* offset of the finger's minutiae in mins[] */
     uint8_t *mcount;
-    gl_head *head;
+    uint32_t *poff;     /* offset of the finger's pair records in pairs[] */
+    uint16_t *pcount;
     uint32_t *mins;     /* packed minutiae: x 11 bits, y 11, ISO angle 8, type 2 */
     size_t mlen, mcap, mgarbage;
-    uint64_t *hkeys;
-    uint32_t *hslot;    /* slot + 1; 0 = empty */
+    uint32_t *pairs;    /* pair records (bio_index_pairs) */
+    size_t plen, pcap, pgarbage;
+    uint32_t *hslot;    /* id table: slot + 1; 0 = empty */
     size_t hcap;        /* power of two */
 };
 
@@ -92,6 +89,7 @@ static uint64_t gl_mix(uint64_t z)
 
 /* ---- id -> slot table ---- */
 
+/* The table position holding id, or SIZE_MAX. */
 static size_t gl_find(const bio_gallery *g, uint64_t id)
 {
     if (g->hcap == 0)
@@ -100,17 +98,17 @@ static size_t gl_find(const bio_gallery *g, uint64_t id)
     for (size_t h = gl_mix(id) & mask;; h = (h + 1) & mask) {
         if (g->hslot[h] == 0)
             return SIZE_MAX;
-        if (g->hkeys[h] == id)
+        if (g->ids[g->hslot[h] - 1] == id)
             return h;
     }
 }
 
-static void gl_hput(bio_gallery *g, uint64_t id, size_t slot)
+/* File slot (whose id is ids[slot]); the id must not be in the table. */
+static void gl_hput(bio_gallery *g, size_t slot)
 {
-    size_t mask = g->hcap - 1, h = gl_mix(id) & mask;
-    while (g->hslot[h] != 0 && g->hkeys[h] != id)
+    size_t mask = g->hcap - 1, h = gl_mix(g->ids[slot]) & mask;
+    while (g->hslot[h] != 0)
         h = (h + 1) & mask;
-    g->hkeys[h] = id;
     g->hslot[h] = (uint32_t)(slot + 1);
 }
 
@@ -120,10 +118,9 @@ static void gl_hdel(bio_gallery *g, size_t h)
     g->hslot[h] = 0;
     /* backward shift: pull later entries of the run into the hole when they may live there */
     for (size_t j = (h + 1) & mask; g->hslot[j] != 0; j = (j + 1) & mask) {
-        size_t home = gl_mix(g->hkeys[j]) & mask;
+        size_t home = gl_mix(g->ids[g->hslot[j] - 1]) & mask;
         int movable = (h <= j) ? (home <= h || home > j) : (home <= h && home > j);
         if (movable) {
-            g->hkeys[h] = g->hkeys[j];
             g->hslot[h] = g->hslot[j];
             g->hslot[j] = 0;
             h = j;
@@ -131,6 +128,7 @@ static void gl_hdel(bio_gallery *g, size_t h)
     }
 }
 
+/* Room for n fingers in the table (load <= 1/2); refiles slots [0, g->n). */
 static bio_status gl_hreserve(bio_gallery *g, size_t n, bio_msg *msg)
 {
     if (n * 2 <= g->hcap)
@@ -138,74 +136,72 @@ static bio_status gl_hreserve(bio_gallery *g, size_t n, bio_msg *msg)
     size_t cap = g->hcap ? g->hcap : 1024;
     while (cap < n * 2)
         cap *= 2;
-    uint64_t *keys = malloc(cap * sizeof *keys);
     uint32_t *slot = calloc(cap, sizeof *slot);
-    if (keys == NULL || slot == NULL) {
-        free(keys);
-        free(slot);
+    if (slot == NULL)
         return bio_fail(msg, BIO_ENOMEM, "gallery: out of memory for the id table");
-    }
-    uint64_t *ok = g->hkeys;
-    uint32_t *os = g->hslot;
-    size_t ocap = g->hcap;
-    g->hkeys = keys;
+    free(g->hslot);
     g->hslot = slot;
     g->hcap = cap;
-    for (size_t i = 0; i < ocap; i++)
-        if (os[i] != 0)
-            gl_hput(g, ok[i], os[i] - 1);
-    free(ok);
-    free(os);
+    for (size_t s = 0; s < g->n; s++)
+        gl_hput(g, s);
     return BIO_OK;
 }
 
 /* ---- storage ---- */
 
-/* Resize array *p from oldcap to cap elements (aligned when align > 0); *p kept on failure. */
-static bio_status gl_grow(void **p, size_t elem, size_t oldcap, size_t cap, size_t align)
+/* Resize array *p to cap elements; *p kept on failure. */
+static bio_status gl_grow(void **p, size_t elem, size_t cap)
 {
-    void *q;
-    if (align) {
-        q = aligned_alloc(align, (cap * elem + align - 1) / align * align);
-        if (q != NULL && *p != NULL)
-            memcpy(q, *p, oldcap * elem);
-        if (q != NULL)
-            free(*p);
-    } else {
-        q = realloc(*p, cap * elem);
-    }
+    void *q = realloc(*p, cap * elem);
     if (q == NULL)
         return BIO_ENOMEM;
     *p = q;
     return BIO_OK;
 }
 
-static bio_status gl_reserve(bio_gallery *g, size_t fingers, size_t minutiae, bio_msg *msg)
+/* A capacity for `need` elements growing from `cap`: exactly `need` when the caller knows the
+   total (add_many), else half as much again (not double: the arenas hold most of the
+   gallery's bytes, and slack counts against the memory per finger). */
+static size_t gl_newcap(size_t cap, size_t need, size_t least, int geometric)
 {
-    if (fingers > UINT32_MAX - 1)
+    size_t c = geometric ? cap + cap / 2 : need;
+    if (c < least)
+        c = least;
+    return c < need ? need : c;
+}
+
+/* Room for `fingers` more fingers, `minutiae` more minutiae and `pairs` more pair records. */
+static bio_status gl_reserve(bio_gallery *g, size_t fingers, size_t minutiae, size_t pairs,
+                             int geometric, bio_msg *msg)
+{
+    if (g->n + fingers > UINT32_MAX - 1)
         return bio_fail(msg, BIO_EINVAL, "gallery: more than 4 billion fingers");
     if (g->n + fingers > g->cap) {
-        size_t c2 = g->cap ? g->cap : 256, oc = g->cap;
-        while (c2 < g->n + fingers)
-            c2 *= 2;
-        if (gl_grow((void **)&g->ids, sizeof *g->ids, oc, c2, 0) ||
-            gl_grow((void **)&g->pops, sizeof *g->pops, oc, c2, 0) ||
-            gl_grow((void **)&g->moff, sizeof *g->moff, oc, c2, 0) ||
-            gl_grow((void **)&g->mcount, sizeof *g->mcount, oc, c2, 0) ||
-            gl_grow((void **)&g->head, sizeof *g->head, oc, c2, 0) ||
-            gl_grow((void **)&g->codes, sizeof *g->codes, oc, c2, 64))
+        size_t c2 = gl_newcap(g->cap, g->n + fingers, 256, geometric);
+        if (gl_grow((void **)&g->ids, sizeof *g->ids, c2) ||
+            gl_grow((void **)&g->frame, sizeof *g->frame, c2) ||
+            gl_grow((void **)&g->moff, sizeof *g->moff, c2) ||
+            gl_grow((void **)&g->mcount, sizeof *g->mcount, c2) ||
+            gl_grow((void **)&g->poff, sizeof *g->poff, c2) ||
+            gl_grow((void **)&g->pcount, sizeof *g->pcount, c2))
             return bio_fail(msg, BIO_ENOMEM, "gallery: out of memory for %zu fingers", c2);
         g->cap = c2;
     }
     if (g->mlen + minutiae > g->mcap) {
-        size_t cap = g->mcap ? g->mcap : 4096;
-        while (cap < g->mlen + minutiae)
-            cap *= 2;
+        size_t cap = gl_newcap(g->mcap, g->mlen + minutiae, 4096, geometric);
         if (cap > UINT32_MAX)
             return bio_fail(msg, BIO_EINVAL, "gallery: minutiae store over 4 billion");
-        if (gl_grow((void **)&g->mins, sizeof *g->mins, g->mcap, cap, 0))
+        if (gl_grow((void **)&g->mins, sizeof *g->mins, cap))
             return bio_fail(msg, BIO_ENOMEM, "gallery: out of memory for minutiae");
         g->mcap = cap;
+    }
+    if (g->plen + pairs > g->pcap) {
+        size_t cap = gl_newcap(g->pcap, g->plen + pairs, 4096, geometric);
+        if (cap > UINT32_MAX)
+            return bio_fail(msg, BIO_EINVAL, "gallery: pair store over 4 billion");
+        if (gl_grow((void **)&g->pairs, sizeof *g->pairs, cap))
+            return bio_fail(msg, BIO_ENOMEM, "gallery: out of memory for pair records");
+        g->pcap = cap;
     }
     return gl_hreserve(g, g->n + fingers, msg);
 }
@@ -225,31 +221,33 @@ static bio_status gl_check(const bio_template *t, bio_msg *msg)
     return BIO_OK;
 }
 
-/* Append (capacity reserved, id new). */
-static void gl_append(bio_gallery *g, uint64_t id, const bio_template *t,
-                      const bio_index_code *code)
+/* Append (capacity reserved, id new); pairs[0..np) are t's records. */
+static void gl_append(bio_gallery *g, uint64_t id, const bio_template *t, const uint32_t *pairs,
+                      int np)
 {
     size_t s = g->n++;
     g->ids[s] = id;
-    g->codes[s] = *code;
-    g->pops[s] = (uint16_t)bio_index_popcount(code);
+    g->frame[s] = (bio_index_frame){t->width, t->height, t->res_x, t->res_y};
     g->moff[s] = (uint32_t)g->mlen;
     g->mcount[s] = (uint8_t)t->count;
-    g->head[s] = (gl_head){t->width, t->height, t->res_x, t->res_y};
     for (int i = 0; i < t->count; i++) {
         const bio_minutia *m = &t->m[i];
         g->mins[g->mlen++] = BIO_INDEX_PACK(m->x, m->y, bio_angle_to_iso(m->angle), m->type);
     }
-    gl_hput(g, id, s);
+    g->poff[s] = (uint32_t)g->plen;
+    g->pcount[s] = (uint16_t)np;
+    memcpy(g->pairs + g->plen, pairs, (size_t)np * sizeof *pairs);
+    g->plen += (size_t)np;
+    gl_hput(g, s);
 }
 
 static void gl_unpack(const bio_gallery *g, size_t s, bio_template *t)
 {
     memset(t, 0, offsetof(bio_template, m));
-    t->width = g->head[s].width;
-    t->height = g->head[s].height;
-    t->res_x = g->head[s].res_x;
-    t->res_y = g->head[s].res_y;
+    t->width = g->frame[s].width;
+    t->height = g->frame[s].height;
+    t->res_x = g->frame[s].res_x;
+    t->res_y = g->frame[s].res_y;
     t->count = g->mcount[s];
     const uint32_t *p = g->mins + g->moff[s];
     for (int i = 0; i < t->count; i++) {
@@ -264,12 +262,14 @@ static void gl_unpack(const bio_gallery *g, size_t s, bio_template *t)
     t->capture_equipment = 0;
 }
 
-/* Rewrite the arena without holes. */
-static void gl_compact(bio_gallery *g)
+/* Rewrite an arena without holes: *arena (len elements, cap capacity), per-finger offsets
+   off[] and counts given by count(s). Keeps the garbage when out of memory (correctness does
+   not depend on compaction). */
+static void gl_compact_mins(bio_gallery *g)
 {
     uint32_t *tmp = malloc(g->mcap * sizeof *tmp);
     if (tmp == NULL)
-        return; /* keep the garbage; correctness does not depend on compaction */
+        return;
     size_t len = 0;
     for (size_t s = 0; s < g->n; s++) {
         memcpy(tmp + len, g->mins + g->moff[s], g->mcount[s] * sizeof *tmp);
@@ -280,6 +280,23 @@ static void gl_compact(bio_gallery *g)
     g->mins = tmp;
     g->mlen = len;
     g->mgarbage = 0;
+}
+
+static void gl_compact_pairs(bio_gallery *g)
+{
+    uint32_t *tmp = malloc(g->pcap * sizeof *tmp);
+    if (tmp == NULL)
+        return;
+    size_t len = 0;
+    for (size_t s = 0; s < g->n; s++) {
+        memcpy(tmp + len, g->pairs + g->poff[s], g->pcount[s] * sizeof *tmp);
+        g->poff[s] = (uint32_t)len;
+        len += g->pcount[s];
+    }
+    free(g->pairs);
+    g->pairs = tmp;
+    g->plen = len;
+    g->pgarbage = 0;
 }
 
 /* ---- public: lifecycle and editing ---- */
@@ -299,13 +316,13 @@ void bio_gallery_free(bio_gallery *g)
     if (g == NULL)
         return;
     free(g->ids);
-    free(g->codes);
-    free(g->pops);
+    free(g->frame);
     free(g->moff);
     free(g->mcount);
-    free(g->head);
+    free(g->poff);
+    free(g->pcount);
     free(g->mins);
-    free(g->hkeys);
+    free(g->pairs);
     free(g->hslot);
     free(g);
 }
@@ -313,6 +330,7 @@ void bio_gallery_free(bio_gallery *g)
 bio_status bio_gallery_add(bio_gallery *g, uint64_t id, const bio_template *t, bio_msg *msg)
 {
     bio_status st;
+    uint32_t pairs[BIO_INDEX_MAX_PAIRS];
     if (g == NULL)
         return bio_fail(msg, BIO_EINVAL, "gallery: no gallery");
     if ((st = gl_check(t, msg)) != BIO_OK)
@@ -320,17 +338,17 @@ bio_status bio_gallery_add(bio_gallery *g, uint64_t id, const bio_template *t, b
     if (gl_find(g, id) != SIZE_MAX)
         return bio_fail(msg, BIO_EINVAL, "gallery: id %llu is already enrolled",
                         (unsigned long long)id);
-    if ((st = gl_reserve(g, 1, t->count, msg)) != BIO_OK)
+    int np = bio_index_pairs(t, pairs);
+    if ((st = gl_reserve(g, 1, t->count, (size_t)np, 1, msg)) != BIO_OK)
         return st;
-    bio_index_code code;
-    bio_index_encode(t, &code);
-    gl_append(g, id, t, &code);
+    gl_append(g, id, t, pairs, np);
     return BIO_OK;
 }
 
 typedef struct gl_enc_job {
     const bio_template *t;
-    bio_index_code *codes;
+    uint32_t *pairs;    /* BIO_INDEX_MAX_PAIRS per template */
+    int *np;
     size_t lo, hi;
 } gl_enc_job;
 
@@ -338,7 +356,7 @@ static void *gl_enc_run(void *arg)
 {
     gl_enc_job *j = arg;
     for (size_t i = j->lo; i < j->hi; i++)
-        bio_index_encode(&j->t[i], &j->codes[i]);
+        j->np[i] = bio_index_pairs(&j->t[i], j->pairs + (i - j->lo) * BIO_INDEX_MAX_PAIRS);
     return NULL;
 }
 
@@ -348,12 +366,16 @@ static int gl_cmp_u64(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
+/* Templates made into pair records at a time by add_many (4 KB of records each). */
+enum { GL_ENC_CHUNK = 1024 };
+
 bio_status bio_gallery_add_many(bio_gallery *g, size_t n, const uint64_t *ids,
                                 const bio_template *t, int threads, bio_msg *msg)
 {
     bio_status st = BIO_OK;
     uint64_t *sorted = NULL;
-    bio_index_code *codes = NULL;
+    uint32_t *pairs = NULL;
+    int *np = NULL;
     size_t total = 0;
     if (g == NULL || (n > 0 && (ids == NULL || t == NULL)))
         return bio_fail(msg, BIO_EINVAL, "gallery: add_many needs a gallery, ids and templates");
@@ -368,8 +390,13 @@ bio_status bio_gallery_add_many(bio_gallery *g, size_t n, const uint64_t *ids,
                             (unsigned long long)ids[i]);
     }
     sorted = malloc(n * sizeof *sorted);
-    codes = aligned_alloc(64, n * sizeof *codes);
-    if (sorted == NULL || codes == NULL) {
+    np = malloc(n * sizeof *np);
+    int nt = gl_threads(threads);
+    if ((size_t)nt > n)
+        nt = (int)n;
+    size_t chunk = n < GL_ENC_CHUNK ? n : GL_ENC_CHUNK;
+    pairs = malloc(chunk * BIO_INDEX_MAX_PAIRS * sizeof *pairs);
+    if (sorted == NULL || np == NULL || pairs == NULL) {
         st = bio_fail(msg, BIO_ENOMEM, "gallery: out of memory adding %zu fingers", n);
         goto out;
     }
@@ -381,21 +408,43 @@ bio_status bio_gallery_add_many(bio_gallery *g, size_t n, const uint64_t *ids,
                           (unsigned long long)sorted[i]);
             goto out;
         }
-    if ((st = gl_reserve(g, n, total, msg)) != BIO_OK)
+    /* Pair records a chunk at a time on every thread, appended as they come. The arena is
+       sized from the records made so far (3% more for the rest), so a load of a million
+       fingers carries little slack. A failure takes back what the batch appended: all or
+       nothing. */
+    size_t n0 = g->n, mlen0 = g->mlen, plen0 = g->plen;
+    if ((st = gl_reserve(g, n, total, 0, 0, msg)) != BIO_OK)
         goto out;
-    int nt = gl_threads(threads);
-    if ((size_t)nt > n)
-        nt = (int)n;
-    gl_enc_job jobs[64];
-    for (int k = 0; k < nt; k++)
-        jobs[k] = (gl_enc_job){t, codes, n * (size_t)k / (size_t)nt,
-                               n * (size_t)(k + 1) / (size_t)nt};
-    gl_parallel(nt, gl_enc_run, jobs, sizeof jobs[0]);
-    for (size_t i = 0; i < n; i++)
-        gl_append(g, ids[i], &t[i], &codes[i]);
+    for (size_t lo = 0; lo < n; lo += chunk) {
+        size_t hi = lo + chunk < n ? lo + chunk : n, m = hi - lo;
+        int nj = (size_t)nt < m ? nt : (int)m;
+        gl_enc_job jobs[64];
+        for (int k = 0; k < nj; k++) {
+            size_t a = lo + m * (size_t)k / (size_t)nj, b = lo + m * (size_t)(k + 1) / (size_t)nj;
+            jobs[k] = (gl_enc_job){t, pairs + (a - lo) * BIO_INDEX_MAX_PAIRS, np, a, b};
+        }
+        gl_parallel(nj, gl_enc_run, jobs, sizeof jobs[0]);
+        size_t cp = 0;
+        for (size_t i = lo; i < hi; i++)
+            cp += (size_t)np[i];
+        if (g->plen + cp > g->pcap) {
+            double per = (double)(g->plen - plen0 + cp) / (double)hi;
+            size_t rest = (size_t)(per * (double)(n - hi) * 1.03);
+            if ((st = gl_reserve(g, 0, 0, cp + rest, 0, msg)) != BIO_OK) {
+                while (g->n > n0)
+                    gl_hdel(g, gl_find(g, g->ids[--g->n]));
+                g->mlen = mlen0;
+                g->plen = plen0;
+                goto out;
+            }
+        }
+        for (size_t i = lo; i < hi; i++)
+            gl_append(g, ids[i], &t[i], pairs + (i - lo) * BIO_INDEX_MAX_PAIRS, np[i]);
+    }
 out:
     free(sorted);
-    free(codes);
+    free(pairs);
+    free(np);
     return st;
 }
 
@@ -410,18 +459,22 @@ bio_status bio_gallery_remove(bio_gallery *g, uint64_t id, bio_msg *msg)
     size_t s = g->hslot[h] - 1, last = g->n - 1;
     gl_hdel(g, h);
     g->mgarbage += g->mcount[s];
+    g->pgarbage += g->pcount[s];
     if (s != last) {
+        size_t hl = gl_find(g, g->ids[last]);
         g->ids[s] = g->ids[last];
-        g->codes[s] = g->codes[last];
-        g->pops[s] = g->pops[last];
+        g->frame[s] = g->frame[last];
         g->moff[s] = g->moff[last];
         g->mcount[s] = g->mcount[last];
-        g->head[s] = g->head[last];
-        gl_hput(g, g->ids[s], s);
+        g->poff[s] = g->poff[last];
+        g->pcount[s] = g->pcount[last];
+        g->hslot[hl] = (uint32_t)(s + 1);
     }
     g->n--;
     if (g->mgarbage > 4096 && g->mgarbage > g->mlen / 2)
-        gl_compact(g);
+        gl_compact_mins(g);
+    if (g->pgarbage > 4096 && g->pgarbage > g->plen / 2)
+        gl_compact_pairs(g);
     return BIO_OK;
 }
 
@@ -451,17 +504,17 @@ size_t bio_gallery_bytes(const bio_gallery *g)
 {
     if (g == NULL)
         return 0;
-    size_t per = sizeof *g->ids + sizeof *g->codes + sizeof *g->pops + sizeof *g->moff +
-                 sizeof *g->mcount + sizeof *g->head;
+    size_t per = sizeof *g->ids + sizeof *g->frame + sizeof *g->moff + sizeof *g->mcount +
+                 sizeof *g->poff + sizeof *g->pcount;
     return sizeof *g + g->cap * per + g->mcap * sizeof *g->mins +
-           g->hcap * (sizeof *g->hkeys + sizeof *g->hslot);
+           g->pcap * sizeof *g->pairs + g->hcap * sizeof *g->hslot;
 }
 
 /* ---- search ---- */
 
 typedef struct gl_hit {
-    float s;            /* stage-1 score */
-    float v;            /* verification score */
+    float s;            /* stage A score */
+    float v;            /* score of the later stages (the rank they sort by) */
     uint32_t slot;
 } gl_hit;
 
@@ -497,27 +550,29 @@ static void gl_heap_push(gl_hit *h, size_t *n, size_t k, gl_hit x)
     h[i] = x;
 }
 
-typedef struct gl_s1_job {
+typedef struct gl_a_job {
     const bio_gallery *g;
-    const bio_index_code *probe;
-    double alpha;
+    const bio_index_table *table;
     size_t lo, hi, k;
     gl_hit *heap;       /* k entries, owned by the search */
     size_t nheap;
-    float *buf;         /* scratch scores */
-} gl_s1_job;
+    bio_status st;
+    bio_msg msg;
+} gl_a_job;
 
-enum { GL_BLOCK = 4096 };
-
-static void *gl_s1_run(void *arg)
+static void *gl_a_run(void *arg)
 {
-    gl_s1_job *j = arg;
-    for (size_t b = j->lo; b < j->hi; b += GL_BLOCK) {
-        size_t e = b + GL_BLOCK < j->hi ? b + GL_BLOCK : j->hi;
-        bio_index_scan(j->probe, j->alpha, j->g->codes + b, j->g->pops + b, e - b, j->buf);
-        for (size_t i = b; i < e; i++)
-            gl_heap_push(j->heap, &j->nheap, j->k, (gl_hit){j->buf[i - b], 0.0f, (uint32_t)i});
+    gl_a_job *j = arg;
+    const bio_gallery *g = j->g;
+    bio_index_scratch *sc = NULL;
+    if ((j->st = bio_index_scratch_new(&sc, &j->msg)) != BIO_OK)
+        return NULL;
+    for (size_t i = j->lo; i < j->hi; i++) {
+        float s = bio_index_hough(j->table, g->mins + g->moff[i], g->mcount[i], &g->frame[i],
+                                  g->pairs + g->poff[i], g->pcount[i], sc);
+        gl_heap_push(j->heap, &j->nheap, j->k, (gl_hit){s, 0.0f, (uint32_t)i});
     }
+    bio_index_scratch_free(sc);
     return NULL;
 }
 
@@ -554,11 +609,13 @@ static void *gl_s2_run(void *arg)
 static int gl_cmp_hit(const void *a, const void *b)
 {
     const gl_hit *x = a, *y = b;
-    return (x->s < y->s) - (x->s > y->s);
+    if (x->s != y->s)
+        return (x->s < y->s) - (x->s > y->s);
+    return (x->slot > y->slot) - (x->slot < y->slot);
 }
 
-/* by verification score, then stage-1 score, then slot: a total order (stable results) */
-static int gl_cmp_verified(const void *a, const void *b)
+/* by the later stages' score, then stage A's, then slot: a total order (stable results) */
+static int gl_cmp_ranked(const void *a, const void *b)
 {
     const gl_hit *x = a, *y = b;
     if (x->v != y->v)
@@ -569,63 +626,76 @@ static int gl_cmp_verified(const void *a, const void *b)
 }
 
 /*
- * Weight of log(verification score) against the stage-1 z-score in the rank that picks the
- * shortlist. Measured on FVC2002 probes among 10k synthetic impostors (docs/internals/
- * bio-search.md): with every finger verified, 3 puts all 269 mates into the top 64; either
- * score alone loses some.
+ * Weight of ln(verification score) against ln(stage B score) in the rank that picks the
+ * shortlist (docs/internals/bio-search.md): the two fail on different mates.
  */
-#define GL_FUSE_W 3.0f
+#define GL_FUSE_W 0.5f
 
-typedef struct gl_v_job {
+typedef struct gl_bc_job {
     const bio_gallery *g;
-    const bio_index_probe *probe;
+    const bio_index_table *table;   /* stage B, or */
+    const bio_index_probe *probe;   /* stage C */
     gl_hit *list;
     size_t n, first, step;
     bio_status st;
     bio_msg msg;
-} gl_v_job;
+} gl_bc_job;
 
-static void *gl_v_run(void *arg)
+static void *gl_b_run(void *arg)
 {
-    gl_v_job *j = arg;
+    gl_bc_job *j = arg;
+    const bio_gallery *g = j->g;
+    bio_index_scratch *sc = NULL;
+    if ((j->st = bio_index_scratch_new(&sc, &j->msg)) != BIO_OK)
+        return NULL;
+    for (size_t i = j->first; i < j->n; i += j->step) {
+        size_t s = j->list[i].slot;
+        j->list[i].v = bio_index_refine(j->table, g->mins + g->moff[s], g->mcount[s],
+                                        &g->frame[s], g->pairs + g->poff[s], g->pcount[s], sc);
+    }
+    bio_index_scratch_free(sc);
+    return NULL;
+}
+
+static void *gl_c_run(void *arg)
+{
+    gl_bc_job *j = arg;
+    const bio_gallery *g = j->g;
     bio_index_acc *acc = NULL;
     if ((j->st = bio_index_acc_new(&acc, &j->msg)) != BIO_OK)
         return NULL;
     for (size_t i = j->first; i < j->n; i += j->step) {
         size_t s = j->list[i].slot;
-        float v = bio_index_verify(j->probe, j->g->mins + j->g->moff[s], j->g->mcount[s],
-                                   j->g->head[s].res_x, j->g->head[s].res_y, acc);
-        /* fused with the stage-1 score: each feature rescues mates the other misses */
-        j->list[i].v = j->list[i].s + GL_FUSE_W * logf(v + 1e-6f);
+        float c = bio_index_verify(j->probe, g->mins + g->moff[s], g->mcount[s],
+                                   g->frame[s].res_x, g->frame[s].res_y, acc);
+        /* fused with stage B's score: each rescues mates the other misses */
+        j->list[i].v = logf(j->list[i].v + 1e-6f) + GL_FUSE_W * logf(c + 1e-6f);
     }
     bio_index_acc_free(acc);
     return NULL;
 }
 
-/* Score list[0..n) by pair geometry and sort it best first. */
-static bio_status gl_verify(const bio_gallery *g, const bio_template *probe, gl_hit *list,
-                            size_t n, int threads, bio_msg *msg)
+/* Run stage B (table) or C (probe) over list[0..n) and sort it best first. */
+static bio_status gl_stage(const bio_gallery *g, const bio_index_table *table,
+                           const bio_index_probe *probe, gl_hit *list, size_t n, int threads,
+                           bio_msg *msg)
 {
-    bio_index_probe *ip = NULL;
-    bio_status st = bio_index_probe_new(probe, &ip, msg);
-    if (st != BIO_OK)
-        return st;
+    bio_status st = BIO_OK;
     int nt = gl_threads(threads);
     if ((size_t)nt > n / 64 + 1)
         nt = (int)(n / 64 + 1);
-    gl_v_job jobs[64];
+    gl_bc_job jobs[64];
     for (int k = 0; k < nt; k++)
-        jobs[k] = (gl_v_job){g, ip, list, n, (size_t)k, (size_t)nt, BIO_OK, {{0}}};
-    gl_parallel(nt, gl_v_run, jobs, sizeof jobs[0]);
+        jobs[k] = (gl_bc_job){g, table, probe, list, n, (size_t)k, (size_t)nt, BIO_OK, {{0}}};
+    gl_parallel(nt, table != NULL ? gl_b_run : gl_c_run, jobs, sizeof jobs[0]);
     for (int k = 0; k < nt; k++)
         if (jobs[k].st != BIO_OK && st == BIO_OK) {
             if (msg != NULL)
                 *msg = jobs[k].msg;
             st = jobs[k].st;
         }
-    bio_index_probe_free(ip);
     if (st == BIO_OK)
-        qsort(list, n, sizeof *list, gl_cmp_verified);
+        qsort(list, n, sizeof *list, gl_cmp_ranked);
     return st;
 }
 
@@ -709,6 +779,11 @@ static bio_status gl_search_args(const bio_gallery *g, const bio_template *probe
     return BIO_OK;
 }
 
+static size_t gl_clamp(size_t v, size_t lo, size_t hi)
+{
+    return v < lo ? lo : v > hi ? hi : v;
+}
+
 bio_status bio_gallery_search(const bio_gallery *g, const bio_template *probe,
                               const bio_search_opts *o, bio_candidate **out, size_t *n,
                               bio_search_stats *stats, bio_msg *msg)
@@ -716,61 +791,80 @@ bio_status bio_gallery_search(const bio_gallery *g, const bio_template *probe,
     bio_status st = gl_search_args(g, probe, o, out, n, msg);
     if (st != BIO_OK)
         return st;
+    bio_index_table *table = NULL;
+    bio_index_probe *vprobe = NULL;
     gl_hit *heaps = NULL, *list = NULL;
-    float *bufs = NULL;
-    size_t nlist = 0, nverified = 0;
-    double t0 = gl_now(), tv = 0;
-    size_t k2 = o->shortlist ? o->shortlist : BIO_SEARCH_SHORTLIST;
-    size_t k = o->candidates;
-    if (k == 0)
-        k = g->n / 48 > 4096 ? g->n / 48 : 4096;
-    if (k < k2)
-        k = k2;
-    if (k > g->n)
-        k = g->n;
+    size_t nlist = 0, nrefined = 0, nverified = 0;
+    double t0 = gl_now(), ta = 0, tb = 0, tc = 0;
+    /* sizes of the stages: shortlist k2 <= verified kc <= refined kb */
+    size_t k2 = o->shortlist ? o->shortlist
+                             : gl_clamp(g->n / 3000, BIO_SEARCH_SHORTLIST, SIZE_MAX);
+    size_t kb = o->candidates ? o->candidates : gl_clamp(g->n / 40, BIO_SEARCH_REFINED, SIZE_MAX);
+    size_t kc = o->verified ? o->verified : gl_clamp(g->n / 500, BIO_SEARCH_VERIFIED, SIZE_MAX);
+    kb = gl_clamp(kb, k2, g->n);
+    kc = gl_clamp(kc, k2, kb);
+    k2 = k2 < g->n ? k2 : g->n;
     int nt = gl_threads(o->threads);
-    if ((size_t)nt > g->n / GL_BLOCK + 1)
-        nt = (int)(g->n / GL_BLOCK + 1);
-    bio_index_code pc;
-    bio_index_encode(probe, &pc);
-    double alpha = bio_index_alpha(&pc, g->codes, g->pops, g->n, g->n / 4096 + 1);
-    heaps = malloc((size_t)nt * (k ? k : 1) * sizeof *heaps);
-    bufs = malloc((size_t)nt * GL_BLOCK * sizeof *bufs);
-    if (heaps == NULL || bufs == NULL) {
-        st = bio_fail(msg, BIO_ENOMEM, "gallery: out of memory for a shortlist of %zu", k);
+    if ((size_t)nt > g->n / 1024 + 1)
+        nt = (int)(g->n / 1024 + 1);
+    if ((st = bio_index_table_new(probe, &table, msg)) != BIO_OK)
+        goto out;
+    heaps = malloc((size_t)nt * (kb ? kb : 1) * sizeof *heaps);
+    if (heaps == NULL) {
+        st = bio_fail(msg, BIO_ENOMEM, "gallery: out of memory for %zu candidates", kb);
         goto out;
     }
-    gl_s1_job jobs[64];
+    gl_a_job jobs[64];
     for (int i = 0; i < nt; i++)
-        jobs[i] = (gl_s1_job){g, &pc, alpha, g->n * (size_t)i / (size_t)nt,
-                              g->n * (size_t)(i + 1) / (size_t)nt, k, heaps + (size_t)i * k, 0,
-                              bufs + (size_t)i * GL_BLOCK};
-    if (k > 0)
-        gl_parallel(nt, gl_s1_run, jobs, sizeof jobs[0]);
-    /* merge: the heaps sit back to back; compact, sort, keep the best k */
+        jobs[i] = (gl_a_job){g, table, g->n * (size_t)i / (size_t)nt,
+                             g->n * (size_t)(i + 1) / (size_t)nt, kb, heaps + (size_t)i * kb, 0,
+                             BIO_OK, {{0}}};
+    if (kb > 0)
+        gl_parallel(nt, gl_a_run, jobs, sizeof jobs[0]);
+    for (int i = 0; i < nt; i++)
+        if (jobs[i].st != BIO_OK) {
+            if (msg != NULL)
+                *msg = jobs[i].msg;
+            st = jobs[i].st;
+            goto out;
+        }
+    /* merge: the heaps sit back to back; compact, sort, keep the best kb */
     list = heaps;
     for (int i = 0; i < nt; i++) {
         memmove(list + nlist, jobs[i].heap, jobs[i].nheap * sizeof *list);
         nlist += jobs[i].nheap;
     }
     qsort(list, nlist, sizeof *list, gl_cmp_hit);
-    if (nlist > k)
-        nlist = k;
+    if (nlist > kb)
+        nlist = kb;
+    ta = gl_now() - t0;
     if (nlist > k2) {
-        double tv0 = gl_now();
-        if ((st = gl_verify(g, probe, list, nlist, o->threads, msg)) != BIO_OK)
+        double tb0 = gl_now();
+        if ((st = gl_stage(g, table, NULL, list, nlist, o->threads, msg)) != BIO_OK)
             goto out;
-        nverified = nlist;
-        nlist = k2;
-        tv = gl_now() - tv0;
+        nrefined = nlist;
+        if (nlist > kc)
+            nlist = kc;
+        tb = gl_now() - tb0;
+        if (nlist > k2) {
+            double tc0 = gl_now();
+            if ((st = bio_index_probe_new(probe, &vprobe, msg)) != BIO_OK ||
+                (st = gl_stage(g, NULL, vprobe, list, nlist, o->threads, msg)) != BIO_OK)
+                goto out;
+            nverified = nlist;
+            nlist = k2;
+            tc = gl_now() - tc0;
+        }
     }
     double t1 = gl_now();
     st = gl_rescore(g, probe, list, nlist, 0, o, out, n, msg);
     if (stats != NULL)
-        *stats = (bio_search_stats){g->n, nlist, t1 - t0, gl_now() - t1, nverified, tv};
+        *stats = (bio_search_stats){g->n, nlist, t1 - t0, gl_now() - t1, nverified, tc, ta,
+                                    nrefined, tb};
 out:
+    bio_index_table_free(table);
+    bio_index_probe_free(vprobe);
     free(heaps);
-    free(bufs);
     return st;
 }
 
@@ -789,7 +883,7 @@ bio_status bio_gallery_search_exhaustive(const bio_gallery *g, const bio_templat
     double t0 = gl_now();
     st = gl_rescore(g, probe, list, g->n, 1, o, out, n, msg);
     if (stats != NULL)
-        *stats = (bio_search_stats){g->n, g->n, 0.0, gl_now() - t0, 0, 0.0};
+        *stats = (bio_search_stats){g->n, g->n, 0.0, gl_now() - t0, 0, 0.0, 0.0, 0, 0.0};
     free(list);
     return st;
 }

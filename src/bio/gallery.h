@@ -1,19 +1,24 @@
 /*
  * gallery.h - 1:N de-duplication search: a gallery of enrolled fingers held in memory,
- * searched in two stages with every core.
+ * searched in stages with every core.
  *
- * Stage 1 ranks every finger by its index code (index.h: a 2048-bit vector, popcount overlap),
- * tens of millions of fingers per second. Its best `candidates` are ranked again by pair
- * geometry (bio_index_verify: a Hough vote on the stored minutiae and the pairing it implies,
- * ~50-80 us a finger, no bio_prepare), fused with their stage-1 score. Stage 2 re-scores the
- * best `shortlist` of those with the 1:1 matcher (match.h) and returns those at or above the
- * threshold, best first. A finger costs about 600 bytes: its code, its id and its minutiae packed in 4 bytes each (x, y up to 2047,
- * angle in ISO units of 2*pi/256, type); stage 2 unpacks and prepares candidates on the fly.
+ * Every stage looks for minutia pairs of the probe and a finger that agree in shape and on
+ * one placement of the finger (index.h). Stage A votes with each finger's stored pair records
+ * (its minutiae with their 8 nearest neighbours) for every finger, about a microsecond each;
+ * stage B re-ranks the best `candidates` (default 1/40 of the gallery, at least 2,000) with
+ * exact directions and the minutiae paired under the strongest placements; stage C re-ranks
+ * the best `verified` (default 1/500 of the gallery, at least 1,000) by all pairs up to 150 px,
+ * fused with stage B; the 1:1 matcher (match.h) re-scores the best `shortlist` (default
+ * 1/3000 of the gallery, at least 100) and returns those at or above the threshold, best
+ * first. A finger costs about 1 KB or less: its id, frame, minutiae packed in
+ * 4 bytes each (x, y up to 2047, angle in ISO units of 2*pi/256, type) and pair records of 4
+ * bytes each (about 4.75 a minutia); the 1:1 stage unpacks and prepares candidates on the fly.
  *
- * The service loads the gallery at start (one add per enrolled finger) and keeps it in step
- * with enrolment. A gallery is not locked inside: searches may run concurrently with each
- * other, but add/remove need the caller's exclusive access (a rwlock in the service).
- * Never: print, read files, or allocate per compared finger in stage 1.
+ * The service loads the gallery at start (add_many, a few microseconds a finger on every
+ * core) and keeps it in step with enrolment. A gallery is not locked inside: searches may run
+ * concurrently with each other, but add/remove need the caller's exclusive access (a rwlock
+ * in the service).
+ * Never: print, read files, or allocate per compared finger.
  */
 #ifndef KTPEL_BIO_GALLERY_H
 #define KTPEL_BIO_GALLERY_H
@@ -56,32 +61,41 @@ size_t bio_gallery_bytes(const bio_gallery *g);
 
 typedef struct bio_search_opts {
     double threshold;   /* report candidates with 1:1 score >= threshold */
-    size_t shortlist;   /* candidates re-scored by the 1:1 matcher; 0: BIO_SEARCH_SHORTLIST */
+    size_t shortlist;   /* candidates re-scored by the 1:1 matcher; 0: automatic (count/3000,
+                           at least BIO_SEARCH_SHORTLIST: at 1 M fingers the weakest FVC
+                           mate that 1:1 accepts at FMR 1e-3 comes ~280th) */
     int threads;        /* 0: every core */
-    size_t candidates;  /* stage-1 candidates verified by pair geometry; 0: automatic
-                           (max(4096, count/48), all of a small gallery); a value <= shortlist
-                           skips the verification */
+    size_t candidates;  /* stage-A candidates re-ranked by stage B; 0: automatic (count/40,
+                           at least BIO_SEARCH_REFINED); a value <= shortlist makes stage A
+                           pick the shortlist alone */
+    size_t verified;    /* stage-B candidates re-ranked by stage C; 0: automatic (count/500,
+                           at least BIO_SEARCH_VERIFIED); a value <= shortlist skips stage C */
 } bio_search_opts;
 
 #define BIO_SEARCH_SHORTLIST 100
+#define BIO_SEARCH_REFINED 2000
+#define BIO_SEARCH_VERIFIED 1000
 
 typedef struct bio_candidate {
     uint64_t id;
     double score;       /* 1:1 score (match.h) */
-    float index_score;  /* stage-1 score (0 from the exhaustive search) */
+    float index_score;  /* stage-A score (0 from the exhaustive search) */
 } bio_candidate;
 
 typedef struct bio_search_stats {
     size_t gallery;     /* fingers in the gallery */
     size_t rescored;    /* 1:1 comparisons made */
-    double stage1_s;    /* seconds (wall) ranking by index code */
+    double stage1_s;    /* seconds (wall) ranking: stages A, B and C */
     double stage2_s;    /* seconds (wall) re-scoring with the 1:1 matcher */
-    size_t verified;    /* fingers ranked by pair geometry */
-    double verify_s;    /* seconds (wall) of that ranking (inside stage1_s) */
+    size_t verified;    /* fingers ranked by stage C */
+    double verify_s;    /* seconds (wall) of stage C (inside stage1_s) */
+    double scan_s;      /* seconds (wall) of stage A (inside stage1_s) */
+    size_t refined;     /* fingers ranked by stage B */
+    double refine_s;    /* seconds (wall) of stage B (inside stage1_s) */
 } bio_search_stats;
 
 /*
- * Two-stage search of probe in g. *out (owned by caller; free()) receives *n candidates with
+ * Search of probe in g. *out (owned by caller; free()) receives *n candidates with
  * score >= o->threshold, best first (NULL when none). stats may be NULL.
  */
 bio_status bio_gallery_search(const bio_gallery *g, const bio_template *probe,

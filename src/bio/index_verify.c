@@ -42,7 +42,13 @@
 #define IV_XY_BIN 20.0f                  /* px */
 #define IV_SLOTS 16384                   /* accumulator, power of two */
 #define IV_MAX_VOTES 8192                /* votes kept for refining the best alignment */
-#define IV_PAIR_D 14.0f                  /* px: minutiae paired under the alignment */
+/* Minutiae paired under the alignment within 8 px + 0.2 x the distance from the anchor (the
+   agreeing pairs' centre), at most 32 px: skin distortion accumulates with distance, as in
+   stage B (index.c) and the 1:1 matcher's global term. Weak mates rank about twice as high as
+   with a fixed 14 px (docs/internals/bio-search.md). */
+#define IV_PAIR_D0 8.0f
+#define IV_PAIR_GROW 0.2f
+#define IV_PAIR_DMAX 32.0f
 #define IV_PAIR_A 64                     /* AU, 22.5 degrees */
 #define IV_MARGIN 8.0f                   /* px around the other print's box: overlap */
 #define IV_MIN_OVERLAP 10
@@ -71,6 +77,7 @@ struct bio_index_acc {
     int nv;                              /* votes kept */
     int16_t vr[IV_MAX_VOTES];            /* rotation (signed AU) */
     float vx[IV_MAX_VOTES], vy[IV_MAX_VOTES];
+    int16_t vi[IV_MAX_VOTES];            /* probe minutia of the vote's pair */
 };
 
 static int iv_angle(double a)            /* radians (any) -> AU in [0, 1024) */
@@ -257,14 +264,15 @@ static int iv_in_cell(uint32_t key, float fr, float fx, float fy)
 
 /*
  * The alignment of the best cell, refined as the mean of the votes in it, and how well the
- * two prints agree under it: minutiae paired one to one (nearest first within IV_PAIR_D and
- * IV_PAIR_A), squared, over the minutiae of each print inside the other's box. 0..1; like
- * the global term of the 1:1 matcher, a finger with many minutiae gains nothing by chance.
+ * two prints agree under it: minutiae paired one to one (nearest first, within a distance
+ * growing away from the anchor and IV_PAIR_A), squared, over the minutiae of each print inside
+ * the other's box. 0..1; like the global term of the 1:1 matcher, a finger with many minutiae
+ * gains nothing by chance.
  */
 static float iv_pairing(const bio_index_probe *p, const float *x, const float *y,
                         const int *ang, int n, const bio_index_acc *acc, uint32_t key)
 {
-    double sr = 0, sx = 0, sy = 0;
+    double sr = 0, sx = 0, sy = 0, ax = 0, ay = 0;
     int k = 0;
     for (int i = 0; i < acc->nv; i++) {
         float fr = (float)(acc->vr[i] + 2 * IV_AU) / IV_ROT_BIN - 0.5f;
@@ -275,10 +283,13 @@ static float iv_pairing(const bio_index_probe *p, const float *x, const float *y
         sr += acc->vr[i];
         sx += (double)acc->vx[i];
         sy += (double)acc->vy[i];
+        ax += (double)p->x[acc->vi[i]];
+        ay += (double)p->y[acc->vi[i]];
         k++;
     }
     if (k == 0)
         return 0;
+    float ox = (float)(ax / k), oy = (float)(ay / k);
     int th = (int)lround(sr / k) & (IV_AU - 1);
     float c = p->cs[th], s = p->sn[th], tx = (float)(sx / k), ty = (float)(sy / k);
     unsigned char used[BIO_MAX_MINUTIAE] = {0};
@@ -297,7 +308,10 @@ static float iv_pairing(const bio_index_probe *p, const float *x, const float *y
         nc += X >= p->x0 - IV_MARGIN && X <= p->x1 + IV_MARGIN && Y >= p->y0 - IV_MARGIN &&
               Y <= p->y1 + IV_MARGIN;
         int best = -1, au = (ang[u] + th) & (IV_AU - 1);
-        float bd = IV_PAIR_D * IV_PAIR_D;
+        float dx0 = X - ox, dy0 = Y - oy;
+        float tol = IV_PAIR_D0 + IV_PAIR_GROW * sqrtf(dx0 * dx0 + dy0 * dy0);
+        tol = tol < IV_PAIR_DMAX ? tol : IV_PAIR_DMAX;
+        float bd = tol * tol;
         for (int i = 0; i < p->n; i++) {
             float dx = p->x[i] - X, dy = p->y[i] - Y, d2 = dx * dx + dy * dy;
             if (d2 < bd && !used[i] && iv_adiff(p->a[i], au) <= IV_PAIR_A) {
@@ -375,6 +389,7 @@ float bio_index_verify(const bio_index_probe *p, const uint32_t *packed, int n, 
                     acc->vr[acc->nv] = (int16_t)ths;
                     acc->vx[acc->nv] = tx;
                     acc->vy[acc->nv] = ty;
+                    acc->vi[acc->nv] = E->i;
                     acc->nv++;
                 }
                 uint32_t ir = (uint32_t)fr, ix = (uint32_t)fx, iy = (uint32_t)fy;
@@ -395,5 +410,7 @@ float bio_index_verify(const bio_index_probe *p, const uint32_t *packed, int n, 
     /* the two views of the vote: its concentration, and the pairing it implies */
     double concentration = (double)best * best / (votes + 10.0);
     double pairing = iv_pairing(p, x, y, ang, n, acc, bestkey);
-    return (float)((concentration + 0.1) * (pairing + 0.01));
+    /* the pairing to the power 1.5: it separates weak mates better than the vote */
+    double g1 = pairing + 0.01;
+    return (float)((concentration + 0.1) * g1 * sqrt(g1));
 }

@@ -175,7 +175,7 @@ int cli_afis_search(int argc, char **argv)
             }
         }
     }
-    bio_search_opts o = {thr, (size_t)sl, (int)th, (size_t)nc};
+    bio_search_opts o = {thr, (size_t)sl, (int)th, (size_t)nc, 0};
     bio_search_stats st;
     bio_status s = exhaustive ? bio_gallery_search_exhaustive(g, pt, &o, &cand, &ncand, &st, &msg)
                               : bio_gallery_search(g, pt, &o, &cand, &ncand, &st, &msg);

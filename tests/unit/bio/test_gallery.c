@@ -1,8 +1,10 @@
 /*
  * test_gallery.c - the 1:N gallery (src/bio/gallery.h) through the real index and the real
  * 1:1 matcher: add/remove/get bookkeeping and its errors, a mate found among synthetic
- * impostors, and the two-stage search returning every candidate the exhaustive search returns
- * above threshold (synthetic mates, and FVC2002 DB1_B when ../shared is present).
+ * impostors, the staged search returning every mate the exhaustive search returns above
+ * threshold (synthetic mates, and FVC2002 DB1_B when ../shared is present), the same results
+ * from a gallery built one finger at a time as from one built in a batch, after the arenas
+ * are compacted, and from searches running at the same time.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -17,6 +19,7 @@
 #include "bio/synth.h"
 #include "bio/template.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -116,7 +119,7 @@ static void test_finds_mate_among_impostors(void **state)
     bio_gallery *g = synthetic_gallery(3000, 21);
     bio_template *p = malloc(sizeof *p);
     assert_non_null(p);
-    bio_search_opts o = {TEST_THRESHOLD, 24, 2, 0};
+    bio_search_opts o = {TEST_THRESHOLD, 24, 2, 0, 0};
     size_t removed = 0;
     for (uint32_t f = 100; f < 3000; f += 971) {
         bio_candidate *c = NULL;
@@ -126,13 +129,16 @@ static void test_finds_mate_among_impostors(void **state)
         assert_int_equal(bio_gallery_search(g, p, &o, &c, &n, &st, &msg), BIO_OK);
         assert_int_equal(st.gallery, 3000 - removed);
         assert_int_equal(st.rescored, 24);
-        assert_int_equal(st.verified, 3000 - removed); /* a small gallery: all verified */
-        /* candidates <= shortlist: no verification, stage 1 alone picks the 24 */
-        bio_search_opts o1 = {TEST_THRESHOLD, 24, 2, 24};
+        /* a small gallery: the default stage sizes */
+        assert_int_equal(st.refined, BIO_SEARCH_REFINED);
+        assert_int_equal(st.verified, BIO_SEARCH_VERIFIED);
+        /* candidates <= shortlist: no later stages, stage A alone picks the 24 */
+        bio_search_opts o1 = {TEST_THRESHOLD, 24, 2, 24, 0};
         bio_candidate *c1 = NULL;
         size_t n1 = 0;
         assert_int_equal(bio_gallery_search(g, p, &o1, &c1, &n1, &st, &msg), BIO_OK);
         assert_int_equal(st.verified, 0);
+        assert_int_equal(st.refined, 0);
         assert_int_equal(st.rescored, 24);
         assert_true(n1 >= 1);
         assert_int_equal(c1[0].id, 1000 + f);
@@ -154,7 +160,7 @@ static void test_finds_mate_among_impostors(void **state)
 
 /*
  * Every mate that exhaustive 1:1 puts at or above the threshold is also returned by the
- * 2-stage search, with the same score; everything the 2-stage search returns, exhaustive
+ * staged search, with the same score; everything the staged search returns, exhaustive
  * returns too. (Impostors above the threshold are chance events a shortlist cannot promise
  * to catch; the requirement is about mates.) mates[] are ids, n_mates of them.
  */
@@ -162,7 +168,7 @@ static void check_no_loss(const bio_gallery *g, const bio_template *probe, doubl
                           size_t shortlist, const uint64_t *mates, int n_mates, int *found)
 {
     bio_msg msg = {{0}};
-    bio_search_opts o = {thr, shortlist, 2, 0};
+    bio_search_opts o = {thr, shortlist, 2, 0, 0};
     bio_candidate *a = NULL, *b = NULL;
     size_t na = 0, nb = 0;
     assert_int_equal(bio_gallery_search_exhaustive(g, probe, &o, &a, &na, NULL, &msg), BIO_OK);
@@ -250,6 +256,143 @@ static void test_two_stage_loses_nothing_fvc(void **state)
     bio_gallery_free(g);
 }
 
+/* Two searches' results are the same list (ids and scores, in order). */
+static void assert_same(const bio_candidate *a, size_t na, const bio_candidate *b, size_t nb)
+{
+    assert_int_equal(na, nb);
+    for (size_t i = 0; i < na; i++) {
+        assert_true(a[i].id == b[i].id);
+        assert_true(a[i].score == b[i].score);
+        assert_true(a[i].index_score == b[i].index_score);
+    }
+}
+
+static void test_add_one_by_one_same_as_batch(void **state)
+{
+    (void)state;
+    bio_msg msg = {{0}};
+    enum { N = 400 };
+    bio_gallery *a = synthetic_gallery(N, 51), *b = NULL;
+    bio_template *t = malloc(sizeof *t);
+    assert_non_null(t);
+    assert_int_equal(bio_gallery_new(&b, &msg), BIO_OK);
+    for (uint32_t i = 0; i < N; i++) {
+        assert_int_equal(bio_synth_template(51, i, 0, t, &msg), BIO_OK);
+        assert_int_equal(bio_gallery_add(b, 1000 + i, t, &msg), BIO_OK);
+    }
+    bio_search_opts o = {TEST_THRESHOLD, 12, 2, 60, 30};
+    for (uint32_t f = 7; f < N; f += 97) {
+        bio_candidate *ca = NULL, *cb = NULL;
+        size_t na = 0, nb = 0;
+        assert_int_equal(bio_synth_template(51, f, 1, t, &msg), BIO_OK);
+        assert_int_equal(bio_gallery_search(a, t, &o, &ca, &na, NULL, &msg), BIO_OK);
+        assert_int_equal(bio_gallery_search(b, t, &o, &cb, &nb, NULL, &msg), BIO_OK);
+        assert_true(na >= 1);
+        assert_int_equal(ca[0].id, 1000 + f);
+        assert_same(ca, na, cb, nb);
+        free(ca);
+        free(cb);
+    }
+    free(t);
+    bio_gallery_free(a);
+    bio_gallery_free(b);
+}
+
+static void test_search_after_compaction(void **state)
+{
+    (void)state;
+    bio_msg msg = {{0}};
+    enum { N = 600 };
+    bio_gallery *g = synthetic_gallery(N, 61);
+    bio_template *t = malloc(sizeof *t), *u = malloc(sizeof *u);
+    assert_non_null(t);
+    assert_non_null(u);
+    size_t before = bio_gallery_bytes(g);
+    /* remove two thirds: the garbage outgrows the live data and both arenas are rewritten */
+    for (uint64_t id = 1000; id < 1000 + N; id++)
+        if (id % 3 != 0)
+            assert_int_equal(bio_gallery_remove(g, id, &msg), BIO_OK);
+    assert_int_equal(bio_gallery_count(g), N / 3);
+    assert_true(bio_gallery_bytes(g) <= before);
+    bio_search_opts o = {TEST_THRESHOLD, 10, 2, 0, 0};
+    for (uint32_t f = 0; f < N; f += 37) {
+        bio_candidate *c = NULL;
+        size_t n = 0;
+        uint64_t id = 1000 + f;
+        assert_int_equal(bio_synth_template(61, f, 1, t, &msg), BIO_OK);
+        assert_int_equal(bio_gallery_search(g, t, &o, &c, &n, NULL, &msg), BIO_OK);
+        if (id % 3 == 0) {
+            /* kept: found first, and stored intact */
+            assert_true(n >= 1);
+            assert_int_equal(c[0].id, id);
+            assert_int_equal(bio_synth_template(61, f, 0, t, &msg), BIO_OK);
+            assert_int_equal(bio_gallery_get(g, id, u, &msg), BIO_OK);
+            assert_int_equal(u->count, t->count);
+            for (int i = 0; i < t->count; i++) {
+                assert_int_equal(u->m[i].x, t->m[i].x);
+                assert_int_equal(u->m[i].y, t->m[i].y);
+            }
+        } else {
+            assert_false(has_id(c, n, id));
+        }
+        free(c);
+    }
+    free(t);
+    free(u);
+    bio_gallery_free(g);
+}
+
+typedef struct search_job {
+    const bio_gallery *g;
+    const bio_template *probe;
+    bio_candidate *c;
+    size_t n;
+    bio_status st;
+} search_job;
+
+static void *search_run(void *arg)
+{
+    search_job *j = arg;
+    bio_msg msg;
+    bio_search_opts o = {TEST_THRESHOLD, 16, 2, 0, 0};
+    j->st = bio_gallery_search(j->g, j->probe, &o, &j->c, &j->n, NULL, &msg);
+    return NULL;
+}
+
+static void test_concurrent_searches(void **state)
+{
+    (void)state;
+    bio_msg msg = {{0}};
+    enum { N = 1500, P = 4 };
+    bio_gallery *g = synthetic_gallery(N, 71);
+    bio_template *probes = malloc(P * sizeof *probes);
+    search_job alone[P], together[P];
+    pthread_t tid[P];
+    assert_non_null(probes);
+    for (int i = 0; i < P; i++) {
+        assert_int_equal(bio_synth_template(71, (uint32_t)(i * 311 + 5), 1, &probes[i], &msg),
+                         BIO_OK);
+        alone[i] = (search_job){g, &probes[i], NULL, 0, BIO_EINVAL};
+        search_run(&alone[i]);
+        assert_int_equal(alone[i].st, BIO_OK);
+    }
+    for (int i = 0; i < P; i++) {
+        together[i] = (search_job){g, &probes[i], NULL, 0, BIO_EINVAL};
+        assert_int_equal(pthread_create(&tid[i], NULL, search_run, &together[i]), 0);
+    }
+    for (int i = 0; i < P; i++) {
+        assert_int_equal(pthread_join(tid[i], NULL), 0);
+        assert_int_equal(together[i].st, BIO_OK);
+        assert_true(alone[i].n >= 1);
+        assert_int_equal(alone[i].c[0].id, 1000 + (uint64_t)(i * 311 + 5));
+        assert_same(alone[i].c, alone[i].n, together[i].c, together[i].n);
+        free(alone[i].c);
+        free(together[i].c);
+    }
+    free(probes);
+    bio_gallery_free(g);
+}
+
 static void test_search_rejects_bad_arguments(void **state)
 {
     (void)state;
@@ -257,12 +400,18 @@ static void test_search_rejects_bad_arguments(void **state)
     bio_gallery *g = synthetic_gallery(10, 1);
     bio_candidate *c = (bio_candidate *)&msg; /* must be reset to NULL */
     size_t n = 9;
-    bio_search_opts o = {TEST_THRESHOLD, 0, 1, 0};
+    bio_search_opts o = {TEST_THRESHOLD, 0, 1, 0, 0};
     assert_int_equal(bio_gallery_search(g, NULL, &o, &c, &n, NULL, &msg), BIO_EINVAL);
     assert_null(c);
     assert_int_equal(n, 0);
     bio_template *p = calloc(1, sizeof *p);
     assert_non_null(p);
+    /* more minutiae than a template holds, missing options or outputs */
+    p->count = BIO_MAX_MINUTIAE + 1;
+    assert_int_equal(bio_gallery_search(g, p, &o, &c, &n, NULL, &msg), BIO_EINVAL);
+    p->count = 0;
+    assert_int_equal(bio_gallery_search(g, p, NULL, &c, &n, NULL, &msg), BIO_EINVAL);
+    assert_int_equal(bio_gallery_search(g, p, &o, NULL, &n, NULL, &msg), BIO_EINVAL);
     /* an empty probe matches nothing, without error */
     assert_int_equal(bio_gallery_search(g, p, &o, &c, &n, NULL, &msg), BIO_OK);
     assert_int_equal(n, 0);
@@ -277,6 +426,9 @@ int main(void)
         cmocka_unit_test(test_finds_mate_among_impostors),
         cmocka_unit_test(test_two_stage_loses_nothing_synthetic),
         cmocka_unit_test(test_two_stage_loses_nothing_fvc),
+        cmocka_unit_test(test_add_one_by_one_same_as_batch),
+        cmocka_unit_test(test_search_after_compaction),
+        cmocka_unit_test(test_concurrent_searches),
         cmocka_unit_test(test_search_rejects_bad_arguments),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
