@@ -797,8 +797,10 @@ bio_status bio_gallery_search(const bio_gallery *g, const bio_template *probe,
     size_t nlist = 0, nrefined = 0, nverified = 0;
     double t0 = gl_now(), ta = 0, tb = 0, tc = 0;
     /* sizes of the stages: shortlist k2 <= verified kc <= refined kb */
+    double fmr = bio_fmr_for_threshold(o->threshold);
     size_t k2 = o->shortlist ? o->shortlist
-                             : gl_clamp(g->n / 3000, BIO_SEARCH_SHORTLIST, SIZE_MAX);
+                             : gl_clamp((size_t)((double)g->n * fmr / 3.0), BIO_SEARCH_SHORTLIST,
+                                        SIZE_MAX);
     size_t kb = o->candidates ? o->candidates : gl_clamp(g->n / 40, BIO_SEARCH_REFINED, SIZE_MAX);
     size_t kc = o->verified ? o->verified : gl_clamp(g->n / 500, BIO_SEARCH_VERIFIED, SIZE_MAX);
     kb = gl_clamp(kb, k2, g->n);

@@ -8,8 +8,8 @@
  * stage B re-ranks the best `candidates` (default 1/40 of the gallery, at least 2,000) with
  * exact directions and the minutiae paired under the strongest placements; stage C re-ranks
  * the best `verified` (default 1/500 of the gallery, at least 1,000) by all pairs up to 150 px,
- * fused with stage B; the 1:1 matcher (match.h) re-scores the best `shortlist` (default
- * 1/3000 of the gallery, at least 100) and returns those at or above the threshold, best
+ * fused with stage B; the 1:1 matcher (match.h) re-scores the best `shortlist` (by default a third
+ * of the impostors the threshold lets through, count x FMR / 3, at least 100) and returns those at or above the threshold, best
  * first. A finger costs about 1 KB or less: its id, frame, minutiae packed in
  * 4 bytes each (x, y up to 2047, angle in ISO units of 2*pi/256, type) and pair records of 4
  * bytes each (about 4.75 a minutia); the 1:1 stage unpacks and prepares candidates on the fly.
@@ -61,9 +61,12 @@ size_t bio_gallery_bytes(const bio_gallery *g);
 
 typedef struct bio_search_opts {
     double threshold;   /* report candidates with 1:1 score >= threshold */
-    size_t shortlist;   /* candidates re-scored by the 1:1 matcher; 0: automatic (count/3000,
-                           at least BIO_SEARCH_SHORTLIST: at 1 M fingers the weakest FVC
-                           mate that 1:1 accepts at FMR 1e-3 comes ~280th) */
+    size_t shortlist;   /* candidates re-scored by the 1:1 matcher; 0: automatic,
+                           count x bio_fmr_for_threshold(threshold) / 3, at least
+                           BIO_SEARCH_SHORTLIST. A looser threshold admits weaker mates and
+                           more impostors that outrank them: at 1 M fingers and FMR 1e-3 the
+                           weakest FVC mate comes ~280th (333 kept), at FMR 1e-4 every mate
+                           is within the first 100 */
     int threads;        /* 0: every core */
     size_t candidates;  /* stage-A candidates re-ranked by stage B; 0: automatic (count/40,
                            at least BIO_SEARCH_REFINED); a value <= shortlist makes stage A

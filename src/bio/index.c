@@ -556,6 +556,19 @@ __attribute__((always_inline)) static inline float ix_hough(const bio_index_tabl
                 s->flat[nf + (int)z] = (uint64_t)p->e[e0 + z] << 16 | (uint64_t)h;
         nf += (int)cnt;
     }
+    /* the entries whose rotation is within range, compacted in place first: about half of
+       them (97 -> 52 for a 40-minutia finger), so the placement is computed for those only
+       (5 % of stage A; a separate pass, not a test while copying, which the copy's
+       dependency made slower) */
+    int nr = 0;
+    for (int q = 0; q < nf; q++) {
+        uint64_t fl = s->flat[q];
+        uint32_t E = (uint32_t)(fl >> 16), h = (uint32_t)fl & 0xffff;
+        uint32_t th = ((E & (IX_AU - 1)) - (uint32_t)s->hbg[h] + IX_MAX_ROT) & (IX_AU - 1);
+        s->flat[nr] = fl;
+        nr += th <= 2 * IX_MAX_ROT;
+    }
+    nf = nr;
     /* a vote for each agreeing probe pair whose placement is inside the accumulator */
     int nv = 0;
     for (int q = 0; q < nf; q++) {

@@ -1008,6 +1008,25 @@ double bio_match_templates(const bio_template *a, const bio_template *b)
     return s;
 }
 
+/* The calibration table of bio_threshold_for_fmr(): log10(fmr) and the score it gives. */
+static const double cal_lg[] = {-5, -4, -3.301, -3, -2.699, -2, -1.301, -1, -0.301};
+static const double cal_th[] = {7.80, 7.10, 5.60, 5.12, 4.82, 3.86, 2.78, 2.38, 1.48};
+#define CAL_N ((int)(sizeof cal_lg / sizeof cal_lg[0]))
+
+double bio_fmr_for_threshold(double score)
+{
+    if (!(score < cal_th[0]))
+        return 1e-5;
+    if (score <= cal_th[CAL_N - 1])
+        return 0.5;
+    for (int i = 0; i + 1 < CAL_N; i++)
+        if (score >= cal_th[i + 1]) {
+            double u = (score - cal_th[i]) / (cal_th[i + 1] - cal_th[i]);
+            return pow(10.0, cal_lg[i] + u * (cal_lg[i + 1] - cal_lg[i]));
+        }
+    return 0.5;
+}
+
 double bio_threshold_for_fmr(double fmr)
 {
     /*
@@ -1018,9 +1037,8 @@ double bio_threshold_for_fmr(double fmr)
      * Re-measure with `ktpel afis eval` when the extractor or matcher changes
      * (docs/internals/bio-match.md).
      */
-    static const double lg[] = {-5, -4, -3.301, -3, -2.699, -2, -1.301, -1, -0.301};
-    static const double th[] = {7.80, 7.10, 5.60, 5.12, 4.82, 3.86, 2.78, 2.38, 1.48};
-    const int n = (int)(sizeof lg / sizeof lg[0]);
+    const double *lg = cal_lg, *th = cal_th;
+    const int n = CAL_N;
     if (!(fmr >= 1e-5))
         fmr = 1e-5;
     if (fmr > 0.5)

@@ -53,4 +53,8 @@ double bio_match_templates(const bio_template *a, const bio_template *b);
  */
 double bio_threshold_for_fmr(double fmr);
 
+/* The inverse: the false match rate a score threshold stands for (the same table, clamped to
+   [1e-5, 0.5]). bio_fmr_for_threshold(bio_threshold_for_fmr(f)) == f within rounding. */
+double bio_fmr_for_threshold(double score);
+
 #endif

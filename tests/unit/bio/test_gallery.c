@@ -132,6 +132,22 @@ static void test_finds_mate_among_impostors(void **state)
         /* a small gallery: the default stage sizes */
         assert_int_equal(st.refined, BIO_SEARCH_REFINED);
         assert_int_equal(st.verified, BIO_SEARCH_VERIFIED);
+        /* the default shortlist follows the threshold's false match rate: count x FMR / 3,
+           at least BIO_SEARCH_SHORTLIST */
+        {
+            bio_search_opts od = {bio_threshold_for_fmr(0.3), 0, 2, 0, 0};
+            bio_candidate *cd = NULL;
+            size_t nd = 0;
+            assert_int_equal(bio_gallery_search(g, p, &od, &cd, &nd, &st, &msg), BIO_OK);
+            size_t want = (size_t)((double)(3000 - removed) * 0.3 / 3.0);
+            assert_true(st.rescored + 1 >= want && st.rescored <= want + 1);
+            assert_true(has_id(cd, nd, 1000 + f));
+            free(cd);
+            od.threshold = bio_threshold_for_fmr(1e-4);
+            assert_int_equal(bio_gallery_search(g, p, &od, &cd, &nd, &st, &msg), BIO_OK);
+            assert_int_equal(st.rescored, BIO_SEARCH_SHORTLIST);
+            free(cd);
+        }
         /* candidates <= shortlist: no later stages, stage A alone picks the 24 */
         bio_search_opts o1 = {TEST_THRESHOLD, 24, 2, 24, 0};
         bio_candidate *c1 = NULL;

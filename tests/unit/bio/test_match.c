@@ -128,6 +128,13 @@ static void test_prepared_api(void **state)
     /* Thresholds grow as the wanted false match rate falls. */
     assert_true(bio_threshold_for_fmr(1e-4) > bio_threshold_for_fmr(1e-2));
     assert_true(bio_threshold_for_fmr(0) == bio_threshold_for_fmr(1e-5));
+    /* ... and bio_fmr_for_threshold undoes it, clamped to [1e-5, 0.5] at the ends. */
+    for (double f = 1e-5; f <= 0.5; f *= 1.7)
+        assert_true(fabs(log10(bio_fmr_for_threshold(bio_threshold_for_fmr(f))) - log10(f)) <
+                    1e-9);
+    assert_true(bio_fmr_for_threshold(100.0) == 1e-5);
+    assert_true(bio_fmr_for_threshold(0.0) == 0.5);
+    assert_true(bio_fmr_for_threshold(bio_threshold_for_fmr(1e-3) + 0.1) < 1e-3);
 }
 
 static void test_drawn_images(void **state)
