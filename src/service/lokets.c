@@ -532,18 +532,22 @@ kt_code svc_lokets_board(svc *s, json_t *board, kt_error *err)
             continue;
         if ((rc = store_prepare(db,
                                 "SELECT e.id, e.ticket_id, t.code, e.at, t.service,"
-                                " e.application_id FROM events e JOIN tickets t ON"
-                                " t.id = e.ticket_id WHERE e.at >= ? AND e.at < ? AND"
-                                " e.loket = ? AND e.action IN ('call_recording',"
+                                " e.application_id, (SELECT count(*) FROM events x WHERE"
+                                " x.application_id = e.application_id AND x.id > e.id AND"
+                                " x.from_state <> x.to_state) FROM events e JOIN tickets t ON"
+                                " t.id = e.ticket_id WHERE e.loket = ? AND e.at >= ? AND"
+                                " e.at < ? AND e.action IN ('call_recording',"
                                 " 'recall_recording') ORDER BY e.at DESC, e.id DESC LIMIT 1",
                                 &st, err)) != KT_OK)
             goto out;
-        store_bind_int(st, 1, jkt_day_start_ms(d));
-        store_bind_int(st, 2, jkt_day_end_ms(d));
-        store_bind_int(st, 3, l);
+        store_bind_int(st, 1, l);
+        store_bind_int(st, 2, jkt_day_start_ms(d));
+        store_bind_int(st, 3, jkt_day_end_ms(d));
         if ((rc = store_step(st, &row, err)) != KT_OK)
             goto out;
-        if (row) {
+        /* The desk's last call is shown while it is current: once the application has moved
+           on (data changed, recorded, ...) the person has left the desk (issue 10). */
+        if (row && store_col_int(st, 6) == 0) {
             json_int_t at = store_col_int(st, 3);
             json_t *cur = json_object_get(v, "ticket");
             if (!json_is_object(cur) ||

@@ -145,9 +145,12 @@ kt_code svc_app_record(svc *s, const svc_actor *who, int64_t app_id, json_t **ou
 kt_code svc_app_receipt(svc *s, const svc_actor *who, int64_t app_id, json_t **out,
                         kt_error *err);
 /* Step 6: find by receipt number, then hand over. in: {"receipt_no", "confirmed_by":
-   "ktp_receipt" | "fingerprint" | "document", "note"?} */
-kt_code svc_receipt_find(svc *s, const svc_actor *who, const char *receipt_no, json_t **out,
-                         kt_error *err);
+   "ktp_receipt" | "fingerprint" | "document", "note"?, "ticket_id"?}. ticket_id (0 = none) is
+   the pickup (E) ticket the handover officer called for this citizen: it is served and linked
+   to the application, and the handover step runs from its call. A used receipt answers with
+   "handover": {at, confirmed_by, username, full_name}. */
+kt_code svc_receipt_find(svc *s, const svc_actor *who, const char *receipt_no,
+                         int64_t ticket_id, json_t **out, kt_error *err);
 kt_code svc_app_hand_over(svc *s, const svc_actor *who, int64_t app_id, const json_t *in,
                           json_t **out, kt_error *err);
 /* The audit trail of one application. */
