@@ -375,10 +375,8 @@ kt_code svc_ticket_call_next(svc *s, const svc_actor *who, const json_t *in, jso
             return kt_fail(err, KT_EINVAL, "loket_invalid", "loket", "Loket harus bilangan");
         loket = (int)json_integer_value(jl);
     }
-    if (loket < 1 || loket > s->lokets)
-        return kt_fail(err, KT_EINVAL, "loket_invalid", "loket",
-                       "Loket harus 1 sampai %d (pilih loket saat masuk)", s->lokets);
-    /* A loket layout that was set is kept: each counter calls its role's queue (lokets.c). */
+    /* The loket exists (the layout's number of lokets, read now) and, when a layout was set,
+       calls its role's queue (lokets.c). */
     if ((rc = svc_lokets_check_call(s, who, loket, err)) != KT_OK)
         return rc;
     if ((rc = call_services(who, role, in, &mask, err)) != KT_OK)
@@ -510,10 +508,11 @@ static kt_code ticket_act(svc *s, const svc_actor *who, int64_t id, wf_ticket_ac
         if (j.to_service != NULL && !queue_service_from_str(j.to_service, &q))
             return kt_fail(err, KT_EINVAL, "service_invalid", "service", "Layanan tidak dikenal");
         if (jl != NULL) {
+            int n = svc_lokets_count(s);
             if (!json_is_integer(jl) || json_integer_value(jl) < 1 ||
-                json_integer_value(jl) > s->lokets)
+                json_integer_value(jl) > n)
                 return kt_fail(err, KT_EINVAL, "loket_invalid", "loket",
-                               "Loket harus 1 sampai %d", s->lokets);
+                               "Loket harus 1 sampai %d", n);
             j.to_loket = (int)json_integer_value(jl);
         }
     }
@@ -559,7 +558,8 @@ kt_code svc_queue_board(svc *s, json_t **out, kt_error *err)
         goto out;
     if ((rc = store_begin(db, STORE_READ, err)) != KT_OK)
         goto out;
-    for (int l = 1; l <= s->lokets; l++) {
+    int nlokets = svc_lokets_count(s);
+    for (int l = 1; l <= nlokets; l++) {
         /* The loket's last call, shown while it is current: the ticket still called, or
            its person still being served there (the intake check of the application opened
            from it, or the handover of the card its pickup ticket came for). A call whose

@@ -43,7 +43,9 @@ function $$buttons(disabled) {
 
 function show(t) {
   const tk = clear($('#ticket'));
-  tk.append(
+  // Element.append writes null as the text "null": the lines a ticket does not have are
+  // left out here (issue 10: "null" on every non-priority ticket).
+  tk.append(...[
     h('div', { class: 'office' }, 'KECAMATAN NEGLASARI · LAYANAN e-KTP'),
     h('div', { class: 'svc' }, 'Nomor antrian Anda'),
     h('div', { class: 'number', id: 'ticket-number' }, t.number),
@@ -52,7 +54,7 @@ function show(t) {
     h('div', { class: 'meta' }, fmtDateTime(t.taken_at || Date.now()) + ' WIB'),
     t.waiting_before !== undefined ? h('div', { class: 'meta' }, `Antrian di depan Anda: ${t.waiting_before}`) : null,
     h('div', { class: 'meta' }, 'Mohon menunggu panggilan dan perhatikan papan antrian.'),
-  );
+  ].filter(Boolean));
   // The same ticket as the office's PDF (80 mm): GET /api/tickets/{id}/ticket.pdf.
   $('#ticket-pdf').href = `/api/tickets/${encodeURIComponent(t.id)}/ticket.pdf`;
   $('#choose').hidden = true;

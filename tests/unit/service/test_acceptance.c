@@ -316,6 +316,46 @@ static void test_board_drops_finished_calls(void **state)
     svc_close(s);
 }
 
+/* Issue 10 "The loket layout is fixed at start": a fourth loket set by the admin exists at
+   once - an officer logs in at it, calls from it, and the board shows it. */
+static void test_layout_takes_effect_at_once(void **state)
+{
+    (void)state;
+    svc *s = t_open(); /* started with the default three lokets */
+    svc_actor admin = t_actor("admin", 9, 0);
+    kt_error err;
+    json_t *u = json_pack("{s:s, s:s, s:s}", "username", "loket4", "role", "handover",
+                          "password", "rahasia-loket4"), *out = NULL;
+    t_expect(svc_user_add(s, &admin, u, &out, &err), KT_OK, &err);
+    json_decref(out);
+    json_decref(u);
+    char token[65];
+    svc_actor who;
+    assert_int_equal(svc_login(s, "loket4", "rahasia-loket4", 4, token, &who, &err), KT_EINVAL);
+    json_t *in = json_pack("{s:s}", "spec", "1:intake,2:operator,3:handover,4:handover");
+    t_expect(svc_lokets_set(s, &admin, in, &out, &err), KT_OK, &err);
+    assert_int_equal(json_array_size(json_object_get(out, "lokets")), 4);
+    json_decref(out);
+    json_decref(in);
+    /* No restart: the login at loket 4 (refused on main until `serve --lokets 4`). */
+    t_expect(svc_login(s, "loket4", "rahasia-loket4", 4, token, &who, &err), KT_OK, &err);
+    assert_int_equal(who.loket, 4);
+    json_decref(take(s, "pengambilan"));
+    json_t *c = call(s, &who, "pengambilan");
+    assert_int_equal(num(c, "loket"), 4);
+    json_decref(c);
+    json_t *b = board_ticket(s, 4);
+    assert_string_equal(str(b, "number"), "E001");
+    json_decref(b);
+    t_expect(svc_lokets_get(s, &out, &err), KT_OK, &err);
+    assert_int_equal(json_array_size(json_object_get(out, "lokets")), 4);
+    json_decref(out);
+    /* A loket beyond the layout is still refused, with the number of lokets in words. */
+    assert_int_equal(svc_login(s, "loket4", "rahasia-loket4", 5, token, &who, &err), KT_EINVAL);
+    assert_string_equal(err.id, "loket_invalid");
+    svc_close(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -324,6 +364,7 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_handover_step_counts_on_its_day, setup, teardown),
         cmocka_unit_test_setup_teardown(test_board_drops_finished_calls, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_layout_takes_effect_at_once, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
