@@ -323,6 +323,37 @@ static void txn_end(svc *s, app_txn *t)
 
 /* ---- open --------------------------------------------------------------------------- */
 
+/* One open application per resident (issue 10): a NIK whose application is still under way
+   (any state that is not an end: incomplete, referred, rejected, handed_over) continues that
+   one - at the loket its state belongs to - instead of starting a second. Deliberately no
+   exception: a data change or a replacement asked for while a card is in print waits until
+   it is handed over (one person, one card, UU 24/2013 art. 63(6)). */
+static kt_code open_app_check(store *db, const char *nik, kt_error *err)
+{
+    store_stmt *st = NULL;
+    int row = 0;
+    kt_code rc = store_prepare(db,
+                               "SELECT id, state FROM applications WHERE nik = ? AND state NOT"
+                               " IN ('incomplete', 'referred', 'rejected', 'handed_over')"
+                               " ORDER BY id LIMIT 1",
+                               &st, err);
+    if (rc != KT_OK)
+        return rc;
+    store_bind_text(st, 1, nik, -1);
+    if ((rc = store_step(st, &row, err)) != KT_OK)
+        return rc;
+    if (row) {
+        wf_state ws = WF_STATE_CALLED;
+        wf_state_from_str(store_col_text(st, 1), &ws);
+        rc = kt_fail(err, KT_ECONFLICT, "application_open", "nik",
+                     "NIK %s masih punya permohonan #%lld yang belum selesai (%s); lanjutkan "
+                     "permohonan itu, bukan membuka yang baru",
+                     nik, (long long)store_col_int(st, 0), wf_state_label(ws));
+    }
+    store_reset(st);
+    return rc;
+}
+
 kt_code svc_app_open(svc *s, const svc_actor *who, const json_t *in, json_t **out,
                      kt_error *err)
 {
@@ -346,9 +377,17 @@ kt_code svc_app_open(svc *s, const svc_actor *who, const json_t *in, json_t **ou
     const char *nik = svc_jstr(in, "nik");
     if (nik == NULL)
         nik = "";
-    if (strlen(nik) > 32)
-        return kt_fail(err, KT_EINVAL, "nik_invalid", "nik", "NIK terlalu panjang");
     jkt_date today = svc_today(s);
+    nik_info info;
+    /* A NIK that is not 16 ASCII digits is a typing error, not an applicant to refer: refused
+       before anything is written (issue 10: Arabic-Indic digits created a referral). A NIK of
+       the right shape with a bad region or date is the SOP's "NIK tidak sah" (referred). */
+    if (nik[0] != '\0' && !nik_is_well_formed(nik)) {
+        nik_analyze(nik, NULL, today, &info);
+        return kt_fail(err, KT_EINVAL, "nik_invalid", "nik", "%s",
+                       info.errors.n > 0 ? info.errors.item[0].message
+                                         : "NIK harus 16 digit angka 0-9");
+    }
     if ((rc = svc_write_open(s, &db, &pending, err)) != KT_OK)
         goto out;
     if ((rc = svc_ticket_load(db, ticket_id, &ticket, err)) != KT_OK)
@@ -371,11 +410,11 @@ kt_code svc_app_open(svc *s, const svc_actor *who, const json_t *in, json_t **ou
     wf_reason refusal = WF_REASON_NONE;
     kt_error why;
     kt_error_clear(&why);
-    nik_info info;
     if (nik[0] == '\0') {
+        /* What the citizen does next (issue 10): the letter repeats it (pdf_letters.c). */
         refusal = WF_REASON_NO_NIK;
-        kt_fail(&why, KT_EREFUSED, "no_nik", "nik",
-                "Pemohon tanpa NIK tidak dapat dilayani; dirujuk ke Disdukcapil");
+        kt_fail(&why, KT_EREFUSED, "no_nik", "nik", "Dirujuk ke Disdukcapil. %s",
+                wf_reason_next_step(WF_REASON_NO_NIK));
     } else if (nik_analyze(nik, NULL, today, &info) != KT_OK) {
         refusal = WF_REASON_NIK_INVALID;
         kt_fail(&why, KT_EREFUSED, "nik_invalid", "nik", "NIK tidak sah (%s); dirujuk ke "
@@ -395,6 +434,11 @@ kt_code svc_app_open(svc *s, const svc_actor *who, const json_t *in, json_t **ou
             elig_person p;
             elig_verdict v;
             if ((rc = svc_resident_person(res, &p, err)) != KT_OK)
+                goto out;
+            /* The officer's choices to correct before anything is written: a lost or damaged
+               card for someone who never had one, or a second open application. */
+            if ((rc = elig_kind_fits(&p, kind, err)) != KT_OK ||
+                (rc = open_app_check(db, nik, err)) != KT_OK)
                 goto out;
             kt_code ec = elig_check(&p, kind, today, &v, &e);
             if (ec == KT_EREFUSED) {
@@ -467,6 +511,7 @@ kt_code svc_app_open(svc *s, const svc_actor *who, const json_t *in, json_t **ou
         rc = KT_EREFUSED;
         if (err != NULL)
             *err = why;
+        json_object_set_new(*out, "next_step", json_string(wf_reason_next_step(refusal)));
     }
 out:
     svc_conn_put(s, db);

@@ -356,6 +356,87 @@ static void test_layout_takes_effect_at_once(void **state)
     svc_close(s);
 }
 
+/* Open an application of kind on a called ticket of service; the call's result code. */
+static kt_code open_on(svc *s, const char *service, const char *kind, const char *nik,
+                       json_t **out, kt_error *err)
+{
+    svc_actor in = t_actor("intake", 1, 1);
+    json_decref(take(s, service));
+    json_t *c = call(s, &in, service);
+    json_t *o = nik != NULL ? json_pack("{s:I, s:s, s:s}", "ticket_id", (json_int_t)num(c, "id"),
+                                        "nik", nik, "kind", kind)
+                            : json_pack("{s:I, s:s}", "ticket_id", (json_int_t)num(c, "id"),
+                                        "kind", kind);
+    t_now += 1000;
+    kt_code rc = svc_app_open(s, &in, o, out, err);
+    json_decref(o);
+    json_decref(c);
+    return rc;
+}
+
+static int64_t count_apps(svc *s)
+{
+    json_t *list = NULL, *f = json_object();
+    kt_error err;
+    svc_actor sup = t_actor("supervisor", 4, 0);
+    t_expect(svc_app_list(s, &sup, f, &list, &err), KT_OK, &err);
+    int64_t n = (int64_t)json_array_size(list);
+    json_decref(list);
+    json_decref(f);
+    return n;
+}
+
+/* Issue 10 "Workflow" and "Bad input": one open application per resident; a lost card for
+   someone who never had one; a NIK in other digits; what a citizen without a NIK does next. */
+static void test_open_refusals_write_nothing(void **state)
+{
+    (void)state;
+    svc *s = t_open_with(rows, NULL);
+    kt_error err;
+    json_t *out = NULL;
+    t_expect(open_on(s, "rekam_baru", "baru", ADULT, &out, &err), KT_OK, &err);
+    int64_t first = num(out, "id");
+    json_decref(out);
+    assert_int_equal(count_apps(s), 1);
+    /* A second application while the first is under way (on main: one "called", one
+       "data_changed" for the same NIK). */
+    assert_int_equal(open_on(s, "perubahan_data", "perubahan", ADULT, &out, &err), KT_ECONFLICT);
+    assert_string_equal(err.id, "application_open");
+    assert_non_null(strstr(err.message, "Dipanggil"));
+    char want[32];
+    snprintf(want, sizeof want, "#%lld", (long long)first);
+    assert_non_null(strstr(err.message, want));
+    assert_null(out);
+    assert_int_equal(count_apps(s), 1);
+    /* hilang for a resident who never had a card (UNREGISTERED): choose baru instead. */
+    assert_int_equal(open_on(s, "hilang_rusak", "hilang", NEVER, &out, &err), KT_EINVAL);
+    assert_string_equal(err.id, "kind_needs_card");
+    assert_int_equal(count_apps(s), 1);
+    /* ...while a card holder may report the card lost. */
+    t_expect(open_on(s, "hilang_rusak", "hilang", CARD, &out, &err), KT_OK, &err);
+    json_decref(out);
+    assert_int_equal(count_apps(s), 2);
+    /* Sixteen Arabic-Indic digits: refused before anything is written, counted in characters
+       (on main: a "referred" application and "16 digit, bukan 32"). */
+    const char *arabic = "\u0663\u0666\u0667\u0661\u0661\u0660\u0661\u0667\u0660\u0668"
+                         "\u0669\u0660\u0660\u0660\u0660\u0661";
+    assert_int_equal(open_on(s, "rekam_baru", "baru", arabic, &out, &err), KT_EINVAL);
+    assert_string_equal(err.id, "nik_invalid");
+    assert_null(strstr(err.message, "32"));
+    assert_int_equal(count_apps(s), 2);
+    const char *fullwidth = "\uff13\uff16\uff17\uff11\uff11\uff10\uff11\uff17\uff10"
+                            "\uff18\uff19\uff10\uff10\uff10\uff10\uff11";
+    assert_int_equal(open_on(s, "rekam_baru", "baru", fullwidth, &out, &err), KT_EINVAL);
+    assert_int_equal(count_apps(s), 2);
+    /* No NIK: referred, and told what to do next (the form at the kelurahan, where to go). */
+    assert_int_equal(open_on(s, "rekam_baru", "baru", NULL, &out, &err), KT_EREFUSED);
+    assert_string_equal(str(out, "state"), "referred");
+    assert_non_null(strstr(str(out, "next_step"), "kelurahan"));
+    assert_non_null(strstr(err.message, "F-1.01"));
+    json_decref(out);
+    svc_close(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -365,6 +446,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_handover_step_counts_on_its_day, setup, teardown),
         cmocka_unit_test_setup_teardown(test_board_drops_finished_calls, setup, teardown),
         cmocka_unit_test_setup_teardown(test_layout_takes_effect_at_once, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_open_refusals_write_nothing, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
