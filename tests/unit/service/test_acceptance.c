@@ -437,6 +437,46 @@ static void test_open_refusals_write_nothing(void **state)
     svc_close(s);
 }
 
+/* Issue 10 "The region import accepts orphans ... and refuses a UTF-8 BOM that the SIAK import
+   accepts": the same CSV rules for both imports. */
+static void test_csv_rules_shared(void **state)
+{
+    (void)state;
+    svc *s = t_open();
+    svc_actor sys = svc_system_actor();
+    kt_error err;
+    json_t *out = NULL;
+    char path[160];
+    snprintf(path, sizeof path, "%s/wil.csv", t_dir);
+    /* A kecamatan and a kelurahan of Kabupaten Bogor (32.01), whose kab/kota is missing. */
+    t_write(path, "code,name,level,level_name,type\n"
+                  "32.01.01,Cibinong,3,kecamatan,\n"
+                  "32.01.01.1001,Pakansari,4,desakel,kelurahan\n");
+    assert_int_equal(svc_import_wilayah(s, &sys, path, &out, &err), KT_EINVAL);
+    assert_string_equal(err.id, "wilayah_orphan");
+    assert_string_equal(err.field, "line 2, column 1");
+    assert_null(out);
+    /* With its parent later in the file, and a byte order mark: accepted. */
+    t_write(path, "\xef\xbb\xbf" "code,name,level,level_name,type\r\n"
+                  "32.01.01,Cibinong,3,kecamatan,\r\n"
+                  "32.01,\"Kab. Bogor, Jawa Barat\",2,kabkota,kabupaten\r\n");
+    t_expect(svc_import_wilayah(s, &sys, path, &out, &err), KT_OK, &err);
+    assert_int_equal(num(out, "imported"), 2);
+    json_decref(out);
+    /* A quote in the middle of a field is the same fault in both files. */
+    t_write(path, "code,name,level,level_name,type\n32.01.02,Ci\"bi,3,kecamatan,\n");
+    assert_int_equal(svc_import_wilayah(s, &sys, path, &out, &err), KT_EINVAL);
+    assert_string_equal(err.field, "line 2, column 2");
+    char siak[160];
+    snprintf(siak, sizeof siak, "%s/siak.csv", t_dir);
+    t_write_siak(siak, ADULT ",3671100101090001,AHMAD \"UJANG\" FAUZI,TANGERANG,1990-03-12,L,,1,"
+                       "2,,,WNI,,JL. A,002,005,3671101001,367110,,UNREGISTERED,0\n");
+    assert_int_equal(svc_import_siak(s, &sys, siak, 0, &out, &err), KT_EINVAL);
+    assert_string_equal(err.id, "csv_invalid");
+    assert_string_equal(err.field, "line 2, column 3");
+    svc_close(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -447,6 +487,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_board_drops_finished_calls, setup, teardown),
         cmocka_unit_test_setup_teardown(test_layout_takes_effect_at_once, setup, teardown),
         cmocka_unit_test_setup_teardown(test_open_refusals_write_nothing, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_csv_rules_shared, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
