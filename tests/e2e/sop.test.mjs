@@ -630,7 +630,7 @@ test('the whole SOP through kiosk, display, lokets and dashboard', async (t) => 
     }
     // the register says how: by the receipt's QR token
     const reg = await staff.request.get(srv.base + '/api/register');
-    assert.equal((await reg.json()).entries[0].confirmed_by, 'qr_token');
+    assert.equal((await reg.json()).entries[0].used_via, 'qr_token');
     await shot(display, '15-display-end');
     await logout();
   });

@@ -51,7 +51,7 @@ function show(t) {
     h('div', { class: 'number', id: 'ticket-number' }, t.number),
     h('div', { class: 'svc' }, SERVICES[t.service] ? SERVICES[t.service].label : t.service),
     t.priority ? h('div', { class: 'meta' }, h('strong', {}, 'PRIORITAS: ' + (PRIORITY[t.priority_reason] || t.priority_reason || ''))) : null,
-    h('div', { class: 'meta' }, fmtDateTime(t.taken_at || Date.now()) + ' WIB'),
+    h('div', { class: 'meta' }, fmtDateTime(t.taken_at || Date.now())),
     t.waiting_before !== undefined ? h('div', { class: 'meta' }, `Antrian di depan Anda: ${t.waiting_before}`) : null,
     h('div', { class: 'meta' }, 'Mohon menunggu panggilan dan perhatikan papan antrian.'),
   ].filter(Boolean));

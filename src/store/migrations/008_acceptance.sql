@@ -45,3 +45,7 @@ CREATE INDEX events_desk_calls_at ON events (at)
 -- of the application by its intake or pickup ticket.
 CREATE INDEX applications_ticket ON applications (ticket_id);
 CREATE INDEX applications_pickup_ticket ON applications (pickup_ticket_id);
+
+-- The intake's search without a NIK (name and birth date, a citizen who forgot it) looks
+-- among the people born that day only.
+CREATE INDEX residents_birth_date ON residents (birth_date);

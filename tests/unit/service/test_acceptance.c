@@ -477,6 +477,88 @@ static void test_csv_rules_shared(void **state)
     svc_close(s);
 }
 
+/* Issue 10 "Screens that show codes": the intake search without a NIK (audited), the demo
+   NIKs, KONSOLIDASI findings and the words every page reads. */
+static void test_search_words_and_demo(void **state)
+{
+    (void)state;
+    svc *s = t_open_with(rows, NULL);
+    kt_error err;
+    json_t *out = NULL;
+    svc_actor in = t_actor("intake", 1, 1), op = t_actor("operator", 2, 2),
+              admin = t_actor("admin", 9, 0);
+    json_t *q = json_pack("{s:s, s:s}", "name", "fauzi", "birth_date", "1990-03-12");
+    t_expect(svc_resident_search(s, &in, q, &out, &err), KT_OK, &err);
+    assert_int_equal(num(out, "count"), 1);
+    assert_string_equal(str(json_array_get(json_object_get(out, "residents"), 0), "nik"), ADULT);
+    json_decref(out);
+    /* the read is in the audit trail, with the NIK shown */
+    json_t *sum = NULL;
+    svc_actor sup = t_actor("supervisor", 4, 0);
+    t_expect(svc_day_summary(s, &sup, NULL, &sum, &err), KT_OK, &err);
+    json_t *officer = NULL;
+    size_t i;
+    json_t *v;
+    json_array_foreach(json_object_get(sum, "officers"), i, v)
+        if (strcmp(str(v, "username"), "intake1") == 0)
+            officer = v;
+    assert_non_null(officer);
+    assert_int_equal(num(json_object_get(officer, "actions"), "resident_search"), 1);
+    json_decref(sum);
+    /* another day, too few letters, a LIKE wildcard, a role that does not search */
+    json_decref(q);
+    q = json_pack("{s:s, s:s}", "name", "fauzi", "birth_date", "1990-03-13");
+    t_expect(svc_resident_search(s, &in, q, &out, &err), KT_OK, &err);
+    assert_int_equal(num(out, "count"), 0);
+    json_decref(out);
+    json_decref(q);
+    q = json_pack("{s:s, s:s}", "name", "%%", "birth_date", "1990-03-12");
+    assert_int_equal(svc_resident_search(s, &in, q, &out, &err), KT_EINVAL);
+    assert_string_equal(err.id, "name_invalid");
+    json_decref(q);
+    q = json_pack("{s:s, s:s}", "name", "%_%", "birth_date", "1990-03-12");
+    t_expect(svc_resident_search(s, &in, q, &out, &err), KT_OK, &err);
+    assert_int_equal(num(out, "count"), 0); /* no wildcard: nobody is called "%_%" */
+    json_decref(out);
+    json_decref(q);
+    q = json_pack("{s:s, s:s}", "name", "fauzi", "birth_date", "1990-02-30");
+    assert_int_equal(svc_resident_search(s, &in, q, &out, &err), KT_EINVAL);
+    assert_string_equal(err.field, "birth_date");
+    assert_int_equal(svc_resident_search(s, &op, q, &out, &err), KT_EFORBIDDEN);
+    json_decref(q);
+    /* demo NIKs: one per case, people without an application */
+    t_expect(svc_demo_niks(s, &admin, &out, &err), KT_OK, &err);
+    assert_true(json_array_size(out) >= 2);
+    json_array_foreach(out, i, v) {
+        assert_int_equal(strlen(str(v, "nik")), 16);
+        assert_true(str(v, "try")[0] != '\0');
+    }
+    json_decref(out);
+    assert_int_equal(svc_demo_niks(s, &in, &out, &err), KT_EFORBIDDEN);
+    /* the words: every table, no code left as its own word */
+    t_expect(svc_labels(&out, &err), KT_OK, &err);
+    assert_string_equal(str(json_object_get(out, "action"), "bio_put"),
+                        "Berkas biometrik disimpan");
+    assert_string_equal(str(json_object_get(out, "ktp_status"), "BELUM_WAJIB"),
+                        "Belum wajib KTP-el");
+    assert_string_equal(str(json_object_get(out, "used_via"), "qr_token"), "Kode QR dipindai");
+    json_decref(out);
+    /* KONSOLIDASI: an application stuck at intake, in words with the date as people read it */
+    int64_t id = t_take_call_open(s, ADULT, NULL);
+    (void)id;
+    t_now += 60 * T_MIN;
+    t_expect(svc_konsolidasi(s, &sup, &out, &err), KT_OK, &err);
+    json_t *stuck = json_object_get(json_object_get(out, "checks"), "stuck");
+    assert_string_equal(str(stuck, "label"), "Permohonan tertahan melewati standar");
+    const char *text = str(json_array_get(json_object_get(stuck, "items"), 0), "text");
+    assert_non_null(strstr(text, "2 Maret 2026, 09."));
+    assert_non_null(strstr(text, "WIB"));
+    assert_non_null(strstr(text, "Penerimaan dan pemeriksaan berkas"));
+    assert_null(strstr(text, "="));
+    json_decref(out);
+    svc_close(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -488,6 +570,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_layout_takes_effect_at_once, setup, teardown),
         cmocka_unit_test_setup_teardown(test_open_refusals_write_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_csv_rules_shared, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_search_words_and_demo, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
