@@ -3,7 +3,7 @@
 // receipt number (typed, or a handheld scanner that types it and Enter), confirms the person
 // and hands over the printed card (SOP step 6). Every step is in the audit trail shown.
 import { get, post, enc, sendBytes } from './api.js';
-import { $, h, clear, showError, showInfo, hideMsg, printElement, fmtDateTime } from './ui.js';
+import { $, h, clear, showError, showInfo, hideMsg, printElement, fmtDateTime, fmtDay } from './ui.js';
 import { KINDS, STATES, ACTIONS, ROLES, CONFIRMED_BY } from './labels.js';
 import { requireRole } from './session.js';
 import { queueControls } from './queue.js';
@@ -53,7 +53,7 @@ async function issue(a) {
         h('dt', {}, 'Nama'), h('dd', {}, person ? person.name : (r.name || '-')),
         h('dt', {}, 'NIK'), h('dd', { class: 'mono' }, r.nik),
         h('dt', {}, 'Jenis'), h('dd', {}, KINDS[r.kind] || r.kind),
-        h('dt', {}, 'Perkiraan dapat diambil'), h('dd', {}, r.pickup_expected || '-'),
+        h('dt', {}, 'Perkiraan dapat diambil'), h('dd', {}, fmtDay(r.pickup_expected)),
         h('dt', {}, 'Diterbitkan'), h('dd', {}, fmtDateTime(Date.now()))),
       h('p', {}, 'Bawa tanda terima ini saat mengambil KTP-el. Ambil nomor antrian "Pengambilan e-KTP" (E) di kios.'),
       h('div', { class: 'sign' }, h('span', {}), h('span', {}, 'Petugas Loket Penyerahan', h('br'), h('br'), h('br'), me.username)));

@@ -1,6 +1,6 @@
 // resident.js - how a resident (SIAK biodata) and the NIK analysis are shown to an officer,
 // with every warning first: NIK problems, age under 17, marital status, a card already held.
-import { h } from './ui.js';
+import { h, fmtDay } from './ui.js';
 import { MARITAL, AGAMA, KTP_STATUS } from './labels.js';
 
 const warnText = (w) => (typeof w === 'string' ? w : (w && (w.message || w.code)) || '');
@@ -29,7 +29,7 @@ export function residentCard(r, analysis, opts = {}) {
     h('dl', { class: 'kv' },
       h('dt', {}, 'NIK'), h('dd', { class: 'mono' }, r.nik),
       h('dt', {}, 'No. KK'), h('dd', { class: 'mono' }, r.kk_number || '-'),
-      h('dt', {}, 'Tempat, tgl lahir'), h('dd', {}, `${r.birth_place || '-'}, ${r.birth_date || '-'}`),
+      h('dt', {}, 'Tempat, tgl lahir'), h('dd', {}, `${r.birth_place || '-'}, ${fmtDay(r.birth_date)}`),
       h('dt', {}, 'Umur'), h('dd', {}, r.age !== undefined ? `${r.age} tahun` : '-'),
       h('dt', {}, 'Jenis kelamin'), h('dd', {}, r.sex === 'L' ? 'Laki-laki' : r.sex === 'P' ? 'Perempuan' : '-'),
       h('dt', {}, 'Status perkawinan'), h('dd', {}, MARITAL[r.marital_status] || r.marital_status || '-'),
