@@ -323,6 +323,25 @@ static void txn_end(svc *s, app_txn *t)
 
 /* ---- open --------------------------------------------------------------------------- */
 
+/* The ticket is served - the person is at the loket - and the audit trail says so with the
+   application it serves (an intake ticket at open, a pickup ticket at the handover loket). */
+static kt_code ticket_serve(svc *s, store *db, json_t *pending, const svc_actor *who,
+                            int64_t app_id, int64_t ticket_id, json_t *extra, kt_error *err)
+{
+    store_stmt *st = NULL;
+    kt_code rc = store_prepare(db, "UPDATE tickets SET state = 'served', served_at = ? WHERE"
+                                   " id = ?",
+                               &st, err);
+    if (rc != KT_OK)
+        return rc;
+    store_bind_int(st, 1, svc_now(s));
+    store_bind_int(st, 2, ticket_id);
+    if ((rc = store_run(st, err)) != KT_OK)
+        return rc;
+    return svc_event_add(s, db, pending, "ticket_served", who, app_id, ticket_id, "called",
+                         "served", "serve", "", "", extra, err);
+}
+
 /* One open application per resident (issue 10): a NIK whose application is still under way
    (any state that is not an end: incomplete, referred, rejected, handed_over) continues that
    one - at the loket its state belongs to - instead of starting a second. Deliberately no
@@ -478,15 +497,7 @@ kt_code svc_app_open(svc *s, const svc_actor *who, const json_t *in, json_t **ou
                        WF_STATE_CALLED, "", "", err)) != KT_OK)
         goto out;
     /* The ticket is served: the person is at the loket. */
-    if ((rc = store_prepare(db, "UPDATE tickets SET state = 'served', served_at = ? WHERE id = ?",
-                            &st, err)) != KT_OK)
-        goto out;
-    store_bind_int(st, 1, now);
-    store_bind_int(st, 2, ticket_id);
-    if ((rc = store_run(st, err)) != KT_OK)
-        goto out;
-    if ((rc = svc_event_add(s, db, pending, "ticket_served", who, id, ticket_id, "called",
-                            "served", "serve", "", "", NULL, err)) != KT_OK)
+    if ((rc = ticket_serve(s, db, pending, who, id, ticket_id, NULL, err)) != KT_OK)
         goto out;
     if (refusal != WF_REASON_NONE) {
         /* Referred to Disdukcapil when the data is missing there; rejected when the law says
@@ -1388,14 +1399,6 @@ static kt_code pickup_link(svc *s, store *db, json_t *pending, const svc_actor *
                      number);
         goto out;
     }
-    int64_t now = svc_now(s);
-    if ((rc = store_prepare(db, "UPDATE tickets SET state = 'served', served_at = ? WHERE id = ?",
-                            &st, err)) != KT_OK)
-        goto out;
-    store_bind_int(st, 1, now);
-    store_bind_int(st, 2, ticket_id);
-    if ((rc = store_run(st, err)) != KT_OK)
-        goto out;
     if ((rc = store_prepare(db, "UPDATE applications SET pickup_ticket_id = ? WHERE id = ?", &st,
                             err)) != KT_OK)
         goto out;
@@ -1410,8 +1413,7 @@ static kt_code pickup_link(svc *s, store *db, json_t *pending, const svc_actor *
         rc = svc_nomem(err);
         goto out;
     }
-    rc = svc_event_add(s, db, pending, "ticket_served", who, app_id, ticket_id, "called",
-                       "served", "serve", "", "", extra, err);
+    rc = ticket_serve(s, db, pending, who, app_id, ticket_id, extra, err);
     json_decref(extra);
 out:
     json_decref(t);
