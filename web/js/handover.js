@@ -165,6 +165,9 @@ async function scan(blob, type, quiet = false) {
     found = r.application;
     scannedToken = r.token;
     $('#receipt_no').value = r.receipt_no || found.receipt_no || '';
+    // The E ticket in hand is served and linked as when the number is typed.
+    const pickup = q.ticket && (q.ticket.queue_service || q.ticket.service) === 'pengambilan';
+    if (pickup && r.receipt_no) found = await get(`/api/receipts/${enc(r.receipt_no)}?ticket_id=${enc(q.ticket.id)}`);
     showInfo(msg, `Kode QR terbaca dan sah: tanda terima ${r.receipt_no}.`);
   } catch (e) {
     if (quiet && e.code === 'qr_not_found') return;
