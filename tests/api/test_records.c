@@ -346,10 +346,10 @@ static void test_records(void **state)
             "/api/reports/monthly.pdf?month=%.7s", day);
     raw(&r, "GET", G->supervisor, NULL, 200, "/api/reports/daily.csv?date=%s", day);
     assert_non_null(strstr(r.ctype, "text/csv"));
-    assert_non_null(strstr(r.body, "by_kind,baru,3,"));
+    assert_non_null(strstr(r.body, "Jenis permohonan,Penerbitan baru,3,"));
     api_resp_free(&r);
     raw(&r, "GET", G->supervisor, NULL, 200, "/api/reports/monthly.csv");
-    assert_non_null(strstr(r.body, "\nday,"));
+    assert_non_null(strstr(r.body, "\nHari,"));
     api_resp_free(&r);
     json_decref(call("GET", G->intake, NULL, 403, "/api/reports/daily.pdf"));
     json_decref(call("GET", G->supervisor, NULL, 400, "/api/reports/monthly.pdf?month=2026-13"));

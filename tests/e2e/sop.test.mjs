@@ -648,7 +648,7 @@ test('the whole SOP through kiosk, display, lokets and dashboard', async (t) => 
     await pdfOf(staff, await staff.getAttribute('#daily-pdf', 'href'));
     const csv = await staff.request.get(srv.base + await staff.getAttribute('#daily-csv', 'href'));
     assert.equal(csv.status(), 200);
-    assert.match(await csv.text(), /section,item,count/);
+    assert.match(await csv.text(), /Bagian,Butir,Jumlah/);
     await staff.fill('#report-month', '2025-13');
     await staff.click('#btn-monthly');
     await errorShown(staff, /Bulan "2025-13" tidak sah/);

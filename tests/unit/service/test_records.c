@@ -359,9 +359,9 @@ static void test_reports_konsolidasi(void **state)
     save_pdf(pdf, len, "monthly.pdf", path);
     free(pdf);
     t_expect(svc_report_csv(s, &sup, "daily", "2026-03-02", &csv, &len, &err), KT_OK, &err);
-    assert_non_null(strstr(csv, "section,item,count"));
-    assert_non_null(strstr(csv, "by_kind,baru,2,"));
-    assert_non_null(strstr(csv, "step,intake,"));
+    assert_non_null(strstr(csv, "Bagian,Butir,Jumlah"));
+    assert_non_null(strstr(csv, "Jenis permohonan,Penerbitan baru,2,"));
+    assert_non_null(strstr(csv, "Langkah,Penerimaan dan pemeriksaan berkas,"));
     free(csv);
 
     /* KONSOLIDASI: the NIK/biodata mismatch, a biometric file gone, the stuck application */
