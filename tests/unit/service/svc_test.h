@@ -26,6 +26,7 @@
 #include <cmocka.h>
 
 #include "doc/token.h"
+#include "images.h"
 #include "pg/pg_test.h"
 #include "service/service.h"
 
@@ -255,14 +256,22 @@ __attribute__((unused)) static void t_record_to_printed(svc *s, int64_t id)
               sup = t_actor("supervisor", 4, 0);
     json_t *out = NULL, *req = json_pack("{s:s}", "reason", "alat tidak tersedia (uji)");
     kt_error err;
-    const char face[] = "\xff\xd8\xff\xe0 fake jpeg bytes";
+    size_t flen = 0, slen = 0;
+    t_expect(svc_app_get(s, &op, id, &out, &err), KT_OK, &err);
+    unsigned char *face = t_face_for_nik(json_string_value(json_object_get(out, "nik")), &flen);
+    unsigned char *sig = t_png_gray(400, 150, &slen);
+    json_decref(out);
+    assert_non_null(face);
+    assert_non_null(sig);
     t_now += T_MIN;
-    t_expect(svc_app_bio_put(s, &op, id, "face", face, sizeof face, "image/jpeg", &out, &err),
+    t_expect(svc_app_bio_put(s, &op, id, "face", face, flen, "image/jpeg", &out, &err),
              KT_OK, &err);
     json_decref(out);
-    t_expect(svc_app_bio_put(s, &op, id, "signature", face, sizeof face, "image/png", &out,
-                             &err), KT_OK, &err);
+    t_expect(svc_app_bio_put(s, &op, id, "signature", sig, slen, "image/png", &out, &err),
+             KT_OK, &err);
     json_decref(out);
+    free(face);
+    free(sig);
     for (size_t i = 0; i < sizeof slots / sizeof slots[0]; i++) {
         t_expect(svc_app_bio_exception(s, &op, id, slots[i], req, &out, &err), KT_OK, &err);
         json_decref(out);
