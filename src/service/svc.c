@@ -382,7 +382,6 @@ kt_code svc_group_write(svc *s, svc_group_fn fn, void *ctx, kt_error *err)
         s->ghead = last->next;
         if (s->ghead == NULL)
             s->gtail = &s->ghead;
-    s->key_fd = -1;
         last->next = NULL;
         pthread_mutex_unlock(&s->gmu);
         group_run(s, batch);
