@@ -3,6 +3,7 @@
  * everywhere (default var/ktpel.db, parent folder created) and printing a JSON result.
  */
 #include "cli/cli.h"
+#include "seal/seal.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -46,6 +47,30 @@ int cli_data_dir(const char *db, const char *data_opt, char *buf, size_t cap)
         n = snprintf(buf, cap, "data");
     if (n < 0 || (size_t)n >= cap)
         return cli_usage("--data: path terlalu panjang");
+    return 0;
+}
+
+int cli_load_ring(int argc, char **argv, const char *db, char *data, size_t cap,
+                  seal_ring **ring)
+{
+    int bad = 0;
+    const char *data_opt = cli_opt(argc, argv, "data", NULL, &bad);
+    const char *key = cli_opt(argc, argv, "key", NULL, &bad);
+    char def_key[4200];
+    kt_error err;
+    *ring = NULL;
+    if (bad)
+        return cli_usage("--data perlu nilai DIR, --key perlu nilai PATH");
+    if (cli_data_dir(db, data_opt, data, cap) != 0)
+        return 2;
+    if (key == NULL) {
+        if (seal_default_key_path(data, def_key, sizeof def_key) != 0)
+            return cli_usage("--data: path terlalu panjang");
+        key = def_key;
+    }
+    kt_error_clear(&err);
+    if (seal_ring_load(key, ring, &err) != KT_OK)
+        return cli_report(&err);
     return 0;
 }
 

@@ -115,6 +115,19 @@ fail:;
     return io_fail(err, path, "Gagal menyimpan berkas");
 }
 
+int seal_default_key_path(const char *data_dir, char *out, size_t cap)
+{
+    const char *slash = strrchr(data_dir, '/');
+    int n;
+    if (slash == NULL)
+        n = snprintf(out, cap, "ktpel.key");
+    else if (slash == data_dir)
+        n = snprintf(out, cap, "/ktpel.key");
+    else
+        n = snprintf(out, cap, "%.*s/ktpel.key", (int)(slash - data_dir), data_dir);
+    return n < 0 || (size_t)n >= cap ? -1 : 0;
+}
+
 static void key_id_of(const uint8_t key[SEAL_KEY_BYTES], uint8_t id[SEAL_ID_BYTES])
 {
     /* A keyed hash of a fixed text: names the key without revealing anything of it. */

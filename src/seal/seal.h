@@ -98,6 +98,11 @@ kt_code seal_rotation_begin(const char *path, kt_error *err);
 kt_code seal_rotation_finish(const char *path, const char *stamp, char *retired,
                              size_t retired_cap, kt_error *err);
 
+/* The default place of the key file for a data folder: <parent of data_dir>/ktpel.key (beside
+   the database in the default layout, never inside the data folder that backups copy).
+   Returns 0, or -1 when it does not fit in cap. */
+int seal_default_key_path(const char *data_dir, char *out, size_t cap);
+
 /* Write data to path durably and privately: path".tmp" (0600), fsync, rename, fsync of the
    folder. Used for every file ktpel writes that holds personal data or keys. */
 kt_code seal_write_file(const char *path, const void *data, size_t len, kt_error *err);

@@ -54,18 +54,13 @@ static char *concat(const char *a, const char *b)
     return d;
 }
 
-/* <parent of data_dir>/ktpel.key: beside the database in the default layout (var/), never in
-   the data folder that backups copy. */
+/* The key file's default place (seal_default_key_path). NULL when out of memory. */
 static char *default_key_path(const char *data_dir)
 {
-    const char *slash = strrchr(data_dir, '/');
-    if (slash == NULL)
-        return concat("", "ktpel.key");
-    if (slash == data_dir)
-        return concat("/", "ktpel.key");
-    char parent[4096];
-    snprintf(parent, sizeof parent, "%.*s/", (int)(slash - data_dir), data_dir);
-    return concat(parent, "ktpel.key");
+    char buf[4200];
+    if (seal_default_key_path(data_dir, buf, sizeof buf) != 0)
+        return NULL;
+    return concat(buf, "");
 }
 
 /* Key ids the database says are in use (retired_at IS NULL) into a JSON array. */
