@@ -261,8 +261,8 @@ static int report_csv(rec_buf *b, const json_t *r)
     json_t *v;
     if (rec_buf_add(b, "section,item,count,mean_ms,p50_ms,p90_ms,max_ms,standard_ms,within,"
                        "share_within\n") != 0 ||
-        rec_buf_add(b, "period,%s,%lld,,,,,,,\n", date != NULL ? date : "",
-                    (long long)jint(r, "applications")) != 0 ||
+        rec_buf_csv(b, "period", ',') != 0 || rec_buf_csv(b, date, ',') != 0 ||
+        rec_buf_add(b, "%lld,,,,,,,\n", (long long)jint(r, "applications")) != 0 ||
         csv_counts(b, "by_kind", json_object_get(r, "by_kind")) != 0 ||
         csv_counts(b, "by_state", json_object_get(r, "by_state")) != 0 ||
         csv_counts(b, "by_reason", json_object_get(r, "by_reason")) != 0)
@@ -288,7 +288,7 @@ static int report_csv(rec_buf *b, const json_t *r)
         }
     }
     json_array_foreach(json_object_get(r, "days"), i, v) {
-        if (rec_buf_add(b, "day,%s,", svc_jstr(v, "date")) != 0 ||
+        if (rec_buf_csv(b, "day", ',') != 0 || rec_buf_csv(b, svc_jstr(v, "date"), ',') != 0 ||
             csv_timing(b, jint(v, "applications"), json_object_get(v, "total")) != 0)
             return -1;
     }

@@ -15,6 +15,7 @@
 #include "core/jakarta.h"
 #include "doc/token.h"
 #include "unit/service/svc_test.h"
+#include "service/rec_internal.h"
 
 static int setup(void **state) { (void)state; return t_setup_dir(); }
 static int teardown(void **state) { (void)state; return t_rm_dir(); }
@@ -203,6 +204,47 @@ static void test_receipt_token_handover(void **state)
     assert_string_equal(err.field, "from");
     assert_int_equal(svc_register_list(s, &ho, "2026-03-05", "2026-03-01", &out, &err),
                      KT_EINVAL);
+    svc_close(s);
+}
+
+/* Cells a spreadsheet would read as a formula (= + - @, or a tab or CR before them) reach the
+   CSV exports neutralised: quoted, with a leading apostrophe (issue 9 item 9). */
+static void test_csv_formula_neutralised(void **state)
+{
+    (void)state;
+    svc *s = t_open_with(rows, NULL);
+    svc_actor ho = t_actor("handover", 3, 3), sup = t_actor("supervisor", 4, 0);
+    json_t *out = NULL, *req = NULL;
+    kt_error err;
+    int64_t a = t_take_call_open(s, NIK_A, NULL);
+    t_check_docs(s, a, 4, KT_OK);
+    t_record_to_printed(s, a);
+    req = json_pack("{s:s, s:s, s:s}", "receipt_no", "NGS-20260302-0001", "confirmed_by",
+                    "document", "note", "=HYPERLINK(\"http://x.invalid\",\"klik\")");
+    t_expect(svc_app_hand_over(s, &ho, a, req, &out, &err), KT_OK, &err);
+    json_decref(out);
+    json_decref(req);
+    char day[16], *csv = NULL;
+    size_t len = 0;
+    jkt_date_format(jkt_service_day(t_now), day);
+    t_expect(svc_register_csv(s, &sup, day, day, &csv, &len, &err), KT_OK, &err);
+    assert_non_null(strstr(csv, ",\"'=HYPERLINK(\"\"http://x.invalid\"\",\"\"klik\"\")\"\n"));
+    assert_null(strstr(csv, ",=HYPERLINK"));
+    free(csv);
+    /* The helper itself, for every leading character a spreadsheet evaluates. */
+    static const char *const cells[] = {"=1+1", "+1+1", "-1+1", "@SUM(A1)", "\t=1+1", "\r=1+1"};
+    for (size_t i = 0; i < sizeof cells / sizeof cells[0]; i++) {
+        rec_buf b = {0};
+        assert_int_equal(rec_buf_csv(&b, cells[i], '\n'), 0);
+        assert_int_equal(b.p[0], '"');
+        assert_int_equal(b.p[1], '\'');
+        assert_memory_equal(b.p + 2, cells[i], strlen(cells[i]));
+        free(b.p);
+    }
+    rec_buf b = {0};
+    assert_int_equal(rec_buf_csv(&b, "AHMAD FAUZI", ','), 0);
+    assert_string_equal(b.p, "AHMAD FAUZI,"); /* ordinary text unchanged */
+    free(b.p);
     svc_close(s);
 }
 
@@ -536,6 +578,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_receipt_token_handover, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_csv_formula_neutralised, setup, teardown),
         cmocka_unit_test_setup_teardown(test_archive_documents, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reports_konsolidasi, setup, teardown),
         cmocka_unit_test_setup_teardown(test_backup_under_load, setup, teardown),
