@@ -5,7 +5,7 @@
  *
  * Per size N: N gallery rows are written to afis_templates (10 rendered synthetic fingers of
  * person A, extracted like an upload, plus N - 10 synthetic impostors in template mode, all
- * under A's application), the service is opened again (which loads the gallery), and person B
+ * under A's application), sealed as the service stores them (src/seal), the service is opened again (which loads the gallery), and person B
  * presents other impressions of A's ten fingers: the record step must find the duplicate.
  * Prints: rows written, svc_open time, gallery load time and heap, record-step time, whether
  * B became a duplicate and on how many fingers.
@@ -18,6 +18,7 @@
 #include "bio/template.h"
 #include "service/service.h"
 #include "service/svc_internal.h"
+#include "../tests/images.h" /* real face and signature images: the server decodes uploads */
 
 #include <sodium.h>
 #include <stdio.h>
@@ -115,20 +116,21 @@ static int64_t checked_app(svc *s, const char *nik)
     return id;
 }
 
-/* ISO record of t as lowercase hex (owned by caller: free()). */
-static char *tpl_hex(const bio_template *t)
+/* ISO record of t sealed as the service stores it (atrest.c: hex of the sealed blob, context
+   application and slot; owned by caller: free()). */
+static char *tpl_hex(svc *s, int64_t app, const char *slot, const bio_template *t)
 {
     uint8_t *iso = NULL;
     size_t n = 0;
     bio_msg msg;
+    kt_error err;
+    char *hex = NULL;
     if (bio_template_encode_iso(t, 1, &iso, &n, &msg) != BIO_OK) {
         fprintf(stderr, "afis_service_bench: encode: %s\n", msg.text);
         exit(1);
     }
-    char *hex = malloc(2 * n + 1);
-    if (hex == NULL)
-        exit(1);
-    sodium_bin2hex(hex, 2 * n + 1, iso, n);
+    if (svc_tpl_seal(s, app, slot, iso, n, &hex, &err) != KT_OK)
+        die("seal", &err);
     free(iso);
     return hex;
 }
@@ -199,15 +201,16 @@ static void run(size_t n, bio_synth_master *const masters[10])
         } else {
             quality = 60;
         }
-        char *hex = tpl_hex(&t);
         char slot[16];
         snprintf(slot, sizeof slot, "finger_%zu", i % 10 + 1);
+        int64_t app = i < 10 ? app_a : 1000000 + (int64_t)(i / 10);
+        char *hex = tpl_hex(s, app, slot, &t);
         if (store_prepare(conn,
                           "INSERT INTO afis_templates (application_id, nik, slot, finger, quality,"
                           " template, at) VALUES (?, ?, ?, ?, ?, ?, ?)",
                           &st, &err) != KT_OK)
             die("prepare", &err);
-        store_bind_int(st, 1, i < 10 ? app_a : 1000000 + (int64_t)(i / 10));
+        store_bind_int(st, 1, app);
         store_bind_text(st, 2, NIK_A, -1);
         store_bind_text(st, 3, slot, -1);
         store_bind_int(st, 4, (int64_t)(i % 10 + 1));
@@ -238,13 +241,16 @@ static void run(size_t n, bio_synth_master *const masters[10])
 
     /* B presents A's fingers (impression 1): ten uploads, then the record step. */
     int64_t app_b = checked_app(s, NIK_B);
-    const char face[] = "\xff\xd8\xff\xe0 a face photo";
-    if (svc_app_bio_put(s, &op, app_b, "face", face, sizeof face, "image/jpeg", &out, &err) !=
-            KT_OK ||
-        (json_decref(out), svc_app_bio_put(s, &op, app_b, "signature", face, sizeof face,
-                                           "image/png", &out, &err)) != KT_OK)
+    size_t flen = 0, slen = 0;
+    unsigned char *face = t_face_for_nik(NIK_B, &flen), *sig = t_png_gray(400, 150, &slen);
+    if (face == NULL || sig == NULL ||
+        svc_app_bio_put(s, &op, app_b, "face", face, flen, "image/png", &out, &err) != KT_OK ||
+        (json_decref(out), svc_app_bio_put(s, &op, app_b, "signature", sig, slen, "image/png",
+                                           &out, &err)) != KT_OK)
         die("upload", &err);
     json_decref(out);
+    free(face);
+    free(sig);
     for (int k = 0; k < 10; k++) {
         char slot[16];
         size_t len = 0;
