@@ -13,15 +13,36 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Pixels (format PNG_FORMAT_RGB or PNG_FORMAT_GRAY) encoded as a PNG in memory. */
+__attribute__((unused)) static unsigned char *t_png_encode(const uint8_t *px, int w, int h, png_uint_32 format,
+                                   size_t *len)
+{
+    png_image im;
+    unsigned char *out = NULL;
+    png_alloc_size_t n = 0;
+    *len = 0;
+    memset(&im, 0, sizeof im);
+    im.version = PNG_IMAGE_VERSION;
+    im.width = (png_uint_32)w;
+    im.height = (png_uint_32)h;
+    im.format = format;
+    if (png_image_write_to_memory(&im, NULL, &n, 0, px, 0, NULL) && n > 0 &&
+        (out = malloc(n)) != NULL &&
+        !png_image_write_to_memory(&im, out, &n, 0, px, 0, NULL)) {
+        free(out);
+        out = NULL;
+    }
+    if (out != NULL)
+        *len = (size_t)n;
+    return out;
+}
+
 /* An RGB PNG of w x h: a backdrop of colour (r, g, b) with a skin-coloured oval in the middle
    (a portrait as the recording desk's camera makes it). */
 __attribute__((unused)) static unsigned char *t_png_portrait(int w, int h, uint8_t r, uint8_t g,
                                                              uint8_t b, size_t *len)
 {
-    png_image im;
     uint8_t *px = malloc((size_t)w * (size_t)h * 3);
-    unsigned char *out = NULL;
-    png_alloc_size_t n = 0;
     *len = 0;
     if (px == NULL)
         return NULL;
@@ -34,20 +55,8 @@ __attribute__((unused)) static unsigned char *t_png_portrait(int w, int h, uint8
             p[1] = face ? 176 : g;
             p[2] = face ? 144 : b;
         }
-    memset(&im, 0, sizeof im);
-    im.version = PNG_IMAGE_VERSION;
-    im.width = (png_uint_32)w;
-    im.height = (png_uint_32)h;
-    im.format = PNG_FORMAT_RGB;
-    if (png_image_write_to_memory(&im, NULL, &n, 0, px, 0, NULL) && n > 0 &&
-        (out = malloc(n)) != NULL &&
-        !png_image_write_to_memory(&im, out, &n, 0, px, 0, NULL)) {
-        free(out);
-        out = NULL;
-    }
+    unsigned char *out = t_png_encode(px, w, h, PNG_FORMAT_RGB, len);
     free(px);
-    if (out != NULL)
-        *len = (size_t)n;
     return out;
 }
 
@@ -64,10 +73,7 @@ __attribute__((unused)) static unsigned char *t_face_for_nik(const char *nik, si
 /* A grey PNG of w x h with a few dark strokes: a signature pad's output, or an iris image. */
 __attribute__((unused)) static unsigned char *t_png_gray(int w, int h, size_t *len)
 {
-    png_image im;
     uint8_t *px = malloc((size_t)w * (size_t)h);
-    unsigned char *out = NULL;
-    png_alloc_size_t n = 0;
     *len = 0;
     if (px == NULL)
         return NULL;
@@ -75,20 +81,8 @@ __attribute__((unused)) static unsigned char *t_png_gray(int w, int h, size_t *l
         for (int x = 0; x < w; x++)
             px[(size_t)y * (size_t)w + (size_t)x] =
                 (uint8_t)(((x / 7 + y / 5) % 9 == 0 || (x * y) % 97 == 3) ? 30 : 235 - (x % 40));
-    memset(&im, 0, sizeof im);
-    im.version = PNG_IMAGE_VERSION;
-    im.width = (png_uint_32)w;
-    im.height = (png_uint_32)h;
-    im.format = PNG_FORMAT_GRAY;
-    if (png_image_write_to_memory(&im, NULL, &n, 0, px, 0, NULL) && n > 0 &&
-        (out = malloc(n)) != NULL &&
-        !png_image_write_to_memory(&im, out, &n, 0, px, 0, NULL)) {
-        free(out);
-        out = NULL;
-    }
+    unsigned char *out = t_png_encode(px, w, h, PNG_FORMAT_GRAY, len);
     free(px);
-    if (out != NULL)
-        *len = (size_t)n;
     return out;
 }
 

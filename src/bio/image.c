@@ -399,8 +399,11 @@ static bio_status png_run(struct png_ctx *c, bio_image *img, bio_image_info *inf
     return BIO_OK;
 }
 
-static bio_status decode_png(const uint8_t *buf, size_t len, bio_image *img,
-                             bio_image_info *info, bio_msg *msg)
+static bio_status png_probe_run(struct png_ctx *c, bio_image_header *hdr);
+
+/* Decode (hdr NULL) or only read the header into hdr (bio_image_probe). */
+static bio_status png_mem(const uint8_t *buf, size_t len, bio_image *img, bio_image_info *info,
+                          bio_image_header *hdr, bio_msg *msg)
 {
     bio_status st;
     struct png_ctx *c = calloc(1, sizeof *c);
@@ -415,7 +418,7 @@ static bio_status decode_png(const uint8_t *buf, size_t len, bio_image *img,
         st = bio_fail(msg, BIO_ENOMEM, "out of memory reading PNG");
         goto out;
     }
-    st = png_run(c, img, info);
+    st = hdr != NULL ? png_probe_run(c, hdr) : png_run(c, img, info);
 out:
     if (c->png)
         png_destroy_read_struct(&c->png, c->info ? &c->info : NULL, NULL);
@@ -423,6 +426,12 @@ out:
     free(c->rowp);
     free(c);
     return st;
+}
+
+static bio_status decode_png(const uint8_t *buf, size_t len, bio_image *img,
+                             bio_image_info *info, bio_msg *msg)
+{
+    return png_mem(buf, len, img, info, NULL, msg);
 }
 
 /* ---------------------------------------------------------------- JPEG (libjpeg) */
@@ -494,8 +503,12 @@ static bio_status jpeg_run(struct jpeg_ctx *c, const uint8_t *buf, size_t len, b
     return BIO_OK;
 }
 
-static bio_status decode_jpeg(const uint8_t *buf, size_t len, bio_image *img,
-                              bio_image_info *info, bio_msg *msg)
+static bio_status jpeg_probe_run(struct jpeg_ctx *c, const uint8_t *buf, size_t len,
+                                 bio_image_header *hdr);
+
+/* Decode (hdr NULL) or only read the header into hdr (bio_image_probe). */
+static bio_status jpeg_mem(const uint8_t *buf, size_t len, bio_image *img, bio_image_info *info,
+                           bio_image_header *hdr, bio_msg *msg)
 {
     struct jpeg_ctx *c = calloc(1, sizeof *c);
     if (!c)
@@ -505,10 +518,17 @@ static bio_status decode_jpeg(const uint8_t *buf, size_t len, bio_image *img,
     c->jerr.error_exit = jpeg_on_error;
     c->jerr.emit_message = jpeg_on_message;
     c->cinfo.client_data = c;
-    bio_status st = jpeg_run(c, buf, len, img, info);
+    bio_status st = hdr != NULL ? jpeg_probe_run(c, buf, len, hdr)
+                                : jpeg_run(c, buf, len, img, info);
     jpeg_destroy_decompress(&c->cinfo);
     free(c);
     return st;
+}
+
+static bio_status decode_jpeg(const uint8_t *buf, size_t len, bio_image *img,
+                              bio_image_info *info, bio_msg *msg)
+{
+    return jpeg_mem(buf, len, img, info, NULL, msg);
 }
 
 /* ---------------------------------------------------------------- BMP (own parser) */
@@ -1033,20 +1053,7 @@ static bio_status png_probe_run(struct png_ctx *c, bio_image_header *hdr)
 
 static bio_status probe_png(const uint8_t *buf, size_t len, bio_image_header *hdr, bio_msg *msg)
 {
-    bio_status st;
-    struct png_ctx *c = calloc(1, sizeof *c);
-    if (!c)
-        return bio_fail(msg, BIO_ENOMEM, "out of memory reading PNG");
-    c->buf = buf;
-    c->len = len;
-    c->msg = msg;
-    c->png = png_create_read_struct(PNG_LIBPNG_VER_STRING, c, png_on_error, png_on_warning);
-    c->info = c->png ? png_create_info_struct(c->png) : NULL;
-    st = c->info ? png_probe_run(c, hdr) : bio_fail(msg, BIO_ENOMEM, "out of memory reading PNG");
-    if (c->png)
-        png_destroy_read_struct(&c->png, c->info ? &c->info : NULL, NULL);
-    free(c);
-    return st;
+    return png_mem(buf, len, NULL, NULL, hdr, msg);
 }
 
 /* JPEG: jpeg_read_header parses the markers up to the first scan, no pixel buffer. */
@@ -1067,18 +1074,7 @@ static bio_status jpeg_probe_run(struct jpeg_ctx *c, const uint8_t *buf, size_t 
 static bio_status probe_jpeg(const uint8_t *buf, size_t len, bio_image_header *hdr,
                              bio_msg *msg)
 {
-    struct jpeg_ctx *c = calloc(1, sizeof *c);
-    if (!c)
-        return bio_fail(msg, BIO_ENOMEM, "out of memory reading JPEG");
-    c->msg = msg;
-    c->cinfo.err = jpeg_std_error(&c->jerr);
-    c->jerr.error_exit = jpeg_on_error;
-    c->jerr.emit_message = jpeg_on_message;
-    c->cinfo.client_data = c;
-    bio_status st = jpeg_probe_run(c, buf, len, hdr);
-    jpeg_destroy_decompress(&c->cinfo);
-    free(c);
-    return st;
+    return jpeg_mem(buf, len, NULL, NULL, hdr, msg);
 }
 
 /* TIFF: opening reads the first directory (tags), not the strips. */

@@ -25,6 +25,7 @@
 
 #include <cmocka.h>
 
+#include "bio/synth.h"
 #include "doc/token.h"
 #include "images.h"
 #include "pg/pg_test.h"
@@ -228,6 +229,24 @@ __attribute__((unused)) static void t_foreign_token(const char *receipt_no, cons
 /* The documents of a new card (kind baru), in the order the checks present them. */
 __attribute__((unused)) static const char *const T_ALL_DOCS[] = {"pengantar_rt_rw", "f107",
                                                                  "kk_copy", "ijazah_akta"};
+
+/* A synthetic impression as a binary PGM file in memory (owned by caller: free()). */
+__attribute__((unused)) static unsigned char *t_finger_pgm(const bio_synth_master *m,
+                                                           uint32_t impression, size_t *len)
+{
+    bio_image img;
+    bio_msg msg;
+    assert_int_equal(bio_synth_impression(m, impression, &img, NULL, &msg), BIO_OK);
+    char head[32];
+    int h = snprintf(head, sizeof head, "P5\n%d %d\n255\n", img.width, img.height);
+    *len = (size_t)h + (size_t)img.width * (size_t)img.height;
+    unsigned char *buf = malloc(*len);
+    assert_non_null(buf);
+    memcpy(buf, head, (size_t)h);
+    memcpy(buf + h, img.pixels, (size_t)img.width * (size_t)img.height);
+    bio_image_free(&img);
+    return buf;
+}
 
 /* Intake checks the application with the first ndocs of T_ALL_DOCS; want: KT_OK (complete) or
    KT_EREFUSED (incomplete). */

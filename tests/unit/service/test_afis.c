@@ -74,22 +74,8 @@ static bio_template *stored_template(svc *s, int64_t app, const char *slot)
     return views;
 }
 
-/* A synthetic impression as a binary PGM file in memory (owned by caller: free()). */
-static unsigned char *finger_pgm(const bio_synth_master *m, uint32_t impression, size_t *len)
-{
-    bio_image img;
-    bio_msg msg;
-    assert_int_equal(bio_synth_impression(m, impression, &img, NULL, &msg), BIO_OK);
-    char head[32];
-    int h = snprintf(head, sizeof head, "P5\n%d %d\n255\n", img.width, img.height);
-    *len = (size_t)h + (size_t)img.width * (size_t)img.height;
-    unsigned char *buf = malloc(*len);
-    assert_non_null(buf);
-    memcpy(buf, head, (size_t)h);
-    memcpy(buf + h, img.pixels, (size_t)img.width * (size_t)img.height);
-    bio_image_free(&img);
-    return buf;
-}
+/* A synthetic impression as a binary PGM file (svc_test.h). */
+#define finger_pgm t_finger_pgm
 
 static bio_synth_master *masters[4]; /* A's two fingers, C's two fingers */
 

@@ -93,22 +93,13 @@ static void put_sig(svc *s, int64_t id)
     free(sig);
 }
 
-/* A synthetic impression as a binary PGM (owned by caller). */
+/* Impression `impression` of synthetic master `master` as a PGM (owned by caller). */
 static unsigned char *finger_pgm(uint32_t master, uint32_t impression, size_t *len)
 {
     bio_synth_master *m = NULL;
-    bio_image img;
     bio_msg msg;
     assert_int_equal(bio_synth_master_new(master, 0, 1, &m, &msg), BIO_OK);
-    assert_int_equal(bio_synth_impression(m, impression, &img, NULL, &msg), BIO_OK);
-    char head[32];
-    int h = snprintf(head, sizeof head, "P5\n%d %d\n255\n", img.width, img.height);
-    *len = (size_t)h + (size_t)img.width * (size_t)img.height;
-    unsigned char *buf = malloc(*len);
-    assert_non_null(buf);
-    memcpy(buf, head, (size_t)h);
-    memcpy(buf + h, img.pixels, (size_t)img.width * (size_t)img.height);
-    bio_image_free(&img);
+    unsigned char *buf = t_finger_pgm(m, impression, len);
     bio_synth_master_free(m);
     return buf;
 }
