@@ -359,43 +359,53 @@ typedef struct file_row {
     char rel[64];
 } file_row;
 
-/* Every biometric file row. *rows owned by caller: free(). */
-static kt_code file_rows(svc *s, file_row **rows, size_t *count, kt_error *err)
+#define FILE_BATCH 1000
+
+/* Work on one file row (sealing, rotation). */
+typedef kt_code (*file_fn)(svc *s, const file_row *f, void *ctx, kt_error *err);
+
+/* Call fn for every biometric file row, in key order, reading FILE_BATCH rows at a time after
+   the last one seen (an index range scan each: memory stays flat however many there are). */
+static kt_code each_file(svc *s, file_fn fn, void *ctx, kt_error *err)
 {
-    store *db = NULL;
-    store_stmt *st = NULL;
-    int row = 0;
-    size_t n = 0, cap = 0;
-    kt_code rc;
-    *rows = NULL;
-    *count = 0;
-    if ((rc = svc_conn_get(s, &db, err)) != KT_OK)
-        return rc;
-    if ((rc = store_prepare(db,
-                            "SELECT application_id, slot, path FROM biometrics WHERE path <> ''"
-                            " ORDER BY application_id, slot",
-                            &st, err)) != KT_OK)
-        goto out;
-    while ((rc = store_step(st, &row, err)) == KT_OK && row) {
-        if (n == cap) {
-            size_t nc = cap ? 2 * cap : 256;
-            file_row *g = realloc(*rows, nc * sizeof *g);
-            if (g == NULL) {
-                rc = svc_nomem(err);
-                break;
+    file_row *rows = malloc(FILE_BATCH * sizeof *rows);
+    int64_t after_app = -1;
+    char after_slot[16] = "";
+    kt_code rc = KT_OK;
+    if (rows == NULL)
+        return svc_nomem(err);
+    for (;;) {
+        store *db = NULL;
+        store_stmt *st = NULL;
+        int row = 0;
+        size_t n = 0;
+        if ((rc = svc_conn_get(s, &db, err)) != KT_OK)
+            break;
+        if ((rc = store_prepare(db,
+                                "SELECT application_id, slot, path FROM biometrics WHERE"
+                                " path <> '' AND (application_id > ? OR (application_id = ? AND"
+                                " slot > ?)) ORDER BY application_id, slot LIMIT 1000",
+                                &st, err)) == KT_OK) {
+            store_bind_int(st, 1, after_app);
+            store_bind_int(st, 2, after_app);
+            store_bind_text(st, 3, after_slot, -1);
+            while (n < FILE_BATCH && (rc = store_step(st, &row, err)) == KT_OK && row) {
+                file_row *f = &rows[n++];
+                f->app_id = store_col_int(st, 0);
+                snprintf(f->slot, sizeof f->slot, "%s", store_col_text(st, 1));
+                snprintf(f->rel, sizeof f->rel, "%s", store_col_text(st, 2));
             }
-            *rows = g;
-            cap = nc;
+            store_reset(st);
         }
-        file_row *f = &(*rows)[n++];
-        f->app_id = store_col_int(st, 0);
-        snprintf(f->slot, sizeof f->slot, "%s", store_col_text(st, 1));
-        snprintf(f->rel, sizeof f->rel, "%s", store_col_text(st, 2));
+        svc_conn_put(s, db);
+        for (size_t i = 0; rc == KT_OK && i < n; i++)
+            rc = fn(s, &rows[i], ctx, err);
+        if (rc != KT_OK || n < FILE_BATCH)
+            break;
+        after_app = rows[n - 1].app_id;
+        snprintf(after_slot, sizeof after_slot, "%s", rows[n - 1].slot);
     }
-    store_reset(st);
-    *count = n;
-out:
-    svc_conn_put(s, db);
+    free(rows);
     return rc;
 }
 
@@ -448,24 +458,28 @@ out:
     return rc;
 }
 
-/* Template rows of table that are not sealed under the current key (plain ones too), one
-   batch: re-sealed and updated in one write transaction. *done = rows changed. */
-static kt_code reseal_templates(svc *s, const char *table, int plain_ok, size_t *done,
+/* The next batch of template rows of table after (*after_app, after_slot) in key order: those
+   not sealed under the current key (plain ones too) are re-sealed and updated in one write
+   transaction. *seen = rows read (fewer than ROTATE_BATCH: the table is done), *done = rows
+   changed; the cursor moves to the last row read. */
+static kt_code reseal_templates(svc *s, const char *table, int plain_ok, int64_t *after_app,
+                                char after_slot[16], size_t *seen, size_t *done,
                                 kt_error *err)
 {
-    char sel[400], upd[200], like[40];
+    char sel[400], upd[200], prefix[40];
     store *db = NULL;
     store_stmt *st = NULL;
     int row = 0;
     kt_code rc;
     json_t *batch = json_array();
     *done = 0;
+    *seen = 0;
     if (batch == NULL)
         return svc_nomem(err);
-    snprintf(like, sizeof like, SEALED_HEX_MAGIC "%s%%", seal_ring_current_id(s->ring));
+    snprintf(prefix, sizeof prefix, SEALED_HEX_MAGIC "%s", seal_ring_current_id(s->ring));
     snprintf(sel, sizeof sel,
-             "SELECT application_id, slot, template FROM %s WHERE template NOT LIKE ?"
-             " ORDER BY application_id, slot LIMIT %d",
+             "SELECT application_id, slot, template FROM %s WHERE application_id > ? OR"
+             " (application_id = ? AND slot > ?) ORDER BY application_id, slot LIMIT %d",
              table, ROTATE_BATCH);
     snprintf(upd, sizeof upd, "UPDATE %s SET template = ? WHERE application_id = ? AND slot = ?",
              table);
@@ -475,10 +489,17 @@ static kt_code reseal_templates(svc *s, const char *table, int plain_ok, size_t 
         goto out;
     if ((rc = store_prepare(db, sel, &st, err)) != KT_OK)
         goto out;
-    store_bind_text(st, 1, like, -1);
-    while ((rc = store_step(st, &row, err)) == KT_OK && row)
-        json_array_append_new(batch, json_pack("[I, s, s]", (json_int_t)store_col_int(st, 0),
-                                               store_col_text(st, 1), store_col_text(st, 2)));
+    store_bind_int(st, 1, *after_app);
+    store_bind_int(st, 2, *after_app);
+    store_bind_text(st, 3, after_slot, -1);
+    while ((rc = store_step(st, &row, err)) == KT_OK && row) {
+        (*seen)++;
+        *after_app = store_col_int(st, 0);
+        snprintf(after_slot, 16, "%s", store_col_text(st, 1));
+        if (strncmp(store_col_text(st, 2), prefix, strlen(prefix)) != 0)
+            json_array_append_new(batch, json_pack("[I, s, s]", (json_int_t)*after_app,
+                                                   store_col_text(st, 1), store_col_text(st, 2)));
+    }
     store_reset(st);
     if (rc != KT_OK)
         goto out;
@@ -535,11 +556,14 @@ static kt_code reseal_all_templates(svc *s, int plain_ok, size_t *total, kt_erro
     kt_code rc = KT_OK;
     *total = 0;
     for (size_t t = 0; t < 2 && rc == KT_OK; t++) {
-        size_t done;
+        int64_t after_app = -1;
+        char after_slot[16] = "";
+        size_t seen = 0, done = 0;
         do {
-            rc = reseal_templates(s, tables[t], plain_ok, &done, err);
+            rc = reseal_templates(s, tables[t], plain_ok, &after_app, after_slot, &seen, &done,
+                                  err);
             *total += done;
-        } while (rc == KT_OK && done > 0);
+        } while (rc == KT_OK && seen == ROTATE_BATCH);
     }
     return rc;
 }
@@ -568,13 +592,24 @@ out:
     return rc;
 }
 
+/* each_file: an older database's file sealed, its stored type the decoded one. */
+static kt_code seal_one_plain(svc *s, const file_row *f, void *ctx, kt_error *err)
+{
+    int changed = 0;
+    char ctype[40];
+    kt_code rc;
+    (void)ctx;
+    if ((rc = reseal_file(s, f, 1, &changed, ctype, sizeof ctype, err)) != KT_OK)
+        return rc;
+    return set_content_type(s, f, ctype, err);
+}
+
 static kt_code seal_plain_left(svc *s, kt_error *err)
 {
     store *db = NULL;
     store_stmt *st = NULL;
     int row = 0, left = 0;
-    file_row *rows = NULL;
-    size_t n = 0, tpl = 0;
+    size_t tpl = 0;
     kt_code rc;
     if ((rc = svc_conn_get(s, &db, err)) != KT_OK)
         return rc;
@@ -589,21 +624,12 @@ static kt_code seal_plain_left(svc *s, kt_error *err)
         return rc;
     /* Files first (each rewritten by temp + rename: a crash leaves it plain or sealed, and the
        next open goes on), with the content type the server derives from the bytes. */
-    if ((rc = file_rows(s, &rows, &n, err)) != KT_OK)
+    if ((rc = each_file(s, seal_one_plain, NULL, err)) != KT_OK)
         goto out;
-    for (size_t i = 0; i < n; i++) {
-        int changed = 0;
-        char ctype[40];
-        if ((rc = reseal_file(s, &rows[i], 1, &changed, ctype, sizeof ctype, err)) != KT_OK)
-            goto out;
-        if ((rc = set_content_type(s, &rows[i], ctype, err)) != KT_OK)
-            goto out;
-    }
     if ((rc = reseal_all_templates(s, 1, &tpl, err)) != KT_OK)
         goto out;
     rc = exec_write(s, "UPDATE seal_state SET plain_left = 0 WHERE id = 1", NULL, NULL, -1, err);
 out:
-    free(rows);
     return rc;
 }
 
@@ -635,11 +661,19 @@ kt_code svc_key_status(svc *s, const svc_actor *who, json_t **out, kt_error *err
     return KT_OK;
 }
 
+/* each_file: one file re-sealed under the new key (ctx counts the files rewritten). */
+static kt_code reseal_rotated(svc *s, const file_row *f, void *ctx, kt_error *err)
+{
+    int changed = 0;
+    kt_code rc = reseal_file(s, f, 0, &changed, NULL, 0, err);
+    *(size_t *)ctx += (size_t)changed;
+    return rc;
+}
+
 kt_code svc_key_rotate(svc *s, const svc_actor *who, json_t **out, kt_error *err)
 {
     kt_code rc;
-    file_row *rows = NULL;
-    size_t n = 0, files = 0, tpl = 0;
+    size_t files = 0, tpl = 0;
     seal_ring *ring = NULL;
     char old_id[17] = "", retired[4300] = "", stamp[32];
     *out = NULL;
@@ -658,14 +692,8 @@ kt_code svc_key_rotate(svc *s, const svc_actor *who, json_t **out, kt_error *err
     ring = NULL;
     if ((rc = remember_key(s, seal_ring_current_id(s->ring), err)) != KT_OK)
         goto out;
-    if ((rc = file_rows(s, &rows, &n, err)) != KT_OK)
+    if ((rc = each_file(s, reseal_rotated, &files, err)) != KT_OK)
         goto out;
-    for (size_t i = 0; i < n; i++) {
-        int changed = 0;
-        if ((rc = reseal_file(s, &rows[i], 0, &changed, NULL, 0, err)) != KT_OK)
-            goto out;
-        files += (size_t)changed;
-    }
     if ((rc = reseal_all_templates(s, 0, &tpl, err)) != KT_OK)
         goto out;
     /* Nothing stored needs the old key any more: retire it, then install the new one. */
@@ -707,7 +735,6 @@ kt_code svc_key_rotate(svc *s, const svc_actor *who, json_t **out, kt_error *err
         rc = svc_nomem(err);
 out:
     seal_ring_free(ring);
-    free(rows);
     if (rc != KT_OK && s->key_fd >= 0)
         flock(s->key_fd, LOCK_SH | LOCK_NB);
     return rc;
