@@ -139,33 +139,42 @@ static void key_id_of(const uint8_t key[SEAL_KEY_BYTES], uint8_t id[SEAL_ID_BYTE
 kt_code seal_key_create(const char *path, kt_error *err)
 {
     uint8_t key[SEAL_KEY_BYTES], id[SEAL_ID_BYTES];
-    char text[160], khex[2 * SEAL_KEY_BYTES + 1], ihex[2 * SEAL_ID_BYTES + 1];
+    char text[160], khex[2 * SEAL_KEY_BYTES + 1], ihex[2 * SEAL_ID_BYTES + 1], tmp[4200];
     kt_code rc = KT_OK;
+    int fd = -1;
     if (sodium_init() < 0)
         return kt_fail(err, KT_EINTERNAL, "sodium_init", "", "libsodium gagal dimulai");
-    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
-    if (fd < 0) {
-        if (errno == EEXIST)
-            return kt_fail(err, KT_ECONFLICT, "key_exists", "key",
-                           "Berkas kunci %s sudah ada; tidak ditimpa", path);
-        return io_fail(err, path, "Berkas kunci tidak dapat dibuat:");
-    }
+    if (snprintf(tmp, sizeof tmp, "%s.tmp-%ld", path, (long)getpid()) >= (int)sizeof tmp)
+        return kt_fail(err, KT_EINVAL, "path_too_long", "key", "Path kunci terlalu panjang");
+    /* Written whole under a temporary name of this process, then linked to its name (which
+       fails if a key is there: two processes starting at once agree on one key): a kill at
+       any point never leaves a half-written key under the real name. A leftover temporary
+       file of an earlier process with this pid is a key nobody used: removed. */
+    unlink(tmp);
+    fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (fd < 0)
+        return io_fail(err, tmp, "Berkas kunci tidak dapat dibuat:");
     randombytes_buf(key, sizeof key);
     key_id_of(key, id);
     sodium_bin2hex(khex, sizeof khex, key, sizeof key);
     sodium_bin2hex(ihex, sizeof ihex, id, sizeof id);
     int n = snprintf(text, sizeof text, KEY_FILE_HEADER "%s\n%s\n", ihex, khex);
-    if (fchmod(fd, 0600) != 0 || write_all(fd, text, (size_t)n) != 0 || fsync(fd) != 0) {
+    int bad = fchmod(fd, 0600) != 0 || write_all(fd, text, (size_t)n) != 0 || fsync(fd) != 0;
+    bad |= close(fd) != 0;
+    if (bad) {
         rc = io_fail(err, path, "Berkas kunci gagal ditulis:");
-        close(fd);
-        unlink(path);
         goto out;
     }
-    if (close(fd) != 0 || fsync_parent(path) != 0) {
-        rc = io_fail(err, path, "Berkas kunci gagal ditulis:");
-        unlink(path);
+    if (link(tmp, path) != 0) {
+        rc = errno == EEXIST ? kt_fail(err, KT_ECONFLICT, "key_exists", "key",
+                                       "Berkas kunci %s sudah ada; tidak ditimpa", path)
+                             : io_fail(err, path, "Berkas kunci tidak dapat dibuat:");
+        goto out;
     }
+    if (fsync_parent(path) != 0)
+        rc = io_fail(err, path, "Berkas kunci gagal ditulis:");
 out:
+    unlink(tmp);
     sodium_memzero(key, sizeof key);
     sodium_memzero(khex, sizeof khex);
     sodium_memzero(text, sizeof text);
