@@ -551,46 +551,41 @@ static void test_rotation_killed(void **st)
     snprintf(db, sizeof db, "%s", t_db);
     char next[220];
     snprintf(next, sizeof next, "%s.new", key);
-    int kills = 0, finished = 0, mid = 0;
-    /* Kill after 1, 3, 6, ... ms: from start-up to the last rename. */
-    for (int delay_us = 1000; delay_us < 400000 && !finished; delay_us = delay_us * 3 / 2) {
-        pid_t pid = fork();
-        assert_true(pid >= 0);
-        if (pid == 0) {
-            int devnull = open("/dev/null", O_WRONLY);
-            dup2(devnull, 1);
-            execl(bin, bin, "key", "rotate", "--db", db, (char *)NULL);
-            _exit(127);
+    int kills = 0, mid = 0, rounds = 0;
+    /* Rotations, each killed after 1, 1.25, 1.6, ... ms until one finishes on its own: from
+       start-up to the last rename. A machine fast enough to finish before any kill landed
+       mid-way gets another rotation (each rotates to a new key), up to 5. */
+    for (; rounds < 5 && mid == 0; rounds++) {
+        int finished = 0;
+        for (long delay_us = 1000; delay_us < 2000000 && !finished; delay_us = delay_us * 5 / 4) {
+            pid_t pid = fork();
+            assert_true(pid >= 0);
+            if (pid == 0) {
+                int devnull = open("/dev/null", O_WRONLY);
+                dup2(devnull, 1);
+                execl(bin, bin, "key", "rotate", "--db", db, (char *)NULL);
+                _exit(127);
+            }
+            struct timespec ts = {delay_us / 1000000, (delay_us % 1000000) * 1000L};
+            nanosleep(&ts, NULL);
+            int status = 0;
+            if (waitpid(pid, &status, WNOHANG) == 0) {
+                kill(pid, SIGKILL);
+                waitpid(pid, &status, 0);
+                kills++;
+                mid += access(next, F_OK) == 0; /* killed with the rotation under way */
+            } else {
+                assert_true(WIFEXITED(status));
+                assert_int_equal(WEXITSTATUS(status), 0);
+                finished = 1;
+            }
+            all_readable(ids, NAPPS);
         }
-        struct timespec ts = {0, delay_us * 1000L};
-        nanosleep(&ts, NULL);
-        int status = 0;
-        if (waitpid(pid, &status, WNOHANG) == 0) {
-            kill(pid, SIGKILL);
-            waitpid(pid, &status, 0);
-            kills++;
-            mid += access(next, F_OK) == 0; /* killed with the rotation under way */
-        } else {
-            assert_true(WIFEXITED(status));
-            assert_int_equal(WEXITSTATUS(status), 0);
-            finished = 1;
-        }
-        all_readable(ids, NAPPS);
+        assert_true(finished);
     }
-    fprintf(stderr, "note: rotation killed %d times before it finished, %d of them mid-way\n",
+    fprintf(stderr, "note: %d rotation(s) killed %d times in all, %d of them mid-way\n", rounds,
             kills, mid);
     assert_true(mid >= 1);
-    if (!finished) {
-        const char *args[] = {bin, "key", "rotate", "--db", db, NULL};
-        pid_t pid = fork();
-        if (pid == 0) {
-            execv(bin, (char *const *)(uintptr_t)args);
-            _exit(127);
-        }
-        int status = 0;
-        waitpid(pid, &status, 0);
-        assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-    }
     all_readable(ids, NAPPS);
     /* One key left, no rotation under way, and every blob under it. */
     char cmd[500];
