@@ -206,6 +206,17 @@ kt_code svc_atrest_open(svc *s, const svc_config *cfg, kt_error *err)
         goto out;
     if ((rc = remember_key(s, seal_ring_current_id(s->ring), err)) != KT_OK)
         goto out;
+    /* The data folder and its apps folder private, also when an older version made them
+       0750 (the folders of each application follow at their next write or sealing). */
+    {
+        char apps[4200];
+        struct stat sb;
+        snprintf(apps, sizeof apps, "%s/apps", s->data_dir);
+        if (stat(s->data_dir, &sb) == 0 && (sb.st_mode & 077) != 0)
+            chmod(s->data_dir, 0700);
+        if (stat(apps, &sb) == 0 && (sb.st_mode & 077) != 0)
+            chmod(apps, 0700);
+    }
     rc = seal_plain_left(s, err);
 out:
     json_decref(ids);
@@ -258,7 +269,8 @@ kt_code svc_bio_write(svc *s, int64_t app_id, const char *slot, const void *data
     if ((rc = abs_path(s, rel, path, sizeof path, err)) != KT_OK)
         return rc;
     snprintf(dir, sizeof dir, "%.*s", (int)(strrchr(path, '/') - path), path);
-    if (seal_mkdir_private(dir) != 0)
+    /* 0700 also for a folder an older version made 0750. */
+    if (seal_mkdir_private(dir) != 0 || chmod(dir, 0700) != 0)
         return kt_fail(err, KT_EIO, "io", "", "Folder %s tidak dapat dibuat: %s", dir,
                        strerror(errno));
     if ((rc = seal_encrypt(s->ring, ctx, data, len, &blob, &blen, err)) != KT_OK)

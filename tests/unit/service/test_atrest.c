@@ -356,10 +356,11 @@ static void test_older_database_sealed(void **st)
     assert_non_null(f);
     assert_int_equal(fwrite(pgm, 1, glen, f), glen);
     fclose(f);
-    snprintf(cmd, sizeof cmd, "rm -f '%s/ktpel.key'", t_dir);
+    snprintf(cmd, sizeof cmd, "rm -f '%s/ktpel.key' && chmod 0755 '%s' '%s/apps' '%s/apps/%lld'",
+             t_dir, dd, dd, dd, (long long)a);
     assert_int_equal(system(cmd), 0);
 
-    /* Open: 007 runs, a key is made, everything is sealed. */
+    /* Open: 007 runs, a key is made, everything is sealed, the folders made private. */
     s = t_open();
     size_t n = 0;
     snprintf(path, sizeof path, "%s/apps/%lld/face", dd, (long long)a);
@@ -368,6 +369,9 @@ static void test_older_database_sealed(void **st)
     assert_false(contains(disk, n, "\x89PNG", 4));
     assert_int_equal(mode_of(path), 0600);
     free(disk);
+    assert_int_equal(mode_of(dd), 0700);
+    snprintf(path, sizeof path, "%s/apps/%lld", dd, (long long)a);
+    assert_int_equal(mode_of(path), 0700);
     svc_actor op = t_actor("operator", 2, 0);
     void *data = NULL;
     size_t len = 0;
