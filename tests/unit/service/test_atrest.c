@@ -130,6 +130,22 @@ static unsigned mode_of(const char *path)
     return (unsigned)(sb.st_mode & 0777);
 }
 
+/* The slot's download: exactly want (len bytes), with the content type ct. */
+static void expect_stored(svc *s, int64_t id, const char *slot, const void *want, size_t len,
+                          const char *ct)
+{
+    svc_actor op = t_actor("operator", 2, 0);
+    void *data = NULL;
+    size_t got = 0;
+    char type[64];
+    kt_error err;
+    t_expect(svc_app_bio_get(s, &op, id, slot, &data, &got, type, &err), KT_OK, &err);
+    assert_int_equal(got, len);
+    assert_memory_equal(data, want, len);
+    assert_string_equal(type, ct);
+    free(data);
+}
+
 static kt_code get(svc *s, int64_t id, const char *slot, kt_error *err)
 {
     svc_actor sup = t_actor("supervisor", 4, 0);
@@ -178,18 +194,7 @@ static void test_sealed_files(void **st)
         assert_int_equal(mode_of(pb), 0600);
     }
     /* Read back: the bytes as uploaded, the type the server decoded. */
-    {
-        svc_actor op = t_actor("operator", 2, 0);
-        void *data = NULL;
-        size_t len = 0;
-        char ct[64];
-        kt_error err;
-        t_expect(svc_app_bio_get(s, &op, a, "face", &data, &len, ct, &err), KT_OK, &err);
-        assert_int_equal(len, flen);
-        assert_memory_equal(data, face, flen);
-        assert_string_equal(ct, "image/png");
-        free(data);
-    }
+    expect_stored(s, a, "face", face, flen, "image/png");
     /* One byte flipped in the sealed file: refused, never served. */
     kt_error err;
     disk[n / 2] ^= 0x01;
@@ -372,20 +377,9 @@ static void test_older_database_sealed(void **st)
     assert_int_equal(mode_of(dd), 0700);
     snprintf(path, sizeof path, "%s/apps/%lld", dd, (long long)a);
     assert_int_equal(mode_of(path), 0700);
-    svc_actor op = t_actor("operator", 2, 0);
-    void *data = NULL;
-    size_t len = 0;
-    char ct[64];
+    expect_stored(s, a, "face", face, flen, "image/png"); /* was the client's text/html */
+    expect_stored(s, a, "finger_1", pgm, glen, "image/x-portable-anymap");
     kt_error err;
-    t_expect(svc_app_bio_get(s, &op, a, "face", &data, &len, ct, &err), KT_OK, &err);
-    assert_int_equal(len, flen);
-    assert_memory_equal(data, face, flen);
-    assert_string_equal(ct, "image/png"); /* was the client's text/html */
-    free(data);
-    t_expect(svc_app_bio_get(s, &op, a, "finger_1", &data, &len, ct, &err), KT_OK, &err);
-    assert_int_equal(len, glen);
-    assert_string_equal(ct, "image/x-portable-anymap");
-    free(data);
     {
         store *db = NULL;
         store_stmt *q = NULL;
