@@ -20,13 +20,14 @@
 static int usage(FILE *f)
 {
     fprintf(f, "usage: ktpel serve [--listen ADDR:PORT] [--db PATH] [--web DIR] [--data DIR]\n"
-               "                   [--lokets N|LAYOUT] [--backup-dir DIR]\n"
+               "                   [--key PATH] [--lokets N|LAYOUT] [--backup-dir DIR]\n"
                "                   [--backup-every MIN] [--backup-keep N] [--quiet]\n"
                "  --listen   address and port (default 127.0.0.1:8080)\n"
                "  --db       SQLite file (default %s) or postgres://... location\n"
                "  --web      folder of the pages (default: the source tree's web/)\n"
                "  --data     biometric files, documents, voice cache (default <db dir>/data;\n"
                "             %s for a postgres:// database)\n"
+               "  --key      the data key sealing biometrics (default <parent of data>/ktpel.key)\n"
                "  --lokets   number of lokets (default 3), or the layout with each loket's role,\n"
                "             e.g. \"1:intake,2:operator,3:handover\" (kept in the database)\n"
                "  --backup-dir    folder of the scheduled online backups (and of \"backup now\")\n"
@@ -59,6 +60,7 @@ int cli_serve(int argc, char **argv)
     const char *db = cli_opt(argc, argv, "db", CLI_DEFAULT_DB, &bad);
     const char *web = cli_opt(argc, argv, "web", NULL, &bad);
     const char *data = cli_opt(argc, argv, "data", NULL, &bad);
+    const char *key = cli_opt(argc, argv, "key", NULL, &bad);
     const char *lokets_s = cli_opt(argc, argv, "lokets", NULL, &bad);
     const char *bdir = cli_opt(argc, argv, "backup-dir", NULL, &bad);
     const char *bevery_s = cli_opt(argc, argv, "backup-every", "60", &bad);
@@ -96,6 +98,7 @@ int cli_serve(int argc, char **argv)
         memset(&sc, 0, sizeof sc);
         sc.db_path = db;
         sc.data_dir = data;
+        sc.key_path = key;
         sc.lokets = (int)lokets;
         if (layout != NULL) { /* the highest loket named is the number of lokets */
             json_t *list = NULL;

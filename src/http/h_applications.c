@@ -4,7 +4,7 @@
  * handover, audit trail; and GET /api/receipts/{receipt_no}.
  *
  * Biometric uploads are the one raw body of the API (up to 8 MiB, HTTP_RAW): the bytes go
- * to the service as received, with their Content-Type.
+ * to the service as received; the service decides their type (never the declared one).
  * Never: check a state or a role here; the service refuses with the right error.
  */
 #include "http/api.h"
@@ -94,15 +94,19 @@ static void h_bio_put(http_req *r)
     json_t *out = NULL;
     int64_t id;
     kt_error err;
-    const char *ct = http_header(r, MHD_HTTP_HEADER_CONTENT_TYPE);
+    /* The declared Content-Type is not read: the service decodes the bytes and derives it. */
+    const char *bg = http_query(r, "background");
     kt_error_clear(&err);
     kt_code rc = http_param_id(r, "id", &id, &err);
     if (rc == KT_OK && r->body_len == 0)
         rc = kt_fail(&err, KT_EINVAL, "bio_empty", "body", "berkas biometrik kosong");
+    if (rc == KT_OK && bg != NULL && strcmp(bg, "confirmed") != 0)
+        rc = kt_fail(&err, KT_EINVAL, "background_invalid", "background",
+                     "background hanya boleh bernilai confirmed");
     if (rc == KT_OK)
-        rc = svc_app_bio_put(HTTP_API(r)->s, &r->actor, id, http_param(r, "slot"), r->body,
-                             r->body_len, ct != NULL ? ct : "application/octet-stream", &out,
-                             &err);
+        rc = svc_app_bio_put_ex(HTTP_API(r)->s, &r->actor, id, http_param(r, "slot"), r->body,
+                                r->body_len, bg != NULL ? SVC_BIO_BG_CONFIRMED : 0u, &out,
+                                &err);
     http_reply_svc(r, rc, 200, out, &err);
 }
 

@@ -43,6 +43,9 @@ svc_actor svc_system_actor(void);
 typedef struct svc_config {
     const char *db_path;        /* SQLite file; created with the schema if missing */
     const char *data_dir;       /* biometric files and documents; default: <db dir>/data */
+    const char *key_path;       /* the data key sealing biometrics at rest (mode 0600, outside
+                                   the data folder); NULL: <parent of data_dir>/ktpel.key,
+                                   created when nothing is sealed yet */
     int lokets;                 /* number of lokets (default 3) */
     int priority_every;         /* one priority call per N regular calls (default 3) */
     int64_t (*now_ms)(void);    /* UTC clock in Unix ms; NULL = the real clock. Tests set a
@@ -135,15 +138,27 @@ kt_code svc_app_act(svc *s, const svc_actor *who, int64_t app_id, const char *ac
    keeping before and after. */
 kt_code svc_app_change_data(svc *s, const svc_actor *who, int64_t app_id, const json_t *in,
                             json_t **out, kt_error *err);
-/* Store one biometric file as uploaded. slot: face, signature, finger_1..finger_10 (ISO
-   finger positions), iris_left, iris_right. */
+/* Store one biometric file. slot: face, signature, finger_1..finger_10 (ISO finger
+   positions), iris_left, iris_right. The server decides what the bytes are (the declared
+   content_type is ignored): the real format from the magic bytes, the size from the header
+   before decoding, bounded per slot, then a full decode; the face photo's backdrop must be
+   the birth year's colour (red odd, blue even) unless flags has SVC_BIO_BG_CONFIRMED (the
+   operator's word, recorded in the audit event). Stored sealed (src/seal) with the type the
+   server derived. Errors: 400 image_invalid / image_too_small, 413 image_too_large, 422
+   photo_background, and the AFIS's for fingers. */
+#define SVC_BIO_BG_CONFIRMED 1u
+kt_code svc_app_bio_put_ex(svc *s, const svc_actor *who, int64_t app_id, const char *slot,
+                           const void *data, size_t len, unsigned flags, json_t **out,
+                           kt_error *err);
+/* The same with flags 0; content_type is not used (kept for callers of the old signature). */
 kt_code svc_app_bio_put(svc *s, const svc_actor *who, int64_t app_id, const char *slot,
                         const void *data, size_t len, const char *content_type,
                         json_t **out, kt_error *err);
 /* Mark a slot that cannot be captured (missing or injured finger, ...). in: {"reason"} */
 kt_code svc_app_bio_exception(svc *s, const svc_actor *who, int64_t app_id, const char *slot,
                               const json_t *in, json_t **out, kt_error *err);
-/* Read back a stored biometric file. *data owned by caller: free(). */
+/* Read back a stored biometric file, opened (unsealed); content_type is the one the server
+   derived at upload. *data owned by caller: free(). */
 kt_code svc_app_bio_get(svc *s, const svc_actor *who, int64_t app_id, const char *slot,
                         void **data, size_t *len, char content_type[64], kt_error *err);
 /* Complete the recording: every slot stored or excepted -> recorded. */
@@ -264,6 +279,16 @@ void svc_backup_job_stop(svc_backup_job *job);
 /* ---- words: codes as people read them (core/words.h) ----------------------------------- */
 /* Every words table as {"table": {"id": "word"}}; public (codes and words only). */
 kt_code svc_labels(json_t **out, kt_error *err);
+/* ---- the data key (atrest.c, docs/operations.md "Kunci data") ------------------------- */
+/* {"key_path", "key_id", "ring": [ids], "active_in_database": [ids], "rotation_unfinished"}
+   (admin). */
+kt_code svc_key_status(svc *s, const svc_actor *who, json_t **out, kt_error *err);
+/* A new data key: every biometric file and template re-sealed under it, the old key kept as
+   <key>.retired-<time> (for older backups) and retired in the database. Refused (409
+   key_in_use) while another process holds the key (a running server). Crash-safe: a kill at
+   any point leaves everything readable and the next rotation resumes. Admin. out {"key_id",
+   "retired_key_id", "retired_key_file", "files", "templates"}. */
+kt_code svc_key_rotate(svc *s, const svc_actor *who, json_t **out, kt_error *err);
 
 /* ---- lokets: roles and the recording desk's calls (lokets.c, docs/internals/web.md) ---- */
 /* The layout {"lokets": [{"loket", "role": intake|operator|handover, "role_name"}],

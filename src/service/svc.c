@@ -89,6 +89,7 @@ kt_code svc_open(const svc_config *cfg, svc **out, kt_error *err)
     pthread_mutex_init(&s->gmu, NULL);
     pthread_cond_init(&s->gcv, NULL);
     s->gtail = &s->ghead;
+    s->key_fd = -1;
     s->lokets = cfg->lokets > 0 ? cfg->lokets : 3;
     s->priority_every = cfg->priority_every > 0 ? cfg->priority_every : 3;
     s->now_ms = cfg->now_ms;
@@ -116,6 +117,9 @@ kt_code svc_open(const svc_config *cfg, svc **out, kt_error *err)
     if ((rc = store_open(s->db_path, NULL, &db, err)) != KT_OK)
         goto fail;
     svc_conn_put(s, db);
+    /* The data key, and what an older database left plain sealed (atrest.c). */
+    if ((rc = svc_atrest_open(s, cfg, err)) != KT_OK)
+        goto fail;
     /* The AFIS gallery: every recorded finger, in memory (afis.c). */
     if ((rc = svc_afis_open(s, cfg, err)) != KT_OK)
         goto fail;
@@ -131,6 +135,7 @@ void svc_close(svc *s)
     if (s == NULL)
         return;
     svc_afis_close(s);
+    svc_atrest_close(s);
     for (size_t i = 0; i < s->npool; i++)
         store_close(s->pool[i]);
     free(s->pool);

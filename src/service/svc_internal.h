@@ -43,9 +43,14 @@ typedef struct svc_listener_slot {
 typedef kt_code (*svc_group_fn)(svc *s, store *db, void *ctx, kt_error *err);
 typedef struct svc_group_job svc_group_job; /* on the requesting thread's stack */
 
+struct seal_ring;
+
 struct svc {
     char *db_path;  /* owned */
     char *data_dir; /* owned */
+    char *key_path; /* owned: the data key file (atrest.c) */
+    struct seal_ring *ring; /* owned: the data key(s) that seal biometrics at rest */
+    int key_fd;     /* the key file, held with a shared flock (a rotation takes it exclusive) */
     int lokets;
     int priority_every;
     int64_t (*now_ms)(void);
@@ -69,6 +74,27 @@ struct svc {
 };
 
 int64_t svc_now(const svc *s);
+
+/* ---- biometrics at rest (atrest.c) ---- */
+/* Load (or, with nothing sealed yet, create) the data key, check it against seal_keys, lock it
+   shared, and seal what an older database left plain. */
+kt_code svc_atrest_open(svc *s, const svc_config *cfg, kt_error *err);
+void svc_atrest_close(svc *s);
+/* The stored path of a biometric file, relative to the data folder: apps/<id>/<slot>. */
+void svc_bio_rel_path(char rel[64], int64_t app_id, const char *slot);
+/* Seal and write one biometric file durably (0600 in 0700 folders, temp + rename + fsync). */
+kt_code svc_bio_write(svc *s, int64_t app_id, const char *slot, const void *data, size_t len,
+                      kt_error *err);
+/* Read and open one biometric file (rel as stored). *data owned by caller:
+   seal_free_secret(*data, *len) or free(). KT_ENOTFOUND file_missing; KT_EREFUSED
+   seal_tampered when the file was altered or moved. */
+kt_code svc_bio_read(svc *s, int64_t app_id, const char *slot, const char *rel, void **data,
+                     size_t *len, kt_error *err);
+/* A template (ISO record bytes) sealed as stored hex, and back. Owned by caller: free(). */
+kt_code svc_tpl_seal(svc *s, int64_t app_id, const char *slot, const uint8_t *iso, size_t n,
+                     char **hex, kt_error *err);
+kt_code svc_tpl_open(svc *s, int64_t app_id, const char *slot, const char *hex, uint8_t **iso,
+                     size_t *n, kt_error *err);
 jkt_date svc_today(const svc *s);
 
 /* Borrow a connection (opening one when the pool is empty); give it back with svc_conn_put

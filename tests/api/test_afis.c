@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "bio/synth.h"
+#include "../images.h"
 #include "harness.h"
 
 #define NIK_A "3671101203900001"
@@ -179,11 +180,16 @@ static json_t *enrol(const char *nik, uint32_t k)
     free(txt);
     json_decref(in);
     json_decref(a);
-    static const unsigned char face[] = {0xFF, 0xD8, 0xFF, 0xE0, 'f', 'a', 'c', 'e'};
+    size_t flen = 0, slen = 0;
+    unsigned char *face = t_face_for_nik(nik, &flen), *sig = t_png_gray(400, 150, &slen);
+    assert_non_null(face);
+    assert_non_null(sig);
     snprintf(path, sizeof path, "/api/applications/%lld/bio/face", (long long)id);
-    json_decref(call_raw("PUT", G->operator_, face, sizeof face, 200, path));
+    json_decref(call_raw("PUT", G->operator_, face, flen, 200, path));
     snprintf(path, sizeof path, "/api/applications/%lld/bio/signature", (long long)id);
-    json_decref(call_raw("PUT", G->operator_, face, sizeof face, 200, path));
+    json_decref(call_raw("PUT", G->operator_, sig, slen, 200, path));
+    free(face);
+    free(sig);
     for (int f = 0; f < 2; f++) {
         size_t len = 0;
         unsigned char *pgm = finger_pgm(f, k, &len);

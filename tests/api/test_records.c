@@ -16,6 +16,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "../images.h"
 #include "harness.h"
 
 #define ADULT "3671101203900001"
@@ -209,8 +210,6 @@ static void test_records(void **state)
     static const char *const slots[] = {"finger_1", "finger_2", "finger_3", "finger_4",
                                         "finger_5", "finger_6", "finger_7", "finger_8",
                                         "finger_9", "finger_10", "iris_left", "iris_right"};
-    static const unsigned char jpeg[] = {0xFF, 0xD8, 0xFF, 0xE0, 0, 16, 'J', 'F', 'I', 'F', 0,
-                                         1, 1, 0, 0, 1, 0, 1, 0, 0, 0xFF, 0xD9};
     char day[16], body[1024], url[512], tok[400];
     json_int_t ticket, app;
     json_t *j;
@@ -230,15 +229,24 @@ static void test_records(void **state)
     json_decref(call("POST", G->intake,
                      "{\"documents\":[\"pengantar_rt_rw\",\"f107\",\"kk_copy\",\"ijazah_akta\"]}",
                      200, "/api/applications/%lld/check", (long long)app));
-    snprintf(url, sizeof url, "%s/api/applications/%lld/bio/face", G->srv.base, (long long)app);
-    assert_int_equal(api_call(&r, "PUT", url, G->operator_, "image/jpeg", jpeg, sizeof jpeg), 0);
-    assert_int_equal(r.status, 200);
-    api_resp_free(&r);
-    snprintf(url, sizeof url, "%s/api/applications/%lld/bio/signature", G->srv.base,
-             (long long)app);
-    assert_int_equal(api_call(&r, "PUT", url, G->operator_, "image/jpeg", jpeg, sizeof jpeg), 0);
-    assert_int_equal(r.status, 200);
-    api_resp_free(&r);
+    {
+        size_t flen = 0, slen = 0;
+        unsigned char *face = t_face_for_nik(ADULT, &flen), *sig = t_png_gray(400, 150, &slen);
+        assert_non_null(face);
+        assert_non_null(sig);
+        snprintf(url, sizeof url, "%s/api/applications/%lld/bio/face", G->srv.base,
+                 (long long)app);
+        assert_int_equal(api_call(&r, "PUT", url, G->operator_, "image/jpeg", face, flen), 0);
+        assert_int_equal(r.status, 200);
+        api_resp_free(&r);
+        snprintf(url, sizeof url, "%s/api/applications/%lld/bio/signature", G->srv.base,
+                 (long long)app);
+        assert_int_equal(api_call(&r, "PUT", url, G->operator_, "image/jpeg", sig, slen), 0);
+        assert_int_equal(r.status, 200);
+        api_resp_free(&r);
+        free(face);
+        free(sig);
+    }
     for (size_t i = 0; i < sizeof slots / sizeof slots[0]; i++)
         json_decref(call("POST", G->operator_, "{\"reason\":\"alat rusak (uji)\"}", 200,
                          "/api/applications/%lld/bio/%s/exception", (long long)app, slots[i]));

@@ -90,7 +90,8 @@ $('#btn-backup').addEventListener('click', async () => {
   $('#btn-backup').disabled = true;
   try {
     const r = await post('/api/admin/backup');
-    box.append(h('dl', { class: 'kv', id: 'backup-info' }, h('dt', {}, 'Folder'), h('dd', { class: 'mono' }, r.path),
+    box.append(h('dl', { class: 'kv', id: 'backup-info' }, h('dt', {}, 'Berkas cadangan'), h('dd', { class: 'mono' }, r.path),
+      h('dt', {}, 'Terenkripsi'), h('dd', {}, `${Math.round(r.archive_bytes / 1024)} KB`),
       h('dt', {}, 'Basis data'), h('dd', {}, `${Math.round(r.db_bytes / 1024)} KB`),
       h('dt', {}, 'Berkas'), h('dd', {}, `${r.files} (${Math.round(r.file_bytes / 1024)} KB)`),
       h('dt', {}, 'Waktu'), h('dd', {}, `${r.ms} ms`)));

@@ -297,7 +297,10 @@ $('#btn-photo-save').addEventListener('click', async () => {
     return showError(msg, { message: `Warna latar foto harus ${need.label}. Foto ulang, atau centang "latar sudah benar" bila pemeriksaan keliru.`, field: 'face' });
   }
   try {
-    await putBytes(`/api/applications/${enc(app.id)}/bio/face`, await canvasBlob(photo), 'image/jpeg');
+    // The server checks the backdrop too (this page's check is a hint); the operator's
+    // "latar sudah benar" is passed on and recorded in the audit trail.
+    const confirmed = need && bgResult.verdict !== need.id ? '?background=confirmed' : '';
+    await putBytes(`/api/applications/${enc(app.id)}/bio/face${confirmed}`, await canvasBlob(photo), 'image/jpeg');
     app.bio = Object.assign({}, app.bio, { face: 'stored' });
     showInfo(msg, 'Foto tersimpan.');
     renderSteps();
