@@ -2,8 +2,12 @@
  * svc.c - the svc object: open/close, the connection pool, listeners, audit events, roles.
  *
  * Threads: the HTTP server calls use cases from many threads at once. Each call borrows one
- * store connection from the pool for its duration (SQLite connections are single-threaded),
- * so a pool grows to the number of threads that ever ran at once and no further.
+ * store connection from the pool for its duration (SQLite connections are single-threaded).
+ * The pool is bounded both ways: at most SVC_POOL_OPEN_MAX connections are open at once (a
+ * call that finds them all lent waits for one, up to the busy timeout, then answers "busy"; a
+ * thread that already holds one may open another, so nested use never deadlocks), and at most
+ * SVC_POOL_IDLE_MAX are kept when idle (one returned beyond that is closed at once). So a burst
+ * of a thousand requests costs at most 64 connections' caches while it lasts and 8 after it.
  * Listeners are called after commit on the committing thread, outside the pool lock.
  *
  * Writers: SQLite allows one writer; a second BEGIN IMMEDIATE sleeps in SQLite's busy handler
@@ -88,6 +92,7 @@ kt_code svc_open(const svc_config *cfg, svc **out, kt_error *err)
     pthread_cond_init(&s->emit_cv, NULL);
     pthread_mutex_init(&s->gmu, NULL);
     pthread_cond_init(&s->gcv, NULL);
+    pthread_cond_init(&s->pool_cv, NULL);
     s->gtail = &s->ghead;
     s->lokets = cfg->lokets > 0 ? cfg->lokets : 3;
     s->priority_every = cfg->priority_every > 0 ? cfg->priority_every : 3;
@@ -115,6 +120,7 @@ kt_code svc_open(const svc_config *cfg, svc **out, kt_error *err)
        at open rather than at the first use case. */
     if ((rc = store_open(s->db_path, NULL, &db, err)) != KT_OK)
         goto fail;
+    s->nopen = 1;
     svc_conn_put(s, db);
     /* The AFIS gallery: every recorded finger, in memory (afis.c). */
     if ((rc = svc_afis_open(s, cfg, err)) != KT_OK)
@@ -140,6 +146,7 @@ void svc_close(svc *s)
     pthread_cond_destroy(&s->emit_cv);
     pthread_mutex_destroy(&s->gmu);
     pthread_cond_destroy(&s->gcv);
+    pthread_cond_destroy(&s->pool_cv);
     free(s->db_path);
     free(s->data_dir);
     free(s);
@@ -201,16 +208,40 @@ kt_code svc_commit_emit(svc *s, store *db, json_t *pending, json_t **out, kt_err
     return KT_OK;
 }
 
+/* Connections this thread holds now (a nested svc_conn_get may pass the cap). */
+static _Thread_local int conns_held;
+
 kt_code svc_conn_get(svc *s, store **out, kt_error *err)
 {
+    struct timespec until;
+    kt_code rc;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += SVC_WRITE_WAIT_MS / 1000;
     pthread_mutex_lock(&s->mu);
+    while (s->npool == 0 && s->nopen >= SVC_POOL_OPEN_MAX && conns_held == 0)
+        if (pthread_cond_timedwait(&s->pool_cv, &s->mu, &until) != 0 && s->npool == 0) {
+            pthread_mutex_unlock(&s->mu);
+            return kt_fail(err, KT_EUNAVAIL, "busy", "",
+                           "Server sedang sibuk melayani banyak permintaan, coba lagi sebentar");
+        }
     if (s->npool > 0) {
         *out = s->pool[--s->npool];
+        conns_held++;
         pthread_mutex_unlock(&s->mu);
         return KT_OK;
     }
+    s->nopen++; /* counted before opening, so concurrent callers respect the cap */
     pthread_mutex_unlock(&s->mu);
-    return store_open(s->db_path, NULL, out, err);
+    rc = store_open(s->db_path, NULL, out, err);
+    pthread_mutex_lock(&s->mu);
+    if (rc == KT_OK) {
+        conns_held++;
+    } else {
+        s->nopen--;
+        pthread_cond_signal(&s->pool_cv);
+    }
+    pthread_mutex_unlock(&s->mu);
+    return rc;
 }
 
 void svc_conn_put(svc *s, store *db)
@@ -222,11 +253,22 @@ void svc_conn_put(svc *s, store *db)
         holds_write = 0;
         pthread_mutex_unlock(&s->wmu);
     }
+    if (conns_held > 0)
+        conns_held--;
     pthread_mutex_lock(&s->mu);
+    if (s->npool >= SVC_POOL_IDLE_MAX) {
+        s->nopen--;
+        pthread_cond_signal(&s->pool_cv);
+        pthread_mutex_unlock(&s->mu);
+        store_close(db); /* idle beyond what the pool keeps */
+        return;
+    }
     if (s->npool == s->cappool) {
         size_t ncap = s->cappool ? s->cappool * 2 : 8;
         store **np = realloc(s->pool, ncap * sizeof *np);
         if (np == NULL) {
+            s->nopen--;
+            pthread_cond_signal(&s->pool_cv);
             pthread_mutex_unlock(&s->mu);
             store_close(db); /* cannot keep it; a later call opens a new one */
             return;
@@ -235,6 +277,15 @@ void svc_conn_put(svc *s, store *db)
         s->cappool = ncap;
     }
     s->pool[s->npool++] = db;
+    pthread_cond_signal(&s->pool_cv);
+    pthread_mutex_unlock(&s->mu);
+}
+
+void svc_pool_stats(svc *s, size_t *open, size_t *idle)
+{
+    pthread_mutex_lock(&s->mu);
+    *open = s->nopen;
+    *idle = s->npool;
     pthread_mutex_unlock(&s->mu);
 }
 

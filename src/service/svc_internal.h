@@ -26,6 +26,8 @@
 #include "store/store.h"
 
 #define SVC_MAX_LISTENERS 32
+#define SVC_POOL_OPEN_MAX 64 /* store connections open at once (svc.c) */
+#define SVC_POOL_IDLE_MAX 8  /* store connections kept while idle */
 #define SVC_SESSION_TTL_MS (8 * 3600 * INT64_C(1000))
 #define SVC_PICKUP_DAYS 14 /* expected pickup: service day + 14 days (printing at Disdukcapil) */
 
@@ -54,6 +56,8 @@ struct svc {
     pthread_mutex_t wmu; /* one write transaction at a time in this process (see svc.c) */
     store **pool;        /* owned: idle connections */
     size_t npool, cappool;
+    size_t nopen;        /* connections open: idle + lent (<= SVC_POOL_OPEN_MAX unless nested) */
+    pthread_cond_t pool_cv; /* a connection came back (or a slot freed) */
     svc_listener_slot listeners[SVC_MAX_LISTENERS];
     int nlisteners;
     wil_table *regions;  /* owned; NULL until first needed or after a wilayah import */
@@ -75,6 +79,8 @@ jkt_date svc_today(const svc *s);
    (rolls back any open transaction first). svc_conn_put(s, NULL) does nothing. */
 kt_code svc_conn_get(svc *s, store **out, kt_error *err);
 void svc_conn_put(svc *s, store *db);
+/* Connections open now and idle in the pool (tests, logs). */
+void svc_pool_stats(svc *s, size_t *open, size_t *idle);
 
 /* Write transactions: BEGIN IMMEDIATE behind the process's write mutex (waits at most the
    busy timeout, then KT_EUNAVAIL "busy"); svc_commit commits and releases it; svc_conn_put

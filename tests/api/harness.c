@@ -23,6 +23,30 @@
 extern char **environ;
 
 static int g_quiet; /* no curl error print while polling for the server */
+static char g_kiosk[80];          /* X-Ktpel-Kiosk sent by every call, "" = none */
+static char g_headers[8][200];    /* more headers every call sends */
+static int g_nheaders;
+static char g_ca[300];            /* CA file for https, "" = the system's */
+
+void api_use_kiosk(const char *token)
+{
+    snprintf(g_kiosk, sizeof g_kiosk, "%s", token != NULL ? token : "");
+}
+
+void api_add_header(const char *line)
+{
+    if (line == NULL) {
+        g_nheaders = 0;
+        return;
+    }
+    if (g_nheaders < 8)
+        snprintf(g_headers[g_nheaders++], sizeof g_headers[0], "%s", line);
+}
+
+void api_use_ca(const char *pem_path)
+{
+    snprintf(g_ca, sizeof g_ca, "%s", pem_path != NULL ? pem_path : "");
+}
 
 typedef struct buf {
     char *p;
@@ -105,6 +129,14 @@ int api_call(api_resp *out, const char *method, const char *url, const char *coo
         curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
     if (cookie != NULL && cookie[0] != '\0')
         curl_easy_setopt(c, CURLOPT_COOKIE, cookie);
+    if (g_ca[0] != '\0')
+        curl_easy_setopt(c, CURLOPT_CAINFO, g_ca);
+    if (g_kiosk[0] != '\0') {
+        snprintf(line, sizeof line, "X-Ktpel-Kiosk: %s", g_kiosk);
+        h = curl_slist_append(h, line);
+    }
+    for (int i = 0; i < g_nheaders; i++)
+        h = curl_slist_append(h, g_headers[i]);
     if (body != NULL) {
         curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
         curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
@@ -252,6 +284,66 @@ int api_ktpel(const char *const *args)
     return api_ktpel_in(args, NULL);
 }
 
+int api_ktpel_out(const char *const *args, char *out, size_t cap)
+{
+    const char *argv[32];
+    int n = 0, st = 0, fds[2];
+    size_t got = 0;
+    pid_t pid;
+    argv[n++] = api_bin();
+    for (int i = 0; args[i] != NULL && n < 31; i++)
+        argv[n++] = args[i];
+    argv[n] = NULL;
+    if (cap == 0 || pipe(fds) != 0)
+        return -1;
+    pid = fork();
+    if (pid == 0) {
+        dup2(fds[1], STDOUT_FILENO);
+        close(fds[0]);
+        close(fds[1]);
+        execv(argv[0], (char *const *)(uintptr_t)argv);
+        _exit(127);
+    }
+    close(fds[1]);
+    for (;;) {
+        ssize_t k = got + 1 < cap ? read(fds[0], out + got, cap - 1 - got) : 0;
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k <= 0)
+            break;
+        got += (size_t)k;
+    }
+    out[got] = '\0';
+    close(fds[0]);
+    if (pid < 0 || waitpid(pid, &st, 0) < 0)
+        return -1;
+    return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
+}
+
+int api_kiosk_add(const char *db, const char *name, char token[65])
+{
+    char out[1024];
+    const char *args[] = {"kiosk", "add", name, "--db", db, NULL};
+    json_t *j;
+    const char *t;
+    token[0] = '\0';
+    if (api_ktpel_out(args, out, sizeof out) != 0 || (j = json_loads(out, 0, NULL)) == NULL)
+        return -1;
+    t = json_string_value(json_object_get(j, "token"));
+    if (t != NULL)
+        snprintf(token, 65, "%s", t);
+    json_decref(j);
+    return token[0] != '\0' ? 0 : -1;
+}
+
+int api_tls_make(const char *dir, char cert[300], char key[300])
+{
+    snprintf(cert, 300, "%s/cert.pem", dir);
+    snprintf(key, 300, "%s/key.pem", dir);
+    const char *args[] = {"tls", "self-signed", "--cert", cert, "--key", key, NULL};
+    return api_ktpel(args) == 0 ? 0 : -1;
+}
+
 int api_server_start(api_server *s, const char *db, const char *data)
 {
     return api_server_start_with(s, db, data, NULL);
@@ -266,7 +358,10 @@ int api_server_start_with(api_server *s, const char *db, const char *data,
     if (s->port == 0)
         return -1;
     snprintf(listen, sizeof listen, "127.0.0.1:%u", s->port);
-    snprintf(s->base, sizeof s->base, "http://127.0.0.1:%u", s->port);
+    int tls = 0;
+    for (int i = 0; extra != NULL && extra[i] != NULL; i++)
+        tls |= strcmp(extra[i], "--tls-cert") == 0;
+    snprintf(s->base, sizeof s->base, "%s://127.0.0.1:%u", tls ? "https" : "http", s->port);
     s->pid = fork();
     if (s->pid == 0) {
         const char *argv[32] = {api_bin(), "serve", "--listen", listen, "--db", db,

@@ -23,13 +23,26 @@ typedef struct api_resp {
     char allow[64];
 } api_resp;
 
-/* One HTTP call. body may be NULL. cookie: "name=value" or NULL. ctype NULL = JSON. */
+/* One HTTP call. body may be NULL. cookie: "name=value" or NULL. ctype NULL = JSON.
+   Every call also sends the headers set with api_use_kiosk / api_add_header and trusts the
+   certificate given to api_use_ca (https://). */
 int api_call(api_resp *out, const char *method, const char *url, const char *cookie,
              const char *ctype, const void *body, size_t len);
 /* JSON shorthand: body is a JSON text or NULL. */
 int api_json(api_resp *out, const char *method, const char *url, const char *cookie,
              const char *json_text);
 void api_resp_free(api_resp *r);
+/* From now on this test process is a registered kiosk: every call sends
+   X-Ktpel-Kiosk: token (NULL: stop). */
+void api_use_kiosk(const char *token);
+/* A header every later call sends ("Name: value", copied; NULL clears them all). */
+void api_add_header(const char *line);
+/* Trust this PEM certificate for https:// calls (NULL: the system's). */
+void api_use_ca(const char *pem_path);
+/* Register a kiosk with `ktpel kiosk add NAME --db DB` and put its secret in token. 0 or -1. */
+int api_kiosk_add(const char *db, const char *name, char token[65]);
+/* `ktpel tls self-signed` into dir/cert.pem and dir/key.pem (paths written to cert, key). */
+int api_tls_make(const char *dir, char cert[300], char key[300]);
 /* Parsed body (new reference) or NULL. */
 json_t *api_body(const api_resp *r);
 /* error.code of an error body, "" if none (borrowed from a static buffer per call). */
@@ -52,7 +65,7 @@ int api_ktpel_in(const char *const *args, const char *input);
 typedef struct api_server {
     pid_t pid;
     unsigned port;
-    char base[64];       /* "http://127.0.0.1:PORT" */
+    char base[64];       /* "http://127.0.0.1:PORT", https:// when started with --tls-cert */
 } api_server;
 /* Start `ktpel serve --listen 127.0.0.1:PORT --db db --data data --quiet` and wait until
    it answers (up to 20 s). */
@@ -71,6 +84,8 @@ const char *api_bin(void);
    db = dir/ktpel.db, data = dir/data; `ktpel init`, then `ktpel import-siak` of csv (written
    to dir/siak.csv). 0, or -1. */
 int api_site_make(char dir[256], char db[300], char data[300], const char *csv);
+/* Run the ktpel binary and capture its stdout (up to cap - 1 bytes, NUL-terminated). */
+int api_ktpel_out(const char *const *args, char *out, size_t cap);
 /* `ktpel user add NAME --role ROLE --full-name NAME [--loket LOKET] --db DB`, the password
    "rahasia-NAME" on stdin (the one api_login uses); the exit status. */
 int api_add_user(const char *db, const char *name, const char *role, const char *loket);
