@@ -63,6 +63,8 @@ export async function start() {
     if (loket) args.push('--loket', String(loket));
     ktpel(args, PASSWORD + '\n');
   }
+  // the office's kiosk, registered as the admin does (its secret is paired in the test)
+  const kiosk = JSON.parse(ktpel(['kiosk', 'add', 'Kios lobi', '--db', db])).token;
   fs.mkdirSync(path.join(dir, 'backup')); // the "external disk" of the backups
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
@@ -82,7 +84,7 @@ export async function start() {
     await new Promise((r) => setTimeout(r, 100));
   }
   return {
-    base, dir, db, proc, log: () => log,
+    base, dir, db, proc, kiosk, log: () => log,
     async stop() {
       proc.kill('SIGTERM');
       // Bounded: a server that does not stop within 20 s is killed and reported.

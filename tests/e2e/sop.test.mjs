@@ -213,7 +213,10 @@ test('the whole SOP through kiosk, display, lokets and dashboard', async (t) => 
   });
 
   await step('kiosk: bad input changes nothing, tickets are taken and shown big', async () => {
-    await kiosk.goto(srv.base + '/kiosk.html');
+    // the office's kiosk: registered by the admin (server.mjs), paired once by its address
+    await kiosk.goto(`${srv.base}/kiosk.html#pasang=${srv.kiosk}`);
+    await kiosk.waitForSelector('#kiosk-device:has-text("Kios terdaftar")');
+    assert.equal(new URL(kiosk.url()).hash, '', 'the secret leaves the address bar');
     await shot(kiosk, '01-kiosk');
     const before = await board();
     await kiosk.check('#priority');
@@ -273,6 +276,10 @@ test('the whole SOP through kiosk, display, lokets and dashboard', async (t) => 
     assert.match(staff.url(), /intake\.html/);
     await staff.keyboard.press('F2');
     await staff.waitForFunction((n) => document.querySelector('#current-ticket').textContent === n, state.t1);
+    // priority was only claimed at the kiosk: the officer sees the person and confirms it
+    await staff.waitForSelector('#priority-claim:has-text("Lansia")');
+    await staff.click('#btn-priority-ok');
+    await staff.waitForSelector('#priority-claim', { state: 'hidden' });
     // the priority ticket comes first, and it is on the display at once (SSE)
     await display.waitForFunction((n) => [...document.querySelectorAll('.loket-box .num')].some((e) => e.textContent === n), state.t1);
     await display.waitForFunction(() => Number(document.body.dataset.announced || 0) >= 1, null, { timeout: 30000 }).catch(() => {});
