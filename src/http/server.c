@@ -815,7 +815,8 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
     char msg[512];
     vsnprintf(msg, sizeof msg, fmt, ap);
     if (strstr(msg, "no longer available") != NULL || strstr(msg, "Connection reset") != NULL ||
-        strstr(msg, "closed by remote") != NULL)
+        strstr(msg, "closed by remote") != NULL ||
+        strstr(msg, "closed when reading request") != NULL)
         return;
     fprintf(c->log, "ktpel: http: %s%s", msg,
             msg[0] != '\0' && msg[strlen(msg) - 1] == '\n' ? "" : "\n");

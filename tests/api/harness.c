@@ -27,6 +27,34 @@ static char g_kiosk[80];          /* X-Ktpel-Kiosk sent by every call, "" = none
 static char g_headers[8][200];    /* more headers every call sends */
 static int g_nheaders;
 static char g_ca[300];            /* CA file for https, "" = the system's */
+static char g_source[64];         /* local address of calls, "" = default */
+static void copy_trim(char *dst, size_t cap, const char *src, size_t n);
+static char g_log[300];           /* the next server's stderr, "" = quiet */
+
+void api_use_source(const char *ip)
+{
+    snprintf(g_source, sizeof g_source, "%s", ip != NULL ? ip : "");
+}
+
+void api_server_log(const char *path)
+{
+    snprintf(g_log, sizeof g_log, "%s", path != NULL ? path : "");
+}
+
+const char *api_header(const api_resp *r, const char *name, char *out, size_t cap)
+{
+    size_t n = strlen(name);
+    for (const char *l = r->headers; *l != '\0';) {
+        const char *e = strstr(l, "\r\n");
+        size_t len = e != NULL ? (size_t)(e - l) : strlen(l);
+        if (len > n && strncasecmp(l, name, n) == 0 && l[n] == ':') {
+            copy_trim(out, cap, l + n + 1, len - n - 1);
+            return out;
+        }
+        l += len + (e != NULL ? 2 : 0);
+    }
+    return NULL;
+}
 
 void api_use_kiosk(const char *token)
 {
@@ -92,6 +120,13 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *ud)
 {
     api_resp *r = ud;
     size_t n = size * nmemb;
+    size_t have = strlen(r->headers);
+    if (n > 0 && strncmp(data, "HTTP/", 5) == 0)
+        r->headers[0] = '\0', have = 0; /* a new status line (after 100 Continue): start over */
+    if (have + n + 1 < sizeof r->headers) {
+        memcpy(r->headers + have, data, n);
+        r->headers[have + n] = '\0';
+    }
     if (n > 13 && strncasecmp(data, "Content-Type:", 13) == 0)
         copy_trim(r->ctype, sizeof r->ctype, data + 13, n - 13);
     else if (n > 6 && strncasecmp(data, "Allow:", 6) == 0)
@@ -131,6 +166,8 @@ int api_call(api_resp *out, const char *method, const char *url, const char *coo
         curl_easy_setopt(c, CURLOPT_COOKIE, cookie);
     if (g_ca[0] != '\0')
         curl_easy_setopt(c, CURLOPT_CAINFO, g_ca);
+    if (g_source[0] != '\0')
+        curl_easy_setopt(c, CURLOPT_INTERFACE, g_source);
     if (g_kiosk[0] != '\0') {
         snprintf(line, sizeof line, "X-Ktpel-Kiosk: %s", g_kiosk);
         h = curl_slist_append(h, line);
@@ -367,6 +404,14 @@ int api_server_start_with(api_server *s, const char *db, const char *data,
         const char *argv[32] = {api_bin(), "serve", "--listen", listen, "--db", db,
                                 "--data", data, "--quiet"};
         int n = 9;
+        if (g_log[0] != '\0') { /* the access log to a file instead of --quiet */
+            int fd = open(g_log, O_WRONLY | O_CREAT | O_APPEND, 0600);
+            if (fd >= 0) {
+                dup2(fd, STDERR_FILENO);
+                close(fd);
+            }
+            n = 8;
+        }
         for (int i = 0; extra != NULL && extra[i] != NULL && n < 31; i++)
             argv[n++] = extra[i];
         argv[n] = NULL;

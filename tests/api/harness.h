@@ -21,6 +21,7 @@ typedef struct api_resp {
     char cookie[160];    /* "ktpel_session=..." from Set-Cookie, or "" */
     char set_cookie[256];/* the whole Set-Cookie value */
     char allow[64];
+    char headers[4096];  /* every response header line, "\r\n"-separated as received */
 } api_resp;
 
 /* One HTTP call. body may be NULL. cookie: "name=value" or NULL. ctype NULL = JSON.
@@ -32,6 +33,11 @@ int api_call(api_resp *out, const char *method, const char *url, const char *coo
 int api_json(api_resp *out, const char *method, const char *url, const char *cookie,
              const char *json_text);
 void api_resp_free(api_resp *r);
+/* The value of response header `name` (case-insensitive) copied into out, or NULL. */
+const char *api_header(const api_resp *r, const char *name, char *out, size_t cap);
+/* Calls from now on leave from this local address (e.g. "127.0.0.2": another client on
+   loopback); NULL: the default. */
+void api_use_source(const char *ip);
 /* From now on this test process is a registered kiosk: every call sends
    X-Ktpel-Kiosk: token (NULL: stop). */
 void api_use_kiosk(const char *token);
@@ -73,6 +79,9 @@ int api_server_start(api_server *s, const char *db, const char *data);
 /* The same with more arguments for `ktpel serve` (NULL-terminated; NULL: none). */
 int api_server_start_with(api_server *s, const char *db, const char *data,
                           const char *const *extra);
+/* The next api_server_start* runs without --quiet and writes its stderr (the access log)
+   to path (NULL: back to quiet, stderr inherited). */
+void api_server_log(const char *path);
 /* SIGTERM, wait (SIGKILL after 10 s); returns the exit status (0 = graceful and, under
    ASan, leak-free), or -1. */
 int api_server_stop(api_server *s);
