@@ -52,7 +52,8 @@ static int usage(FILE *f)
                "  --client-streams N      live event streams per client (8)\n"
                "  --ticket-budget N       tickets an hour for a client that is neither a\n"
                "                          registered kiosk nor an officer (6; 0 off)\n"
-               "  --kiosk-rate N          tickets a minute per registered kiosk (30; 0 off)\n",
+               "  --kiosk-rate N          tickets a minute per registered kiosk (30; 0 off)\n"
+               "  --db-connections N      database connections open at once (64)\n",
             CLI_DEFAULT_DB, CLI_DEFAULT_DATA);
     return f == stdout ? 0 : 2;
 }
@@ -86,6 +87,8 @@ int cli_serve(int argc, char **argv)
     const char *tls_cert = cli_opt(argc, argv, "tls-cert", NULL, &bad);
     const char *tls_key = cli_opt(argc, argv, "tls-key", NULL, &bad);
     const char *tls_proxy = cli_opt(argc, argv, "tls-proxy", NULL, &bad);
+    const char *dbconn_s = cli_opt(argc, argv, "db-connections", NULL, &bad);
+    unsigned dbconn = 0;
     unsigned lokets = 0, bevery = 60, bkeep = 30;
     /* the limits: 0 from the command line means "off" where marked, else the default */
     static const struct {
@@ -118,7 +121,8 @@ int cli_serve(int argc, char **argv)
     const char *layout = lokets_s != NULL && strchr(lokets_s, ':') != NULL ? lokets_s : NULL;
     if (parse_uint(layout != NULL ? NULL : lokets_s, "lokets", 99, &lokets) != 0 ||
         parse_uint(bevery_s, "backup-every", 10080, &bevery) != 0 ||
-        parse_uint(bkeep_s, "backup-keep", 1000, &bkeep) != 0)
+        parse_uint(bkeep_s, "backup-keep", 1000, &bkeep) != 0 ||
+        parse_uint(dbconn_s, "db-connections", 10000, &dbconn) != 0)
         return 2;
     if (bevery == 0 || bkeep == 0)
         return cli_usage("--backup-every dan --backup-keep harus paling sedikit 1");
@@ -142,6 +146,7 @@ int cli_serve(int argc, char **argv)
         sc.db_path = db;
         sc.data_dir = data;
         sc.lokets = (int)lokets;
+        sc.pool_max = (int)dbconn;
         if (layout != NULL) { /* the highest loket named is the number of lokets */
             json_t *list = NULL;
             size_t i;

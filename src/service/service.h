@@ -51,6 +51,8 @@ typedef struct svc_config {
                                    and handover checks (bio_threshold_for_fmr); 0 = 1e-4 */
     int afis_lazy;              /* 1: load the AFIS gallery at the first recording instead of
                                    at open (CLI commands that never record: no load cost) */
+    int pool_max;               /* store connections open at once (svc.c); 0 = 64. A
+                                   PostgreSQL server must allow this many for each process. */
 } svc_config;
 
 /* Open (and migrate) the database. *out owned by caller: svc_close(). */

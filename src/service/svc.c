@@ -3,7 +3,7 @@
  *
  * Threads: the HTTP server calls use cases from many threads at once. Each call borrows one
  * store connection from the pool for its duration (SQLite connections are single-threaded).
- * The pool is bounded both ways: at most SVC_POOL_OPEN_MAX connections are open at once (a
+ * The pool is bounded both ways: at most pool_max (64) connections are open at once (a
  * call that finds them all lent waits for one, up to the busy timeout, then answers "busy"; a
  * thread that already holds one may open another, so nested use never deadlocks), and at most
  * SVC_POOL_IDLE_MAX are kept when idle (one returned beyond that is closed at once). So a burst
@@ -96,6 +96,7 @@ kt_code svc_open(const svc_config *cfg, svc **out, kt_error *err)
     s->gtail = &s->ghead;
     s->lokets = cfg->lokets > 0 ? cfg->lokets : 3;
     s->priority_every = cfg->priority_every > 0 ? cfg->priority_every : 3;
+    s->pool_max = cfg->pool_max > 0 ? (size_t)cfg->pool_max : SVC_POOL_OPEN_MAX;
     s->now_ms = cfg->now_ms;
     s->db_path = dup_str(cfg->db_path);
     if (cfg->data_dir != NULL && cfg->data_dir[0] != '\0') {
@@ -218,7 +219,7 @@ kt_code svc_conn_get(svc *s, store **out, kt_error *err)
     clock_gettime(CLOCK_REALTIME, &until);
     until.tv_sec += SVC_WRITE_WAIT_MS / 1000;
     pthread_mutex_lock(&s->mu);
-    while (s->npool == 0 && s->nopen >= SVC_POOL_OPEN_MAX && conns_held == 0)
+    while (s->npool == 0 && s->nopen >= s->pool_max && conns_held == 0)
         if (pthread_cond_timedwait(&s->pool_cv, &s->mu, &until) != 0 && s->npool == 0) {
             pthread_mutex_unlock(&s->mu);
             return kt_fail(err, KT_EUNAVAIL, "busy", "",

@@ -26,7 +26,7 @@
 #include "store/store.h"
 
 #define SVC_MAX_LISTENERS 32
-#define SVC_POOL_OPEN_MAX 64 /* store connections open at once (svc.c) */
+#define SVC_POOL_OPEN_MAX 64 /* store connections open at once by default (svc.c) */
 #define SVC_POOL_IDLE_MAX 8  /* store connections kept while idle */
 #define SVC_SESSION_TTL_MS (8 * 3600 * INT64_C(1000))
 #define SVC_PICKUP_DAYS 14 /* expected pickup: service day + 14 days (printing at Disdukcapil) */
@@ -56,7 +56,8 @@ struct svc {
     pthread_mutex_t wmu; /* one write transaction at a time in this process (see svc.c) */
     store **pool;        /* owned: idle connections */
     size_t npool, cappool;
-    size_t nopen;        /* connections open: idle + lent (<= SVC_POOL_OPEN_MAX unless nested) */
+    size_t nopen;        /* connections open: idle + lent (<= pool_max unless nested) */
+    size_t pool_max;     /* svc_config.pool_max or SVC_POOL_OPEN_MAX */
     pthread_cond_t pool_cv; /* a connection came back (or a slot freed) */
     svc_listener_slot listeners[SVC_MAX_LISTENERS];
     int nlisteners;
