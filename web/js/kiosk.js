@@ -16,16 +16,20 @@ let backTimer = null;
 prio.addEventListener('change', () => { reasons.hidden = !prio.checked; hideMsg(msg); });
 
 const DEVICE_KEY = 'ktpel.kiosk';
-const pair = /^#pasang=([0-9a-f]{64})$/.exec(location.hash);
-if (pair) {
-  localStorage.setItem(DEVICE_KEY, pair[1]);
-  history.replaceState(null, '', location.pathname); // the secret leaves the address bar
-}
 function deviceState() {
   $('#kiosk-device').textContent = localStorage.getItem(DEVICE_KEY)
     ? 'Kios terdaftar' : 'Perangkat ini belum terdaftar sebagai kios kantor';
 }
-deviceState();
+function pairFromAddress() {
+  const pair = /^#pasang=([0-9a-f]{64})$/.exec(location.hash);
+  if (pair) {
+    localStorage.setItem(DEVICE_KEY, pair[1]);
+    history.replaceState(null, '', location.pathname); // the secret leaves the address bar
+  }
+  deviceState();
+}
+pairFromAddress();
+window.addEventListener('hashchange', pairFromAddress);
 const device = () => {
   const d = localStorage.getItem(DEVICE_KEY);
   return d ? { 'X-Ktpel-Kiosk': d } : {};
