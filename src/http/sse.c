@@ -21,7 +21,7 @@
  * waiting reader wakes every second to see whether its client is still there (a closed
  * socket reads as end of file, and a client that sends anything on an event stream, which no
  * browser does, is ended too), so a closed page frees its slot within a second rather than
- * at the next failed heartbeat. A stream whose client is too slow to take 1 MiB of events is
+ * at the next failed heartbeat. A stream whose client is too slow to take 256 KiB of events is
  * ended (the page reconnects); one that reads nothing at all trips libmicrohttpd's timeout.
  *
  * Locks: hub->mu (the list) is taken before a stream's mu, never the other way round.
@@ -41,7 +41,7 @@
 #include <sys/socket.h>
 #include <time.h>
 
-#define SSE_OUTBOX_MAX ((size_t)1024 * 1024)
+#define SSE_OUTBOX_MAX ((size_t)256 * 1024)
 
 typedef struct sse_stream {
     struct sse_stream *prev, *next;

@@ -5,9 +5,11 @@
  * store connection from the pool for its duration (SQLite connections are single-threaded).
  * The pool is bounded both ways: at most pool_max (64) connections are open at once (a
  * call that finds them all lent waits for one, up to the busy timeout, then answers "busy"; a
- * thread that already holds one may open another, so nested use never deadlocks), and at most
- * SVC_POOL_IDLE_MAX are kept when idle (one returned beyond that is closed at once). So a burst
- * of a thousand requests costs at most 64 connections' caches while it lasts and 8 after it.
+ * thread that already holds one may open another, so nested use never deadlocks), and a
+ * trimmer thread closes the connections idle for 30 s, down to 2. So a burst of a thousand
+ * requests costs at most 64 connections' caches while it lasts and 2 half a minute after it,
+ * while a steady load keeps the connections it uses (opening one is not free: it checks the
+ * schema under the write lock).
  * Listeners are called after commit on the committing thread, outside the pool lock.
  *
  * Writers: SQLite allows one writer; a second BEGIN IMMEDIATE sleeps in SQLite's busy handler
@@ -38,6 +40,15 @@
 
 #include "service/afis.h"
 #include "service/svc_internal.h"
+
+static int64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void *pool_trimmer(void *arg);
 
 static int64_t real_now_ms(void)
 {
@@ -93,6 +104,7 @@ kt_code svc_open(const svc_config *cfg, svc **out, kt_error *err)
     pthread_mutex_init(&s->gmu, NULL);
     pthread_cond_init(&s->gcv, NULL);
     pthread_cond_init(&s->pool_cv, NULL);
+    pthread_cond_init(&s->trim_cv, NULL);
     s->gtail = &s->ghead;
     s->lokets = cfg->lokets > 0 ? cfg->lokets : 3;
     s->priority_every = cfg->priority_every > 0 ? cfg->priority_every : 3;
@@ -123,6 +135,8 @@ kt_code svc_open(const svc_config *cfg, svc **out, kt_error *err)
         goto fail;
     s->nopen = 1;
     svc_conn_put(s, db);
+    if (pthread_create(&s->trimmer, NULL, pool_trimmer, s) == 0)
+        s->trimmer_on = 1; /* without it the pool is still bounded, only not trimmed */
     /* The AFIS gallery: every recorded finger, in memory (afis.c). */
     if ((rc = svc_afis_open(s, cfg, err)) != KT_OK)
         goto fail;
@@ -137,10 +151,18 @@ void svc_close(svc *s)
 {
     if (s == NULL)
         return;
+    if (s->trimmer_on) {
+        pthread_mutex_lock(&s->mu);
+        s->closing = 1;
+        pthread_cond_broadcast(&s->trim_cv);
+        pthread_mutex_unlock(&s->mu);
+        pthread_join(s->trimmer, NULL);
+    }
     svc_afis_close(s);
     for (size_t i = 0; i < s->npool; i++)
         store_close(s->pool[i]);
     free(s->pool);
+    free(s->pool_at);
     wil_table_free(s->regions);
     pthread_mutex_destroy(&s->mu);
     pthread_mutex_destroy(&s->wmu);
@@ -148,6 +170,7 @@ void svc_close(svc *s)
     pthread_mutex_destroy(&s->gmu);
     pthread_cond_destroy(&s->gcv);
     pthread_cond_destroy(&s->pool_cv);
+    pthread_cond_destroy(&s->trim_cv);
     free(s->db_path);
     free(s->data_dir);
     free(s);
@@ -257,29 +280,69 @@ void svc_conn_put(svc *s, store *db)
     if (conns_held > 0)
         conns_held--;
     pthread_mutex_lock(&s->mu);
-    if (s->npool >= SVC_POOL_IDLE_MAX) {
-        s->nopen--;
-        pthread_cond_signal(&s->pool_cv);
-        pthread_mutex_unlock(&s->mu);
-        store_close(db); /* idle beyond what the pool keeps */
-        return;
-    }
     if (s->npool == s->cappool) {
         size_t ncap = s->cappool ? s->cappool * 2 : 8;
         store **np = realloc(s->pool, ncap * sizeof *np);
-        if (np == NULL) {
+        int64_t *nat = np != NULL ? realloc(s->pool_at, ncap * sizeof *nat) : NULL;
+        if (np != NULL)
+            s->pool = np;
+        if (nat == NULL) {
             s->nopen--;
             pthread_cond_signal(&s->pool_cv);
             pthread_mutex_unlock(&s->mu);
             store_close(db); /* cannot keep it; a later call opens a new one */
             return;
         }
-        s->pool = np;
+        s->pool_at = nat;
         s->cappool = ncap;
     }
+    s->pool_at[s->npool] = mono_ms();
     s->pool[s->npool++] = db;
     pthread_cond_signal(&s->pool_cv);
     pthread_mutex_unlock(&s->mu);
+}
+
+void svc_pool_trim(svc *s, int64_t idle_ms)
+{
+    store *gone[64];
+    size_t n = 0, k;
+    int64_t now = mono_ms();
+    pthread_mutex_lock(&s->mu);
+    /* the least recently returned are at the bottom of the stack */
+    while (n < s->npool - (s->npool > SVC_POOL_KEEP ? SVC_POOL_KEEP : s->npool) &&
+           n < sizeof gone / sizeof gone[0] && now - s->pool_at[n] >= idle_ms)
+        n++;
+    for (k = 0; k < n; k++)
+        gone[k] = s->pool[k];
+    memmove(s->pool, s->pool + n, (s->npool - n) * sizeof *s->pool);
+    memmove(s->pool_at, s->pool_at + n, (s->npool - n) * sizeof *s->pool_at);
+    s->npool -= n;
+    s->nopen -= n;
+    if (n > 0)
+        pthread_cond_broadcast(&s->pool_cv);
+    pthread_mutex_unlock(&s->mu);
+    for (k = 0; k < n; k++)
+        store_close(gone[k]); /* outside the lock: closing checkpoints the WAL */
+}
+
+/* Every 5 s: close the connections idle for SVC_POOL_IDLE_MS (until svc_close). */
+static void *pool_trimmer(void *arg)
+{
+    svc *s = arg;
+    pthread_mutex_lock(&s->mu);
+    while (!s->closing) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_sec += 5;
+        pthread_cond_timedwait(&s->trim_cv, &s->mu, &ts);
+        if (s->closing)
+            break;
+        pthread_mutex_unlock(&s->mu);
+        svc_pool_trim(s, SVC_POOL_IDLE_MS);
+        pthread_mutex_lock(&s->mu);
+    }
+    pthread_mutex_unlock(&s->mu);
+    return NULL;
 }
 
 void svc_pool_stats(svc *s, size_t *open, size_t *idle)

@@ -295,11 +295,21 @@ static void test_pool_bounded(void **state)
     }
     size_t open = 0, idle = 0;
     svc_pool_stats(s, &open, &idle);
-    fprintf(stderr, "pool: peak %zu open during 100 readers, %zu open (%zu idle) after\n", peak,
-            open, idle);
     assert_int_equal(errors, 0);
     assert_true(peak <= 16);
-    assert_true(open <= SVC_POOL_IDLE_MAX && idle <= SVC_POOL_IDLE_MAX);
+    assert_int_equal(open, idle); /* all returned */
+    /* what the trimmer does after 30 s idle: down to SVC_POOL_KEEP */
+    svc_pool_trim(s, 0);
+    size_t open2 = 0, idle2 = 0;
+    svc_pool_stats(s, &open2, &idle2);
+    fprintf(stderr, "pool: peak %zu open during 100 readers, %zu idle after, %zu once trimmed\n",
+            peak, idle, idle2);
+    assert_int_equal(open2, SVC_POOL_KEEP);
+    assert_int_equal(idle2, SVC_POOL_KEEP);
+    /* still serving */
+    json_t *t = NULL;
+    t_expect(svc_ticket_get(s, ticket, &t, &e), KT_OK, &e);
+    json_decref(t);
     svc_close(s);
 }
 
