@@ -10,7 +10,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "http/tls.h"
 
@@ -58,9 +60,28 @@ static int self_signed(int argc, char **argv)
         names[n++] = v;
     }
     kt_error_clear(&err);
-    if (http_tls_self_signed(cert, key, names, n, (unsigned)days, cli_flag(argc, argv, "force"),
-                             &err) != KT_OK)
+    if (!cli_flag(argc, argv, "force")) {
+        struct stat st;
+        const char *taken = lstat(key, &st) == 0 ? key : lstat(cert, &st) == 0 ? cert : NULL;
+        if (taken != NULL)
+            return cli_usage("tls self-signed: %s sudah ada; pakai --force untuk menimpanya",
+                             taken);
+    }
+    char *cpem = NULL, *kpem = NULL;
+    if (http_tls_self_signed(names, n, (unsigned)days, &cpem, &kpem, &err) != KT_OK)
         return cli_report(&err);
+    /* both files readable by this user only: the key must be, the certificate may be */
+    mode_t old = umask(077);
+    kt_code wrc = cli_write_file(key, kpem, strlen(kpem), &err);
+    if (wrc == KT_OK)
+        wrc = cli_write_file(cert, cpem, strlen(cpem), &err);
+    umask(old);
+    http_tls_pem_free(kpem);
+    http_tls_pem_free(cpem);
+    if (wrc != KT_OK) {
+        unlink(key); /* a key without its certificate is of no use */
+        return cli_report(&err);
+    }
     fprintf(stderr, "ktpel: sertifikat %s dan kunci %s dibuat (berlaku %lu hari)\n", cert, key,
             days);
     return 0;

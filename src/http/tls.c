@@ -6,7 +6,7 @@
  * a mismatched pair when both are set on one credential); the certificate is already valid and
  * not expired; the key file is a regular file that neither its group nor others may read.
  *
- * Never: print a key, or leave a half-written key or certificate behind.
+ * Never: print a key, or keep one in memory longer than needed (wiped when freed).
  */
 #include "http/tls.h"
 
@@ -82,12 +82,7 @@ void http_tls_free(http_tls *t)
     if (t == NULL)
         return;
     free(t->cert_pem);
-    if (t->key_pem != NULL) {
-        volatile char *p = t->key_pem;
-        while (*p != '\0')
-            *p++ = '\0';
-        free(t->key_pem);
-    }
+    http_tls_pem_free(t->key_pem);
     free(t);
 }
 
@@ -179,71 +174,6 @@ out:
 
 /* ---- self-signed ------------------------------------------------------------------------- */
 
-/* Write data to path through a temporary file in the same folder: fsync, rename, mode. */
-static kt_code write_atomic(const char *path, const void *data, size_t len, mode_t mode,
-                            int force, kt_error *err)
-{
-    char tmp[4096];
-    const char *p = data;
-    size_t off = 0;
-    int fd, n;
-    struct stat st;
-    if (!force && lstat(path, &st) == 0)
-        return kt_fail(err, KT_ECONFLICT, "tls_file_exists", path,
-                       "%s sudah ada; pakai --force untuk menimpanya", path);
-    n = snprintf(tmp, sizeof tmp, "%s.tmp-XXXXXX", path);
-    if (n < 0 || (size_t)n >= sizeof tmp)
-        return kt_fail(err, KT_EINVAL, "path_too_long", path, "nama berkas terlalu panjang");
-    fd = mkstemp(tmp);
-    if (fd < 0)
-        return kt_fail(err, KT_EIO, "tls_write_failed", path, "tidak dapat menulis di %s: %s",
-                       path, strerror(errno));
-    if (fchmod(fd, mode) != 0)
-        goto fail;
-    while (off < len) {
-        ssize_t k = write(fd, p + off, len - off);
-        if (k < 0 && errno == EINTR)
-            continue;
-        if (k <= 0)
-            goto fail;
-        off += (size_t)k;
-    }
-    if (fsync(fd) != 0)
-        goto fail;
-    if (close(fd) != 0) {
-        fd = -1;
-        goto fail;
-    }
-    fd = -1;
-    if (rename(tmp, path) != 0)
-        goto fail;
-    {
-        /* the folder entry too, so the file survives a power cut right after */
-        char dir[4096];
-        const char *slash = strrchr(path, '/');
-        int dfd;
-        snprintf(dir, sizeof dir, "%.*s", slash != NULL ? (int)(slash - path) : 1,
-                 slash != NULL ? path : ".");
-        if (dir[0] == '\0')
-            strcpy(dir, "/");
-        dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (dfd >= 0) {
-            (void)fsync(dfd);
-            close(dfd);
-        }
-    }
-    return KT_OK;
-fail:
-    {
-        int e = errno;
-        if (fd >= 0)
-            close(fd);
-        unlink(tmp);
-        return kt_fail(err, KT_EIO, "tls_write_failed", path, "gagal menulis %s: %s", path,
-                       strerror(e));
-    }
-}
-
 /* Add one subject alternative name: an IPv4 address, else a DNS name. */
 static int add_name(gnutls_x509_crt_t crt, const char *name)
 {
@@ -267,9 +197,8 @@ static int name_ok(const char *n)
     return 1;
 }
 
-kt_code http_tls_self_signed(const char *cert_path, const char *key_path,
-                             const char *const *names, size_t nnames, unsigned days, int force,
-                             kt_error *err)
+kt_code http_tls_self_signed(const char *const *names, size_t nnames, unsigned days,
+                             char **cert_pem, char **key_pem, kt_error *err)
 {
     gnutls_x509_privkey_t key = NULL;
     gnutls_x509_crt_t crt = NULL;
@@ -282,6 +211,7 @@ kt_code http_tls_self_signed(const char *cert_path, const char *key_path,
     kt_code rc = KT_OK;
     int g = 0;
 
+    *cert_pem = *key_pem = NULL;
     if (days == 0 || days > 3650)
         return kt_fail(err, KT_EINVAL, "days_invalid", "days",
                        "masa berlaku harus 1..3650 hari, bukan %u", days);
@@ -289,14 +219,6 @@ kt_code http_tls_self_signed(const char *cert_path, const char *key_path,
         if (!name_ok(names[i]))
             return kt_fail(err, KT_EINVAL, "name_invalid", "name",
                            "'%.60s' bukan nama host atau alamat IPv4", names[i]);
-    if (!force) {
-        struct stat st;
-        const char *taken = lstat(key_path, &st) == 0 ? key_path
-                            : lstat(cert_path, &st) == 0 ? cert_path : NULL;
-        if (taken != NULL)
-            return kt_fail(err, KT_ECONFLICT, "tls_file_exists", taken,
-                           "%s sudah ada; pakai --force untuk menimpanya", taken);
-    }
     if ((g = gnutls_x509_privkey_init(&key)) < 0 ||
         (g = gnutls_x509_privkey_generate(key, GNUTLS_PK_ECDSA,
                                           GNUTLS_CURVE_TO_BITS(GNUTLS_ECC_CURVE_SECP256R1), 0)) <
@@ -332,12 +254,19 @@ kt_code http_tls_self_signed(const char *cert_path, const char *key_path,
         (g = gnutls_x509_privkey_export2(key, GNUTLS_X509_FMT_PEM, &kpem)) < 0 ||
         (g = gnutls_x509_crt_export2(crt, GNUTLS_X509_FMT_PEM, &cpem)) < 0)
         goto gfail;
-    if ((rc = write_atomic(key_path, kpem.data, kpem.size, 0600, force, err)) != KT_OK)
-        goto out;
-    if ((rc = write_atomic(cert_path, cpem.data, cpem.size, 0644, force, err)) != KT_OK) {
-        unlink(key_path); /* a key without its certificate is of no use */
+    *key_pem = malloc(kpem.size + 1);
+    *cert_pem = malloc(cpem.size + 1);
+    if (*key_pem == NULL || *cert_pem == NULL) {
+        free(*key_pem);
+        free(*cert_pem);
+        *key_pem = *cert_pem = NULL;
+        rc = kt_fail(err, KT_ENOMEM, "no_memory", "", "memori habis");
         goto out;
     }
+    memcpy(*key_pem, kpem.data, kpem.size);
+    (*key_pem)[kpem.size] = '\0';
+    memcpy(*cert_pem, cpem.data, cpem.size);
+    (*cert_pem)[cpem.size] = '\0';
     goto out;
 gfail:
     rc = kt_fail(err, KT_EINTERNAL, "tls_make_failed", "", "GnuTLS gagal membuat sertifikat: %s",
@@ -353,4 +282,13 @@ out:
     if (key != NULL)
         gnutls_x509_privkey_deinit(key);
     return rc;
+}
+
+void http_tls_pem_free(char *pem)
+{
+    if (pem == NULL)
+        return;
+    for (volatile char *p = pem; *p != '\0'; p++)
+        *p = '\0';
+    free(pem);
 }

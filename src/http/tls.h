@@ -9,8 +9,7 @@
  * period, the key file is not readable by other users), so a bad pair is refused at start with
  * a message that says what is wrong rather than at the first browser's handshake.
  *
- * Never: log or print a private key; write a key file that others can read (0600, written to a
- *        temporary name, fsynced and renamed).
+ * Never: log or print a private key. (`ktpel tls self-signed` writes the pair: the key 0600.)
  */
 #ifndef KTPEL_HTTP_TLS_H
 #define KTPEL_HTTP_TLS_H
@@ -37,10 +36,10 @@ void http_tls_free(http_tls *t);
 
 /* Make a new ECDSA P-256 key and a self-signed certificate valid for `days` days for the given
    names (host names or IPv4 addresses; "localhost" and 127.0.0.1 are always included), usable
-   only as a TLS server certificate. Writes key_path (0600) and cert_path (0644); refuses to
-   overwrite either unless `force`. */
-kt_code http_tls_self_signed(const char *cert_path, const char *key_path,
-                             const char *const *names, size_t nnames, unsigned days, int force,
-                             kt_error *err);
+   only as a TLS server certificate. *cert_pem and *key_pem (PEM text) are owned by the caller:
+   http_tls_pem_free() (which wipes them). */
+kt_code http_tls_self_signed(const char *const *names, size_t nnames, unsigned days,
+                             char **cert_pem, char **key_pem, kt_error *err);
+void http_tls_pem_free(char *pem);
 
 #endif

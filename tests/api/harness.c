@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -202,6 +203,110 @@ int api_json(api_resp *out, const char *method, const char *url, const char *coo
 {
     return api_call(out, method, url, cookie, NULL, json_text,
                     json_text != NULL ? strlen(json_text) : 0);
+}
+
+int api_expect(api_resp *out, const char *base, const char *method, const char *cookie,
+               const char *ctype, const char *body, long want, const char *fmt, ...)
+{
+    char path[400], url[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(path, sizeof path, fmt, ap);
+    va_end(ap);
+    snprintf(url, sizeof url, "%s%s", base, path);
+    if (api_call(out, method, url, cookie, ctype, body, body != NULL ? strlen(body) : 0) != 0)
+        return -1;
+    if (out->status != want) {
+        fprintf(stderr, "%s %s -> %ld (want %ld): %.300s\n", method, path, out->status, want,
+                out->body);
+        return -1;
+    }
+    return 0;
+}
+
+static size_t sse_write(char *data, size_t size, size_t nmemb, void *ud)
+{
+    api_sse *s = ud;
+    size_t k = size * nmemb;
+    pthread_mutex_lock(&s->mu);
+    if (s->n + k < sizeof s->got) {
+        memcpy(s->got + s->n, data, k);
+        s->n += k;
+        s->got[s->n] = '\0';
+    }
+    pthread_mutex_unlock(&s->mu);
+    return s->stop ? 0 : k;
+}
+
+static int sse_progress(void *ud, curl_off_t a, curl_off_t b, curl_off_t c, curl_off_t d)
+{
+    (void)a, (void)b, (void)c, (void)d;
+    return ((api_sse *)ud)->stop ? 1 : 0;
+}
+
+static void *sse_main(void *arg)
+{
+    api_sse *s = arg;
+    CURL *h = curl_easy_init();
+    if (h == NULL)
+        return NULL;
+    curl_easy_setopt(h, CURLOPT_URL, s->url);
+    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, sse_write);
+    curl_easy_setopt(h, CURLOPT_WRITEDATA, s);
+    curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, sse_progress);
+    curl_easy_setopt(h, CURLOPT_XFERINFODATA, s);
+    curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+    curl_easy_setopt(h, CURLOPT_TIMEOUT, 60L);
+    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+    if (g_ca[0] != '\0')
+        curl_easy_setopt(h, CURLOPT_CAINFO, g_ca);
+    if (s->cookie[0] != '\0')
+        curl_easy_setopt(h, CURLOPT_COOKIE, s->cookie);
+    if (s->source[0] != '\0')
+        curl_easy_setopt(h, CURLOPT_INTERFACE, s->source);
+    curl_easy_perform(h);
+    curl_easy_cleanup(h);
+    return NULL;
+}
+
+int api_sse_start(api_sse *s, const char *url, const char *cookie, const char *source)
+{
+    memset(s->got, 0, sizeof s->got);
+    s->n = 0;
+    s->stop = 0;
+    snprintf(s->url, sizeof s->url, "%s", url);
+    snprintf(s->cookie, sizeof s->cookie, "%s", cookie != NULL ? cookie : "");
+    snprintf(s->source, sizeof s->source, "%s", source != NULL ? source : "");
+    pthread_mutex_init(&s->mu, NULL);
+    if (pthread_create(&s->th, NULL, sse_main, s) != 0) {
+        pthread_mutex_destroy(&s->mu);
+        return -1;
+    }
+    return 0;
+}
+
+int api_sse_has(api_sse *s, const char *needle)
+{
+    pthread_mutex_lock(&s->mu);
+    int yes = strstr(s->got, needle) != NULL;
+    pthread_mutex_unlock(&s->mu);
+    return yes;
+}
+
+int api_sse_wait(api_sse *s, const char *needle)
+{
+    for (int i = 0; i < 1000 && !api_sse_has(s, needle); i++) {
+        struct timespec ts = {0, 10 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    return api_sse_has(s, needle);
+}
+
+void api_sse_stop(api_sse *s)
+{
+    s->stop = 1;
+    pthread_join(s->th, NULL);
+    pthread_mutex_destroy(&s->mu);
 }
 
 void api_resp_free(api_resp *r)

@@ -10,6 +10,7 @@
 #define KTPEL_TESTS_API_HARNESS_H
 
 #include <jansson.h>
+#include <pthread.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -53,6 +54,32 @@ int api_tls_make(const char *dir, char cert[300], char key[300]);
 json_t *api_body(const api_resp *r);
 /* error.code of an error body, "" if none (borrowed from a static buffer per call). */
 const char *api_error_code(const api_resp *r, char buf[64]);
+
+/* One call to base + the formatted path that must answer `want` (else the answer is printed
+   and -1 returned); the response is left in out (api_resp_free). ctype NULL = JSON. */
+int api_expect(api_resp *out, const char *base, const char *method, const char *cookie,
+               const char *ctype, const char *body, long want, const char *fmt, ...)
+    __attribute__((format(printf, 8, 9)));
+
+/* A Server-Sent Events client on a thread of its own: what the stream sent so far, kept in
+   `got` (up to 64 KiB). api_sse_start, then api_sse_wait for a text, api_sse_stop to end. */
+typedef struct api_sse {
+    char url[512];
+    char cookie[160];    /* "" = none */
+    char source[32];     /* local address, "" = default */
+    pthread_mutex_t mu;
+    char got[65536];
+    size_t n;
+    volatile int stop;
+    pthread_t th;
+} api_sse;
+/* Open url (with cookie and source address when not NULL) and read it until api_sse_stop. */
+int api_sse_start(api_sse *s, const char *url, const char *cookie, const char *source);
+/* 1 when the stream has sent `needle` (within 10 s), else 0. */
+int api_sse_wait(api_sse *s, const char *needle);
+/* 1 when the stream has sent `needle` so far. */
+int api_sse_has(api_sse *s, const char *needle);
+void api_sse_stop(api_sse *s);
 
 /* mkdtemp under TMPDIR; path written to dir (cap 256). rm -rf with api_tmp_remove. */
 int api_tmp_make(char dir[256]);

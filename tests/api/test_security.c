@@ -118,25 +118,10 @@ static void login_all(void)
     assert_int_equal(api_login(G->srv.base, "admin1", 0, G->admin), 0);
 }
 
-/* One call: the response in r (owned by the caller), its status checked. */
-static void req(api_resp *r, const char *method, const char *cookie, const char *ctype,
-                const char *body, long want, const char *fmt, ...)
-    __attribute__((format(printf, 7, 8)));
-static void req(api_resp *r, const char *method, const char *cookie, const char *ctype,
-                const char *body, long want, const char *fmt, ...)
-{
-    char path[400], url[512];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(path, sizeof path, fmt, ap);
-    va_end(ap);
-    snprintf(url, sizeof url, "%s%s", G->srv.base, path);
-    assert_int_equal(api_call(r, method, url, cookie, ctype, body, body ? strlen(body) : 0), 0);
-    if (r->status != want)
-        fprintf(stderr, "%s %s -> %ld (want %ld): %.300s\n", method, path, r->status, want,
-                r->body);
-    assert_int_equal(r->status, want);
-}
+/* One call to this test's server whose status must be want; the response in r (owned by
+   the caller). */
+#define req(r, method, cookie, ctype, body, want, ...)                                        \
+    assert_int_equal(api_expect(r, G->srv.base, method, cookie, ctype, body, want, __VA_ARGS__), 0)
 
 static json_t *call(const char *method, const char *cookie, const char *body, long want,
                     const char *fmt, ...) __attribute__((format(printf, 5, 6)));
@@ -368,74 +353,6 @@ static void test_slow_clients(void **state)
 
 /* ---- event streams ------------------------------------------------------------------- */
 
-typedef struct sse_client {
-    char url[512];
-    char cookie[160];
-    char source[32];  /* local address, "" = default */
-    pthread_mutex_t mu;
-    char got[65536];
-    size_t n;
-    long status;
-    volatile int stop;
-} sse_client;
-
-static size_t sse_write(char *data, size_t size, size_t nmemb, void *ud)
-{
-    sse_client *c = ud;
-    size_t k = size * nmemb;
-    pthread_mutex_lock(&c->mu);
-    if (c->n + k < sizeof c->got) {
-        memcpy(c->got + c->n, data, k);
-        c->n += k;
-        c->got[c->n] = '\0';
-    }
-    pthread_mutex_unlock(&c->mu);
-    return c->stop ? 0 : k;
-}
-
-static int sse_progress(void *ud, curl_off_t a, curl_off_t b, curl_off_t c, curl_off_t d)
-{
-    (void)a, (void)b, (void)c, (void)d;
-    return ((sse_client *)ud)->stop ? 1 : 0;
-}
-
-static void *sse_thread(void *arg)
-{
-    sse_client *c = arg;
-    CURL *h = curl_easy_init();
-    curl_easy_setopt(h, CURLOPT_URL, c->url);
-    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, sse_write);
-    curl_easy_setopt(h, CURLOPT_WRITEDATA, c);
-    curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, sse_progress);
-    curl_easy_setopt(h, CURLOPT_XFERINFODATA, c);
-    curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
-    curl_easy_setopt(h, CURLOPT_TIMEOUT, 60L);
-    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-    if (c->cookie[0] != '\0')
-        curl_easy_setopt(h, CURLOPT_COOKIE, c->cookie);
-    if (c->source[0] != '\0')
-        curl_easy_setopt(h, CURLOPT_INTERFACE, c->source);
-    curl_easy_perform(h);
-    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &c->status);
-    curl_easy_cleanup(h);
-    return NULL;
-}
-
-static int sse_has(sse_client *c, const char *needle)
-{
-    pthread_mutex_lock(&c->mu);
-    int yes = strstr(c->got, needle) != NULL;
-    pthread_mutex_unlock(&c->mu);
-    return yes;
-}
-
-static int wait_for(sse_client *c, const char *needle)
-{
-    for (int i = 0; i < 1000 && !sse_has(c, needle); i++)
-        sleep_ms(10);
-    return sse_has(c, needle);
-}
-
 static void test_stream_exhaustion(void **state)
 {
     enum { STREAMS = 200 };
@@ -471,34 +388,25 @@ static void test_stream_exhaustion(void **state)
     assert_true(streams >= 1 && streams <= 8);
     assert_true(refused >= 1);
     /* another client still gets its stream and its board */
-    sse_client *c = calloc(1, sizeof *c);
-    pthread_t th;
+    api_sse *c = calloc(1, sizeof *c);
+    char url[512];
     assert_non_null(c);
-    pthread_mutex_init(&c->mu, NULL);
-    snprintf(c->url, sizeof c->url, "%s/api/events", G->srv.base);
-    snprintf(c->source, sizeof c->source, "127.0.0.2");
-    assert_int_equal(pthread_create(&th, NULL, sse_thread, c), 0);
-    assert_true(wait_for(c, ": ktpel"));
+    snprintf(url, sizeof url, "%s/api/events", G->srv.base);
+    assert_int_equal(api_sse_start(c, url, NULL, "127.0.0.2"), 0);
+    assert_true(api_sse_wait(c, ": ktpel"));
     api_use_source("127.0.0.2");
     api_resp r;
     req(&r, "GET", NULL, NULL, NULL, 200, "/api/queue/board");
     api_resp_free(&r);
     api_use_source(NULL);
-    c->stop = 1;
-    pthread_join(th, NULL);
+    api_sse_stop(c);
     /* the first client's pages close: their slots are free again within a second or two */
     for (int i = 0; i < STREAMS; i++)
         close(fds[i]);
-    memset(c->got, 0, sizeof c->got);
-    c->n = 0;
-    c->stop = 0;
-    c->source[0] = '\0';
     sleep_ms(2500);
-    assert_int_equal(pthread_create(&th, NULL, sse_thread, c), 0);
-    assert_true(wait_for(c, ": ktpel"));
-    c->stop = 1;
-    pthread_join(th, NULL);
-    pthread_mutex_destroy(&c->mu);
+    assert_int_equal(api_sse_start(c, url, NULL, NULL), 0);
+    assert_true(api_sse_wait(c, ": ktpel"));
+    api_sse_stop(c);
     free(c);
 }
 
@@ -522,8 +430,8 @@ static json_int_t ticket_open(json_int_t *ticket)
 
 static void test_stream_privacy(void **state)
 {
-    sse_client *pub = calloc(1, sizeof *pub), *staff = calloc(1, sizeof *staff);
-    pthread_t tp, ts;
+    api_sse *pub = calloc(1, sizeof *pub), *staff = calloc(1, sizeof *staff);
+    char url[512];
     json_int_t ticket;
     (void)state;
     assert_non_null(pub);
@@ -534,15 +442,12 @@ static void test_stream_privacy(void **state)
     json_t *j = call("GET", NULL, NULL, 401, "/api/events/staff");
     assert_string_equal(ecode(j), "login_required");
     json_decref(j);
-    pthread_mutex_init(&pub->mu, NULL);
-    pthread_mutex_init(&staff->mu, NULL);
-    snprintf(pub->url, sizeof pub->url, "%s/api/events", G->srv.base);
-    snprintf(staff->url, sizeof staff->url, "%s/api/events/staff", G->srv.base);
-    snprintf(staff->cookie, sizeof staff->cookie, "%s", G->intake);
-    assert_int_equal(pthread_create(&tp, NULL, sse_thread, pub), 0);
-    assert_int_equal(pthread_create(&ts, NULL, sse_thread, staff), 0);
-    assert_true(wait_for(pub, ": ktpel"));
-    assert_true(wait_for(staff, ": ktpel"));
+    snprintf(url, sizeof url, "%s/api/events", G->srv.base);
+    assert_int_equal(api_sse_start(pub, url, NULL, NULL), 0);
+    snprintf(url, sizeof url, "%s/api/events/staff", G->srv.base);
+    assert_int_equal(api_sse_start(staff, url, G->intake, NULL), 0);
+    assert_true(api_sse_wait(pub, ": ktpel"));
+    assert_true(api_sse_wait(staff, ": ktpel"));
     /* a priority ticket, a call and an application for a person */
     api_use_kiosk(G->kiosk);
     json_decref(call("POST", NULL,
@@ -552,8 +457,8 @@ static void test_stream_privacy(void **state)
     api_use_kiosk(NULL);
     json_decref(call("POST", G->intake, NULL, 200, "/api/tickets/next"));
     json_int_t app = ticket_open(&ticket);
-    assert_true(wait_for(staff, "\"application_changed\""));
-    assert_true(wait_for(pub, "event: ticket_called"));
+    assert_true(api_sse_wait(staff, "\"application_changed\""));
+    assert_true(api_sse_wait(pub, "event: ticket_called"));
     sleep_ms(300);
     pthread_mutex_lock(&pub->mu);
     /* the waiting room sees numbers and lokets, nothing about a person */
@@ -574,11 +479,8 @@ static void test_stream_privacy(void **state)
     assert_null(strstr(staff->got, "nik"));
     assert_null(strstr(staff->got, "disabilitas"));
     pthread_mutex_unlock(&staff->mu);
-    pub->stop = staff->stop = 1;
-    pthread_join(tp, NULL);
-    pthread_join(ts, NULL);
-    pthread_mutex_destroy(&pub->mu);
-    pthread_mutex_destroy(&staff->mu);
+    api_sse_stop(pub);
+    api_sse_stop(staff);
     free(pub);
     free(staff);
 }
