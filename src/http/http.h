@@ -2,10 +2,14 @@
  * http.h - the HTTP JSON API server of ktpel (docs/api.md), on libmicrohttpd and jansson.
  *
  * One server serves the API under /api/ (each endpoint one call of service.h), the live
- * event stream (Server-Sent Events) and the static pages of web/. It runs a thread per
+ * event streams (Server-Sent Events) and the static pages of web/. It runs a thread per
  * connection (a durable write waits for its group commit without holding up other
  * connections), answers every error as {"error": {code, message, field}}
- * and writes one access-log line per request on stderr.
+ * and writes one escaped access-log line per request on stderr.
+ * It defends itself and its users (docs/security.md "HTTP and browser"): per-client limits on
+ * connections, request rate and event streams, deadlines for slow clients, browser checks on
+ * every state change (Origin, Fetch Metadata, JSON-only bodies), security headers on every
+ * reply, HTTPS (tls.h), and plain HTTP only on loopback or behind a named TLS proxy.
  *
  * Never: business rules (the service has them), or work on behalf of the CLI.
  */

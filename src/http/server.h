@@ -12,6 +12,9 @@
  *   oversized upload never costs more memory than its limit.
  * - The framework knows nothing of the use cases: authentication is a callback the API
  *   (api.c) supplies, so the server core can be started with any route table.
+ * - What protects the server and the browser (limits, deadlines, browser checks, security
+ *   headers, TLS) is in the core, so every route table gets it; a handler only adds its own
+ *   budget (http_budget, e.g. the kiosk's tickets) and sends documents with http_reply_file.
  *
  * Never: business rules or role checks here (the service does them), and never a blocking
  *        wait inside a handler other than the service call itself.
