@@ -4,13 +4,20 @@
  * handover, audit trail; and GET /api/receipts/{receipt_no}.
  *
  * Biometric uploads are the one raw body of the API (up to 8 MiB, HTTP_RAW): the bytes go
- * to the service as received; the service decides their type (never the declared one).
+ * to the service as received, without their declared Content-Type (the service decodes them
+ * and decides what they are).
+ * A biometric download is sent as a file to save (attachment) whose type is one of the image
+ * types below, taken from what the service derived and stored; any other stored type goes out as
+ * application/octet-stream, so no upload can ever come back as a page (text/html, SVG) that
+ * runs in ktpel's origin.
  * Never: check a state or a role here; the service refuses with the right error.
  */
 #include "http/api.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 /* ---- handlers ------------------------------------------------------------------------ */
 
@@ -110,6 +117,15 @@ static void h_bio_put(http_req *r)
     http_reply_svc(r, rc, 200, out, &err);
 }
 
+/* The image types a biometric download may carry, with the file name extension. */
+static const struct {
+    const char *type, *ext;
+} bio_types[] = {
+    {"image/png", "png"},  {"image/jpeg", "jpg"}, {"image/tiff", "tif"},
+    {"image/bmp", "bmp"},  {"image/x-portable-anymap", "pnm"}, {"image/x-wsq", "wsq"},
+    {"application/x-iso19794-2", "iso"},
+};
+
 static void h_bio_get(http_req *r)
 {
     void *data = NULL;
@@ -128,7 +144,16 @@ static void h_bio_get(http_req *r)
         return;
     }
     ct[sizeof ct - 1] = '\0';
-    http_reply_bytes(r, 200, ct[0] != '\0' ? ct : "application/octet-stream", data, len);
+    const char *type = "application/octet-stream", *ext = "bin";
+    for (size_t i = 0; i < sizeof bio_types / sizeof bio_types[0]; i++)
+        if (strcasecmp(ct, bio_types[i].type) == 0) {
+            type = bio_types[i].type;
+            ext = bio_types[i].ext;
+        }
+    char file[96];
+    snprintf(file, sizeof file, "permohonan-%lld-%s.%s", (long long)id, http_param(r, "slot"),
+             ext);
+    http_reply_file(r, type, "attachment", file, data, len);
 }
 
 static void h_bio_exception(http_req *r)

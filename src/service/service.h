@@ -54,6 +54,8 @@ typedef struct svc_config {
                                    and handover checks (bio_threshold_for_fmr); 0 = 1e-4 */
     int afis_lazy;              /* 1: load the AFIS gallery at the first recording instead of
                                    at open (CLI commands that never record: no load cost) */
+    int pool_max;               /* store connections open at once (svc.c); 0 = 64. A
+                                   PostgreSQL server must allow this many for each process. */
 } svc_config;
 
 /* Open (and migrate) the database. *out owned by caller: svc_close(). */
@@ -69,6 +71,11 @@ kt_code svc_subscribe(svc *s, svc_listener fn, void *ctx, kt_error *err);
    returns, no call of it is under way and none will start, so ctx may be freed. Never call it
    from inside a listener (it waits for the listeners running now). */
 void svc_unsubscribe(svc *s, svc_listener fn, void *ctx);
+/* The event as an audience may see it (event_view.c): who NULL = the public stream of the
+   waiting room (queue events only: ticket number, service, loket; nothing about a person);
+   a staff actor = the queue events and the application events by id and state, never a NIK
+   or a name. NULL when the audience gets nothing of it. New reference owned by caller. */
+json_t *svc_event_view(const json_t *event, const svc_actor *who);
 
 /* ---- staff accounts and sessions ------------------------------------------------------ */
 /* in: {"username","full_name","role","password","loket"?} */
@@ -83,6 +90,33 @@ kt_code svc_logout(svc *s, const char *token, kt_error *err);
 /* ---- queue (SOP step 1) ---------------------------------------------------------------- */
 /* Public (kiosk). in: {"service","priority"?: bool, "priority_reason"?} */
 kt_code svc_ticket_take(svc *s, const json_t *in, json_t **out, kt_error *err);
+
+/* ---- the kiosk's devices and the priority claim (kiosk.c) ------------------------------ */
+/* A registered kiosk device (admin registers it; the kiosk page keeps its secret). */
+typedef struct svc_kiosk {
+    int64_t id;
+    char name[64];
+} svc_kiosk;
+/* Admin. in: {"name"} -> {"id","name","token","created_at"}: the token (64 hex characters) is
+   shown this once; only its SHA-256 is kept. */
+kt_code svc_kiosk_add(svc *s, const svc_actor *who, const json_t *in, json_t **out,
+                      kt_error *err);
+/* Admin: every kiosk with its tickets today; never a token. */
+kt_code svc_kiosk_list(svc *s, const svc_actor *who, json_t **out, kt_error *err);
+/* Admin: the kiosk's secret stops working at once. */
+kt_code svc_kiosk_revoke(svc *s, const svc_actor *who, int64_t kiosk_id, json_t **out,
+                         kt_error *err);
+/* The kiosk a device secret belongs to; KT_EUNAUTH "kiosk_unknown" when none (or revoked). */
+kt_code svc_kiosk_verify(svc *s, const char *token, svc_kiosk *out, kt_error *err);
+/* svc_ticket_take printed by a registered kiosk (kiosk NULL: none), recorded on the ticket
+   and in its audit event. */
+kt_code svc_ticket_take_by(svc *s, const svc_kiosk *kiosk, const json_t *in, json_t **out,
+                           kt_error *err);
+/* The officer who called a priority ticket confirms the claim or declines it. in:
+   {"confirm": bool, "note"?}. Declined: the ticket goes back to the regular queue in its
+   place by the time it was taken (priority 0, waiting). Audited either way. */
+kt_code svc_ticket_priority(svc *s, const svc_actor *who, int64_t ticket_id, const json_t *in,
+                            json_t **out, kt_error *err);
 /* in: {"loket"?: n, "services"?: [..]} - the next waiting ticket for this loket's role;
    never the same ticket to two lokets. KT_ENOTFOUND when nobody waits. */
 kt_code svc_ticket_call_next(svc *s, const svc_actor *who, const json_t *in, json_t **out,

@@ -26,6 +26,9 @@
 #include "store/store.h"
 
 #define SVC_MAX_LISTENERS 32
+#define SVC_POOL_OPEN_MAX 64    /* store connections open at once by default (svc.c) */
+#define SVC_POOL_IDLE_MS 30000  /* an idle store connection is closed after this long ... */
+#define SVC_POOL_KEEP 2         /* ... down to this many kept for the next request */
 #define SVC_SESSION_TTL_MS (8 * 3600 * INT64_C(1000))
 #define SVC_PICKUP_DAYS 14 /* expected pickup: service day + 14 days (printing at Disdukcapil) */
 
@@ -57,8 +60,15 @@ struct svc {
 
     pthread_mutex_t mu;  /* guards pool, listeners and regions */
     pthread_mutex_t wmu; /* one write transaction at a time in this process (see svc.c) */
-    store **pool;        /* owned: idle connections */
+    store **pool;        /* owned: idle connections, the most recently returned last */
+    int64_t *pool_at;    /* when each was returned (CLOCK_MONOTONIC ms), parallel to pool */
     size_t npool, cappool;
+    size_t nopen;        /* connections open: idle + lent (<= pool_max unless nested) */
+    size_t pool_max;     /* svc_config.pool_max or SVC_POOL_OPEN_MAX */
+    pthread_cond_t pool_cv; /* a connection came back (or a slot freed) */
+    pthread_cond_t trim_cv; /* wakes the pool's trimmer (every few seconds, and at close) */
+    pthread_t trimmer;
+    int trimmer_on, closing;
     svc_listener_slot listeners[SVC_MAX_LISTENERS];
     int nlisteners;
     wil_table *regions;  /* owned; NULL until first needed or after a wilayah import */
@@ -101,6 +111,11 @@ jkt_date svc_today(const svc *s);
    (rolls back any open transaction first). svc_conn_put(s, NULL) does nothing. */
 kt_code svc_conn_get(svc *s, store **out, kt_error *err);
 void svc_conn_put(svc *s, store *db);
+/* Connections open now and idle in the pool (tests, logs). */
+void svc_pool_stats(svc *s, size_t *open, size_t *idle);
+/* Close the connections idle for idle_ms or more, keeping SVC_POOL_KEEP (the trimmer thread
+   calls it with SVC_POOL_IDLE_MS). */
+void svc_pool_trim(svc *s, int64_t idle_ms);
 
 /* Write transactions: BEGIN IMMEDIATE behind the process's write mutex (waits at most the
    busy timeout, then KT_EUNAVAIL "busy"); svc_commit commits and releases it; svc_conn_put

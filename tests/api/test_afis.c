@@ -140,6 +140,12 @@ static int setup(void **state)
     add_user("operator1", "operator", NULL);
     add_user("handover1", "handover", "3");
     add_user("supervisor1", "supervisor", NULL);
+    /* the tests take their tickets as the office's registered kiosk does */
+    {
+        char kiosk[65];
+        assert_int_equal(api_kiosk_add(f->db, "Kios uji", kiosk), 0);
+        api_use_kiosk(kiosk);
+    }
     assert_int_equal(api_server_start(&f->srv, f->db, f->data), 0);
     login("intake1", 1, f->intake);
     login("operator1", 0, f->operator_);

@@ -97,6 +97,12 @@ static int setup(void **state)
     assert_int_equal(api_add_user(f->db, "handover1", "handover", "3"), 0);
     assert_int_equal(api_add_user(f->db, "supervisor1", "supervisor", NULL), 0);
     assert_int_equal(api_add_user(f->db, "admin1", "admin", NULL), 0);
+    /* the tests take their tickets as the office's registered kiosk does */
+    {
+        char kiosk[65];
+        assert_int_equal(api_kiosk_add(f->db, "Kios uji", kiosk), 0);
+        api_use_kiosk(kiosk);
+    }
     assert_int_equal(api_server_start(&f->srv, f->db, f->data), 0);
     assert_int_equal(api_login(f->srv.base, "intake1", 1, f->intake), 0);
     assert_int_equal(api_login(f->srv.base, "operator1", 0, f->operator_), 0);

@@ -46,7 +46,7 @@ async function loadList() {
   } catch (e) { showError(msg, e); }
 }
 $('#btn-reload').addEventListener('click', loadList);
-listen((type) => { if (type.startsWith('application')) loadList(); }, $('#live'));
+listen((type) => { if (type.startsWith('application')) loadList(); }, $('#live'), { staff: true });
 loadList();
 
 // ---- the call to the recording desk: the intake ticket's number on the display, with voice
