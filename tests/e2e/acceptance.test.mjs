@@ -113,7 +113,7 @@ test('a loket added on the admin page exists at once: login, call, board', async
   // No restart: the handover officer logs in at loket 4 and calls from it.
   await login('penyerah1', 4);
   const ho = await session('penyerah1', 4);
-  await fetch(srv.base + '/api/tickets', { method: 'POST', headers: { 'content-type': 'application/json', origin: srv.base }, body: JSON.stringify({ service: 'pengambilan' }) });
+  await fetch(srv.base + '/api/tickets', { method: 'POST', headers: { 'content-type': 'application/json', origin: srv.base, 'x-ktpel-kiosk': srv.kiosk }, body: JSON.stringify({ service: 'pengambilan' }) });
   const called = await ho('POST', '/api/tickets/next', { services: ['pengambilan'] });
   assert.equal(called.status, 200, called.text);
   assert.equal(called.json.loket, 4);
@@ -149,7 +149,7 @@ test('a finished call leaves the board; a used receipt says when and by whom; wo
   const op = await session('operator1');
   const ho = await session('penyerah1', 3);
   const sup = await session('camat');
-  await fetch(srv.base + '/api/tickets', { method: 'POST', headers: { 'content-type': 'application/json', origin: srv.base }, body: JSON.stringify({ service: 'rekam_baru' }) });
+  await fetch(srv.base + '/api/tickets', { method: 'POST', headers: { 'content-type': 'application/json', origin: srv.base, 'x-ktpel-kiosk': srv.kiosk }, body: JSON.stringify({ service: 'rekam_baru' }) });
   const t = (await intake('POST', '/api/tickets/next', { services: ['rekam_baru'] })).json;
   const a = (await intake('POST', '/api/applications', { ticket_id: t.id, nik: p.nik, kind: 'baru' })).json;
   assert.ok(a && a.id, 'opened');
@@ -174,7 +174,7 @@ test('a finished call leaves the board; a used receipt says when and by whom; wo
   assert.equal((await op('POST', `/api/applications/${a.id}/record`)).status, 200);
   const rc = (await ho('POST', `/api/applications/${a.id}/receipt`)).json;
   for (const act of ['send', 'print_ready', 'print']) assert.equal((await sup('POST', `/api/applications/${a.id}/actions/${act}`)).status, 200);
-  await fetch(srv.base + '/api/tickets', { method: 'POST', headers: { 'content-type': 'application/json', origin: srv.base }, body: JSON.stringify({ service: 'pengambilan' }) });
+  await fetch(srv.base + '/api/tickets', { method: 'POST', headers: { 'content-type': 'application/json', origin: srv.base, 'x-ktpel-kiosk': srv.kiosk }, body: JSON.stringify({ service: 'pengambilan' }) });
   const e = (await ho('POST', '/api/tickets/next', { services: ['pengambilan'] })).json;
   const done = await ho('POST', `/api/applications/${a.id}/hand-over`, { receipt_no: rc.receipt_no, confirmed_by: 'ktp_receipt', ticket_id: e.id });
   assert.equal(done.status, 200, done.text);
