@@ -46,7 +46,8 @@ static void test_open_migrates(void **state)
     assert_int_equal(store_schema_version(db), store_schema_latest());
     assert_true(store_schema_latest() >= 1);
     assert_string_equal(store_driver_name(db), "sqlite");
-    assert_int_equal(st_count(db, "SELECT count(*) FROM schema_version"), store_schema_latest());
+    /* Numbers may have gaps (helpers reserve theirs): the highest recorded is the latest. */
+    assert_int_equal(st_count(db, "SELECT max(version) FROM schema_version"), store_schema_latest());
     /* Every table of the schema exists. */
     const char *tables[] = {"wilayah", "families", "residents", "users", "sessions", "tickets",
                             "applications", "documents", "data_changes", "biometrics",
@@ -66,7 +67,8 @@ static void test_open_migrates(void **state)
     store_close(db);
     /* Reopening applies nothing twice. */
     assert_int_equal(store_open(path, NULL, &db, &err), KT_OK);
-    assert_int_equal(st_count(db, "SELECT count(*) FROM schema_version"), store_schema_latest());
+    /* Numbers may have gaps (helpers reserve theirs): the highest recorded is the latest. */
+    assert_int_equal(st_count(db, "SELECT max(version) FROM schema_version"), store_schema_latest());
     store_stmt *st = NULL;
     int row = 0;
     assert_int_equal(store_prepare(db, "PRAGMA journal_mode", &st, &err), KT_OK);
