@@ -15,6 +15,8 @@
 #include <string.h>
 
 #include "http/http.h"
+#include "pusat/pusat.h"
+#include "service/link_node.h"
 #include "service/service.h"
 
 static int usage(FILE *f)
@@ -22,6 +24,8 @@ static int usage(FILE *f)
     fprintf(f, "usage: ktpel serve [--listen ADDR:PORT] [--db PATH] [--web DIR] [--data DIR]\n"
                "                   [--lokets N|LAYOUT] [--backup-dir DIR]\n"
                "                   [--backup-every MIN] [--backup-keep N] [--quiet]\n"
+               "                   [--role kecamatan|pusat] [--keys DIR] [--link-interval MS]\n"
+               "                   [--link-alert-minutes N]\n"
                "  --listen   address and port (default 127.0.0.1:8080)\n"
                "  --db       SQLite file (default %s) or postgres://... location\n"
                "  --web      folder of the pages (default: the source tree's web/)\n"
@@ -32,7 +36,13 @@ static int usage(FILE *f)
                "  --backup-dir    folder of the scheduled online backups (and of \"backup now\")\n"
                "  --backup-every  minutes between backups (default 60)\n"
                "  --backup-keep   backups kept (default 30)\n"
-               "  --quiet    no access log on stderr\n",
+               "  --quiet    no access log on stderr\n"
+               "  --role     kecamatan (default: the office) or pusat (the city registry,\n"
+               "             Disdukcapil: nodes, packets, city-wide AFIS; PostgreSQL)\n"
+               "  --keys     pusat: folder of the central's key files (default <data>/keys)\n"
+               "  --link-interval       kecamatan linked to Disdukcapil: ms between rounds\n"
+               "                        of the sender and the status feed (default 5000)\n"
+               "  --link-alert-minutes  dashboard alert when a packet waits longer (240)\n",
             CLI_DEFAULT_DB, CLI_DEFAULT_DATA);
     return f == stdout ? 0 : 2;
 }
@@ -63,6 +73,11 @@ int cli_serve(int argc, char **argv)
     const char *bdir = cli_opt(argc, argv, "backup-dir", NULL, &bad);
     const char *bevery_s = cli_opt(argc, argv, "backup-every", "60", &bad);
     const char *bkeep_s = cli_opt(argc, argv, "backup-keep", "30", &bad);
+    const char *role = cli_opt(argc, argv, "role", "kecamatan", &bad);
+    const char *keys = cli_opt(argc, argv, "keys", NULL, &bad);
+    const char *lint_s = cli_opt(argc, argv, "link-interval", "5000", &bad);
+    const char *lalert_s = cli_opt(argc, argv, "link-alert-minutes", "240", &bad);
+    unsigned link_interval = 5000, link_alert = 240;
     unsigned lokets = 0, bevery = 60, bkeep = 30;
 
     if (cli_flag(argc, argv, "help"))
@@ -73,8 +88,13 @@ int cli_serve(int argc, char **argv)
     const char *layout = lokets_s != NULL && strchr(lokets_s, ':') != NULL ? lokets_s : NULL;
     if (parse_uint(layout != NULL ? NULL : lokets_s, "lokets", 99, &lokets) != 0 ||
         parse_uint(bevery_s, "backup-every", 10080, &bevery) != 0 ||
-        parse_uint(bkeep_s, "backup-keep", 1000, &bkeep) != 0)
+        parse_uint(bkeep_s, "backup-keep", 1000, &bkeep) != 0 ||
+        parse_uint(lint_s, "link-interval", 3600000, &link_interval) != 0 ||
+        parse_uint(lalert_s, "link-alert-minutes", 100000, &link_alert) != 0)
         return 2;
+    int central = strcmp(role, "pusat") == 0;
+    if (!central && strcmp(role, "kecamatan") != 0)
+        return cli_usage("--role harus kecamatan atau pusat, bukan '%s'", role);
     if (bevery == 0 || bkeep == 0)
         return cli_usage("--backup-every dan --backup-keep harus paling sedikit 1");
     {
@@ -83,6 +103,8 @@ int cli_serve(int argc, char **argv)
         svc *s = NULL;
         http_server *srv = NULL;
         svc_backup_job *job = NULL; /* owned: stopped before the svc closes */
+        pusat *central_p = NULL;    /* owned (pusat role): closed after the server stops */
+        svc_link_agent *agent = NULL; /* owned (kecamatan): stopped before the svc closes */
         kt_error err;
         sigset_t set;
         char data_buf[4096];
@@ -138,6 +160,23 @@ int cli_serve(int argc, char **argv)
                 goto out;
             }
         }
+        if (central) {
+            pusat_config pc;
+            memset(&pc, 0, sizeof pc);
+            pc.keys_dir = keys;
+            if (pusat_open(s, &pc, &central_p, &err) != KT_OK) {
+                rc = cli_report(&err);
+                goto out;
+            }
+            hc.pusat = central_p;
+        } else {
+            svc_link_set_alert_minutes(s, (int)link_alert);
+            if (svc_link_agent_start(s, (int)link_interval, &agent, &err) != KT_OK) {
+                rc = cli_report(&err);
+                goto out;
+            }
+            hc.link_agent = agent;
+        }
         if (http_server_start(&hc, s, &srv, &err) != KT_OK) {
             rc = cli_report(&err);
             goto out;
@@ -151,9 +190,10 @@ int cli_serve(int argc, char **argv)
         /* A server location may carry a password: show only its scheme and host part. */
         const char *at = strrchr(db, '@');
         const char *shown = strstr(db, "://") != NULL && at != NULL ? at + 1 : db;
-        fprintf(stderr, "ktpel: melayani http://%.*s:%u/ (basis data %s%s); Ctrl-C untuk "
+        fprintf(stderr, "ktpel: melayani%s http://%.*s:%u/ (basis data %s%s); Ctrl-C untuk "
                         "berhenti\n",
-                (int)(strrchr(listen, ':') - listen), listen,
+                central ? " Disdukcapil (pusat)" : "", (int)(strrchr(listen, ':') - listen),
+                listen,
                 (unsigned)http_server_port(srv), shown == db ? "" : "...@", shown);
         while (sigwait(&set, &sig) != 0) {
         }
@@ -162,6 +202,8 @@ int cli_serve(int argc, char **argv)
     out:
         svc_backup_job_stop(job); /* waits for a backup under way; NULL does nothing */
         http_server_stop(srv);
+        svc_link_agent_stop(agent);
+        pusat_close(central_p);
         svc_close(s);
         return rc;
     }

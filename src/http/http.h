@@ -17,6 +17,8 @@
 #include "core/error.h"
 
 struct svc;
+struct pusat;
+struct svc_link_agent;
 
 typedef struct http_config {
     const char *listen;       /* "ADDR:PORT" (IPv4), default "127.0.0.1:8080"; port 0 = any */
@@ -26,6 +28,9 @@ typedef struct http_config {
     unsigned timeout_s;       /* idle connection timeout; 0 = 30 s */
     unsigned heartbeat_ms;    /* SSE keep-alive comment interval; 0 = 15000 */
     int quiet;                /* 1: no access log */
+    struct pusat *pusat;      /* non-NULL: serve the city registry's API (src/pusat) and the
+                                 node protocol (/link/v1) instead of the kecamatan's; borrowed */
+    struct svc_link_agent *link_agent; /* a linked kecamatan's sender (may be NULL); borrowed */
 } http_config;
 
 typedef struct http_server http_server;

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -246,4 +247,11 @@ kt_code link_req_verify(const uint8_t pk[32], const char *method, const char *pa
         return kt_fail(err, KT_EUNAUTH, "bad_signature", "X-Ktpel-Signature",
                        "Tanda tangan permintaan simpul tidak cocok");
     return KT_OK;
+}
+
+void link_fault(const char *name)
+{
+    const char *f = getenv("KTPEL_FAULT");
+    if (f != NULL && strcmp(f, name) == 0)
+        raise(SIGKILL);
 }

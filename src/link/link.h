@@ -75,7 +75,7 @@ typedef struct link_envelope {
     char kecamatan_code[8]; /* 6 digits */
     int key_id;             /* which of the node's keys signed it (1, 2, ... after rotations) */
     int64_t seq;            /* the node's packet sequence, from 1 */
-    char kind[16];          /* rekam | perubahan | card_issued */
+    char kind[16];          /* rekam | perubahan | cetak | card_issued */
     int64_t created_at;     /* UTC ms */
 } link_envelope;
 
@@ -142,5 +142,11 @@ typedef struct link_http {
    body, NUL-terminated, at most 8 MiB. */
 kt_code link_http_call(const link_http *rq, long *status, char **resp, size_t *resp_len,
                        kt_error *err);
+
+/* ---- fault points (tests) ---------------------------------------------------------------- */
+/* When the environment variable KTPEL_FAULT equals name, the process kills itself with SIGKILL
+   right there: the crash tests stop a node or the central at a named moment (mid-send, before
+   and after a commit) to check what survives. Costs one getenv when unset. */
+void link_fault(const char *name);
 
 #endif

@@ -251,7 +251,7 @@ static int digits(const char *s, size_t n)
 
 static int kind_ok(const char *k)
 {
-    return strcmp(k, "rekam") == 0 || strcmp(k, "perubahan") == 0 ||
+    return strcmp(k, "rekam") == 0 || strcmp(k, "perubahan") == 0 || strcmp(k, "cetak") == 0 ||
            strcmp(k, "card_issued") == 0;
 }
 

@@ -25,7 +25,7 @@ CREATE TABLE link_config (
 CREATE TABLE link_outbox (
     packet_id       TEXT PRIMARY KEY,           -- "367110-01-00000042"
     seq             INTEGER NOT NULL UNIQUE,
-    kind            TEXT NOT NULL CHECK (kind IN ('rekam', 'perubahan', 'card_issued')),
+    kind            TEXT NOT NULL CHECK (kind IN ('rekam', 'perubahan', 'cetak', 'card_issued')),
     application_id  INTEGER,                    -- applications.id (no FK: outlives nothing)
     nik             TEXT NOT NULL DEFAULT '',
     header          TEXT NOT NULL,
@@ -40,7 +40,8 @@ CREATE TABLE link_outbox (
     sent_at         INTEGER,
     exported_at     INTEGER,
     central_status  TEXT NOT NULL DEFAULT '',   -- the latest status the central reported
-    central_reason  TEXT NOT NULL DEFAULT ''
+    central_reason  TEXT NOT NULL DEFAULT '',
+    central_decision TEXT NOT NULL DEFAULT ''   -- adjudication: '' | pending | confirmed | cleared
 );
 CREATE INDEX link_outbox_state ON link_outbox (state, next_attempt_at);
 CREATE INDEX link_outbox_app ON link_outbox (application_id);

@@ -1,0 +1,70 @@
+/*
+ * h_link.c - the node protocol at the city registry (docs/internals/link.md); no session:
+ * nodes authenticate by their keys (the packet's signatures, the X-Ktpel-* request headers).
+ *   POST /link/v1/enrol     {"node_id","code","public_key"} -> the central's keys + HMAC
+ *   POST /link/v1/packets   a packet file (raw body) -> {"status": accepted | duplicate}
+ *   GET  /link/v1/status?after=N&limit=M   the node's status feed (signed request)
+ * Never: decide anything here; pusat refuses with the right error and raises the alerts.
+ */
+#include "http/api.h"
+#include "pusat/pusat.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+HTTP_ROUTES_DECL(http_routes_link)
+
+static void h_enrol(http_req *r)
+{
+    json_t *in = http_json_in(r), *out = NULL;
+    kt_error err;
+    if (in == NULL)
+        return;
+    kt_error_clear(&err);
+    kt_code rc = pusat_enrol(HTTP_API(r)->p, in, &out, &err);
+    http_reply_svc(r, rc, 200, out, &err);
+    json_decref(in);
+}
+
+static void h_packet(http_req *r)
+{
+    json_t *out = NULL;
+    kt_error err;
+    kt_error_clear(&err);
+    kt_code rc = pusat_packet_receive(HTTP_API(r)->p, (const uint8_t *)r->body, r->body_len,
+                                      "https", &out, &err);
+    http_reply_svc(r, rc, 200, out, &err);
+}
+
+static void h_status(http_req *r)
+{
+    json_t *out = NULL;
+    kt_error err;
+    char pq[128], *end = NULL;
+    kt_error_clear(&err);
+    const char *a = http_query(r, "after"), *l = http_query(r, "limit");
+    long long after = a != NULL ? strtoll(a, &end, 10) : 0;
+    if (a == NULL || end == a || *end != '\0' || after < 0) {
+        http_reply_fail(r, KT_EINVAL, "after_invalid", "after", "after harus bilangan >= 0");
+        return;
+    }
+    long limit = l != NULL ? strtol(l, &end, 10) : 100;
+    if (l != NULL && (end == l || *end != '\0' || limit < 1 || limit > 500)) {
+        http_reply_fail(r, KT_EINVAL, "limit_invalid", "limit", "limit harus 1 sampai 500");
+        return;
+    }
+    /* The canonical text the node signed. */
+    snprintf(pq, sizeof pq, "/link/v1/status?after=%lld&limit=%ld", after, limit);
+    kt_code rc = pusat_status_feed(HTTP_API(r)->p, http_header(r, "X-Ktpel-Node"),
+                                   http_header(r, "X-Ktpel-Time"),
+                                   http_header(r, "X-Ktpel-Signature"), pq, after, (int)limit,
+                                   &out, &err);
+    http_reply_svc(r, rc, 200, out, &err);
+}
+
+const http_route http_routes_link[] = {
+    {"POST", "/link/v1/enrol", h_enrol, HTTP_PUBLIC},
+    {"POST", "/link/v1/packets", h_packet, HTTP_PUBLIC | HTTP_RAW},
+    {"GET", "/link/v1/status", h_status, HTTP_PUBLIC},
+};
+const size_t http_routes_link_n = sizeof http_routes_link / sizeof http_routes_link[0];

@@ -1,0 +1,365 @@
+/*
+ * pusat.c - the city registry object: open (its migration series, its keys, the city's
+ * gallery, the worker), the parts at rest, alerts, the status feed's writer, roles.
+ *
+ * Parts at rest: every part of a packet is written encrypted (crypto_secretbox, a fresh nonce
+ * per file, the key derived from the central's box key), temp + fsync + rename + folder fsync,
+ * before the receipt that names it commits. The two functions pusat_part_write/read are the
+ * only place that knows how; switching to the project's sealing module is a change here.
+ *
+ * Never: start the worker before the gallery is loaded; keep a key in a file others can read.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "bio/match.h"
+#include "pusat/pusat_internal.h"
+#include "service/afis.h"
+
+extern const store_migration pusat_migrations[];
+extern const unsigned pusat_migrations_n;
+
+kt_code pusat_require_officer(const svc_actor *who, kt_error *err)
+{
+    wf_role role;
+    kt_code rc = svc_actor_role(who, &role, err);
+    if (rc != KT_OK)
+        return rc;
+    if (role != WF_ROLE_SUPERVISOR && role != WF_ROLE_ADMIN && role != WF_ROLE_SYSTEM)
+        return kt_fail(err, KT_EFORBIDDEN, "forbidden", "role",
+                       "Peran '%s' tidak bekerja di Disdukcapil (petugas: supervisor, admin)",
+                       who->role);
+    return KT_OK;
+}
+
+/* ---- the worker ---------------------------------------------------------------------- */
+
+void pusat_kick(pusat *p)
+{
+    pthread_mutex_lock(&p->wmu);
+    p->kicked = 1;
+    pthread_cond_signal(&p->wcv);
+    pthread_mutex_unlock(&p->wmu);
+}
+
+/* Processes received packets whenever kicked, and every few seconds anyway (a packet that
+   was received just before a crash is found at the next start). */
+static void *worker_main(void *arg)
+{
+    pusat *p = arg;
+    for (;;) {
+        pthread_mutex_lock(&p->wmu);
+        if (!p->kicked && !p->stop) {
+            struct timespec until;
+            clock_gettime(CLOCK_REALTIME, &until);
+            until.tv_sec += 2;
+            pthread_cond_timedwait(&p->wcv, &p->wmu, &until);
+        }
+        int stop = p->stop;
+        p->kicked = 0;
+        pthread_mutex_unlock(&p->wmu);
+        if (stop)
+            break;
+        int done = 0;
+        kt_error err;
+        if (pusat_process_pending(p, &done, &err) != KT_OK)
+            fprintf(stderr, "ktpel pusat: pemrosesan paket gagal: %s\n", err.message);
+    }
+    return NULL;
+}
+
+/* ---- open / close -------------------------------------------------------------------- */
+
+static kt_code make_dir(const char *path, kt_error *err)
+{
+    char buf[1100];
+    snprintf(buf, sizeof buf, "%s", path);
+    for (char *q = buf + 1;; q++) {
+        if (*q == '/' || *q == '\0') {
+            char c = *q;
+            *q = '\0';
+            if (mkdir(buf, 0700) != 0 && errno != EEXIST)
+                return kt_fail(err, KT_EIO, "folder", "data", "Folder %s tidak dapat dibuat: %s",
+                               buf, strerror(errno));
+            *q = c;
+            if (c == '\0')
+                break;
+        }
+    }
+    return KT_OK;
+}
+
+kt_code pusat_open(svc *s, const pusat_config *cfg, pusat **out, kt_error *err)
+{
+    kt_code rc;
+    store *db = NULL;
+    char path[1200];
+    *out = NULL;
+    pusat *p = calloc(1, sizeof *p);
+    if (p == NULL)
+        return svc_nomem(err);
+    p->s = s;
+    pthread_rwlock_init(&p->glock, NULL);
+    pthread_mutex_init(&p->dedup_mu, NULL);
+    pthread_mutex_init(&p->wmu, NULL);
+    pthread_cond_init(&p->wcv, NULL);
+    if (cfg != NULL && cfg->keys_dir != NULL && cfg->keys_dir[0] != '\0')
+        snprintf(p->keys_dir, sizeof p->keys_dir, "%s", cfg->keys_dir);
+    else
+        snprintf(p->keys_dir, sizeof p->keys_dir, "%s/keys", s->data_dir);
+    snprintf(p->parts_dir, sizeof p->parts_dir, "%s/pusat/parts", s->data_dir);
+    p->fmr = cfg != NULL && cfg->afis_fmr > 0.0 ? cfg->afis_fmr : SVC_AFIS_FMR_DEFAULT;
+    p->threshold = bio_threshold_for_fmr(p->fmr);
+    p->screen = bio_threshold_for_fmr(p->fmr * SVC_AFIS_SCREEN_FACTOR);
+    /* The central's own tables. */
+    if ((rc = svc_conn_get(s, &db, err)) != KT_OK)
+        goto fail;
+    rc = store_migrate_series(db, "pusat_schema_version", pusat_migrations, pusat_migrations_n,
+                              NULL, err);
+    svc_conn_put(s, db);
+    if (rc != KT_OK)
+        goto fail;
+    /* Keys (made on the first start). */
+    snprintf(path, sizeof path, "%s/pusat_sign.key", p->keys_dir);
+    if ((rc = link_sign_key_load(path, 1, &p->sign, NULL, err)) != KT_OK)
+        goto fail;
+    snprintf(path, sizeof path, "%s/pusat_box.key", p->keys_dir);
+    if ((rc = link_box_key_load(path, 1, &p->box, NULL, err)) != KT_OK)
+        goto fail;
+    crypto_kdf_derive_from_key(p->parts_key, sizeof p->parts_key, 1, "ktparts_", p->box.sk);
+    if ((rc = make_dir(p->parts_dir, err)) != KT_OK)
+        goto fail;
+    if ((rc = pusat_gallery_load(p, err)) != KT_OK)
+        goto fail;
+    if (cfg == NULL || !cfg->no_worker) {
+        if (pthread_create(&p->worker, NULL, worker_main, p) != 0) {
+            rc = kt_fail(err, KT_EINTERNAL, "thread", "", "Thread pemroses paket gagal dibuat");
+            goto fail;
+        }
+        p->worker_on = 1;
+        pusat_kick(p); /* what a crash left received but not processed */
+    }
+    *out = p;
+    return KT_OK;
+fail:
+    pusat_close(p);
+    return rc;
+}
+
+void pusat_close(pusat *p)
+{
+    if (p == NULL)
+        return;
+    if (p->worker_on) {
+        pthread_mutex_lock(&p->wmu);
+        p->stop = 1;
+        pthread_cond_signal(&p->wcv);
+        pthread_mutex_unlock(&p->wmu);
+        pthread_join(p->worker, NULL);
+    }
+    bio_gallery_free(p->g);
+    pthread_rwlock_destroy(&p->glock);
+    pthread_mutex_destroy(&p->dedup_mu);
+    pthread_mutex_destroy(&p->wmu);
+    pthread_cond_destroy(&p->wcv);
+    sodium_memzero(p, sizeof *p);
+    free(p);
+}
+
+kt_code pusat_info(pusat *p, const svc_actor *who, json_t **out, kt_error *err)
+{
+    char a[LINK_B64_KEY], b[LINK_B64_KEY];
+    kt_code rc = pusat_require_officer(who, err);
+    *out = NULL;
+    if (rc != KT_OK)
+        return rc;
+    link_b64(p->sign.pk, 32, a, sizeof a);
+    link_b64(p->box.pk, 32, b, sizeof b);
+    *out = json_pack("{s:s, s:s, s:s}", "role", "pusat", "sign_public_key", a, "box_public_key",
+                     b);
+    return *out != NULL ? KT_OK : svc_nomem(err);
+}
+
+/* ---- parts at rest ------------------------------------------------------------------- */
+
+kt_code pusat_part_write(pusat *p, const char *packet_id, const char *name, const uint8_t *data,
+                         size_t len, char *path, size_t cap, kt_error *err)
+{
+    char dir[1200], tmp[1300];
+    kt_code rc;
+    snprintf(dir, sizeof dir, "%s/%s", p->parts_dir, packet_id);
+    if ((rc = make_dir(dir, err)) != KT_OK)
+        return rc;
+    if (snprintf(path, cap, "%s/%s.enc", dir, name) >= (int)cap)
+        return kt_fail(err, KT_EINVAL, "path_too_long", "data", "Path bagian paket terlalu panjang");
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    size_t clen = crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES + len;
+    uint8_t *c = malloc(clen);
+    if (c == NULL)
+        return svc_nomem(err);
+    randombytes_buf(c, crypto_secretbox_NONCEBYTES);
+    crypto_secretbox_easy(c + crypto_secretbox_NONCEBYTES, data, len, c, p->parts_key);
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    int bad = fd < 0;
+    if (!bad) {
+        bad = write(fd, c, clen) != (ssize_t)clen || fsync(fd) != 0;
+        bad |= close(fd) != 0;
+    }
+    free(c);
+    if (bad || rename(tmp, path) != 0) {
+        int e = errno;
+        unlink(tmp);
+        return kt_fail(err, KT_EIO, "part_write", "data", "Bagian paket %s gagal disimpan: %s",
+                       name, strerror(e));
+    }
+    int dfd = open(dir, O_RDONLY | O_DIRECTORY);
+    if (dfd >= 0) {
+        fsync(dfd);
+        close(dfd);
+    }
+    return KT_OK;
+}
+
+kt_code pusat_part_read(pusat *p, const char *path, uint8_t **data, size_t *len, kt_error *err)
+{
+    *data = NULL;
+    *len = 0;
+    FILE *f = fopen(path, "rb");
+    if (f == NULL)
+        return kt_fail(err, KT_EIO, "part_read", "data", "Bagian paket tidak terbaca: %s",
+                       strerror(errno));
+    uint8_t *c = malloc(LINK_PART_MAX + crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES);
+    size_t n = c != NULL ? fread(c, 1, LINK_PART_MAX + crypto_secretbox_NONCEBYTES +
+                                           crypto_secretbox_MACBYTES,
+                                 f)
+                         : 0;
+    fclose(f);
+    if (c == NULL)
+        return svc_nomem(err);
+    const size_t over = crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES;
+    uint8_t *m = n >= over ? malloc(n - over + 1) : NULL;
+    if (m == NULL || crypto_secretbox_open_easy(m, c + crypto_secretbox_NONCEBYTES,
+                                                n - crypto_secretbox_NONCEBYTES, c,
+                                                p->parts_key) != 0) {
+        free(c);
+        free(m);
+        return kt_fail(err, KT_EIO, "part_corrupt", "data",
+                       "Bagian paket tersimpan rusak (tidak dapat didekripsi)");
+    }
+    free(c);
+    *data = m;
+    *len = n - over;
+    return KT_OK;
+}
+
+/* ---- status feed and alerts ----------------------------------------------------------- */
+
+kt_code pusat_status_add(pusat *p, store *db, const char *node_id, const char *packet_id,
+                         int64_t app_id, const char *nik, const char *status, const char *reason,
+                         const char *decision, kt_error *err)
+{
+    store_stmt *st = NULL;
+    int row = 0;
+    /* The node's next number, in this transaction (the write lock orders them): dense. */
+    kt_code rc = store_prepare(db,
+                               "UPDATE pusat_nodes SET status_seq = status_seq + 1"
+                               " WHERE node_id = ?",
+                               &st, err);
+    if (rc != KT_OK)
+        return rc;
+    store_bind_text(st, 1, node_id, -1);
+    if ((rc = store_run(st, err)) != KT_OK)
+        return rc;
+    if ((rc = store_prepare(db, "SELECT status_seq FROM pusat_nodes WHERE node_id = ?", &st,
+                            err)) != KT_OK)
+        return rc;
+    store_bind_text(st, 1, node_id, -1);
+    if ((rc = store_step(st, &row, err)) != KT_OK)
+        return rc;
+    int64_t seq = row ? store_col_int(st, 0) : 0;
+    store_reset(st);
+    if (!row)
+        return kt_fail(err, KT_ENOTFOUND, "node_unknown", "node_id", "Simpul %s tidak terdaftar",
+                       node_id);
+    if ((rc = store_prepare(db,
+                            "INSERT INTO pusat_status (node_id, seq, packet_id, application_id,"
+                            " nik, status, reason, decision, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                            &st, err)) != KT_OK)
+        return rc;
+    store_bind_text(st, 1, node_id, -1);
+    store_bind_int(st, 2, seq);
+    store_bind_text(st, 3, packet_id, -1);
+    store_bind_int(st, 4, app_id);
+    store_bind_text(st, 5, nik, -1);
+    store_bind_text(st, 6, status, -1);
+    store_bind_text(st, 7, reason != NULL ? reason : "", -1);
+    store_bind_text(st, 8, decision != NULL ? decision : "", -1);
+    store_bind_int(st, 9, svc_now(p->s));
+    return store_run(st, err);
+}
+
+void pusat_alert(pusat *p, const char *node_id, const char *kind, const char *message)
+{
+    store *db = NULL;
+    store_stmt *st = NULL;
+    kt_error e;
+    if (svc_conn_get(p->s, &db, &e) != KT_OK)
+        return;
+    if (svc_begin_write(p->s, db, &e) == KT_OK &&
+        store_prepare(db,
+                      "INSERT INTO pusat_alerts (at, node_id, kind, message) VALUES (?, ?, ?, ?)",
+                      &st, &e) == KT_OK) {
+        store_bind_int(st, 1, svc_now(p->s));
+        store_bind_text(st, 2, node_id != NULL ? node_id : "", -1);
+        store_bind_text(st, 3, kind, -1);
+        store_bind_text(st, 4, message, -1);
+        if (store_run(st, &e) == KT_OK)
+            svc_commit(p->s, db, &e);
+    }
+    svc_conn_put(p->s, db);
+    fprintf(stderr, "ktpel pusat: PERINGATAN %s %s: %s\n", kind, node_id != NULL ? node_id : "",
+            message);
+}
+
+kt_code pusat_alerts(pusat *p, const svc_actor *who, json_t **out, kt_error *err)
+{
+    store *db = NULL;
+    store_stmt *st = NULL;
+    int row = 0;
+    json_t *a = NULL;
+    kt_code rc = pusat_require_officer(who, err);
+    *out = NULL;
+    if (rc != KT_OK)
+        return rc;
+    if ((a = json_array()) == NULL)
+        return svc_nomem(err);
+    if ((rc = svc_conn_get(p->s, &db, err)) != KT_OK)
+        goto out;
+    if ((rc = store_prepare(db,
+                            "SELECT id, at, node_id, kind, message FROM pusat_alerts"
+                            " ORDER BY id DESC LIMIT 100",
+                            &st, err)) != KT_OK)
+        goto out;
+    while ((rc = store_step(st, &row, err)) == KT_OK && row)
+        json_array_append_new(a, json_pack("{s:I, s:I, s:s, s:s, s:s}", "id",
+                                           (json_int_t)store_col_int(st, 0), "at",
+                                           (json_int_t)store_col_int(st, 1), "node_id",
+                                           store_col_text(st, 2), "kind", store_col_text(st, 3),
+                                           "message", store_col_text(st, 4)));
+    store_reset(st);
+    if (rc == KT_OK) {
+        *out = json_pack("{s:O}", "alerts", a);
+        if (*out == NULL)
+            rc = svc_nomem(err);
+    }
+out:
+    svc_conn_put(p->s, db);
+    json_decref(a);
+    return rc;
+}
