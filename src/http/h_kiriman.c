@@ -1,9 +1,9 @@
 /*
  * h_kiriman.c - a kecamatan node's "Kiriman ke Disdukcapil" (its outbox, service/link_node.h):
- *   GET  /api/link                         linked?, counts, the dashboard alert
- *   GET  /api/link/outbox?state=S          the packets, newest first
- *   POST /api/link/sync                    "kirim sekarang": one round now (and wake the sender)
- *   POST /api/link/outbox/{packet}/retry   a failed packet back to the queue
+ *   GET  /api/kiriman                       linked?, counts, the dashboard alert
+ *   GET  /api/kiriman/outbox?state=S          the packets, newest first
+ *   POST /api/kiriman/sync                   "kirim sekarang": one round now (and wake the sender)
+ *   POST /api/kiriman/outbox/{packet}/retry   a failed packet back to the queue
  */
 #include "http/api.h"
 #include "service/link_node.h"
@@ -45,9 +45,9 @@ static void h_retry(http_req *r)
 }
 
 const http_route http_routes_kiriman[] = {
-    {"GET", "/api/link", h_info, 0},
-    {"GET", "/api/link/outbox", h_outbox, 0},
-    {"POST", "/api/link/sync", h_sync, 0},
-    {"POST", "/api/link/outbox/{packet}/retry", h_retry, 0},
+    {"GET", "/api/kiriman", h_info, 0},
+    {"GET", "/api/kiriman/outbox", h_outbox, 0},
+    {"POST", "/api/kiriman/sync", h_sync, 0},
+    {"POST", "/api/kiriman/outbox/{packet}/retry", h_retry, 0},
 };
 const size_t http_routes_kiriman_n = sizeof http_routes_kiriman / sizeof http_routes_kiriman[0];

@@ -1,9 +1,9 @@
 /*
  * h_link.c - the node protocol at the city registry (docs/internals/link.md); no session:
  * nodes authenticate by their keys (the packet's signatures, the X-Ktpel-* request headers).
- *   POST /link/v1/enrol     {"node_id","code","public_key"} -> the central's keys + HMAC
- *   POST /link/v1/packets   a packet file (raw body) -> {"status": accepted | duplicate}
- *   GET  /link/v1/status?after=N&limit=M   the node's status feed (signed request)
+ *   POST /api/link/v1/enrol     {"node_id","code","public_key"} -> the central's keys + HMAC
+ *   POST /api/link/v1/packets   a packet file (raw body) -> {"status": accepted | duplicate}
+ *   GET  /api/link/v1/status?after=N&limit=M   the node's status feed (signed request)
  * Never: decide anything here; pusat refuses with the right error and raises the alerts.
  */
 #include "http/api.h"
@@ -54,7 +54,7 @@ static void h_status(http_req *r)
         return;
     }
     /* The canonical text the node signed. */
-    snprintf(pq, sizeof pq, "/link/v1/status?after=%lld&limit=%ld", after, limit);
+    snprintf(pq, sizeof pq, "/api/link/v1/status?after=%lld&limit=%ld", after, limit);
     kt_code rc = pusat_status_feed(HTTP_API(r)->p, http_header(r, "X-Ktpel-Node"),
                                    http_header(r, "X-Ktpel-Time"),
                                    http_header(r, "X-Ktpel-Signature"), pq, after, (int)limit,
@@ -63,8 +63,8 @@ static void h_status(http_req *r)
 }
 
 const http_route http_routes_link[] = {
-    {"POST", "/link/v1/enrol", h_enrol, HTTP_PUBLIC},
-    {"POST", "/link/v1/packets", h_packet, HTTP_PUBLIC | HTTP_RAW},
-    {"GET", "/link/v1/status", h_status, HTTP_PUBLIC},
+    {"POST", "/api/link/v1/enrol", h_enrol, HTTP_PUBLIC},
+    {"POST", "/api/link/v1/packets", h_packet, HTTP_PUBLIC | HTTP_RAW},
+    {"GET", "/api/link/v1/status", h_status, HTTP_PUBLIC},
 };
 const size_t http_routes_link_n = sizeof http_routes_link / sizeof http_routes_link[0];

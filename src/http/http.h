@@ -29,7 +29,7 @@ typedef struct http_config {
     unsigned heartbeat_ms;    /* SSE keep-alive comment interval; 0 = 15000 */
     int quiet;                /* 1: no access log */
     struct pusat *pusat;      /* non-NULL: serve the city registry's API (src/pusat) and the
-                                 node protocol (/link/v1) instead of the kecamatan's; borrowed */
+                                 node protocol (/api/link/v1) instead of the kecamatan's; borrowed */
     struct svc_link_agent *link_agent; /* a linked kecamatan's sender (may be NULL); borrowed */
 } http_config;
 

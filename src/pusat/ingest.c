@@ -338,8 +338,10 @@ kt_code pusat_packet_receive(pusat *p, const uint8_t *buf, size_t len, const cha
     if ((rc = pusat_status_add(p, db, pk->env.node_id, pk->env.packet_id, app, nik,
                                "RECEIVED_AT_CENTRAL", "", "", err)) != KT_OK)
         goto out;
+    link_fault("pusat_before_commit");
     if ((rc = svc_commit(p->s, db, err)) != KT_OK)
         goto out;
+    link_fault("pusat_after_commit"); /* stored, not yet answered */
     *out = json_pack("{s:s, s:s}", "status", "accepted", "packet_id", pk->env.packet_id);
     if (*out == NULL)
         rc = svc_nomem(err);

@@ -70,7 +70,7 @@ kt_code pusat_packet_receive(pusat *p, const uint8_t *buf, size_t len, const cha
                              json_t **out, kt_error *err);
 /* The node's status feed after `after` (at most limit entries), for a signed request: node,
    time and signature are the X-Ktpel-* headers, path_query the canonical
-   "/link/v1/status?after=N&limit=M". out {"node_id", "entries": [...], "last_seq"}. */
+   "/api/link/v1/status?after=N&limit=M". out {"node_id", "entries": [...], "last_seq"}. */
 kt_code pusat_status_feed(pusat *p, const char *node_id, const char *time_s, const char *sig,
                           const char *path_query, int64_t after, int limit, json_t **out,
                           kt_error *err);

@@ -49,7 +49,9 @@ kt_code pusat_overview(pusat *p, const svc_actor *who, json_t **out, kt_error *e
                             " (SELECT count(*) FROM pusat_records r WHERE r.kecamatan_code ="
                             "  n.kecamatan_code AND r.status = 'CARD_ISSUED'),"
                             " (SELECT count(*) FROM pusat_packets k WHERE substr(k.node_id, 1, 6)"
-                            "  = n.kecamatan_code AND k.state = 'received')"
+                            "  = n.kecamatan_code AND k.state = 'received'),"
+                            " (SELECT count(*) FROM pusat_packets k WHERE substr(k.node_id, 1, 6)"
+                            "  = n.kecamatan_code)"
                             " FROM pusat_nodes n GROUP BY n.kecamatan_code ORDER BY"
                             " n.kecamatan_code",
                             &st, err)) != KT_OK)
@@ -57,14 +59,15 @@ kt_code pusat_overview(pusat *p, const svc_actor *who, json_t **out, kt_error *e
     store_bind_int(st, 1, day0);
     while ((rc = store_step(st, &row, err)) == KT_OK && row)
         json_array_append_new(
-            kec, json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I}", "kecamatan_code",
+            kec, json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "kecamatan_code",
                            store_col_text(st, 0), "name", store_col_text(st, 1),
                            "received_today", (json_int_t)store_col_int(st, 2), "print_ready",
                            (json_int_t)store_col_int(st, 3), "adjudication_waiting",
                            (json_int_t)store_col_int(st, 4), "failures",
                            (json_int_t)store_col_int(st, 5), "issued",
                            (json_int_t)store_col_int(st, 6), "processing",
-                           (json_int_t)store_col_int(st, 7)));
+                           (json_int_t)store_col_int(st, 7), "received_total",
+                           (json_int_t)store_col_int(st, 8)));
     store_reset(st);
     if (rc != KT_OK)
         goto out;

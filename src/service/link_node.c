@@ -736,7 +736,7 @@ static kt_code send_due(svc *s, const link_cfg *c, int force, round_stats *rs, k
     if (rc != KT_OK)
         return rc;
     char url[700];
-    snprintf(url, sizeof url, "%s/link/v1/packets", c->central_url);
+    snprintf(url, sizeof url, "%s/api/link/v1/packets", c->central_url);
     for (int i = 0; i < n; i++) {
         uint8_t *data = NULL;
         size_t len = 0;
@@ -890,7 +890,7 @@ static kt_code pull_statuses(svc *s, const link_cfg *c0, round_stats *rs, kt_err
         if (rc != KT_OK)
             break;
         char pq[128], url[800];
-        snprintf(pq, sizeof pq, "/link/v1/status?after=%lld&limit=%d", (long long)c.cursor,
+        snprintf(pq, sizeof pq, "/api/link/v1/status?after=%lld&limit=%d", (long long)c.cursor,
                  LINK_PULL_BATCH);
         snprintf(url, sizeof url, "%s%s", c.central_url, pq);
         link_req_sig sig;
@@ -1065,7 +1065,7 @@ kt_code svc_link_enrol(svc *s, const svc_actor *who, const json_t *in, json_t **
     size_t bl = strlen(base);
     while (bl > 0 && base[bl - 1] == '/')
         base[--bl] = '\0';
-    snprintf(url, sizeof url, "%s/link/v1/enrol", base);
+    snprintf(url, sizeof url, "%s/api/link/v1/enrol", base);
     link_http rq = {url, pin, "POST", "application/json", body, strlen(body), NULL, 60};
     long status = 0;
     size_t rlen = 0;

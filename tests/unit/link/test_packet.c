@@ -279,18 +279,18 @@ static void test_signed_request(void **state)
     link_req_sig s;
     kt_error e;
     int64_t now = 1796620000000;
-    link_req_sign(&f->node, "367110-01", "GET", "/link/v1/status?after=4", NULL, 0, now, &s);
-    assert_int_equal(link_req_verify(f->node.pk, "GET", "/link/v1/status?after=4", NULL, 0,
+    link_req_sign(&f->node, "367110-01", "GET", "/api/link/v1/status?after=4", NULL, 0, now, &s);
+    assert_int_equal(link_req_verify(f->node.pk, "GET", "/api/link/v1/status?after=4", NULL, 0,
                                      s.time, s.sig, now + 1000, &e),
                      KT_OK);
     /* Another query, another key, an old request: refused. */
-    assert_int_equal(link_req_verify(f->node.pk, "GET", "/link/v1/status?after=0", NULL, 0,
+    assert_int_equal(link_req_verify(f->node.pk, "GET", "/api/link/v1/status?after=0", NULL, 0,
                                      s.time, s.sig, now, &e),
                      KT_EUNAUTH);
-    assert_int_equal(link_req_verify(f->other.pk, "GET", "/link/v1/status?after=4", NULL, 0,
+    assert_int_equal(link_req_verify(f->other.pk, "GET", "/api/link/v1/status?after=4", NULL, 0,
                                      s.time, s.sig, now, &e),
                      KT_EUNAUTH);
-    assert_int_equal(link_req_verify(f->node.pk, "GET", "/link/v1/status?after=4", NULL, 0,
+    assert_int_equal(link_req_verify(f->node.pk, "GET", "/api/link/v1/status?after=4", NULL, 0,
                                      s.time, s.sig, now + LINK_SKEW_MS + 1, &e),
                      KT_EUNAUTH);
     assert_string_equal(e.id, "request_expired");
