@@ -39,6 +39,7 @@
 #define NIK_A1 "3671101203900001" /* Neglasari, recorded and handed over */
 #define NIK_A2 "3671106008920005" /* Neglasari, the crash cases */
 #define NIK_A3 "3671101501850004" /* Neglasari, the central down */
+#define NIK_A4 "3671102502950006" /* Neglasari, cut uploads and a mangled feed */
 #define NIK_B1 "3671051505910007" /* Cipondoh, the same fingers as NIK_A1 */
 
 static const char csv_a[] =
@@ -50,7 +51,9 @@ static const char csv_a[] =
     NIK_A2 ",3671100101090002,SITI AMINAH,TANGERANG,1992-08-20,P,,1,1,,,WNI,,"
     "JL. HALIM NO. 2,001,003,3671101002,367110,,UNREGISTERED,0\n"
     NIK_A3 ",3671100101090005,BAMBANG SUTRISNO,JAKARTA,1985-01-15,L,,1,2,,,WNI,,"
-    "JL. MERPATI NO. 1,003,001,3671101003,367110,,UNREGISTERED,0\n";
+    "JL. MERPATI NO. 1,003,001,3671101003,367110,,UNREGISTERED,0\n"
+    NIK_A4 ",3671100101090006,JOKO SUSANTO,TANGERANG,1995-02-25,L,,1,1,,,WNI,,"
+    "JL. KENANGA NO. 4,002,001,3671101004,367110,,UNREGISTERED,0\n";
 static const char csv_b[] =
     "nik,kk_number,name,birth_place,birth_date,sex,blood_type,agama,marital_status,pekerjaan,"
     "pendidikan,nationality,itap_until,address,rt,rw,kelurahan_code,kecamatan_code,hubungan,"
@@ -71,10 +74,172 @@ typedef struct fx {
     unsigned cport;
     char officer[160];
     node a, b;
-    bio_synth_master *m[9]; /* fingers: m[0..2] person X (A1 and B1), m[3..5], m[6..8] others */
+    bio_synth_master *m[12]; /* fingers: m[0..2] person X (A1 and B1); m[3..5], m[6..8],
+                               m[9..11] three other people */
 } fx;
 
 static fx *G;
+
+/* ---- the fault-injecting proxy between node A and the central ------------------------------
+   One request per connection (the node's client opens one per call). Modes, set by a test:
+   cut_uploads > 0: the next packet uploads are cut after half their body (both sides closed);
+   mangle_feed: status feed answers have every entry twice and in reverse order. */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <sys/socket.h>
+
+typedef struct proxy {
+    int lfd;
+    unsigned port, target;
+    pthread_t th;
+    volatile int stop, cut_uploads, mangle_feed, cuts_done;
+} proxy;
+
+static proxy P;
+
+static int read_http(int fd, char **out, size_t *len)
+{
+    size_t cap = 1 << 16, n = 0, need = 0;
+    char *b = malloc(cap);
+    for (;;) {
+        if (n + 1 >= cap) {
+            cap *= 2;
+            b = realloc(b, cap);
+        }
+        ssize_t k = recv(fd, b + n, cap - n - 1, 0);
+        if (k <= 0)
+            break;
+        n += (size_t)k;
+        b[n] = '\0';
+        char *he = strstr(b, "\r\n\r\n");
+        if (he != NULL && need == 0) {
+            char *cl = strstr(b, "Content-Length:"); /* libcurl and MHD spell it so */
+            need = (size_t)(he + 4 - b) + (cl != NULL && cl < he ? strtoul(cl + 15, NULL, 10) : 0);
+        }
+        if (need > 0 && n >= need)
+            break;
+    }
+    *out = b;
+    *len = n;
+    return n > 0 ? 0 : -1;
+}
+
+static int connect_to(unsigned port)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a;
+    memset(&a, 0, sizeof a);
+    a.sin_family = AF_INET;
+    a.sin_port = htons((uint16_t)port);
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (connect(fd, (struct sockaddr *)&a, sizeof a) != 0) {
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+static void send_all(int fd, const char *b, size_t n)
+{
+    while (n > 0) {
+        ssize_t k = send(fd, b, n, MSG_NOSIGNAL);
+        if (k <= 0)
+            return;
+        b += k;
+        n -= (size_t)k;
+    }
+}
+
+/* Every entry twice, in reverse order. */
+static char *mangle(const char *resp, size_t *len)
+{
+    const char *body = strstr(resp, "\r\n\r\n");
+    json_t *j = body != NULL ? json_loads(body + 4, 0, NULL) : NULL;
+    json_t *e = json_object_get(j, "entries"), *n = json_array();
+    for (size_t i = json_array_size(e); i-- > 0;) {
+        json_array_append(n, json_array_get(e, i));
+        json_array_append(n, json_array_get(e, i));
+    }
+    json_object_set_new(j, "entries", n);
+    char *txt = json_dumps(j, JSON_COMPACT);
+    json_decref(j);
+    char *out = malloc(strlen(txt) + 200);
+    *len = (size_t)sprintf(out, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                                "Content-Length: %zu\r\nConnection: close\r\n\r\n%s",
+                           strlen(txt), txt);
+    free(txt);
+    return out;
+}
+
+static void *proxy_main(void *arg)
+{
+    (void)arg;
+    while (!P.stop) {
+        int c = accept(P.lfd, NULL, NULL);
+        if (c < 0)
+            continue;
+        char *req = NULL, *resp = NULL;
+        size_t rl = 0, sl = 0;
+        if (read_http(c, &req, &rl) == 0) {
+            int upload = strncmp(req, "POST /api/link/v1/packets", 25) == 0;
+            int feed = strncmp(req, "GET /api/link/v1/status", 23) == 0;
+            int s = connect_to(P.target);
+            if (s >= 0 && upload && P.cut_uploads > 0) {
+                P.cut_uploads--;
+                P.cuts_done++;
+                send_all(s, req, rl / 2); /* the connection is cut mid-upload */
+            } else if (s >= 0) {
+                send_all(s, req, rl);
+                if (read_http(s, &resp, &sl) == 0) {
+                    if (feed && P.mangle_feed && strstr(resp, " 200 ") != NULL) {
+                        char *m = mangle(resp, &sl);
+                        free(resp);
+                        resp = m;
+                    }
+                    send_all(c, resp, sl);
+                }
+            }
+            if (s >= 0)
+                close(s);
+        }
+        free(req);
+        free(resp);
+        close(c);
+    }
+    return NULL;
+}
+
+static int proxy_start(unsigned target)
+{
+    memset(&P, 0, sizeof P);
+    P.target = target;
+    P.lfd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a;
+    memset(&a, 0, sizeof a);
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t l = sizeof a;
+    if (bind(P.lfd, (struct sockaddr *)&a, sizeof a) != 0 || listen(P.lfd, 16) != 0 ||
+        getsockname(P.lfd, (struct sockaddr *)&a, &l) != 0)
+        return -1;
+    P.port = ntohs(a.sin_port);
+    return pthread_create(&P.th, NULL, proxy_main, NULL) == 0 ? 0 : -1;
+}
+
+static void proxy_stop(void)
+{
+    if (P.lfd <= 0)
+        return;
+    P.stop = 1;
+    shutdown(P.lfd, SHUT_RDWR);
+    int w = connect_to(P.port); /* wake accept() */
+    if (w >= 0)
+        close(w);
+    pthread_join(P.th, NULL);
+    close(P.lfd);
+    P.lfd = 0;
+}
 
 /* ---- helpers ------------------------------------------------------------------------- */
 
@@ -360,7 +525,7 @@ static json_int_t alerts_count(void)
 /* ---- setup ---------------------------------------------------------------------------- */
 
 static int node_make(node *n, const char *csv, const char *kec, const char *name,
-                     const char *node_id)
+                     const char *node_id, unsigned via_port)
 {
     char out[4096], code[64];
     n->node_id = node_id;
@@ -379,7 +544,7 @@ static int node_make(node *n, const char *csv, const char *kec, const char *name
     snprintf(code, sizeof code, "%s", jstr(j, "code"));
     json_decref(j);
     char url[80];
-    snprintf(url, sizeof url, "http://127.0.0.1:%u", G->cport);
+    snprintf(url, sizeof url, "http://127.0.0.1:%u", via_port);
     const char *enrol[] = {"link", "enrol", "--central", url, "--node-id", node_id, "--code",
                            code, "--db", n->db, NULL};
     if (capture(enrol, out, sizeof out, NULL) != 0) {
@@ -411,9 +576,9 @@ static int setup(void **state)
     G = f;
     *state = f; /* a failed setup is torn down here: cmocka does not call teardown then */
     bio_msg bm;
-    for (int i = 0; i < 9; i++)
-        if (bio_synth_master_new(i < 3 ? 501 : i < 6 ? 777 : 909, (uint32_t)(i % 3), 1, &f->m[i],
-                                 &bm) != BIO_OK)
+    for (int i = 0; i < 12; i++)
+        if (bio_synth_master_new(i < 3 ? 501 : i < 6 ? 777 : i < 9 ? 909 : 1234, (uint32_t)(i % 3),
+                                 1, &f->m[i], &bm) != BIO_OK)
             goto fail;
     if (api_tmp_make(f->cdir) != 0)
         goto fail;
@@ -439,8 +604,11 @@ static int setup(void **state)
         goto fail;
     if (api_login(f->central.base, "petugas_pusat", 0, f->officer) != 0)
         goto fail;
-    if (node_make(&f->a, csv_a, "367110", "Kecamatan Neglasari", "367110-01") != 0 ||
-        node_make(&f->b, csv_b, "367105", "Kecamatan Cipondoh", "367105-01") != 0)
+    /* Node A talks to the central through the fault-injecting proxy (pass-through unless a
+       test sets a fault); node B directly. */
+    if (proxy_start(f->cport) != 0 ||
+        node_make(&f->a, csv_a, "367110", "Kecamatan Neglasari", "367110-01", P.port) != 0 ||
+        node_make(&f->b, csv_b, "367105", "Kecamatan Cipondoh", "367105-01", f->cport) != 0)
         goto fail;
     return 0;
 fail:
@@ -457,7 +625,8 @@ static int teardown(void **state)
         api_tmp_remove(f->a.dir);
         api_tmp_remove(f->b.dir);
         api_tmp_remove(f->cdir);
-        for (int i = 0; i < 9; i++)
+        proxy_stop();
+        for (int i = 0; i < 12; i++)
             bio_synth_master_free(f->m[i]);
         free(f);
         G = NULL;
@@ -677,6 +846,30 @@ static void test_crashes(void **state)
     counts_agree(a, "367110");
 }
 
+static void test_cut_upload_and_mangled_feed(void **state)
+{
+    NEED_PG(state);
+    node *a = &G->a;
+    /* The connection is cut in the middle of the upload, twice: the central never stored
+       half a packet; the node retries and the packet arrives once. */
+    P.cut_uploads = 2;
+    /* The status feed answers with every entry twice and in reverse order. */
+    P.mangle_feed = 1;
+    json_int_t before = central_received("367110");
+    json_int_t app = record_person(a, NIK_A4, &G->m[9], 0);
+    json_t *j = call(a->srv.base, "POST", a->sup, NULL, 200, "/api/kiriman/sync");
+    assert_int_equal(jint(j, "sent"), 0);
+    json_decref(j);
+    assert_int_equal(central_received("367110"), before); /* nothing of the cut upload */
+    for (int i = 0; i < 3; i++)
+        json_decref(call(a->srv.base, "POST", a->sup, NULL, 200, "/api/kiriman/sync"));
+    assert_int_equal(P.cuts_done, 2);
+    assert_int_equal(central_received("367110"), before + 1);
+    wait_state(a, app, "print_ready"); /* statuses applied once, in order, whatever came */
+    P.mangle_feed = 0;
+    counts_agree(a, "367110");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -685,6 +878,7 @@ int main(void)
         cmocka_unit_test(test_bad_input_at_central),
         cmocka_unit_test(test_central_down),
         cmocka_unit_test(test_crashes),
+        cmocka_unit_test(test_cut_upload_and_mangled_feed),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
