@@ -6,6 +6,8 @@
  *   ktpel pusat node add --kecamatan 367110 --name NAME [--no N]   prints the enrolment code
  *   ktpel pusat node list | node code ID | node revoke ID
  *   ktpel pusat process                       process what was received and not yet processed
+ *   ktpel pusat publish                       publish changed residents to their kecamatans' feeds
+ *   ktpel pusat resident deceased NIK         a death: the resident leaves its kecamatan's nodes
  */
 #include "cli/cli.h"
 
@@ -20,7 +22,7 @@ int cli_pusat(int argc, char **argv)
     static const char *const valued[] = {"db", "data", "kecamatan", "name", "no", "keys", NULL};
     int bad = 0;
     if (cli_flag(argc, argv, "help") || argc < 2) {
-        printf("usage: ktpel pusat info | process\n"
+        printf("usage: ktpel pusat info | process | publish | resident deceased NIK\n"
                "       ktpel pusat node add --kecamatan KODE --name NAMA [--no N]\n"
                "       ktpel pusat node list | node code NODE_ID | node revoke NODE_ID\n"
                "Every form takes --db postgres://... --data DIR [--keys DIR].\n");
@@ -54,6 +56,14 @@ int cli_pusat(int argc, char **argv)
         k = pusat_process_pending(p, &done, &cs.err);
         if (k == KT_OK)
             cs.out = json_pack("{s:i}", "processed", done);
+    } else if (strcmp(sub, "publish") == 0) {
+        int done = 0;
+        k = pusat_publish(p, &done, &cs.err);
+        if (k == KT_OK)
+            cs.out = json_pack("{s:i}", "published", done);
+    } else if (strcmp(sub, "resident") == 0 && a1 != NULL && strcmp(a1, "deceased") == 0 &&
+               a2 != NULL) {
+        k = pusat_resident_deceased(p, &cs.who, a2, &cs.out, &cs.err);
     } else if (strcmp(sub, "node") == 0 && a1 != NULL && strcmp(a1, "add") == 0) {
         if (kec != NULL)
             json_object_set_new(in, "kecamatan_code", json_string(kec));

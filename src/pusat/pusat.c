@@ -70,6 +70,8 @@ static void *worker_main(void *arg)
         kt_error err;
         if (pusat_process_pending(p, &done, &err) != KT_OK)
             fprintf(stderr, "ktpel pusat: pemrosesan paket gagal: %s\n", err.message);
+        if (pusat_publish_residents(p, &done, &err) != KT_OK)
+            fprintf(stderr, "ktpel pusat: penerbitan data penduduk gagal: %s\n", err.message);
     }
     return NULL;
 }
@@ -362,4 +364,48 @@ out:
     svc_conn_put(p->s, db);
     json_decref(a);
     return rc;
+}
+
+kt_code pusat_node_auth(pusat *p, store *db, const char *node_id, const char *time_s,
+                        const char *sig, const char *path_query, char *kec, kt_error *err)
+{
+    store_stmt *st = NULL;
+    int row = 0;
+    uint8_t pk[32];
+    char state[16] = "", pkb[LINK_B64_KEY] = "", k[8] = "";
+    if (node_id == NULL || strlen(node_id) != 9)
+        return kt_fail(err, KT_EUNAUTH, "node_unknown", "X-Ktpel-Node",
+                       "Permintaan tanpa identitas simpul");
+    kt_code rc = store_prepare(db,
+                               "SELECT n.state, k.public_key, n.kecamatan_code FROM pusat_nodes n"
+                               " LEFT JOIN pusat_node_keys k ON k.node_id = n.node_id AND"
+                               " k.retired_at IS NULL WHERE n.node_id = ?",
+                               &st, err);
+    if (rc != KT_OK)
+        return rc;
+    store_bind_text(st, 1, node_id, -1);
+    if ((rc = store_step(st, &row, err)) != KT_OK)
+        return rc;
+    if (row) {
+        snprintf(state, sizeof state, "%s", store_col_text(st, 0));
+        snprintf(pkb, sizeof pkb, "%s", store_col_text(st, 1));
+        snprintf(k, sizeof k, "%s", store_col_text(st, 2));
+    }
+    store_reset(st);
+    if (!row || strcmp(state, "active") != 0 || pkb[0] == '\0') {
+        rc = kt_fail(err, KT_EFORBIDDEN, !row ? "node_unknown" : "node_revoked", "X-Ktpel-Node",
+                     "Simpul %s %s", node_id, !row ? "tidak terdaftar" : "tidak aktif (dicabut)");
+        pusat_alert(p, node_id, err->id, err->message);
+        return rc;
+    }
+    if ((rc = link_b64_key(pkb, pk, "public_key", err)) != KT_OK)
+        return rc;
+    if ((rc = link_req_verify(pk, "GET", path_query, NULL, 0, time_s, sig, svc_now(p->s), err)) !=
+        KT_OK) {
+        pusat_alert(p, node_id, err->id, err->message);
+        return rc;
+    }
+    if (kec != NULL)
+        snprintf(kec, 8, "%s", k);
+    return KT_OK;
 }

@@ -74,6 +74,17 @@ kt_code pusat_packet_receive(pusat *p, const uint8_t *buf, size_t len, const cha
 kt_code pusat_status_feed(pusat *p, const char *node_id, const char *time_s, const char *sig,
                           const char *path_query, int64_t after, int limit, json_t **out,
                           kt_error *err);
+/* The resident feed of the node's kecamatan after `after` (a signed request, as the status
+   feed's): {"kecamatan_code", "entries": [{seq, nik, change: new | changed | moved_away |
+   deceased, at, resident?}]}, resident as the central holds it now. */
+kt_code pusat_resident_feed(pusat *p, const char *node_id, const char *time_s, const char *sig,
+                            const char *path_query, int64_t after, int limit, json_t **out,
+                            kt_error *err);
+/* A death recorded at the central (admin): the resident leaves its kecamatan's nodes. */
+kt_code pusat_resident_deceased(pusat *p, const svc_actor *who, const char *nik, json_t **out,
+                                kt_error *err);
+/* Publish every resident changed since the last run (the worker does it every round). */
+kt_code pusat_publish(pusat *p, int *published, kt_error *err);
 /* Process every received packet not yet processed (the worker does it on its own; the CLI's
    import calls it). *done: how many were processed. */
 kt_code pusat_process_pending(pusat *p, int *done, kt_error *err);

@@ -52,6 +52,14 @@ kt_code pusat_part_write(pusat *p, const char *packet_id, const char *name, cons
                          size_t len, char *path, size_t cap, kt_error *err);
 kt_code pusat_part_read(pusat *p, const char *path, uint8_t **data, size_t *len, kt_error *err);
 
+/* A node's signed feed request: the node active, the signature of its active key over
+   path_query and time. kec (8 bytes, may be NULL) gets its kecamatan. Refusals alert. */
+kt_code pusat_node_auth(pusat *p, store *db, const char *node_id, const char *time_s,
+                        const char *sig, const char *path_query, char *kec, kt_error *err);
+/* The resident publisher (residents.c): every resident changed since the last run into the
+   feed of its kecamatan; the worker runs it. */
+kt_code pusat_publish_residents(pusat *p, int *published, kt_error *err);
+
 /* The gallery (ingest.c). */
 kt_code pusat_gallery_load(pusat *p, kt_error *err);
 void pusat_kick(pusat *p);

@@ -357,7 +357,6 @@ kt_code pusat_status_feed(pusat *p, const char *node_id, const char *time_s, con
     store_stmt *st = NULL;
     json_t *a = NULL;
     int row = 0;
-    uint8_t pk[32];
     *out = NULL;
     if (node_id == NULL || strlen(node_id) != 9)
         return kt_fail(err, KT_EUNAUTH, "node_unknown", "X-Ktpel-Node",
@@ -368,39 +367,8 @@ kt_code pusat_status_feed(pusat *p, const char *node_id, const char *time_s, con
         return svc_nomem(err);
     if ((rc = svc_conn_get(p->s, &db, err)) != KT_OK)
         goto out;
-    /* The node's active key. */
-    if ((rc = store_prepare(db,
-                            "SELECT n.state, k.public_key FROM pusat_nodes n LEFT JOIN"
-                            " pusat_node_keys k ON k.node_id = n.node_id AND k.retired_at IS NULL"
-                            " WHERE n.node_id = ?",
-                            &st, err)) != KT_OK)
+    if ((rc = pusat_node_auth(p, db, node_id, time_s, sig, path_query, NULL, err)) != KT_OK)
         goto out;
-    store_bind_text(st, 1, node_id, -1);
-    if ((rc = store_step(st, &row, err)) != KT_OK)
-        goto out;
-    char state[16] = "", pkb[LINK_B64_KEY] = "";
-    if (row) {
-        snprintf(state, sizeof state, "%s", store_col_text(st, 0));
-        snprintf(pkb, sizeof pkb, "%s", store_col_text(st, 1));
-    }
-    store_reset(st);
-    if (!row || strcmp(state, "active") != 0 || pkb[0] == '\0') {
-        svc_conn_put(p->s, db);
-        db = NULL;
-        rc = kt_fail(err, KT_EFORBIDDEN, !row ? "node_unknown" : "node_revoked", "X-Ktpel-Node",
-                     "Simpul %s %s", node_id, !row ? "tidak terdaftar" : "tidak aktif (dicabut)");
-        pusat_alert(p, node_id, err->id, err->message);
-        goto out;
-    }
-    if ((rc = link_b64_key(pkb, pk, "public_key", err)) != KT_OK)
-        goto out;
-    if ((rc = link_req_verify(pk, "GET", path_query, NULL, 0, time_s, sig, svc_now(p->s), err)) !=
-        KT_OK) {
-        svc_conn_put(p->s, db);
-        db = NULL;
-        pusat_alert(p, node_id, err->id, err->message);
-        goto out;
-    }
     if ((rc = store_prepare(db,
                             "SELECT seq, packet_id, application_id, nik, status, reason, decision,"
                             " at FROM pusat_status WHERE node_id = ? AND seq > ? ORDER BY seq"

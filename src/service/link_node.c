@@ -63,7 +63,7 @@ typedef struct link_cfg {
     char central_url[512], tls_pin[128], sign_pk[LINK_B64_KEY], box_pk[LINK_B64_KEY];
     char node_id[24], kec[8], key_path[1024];
     int key_id;
-    int64_t next_seq, cursor;
+    int64_t next_seq, cursor, res_cursor;
 } link_cfg;
 
 /* KT_ENOTFOUND "not_linked" when the node is not enrolled. */
@@ -75,7 +75,7 @@ static kt_code cfg_load(store *db, link_cfg *c, kt_error *err)
     kt_code rc = store_prepare(db,
                                "SELECT central_url, tls_pin, central_sign_pk, central_box_pk,"
                                " node_id, kecamatan_code, key_path, key_id, next_seq,"
-                               " status_cursor FROM link_config WHERE id = 1",
+                               " status_cursor, resident_cursor FROM link_config WHERE id = 1",
                                &st, err);
     if (rc != KT_OK)
         return rc;
@@ -92,6 +92,7 @@ static kt_code cfg_load(store *db, link_cfg *c, kt_error *err)
         c->key_id = (int)store_col_int(st, 7);
         c->next_seq = store_col_int(st, 8);
         c->cursor = store_col_int(st, 9);
+        c->res_cursor = store_col_int(st, 10);
     }
     store_reset(st);
     if (!row)
@@ -706,7 +707,7 @@ out:
 }
 
 typedef struct round_stats {
-    int built, sent, failed, retry, statuses;
+    int built, sent, failed, retry, statuses, residents;
     char error[256];
 } round_stats;
 
@@ -874,13 +875,126 @@ static int cmp_seq(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-static kt_code pull_statuses(svc *s, const link_cfg *c0, round_stats *rs, kt_error *err)
+/* ---- the resident feed ------------------------------------------------------------------ */
+
+/* new / changed: the resident (and its family card) as the central holds it. */
+static kt_code resident_upsert(store *db, const json_t *r, int64_t now, kt_error *err)
+{
+    store_stmt *st = NULL;
+    const char *kk = svc_jstr(r, "kk_number");
+    if (kk == NULL || svc_jstr(r, "nik") == NULL)
+        return kt_fail(err, KT_EINVAL, "resident_malformed", "resident",
+                       "Data penduduk dari Disdukcapil tidak lengkap");
+    kt_code rc = store_prepare(db,
+                               "INSERT INTO families (kk_number, address, rt, rw, kelurahan_code,"
+                               " kecamatan_code) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (kk_number)"
+                               " DO UPDATE SET address = excluded.address, rt = excluded.rt,"
+                               " rw = excluded.rw, kelurahan_code = excluded.kelurahan_code,"
+                               " kecamatan_code = excluded.kecamatan_code",
+                               &st, err);
+    if (rc != KT_OK)
+        return rc;
+    static const char *const fam[] = {"kk_number", "address", "rt", "rw", "kelurahan_code",
+                                      "kecamatan_code"};
+    for (int i = 0; i < 6; i++)
+        store_bind_text(st, i + 1, svc_jstr(r, fam[i]) != NULL ? svc_jstr(r, fam[i]) : "", -1);
+    if ((rc = store_run(st, err)) != KT_OK)
+        return rc;
+    /* The columns of svc_resident_load, in its order (docs/domain.md). */
+    static const char *const col[] = {
+        "nik", "kk_number", "name", "birth_place", "birth_date", "sex", "blood_type", "agama",
+        "marital_status", "pekerjaan", "pendidikan", "nationality", "itap_until", "address", "rt",
+        "rw", "kelurahan_code", "kecamatan_code", "hubungan", "ktp_status", "card_valid"};
+    if ((rc = store_prepare(db,
+                            "INSERT INTO residents (nik, kk_number, name, birth_place, birth_date,"
+                            " sex, blood_type, agama, marital_status, pekerjaan, pendidikan,"
+                            " nationality, itap_until, address, rt, rw, kelurahan_code,"
+                            " kecamatan_code, hubungan, ktp_status, card_valid, updated_at)"
+                            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+                            " ON CONFLICT (nik) DO UPDATE SET kk_number = excluded.kk_number,"
+                            " name = excluded.name, birth_place = excluded.birth_place,"
+                            " birth_date = excluded.birth_date, sex = excluded.sex,"
+                            " blood_type = excluded.blood_type, agama = excluded.agama,"
+                            " marital_status = excluded.marital_status,"
+                            " pekerjaan = excluded.pekerjaan, pendidikan = excluded.pendidikan,"
+                            " nationality = excluded.nationality, itap_until ="
+                            " excluded.itap_until, address = excluded.address, rt = excluded.rt,"
+                            " rw = excluded.rw, kelurahan_code = excluded.kelurahan_code,"
+                            " kecamatan_code = excluded.kecamatan_code, hubungan ="
+                            " excluded.hubungan, ktp_status = excluded.ktp_status, card_valid ="
+                            " excluded.card_valid, updated_at = excluded.updated_at",
+                            &st, err)) != KT_OK)
+        return rc;
+    for (int i = 0; i < 21; i++) {
+        json_t *v = json_object_get(r, col[i]);
+        if (json_is_integer(v))
+            store_bind_int(st, i + 1, json_integer_value(v));
+        else if (json_is_string(v))
+            store_bind_text(st, i + 1, json_string_value(v), -1);
+        else
+            store_bind_null(st, i + 1);
+    }
+    store_bind_int(st, 22, now);
+    return store_run(st, err);
+}
+
+/* One resident feed entry with the cursor, in one transaction (as apply_entry). */
+static kt_code apply_resident(svc *s, const json_t *e, int *applied, kt_error *err)
+{
+    store *db = NULL;
+    store_stmt *st = NULL;
+    link_cfg c;
+    *applied = 0;
+    int64_t seq = json_integer_value(json_object_get(e, "seq"));
+    const char *nik = svc_jstr(e, "nik"), *change = svc_jstr(e, "change");
+    if (nik == NULL || change == NULL)
+        return kt_fail(err, KT_EINVAL, "resident_malformed", "entries",
+                       "Kabar penduduk dari Disdukcapil salah bentuk (nomor %lld)", (long long)seq);
+    kt_code rc = svc_conn_get(s, &db, err);
+    if (rc != KT_OK)
+        return rc;
+    if ((rc = svc_begin_write(s, db, err)) != KT_OK || (rc = cfg_load(db, &c, err)) != KT_OK)
+        goto out;
+    if (seq != c.res_cursor + 1)
+        goto out; /* applied before, or not its turn */
+    if (strcmp(change, "new") == 0 || strcmp(change, "changed") == 0) {
+        const json_t *r = json_object_get(e, "resident");
+        if (r != NULL && (rc = resident_upsert(db, r, svc_now(s), err)) != KT_OK)
+            goto out;
+    } else { /* moved_away, deceased: no longer this kecamatan's resident */
+        if ((rc = store_prepare(db, "DELETE FROM residents WHERE nik = ?", &st, err)) != KT_OK)
+            goto out;
+        store_bind_text(st, 1, nik, -1);
+        if ((rc = store_run(st, err)) != KT_OK)
+            goto out;
+    }
+    if ((rc = store_prepare(db, "UPDATE link_config SET resident_cursor = ? WHERE id = 1", &st,
+                            err)) != KT_OK)
+        goto out;
+    store_bind_int(st, 1, seq);
+    if ((rc = store_run(st, err)) != KT_OK)
+        goto out;
+    if ((rc = svc_commit(s, db, err)) == KT_OK)
+        *applied = 1;
+out:
+    svc_conn_put(s, db);
+    return rc;
+}
+
+/* ---- pulling a feed ------------------------------------------------------------------- */
+
+typedef kt_code (*apply_fn)(svc *s, const json_t *e, int *applied, kt_error *err);
+
+/* Pull path (status or residents) from the cursor until nothing new; each entry applied by
+   apply in sequence order whatever order it came in, only as the next one. */
+static kt_code pull_feed(svc *s, const link_cfg *c0, const char *path, int residents,
+                         apply_fn apply, int *count, char *errbuf, size_t errcap, kt_error *err)
 {
     link_sign_key key;
     kt_code rc = link_sign_key_load(c0->key_path, 0, &key, NULL, err);
     if (rc != KT_OK)
         return rc;
-    for (int round = 0; round < 100; round++) {
+    for (int round = 0; round < 1000; round++) {
         store *db = NULL;
         link_cfg c;
         if ((rc = svc_conn_get(s, &db, err)) != KT_OK)
@@ -890,8 +1004,8 @@ static kt_code pull_statuses(svc *s, const link_cfg *c0, round_stats *rs, kt_err
         if (rc != KT_OK)
             break;
         char pq[128], url[800];
-        snprintf(pq, sizeof pq, "/api/link/v1/status?after=%lld&limit=%d", (long long)c.cursor,
-                 LINK_PULL_BATCH);
+        snprintf(pq, sizeof pq, "%s?after=%lld&limit=%d", path,
+                 (long long)(residents ? c.res_cursor : c.cursor), LINK_PULL_BATCH);
         snprintf(url, sizeof url, "%s%s", c.central_url, pq);
         link_req_sig sig;
         link_req_sign(&key, c.node_id, "GET", pq, NULL, 0, svc_now(s), &sig);
@@ -903,9 +1017,9 @@ static kt_code pull_statuses(svc *s, const link_cfg *c0, round_stats *rs, kt_err
         kt_error_clear(&e);
         if (link_http_call(&rq, &status, &resp, &rlen, &e) != KT_OK || status != 200) {
             if (e.message[0] != '\0')
-                snprintf(rs->error, sizeof rs->error, "%s", e.message);
+                snprintf(errbuf, errcap, "%s", e.message);
             else
-                error_text(resp, status, rs->error, sizeof rs->error);
+                error_text(resp, status, errbuf, errcap);
             free(resp);
             break;
         }
@@ -914,11 +1028,10 @@ static kt_code pull_statuses(svc *s, const link_cfg *c0, round_stats *rs, kt_err
         json_t *entries = json_object_get(j, "entries");
         size_t n = json_array_size(entries);
         if (!json_is_array(entries)) {
-            snprintf(rs->error, sizeof rs->error, "Jawaban status Disdukcapil salah bentuk");
+            snprintf(errbuf, errcap, "Jawaban Disdukcapil salah bentuk (%s)", path);
             json_decref(j);
             break;
         }
-        /* In sequence order whatever order they came in; each applied only as the next. */
         json_t **v = n > 0 ? malloc(n * sizeof *v) : NULL;
         if (n > 0 && v == NULL) {
             json_decref(j);
@@ -932,8 +1045,8 @@ static kt_code pull_statuses(svc *s, const link_cfg *c0, round_stats *rs, kt_err
         int progressed = 0;
         for (size_t i = 0; i < n && rc == KT_OK; i++) {
             int applied = 0;
-            rc = apply_entry(s, v[i], &applied, err);
-            rs->statuses += applied;
+            rc = apply(s, v[i], &applied, err);
+            *count += applied;
             progressed |= applied;
         }
         free(v);
@@ -979,7 +1092,11 @@ static kt_code round_run(svc *s, int force, round_stats *rs, kt_error *err)
     }
     if ((rc = send_due(s, &c, force, rs, err)) != KT_OK)
         return rc;
-    return pull_statuses(s, &c, rs, err);
+    if ((rc = pull_feed(s, &c, "/api/link/v1/status", 0, apply_entry, &rs->statuses, rs->error,
+                        sizeof rs->error, err)) != KT_OK)
+        return rc;
+    return pull_feed(s, &c, "/api/link/v1/residents", 1, apply_resident, &rs->residents,
+                     rs->error, sizeof rs->error, err);
 }
 
 static kt_code require_officer(const svc_actor *who, kt_error *err)
@@ -1003,8 +1120,9 @@ kt_code svc_link_sync(svc *s, const svc_actor *who, int force, json_t **out, kt_
         return rc;
     if ((rc = round_run(s, force, &rs, err)) != KT_OK)
         return rc;
-    *out = json_pack("{s:i, s:i, s:i, s:i, s:i}", "built", rs.built, "sent", rs.sent, "failed",
-                     rs.failed, "retry", rs.retry, "statuses", rs.statuses);
+    *out = json_pack("{s:i, s:i, s:i, s:i, s:i, s:i}", "built", rs.built, "sent", rs.sent,
+                     "failed", rs.failed, "retry", rs.retry, "statuses", rs.statuses, "residents",
+                     rs.residents);
     if (*out != NULL && rs.error[0] != '\0')
         json_object_set_new(*out, "error", json_string(rs.error));
     return *out != NULL ? KT_OK : svc_nomem(err);
@@ -1185,9 +1303,10 @@ kt_code svc_link_info(svc *s, const svc_actor *who, json_t **out, kt_error *err)
         goto out;
     int64_t oldest = store_col_null(st, 4) ? 0 : store_col_int(st, 4);
     int alert = oldest > 0 && svc_now(s) - oldest > (int64_t)alert_minutes * 60000;
-    *out = json_pack("{s:b, s:s, s:s, s:s, s:I, s:{s:I, s:I, s:I, s:I}, s:i, s:b}", "linked", 1,
-                     "node_id", c.node_id, "kecamatan_code", c.kec, "central_url", c.central_url,
-                     "status_cursor", (json_int_t)c.cursor, "counts", "pending",
+    *out = json_pack("{s:b, s:s, s:s, s:s, s:I, s:I, s:{s:I, s:I, s:I, s:I}, s:i, s:b}", "linked",
+                     1, "node_id", c.node_id, "kecamatan_code", c.kec, "central_url",
+                     c.central_url, "status_cursor", (json_int_t)c.cursor, "resident_cursor",
+                     (json_int_t)c.res_cursor, "counts", "pending",
                      (json_int_t)store_col_int(st, 0), "ready", (json_int_t)store_col_int(st, 1),
                      "sent", (json_int_t)store_col_int(st, 2), "failed",
                      (json_int_t)store_col_int(st, 3), "alert_minutes", alert_minutes, "alert",

@@ -870,6 +870,52 @@ static void test_cut_upload_and_mangled_feed(void **state)
     counts_agree(a, "367110");
 }
 
+/* The central is the source of population data: an import there reaches the nodes that hold
+   the residents (changed, moved to another kecamatan), and a death removes the resident. */
+static void test_resident_feed(void **state)
+{
+    NEED_PG(state);
+    node *a = &G->a, *b = &G->b;
+    node_sync(a);
+    node_sync(b);
+    json_t *info = call(a->srv.base, "GET", a->sup, NULL, 200, "/api/kiriman");
+    json_int_t cursor = jint(info, "resident_cursor");
+    assert_true(cursor >= 4); /* its four residents, published at the start */
+    json_decref(info);
+    /* A new SIAK extract at the central: NIK_A1 has a new address, NIK_A2 moved to Cipondoh. */
+    char csv[sizeof csv_a + 200], path[400], out[4096];
+    snprintf(csv, sizeof csv, "%s", csv_a);
+    char *p1 = strstr(csv, "JL. PROF. DR. SITANALA NO. 5");
+    memcpy(p1, "JL. GARUDA NO. 99           ", 28);
+    char *p2 = strstr(csv, "3671101002,367110");
+    memcpy(p2, "3671051001,367105", 17);
+    snprintf(path, sizeof path, "%s/siak2.csv", G->cdir);
+    assert_int_equal(api_write_file(path, csv, strlen(csv)), 0);
+    const char *imp[] = {"import-siak", path, "--db", G->pgloc, "--data", G->cdata, NULL};
+    assert_int_equal(capture(imp, out, sizeof out, NULL), 0);
+    const char *pub[] = {"pusat", "publish", "--db", G->pgloc, "--data", G->cdata, NULL};
+    assert_int_equal(capture(pub, out, sizeof out, NULL), 0);
+    node_sync(a);
+    node_sync(b);
+    json_t *r = call(a->srv.base, "GET", a->intake, NULL, 200, "/api/residents/%s", NIK_A1);
+    assert_non_null(strstr(jstr(json_object_get(r, "resident") ? json_object_get(r, "resident") : r,
+                                "address"),
+                           "GARUDA"));
+    json_decref(r);
+    json_decref(call(a->srv.base, "GET", a->intake, NULL, 404, "/api/residents/%s", NIK_A2));
+    json_decref(call(b->srv.base, "GET", b->intake, NULL, 200, "/api/residents/%s", NIK_A2));
+    /* Applied once: another round applies nothing. */
+    json_t *j = call(a->srv.base, "POST", a->sup, NULL, 200, "/api/kiriman/sync");
+    assert_int_equal(jint(j, "residents"), 0);
+    json_decref(j);
+    /* A death recorded at the central. */
+    const char *dec[] = {"pusat", "resident", "deceased", NIK_B1, "--db", G->pgloc, "--data",
+                         G->cdata, NULL};
+    assert_int_equal(capture(dec, out, sizeof out, NULL), 0);
+    node_sync(b);
+    json_decref(call(b->srv.base, "GET", b->intake, NULL, 404, "/api/residents/%s", NIK_B1));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -879,6 +925,7 @@ int main(void)
         cmocka_unit_test(test_central_down),
         cmocka_unit_test(test_crashes),
         cmocka_unit_test(test_cut_upload_and_mangled_feed),
+        cmocka_unit_test(test_resident_feed),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
