@@ -69,31 +69,24 @@ static kt_code make_folder_of(const char *path, kt_error *err)
     return KT_OK;
 }
 
-/* Write "<type> <hex>\n" to path through a temp file, fsync, rename, folder fsync. */
-static kt_code key_write(const char *path, const char *type, const uint8_t *sk, size_t n,
-                         kt_error *err)
+kt_code link_file_write(const char *path, const void *data, size_t len, kt_error *err)
 {
-    char tmp[1100], line[300];
+    char tmp[1100];
     kt_code rc = make_folder_of(path, err);
     if (rc != KT_OK)
         return rc;
-    int hl = snprintf(line, sizeof line, "%s ", type);
-    sodium_bin2hex(line + hl, sizeof line - (size_t)hl - 1, sk, n);
-    strcat(line, "\n");
     if (snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp)
-        return kt_fail(err, KT_EINVAL, "path_too_long", "key", "Path kunci terlalu panjang");
+        return kt_fail(err, KT_EINVAL, "path_too_long", "path", "Path %s terlalu panjang", path);
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0600);
     if (fd < 0)
-        return kt_fail(err, KT_EIO, "key_write", "key", "Kunci %s tidak dapat ditulis: %s", path,
+        return kt_fail(err, KT_EIO, "write_failed", "path", "%s tidak dapat ditulis: %s", path,
                        strerror(errno));
-    size_t len = strlen(line);
-    int bad = write(fd, line, len) != (ssize_t)len || fchmod(fd, 0600) != 0 || fsync(fd) != 0;
+    int bad = write(fd, data, len) != (ssize_t)len || fchmod(fd, 0600) != 0 || fsync(fd) != 0;
     bad |= close(fd) != 0;
-    sodium_memzero(line, sizeof line);
     if (bad || rename(tmp, path) != 0) {
         int e = errno;
         unlink(tmp);
-        return kt_fail(err, KT_EIO, "key_write", "key", "Kunci %s gagal ditulis: %s", path,
+        return kt_fail(err, KT_EIO, "write_failed", "path", "%s gagal ditulis: %s", path,
                        strerror(e));
     }
     char dir[1024];
@@ -108,6 +101,19 @@ static kt_code key_write(const char *path, const char *type, const uint8_t *sk, 
         }
     }
     return KT_OK;
+}
+
+/* "<type> <hex>\n", durably. */
+static kt_code key_write(const char *path, const char *type, const uint8_t *sk, size_t n,
+                         kt_error *err)
+{
+    char line[300];
+    int hl = snprintf(line, sizeof line, "%s ", type);
+    sodium_bin2hex(line + hl, sizeof line - (size_t)hl - 1, sk, n);
+    strcat(line, "\n");
+    kt_code rc = link_file_write(path, line, strlen(line), err);
+    sodium_memzero(line, sizeof line);
+    return rc;
 }
 
 /* Read the secret of type (n bytes) from path. KT_ENOTFOUND when the file does not exist. */

@@ -53,6 +53,11 @@ kt_code link_box_key_load(const char *path, int make, link_box_key *k, int *made
 /* Make a new signing key and write it to path, replacing what is there (temp + rename). */
 kt_code link_sign_key_new(const char *path, link_sign_key *k, kt_error *err);
 
+/* Write a file durably: a temp file (mode 0600) written and fsynced, renamed over path, the
+   folder fsynced; the folder is made (0700) when missing. A reader sees the old file or the
+   whole new one. KT_EIO naming path. */
+kt_code link_file_write(const char *path, const void *data, size_t len, kt_error *err);
+
 /* Keys travel as base64 (URL-safe, no padding): 43 characters for 32 bytes. */
 #define LINK_B64_KEY 48
 void link_b64(const uint8_t *bin, size_t n, char *out, size_t cap);

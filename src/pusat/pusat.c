@@ -193,39 +193,17 @@ kt_code pusat_info(pusat *p, const svc_actor *who, json_t **out, kt_error *err)
 kt_code pusat_part_write(pusat *p, const char *packet_id, const char *name, const uint8_t *data,
                          size_t len, char *path, size_t cap, kt_error *err)
 {
-    char dir[1200], tmp[1300];
-    kt_code rc;
-    snprintf(dir, sizeof dir, "%s/%s", p->parts_dir, packet_id);
-    if ((rc = make_dir(dir, err)) != KT_OK)
-        return rc;
-    if (snprintf(path, cap, "%s/%s.enc", dir, name) >= (int)cap)
+    if (snprintf(path, cap, "%s/%s/%s.enc", p->parts_dir, packet_id, name) >= (int)cap)
         return kt_fail(err, KT_EINVAL, "path_too_long", "data", "Path bagian paket terlalu panjang");
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
     size_t clen = crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES + len;
     uint8_t *c = malloc(clen);
     if (c == NULL)
         return svc_nomem(err);
     randombytes_buf(c, crypto_secretbox_NONCEBYTES);
     crypto_secretbox_easy(c + crypto_secretbox_NONCEBYTES, data, len, c, p->parts_key);
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    int bad = fd < 0;
-    if (!bad) {
-        bad = write(fd, c, clen) != (ssize_t)clen || fsync(fd) != 0;
-        bad |= close(fd) != 0;
-    }
+    kt_code rc = link_file_write(path, c, clen, err);
     free(c);
-    if (bad || rename(tmp, path) != 0) {
-        int e = errno;
-        unlink(tmp);
-        return kt_fail(err, KT_EIO, "part_write", "data", "Bagian paket %s gagal disimpan: %s",
-                       name, strerror(e));
-    }
-    int dfd = open(dir, O_RDONLY | O_DIRECTORY);
-    if (dfd >= 0) {
-        fsync(dfd);
-        close(dfd);
-    }
-    return KT_OK;
+    return rc;
 }
 
 kt_code pusat_part_read(pusat *p, const char *path, uint8_t **data, size_t *len, kt_error *err)

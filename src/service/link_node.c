@@ -443,34 +443,6 @@ static kt_code part_json(parts_acc *a, const char *name, const json_t *v, kt_err
     return part_add(a, name, "application/json", (uint8_t *)t, strlen(t), err);
 }
 
-static kt_code write_file(const char *dir, const char *path, const uint8_t *data, size_t len,
-                          kt_error *err)
-{
-    char tmp[1200];
-    if (mkdir(dir, 0700) != 0 && errno != EEXIST)
-        return kt_fail(err, KT_EIO, "outbox_folder", "data", "Folder %s tidak dapat dibuat: %s",
-                       dir, strerror(errno));
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    int bad = fd < 0;
-    if (!bad) {
-        bad = write(fd, data, len) != (ssize_t)len || fsync(fd) != 0;
-        bad |= close(fd) != 0;
-    }
-    if (bad || rename(tmp, path) != 0) {
-        int e = errno;
-        unlink(tmp);
-        return kt_fail(err, KT_EIO, "packet_write", path, "Paket tidak dapat ditulis: %s",
-                       strerror(e));
-    }
-    int dfd = open(dir, O_RDONLY | O_DIRECTORY);
-    if (dfd >= 0) {
-        fsync(dfd);
-        close(dfd);
-    }
-    return KT_OK;
-}
-
 /* Render one pending row into its file and mark it ready. */
 static kt_code build_one(svc *s, const link_cfg *c, const char *packet_id, kt_error *err)
 {
@@ -483,7 +455,7 @@ static kt_code build_one(svc *s, const link_cfg *c, const char *packet_id, kt_er
     link_envelope env;
     link_sign_key key;
     uint8_t box[32];
-    char dir[1100], path[1200];
+    char path[1200];
     kt_code rc;
     int row = 0;
     memset(&acc, 0, sizeof acc);
@@ -570,9 +542,8 @@ static kt_code build_one(svc *s, const link_cfg *c, const char *packet_id, kt_er
     json_object_del(h, "biodata");
     if ((rc = link_packet_make(&env, h, acc.p, acc.n, &key, box, &pkt, &plen, err)) != KT_OK)
         goto out;
-    snprintf(dir, sizeof dir, "%s/outbox", s->data_dir);
-    snprintf(path, sizeof path, "%s/%s.ktpkt", dir, packet_id);
-    if ((rc = write_file(dir, path, pkt, plen, err)) != KT_OK)
+    snprintf(path, sizeof path, "%s/outbox/%s.ktpkt", s->data_dir, packet_id);
+    if ((rc = link_file_write(path, pkt, plen, err)) != KT_OK)
         goto out;
     if ((rc = svc_conn_get(s, &db, err)) != KT_OK || (rc = svc_begin_write(s, db, err)) != KT_OK)
         goto out;
@@ -1500,7 +1471,7 @@ kt_code svc_link_export(svc *s, const svc_actor *who, const char *dir, json_t **
         snprintf(dst, sizeof dst, "%s/%s.ktpkt", dir, pid);
         if ((rc = read_bio_file(svc_jstr(f, "path"), &data, &len, err)) != KT_OK)
             goto out;
-        rc = write_file(dir, dst, data, len, err);
+        rc = link_file_write(dst, data, len, err);
         free(data);
         if (rc != KT_OK)
             goto out;

@@ -12,14 +12,12 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { spawn, spawnSync } from 'node:child_process';
 import { chromium } from 'playwright-core';
+import { ktpel, freePort, BIN, SOURCE } from './server.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const SOURCE = path.resolve(here, '../..');
-const BIN = process.env.KTPEL_BIN || path.join(SOURCE, 'build', 'ktpel');
 const OUT = path.join(here, 'out');
 const PASSWORD = 'Rahasia-uji-123';
 const A1 = '3671101203900001';
@@ -30,21 +28,6 @@ const ROW_B = `${B1},3671050101090001,RUDI HERMAWAN,TANGERANG,1991-05-15,L,1,2,1
 
 let dir, pgdir, pgbase, central, na, nb, ctx, profile, synth, skipped = '';
 const procs = [];
-
-function ktpel(args, input) {
-  const r = spawnSync(BIN, args, { input: input || '', encoding: 'utf8', timeout: 120000 });
-  if (r.status !== 0) throw new Error(`ktpel ${args.join(' ')} failed (${r.status}): ${r.stderr}`);
-  return r.stdout;
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.unref();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => resolve(port)); });
-  });
-}
 
 async function serve(args) {
   const port = await freePort();
