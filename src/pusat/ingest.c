@@ -244,7 +244,6 @@ kt_code pusat_packet_receive(pusat *p, const uint8_t *buf, size_t len, const cha
     link_packet *pk = NULL;
     link_envelope env;
     uint8_t npk[32];
-    char (*paths)[1100] = NULL;
     char *mtext = NULL;
     int seen = 0;
     *out = NULL;
@@ -268,15 +267,10 @@ kt_code pusat_packet_receive(pusat *p, const uint8_t *buf, size_t len, const cha
         goto out;
     if ((rc = content_check(db, pk, err)) != KT_OK)
         goto out;
-    /* The parts, encrypted at rest, before the row that names them. */
-    if ((paths = calloc(pk->nparts ? pk->nparts : 1, sizeof *paths)) == NULL) {
-        rc = svc_nomem(err);
+    /* The packet (sealed to the central: encrypted at rest) before the rows that name it. */
+    char path[1100];
+    if ((rc = pusat_packet_store(p, pk->env.packet_id, buf, len, path, sizeof path, err)) != KT_OK)
         goto out;
-    }
-    for (size_t i = 0; i < pk->nparts; i++)
-        if ((rc = pusat_part_write(p, pk->env.packet_id, pk->parts[i].name, pk->parts[i].data,
-                                   pk->parts[i].len, paths[i], sizeof paths[i], err)) != KT_OK)
-            goto out;
     if ((mtext = json_dumps(pk->manifest, JSON_COMPACT | JSON_SORT_KEYS)) == NULL) {
         rc = svc_nomem(err);
         goto out;
@@ -324,7 +318,7 @@ kt_code pusat_packet_receive(pusat *p, const uint8_t *buf, size_t len, const cha
         store_bind_text(st, 3, pk->parts[i].content_type, -1);
         store_bind_int(st, 4, (int64_t)pk->parts[i].len);
         store_bind_text(st, 5, h, -1);
-        store_bind_text(st, 6, paths[i], -1);
+        store_bind_text(st, 6, path, -1);
         if ((rc = store_run(st, err)) != KT_OK)
             goto out;
     }
@@ -349,7 +343,6 @@ kt_code pusat_packet_receive(pusat *p, const uint8_t *buf, size_t len, const cha
 out:
     svc_conn_put(p->s, db);
     link_packet_free(pk);
-    free(paths);
     free(mtext);
     return rc;
 }
@@ -451,32 +444,40 @@ static kt_code job_load(pusat *p, store *db, const char *packet_id, job *j, int 
     *todo = 1;
     if (strcmp(j->kind, "rekam") != 0)
         return KT_OK;
-    if ((rc = store_prepare(db,
-                            "SELECT name, path FROM pusat_parts WHERE packet_id = ? AND"
-                            " name LIKE 'finger\\_%.iso' ESCAPE '\\' ORDER BY name",
-                            &st, err)) != KT_OK)
+    /* The finger templates, from the stored packet (opened and verified again). */
+    char path[1100] = "";
+    if ((rc = store_prepare(db, "SELECT path FROM pusat_parts WHERE packet_id = ? LIMIT 1", &st,
+                            err)) != KT_OK)
         return rc;
     store_bind_text(st, 1, packet_id, -1);
-    while ((rc = store_step(st, &row, err)) == KT_OK && row && j->nprobes < 10) {
-        int finger = atoi(store_col_text(st, 0) + 7);
-        uint8_t *iso = NULL;
-        size_t n = 0;
+    if ((rc = store_step(st, &row, err)) != KT_OK)
+        return rc;
+    if (row)
+        snprintf(path, sizeof path, "%s", store_col_text(st, 0));
+    store_reset(st);
+    if (!row)
+        return KT_OK; /* no parts: no fingers (an enrolment failure) */
+    link_packet *pk = NULL;
+    if ((rc = pusat_packet_load(p, db, path, &pk, err)) != KT_OK)
+        return rc;
+    for (int f = 1; f <= 10 && j->nprobes < 10; f++) {
+        char name[24];
+        snprintf(name, sizeof name, "finger_%d.iso", f);
+        const link_part *lp = link_packet_part(pk, name);
         kt_error e;
-        if (finger < 1 || finger > 10 || pusat_part_read(p, store_col_text(st, 1), &iso, &n, &e) !=
-                                             KT_OK)
+        if (lp == NULL)
             continue;
         probe *pr = &j->probes[j->nprobes];
-        if (tpl_decode(iso, n, &pr->tpl, &e) == KT_OK && pr->tpl.count > 0 &&
-            (pr->hex = malloc(2 * n + 1)) != NULL) {
-            sodium_bin2hex(pr->hex, 2 * n + 1, iso, n);
-            pr->finger = finger;
-            pr->tpl.finger_position = (uint8_t)finger;
+        if (tpl_decode(lp->data, lp->len, &pr->tpl, &e) == KT_OK && pr->tpl.count > 0 &&
+            (pr->hex = malloc(2 * lp->len + 1)) != NULL) {
+            sodium_bin2hex(pr->hex, 2 * lp->len + 1, lp->data, lp->len);
+            pr->finger = f;
+            pr->tpl.finger_position = (uint8_t)f;
             j->nprobes++;
         }
-        free(iso);
     }
-    store_reset(st);
-    return rc;
+    link_packet_free(pk);
+    return KT_OK;
 }
 
 /* Search the city's gallery and re-score each candidate 1:1 with its stored record; keep the

@@ -2,10 +2,12 @@
  * pusat.c - the city registry object: open (its migration series, its keys, the city's
  * gallery, the worker), the parts at rest, alerts, the status feed's writer, roles.
  *
- * Parts at rest: every part of a packet is written encrypted (crypto_secretbox, a fresh nonce
- * per file, the key derived from the central's box key), temp + fsync + rename + folder fsync,
- * before the receipt that names it commits. The two functions pusat_part_write/read are the
- * only place that knows how; switching to the project's sealing module is a change here.
+ * Parts at rest: a packet is kept as the file the node sent, which is sealed to the central's
+ * box key (docs/internals/link.md): one file a packet, written temp + fsync + rename + folder
+ * fsync before the receipt that names it commits (one fsync a packet, not one a part: the
+ * measured ingest was bound by per-part fsyncs). Reading a part opens and verifies the packet
+ * again. pusat_packet_store/load are the only place that knows how; switching to the project's
+ * sealing module is a change here.
  *
  * Never: start the worker before the gallery is loaded; keep a key in a file others can read.
  */
@@ -134,7 +136,6 @@ kt_code pusat_open(svc *s, const pusat_config *cfg, pusat **out, kt_error *err)
     snprintf(path, sizeof path, "%s/pusat_box.key", p->keys_dir);
     if ((rc = link_box_key_load(path, 1, &p->box, NULL, err)) != KT_OK)
         goto fail;
-    crypto_kdf_derive_from_key(p->parts_key, sizeof p->parts_key, 1, "ktparts_", p->box.sk);
     if ((rc = make_dir(p->parts_dir, err)) != KT_OK)
         goto fail;
     if ((rc = pusat_gallery_load(p, err)) != KT_OK)
@@ -190,52 +191,51 @@ kt_code pusat_info(pusat *p, const svc_actor *who, json_t **out, kt_error *err)
 
 /* ---- parts at rest ------------------------------------------------------------------- */
 
-kt_code pusat_part_write(pusat *p, const char *packet_id, const char *name, const uint8_t *data,
-                         size_t len, char *path, size_t cap, kt_error *err)
+kt_code pusat_packet_store(pusat *p, const char *packet_id, const uint8_t *buf, size_t len,
+                           char *path, size_t cap, kt_error *err)
 {
-    if (snprintf(path, cap, "%s/%s/%s.enc", p->parts_dir, packet_id, name) >= (int)cap)
-        return kt_fail(err, KT_EINVAL, "path_too_long", "data", "Path bagian paket terlalu panjang");
-    size_t clen = crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES + len;
-    uint8_t *c = malloc(clen);
-    if (c == NULL)
-        return svc_nomem(err);
-    randombytes_buf(c, crypto_secretbox_NONCEBYTES);
-    crypto_secretbox_easy(c + crypto_secretbox_NONCEBYTES, data, len, c, p->parts_key);
-    kt_code rc = link_file_write(path, c, clen, err);
-    free(c);
-    return rc;
+    if (snprintf(path, cap, "%s/%s.ktpkt", p->parts_dir, packet_id) >= (int)cap)
+        return kt_fail(err, KT_EINVAL, "path_too_long", "data", "Path paket terlalu panjang");
+    return link_file_write(path, buf, len, err);
 }
 
-kt_code pusat_part_read(pusat *p, const char *path, uint8_t **data, size_t *len, kt_error *err)
+kt_code pusat_packet_load(pusat *p, store *db, const char *path, link_packet **out,
+                          kt_error *err)
 {
-    *data = NULL;
-    *len = 0;
+    uint8_t *buf = NULL, pk[32];
+    size_t len = 0;
+    link_envelope env;
+    store_stmt *st = NULL;
+    int row = 0;
+    *out = NULL;
     FILE *f = fopen(path, "rb");
     if (f == NULL)
-        return kt_fail(err, KT_EIO, "part_read", "data", "Bagian paket tidak terbaca: %s",
+        return kt_fail(err, KT_EIO, "packet_missing", "data", "Paket tersimpan tidak terbaca: %s",
                        strerror(errno));
-    uint8_t *c = malloc(LINK_PART_MAX + crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES);
-    size_t n = c != NULL ? fread(c, 1, LINK_PART_MAX + crypto_secretbox_NONCEBYTES +
-                                           crypto_secretbox_MACBYTES,
-                                 f)
-                         : 0;
+    if ((buf = malloc(LINK_PACKET_MAX + 1)) != NULL)
+        len = fread(buf, 1, LINK_PACKET_MAX + 1, f);
     fclose(f);
-    if (c == NULL)
+    if (buf == NULL)
         return svc_nomem(err);
-    const size_t over = crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES;
-    uint8_t *m = n >= over ? malloc(n - over + 1) : NULL;
-    if (m == NULL || crypto_secretbox_open_easy(m, c + crypto_secretbox_NONCEBYTES,
-                                                n - crypto_secretbox_NONCEBYTES, c,
-                                                p->parts_key) != 0) {
-        free(c);
-        free(m);
-        return kt_fail(err, KT_EIO, "part_corrupt", "data",
-                       "Bagian paket tersimpan rusak (tidak dapat didekripsi)");
+    kt_code rc = link_packet_envelope(buf, len, &env, err);
+    if (rc == KT_OK &&
+        (rc = store_prepare(db,
+                            "SELECT public_key FROM pusat_node_keys WHERE node_id = ? AND"
+                            " key_id = ?",
+                            &st, err)) == KT_OK) {
+        store_bind_text(st, 1, env.node_id, -1);
+        store_bind_int(st, 2, env.key_id);
+        if ((rc = store_step(st, &row, err)) == KT_OK && row)
+            rc = link_b64_key(store_col_text(st, 0), pk, "public_key", err);
+        else if (rc == KT_OK)
+            rc = kt_fail(err, KT_EIO, "key_unknown", "key_id", "Kunci paket %s hilang",
+                         env.packet_id);
+        store_reset(st);
     }
-    free(c);
-    *data = m;
-    *len = n - over;
-    return KT_OK;
+    if (rc == KT_OK)
+        rc = link_packet_open(buf, len, pk, &p->box, out, err);
+    free(buf);
+    return rc;
 }
 
 /* ---- status feed and alerts ----------------------------------------------------------- */

@@ -22,7 +22,6 @@ struct pusat {
     char parts_dir[1024];       /* <data>/pusat/parts */
     link_sign_key sign;         /* the central's signing key */
     link_box_key box;           /* packets are sealed to box.pk */
-    uint8_t parts_key[32];      /* at-rest key of the parts (derived from box.sk) */
 
     pthread_rwlock_t glock;     /* the gallery: searches read, adds write */
     pthread_mutex_t dedup_mu;
@@ -47,10 +46,14 @@ kt_code pusat_status_add(pusat *p, store *db, const char *node_id, const char *p
 /* An alert, in a transaction of its own (the refused request itself changes nothing). */
 void pusat_alert(pusat *p, const char *node_id, const char *kind, const char *message);
 
-/* The parts at rest (one function each way: the at-rest sealing is decided here only). */
-kt_code pusat_part_write(pusat *p, const char *packet_id, const char *name, const uint8_t *data,
-                         size_t len, char *path, size_t cap, kt_error *err);
-kt_code pusat_part_read(pusat *p, const char *path, uint8_t **data, size_t *len, kt_error *err);
+/* The parts at rest (one function each way: how they are kept is decided here only): the
+   packet file as received, still sealed to the central's box key, one file a packet. */
+kt_code pusat_packet_store(pusat *p, const char *packet_id, const uint8_t *buf, size_t len,
+                           char *path, size_t cap, kt_error *err);
+/* The stored packet at path, verified and opened again (its node key looked up in db).
+   *out: link_packet_free(). */
+kt_code pusat_packet_load(pusat *p, store *db, const char *path, link_packet **out,
+                          kt_error *err);
 
 /* A node's signed feed request: the node active, the signature of its active key over
    path_query and time. kec (8 bytes, may be NULL) gets its kecamatan. Refusals alert. */

@@ -338,9 +338,19 @@ kt_code pusat_record_part(pusat *p, const svc_actor *who, int64_t id, const char
                      "Rekaman %lld tidak punya bagian %s", (long long)id, name);
         goto out;
     }
-    uint8_t *d = NULL;
-    rc = pusat_part_read(p, path, &d, len, err);
-    *data = d;
+    link_packet *pk = NULL;
+    if ((rc = pusat_packet_load(p, db, path, &pk, err)) != KT_OK)
+        goto out;
+    const link_part *lp = link_packet_part(pk, name);
+    if (lp != NULL && (*data = malloc(lp->len ? lp->len : 1)) != NULL) {
+        memcpy(*data, lp->data, lp->len);
+        *len = lp->len;
+    } else {
+        rc = lp == NULL ? kt_fail(err, KT_ENOTFOUND, "part_not_found", "name", "Bagian %s tidak ada",
+                                  name)
+                        : svc_nomem(err);
+    }
+    link_packet_free(pk);
 out:
     svc_conn_put(p->s, db);
     return rc;
