@@ -32,6 +32,8 @@ run: build
 	@echo "  ktpel: buka http://$(LISTEN)/  (kios: /kiosk.html, layar antrian: /display.html)"
 	@echo "  Akun demo (nama / kata sandi): intake / intake-demo-123, operator / operator-demo-123,"
 	@echo "  handover / handover-demo-123, supervisor / supervisor-demo-123, admin / admin-demo-123"
+	@echo "  NIK penduduk contoh untuk dicoba di loket penerima berkas (atau cari nama + tanggal lahir):"
+	@./build/ktpel demo-niks --db $(DB) || true
 	@echo ""
 	@./build/ktpel serve --db $(DB) --listen $(LISTEN)
 

@@ -223,6 +223,7 @@ static kt_code auth(void *app, const char *token, svc_actor *actor, kt_error *er
 HTTP_ROUTES_DECL(http_routes_afis) /* h_afis.c: duplicates, verify-finger */
 HTTP_ROUTES_DECL(http_routes_lokets) /* h_lokets.c: loket roles, recording-desk calls */
 HTTP_ROUTES_DECL(http_routes_scan)   /* h_scan.c: receipt QR from a camera frame */
+HTTP_ROUTES_DECL(http_routes_labels) /* h_labels.c: codes to words for the pages */
 HTTP_ROUTES_DECL(http_routes_kiriman) /* h_kiriman.c: a node's outbox to Disdukcapil */
 HTTP_ROUTES_DECL(http_routes_pusat)   /* h_pusat.c: the city registry's staff API */
 HTTP_ROUTES_DECL(http_routes_link)    /* h_link.c: the node protocol at the city registry */
@@ -251,6 +252,7 @@ kt_code http_server_start(const http_config *cfg, svc *s, http_server **out, kt_
         {http_routes_afis, &http_routes_afis_n},
         {http_routes_lokets, &http_routes_lokets_n},
         {http_routes_scan, &http_routes_scan_n},
+        {http_routes_labels, &http_routes_labels_n},
         {http_routes_kiriman, &http_routes_kiriman_n},
     };
     /* The city registry: accounts and its own work, no queue or counters. */
@@ -258,6 +260,7 @@ kt_code http_server_start(const http_config *cfg, svc *s, http_server **out, kt_
         {http_routes_auth, &http_routes_auth_n},
         {http_routes_users, &http_routes_users_n},
         {http_routes_events, &http_routes_events_n},
+        {http_routes_labels, &http_routes_labels_n},
         {http_routes_pusat, &http_routes_pusat_n},
         {http_routes_link, &http_routes_link_n},
     };

@@ -132,13 +132,28 @@ static void h_bio_exception(http_req *r)
     http_run_id_str_in(r, "slot", svc_app_bio_exception);
 }
 
+/* GET /api/receipts/{receipt_no}[?ticket_id=N]: N is the pickup (E) ticket the officer called
+   for this citizen (served and linked, the handover step's start). */
 static void h_receipt_find(http_req *r)
 {
     json_t *out = NULL;
     kt_error err;
     kt_error_clear(&err);
-    kt_code rc = svc_receipt_find(HTTP_API(r)->s, &r->actor, http_param(r, "receipt_no"), &out,
-                                  &err);
+    int64_t ticket_id = 0;
+    const char *tq = http_query(r, "ticket_id");
+    if (tq != NULL && tq[0] != '\0') {
+        char *end = NULL;
+        long long v = strtoll(tq, &end, 10);
+        if (end == tq || *end != '\0' || v < 1) {
+            kt_fail(&err, KT_EINVAL, "ticket_id_invalid", "ticket_id",
+                    "ticket_id harus nomor tiket antrian E yang sedang dipanggil");
+            http_reply_error(r, &err, NULL);
+            return;
+        }
+        ticket_id = v;
+    }
+    kt_code rc = svc_receipt_find(HTTP_API(r)->s, &r->actor, http_param(r, "receipt_no"),
+                                  ticket_id, &out, &err);
     http_reply_svc(r, rc, 200, out, &err);
 }
 

@@ -324,6 +324,56 @@ static void txn_end(svc *s, app_txn *t)
 
 /* ---- open --------------------------------------------------------------------------- */
 
+/* The ticket is served - the person is at the loket - and the audit trail says so with the
+   application it serves (an intake ticket at open, a pickup ticket at the handover loket). */
+static kt_code ticket_serve(svc *s, store *db, json_t *pending, const svc_actor *who,
+                            int64_t app_id, int64_t ticket_id, json_t *extra, kt_error *err)
+{
+    store_stmt *st = NULL;
+    kt_code rc = store_prepare(db, "UPDATE tickets SET state = 'served', served_at = ? WHERE"
+                                   " id = ?",
+                               &st, err);
+    if (rc != KT_OK)
+        return rc;
+    store_bind_int(st, 1, svc_now(s));
+    store_bind_int(st, 2, ticket_id);
+    if ((rc = store_run(st, err)) != KT_OK)
+        return rc;
+    return svc_event_add(s, db, pending, "ticket_served", who, app_id, ticket_id, "called",
+                         "served", "serve", "", "", extra, err);
+}
+
+/* One open application per resident (issue 10): a NIK whose application is still under way
+   (any state that is not an end: incomplete, referred, rejected, handed_over) continues that
+   one - at the loket its state belongs to - instead of starting a second. Deliberately no
+   exception: a data change or a replacement asked for while a card is in print waits until
+   it is handed over (one person, one card, UU 24/2013 art. 63(6)). */
+static kt_code open_app_check(store *db, const char *nik, kt_error *err)
+{
+    store_stmt *st = NULL;
+    int row = 0;
+    kt_code rc = store_prepare(db,
+                               "SELECT id, state FROM applications WHERE nik = ? AND state NOT"
+                               " IN ('incomplete', 'referred', 'rejected', 'handed_over')"
+                               " ORDER BY id LIMIT 1",
+                               &st, err);
+    if (rc != KT_OK)
+        return rc;
+    store_bind_text(st, 1, nik, -1);
+    if ((rc = store_step(st, &row, err)) != KT_OK)
+        return rc;
+    if (row) {
+        wf_state ws = WF_STATE_CALLED;
+        wf_state_from_str(store_col_text(st, 1), &ws);
+        rc = kt_fail(err, KT_ECONFLICT, "application_open", "nik",
+                     "NIK %s masih punya permohonan #%lld yang belum selesai (%s); lanjutkan "
+                     "permohonan itu, bukan membuka yang baru",
+                     nik, (long long)store_col_int(st, 0), wf_state_label(ws));
+    }
+    store_reset(st);
+    return rc;
+}
+
 kt_code svc_app_open(svc *s, const svc_actor *who, const json_t *in, json_t **out,
                      kt_error *err)
 {
@@ -347,9 +397,17 @@ kt_code svc_app_open(svc *s, const svc_actor *who, const json_t *in, json_t **ou
     const char *nik = svc_jstr(in, "nik");
     if (nik == NULL)
         nik = "";
-    if (strlen(nik) > 32)
-        return kt_fail(err, KT_EINVAL, "nik_invalid", "nik", "NIK terlalu panjang");
     jkt_date today = svc_today(s);
+    nik_info info;
+    /* A NIK that is not 16 ASCII digits is a typing error, not an applicant to refer: refused
+       before anything is written (issue 10: Arabic-Indic digits created a referral). A NIK of
+       the right shape with a bad region or date is the SOP's "NIK tidak sah" (referred). */
+    if (nik[0] != '\0' && !nik_is_well_formed(nik)) {
+        nik_analyze(nik, NULL, today, &info);
+        return kt_fail(err, KT_EINVAL, "nik_invalid", "nik", "%s",
+                       info.errors.n > 0 ? info.errors.item[0].message
+                                         : "NIK harus 16 digit angka 0-9");
+    }
     if ((rc = svc_write_open(s, &db, &pending, err)) != KT_OK)
         goto out;
     if ((rc = svc_ticket_load(db, ticket_id, &ticket, err)) != KT_OK)
@@ -361,22 +419,22 @@ kt_code svc_app_open(svc *s, const svc_actor *who, const json_t *in, json_t **ou
         goto out;
     }
     queue_service qs;
-    if (!queue_service_from_str(svc_jstr(ticket, "service"), &qs) ||
+    if (!queue_service_from_str(svc_jstr(ticket, "queue_service"), &qs) ||
         !queue_service_allows_kind(qs, kind)) {
         rc = kt_fail(err, KT_EINVAL, "kind_mismatch", "kind",
                      "Permohonan '%s' tidak dapat dibuka dari antrian layanan '%s'", kind_s,
-                     svc_jstr(ticket, "service"));
+                     svc_jstr(ticket, "queue_service"));
         goto out;
     }
     /* Decide the SOP outcome before writing anything. */
     wf_reason refusal = WF_REASON_NONE;
     kt_error why;
     kt_error_clear(&why);
-    nik_info info;
     if (nik[0] == '\0') {
+        /* What the citizen does next (issue 10): the letter repeats it (pdf_letters.c). */
         refusal = WF_REASON_NO_NIK;
-        kt_fail(&why, KT_EREFUSED, "no_nik", "nik",
-                "Pemohon tanpa NIK tidak dapat dilayani; dirujuk ke Disdukcapil");
+        kt_fail(&why, KT_EREFUSED, "no_nik", "nik", "Dirujuk ke Disdukcapil. %s",
+                wf_reason_next_step(WF_REASON_NO_NIK));
     } else if (nik_analyze(nik, NULL, today, &info) != KT_OK) {
         refusal = WF_REASON_NIK_INVALID;
         kt_fail(&why, KT_EREFUSED, "nik_invalid", "nik", "NIK tidak sah (%s); dirujuk ke "
@@ -396,6 +454,11 @@ kt_code svc_app_open(svc *s, const svc_actor *who, const json_t *in, json_t **ou
             elig_person p;
             elig_verdict v;
             if ((rc = svc_resident_person(res, &p, err)) != KT_OK)
+                goto out;
+            /* The officer's choices to correct before anything is written: a lost or damaged
+               card for someone who never had one, or a second open application. */
+            if ((rc = elig_kind_fits(&p, kind, err)) != KT_OK ||
+                (rc = open_app_check(db, nik, err)) != KT_OK)
                 goto out;
             kt_code ec = elig_check(&p, kind, today, &v, &e);
             if (ec == KT_EREFUSED) {
@@ -435,15 +498,7 @@ kt_code svc_app_open(svc *s, const svc_actor *who, const json_t *in, json_t **ou
                        WF_STATE_CALLED, "", "", err)) != KT_OK)
         goto out;
     /* The ticket is served: the person is at the loket. */
-    if ((rc = store_prepare(db, "UPDATE tickets SET state = 'served', served_at = ? WHERE id = ?",
-                            &st, err)) != KT_OK)
-        goto out;
-    store_bind_int(st, 1, now);
-    store_bind_int(st, 2, ticket_id);
-    if ((rc = store_run(st, err)) != KT_OK)
-        goto out;
-    if ((rc = svc_event_add(s, db, pending, "ticket_served", who, id, ticket_id, "called",
-                            "served", "serve", "", "", NULL, err)) != KT_OK)
+    if ((rc = ticket_serve(s, db, pending, who, id, ticket_id, NULL, err)) != KT_OK)
         goto out;
     if (refusal != WF_REASON_NONE) {
         /* Referred to Disdukcapil when the data is missing there; rejected when the law says
@@ -468,6 +523,7 @@ kt_code svc_app_open(svc *s, const svc_actor *who, const json_t *in, json_t **ou
         rc = KT_EREFUSED;
         if (err != NULL)
             *err = why;
+        json_object_set_new(*out, "next_step", json_string(wf_reason_next_step(refusal)));
     }
 out:
     svc_conn_put(s, db);
@@ -1316,13 +1372,112 @@ out:
     return rc;
 }
 
-kt_code svc_receipt_find(svc *s, const svc_actor *who, const char *receipt_no, json_t **out,
-                         kt_error *err)
+/* The pickup (E) ticket the citizen holds, at the handover loket (SOP step 6): the officer who
+   called it finds the receipt (or hands over) with it, so the ticket is served and linked to
+   the application (applications.pickup_ticket_id, migration 008). The handover step is timed
+   from that ticket's call (core/sla.h pickup_called). A ticket already served for this same
+   application is accepted again (the receipt found, then the card handed over); a later
+   visit's ticket replaces an earlier one (the card was not printed yet the first time). */
+static kt_code pickup_link(svc *s, store *db, json_t *pending, const svc_actor *who,
+                           int64_t app_id, int64_t ticket_id, kt_error *err)
+{
+    store_stmt *st = NULL;
+    json_t *t = NULL;
+    int row = 0;
+    kt_code rc = svc_ticket_load(db, ticket_id, &t, err);
+    if (rc != KT_OK)
+        return rc;
+    const char *state = svc_jstr(t, "state"), *number = svc_jstr(t, "number");
+    if (strcmp(svc_jstr(t, "queue_service"), "pengambilan") != 0) {
+        rc = kt_fail(err, KT_EINVAL, "ticket_not_pickup", "ticket_id",
+                     "Nomor %s bukan antrian Pengambilan e-KTP (E)", number);
+        goto out;
+    }
+    if ((rc = store_prepare(db, "SELECT id FROM applications WHERE pickup_ticket_id = ?", &st,
+                            err)) != KT_OK)
+        goto out;
+    store_bind_int(st, 1, ticket_id);
+    if ((rc = store_step(st, &row, err)) != KT_OK)
+        goto out;
+    int64_t linked = row ? store_col_int(st, 0) : 0;
+    store_reset(st);
+    if (linked == app_id)
+        goto out; /* already this application's: nothing more to write */
+    if (linked != 0 || strcmp(state, "called") != 0) {
+        rc = kt_fail(err, KT_ECONFLICT, "ticket_not_called", "ticket_id",
+                     linked != 0 ? "Nomor %s sudah dipakai untuk pengambilan lain"
+                                 : "Nomor %s tidak sedang dipanggil",
+                     number);
+        goto out;
+    }
+    if ((rc = store_prepare(db, "UPDATE applications SET pickup_ticket_id = ? WHERE id = ?", &st,
+                            err)) != KT_OK)
+        goto out;
+    store_bind_int(st, 1, ticket_id);
+    store_bind_int(st, 2, app_id);
+    if ((rc = store_run(st, err)) != KT_OK)
+        goto out;
+    json_t *extra = json_pack("{s:{s:I, s:s, s:i}}", "ticket", "id", (json_int_t)ticket_id,
+                              "number", number, "loket",
+                              (int)json_integer_value(json_object_get(t, "loket")));
+    if (extra == NULL) {
+        rc = svc_nomem(err);
+        goto out;
+    }
+    rc = ticket_serve(s, db, pending, who, app_id, ticket_id, extra, err);
+    json_decref(extra);
+out:
+    json_decref(t);
+    return rc;
+}
+
+/* The optional "ticket_id" of a request: 0 when absent; KT_EINVAL when not a positive id. */
+static kt_code pickup_ticket_of(const json_t *in, int64_t *ticket_id, kt_error *err)
+{
+    json_t *jt = json_object_get(in, "ticket_id");
+    *ticket_id = 0;
+    if (jt == NULL || json_is_null(jt))
+        return KT_OK;
+    if (!json_is_integer(jt) || json_integer_value(jt) < 1)
+        return kt_fail(err, KT_EINVAL, "ticket_id_invalid", "ticket_id",
+                       "ticket_id harus nomor tiket antrian E yang sedang dipanggil");
+    *ticket_id = json_integer_value(jt);
+    return KT_OK;
+}
+
+/* Who handed the card over, when and how: the answer to a receipt that was already used. */
+static kt_code handover_info(store *db, int64_t app_id, json_t *app, kt_error *err)
+{
+    store_stmt *st = NULL;
+    int row = 0;
+    kt_code rc = store_prepare(db,
+                               "SELECT h.at, h.confirmed_by, COALESCE(u.username, ''),"
+                               " COALESCE(u.full_name, '') FROM handovers h LEFT JOIN users u"
+                               " ON u.id = h.user_id WHERE h.application_id = ?",
+                               &st, err);
+    if (rc != KT_OK)
+        return rc;
+    store_bind_int(st, 1, app_id);
+    if ((rc = store_step(st, &row, err)) != KT_OK)
+        return rc;
+    if (row)
+        json_object_set_new(app, "handover",
+                            json_pack("{s:I, s:s, s:s, s:s}", "at",
+                                      (json_int_t)store_col_int(st, 0), "confirmed_by",
+                                      store_col_text(st, 1), "username", store_col_text(st, 2),
+                                      "full_name", store_col_text(st, 3)));
+    store_reset(st);
+    return KT_OK;
+}
+
+kt_code svc_receipt_find(svc *s, const svc_actor *who, const char *receipt_no,
+                         int64_t ticket_id, json_t **out, kt_error *err)
 {
     kt_code rc;
     wf_role role;
     store *db = NULL;
     store_stmt *st = NULL;
+    json_t *pending = NULL;
     *out = NULL;
     if ((rc = svc_actor_role(who, &role, err)) != KT_OK)
         return rc;
@@ -1332,9 +1487,7 @@ kt_code svc_receipt_find(svc *s, const svc_actor *who, const char *receipt_no, j
     if (receipt_no == NULL || strlen(receipt_no) < 5 || strlen(receipt_no) > 32)
         return kt_fail(err, KT_EINVAL, "receipt_no_invalid", "receipt_no",
                        "Nomor tanda terima tidak sah");
-    if ((rc = svc_conn_get(s, &db, err)) != KT_OK)
-        return rc;
-    if ((rc = svc_begin_write(s, db, err)) != KT_OK)
+    if ((rc = svc_write_open(s, &db, &pending, err)) != KT_OK)
         goto out;
     if ((rc = svc_row_by_key(db, "SELECT application_id FROM receipts WHERE receipt_no = ?",
                              receipt_no, &st, err, "receipt_not_found", "receipt_no",
@@ -1342,15 +1495,25 @@ kt_code svc_receipt_find(svc *s, const svc_actor *who, const char *receipt_no, j
         goto out;
     int64_t id = store_col_int(st, 0);
     store_reset(st);
-    /* Scanning the receipt starts the handover step (core/sla.h). */
+    /* The audit trail knows when the receipt was read; the handover step itself runs from
+       the call of the pickup ticket (core/sla.h). */
     if ((rc = svc_event_add(s, db, NULL, "receipt_scanned", who, id, 0, "", "",
                             "receipt_scanned", "", receipt_no, NULL, err)) != KT_OK)
         goto out;
+    if (ticket_id > 0 && (rc = pickup_link(s, db, pending, who, id, ticket_id, err)) != KT_OK)
+        goto out;
     if ((rc = svc_app_load(s, db, id, out, err)) != KT_OK)
         goto out;
-    rc = svc_commit_emit(s, db, NULL, out, err);
+    if ((rc = handover_info(db, id, *out, err)) != KT_OK)
+        goto out;
+    rc = svc_commit_emit(s, db, pending, out, err);
 out:
+    if (rc != KT_OK) {
+        json_decref(*out);
+        *out = NULL;
+    }
     svc_conn_put(s, db);
+    json_decref(pending);
     return rc;
 }
 
@@ -1378,6 +1541,9 @@ kt_code svc_app_hand_over(svc *s, const svc_actor *who, int64_t app_id, const js
                        "confirmed_by harus ktp_receipt, fingerprint atau document");
     if (note != NULL && strlen(note) > 500)
         return kt_fail(err, KT_EINVAL, "note_too_long", "note", "Catatan lebih dari 500 karakter");
+    int64_t pickup_ticket = 0;
+    if ((rc = pickup_ticket_of(in, &pickup_ticket, err)) != KT_OK)
+        return rc;
     if ((rc = txn_begin(s, app_id, &t, err)) != KT_OK)
         goto out;
     store_stmt *st = NULL;
@@ -1399,6 +1565,9 @@ kt_code svc_app_hand_over(svc *s, const svc_actor *who, int64_t app_id, const js
         goto out;
     }
     if ((rc = svc_rec_receipt_use(s, t.db, t.nik, no, in, err)) != KT_OK) /* used once */
+        goto out;
+    if (pickup_ticket > 0 &&
+        (rc = pickup_link(s, t.db, t.pending, who, app_id, pickup_ticket, err)) != KT_OK)
         goto out;
     if (strcmp(by, "fingerprint") == 0 &&
         (rc = svc_afis_require_verified(s, t.db, app_id, err)) != KT_OK)

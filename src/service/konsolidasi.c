@@ -26,6 +26,7 @@
 
 #include "core/nik.h"
 #include "core/sla.h"
+#include "core/words.h"
 #include "service/rec_internal.h"
 #include "service/service.h"
 
@@ -283,6 +284,83 @@ static kt_code archive_unplaced(store *db, check *c, kt_error *err)
     return rc;
 }
 
+/* i-th field helpers for the words below */
+static const char *fs(const json_t *o, const char *k)
+{
+    const char *v = json_string_value(json_object_get(o, k));
+    return v != NULL ? v : "";
+}
+static long long fi(const json_t *o, const char *k)
+{
+    return (long long)json_integer_value(json_object_get(o, k));
+}
+
+/* The finding in words, for the supervisor's screen (issue 10: findings appeared as raw
+   key=value text with epoch milliseconds): each item gets "text", each check its "label". */
+static void words_of_item(int64_t now, const char *name, json_t *it)
+{
+    char t[512], a[64], b[64];
+    (void)now;
+    t[0] = '\0';
+    if (strcmp(name, "nik_biodata") == 0) {
+        snprintf(t, sizeof t, "NIK %s (%s): %s", fs(it, "nik"), fs(it, "name"),
+                 fs(it, "message"));
+    } else if (strcmp(name, "duplicate_nik") == 0) {
+        snprintf(t, sizeof t, "NIK %s tercatat pada %lld penduduk", fs(it, "nik"),
+                 fi(it, "residents"));
+    } else if (strcmp(name, "no_kk") == 0) {
+        if (strcmp(fs(it, "problem"), "kk_empty") == 0)
+            snprintf(t, sizeof t, "NIK %s (%s): nomor KK kosong", fs(it, "nik"), fs(it, "name"));
+        else
+            snprintf(t, sizeof t, "NIK %s (%s): KK %s tidak ada di data keluarga", fs(it, "nik"),
+                     fs(it, "name"), fs(it, "kk_number"));
+    } else if (strcmp(name, "biometric_files") == 0) {
+        snprintf(t, sizeof t, "Permohonan #%lld (NIK %s): berkas %s %s", fi(it, "application_id"),
+                 fs(it, "nik"), fs(it, "slot"),
+                 strcmp(fs(it, "problem"), "file_missing") == 0
+                     ? "tidak ditemukan"
+                     : "berubah sejak disimpan (sidik SHA-256 tidak cocok)");
+    } else if (strcmp(name, "duplicates_waiting") == 0) {
+        words_datetime(fi(it, "since"), a, sizeof a);
+        words_duration(fi(it, "waiting_ms"), b, sizeof b);
+        snprintf(t, sizeof t, "Permohonan #%lld (%s, NIK %s) menunggu keputusan sejak %s (%s)",
+                 fi(it, "application_id"), words_or_id(WORDS_KIND, fs(it, "kind")),
+                 fs(it, "nik"), a, b);
+    } else if (strcmp(name, "stuck") == 0) {
+        words_datetime(fi(it, "since"), a, sizeof a);
+        if (strcmp(fs(it, "step"), "pickup") == 0) {
+            jkt_date d;
+            if (jkt_date_parse(fs(it, "expected_pickup"), "", &d, NULL) == KT_OK)
+                words_date(d, b, sizeof b);
+            else
+                snprintf(b, sizeof b, "%s", fs(it, "expected_pickup"));
+            snprintf(t, sizeof t, "Permohonan #%lld (NIK %s, %s): KTP-el belum diambil; "
+                     "perkiraan pengambilan %s", fi(it, "application_id"), fs(it, "nik"),
+                     words_or_id(WORDS_STATE, fs(it, "state")), b);
+        } else {
+            words_duration(fi(it, "over_ms"), b, sizeof b);
+            snprintf(t, sizeof t, "Permohonan #%lld (NIK %s) tertahan di langkah \"%s\" sejak "
+                     "%s, %s melewati standar", fi(it, "application_id"), fs(it, "nik"),
+                     words_or_id(WORDS_STEP, fs(it, "step")), a, b);
+        }
+    } else if (strcmp(name, "archive_unplaced") == 0) {
+        words_datetime(fi(it, "filed_at"), a, sizeof a);
+        snprintf(t, sizeof t, "Permohonan #%lld: berkas diarsipkan %s belum mendapat tempat di "
+                 "rak arsip", fi(it, "application_id"), a);
+    }
+    json_object_set_new(it, "text", json_string(t));
+}
+
+static void words_of_check(int64_t now, const char *name, json_t *c)
+{
+    size_t i;
+    json_t *it;
+    json_object_set_new(c, "label", json_string(words_or_id(WORDS_CHECK, name)));
+    json_array_foreach(json_object_get(c, "items"), i, it)
+        if (json_is_object(it))
+            words_of_item(now, name, it);
+}
+
 kt_code svc_konsolidasi(svc *s, const svc_actor *who, json_t **out, kt_error *err)
 {
     static const char *const names[] = {"nik_biodata",     "duplicate_nik",      "no_kk",
@@ -317,6 +395,7 @@ kt_code svc_konsolidasi(svc *s, const svc_actor *who, json_t **out, kt_error *er
     for (int i = 0; i < 7; i++) {
         check_close(checks, names[i], &c[i]);
         total += c[i].count;
+        words_of_check(svc_now(s), names[i], json_object_get(checks, names[i]));
     }
     json_object_set_new(res, "findings", json_integer(total));
     *out = res;

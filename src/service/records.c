@@ -517,7 +517,7 @@ kt_code svc_receipt_verify(svc *s, const svc_actor *who, const char *token, json
     if (rc != KT_OK)
         return rc;
     /* genuine and unexpired: find it (and start the handover step) as a typed number would */
-    if ((rc = svc_receipt_find(s, who, no, out, err)) == KT_OK)
+    if ((rc = svc_receipt_find(s, who, no, 0, out, err)) == KT_OK)
         json_object_set_new(*out, "token_verified", json_true());
     return rc;
 }

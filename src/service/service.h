@@ -97,6 +97,14 @@ kt_code svc_queue_board(svc *s, json_t **out, kt_error *err);
 
 /* ---- residents (SIAK) ------------------------------------------------------------------ */
 /* Biodata, NIK analysis with warnings, age on the service day, eligibility, card held. */
+/* SIAK lookup without a NIK: in {"name": 3+ letters, "birth_date": "YYYY-MM-DD"} ->
+   {"count", "residents": [{nik, name, birth_place, birth_date, sex, address, rt, rw,
+   kelurahan_code}]} (at most 20); intake, supervisor, admin; audited (resident_search). */
+/* A few demo residents a newcomer can try, one per intake case: [{nik, name, birth_date,
+   "try"}] (demo.c; admin/system). */
+kt_code svc_demo_niks(svc *s, const svc_actor *who, json_t **out, kt_error *err);
+kt_code svc_resident_search(svc *s, const svc_actor *who, const json_t *in, json_t **out,
+                            kt_error *err);
 kt_code svc_resident_get(svc *s, const svc_actor *who, const char *nik, json_t **out,
                          kt_error *err);
 /* The analysis `ktpel nik` prints; names from the imported region table where known. */
@@ -145,9 +153,12 @@ kt_code svc_app_record(svc *s, const svc_actor *who, int64_t app_id, json_t **ou
 kt_code svc_app_receipt(svc *s, const svc_actor *who, int64_t app_id, json_t **out,
                         kt_error *err);
 /* Step 6: find by receipt number, then hand over. in: {"receipt_no", "confirmed_by":
-   "ktp_receipt" | "fingerprint" | "document", "note"?} */
-kt_code svc_receipt_find(svc *s, const svc_actor *who, const char *receipt_no, json_t **out,
-                         kt_error *err);
+   "ktp_receipt" | "fingerprint" | "document", "note"?, "ticket_id"?}. ticket_id (0 = none) is
+   the pickup (E) ticket the handover officer called for this citizen: it is served and linked
+   to the application, and the handover step runs from its call. A used receipt answers with
+   "handover": {at, confirmed_by, username, full_name}. */
+kt_code svc_receipt_find(svc *s, const svc_actor *who, const char *receipt_no,
+                         int64_t ticket_id, json_t **out, kt_error *err);
 kt_code svc_app_hand_over(svc *s, const svc_actor *who, int64_t app_id, const json_t *in,
                           json_t **out, kt_error *err);
 /* The audit trail of one application. */
@@ -249,6 +260,10 @@ kt_code svc_backup_job_start(svc *s, const char *dir, int every_min, int keep,
 kt_code svc_backup_job_status(svc_backup_job *job, json_t **out, kt_error *err);
 void svc_backup_job_stop(svc_backup_job *job);
 
+
+/* ---- words: codes as people read them (core/words.h) ----------------------------------- */
+/* Every words table as {"table": {"id": "word"}}; public (codes and words only). */
+kt_code svc_labels(json_t **out, kt_error *err);
 
 /* ---- lokets: roles and the recording desk's calls (lokets.c, docs/internals/web.md) ---- */
 /* The layout {"lokets": [{"loket", "role": intake|operator|handover, "role_name"}],

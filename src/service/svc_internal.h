@@ -140,6 +140,10 @@ const char *svc_jstr(const json_t *o, const char *key);
 /* Allocation failure of jansson as a kt_error. */
 kt_code svc_nomem(kt_error *err);
 
+/* The number of lokets now: the layout's highest loket, or the configured number when that is
+   higher (lokets.c). Read at each use, so a loket added to the layout exists at once. */
+int svc_lokets_count(svc *s);
+
 /* Read one resident as JSON (the API's fields); KT_ENOTFOUND "not_found_in_siak". */
 kt_code svc_resident_load(store *db, const char *nik, json_t **out, kt_error *err);
 /* Fill an elig_person from a resident JSON (as svc_resident_load makes it). */

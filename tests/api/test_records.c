@@ -301,7 +301,7 @@ static void test_records(void **state)
     json_decref(j);
     raw(&r, "GET", G->supervisor, NULL, 200, "/api/register.csv?from=%s&to=%s", day, day);
     assert_non_null(strstr(r.ctype, "text/csv"));
-    assert_non_null(strstr(r.body, ADULT ",AHMAD FAUZI,baru,"));
+    assert_non_null(strstr(r.body, ADULT ",AHMAD FAUZI,Penerbitan baru,")); /* in words */
     api_resp_free(&r);
     json_decref(call("GET", G->operator_, NULL, 403, "/api/register"));
     json_decref(call("GET", G->handover, NULL, 400, "/api/register?from=2026-02-30"));
@@ -346,10 +346,10 @@ static void test_records(void **state)
             "/api/reports/monthly.pdf?month=%.7s", day);
     raw(&r, "GET", G->supervisor, NULL, 200, "/api/reports/daily.csv?date=%s", day);
     assert_non_null(strstr(r.ctype, "text/csv"));
-    assert_non_null(strstr(r.body, "by_kind,baru,3,"));
+    assert_non_null(strstr(r.body, "Jenis permohonan,Penerbitan baru,3,"));
     api_resp_free(&r);
     raw(&r, "GET", G->supervisor, NULL, 200, "/api/reports/monthly.csv");
-    assert_non_null(strstr(r.body, "\nday,"));
+    assert_non_null(strstr(r.body, "\nHari,"));
     api_resp_free(&r);
     json_decref(call("GET", G->intake, NULL, 403, "/api/reports/daily.pdf"));
     json_decref(call("GET", G->supervisor, NULL, 400, "/api/reports/monthly.pdf?month=2026-13"));
@@ -375,7 +375,7 @@ static void test_records(void **state)
         size_t n = fread(buf, 1, sizeof buf - 1, fp);
         buf[n] = '\0';
         fclose(fp);
-        assert_non_null(strstr(buf, ADULT ",AHMAD FAUZI,baru,"));
+        assert_non_null(strstr(buf, ADULT ",AHMAD FAUZI,Penerbitan baru,"));
         snprintf(out, sizeof out, "%s/daily.csv", G->dir);
         const char *a2[] = {"report", "daily", "--date", day, "--format", "csv", "--out", out,
                             "--db", G->db, NULL};

@@ -630,7 +630,7 @@ test('the whole SOP through kiosk, display, lokets and dashboard', async (t) => 
     }
     // the register says how: by the receipt's QR token
     const reg = await staff.request.get(srv.base + '/api/register');
-    assert.equal((await reg.json()).entries[0].confirmed_by, 'qr_token');
+    assert.equal((await reg.json()).entries[0].used_via, 'qr_token');
     await shot(display, '15-display-end');
     await logout();
   });
@@ -648,7 +648,7 @@ test('the whole SOP through kiosk, display, lokets and dashboard', async (t) => 
     await pdfOf(staff, await staff.getAttribute('#daily-pdf', 'href'));
     const csv = await staff.request.get(srv.base + await staff.getAttribute('#daily-csv', 'href'));
     assert.equal(csv.status(), 200);
-    assert.match(await csv.text(), /section,item,count/);
+    assert.match(await csv.text(), /Bagian,Butir,Jumlah/);
     await staff.fill('#report-month', '2025-13');
     await staff.click('#btn-monthly');
     await errorShown(staff, /Bulan "2025-13" tidak sah/);

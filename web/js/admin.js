@@ -47,16 +47,25 @@ $('#user-form').addEventListener('submit', async (ev) => {
 });
 
 // ---- loket layout
+// A loket added here exists as soon as the layout is saved: officers log in at it, it calls,
+// and the board shows it (no restart).
 let layout = null;
+const loketRow = (l) => h('tr', {}, h('td', {}, h('label', { for: `loket-${l.loket}` }, `Loket ${l.loket}`)),
+  h('td', {}, h('select', { id: `loket-${l.loket}`, name: `lokets[${l.loket - 1}]`, dataset: { loket: l.loket } },
+    [['intake', 'Loket Penerima Berkas'], ['operator', 'Perekaman (operator)'], ['handover', 'Loket Penyerahan Dokumen']]
+      .map(([v, t]) => h('option', { value: v, selected: v === l.role }, t)))));
 async function loadLokets() {
   try {
     layout = await get('/api/lokets');
     const rows = clear($('#loket-rows'));
     rows.append(h('table', { id: 'loket-table' }, h('thead', {}, h('tr', {}, h('th', {}, 'Loket'), h('th', {}, 'Peran'))),
-      h('tbody', {}, layout.lokets.map((l) => h('tr', {}, h('td', {}, h('label', { for: `loket-${l.loket}` }, `Loket ${l.loket}`)),
-        h('td', {}, h('select', { id: `loket-${l.loket}`, name: `lokets[${l.loket - 1}]`, dataset: { loket: l.loket } },
-          [['intake', 'Loket Penerima Berkas'], ['operator', 'Perekaman (operator)'], ['handover', 'Loket Penyerahan Dokumen']]
-            .map(([v, t]) => h('option', { value: v, selected: v === l.role }, t)))))))));
+      h('tbody', { id: 'loket-body' }, layout.lokets.map(loketRow))),
+      h('button', { class: 'btn btn-ghost btn-small', type: 'button', id: 'btn-loket-add', onclick: () => {
+        const n = document.querySelectorAll('#loket-rows select').length + 1;
+        if (n > 99) return showError(msg, { message: 'Paling banyak 99 loket', field: 'lokets' });
+        $('#loket-body').append(loketRow({ loket: n, role: 'intake' }));
+        return null;
+      } }, 'Tambah loket'));
     rows.append(h('p', { class: 'muted', id: 'lokets-state' }, layout.configured ? 'Susunan sudah ditetapkan (dipakai untuk pemanggilan).' : 'Susunan bawaan (belum ditetapkan).'));
   } catch (e) { showError(msg, e); }
 }

@@ -43,16 +43,18 @@ function $$buttons(disabled) {
 
 function show(t) {
   const tk = clear($('#ticket'));
-  tk.append(
+  // Element.append writes null as the text "null": the lines a ticket does not have are
+  // left out here (issue 10: "null" on every non-priority ticket).
+  tk.append(...[
     h('div', { class: 'office' }, 'KECAMATAN NEGLASARI · LAYANAN e-KTP'),
     h('div', { class: 'svc' }, 'Nomor antrian Anda'),
     h('div', { class: 'number', id: 'ticket-number' }, t.number),
     h('div', { class: 'svc' }, SERVICES[t.service] ? SERVICES[t.service].label : t.service),
     t.priority ? h('div', { class: 'meta' }, h('strong', {}, 'PRIORITAS: ' + (PRIORITY[t.priority_reason] || t.priority_reason || ''))) : null,
-    h('div', { class: 'meta' }, fmtDateTime(t.taken_at || Date.now()) + ' WIB'),
+    h('div', { class: 'meta' }, fmtDateTime(t.taken_at || Date.now())),
     t.waiting_before !== undefined ? h('div', { class: 'meta' }, `Antrian di depan Anda: ${t.waiting_before}`) : null,
     h('div', { class: 'meta' }, 'Mohon menunggu panggilan dan perhatikan papan antrian.'),
-  );
+  ].filter(Boolean));
   // The same ticket as the office's PDF (80 mm): GET /api/tickets/{id}/ticket.pdf.
   $('#ticket-pdf').href = `/api/tickets/${encodeURIComponent(t.id)}/ticket.pdf`;
   $('#choose').hidden = true;

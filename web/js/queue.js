@@ -29,7 +29,8 @@ export function queueControls(root, { services, loket, onTicket, msg }) {
     current.textContent = t ? t.number : '—';
     clear(info);
     if (t) {
-      info.append(SERVICES[t.service] ? SERVICES[t.service].label : t.service,
+      const sv = t.queue_service || t.service; // a transferred number keeps its letter
+      info.append(SERVICES[sv] ? SERVICES[sv].label : sv,
         t.priority ? ' · PRIORITAS' : '', t.recalls ? ` · dipanggil ulang ${t.recalls}×` : '');
     }
     bRecall.disabled = bNoShow.disabled = bTransfer.disabled = !t;
@@ -59,7 +60,7 @@ export function queueControls(root, { services, loket, onTicket, msg }) {
     set(null);
   });
   const transfer = () => ticket && act(async () => {
-    if (sel.value === ticket.service) throw { message: 'Pilih layanan lain untuk mengalihkan nomor ini', field: 'service' };
+    if (sel.value === (ticket.queue_service || ticket.service)) throw { message: 'Pilih layanan lain untuk mengalihkan nomor ini', field: 'service' };
     await post(`/api/tickets/${enc(ticket.id)}/transfer`, { service: sel.value });
     showInfo(msg, `Nomor ${ticket.number} dialihkan ke ${SERVICES[sel.value].label}.`);
     set(null);

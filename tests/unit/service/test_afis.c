@@ -465,6 +465,23 @@ static void test_duplicate_flow(void **st)
     assert_int_equal(json_integer_value(json_object_get(out, "fingers")), 0);
     json_decref(out);
 
+    /* C's first card is handed over: C now has a card to lose and no open application (one
+       open application per resident, and hilang only for a card once issued: issue 10). */
+    {
+        t_expect(svc_app_receipt(s, &ho, c, &out, &err), KT_OK, &err);
+        char no[40];
+        snprintf(no, sizeof no, "%s", json_string_value(json_object_get(out, "receipt_no")));
+        json_decref(out);
+        static const char *const steps[] = {"send", "print_ready", "print"};
+        for (int i = 0; i < 3; i++) {
+            t_expect(svc_app_act(s, &sup, c, steps[i], NULL, &out, &err), KT_OK, &err);
+            json_decref(out);
+        }
+        json_t *hreq = json_pack("{s:s, s:s}", "receipt_no", no, "confirmed_by", "ktp_receipt");
+        t_expect(svc_app_hand_over(s, &ho, c, hreq, &out, &err), KT_OK, &err);
+        json_decref(out);
+        json_decref(hreq);
+    }
     /* C again, for a lost card: the same NIK's fingers are expected, not a duplicate. */
     int64_t c2 = checked_app(s, NIK_C, "hilang");
     json_t *rc2 = record_with(s, c2, 2, 3, 1);

@@ -213,10 +213,10 @@ static void test_full_flow(void **state)
 
     /* Step 6: pickup days later. */
     t_now += 14 * 24 * 60 * T_MIN;
-    t_expect(svc_receipt_find(s, &ho, "NGS-20260302-0001", &out, &err), KT_OK, &err);
+    t_expect(svc_receipt_find(s, &ho, "NGS-20260302-0001", 0, &out, &err), KT_OK, &err);
     assert_int_equal(json_integer_value(json_object_get(out, "id")), id);
     json_decref(out);
-    assert_int_equal(svc_receipt_find(s, &ho, "NGS-20260302-0099", &out, &err), KT_ENOTFOUND);
+    assert_int_equal(svc_receipt_find(s, &ho, "NGS-20260302-0099", 0, &out, &err), KT_ENOTFOUND);
     t_now += T_MIN;
     req = json_pack("{s:s, s:s}", "receipt_no", "NGS-20260302-0002", "confirmed_by",
                     "ktp_receipt");

@@ -187,14 +187,17 @@ static void test_receipt_token_handover(void **state)
     t_expect(svc_register_list(s, &ho, day, day, &out, &err), KT_OK, &err);
     assert_int_equal(json_integer_value(json_object_get(out, "count")), 1);
     json_t *e = json_array_get(json_object_get(out, "entries"), 0);
-    assert_string_equal(json_string_value(json_object_get(e, "confirmed_by")), "qr_token");
+    assert_string_equal(json_string_value(json_object_get(e, "confirmed_by")), "ktp_receipt");
+    assert_string_equal(json_string_value(json_object_get(e, "used_via")), "qr_token");
     assert_string_equal(json_string_value(json_object_get(e, "name")), "AHMAD FAUZI");
     assert_string_equal(json_string_value(json_object_get(e, "officer")), "");
     json_decref(out);
     char *csv = NULL;
     t_expect(svc_register_csv(s, &sys, day, day, &csv, &len, &err), KT_OK, &err);
-    assert_non_null(strstr(csv, "at,application_id,nik,name"));
-    assert_non_null(strstr(csv, NIK_A ",AHMAD FAUZI,baru,NGS-20260302-0001,qr_token"));
+    assert_non_null(strstr(csv, "Waktu,No. permohonan,NIK,Nama"));
+    assert_non_null(strstr(csv, NIK_A ",AHMAD FAUZI,Penerbitan baru,NGS-20260302-0001,Kode QR"
+                                " dipindai,Tanda terima dan wajah pemohon"));
+    assert_non_null(strstr(csv, " WIB\",")); /* "7 Desember 2026, 13.21 WIB", quoted */
     free(csv);
     svc_actor op = t_actor("operator", 2, 0);
     assert_int_equal(svc_register_list(s, &op, day, day, &out, &err), KT_EFORBIDDEN);
@@ -356,9 +359,9 @@ static void test_reports_konsolidasi(void **state)
     save_pdf(pdf, len, "monthly.pdf", path);
     free(pdf);
     t_expect(svc_report_csv(s, &sup, "daily", "2026-03-02", &csv, &len, &err), KT_OK, &err);
-    assert_non_null(strstr(csv, "section,item,count"));
-    assert_non_null(strstr(csv, "by_kind,baru,2,"));
-    assert_non_null(strstr(csv, "step,intake,"));
+    assert_non_null(strstr(csv, "Bagian,Butir,Jumlah"));
+    assert_non_null(strstr(csv, "Jenis permohonan,Penerbitan baru,2,"));
+    assert_non_null(strstr(csv, "Langkah,Penerimaan dan pemeriksaan berkas,"));
     free(csv);
 
     /* KONSOLIDASI: the NIK/biodata mismatch, a biometric file gone, the stuck application */
