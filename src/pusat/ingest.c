@@ -507,39 +507,48 @@ static kt_code dedup_search(pusat *p, store *db, job *j, kt_error *err)
                                             "Pencarian AFIS kota gagal: %s", msg.text);
             break;
         }
-        for (size_t k = 0; k < n && rc == KT_OK; k++) {
-            store_stmt *st = NULL;
-            int row = 0;
-            if ((rc = store_prepare(db,
-                                    "SELECT t.template, t.record_id, t.nik, t.finger, r.status,"
-                                    " r.adjudication FROM pusat_templates t JOIN pusat_records r"
-                                    " ON r.id = t.record_id WHERE t.id = ?",
-                                    &st, err)) != KT_OK)
-                break;
-            store_bind_int(st, 1, (int64_t)c[k].id);
-            if ((rc = store_step(st, &row, err)) != KT_OK)
-                break;
-            kt_error e;
-            double score = c[k].score;
-            int other = row && strcmp(store_col_text(st, 2), j->nik) != 0 &&
-                        !(strcmp(store_col_text(st, 4), "DUPLICATE_RECORD") == 0 &&
-                          strcmp(store_col_text(st, 5), "confirmed") == 0);
-            if (other && tpl_from_hex(store_col_text(st, 0), t, &e) == KT_OK)
-                score = bio_match_templates(&j->probes[i].tpl, t);
-            if (other && score >= p->threshold) {
+        /* The candidates' stored records in one query (a round trip a candidate would cost
+           more than the search on a database server): id IN (?, ..., ?). */
+        char sql[4096];
+        size_t used = (size_t)snprintf(sql, sizeof sql,
+                                       "SELECT t.id, t.template, t.record_id, t.nik, t.finger,"
+                                       " r.status, r.adjudication FROM pusat_templates t JOIN"
+                                       " pusat_records r ON r.id = t.record_id WHERE t.id IN (");
+        size_t nq = n < 256 ? n : 256;
+        for (size_t k = 0; k < nq; k++)
+            used += (size_t)snprintf(sql + used, sizeof sql - used, k ? ",?" : "?");
+        snprintf(sql + used, sizeof sql - used, ")");
+        store_stmt *st = NULL;
+        int row = 0;
+        if (nq > 0 && (rc = store_prepare(db, sql, &st, err)) == KT_OK) {
+            for (size_t k = 0; k < nq; k++)
+                store_bind_int(st, (int)k + 1, (int64_t)c[k].id);
+            while ((rc = store_step(st, &row, err)) == KT_OK && row) {
+                uint64_t id = (uint64_t)store_col_int(st, 0);
+                double score = 0.0;
+                for (size_t k = 0; k < nq; k++)
+                    if (c[k].id == id)
+                        score = c[k].score;
+                kt_error e;
+                int other = strcmp(store_col_text(st, 3), j->nik) != 0 &&
+                            !(strcmp(store_col_text(st, 5), "DUPLICATE_RECORD") == 0 &&
+                              strcmp(store_col_text(st, 6), "confirmed") == 0);
+                if (other && tpl_from_hex(store_col_text(st, 1), t, &e) == KT_OK)
+                    score = bio_match_templates(&j->probes[i].tpl, t);
+                if (!other || score < p->threshold)
+                    continue;
                 hit *nh = realloc(j->hits, (j->nhits + 1) * sizeof *nh);
                 if (nh == NULL) {
-                    store_reset(st);
                     rc = svc_nomem(err);
                     break;
                 }
                 j->hits = nh;
                 hit *h = &j->hits[j->nhits++];
                 h->probe = (int)i;
-                h->tpl_id = (int64_t)c[k].id;
-                h->record_id = store_col_int(st, 1);
-                snprintf(h->nik, sizeof h->nik, "%s", store_col_text(st, 2));
-                h->mfinger = (int)store_col_int(st, 3);
+                h->tpl_id = (int64_t)id;
+                h->record_id = store_col_int(st, 2);
+                snprintf(h->nik, sizeof h->nik, "%s", store_col_text(st, 3));
+                h->mfinger = (int)store_col_int(st, 4);
                 h->score = score;
             }
             store_reset(st);
