@@ -2,8 +2,9 @@
  * pusat.c - the city registry object: open (its migration series, its keys, the city's
  * gallery, the worker), the parts at rest, alerts, the status feed's writer, roles.
  *
- * Parts at rest: a packet is kept as the file the node sent, which is sealed to the central's
- * box key (docs/internals/link.md): one file a packet, written temp + fsync + rename + folder
+ * Parts at rest: a packet is kept as the file the node sent (sealed to the central's box key),
+ * sealed again with the data key (src/seal, as the kecamatan's biometric files): one file a
+ * packet, written temp + fsync + rename + folder
  * fsync before the receipt that names it commits (one fsync a packet, not one a part: the
  * measured ingest was bound by per-part fsyncs). Reading a part opens and verifies the packet
  * again. pusat_packet_store/load are the only place that knows how; switching to the project's
@@ -22,6 +23,15 @@
 
 #include "bio/match.h"
 #include "pusat/pusat_internal.h"
+#include "seal/seal.h"
+
+/* The sealing's context binds the blob to its packet: a file renamed over another fails. */
+static void seal_context(char ctx[64], const char *path)
+{
+    const char *base = strrchr(path, '/');
+    base = base != NULL ? base + 1 : path;
+    snprintf(ctx, 64, "pusat:%.50s", base);
+}
 #include "service/afis.h"
 
 extern const store_migration pusat_migrations[];
@@ -194,9 +204,20 @@ kt_code pusat_info(pusat *p, const svc_actor *who, json_t **out, kt_error *err)
 kt_code pusat_packet_store(pusat *p, const char *packet_id, const uint8_t *buf, size_t len,
                            char *path, size_t cap, kt_error *err)
 {
+    uint8_t *blob = NULL;
+    size_t blen = 0;
     if (snprintf(path, cap, "%s/%s.ktpkt", p->parts_dir, packet_id) >= (int)cap)
         return kt_fail(err, KT_EINVAL, "path_too_long", "data", "Path paket terlalu panjang");
-    return link_file_write(path, buf, len, err);
+    /* Sealed with the data key as every biometric file is (src/seal), over the sealing to the
+       central's box key the node did: a copy of the folder without the data key opens
+       nothing, and key rotation covers the parts too. */
+    char ctx[64];
+    seal_context(ctx, path);
+    kt_code rc = seal_encrypt(p->s->ring, ctx, buf, len, &blob, &blen, err);
+    if (rc == KT_OK)
+        rc = link_file_write(path, blob, blen, err);
+    free(blob);
+    return rc;
 }
 
 kt_code pusat_packet_load(pusat *p, store *db, const char *path, link_packet **out,
@@ -212,12 +233,18 @@ kt_code pusat_packet_load(pusat *p, store *db, const char *path, link_packet **o
     if (f == NULL)
         return kt_fail(err, KT_EIO, "packet_missing", "data", "Paket tersimpan tidak terbaca: %s",
                        strerror(errno));
-    if ((buf = malloc(LINK_PACKET_MAX + 1)) != NULL)
-        len = fread(buf, 1, LINK_PACKET_MAX + 1, f);
+    uint8_t *blob = malloc(LINK_PACKET_MAX + 1024);
+    size_t blen = blob != NULL ? fread(blob, 1, LINK_PACKET_MAX + 1024, f) : 0;
     fclose(f);
-    if (buf == NULL)
+    if (blob == NULL)
         return svc_nomem(err);
-    kt_code rc = link_packet_envelope(buf, len, &env, err);
+    char ctx[64];
+    seal_context(ctx, path);
+    kt_code rc = seal_decrypt(p->s->ring, ctx, blob, blen, &buf, &len, err);
+    free(blob);
+    if (rc != KT_OK)
+        return rc;
+    rc = link_packet_envelope(buf, len, &env, err);
     if (rc == KT_OK &&
         (rc = store_prepare(db,
                             "SELECT public_key FROM pusat_node_keys WHERE node_id = ? AND"
@@ -234,7 +261,7 @@ kt_code pusat_packet_load(pusat *p, store *db, const char *path, link_packet **o
     }
     if (rc == KT_OK)
         rc = link_packet_open(buf, len, pk, &p->box, out, err);
-    free(buf);
+    seal_free_secret(buf, len);
     return rc;
 }
 

@@ -11,9 +11,11 @@
  * Disdukcapil; under 17 and never married, no ITAP, valid card held -> rejected) still
  * create the application and close it in its outcome state, so the day's report counts them.
  *
- * Biometric files: written under data_dir/apps/<id>/<slot> as temp file, fsync, rename,
- * fsync of the folder, and only then the row is committed: a committed row always points at a
- * complete file (a crash can leave an orphan file, never a row without its file).
+ * Biometric files: checked by the server (upload.c), sealed and written under
+ * data_dir/apps/<id>/<slot> as temp file, fsync, rename, fsync of the folder (atrest.c), and
+ * only then the row is committed with the path relative to the data folder: a committed row
+ * always points at a complete file (a crash can leave an orphan file, never a row without its
+ * file).
  *
  * Never: change a resident outside a data change / the card lifecycle of an application.
  */
@@ -33,6 +35,7 @@
 #include "core/refcodes.h"
 #include "service/afis.h"
 #include "service/link_hooks.h"
+#include "service/upload.h"
 #include "service/rec_internal.h"
 #include "service/svc_internal.h"
 
@@ -974,73 +977,6 @@ out:
 
 /* ---- biometrics (SOP step 3) ---------------------------------------------------------- */
 
-static int mkdir_p(const char *path)
-{
-    char buf[1024];
-    if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf)
-        return -1;
-    for (char *p = buf + 1; *p != '\0'; p++)
-        if (*p == '/') {
-            *p = '\0';
-            if (mkdir(buf, 0750) != 0 && errno != EEXIST)
-                return -1;
-            *p = '/';
-        }
-    return mkdir(buf, 0750) != 0 && errno != EEXIST ? -1 : 0;
-}
-
-/* Durable write: temp file, fsync, rename over the final name, fsync the folder. */
-static kt_code write_durable(const char *dir, const char *name, const void *data, size_t len,
-                             char *path, size_t pathcap, kt_error *err)
-{
-    char tmp[1100];
-    int fd = -1;
-    if (mkdir_p(dir) != 0)
-        return kt_fail(err, KT_EIO, "io", "", "Folder %s tidak dapat dibuat: %s", dir,
-                       strerror(errno));
-    snprintf(path, pathcap, "%s/%s", dir, name);
-    snprintf(tmp, sizeof tmp, "%s/.%s.tmp", dir, name);
-    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0640);
-    if (fd < 0)
-        return kt_fail(err, KT_EIO, "io", "", "Berkas %s tidak dapat ditulis: %s", tmp,
-                       strerror(errno));
-    const char *p = data;
-    size_t left = len;
-    while (left > 0) {
-        ssize_t w = write(fd, p, left);
-        if (w < 0) {
-            if (errno == EINTR)
-                continue;
-            goto fail;
-        }
-        p += w;
-        left -= (size_t)w;
-    }
-    if (fsync(fd) != 0)
-        goto fail;
-    if (close(fd) != 0) {
-        fd = -1;
-        goto fail;
-    }
-    fd = -1;
-    if (rename(tmp, path) != 0)
-        goto fail;
-    int dfd = open(dir, O_RDONLY | O_DIRECTORY);
-    if (dfd >= 0) {
-        int r = fsync(dfd);
-        close(dfd);
-        if (r != 0)
-            goto fail;
-    }
-    return KT_OK;
-fail:;
-    int e = errno;
-    if (fd >= 0)
-        close(fd);
-    unlink(tmp);
-    return kt_fail(err, KT_EIO, "io", "", "Gagal menyimpan berkas biometrik: %s", strerror(e));
-}
-
 static kt_code bio_precheck(svc *s, const svc_actor *who, int64_t app_id, const char *slot,
                             app_txn *t, kt_error *err)
 {
@@ -1068,7 +1004,8 @@ static kt_code bio_state_ok(const app_txn *t, kt_error *err)
 
 static kt_code bio_upsert(svc *s, app_txn *t, const svc_actor *who, int64_t app_id,
                           const char *slot, const char *path, const char *sha, size_t size,
-                          const char *ctype, const char *exc, kt_error *err)
+                          const char *ctype, const char *exc, const char *reason,
+                          kt_error *err)
 {
     store_stmt *st = NULL;
     kt_code rc = store_prepare(t->db,
@@ -1095,16 +1032,47 @@ static kt_code bio_upsert(svc *s, app_txn *t, const svc_actor *who, int64_t app_
     if ((rc = store_run(st, err)) != KT_OK)
         return rc;
     return svc_event_add(s, t->db, NULL, "bio_stored", who, app_id, 0, wf_state_str(t->state),
-                         wf_state_str(t->state), exc[0] ? "bio_exception" : "bio_put", "",
+                         wf_state_str(t->state), exc[0] ? "bio_exception" : "bio_put", reason,
                          slot, NULL, err);
+}
+
+/* The birth year of the application's resident (0 when unknown): the face photo's rule. */
+static int birth_year_of(svc *s, int64_t app_id)
+{
+    store *db = NULL;
+    store_stmt *st = NULL;
+    int row = 0, year = 0;
+    kt_error err;
+    if (svc_conn_get(s, &db, &err) != KT_OK)
+        return 0;
+    if (store_prepare(db,
+                      "SELECT r.birth_date FROM applications a JOIN residents r ON r.nik = a.nik"
+                      " WHERE a.id = ?",
+                      &st, &err) == KT_OK) {
+        store_bind_int(st, 1, app_id);
+        if (store_step(st, &row, &err) == KT_OK && row)
+            year = atoi(store_col_text(st, 0));
+        store_reset(st);
+    }
+    svc_conn_put(s, db);
+    return year;
 }
 
 kt_code svc_app_bio_put(svc *s, const svc_actor *who, int64_t app_id, const char *slot,
                         const void *data, size_t len, const char *content_type,
                         json_t **out, kt_error *err)
 {
+    (void)content_type; /* never trusted: the server derives the type from the bytes */
+    return svc_app_bio_put_ex(s, who, app_id, slot, data, len, 0, out, err);
+}
+
+kt_code svc_app_bio_put_ex(svc *s, const svc_actor *who, int64_t app_id, const char *slot,
+                           const void *data, size_t len, unsigned flags, json_t **out,
+                           kt_error *err)
+{
     kt_code rc;
     app_txn t;
+    svc_upload up;
     svc_afis_probe *probe = NULL; /* finger slots: template and quality (afis.c) */
     memset(&t, 0, sizeof t);
     *out = NULL;
@@ -1115,13 +1083,13 @@ kt_code svc_app_bio_put(svc *s, const svc_actor *who, int64_t app_id, const char
     if (len > BIO_MAX_BYTES)
         return kt_fail(err, KT_ETOOBIG, "body_too_large", "body",
                        "Berkas biometrik lebih dari 8 MiB");
-    if (content_type == NULL || content_type[0] == '\0')
-        content_type = "application/octet-stream";
-    if (strlen(content_type) > 63)
-        return kt_fail(err, KT_EINVAL, "content_type_invalid", "content_type",
-                       "Content-Type terlalu panjang");
+    /* What the bytes really are, outside the write lock: header, bounds, decode, backdrop. */
+    if ((rc = svc_upload_check(slot, data, len,
+                               strcmp(slot, "face") == 0 ? birth_year_of(s, app_id) : 0, flags,
+                               &up, err)) != KT_OK)
+        return rc;
     unsigned char h[crypto_hash_sha256_BYTES];
-    char sha[65], dir[900], path[1024];
+    char sha[65], rel[64];
     crypto_hash_sha256(h, data, len);
     sodium_bin2hex(sha, sizeof sha, h, sizeof h);
     /* A finger is decoded and extracted now, outside the write lock: no usable print, no file. */
@@ -1134,19 +1102,24 @@ kt_code svc_app_bio_put(svc *s, const svc_actor *who, int64_t app_id, const char
         goto out;
     if ((rc = operator_start(s, &t, who, app_id, err)) != KT_OK)
         goto out;
-    snprintf(dir, sizeof dir, "%s/apps/%lld", s->data_dir, (long long)app_id);
-    /* The file first, made durable; the row that points at it commits after. */
-    if ((rc = write_durable(dir, slot, data, len, path, sizeof path, err)) != KT_OK)
+    /* The file first, sealed and made durable; the row that points at it commits after. */
+    if ((rc = svc_bio_write(s, app_id, slot, data, len, err)) != KT_OK)
         goto out;
-    if ((rc = bio_upsert(s, &t, who, app_id, slot, path, sha, len, content_type, "", err)) !=
-        KT_OK)
+    svc_bio_rel_path(rel, app_id, slot);
+    if ((rc = bio_upsert(s, &t, who, app_id, slot, rel, sha, len, up.content_type, "",
+                         up.background_confirmed ? "background_confirmed" : "", err)) != KT_OK)
         goto out;
     if (probe != NULL && (rc = svc_afis_probe_save(s, t.db, app_id, probe, err)) != KT_OK)
         goto out;
     if ((rc = svc_commit(s, t.db, err)) != KT_OK)
         goto out;
-    *out = json_pack("{s:s, s:I, s:s, s:s}", "slot", slot, "size", (json_int_t)len,
-                     "content_type", content_type, "sha256", sha);
+    *out = json_pack("{s:s, s:I, s:s, s:s, s:I, s:I}", "slot", slot, "size", (json_int_t)len,
+                     "content_type", up.content_type, "sha256", sha, "width",
+                     (json_int_t)up.width, "height", (json_int_t)up.height);
+    if (*out != NULL && up.background[0] != '\0')
+        json_object_set_new(*out, "background", json_string(up.background));
+    if (*out != NULL && up.background_confirmed)
+        json_object_set_new(*out, "background_confirmed", json_true());
     if (*out == NULL)
         rc = svc_nomem(err);
     else if (probe != NULL && (rc = svc_afis_probe_report(probe, *out, err)) != KT_OK) {
@@ -1178,7 +1151,7 @@ kt_code svc_app_bio_exception(svc *s, const svc_actor *who, int64_t app_id, cons
         goto out;
     if ((rc = operator_start(s, &t, who, app_id, err)) != KT_OK)
         goto out;
-    if ((rc = bio_upsert(s, &t, who, app_id, slot, "", "", 0, "", reason, err)) != KT_OK)
+    if ((rc = bio_upsert(s, &t, who, app_id, slot, "", "", 0, "", reason, "", err)) != KT_OK)
         goto out;
     if ((rc = svc_commit(s, t.db, err)) != KT_OK)
         goto out;
@@ -1198,8 +1171,8 @@ kt_code svc_app_bio_get(svc *s, const svc_actor *who, int64_t app_id, const char
     store *db = NULL;
     store_stmt *st = NULL;
     int row = 0;
-    char path[1024] = "";
-    FILE *fp = NULL;
+    char rel[64] = "";
+    size_t size = 0;
     *data = NULL;
     *len = 0;
     if ((rc = svc_actor_role(who, &role, err)) != KT_OK)
@@ -1222,9 +1195,9 @@ kt_code svc_app_bio_get(svc *s, const svc_actor *who, int64_t app_id, const char
     if ((rc = store_step(st, &row, err)) != KT_OK)
         goto out;
     if (row) {
-        snprintf(path, sizeof path, "%s", store_col_text(st, 0));
+        snprintf(rel, sizeof rel, "%s", store_col_text(st, 0));
         snprintf(content_type, 64, "%s", store_col_text(st, 1));
-        *len = (size_t)store_col_int(st, 2);
+        size = (size_t)store_col_int(st, 2);
     }
     store_reset(st);
     if (!row) {
@@ -1232,16 +1205,23 @@ kt_code svc_app_bio_get(svc *s, const svc_actor *who, int64_t app_id, const char
                      slot);
         goto out;
     }
-    if ((fp = fopen(path, "rb")) == NULL || (*data = malloc(*len ? *len : 1)) == NULL ||
-        fread(*data, 1, *len, fp) != *len) {
+    svc_conn_put(s, db);
+    db = NULL;
+    rc = svc_bio_read(s, app_id, slot, rel, data, len, err);
+    if (rc == KT_OK && *len != size) {
         free(*data);
         *data = NULL;
         *len = 0;
-        rc = kt_fail(err, KT_EIO, "io", "slot", "Berkas biometrik %s tidak terbaca", slot);
+        rc = kt_fail(err, KT_EIO, "bio_size_mismatch", "slot",
+                     "Berkas biometrik %s tidak sesuai catatan ukurannya", slot);
+    } else if (rc != KT_OK && err != NULL) {
+        kt_code c = rc;
+        char why[256];
+        snprintf(why, sizeof why, "%s", err->message);
+        rc = kt_fail(err, KT_EIO, c == KT_EREFUSED ? "bio_tampered" : "io", "slot",
+                     "Berkas biometrik %s tidak terbaca: %s", slot, why);
     }
 out:
-    if (fp != NULL)
-        fclose(fp);
     svc_conn_put(s, db);
     return rc;
 }

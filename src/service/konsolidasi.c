@@ -10,8 +10,10 @@
  *                      surrounding spaces removed, which also catches " 3671..." lookalikes
  *                      and a database copied without its constraint
  *   no_kk              residents with an empty KK number or one not in `families`
- *   biometric_files    recorded applications whose stored biometric file is gone or whose
- *                      SHA-256 no longer matches the one recorded at upload
+ *   biometric_files    recorded applications whose stored biometric file is gone
+ *                      (file_missing), does not open under the data key (file_tampered:
+ *                      altered, or moved from another slot) or whose SHA-256 no longer
+ *                      matches the one recorded at upload (checksum_mismatch)
  *   duplicates_waiting applications in state duplicate (an AFIS hit) awaiting a decision
  *   stuck              open applications past the SOP standard of the step they wait in
  *                      (core/sla.h), and cards not handed over after the expected pickup day
@@ -27,6 +29,7 @@
 #include "core/nik.h"
 #include "core/sla.h"
 #include "core/words.h"
+#include "seal/seal.h"
 #include "service/rec_internal.h"
 #include "service/service.h"
 
@@ -143,28 +146,9 @@ static kt_code no_kk(store *db, check *c, kt_error *err)
     return rc;
 }
 
-/* SHA-256 of a file as hex; -1 when it cannot be read. */
-static int file_sha256(const char *path, char hex[65])
-{
-    FILE *f = fopen(path, "rb");
-    unsigned char buf[65536], h[crypto_hash_sha256_BYTES];
-    crypto_hash_sha256_state hs;
-    size_t n;
-    if (f == NULL)
-        return -1;
-    crypto_hash_sha256_init(&hs);
-    while ((n = fread(buf, 1, sizeof buf, f)) > 0)
-        crypto_hash_sha256_update(&hs, buf, n);
-    int bad = ferror(f);
-    fclose(f);
-    if (bad)
-        return -1;
-    crypto_hash_sha256_final(&hs, h);
-    sodium_bin2hex(hex, 65, h, sizeof h);
-    return 0;
-}
-
-static kt_code biometric_files(store *db, check *c, kt_error *err)
+/* Every stored file opens under the data key (not altered, not moved from another slot) and
+   holds the bytes its row's SHA-256 names. */
+static kt_code biometric_files(svc *s, store *db, check *c, kt_error *err)
 {
     store_stmt *st = NULL;
     int row = 0;
@@ -180,10 +164,28 @@ static kt_code biometric_files(store *db, check *c, kt_error *err)
     while ((rc = store_step(st, &row, err)) == KT_OK && row) {
         char hex[65];
         const char *problem = NULL;
-        if (file_sha256(store_col_text(st, 3), hex) != 0)
+        void *data = NULL;
+        size_t len = 0;
+        kt_error ferr;
+        kt_code frc = svc_bio_read(s, store_col_int(st, 0), store_col_text(st, 2),
+                                   store_col_text(st, 3), &data, &len, &ferr);
+        if (frc == KT_ENOMEM) {
+            rc = frc;
+            *err = ferr;
+            break;
+        }
+        if (frc == KT_EREFUSED) {
+            problem = "file_tampered";
+        } else if (frc != KT_OK) {
             problem = "file_missing";
-        else if (strcmp(hex, store_col_text(st, 4)) != 0)
-            problem = "checksum_mismatch";
+        } else {
+            unsigned char h[crypto_hash_sha256_BYTES];
+            crypto_hash_sha256(h, data, len);
+            sodium_bin2hex(hex, sizeof hex, h, sizeof h);
+            if (strcmp(hex, store_col_text(st, 4)) != 0)
+                problem = "checksum_mismatch";
+        }
+        seal_free_secret(data, len);
         if (problem != NULL)
             check_add(c, json_pack("{s:I, s:s, s:s, s:s, s:s}", "application_id",
                                    (json_int_t)store_col_int(st, 0), "nik", store_col_text(st, 1),
@@ -386,7 +388,7 @@ kt_code svc_konsolidasi(svc *s, const svc_actor *who, json_t **out, kt_error *er
         goto out;
     if ((rc = nik_biodata(s, db, &c[0], err)) != KT_OK ||
         (rc = duplicate_nik(db, &c[1], err)) != KT_OK || (rc = no_kk(db, &c[2], err)) != KT_OK ||
-        (rc = biometric_files(db, &c[3], err)) != KT_OK ||
+        (rc = biometric_files(s, db, &c[3], err)) != KT_OK ||
         (rc = duplicates_waiting(s, db, &c[4], err)) != KT_OK ||
         (rc = stuck(s, db, &c[5], err)) != KT_OK ||
         (rc = archive_unplaced(db, &c[6], err)) != KT_OK)

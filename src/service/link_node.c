@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "link/link.h"
+#include "seal/seal.h"
 #include "service/link_hooks.h"
 #include "service/link_node.h"
 
@@ -380,26 +381,48 @@ static kt_code reconcile(svc *s, store *db, json_t *pending, int64_t app_id, kt_
 
 /* ---- building a packet file ------------------------------------------------------------- */
 
-/* The one place the node reads a stored biometric file for a packet (the at-rest format of
-   the biometric files is decided by the service's storage; follow it here). *data: free(). */
-static kt_code read_bio_file(const char *path, uint8_t **data, size_t *len, kt_error *err)
+/* Read a packet file of the outbox (at most a part's bound plus the container). *data: free(). */
+static kt_code read_packet_file(const char *path, uint8_t **data, size_t *len, kt_error *err)
 {
     FILE *f = fopen(path, "rb");
     *data = NULL;
     *len = 0;
     if (f == NULL)
-        return kt_fail(err, KT_EIO, "bio_unreadable", path, "Berkas biometrik tidak terbaca: %s",
+        return kt_fail(err, KT_EIO, "packet_unreadable", path, "Berkas paket tidak terbaca: %s",
                        strerror(errno));
-    uint8_t *b = malloc(LINK_PART_MAX + 1);
-    size_t n = b != NULL ? fread(b, 1, LINK_PART_MAX + 1, f) : 0;
+    uint8_t *b = malloc(LINK_PACKET_MAX + 1);
+    size_t n = b != NULL ? fread(b, 1, LINK_PACKET_MAX + 1, f) : 0;
     fclose(f);
     if (b == NULL)
         return svc_nomem(err);
-    if (n > LINK_PART_MAX) {
+    if (n > LINK_PACKET_MAX) {
         free(b);
-        return kt_fail(err, KT_ETOOBIG, "part_too_big", path, "Berkas biometrik terlalu besar");
+        return kt_fail(err, KT_ETOOBIG, "packet_too_big", path, "Berkas paket terlalu besar");
     }
     *data = b;
+    *len = n;
+    return KT_OK;
+}
+
+/* A biometric file of the application, opened from its sealed form (the service's at-rest
+   storage, svc_bio_read), into a plain copy (free()). */
+static kt_code read_part_file(svc *s, int64_t app, const char *slot, const char *rel,
+                              uint8_t **data, size_t *len, kt_error *err)
+{
+    void *d = NULL;
+    size_t n = 0;
+    *data = NULL;
+    *len = 0;
+    kt_code rc = svc_bio_read(s, app, slot, rel, &d, &n, err);
+    if (rc != KT_OK)
+        return rc;
+    uint8_t *copy = malloc(n ? n : 1);
+    if (copy != NULL)
+        memcpy(copy, d, n);
+    seal_free_secret(d, n);
+    if (copy == NULL)
+        return svc_nomem(err);
+    *data = copy;
     *len = n;
     return KT_OK;
 }
@@ -500,8 +523,8 @@ static kt_code build_one(svc *s, const link_cfg *c, const char *packet_id, kt_er
             snprintf(name, sizeof name, "%s.img", slot);
         else
             snprintf(name, sizeof name, "%s", slot);
-        if ((rc = read_bio_file(json_string_value(json_object_get(sv, "path")), &data, &len,
-                                err)) != KT_OK ||
+        if ((rc = read_part_file(s, app, slot, json_string_value(json_object_get(sv, "path")),
+                                 &data, &len, err)) != KT_OK ||
             (rc = part_add(&acc, name, json_string_value(json_object_get(sv, "content_type")),
                            data, len, err)) != KT_OK)
             goto out;
@@ -514,19 +537,26 @@ static kt_code build_one(svc *s, const link_cfg *c, const char *packet_id, kt_er
             goto out;
         store_bind_int(st, 1, app);
         while ((rc = store_step(st, &row, err)) == KT_OK && row) {
-            const char *hex = store_col_text(st, 1);
-            size_t hl = strlen(hex), n = 0;
-            uint8_t *iso = malloc(hl / 2 + 1);
-            char name[64];
-            snprintf(name, sizeof name, "%s.iso", store_col_text(st, 0));
-            if (iso == NULL ||
-                sodium_hex2bin(iso, hl / 2 + 1, hex, hl, NULL, &n, NULL) != 0) {
-                free(iso);
+            uint8_t *iso = NULL, *copy = NULL;
+            size_t n = 0;
+            char name[64], tslot[16];
+            snprintf(tslot, sizeof tslot, "%s", store_col_text(st, 0));
+            snprintf(name, sizeof name, "%s.iso", tslot);
+            /* The template is sealed at rest (svc_tpl_seal): opened here for the packet. */
+            if ((rc = svc_tpl_open(s, app, tslot, store_col_text(st, 1), &iso, &n, err)) !=
+                KT_OK) {
                 store_reset(st);
-                rc = kt_fail(err, KT_EIO, "template_corrupt", name, "Templat %s rusak", name);
                 goto out;
             }
-            if ((rc = part_add(&acc, name, "application/iso-19794-2", iso, n, err)) != KT_OK) {
+            if ((copy = malloc(n ? n : 1)) != NULL)
+                memcpy(copy, iso, n);
+            seal_free_secret(iso, n);
+            if (copy == NULL) {
+                store_reset(st);
+                rc = svc_nomem(err);
+                goto out;
+            }
+            if ((rc = part_add(&acc, name, "application/iso-19794-2", copy, n, err)) != KT_OK) {
                 store_reset(st);
                 goto out;
             }
@@ -717,7 +747,7 @@ static kt_code send_due(svc *s, const link_cfg *c, int force, round_stats *rs, k
         long status = 0;
         kt_error e;
         kt_error_clear(&e);
-        if (read_bio_file(paths[i], &data, &len, &e) != KT_OK) {
+        if (read_packet_file(paths[i], &data, &len, &e) != KT_OK) {
             /* The file is gone (a disk replaced): build it again. */
             store *d2 = NULL;
             if (svc_conn_get(s, &d2, err) == KT_OK && svc_begin_write(s, d2, err) == KT_OK &&
@@ -1469,7 +1499,7 @@ kt_code svc_link_export(svc *s, const svc_actor *who, const char *dir, json_t **
         char dst[1200];
         const char *pid = svc_jstr(f, "packet_id");
         snprintf(dst, sizeof dst, "%s/%s.ktpkt", dir, pid);
-        if ((rc = read_bio_file(svc_jstr(f, "path"), &data, &len, err)) != KT_OK)
+        if ((rc = read_packet_file(svc_jstr(f, "path"), &data, &len, err)) != KT_OK)
             goto out;
         rc = link_file_write(dst, data, len, err);
         free(data);

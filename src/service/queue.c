@@ -28,7 +28,7 @@
 
 #define TICKET_COLS                                                                          \
     "SELECT id, code, service, priority, priority_reason, state, day, loket, taken_at,"      \
-    " called_at, served_at, recalls, number, queue_service FROM tickets"
+    " called_at, served_at, recalls, number, queue_service, priority_check FROM tickets"
 
 static json_t *ticket_json(store_stmt *st)
 {
@@ -45,6 +45,8 @@ static json_t *ticket_json(store_stmt *st)
     /* service: the series of the number (fixed at the kiosk); queue_service: the queue it
        waits in now (a transfer changes only this one). */
     json_object_set_new(o, "queue_service", json_string(store_col_text(st, 13)));
+    /* a priority ticket is a claim until the officer who calls it confirms it (kiosk.c) */
+    json_object_set_new(o, "priority_check", json_string(store_col_text(st, 14)));
     json_object_set_new(o, "called_at", store_col_null(st, 9) ? json_null()
                                                               : json_integer(store_col_int(st, 9)));
     json_object_set_new(o, "served_at", store_col_null(st, 10)
@@ -112,6 +114,7 @@ typedef struct take_job {
     queue_service qs;
     int priority;
     const char *reason;
+    const svc_kiosk *kiosk; /* the registered kiosk that prints it, or NULL */
     unit_out u;
 } take_job;
 
@@ -142,8 +145,8 @@ static kt_code take_unit(svc *s, store *db, void *ctx, kt_error *err)
         return rc;
     if ((rc = store_prepare(db,
                             "INSERT INTO tickets (service, day, number, code, priority,"
-                            " priority_reason, taken_at, queue_service) VALUES (?, ?, ?, ?, ?,"
-                            " ?, ?, ?)",
+                            " priority_reason, taken_at, queue_service, kiosk_id) VALUES (?, ?,"
+                            " ?, ?, ?, ?, ?, ?, ?)",
                             &st, err)) != KT_OK)
         return rc;
     store_bind_text(st, 1, j->service, -1);
@@ -154,6 +157,8 @@ static kt_code take_unit(svc *s, store *db, void *ctx, kt_error *err)
     store_bind_text(st, 6, j->reason, -1);
     store_bind_int(st, 7, now);
     store_bind_text(st, 8, j->service, -1);
+    if (j->kiosk != NULL)
+        store_bind_int(st, 9, j->kiosk->id);
     if ((rc = store_run(st, err)) != KT_OK)
         return rc;
     int64_t id = store_last_id(db);
@@ -170,7 +175,10 @@ static kt_code take_unit(svc *s, store *db, void *ctx, kt_error *err)
     int64_t before = store_col_int(st, 0);
     store_reset(st);
     svc_actor kiosk = svc_system_actor();
-    snprintf(kiosk.username, sizeof kiosk.username, "kiosk");
+    if (j->kiosk != NULL)
+        snprintf(kiosk.username, sizeof kiosk.username, "kiosk:%.56s", j->kiosk->name);
+    else
+        snprintf(kiosk.username, sizeof kiosk.username, "kiosk");
     json_t *extra = json_pack("{s:{s:I, s:s, s:s, s:b}}", "ticket", "id", (json_int_t)id,
                               "number", code, "service", j->service, "priority", j->priority);
     if (extra == NULL)
@@ -191,9 +199,16 @@ static kt_code take_unit(svc *s, store *db, void *ctx, kt_error *err)
 
 kt_code svc_ticket_take(svc *s, const json_t *in, json_t **out, kt_error *err)
 {
+    return svc_ticket_take_by(s, NULL, in, out, err);
+}
+
+kt_code svc_ticket_take_by(svc *s, const svc_kiosk *kiosk, const json_t *in, json_t **out,
+                           kt_error *err)
+{
     take_job j;
     memset(&j, 0, sizeof j);
     *out = NULL;
+    j.kiosk = kiosk;
     j.service = svc_jstr(in, "service");
     if (j.service == NULL || !queue_service_from_str(j.service, &j.qs))
         return kt_fail(err, KT_EINVAL, "service_invalid", "service",

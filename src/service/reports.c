@@ -265,8 +265,8 @@ static int report_csv(rec_buf *b, const json_t *r)
        durations stay milliseconds (numbers to compute with). */
     if (rec_buf_add(b, "Bagian,Butir,Jumlah,Rata-rata (ms),p50 (ms),p90 (ms),Maksimum (ms),"
                        "Standar (ms),Dalam standar,Porsi dalam standar\n") != 0 ||
-        rec_buf_add(b, "Periode,%s,%lld,,,,,,,\n", date != NULL ? date : "",
-                    (long long)jint(r, "applications")) != 0 ||
+        rec_buf_csv(b, "Periode", ',') != 0 || rec_buf_csv(b, date, ',') != 0 ||
+        rec_buf_add(b, "%lld,,,,,,,\n", (long long)jint(r, "applications")) != 0 ||
         csv_counts(b, "Jenis permohonan", WORDS_KIND, json_object_get(r, "by_kind")) != 0 ||
         csv_counts(b, "Status", WORDS_STATE, json_object_get(r, "by_state")) != 0 ||
         csv_counts(b, "Alasan", WORDS_REASON, json_object_get(r, "by_reason")) != 0)
@@ -294,7 +294,7 @@ static int report_csv(rec_buf *b, const json_t *r)
         }
     }
     json_array_foreach(json_object_get(r, "days"), i, v) {
-        if (rec_buf_add(b, "Hari,%s,", svc_jstr(v, "date")) != 0 ||
+        if (rec_buf_csv(b, "Hari", ',') != 0 || rec_buf_csv(b, svc_jstr(v, "date"), ',') != 0 ||
             csv_timing(b, jint(v, "applications"), json_object_get(v, "total")) != 0)
             return -1;
     }

@@ -14,6 +14,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { spawn, spawnSync } from 'node:child_process';
+import crypto from 'node:crypto';
+import net from 'node:net';
 import { chromium } from 'playwright-core';
 import { ktpel, freePort, BIN, SOURCE } from './server.mjs';
 
@@ -26,12 +28,13 @@ const HEAD = 'nik,kk_number,name,birth_place,birth_date,sex,agama,marital_status
 const ROW_A = `${A1},3671100101090001,AHMAD FAUZI,TANGERANG,1990-03-12,L,1,2,15,JL. SITANALA NO. 5,002,005,3671101001,367110,UNREGISTERED,0`;
 const ROW_B = `${B1},3671050101090001,RUDI HERMAWAN,TANGERANG,1991-05-15,L,1,2,15,JL. CIPONDOH NO. 7,001,002,3671051001,367105,UNREGISTERED,0`;
 
-let dir, pgdir, pgbase, central, na, nb, ctx, profile, synth, skipped = '';
+let dir, pgdir, pgbase, central, pin, na, nb, ctx, profile, synth, skipped = '';
+const img = {}; // PNGs drawn by the browser: faces with the backdrop the birth year needs, grey
 const procs = [];
 
-async function serve(args) {
+async function serve(args, tls) {
   const port = await freePort();
-  const base = `http://127.0.0.1:${port}`;
+  const base = `${tls ? 'https' : 'http'}://127.0.0.1:${port}`;
   const proc = spawn(BIN, ['serve', '--listen', `127.0.0.1:${port}`, '--web', path.join(SOURCE, 'web'), '--quiet', ...args],
     { stdio: ['ignore', 'pipe', 'pipe'] });
   let log = '';
@@ -39,7 +42,12 @@ async function serve(args) {
   proc.stderr.on('data', (d) => { log += d; });
   procs.push({ proc, log: () => log });
   for (let i = 0; i < 200; i++) {
-    try { const r = await fetch(base + '/index.html'); if (r.ok) return base; } catch (e) { /* not up yet */ }
+    if (tls) { // Node's fetch does not take a self-signed certificate: wait for the port
+      const up = await new Promise((r) => { const c = net.connect(port, '127.0.0.1', () => { c.end(); r(true); }); c.on('error', () => r(false)); });
+      if (up) return base;
+    } else {
+      try { const r = await fetch(base + '/index.html'); if (r.ok) return base; } catch (e) { /* not up yet */ }
+    }
     if (proc.exitCode !== null) throw new Error('ktpel serve exited: ' + log);
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -54,8 +62,8 @@ async function session(base, user, loket) {
   return r.headers.get('set-cookie').split(';')[0];
 }
 
-async function call(base, cookie, method, p, body, type) {
-  const headers = { Cookie: cookie || '' };
+async function call(base, cookie, method, p, body, type, extra) {
+  const headers = { Cookie: cookie || '', ...(extra || {}) };
   let data;
   if (body instanceof Uint8Array) { headers['Content-Type'] = type; data = body; } else if (body !== undefined) {
     headers['Content-Type'] = 'application/json';
@@ -79,21 +87,24 @@ async function node(csvRow, kec, name) {
     ktpel(args, PASSWORD + '\n');
   }
   const reg = JSON.parse(ktpel(['pusat', 'node', 'add', '--kecamatan', kec, '--name', name, '--db', `${pgbase}/ktpel`, '--data', path.join(dir, 'central')]));
-  ktpel(['link', 'enrol', '--central', central, '--node-id', reg.node_id, '--code', reg.code, '--db', db]);
+  // Over HTTPS, the central's TLS key pinned (no certificate authority is trusted).
+  ktpel(['link', 'enrol', '--central', central, '--pin', pin, '--node-id', reg.node_id, '--code', reg.code, '--db', db]);
   const base = await serve(['--db', db, '--data', path.join(d, 'data'), '--link-interval', '3600000']);
+  const kiosk = JSON.parse(ktpel(['kiosk', 'add', 'Kios lobi', '--db', db])).token;
   const c = {};
   for (const [u, l] of [['petugas1', 1], ['operator1', 0], ['penyerah1', 3], ['camat', 0]]) c[u] = await session(base, u, l);
-  return { base, db, c };
+  return { base, db, c, kiosk };
 }
 
 // SOP steps 1-4 through the API: three fingers from the synthetic set at impression imp.
 async function record(n, nik, imp) {
-  const jpeg = new Uint8Array([0xFF, 0xD8, 0xFF, 0xE0, 0, 16, 74, 70, 73, 70, 0, 1, 1, 0, 0, 1, 0, 1, 0, 0, 0xFF, 0xD9]);
-  await call(n.base, '', 'POST', '/api/tickets', { service: 'rekam_baru' });
+  await call(n.base, '', 'POST', '/api/tickets', { service: 'rekam_baru' }, undefined, { 'X-Ktpel-Kiosk': n.kiosk });
   const t = await call(n.base, n.c.petugas1, 'POST', '/api/tickets/next', {});
   const a = await call(n.base, n.c.petugas1, 'POST', '/api/applications', { ticket_id: t.id, nik, kind: 'baru' });
   await call(n.base, n.c.petugas1, 'POST', `/api/applications/${a.id}/check`, { documents: a.documents_required });
-  for (const s of ['face', 'signature', 'iris_left', 'iris_right']) await call(n.base, n.c.operator1, 'PUT', `/api/applications/${a.id}/bio/${s}`, jpeg, 'image/jpeg');
+  const odd = Number(nik[11]) % 2 === 1; // the NIK's birth year: red backdrop odd, blue even
+  await call(n.base, n.c.operator1, 'PUT', `/api/applications/${a.id}/bio/face`, odd ? img.red : img.blue, 'image/png');
+  for (const s of ['signature', 'iris_left', 'iris_right']) await call(n.base, n.c.operator1, 'PUT', `/api/applications/${a.id}/bio/${s}`, img.grey, 'image/png');
   for (let f = 1; f <= 10; f++) {
     if (f > 3) { await call(n.base, n.c.operator1, 'POST', `/api/applications/${a.id}/bio/finger_${f}/exception`, { reason: 'jari terluka' }); continue; }
     const png = fs.readFileSync(path.join(synth, `f0000${f - 1}_${imp}.png`));
@@ -138,7 +149,13 @@ before(async () => {
   fs.writeFileSync(path.join(dir, 'siak.csv'), `${HEAD}\n${ROW_A}\n${ROW_B}\n`);
   ktpel(['import-siak', path.join(dir, 'siak.csv'), '--db', cdb, '--data', cdata]);
   ktpel(['user', 'add', 'petugas_pusat', '--role', 'supervisor', '--full-name', 'PETUGAS DISDUKCAPIL', '--db', cdb, '--data', cdata], PASSWORD + '\n');
-  central = await serve(['--role', 'pusat', '--db', cdb, '--data', cdata]);
+  // The central serves HTTPS with a certificate made by ktpel; the nodes pin its public key:
+  // sha256// + base64 of the SHA-256 of its SubjectPublicKeyInfo (libcurl's pin format).
+  const cert = path.join(dir, 'cert.pem'), key = path.join(dir, 'key.pem');
+  ktpel(['tls', 'self-signed', '--cert', cert, '--key', key]);
+  const spki = new crypto.X509Certificate(fs.readFileSync(cert)).publicKey.export({ type: 'spki', format: 'der' });
+  pin = 'sha256//' + crypto.createHash('sha256').update(spki).digest('base64');
+  central = await serve(['--role', 'pusat', '--db', cdb, '--data', cdata, '--tls-cert', cert, '--tls-key', key], true);
   synth = fs.mkdtempSync(path.join(os.tmpdir(), 'ktpel-synth-'));
   ktpel(['afis', 'synth', '--out', synth, '--fingers', '3', '--impressions', '2', '--seed', '4242', '--format', 'png']);
   na = await node(ROW_A, '367110', 'Kecamatan Neglasari');
@@ -147,9 +164,27 @@ before(async () => {
   ctx = await chromium.launchPersistentContext(profile, {
     executablePath: process.env.CHROMIUM || '/usr/bin/chromium', headless: true,
     viewport: { width: 1366, height: 900 }, locale: 'id-ID', timezoneId: 'Asia/Jakarta',
+    ignoreHTTPSErrors: true, // the central's self-signed certificate (the nodes pin its key)
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'],
   });
   ctx.setDefaultTimeout(15000);
+  const p = await ctx.newPage();
+  const draw = (kind) => p.evaluate((k) => {
+    const cv = document.createElement('canvas');
+    cv.width = 300; cv.height = 400;
+    const g = cv.getContext('2d');
+    if (k === 'grey') {
+      g.fillStyle = '#c8c8c8'; g.fillRect(0, 0, 300, 400);
+      g.strokeStyle = '#202020'; g.lineWidth = 4;
+      for (let i = 0; i < 6; i++) { g.beginPath(); g.moveTo(20 + i * 40, 80); g.lineTo(60 + i * 35, 320); g.stroke(); }
+    } else {
+      g.fillStyle = k === 'red' ? 'rgb(198,40,40)' : 'rgb(21,101,192)'; g.fillRect(0, 0, 300, 400);
+      g.fillStyle = '#e0b090'; g.beginPath(); g.ellipse(150, 190, 85, 115, 0, 0, Math.PI * 2); g.fill();
+    }
+    return cv.toDataURL('image/png').split(',')[1];
+  }, kind);
+  for (const k of ['red', 'blue', 'grey']) img[k] = new Uint8Array(Buffer.from(await draw(k), 'base64'));
+  await p.close();
 });
 
 after(async () => {
@@ -168,6 +203,17 @@ after(async () => {
   if (pgdir) spawnSync('sh', [path.join(SOURCE, 'tests/pg/pg_tmp.sh'), 'stop', pgdir]);
   if (synth) fs.rmSync(synth, { recursive: true, force: true });
   if (dir) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+test('a node refuses a central whose TLS key is not the pinned one', (t) => {
+  if (skipped) return t.skip(skipped);
+  const db = path.join(dir, 'stranger.db');
+  ktpel(['init', '--db', db]);
+  const wrong = 'sha256//' + crypto.createHash('sha256').update('another key').digest('base64');
+  const r = spawnSync(BIN, ['link', 'enrol', '--central', central, '--pin', wrong, '--node-id', '367199-01',
+    '--code', 'AAAAA-BBBBB-CCCCC-DDDDD', '--db', db], { encoding: 'utf8', timeout: 60000 });
+  assert.notEqual(r.status, 0);
+  assert.match(r.stderr, /tidak dapat dihubungi/); // the handshake is refused: nothing sent
 });
 
 test('the node sends its packet from the Kiriman page', async (t) => {

@@ -261,5 +261,5 @@ async function decide(id, action) {
 
 $('#btn-refresh').addEventListener('click', () => { hideMsg(msg); refresh(); });
 let pending = null;
-listen(() => { clearTimeout(pending); pending = setTimeout(refresh, 400); }, $('#live'));
+listen(() => { clearTimeout(pending); pending = setTimeout(refresh, 400); }, $('#live'), { staff: true });
 refresh();

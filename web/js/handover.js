@@ -36,7 +36,7 @@ async function loadRecorded() {
 listen((type) => {
   if (type.startsWith('ticket')) q.refreshCounts();
   if (type.startsWith('application')) loadRecorded();
-}, $('#live'));
+}, $('#live'), { staff: true });
 loadRecorded();
 
 async function issue(a) {

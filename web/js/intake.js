@@ -28,7 +28,7 @@ const q = queueControls($('#queue'), { services: INTAKE_SERVICES, loket: me.loke
   if (t) $('#nik').focus();
   updateOpen();
 } });
-listen((type) => { if (type.startsWith('ticket')) q.refreshCounts(); }, $('#live'));
+listen((type) => { if (type.startsWith('ticket')) q.refreshCounts(); }, $('#live'), { staff: true });
 
 function updateOpen() { $('#btn-open').disabled = !(ticket && openable); }
 
