@@ -170,6 +170,24 @@ static bio_status load_iso(const char *path, bio_template *t, bio_msg *msg)
     return st;
 }
 
+/* t through an ISO 19794-2 record and back (the stored form). */
+static bio_status roundtrip(bio_template *t, bio_msg *msg)
+{
+    uint8_t *buf = NULL;
+    size_t len = 0, count = 0;
+    bio_template *views = NULL;
+    bio_status st = bio_template_encode_iso(t, 1, &buf, &len, msg);
+    if (st == BIO_OK)
+        st = bio_template_decode(buf, len, &views, &count, NULL, msg);
+    if (st == BIO_OK && count != 1)
+        st = bio_fail(msg, BIO_EFORMAT, "round trip gave %zu views", count);
+    if (st == BIO_OK)
+        *t = views[0];
+    free(views);
+    free(buf);
+    return st;
+}
+
 bio_status bio_eval_dir(const char *dir, const bio_eval_opts *opts, bio_eval_result *r,
                         bio_msg *msg)
 {
@@ -179,7 +197,7 @@ bio_status bio_eval_dir(const char *dir, const bio_eval_opts *opts, bio_eval_res
     bio_template *tpl = NULL;
     DIR *d = NULL;
     int n = 0;
-    bio_eval_opts o = {0, BIO_EVAL_ALL};
+    bio_eval_opts o = {0, BIO_EVAL_ALL, 0};
     if (opts)
         o = *opts;
     if (!dir || !r)
@@ -260,6 +278,8 @@ bio_status bio_eval_dir(const char *dir, const bio_eval_opts *opts, bio_eval_res
         c_ext += cpu_s() - c0;
         double t1 = now_s();
         t_ext += t1 - t0;
+        if (s2 == BIO_OK && o.roundtrip && !o.iso)
+            s2 = roundtrip(tpl, &m2);
         if (s2 != BIO_OK) {
             r->failed++;
             tpl->count = 0;

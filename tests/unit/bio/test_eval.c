@@ -71,7 +71,7 @@ static void test_every_sample(void **state)
             assert_int_equal(fclose(fp), 0);
         }
     free(rec);
-    bio_eval_opts o = {1, BIO_EVAL_ALL};
+    bio_eval_opts o = {1, BIO_EVAL_ALL, 0};
     bio_eval_result r;
     assert_int_equal(bio_eval_dir(dir, &o, &r, &msg), BIO_OK);
     assert_int_equal(r.samples, 1200);
@@ -92,7 +92,7 @@ static void test_db1(void **state)
     const char *shared = getenv("KTPEL_SHARED");
     char dir[1024];
     snprintf(dir, sizeof dir, "%s/data/fingerprints/fvc2002/DB1_B", shared ? shared : "../shared");
-    bio_eval_opts o = {0, BIO_EVAL_ALL};
+    bio_eval_opts o = {0, BIO_EVAL_ALL, 0};
     bio_eval_result r;
     bio_msg msg = {{0}};
     bio_status st = bio_eval_dir(dir, &o, &r, &msg);
