@@ -4,12 +4,16 @@
  * against it, through the real service on a real SQLite file.
  *
  * Per size N: N gallery rows are written to afis_templates (10 rendered synthetic fingers of
- * person A, extracted like an upload, plus N - 10 synthetic impostors in template mode, all
- * under A's application), the service is opened again (which loads the gallery), and person B
- * presents other impressions of A's ten fingers: the record step must find the duplicate.
+ * person A, extracted like an upload, plus N - 10 fingers of synthetic people in template
+ * mode, ten a person, each person with a recorded application of its own), the service is
+ * opened again (which loads the gallery), and person B presents other impressions of A's ten
+ * fingers: the record step must find the duplicate. Then U unique new people (ten synthetic
+ * fingers each, uploaded as a scanner's ISO records) are recorded one after the other: the
+ * ones flagged as a duplicate are the service's false positive identifications (FPIR).
  * Prints: rows written, svc_open time, gallery load time and heap, record-step time, whether
- * B became a duplicate and on how many fingers.
- * Usage: afis_service_bench [N ...]   (default 10000 100000)
+ * B became a duplicate and on how many fingers; then U, flagged, and the record step's mean
+ * wall and process CPU time.
+ * Usage: afis_service_bench [--unique U] [N ...]   (defaults: U 0, N 10000 100000)
  * Figures go to docs/benchmarks.md, section "AFIS in the service". Never asserts speed.
  */
 #include "bio/bio.h"
@@ -40,6 +44,38 @@ static const char *csv =
     "3671101001,367110,1,UNREGISTERED,0\n";
 
 static int64_t clock_ms = INT64_C(1772416800000); /* 2026-03-02 09:00 WIB */
+
+/* The i-th unique enrollee's NIK: kecamatan 367110, born 1 January 1990, serial i + 1. */
+static void unique_nik(int i, char nik[17])
+{
+    snprintf(nik, 17, "367110010190%04u", (unsigned)(i + 1) % 10000u);
+}
+
+/* The SIAK file: A, B and `unique` more residents (owned by caller: free()). */
+static char *siak_csv(int unique)
+{
+    size_t cap = strlen(csv) + (size_t)unique * 160 + 1, n = strlen(csv);
+    char *b = malloc(cap);
+    if (b == NULL)
+        exit(1);
+    memcpy(b, csv, n + 1);
+    for (int i = 0; i < unique; i++) {
+        char nik[17];
+        unique_nik(i, nik);
+        n += (size_t)snprintf(b + n, cap - n,
+                              "%s,36711001010%05d,WARGA UJI %d,TANGERANG,1990-01-01,L,4,1,1,15,5,"
+                              "WNI,,JL. C NO. %d,2,5,3671101001,367110,1,UNREGISTERED,0\n",
+                              nik, i + 3, i + 1, i + 1);
+    }
+    return b;
+}
+
+static double cpu_now(void) /* every thread of the process */
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
 static int64_t bench_clock(void) { return clock_ms; }
 
 static double now(void)
@@ -152,7 +188,7 @@ static unsigned char *impression_pgm(const bio_synth_master *m, uint32_t imp, si
     return buf;
 }
 
-static void run(size_t n, bio_synth_master *const masters[10])
+static void run(size_t n, int unique, bio_synth_master *const masters[10])
 {
     char dir[64] = "/tmp/ktpel-afis-svc-XXXXXX", db[128], path[160], cmd[200];
     kt_error err;
@@ -161,9 +197,11 @@ static void run(size_t n, bio_synth_master *const masters[10])
         exit(1);
     snprintf(db, sizeof db, "%s/k.db", dir);
     snprintf(path, sizeof path, "%s/siak.csv", dir);
+    char *rows = siak_csv(unique);
     FILE *f = fopen(path, "w");
-    if (f == NULL || fputs(csv, f) < 0 || fclose(f) != 0)
+    if (f == NULL || fputs(rows, f) < 0 || fclose(f) != 0)
         exit(1);
+    free(rows);
     svc *s = open_svc(db, 1);
     svc_actor sys = svc_system_actor(), op = actor("operator", 2, 0),
               sup = actor("supervisor", 4, 0);
@@ -176,13 +214,27 @@ static void run(size_t n, bio_synth_master *const masters[10])
     double t0 = now();
     store *conn = NULL;
     store_stmt *st = NULL;
-    /* Impostor rows name applications that do not exist (nothing to resolve them to), so
-       foreign keys are off on this connection for the load and on again after it. */
-    if (svc_conn_get(s, &conn, &err) != KT_OK ||
-        store_exec(conn, "PRAGMA foreign_keys=OFF", &err) != KT_OK ||
-        svc_begin_write(s, conn, &err) != KT_OK)
+    /* Each synthetic person gets a recorded application of its own (inserted as a row: the
+       SOP's steps for 100,000 people would take the bench hours), so a chance match can be
+       resolved to a record and counted. */
+    if (svc_conn_get(s, &conn, &err) != KT_OK || svc_begin_write(s, conn, &err) != KT_OK)
         die("begin", &err);
     for (size_t i = 0; i < n; i++) {
+        char pnik[24];
+        snprintf(pnik, sizeof pnik, "9%015zu", (i / 10) % 1000000000000000u);
+        if (i >= 10 && i % 10 == 0) {
+            if (store_prepare(conn,
+                              "INSERT INTO applications (id, nik, kind, state, day, created_at,"
+                              " updated_at) VALUES (?, ?, 'baru', 'recorded', '2026-03-02', ?, ?)",
+                              &st, &err) != KT_OK)
+                die("prepare", &err);
+            store_bind_int(st, 1, 1000000 + (int64_t)(i / 10));
+            store_bind_text(st, 2, pnik, -1);
+            store_bind_int(st, 3, clock_ms);
+            store_bind_int(st, 4, clock_ms);
+            if (store_run(st, &err) != KT_OK)
+                die("insert application", &err);
+        }
         bio_template t;
         bio_msg msg;
         int quality = 0;
@@ -208,7 +260,7 @@ static void run(size_t n, bio_synth_master *const masters[10])
                           &st, &err) != KT_OK)
             die("prepare", &err);
         store_bind_int(st, 1, i < 10 ? app_a : 1000000 + (int64_t)(i / 10));
-        store_bind_text(st, 2, NIK_A, -1);
+        store_bind_text(st, 2, i < 10 ? NIK_A : pnik, -1);
         store_bind_text(st, 3, slot, -1);
         store_bind_int(st, 4, (int64_t)(i % 10 + 1));
         store_bind_int(st, 5, quality);
@@ -218,8 +270,7 @@ static void run(size_t n, bio_synth_master *const masters[10])
         if (store_run(st, &err) != KT_OK)
             die("insert", &err);
     }
-    if (svc_commit(s, conn, &err) != KT_OK ||
-        store_exec(conn, "PRAGMA foreign_keys=ON", &err) != KT_OK)
+    if (svc_commit(s, conn, &err) != KT_OK)
         die("commit", &err);
     svc_conn_put(s, conn);
     double t_write = now() - t0;
@@ -286,6 +337,62 @@ static void run(size_t n, bio_synth_master *const masters[10])
            state != NULL ? state : "?", __builtin_popcount(slots_hit), json_array_size(hits));
     fflush(stdout);
     json_decref(out);
+
+    /* Unique new people: ten fingers each (synthetic fingers no one in the gallery has),
+       recorded one after the other; each one flagged is a false positive identification. */
+    int flagged = 0;
+    double w_sum = 0, c_sum = 0, w_max = 0;
+    for (int u = 0; u < unique; u++) {
+        char nik[17];
+        unique_nik(u, nik);
+        int64_t app = checked_app(s, nik);
+        if (svc_app_bio_put(s, &op, app, "face", face, sizeof face, "image/jpeg", &out, &err) !=
+                KT_OK ||
+            (json_decref(out), svc_app_bio_put(s, &op, app, "signature", face, sizeof face,
+                                               "image/png", &out, &err)) != KT_OK)
+            die("upload", &err);
+        json_decref(out);
+        for (int k = 0; k < 10; k++) {
+            bio_template t;
+            bio_msg msg;
+            uint8_t *iso = NULL;
+            size_t len = 0;
+            char slot[16];
+            if (bio_synth_template(SEED + 2, (uint32_t)(10 * u + k), 0, &t, &msg) != BIO_OK ||
+                bio_template_encode_iso(&t, 1, &iso, &len, &msg) != BIO_OK)
+                exit(1);
+            snprintf(slot, sizeof slot, "finger_%d", k + 1);
+            if (svc_app_bio_put(s, &op, app, slot, iso, len, "application/octet-stream", &out,
+                                &err) != KT_OK)
+                die("finger upload", &err);
+            json_decref(out);
+            free(iso);
+        }
+        req = json_pack("{s:s}", "reason", "tidak diambil (bench)");
+        for (int k = 0; k < 2; k++) {
+            if (svc_app_bio_exception(s, &op, app, k ? "iris_right" : "iris_left", req, &out,
+                                      &err) != KT_OK)
+                die("exception", &err);
+            json_decref(out);
+        }
+        json_decref(req);
+        clock_ms += 60000;
+        double w0 = now(), c0 = cpu_now();
+        if (svc_app_record(s, &op, app, &out, &err) != KT_OK)
+            die("record", &err);
+        double dw = now() - w0;
+        w_sum += dw;
+        c_sum += cpu_now() - c0;
+        w_max = dw > w_max ? dw : w_max;
+        flagged += strcmp(json_string_value(json_object_get(out, "state")), "duplicate") == 0;
+        json_decref(out);
+    }
+    if (unique > 0) {
+        printf("          unique new people recorded: %d, flagged as duplicates: %d; record step"
+               " %.2f s wall (max %.2f), %.2f s CPU\n",
+               unique, flagged, w_sum / unique, w_max, c_sum / unique);
+        fflush(stdout);
+    }
     svc_close(s);
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     if (system(cmd) != 0)
@@ -295,17 +402,22 @@ static void run(size_t n, bio_synth_master *const masters[10])
 int main(int argc, char **argv)
 {
     size_t sizes[8] = {10000, 100000};
-    int ns = 2;
-    if (argc > 1) {
-        ns = 0;
-        for (int i = 1; i < argc && ns < 8; i++) {
-            long v = strtol(argv[i], NULL, 10);
-            if (v < 10) {
-                fprintf(stderr, "usage: afis_service_bench [N ...]   (N >= 10)\n");
-                return 2;
-            }
-            sizes[ns++] = (size_t)v;
+    int ns = 2, unique = 0, given = 0;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--unique") == 0 && i + 1 < argc) {
+            unique = atoi(argv[++i]);
+            continue;
         }
+        long v = strtol(argv[i], NULL, 10);
+        if (v < 10 || given == 8 || unique < 0 || unique > 9999) {
+            fprintf(stderr, "usage: afis_service_bench [--unique U] [N ...]   (N >= 10, "
+                            "U 0..9999)\n");
+            return 2;
+        }
+        if (!given)
+            ns = 0;
+        given++;
+        sizes[ns++] = (size_t)v;
     }
     if (sodium_init() < 0)
         return 1;
@@ -320,7 +432,7 @@ int main(int argc, char **argv)
            " load | gallery heap | record step (10 fingers) | outcome\n",
            sysconf(_SC_NPROCESSORS_ONLN));
     for (int i = 0; i < ns; i++)
-        run(sizes[i], masters);
+        run(sizes[i], unique, masters);
     for (int k = 0; k < 10; k++)
         bio_synth_master_free(masters[k]);
     return 0;
