@@ -21,7 +21,8 @@ static int usage(FILE *f)
 {
     fprintf(f, "usage: ktpel serve [--listen ADDR:PORT] [--db PATH] [--web DIR] [--data DIR]\n"
                "                   [--lokets N|LAYOUT] [--backup-dir DIR]\n"
-               "                   [--backup-every MIN] [--backup-keep N] [--quiet]\n"
+               "                   [--backup-every MIN] [--backup-keep N] [--afis-fpir RATE]\n"
+               "                   [--quiet]\n"
                "  --listen   address and port (default 127.0.0.1:8080)\n"
                "  --db       SQLite file (default %s) or postgres://... location\n"
                "  --web      folder of the pages (default: the source tree's web/)\n"
@@ -32,6 +33,8 @@ static int usage(FILE *f)
                "  --backup-dir    folder of the scheduled online backups (and of \"backup now\")\n"
                "  --backup-every  minutes between backups (default 60)\n"
                "  --backup-keep   backups kept (default 30)\n"
+               "  --afis-fpir     share of unique new people the AFIS may hold as duplicates\n"
+               "                  (false positive identification rate, default 0.001)\n"
                "  --quiet    no access log on stderr\n",
             CLI_DEFAULT_DB, CLI_DEFAULT_DATA);
     return f == stdout ? 0 : 2;
@@ -63,6 +66,8 @@ int cli_serve(int argc, char **argv)
     const char *bdir = cli_opt(argc, argv, "backup-dir", NULL, &bad);
     const char *bevery_s = cli_opt(argc, argv, "backup-every", "60", &bad);
     const char *bkeep_s = cli_opt(argc, argv, "backup-keep", "30", &bad);
+    const char *fpir_s = cli_opt(argc, argv, "afis-fpir", NULL, &bad);
+    double fpir = 0;
     unsigned lokets = 0, bevery = 60, bkeep = 30;
 
     if (cli_flag(argc, argv, "help"))
@@ -77,6 +82,12 @@ int cli_serve(int argc, char **argv)
         return 2;
     if (bevery == 0 || bkeep == 0)
         return cli_usage("--backup-every dan --backup-keep harus paling sedikit 1");
+    if (fpir_s != NULL) { /* the service checks the range (afis_fpir_invalid) */
+        char *end = NULL;
+        fpir = strtod(fpir_s, &end);
+        if (*fpir_s == '\0' || *end != '\0' || !(fpir > 0))
+            return cli_usage("--afis-fpir: '%s' harus bilangan di atas 0 (mis. 0.001)", fpir_s);
+    }
     {
         svc_config sc;
         http_config hc;
@@ -97,6 +108,7 @@ int cli_serve(int argc, char **argv)
         sc.db_path = db;
         sc.data_dir = data;
         sc.lokets = (int)lokets;
+        sc.afis_fpir = fpir;
         if (layout != NULL) { /* the highest loket named is the number of lokets */
             json_t *list = NULL;
             size_t i;
