@@ -46,33 +46,6 @@ static char *siak_rows(void)
     return b;
 }
 
-/* Ticket, open, document check: an application ready for recording. */
-static int64_t checked_app(svc *s, const char *nik)
-{
-    svc_actor in = t_actor("intake", 1, 1);
-    kt_error err;
-    json_t *req = json_pack("{s:s}", "service", "rekam_baru"), *t = NULL, *c = NULL, *a = NULL,
-           *out = NULL;
-    t_expect(svc_ticket_take(s, req, &t, &err), KT_OK, &err);
-    json_decref(req);
-    req = json_pack("{s:[s]}", "services", "rekam_baru");
-    t_expect(svc_ticket_call_next(s, &in, req, &c, &err), KT_OK, &err);
-    json_decref(req);
-    req = json_pack("{s:I, s:s, s:s}", "ticket_id", json_integer_value(json_object_get(c, "id")),
-                    "nik", nik, "kind", "baru");
-    t_expect(svc_app_open(s, &in, req, &a, &err), KT_OK, &err);
-    json_decref(req);
-    int64_t id = json_integer_value(json_object_get(a, "id"));
-    req = json_pack("{s:O}", "documents", json_object_get(a, "documents_required"));
-    t_expect(svc_app_check(s, &in, id, req, &out, &err), KT_OK, &err);
-    json_decref(req);
-    json_decref(out);
-    json_decref(a);
-    json_decref(c);
-    json_decref(t);
-    return id;
-}
-
 /*
  * Record person `p`'s ten fingers (synthetic fingers 10p..10p+9, touch `impression`) under
  * `nik`; slot i holds finger perm[i] of the person (the identity, or the hands swapped).
@@ -85,7 +58,8 @@ static json_t *record_person(svc *s, const char *nik, int p, uint32_t impression
     kt_error err;
     json_t *out = NULL;
     bio_msg msg;
-    int64_t id = checked_app(s, nik);
+    int64_t id = t_take_call_open(s, nik, NULL);
+    t_check_docs(s, id, 4, KT_OK);
     const char face[] = "\xff\xd8\xff\xe0 a face photo";
     t_expect(svc_app_bio_put(s, &op, id, "face", face, sizeof face, "image/jpeg", &out, &err),
              KT_OK, &err);
