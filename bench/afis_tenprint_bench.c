@@ -12,8 +12,9 @@
  * Probes: `mated` synthetic people already enrolled (other touches of their ten fingers), the
  * FVC people's impressions 2..8 (real prints: dry, wet, distorted), and `unmated` people who
  * are not in the gallery. One enrolment is searched as the person-level decision allows
- * (src/bio/tenprint.h): the `searched` strongest fingers (most minutiae) are searched 1:N (shortlist 50) in
- * the gallery of their own position and of the other hand's same finger (a swapped hand;
+ * (src/bio/tenprint.h): the `searched` strongest fingers (most minutiae) are searched 1:N
+ * (shortlist 50) in the gallery of their own position and of the other hand's same finger (a
+ * swapped hand;
  * --any: every position), the likeliest people found (4) have all their fingers compared with
  * all the probe's, and the fused evidence decides at the threshold of each FPIR.
  * Prints per N: memory, build time, FNIR at FPIR 1e-3 and 1e-2 (synthetic and FVC mates),
