@@ -28,7 +28,8 @@
 #define SVC_AFIS_VERIFY_PERSONS 4
 /* Stage-1 candidates re-scored per probe finger (bio_search_opts.shortlist). Stage 2 costs a
    few ms a candidate (bio_prepare), and the record step waits for it: with up to 10 probes
-   and the two-finger rule a short list per finger still finds a second enrolment. */
+   a short list per finger still finds a second enrolment (its strong fingers put the record
+   on the list; verify_people adds the rest). */
 #ifndef SVC_AFIS_SHORTLIST
 #define SVC_AFIS_SHORTLIST 32
 #endif
