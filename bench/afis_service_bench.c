@@ -188,6 +188,41 @@ static unsigned char *impression_pgm(const bio_synth_master *m, uint32_t imp, si
     return buf;
 }
 
+/* Face and signature uploaded (before the fingers). */
+static void upload_face(svc *s, const svc_actor *op, int64_t app)
+{
+    static const char face[] = "\xff\xd8\xff\xe0 a face photo";
+    json_t *out = NULL;
+    kt_error err;
+    if (svc_app_bio_put(s, op, app, "face", face, sizeof face, "image/jpeg", &out, &err) !=
+            KT_OK ||
+        (json_decref(out), svc_app_bio_put(s, op, app, "signature", face, sizeof face,
+                                           "image/png", &out, &err)) != KT_OK)
+        die("upload", &err);
+    json_decref(out);
+}
+
+/* Both irises excepted, then the record step; its answer (owned by caller). */
+static json_t *record(svc *s, const svc_actor *op, int64_t app, double *wall_s, double *cpu_s)
+{
+    json_t *out = NULL, *req = json_pack("{s:s}", "reason", "tidak diambil (bench)");
+    kt_error err;
+    for (int k = 0; k < 2; k++) {
+        if (svc_app_bio_exception(s, op, app, k ? "iris_right" : "iris_left", req, &out,
+                                  &err) != KT_OK)
+            die("exception", &err);
+        json_decref(out);
+    }
+    json_decref(req);
+    clock_ms += 60000;
+    double w0 = now(), c0 = cpu_now();
+    if (svc_app_record(s, op, app, &out, &err) != KT_OK)
+        die("record", &err);
+    *wall_s = now() - w0;
+    *cpu_s = cpu_now() - c0;
+    return out;
+}
+
 static void run(size_t n, int unique, bio_synth_master *const masters[10])
 {
     char dir[64] = "/tmp/ktpel-afis-svc-XXXXXX", db[128], path[160], cmd[200];
@@ -289,13 +324,7 @@ static void run(size_t n, int unique, bio_synth_master *const masters[10])
 
     /* B presents A's fingers (impression 1): ten uploads, then the record step. */
     int64_t app_b = checked_app(s, NIK_B);
-    const char face[] = "\xff\xd8\xff\xe0 a face photo";
-    if (svc_app_bio_put(s, &op, app_b, "face", face, sizeof face, "image/jpeg", &out, &err) !=
-            KT_OK ||
-        (json_decref(out), svc_app_bio_put(s, &op, app_b, "signature", face, sizeof face,
-                                           "image/png", &out, &err)) != KT_OK)
-        die("upload", &err);
-    json_decref(out);
+    upload_face(s, &op, app_b);
     for (int k = 0; k < 10; k++) {
         char slot[16];
         size_t len = 0;
@@ -307,19 +336,8 @@ static void run(size_t n, int unique, bio_synth_master *const masters[10])
         json_decref(out);
         free(pgm);
     }
-    json_t *req = json_pack("{s:s}", "reason", "tidak diambil (bench)");
-    for (int k = 0; k < 2; k++) {
-        if (svc_app_bio_exception(s, &op, app_b, k ? "iris_right" : "iris_left", req, &out,
-                                  &err) != KT_OK)
-            die("exception", &err);
-        json_decref(out);
-    }
-    json_decref(req);
-    clock_ms += 60000;
-    t0 = now();
-    if (svc_app_record(s, &op, app_b, &out, &err) != KT_OK)
-        die("record", &err);
-    double t_record = now() - t0;
+    double t_record = 0, c_record = 0;
+    out = record(s, &op, app_b, &t_record, &c_record);
     const char *state = json_string_value(json_object_get(out, "state"));
     json_t *hits = json_object_get(json_object_get(out, "afis"), "hits"), *h;
     unsigned slots_hit = 0; /* bit per probe finger with at least one hit */
@@ -346,12 +364,7 @@ static void run(size_t n, int unique, bio_synth_master *const masters[10])
         char nik[17];
         unique_nik(u, nik);
         int64_t app = checked_app(s, nik);
-        if (svc_app_bio_put(s, &op, app, "face", face, sizeof face, "image/jpeg", &out, &err) !=
-                KT_OK ||
-            (json_decref(out), svc_app_bio_put(s, &op, app, "signature", face, sizeof face,
-                                               "image/png", &out, &err)) != KT_OK)
-            die("upload", &err);
-        json_decref(out);
+        upload_face(s, &op, app);
         for (int k = 0; k < 10; k++) {
             bio_template t;
             bio_msg msg;
@@ -368,21 +381,10 @@ static void run(size_t n, int unique, bio_synth_master *const masters[10])
             json_decref(out);
             free(iso);
         }
-        req = json_pack("{s:s}", "reason", "tidak diambil (bench)");
-        for (int k = 0; k < 2; k++) {
-            if (svc_app_bio_exception(s, &op, app, k ? "iris_right" : "iris_left", req, &out,
-                                      &err) != KT_OK)
-                die("exception", &err);
-            json_decref(out);
-        }
-        json_decref(req);
-        clock_ms += 60000;
-        double w0 = now(), c0 = cpu_now();
-        if (svc_app_record(s, &op, app, &out, &err) != KT_OK)
-            die("record", &err);
-        double dw = now() - w0;
+        double dw = 0, dc = 0;
+        out = record(s, &op, app, &dw, &dc);
         w_sum += dw;
-        c_sum += cpu_now() - c0;
+        c_sum += dc;
         w_max = dw > w_max ? dw : w_max;
         flagged += strcmp(json_string_value(json_object_get(out, "state")), "duplicate") == 0;
         json_decref(out);
