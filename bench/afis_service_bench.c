@@ -388,6 +388,11 @@ static void run(size_t n, int unique, bio_synth_master *const masters[10])
         w_max = dw > w_max ? dw : w_max;
         flagged += strcmp(json_string_value(json_object_get(out, "state")), "duplicate") == 0;
         json_decref(out);
+        if ((u + 1) % 100 == 0 && u + 1 < unique) { /* a long run shows how far it got */
+            printf("          ... %d unique recorded, %d flagged, %.2f s CPU each\n", u + 1,
+                   flagged, c_sum / (u + 1));
+            fflush(stdout);
+        }
     }
     if (unique > 0) {
         printf("          unique new people recorded: %d, flagged as duplicates: %d; record step"
