@@ -223,6 +223,7 @@ static kt_code auth(void *app, const char *token, svc_actor *actor, kt_error *er
 HTTP_ROUTES_DECL(http_routes_afis) /* h_afis.c: duplicates, verify-finger */
 HTTP_ROUTES_DECL(http_routes_lokets) /* h_lokets.c: loket roles, recording-desk calls */
 HTTP_ROUTES_DECL(http_routes_scan)   /* h_scan.c: receipt QR from a camera frame */
+HTTP_ROUTES_DECL(http_routes_audit)  /* h_audit.c: chain verification, who read whose data */
 
 kt_code http_server_start(const http_config *cfg, svc *s, http_server **out, kt_error *err)
 {
@@ -246,6 +247,7 @@ kt_code http_server_start(const http_config *cfg, svc *s, http_server **out, kt_
         {http_routes_afis, &http_routes_afis_n},
         {http_routes_lokets, &http_routes_lokets_n},
         {http_routes_scan, &http_routes_scan_n},
+        {http_routes_audit, &http_routes_audit_n},
     };
     http_server *srv = NULL;
     http_core_config cc;

@@ -1,19 +1,41 @@
 /*
- * h_auth.c - POST /api/login, POST /api/logout, GET /api/me (docs/api.md "Auth").
+ * h_auth.c - POST /api/login, POST /api/logout, GET /api/me, POST /api/me/password
+ * (docs/api.md "Auth").
  *
  * The session token lives only in an HttpOnly, SameSite=Strict cookie: scripts in the page
- * cannot read it and other sites cannot make the browser send it.
+ * cannot read it and other sites cannot make the browser send it. The client's address goes
+ * to the service for login throttling and the audit trail.
  * Never: say whether the username or the password was wrong (the service's message).
  */
 #include "http/api.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
 
 static json_t *actor_json(const svc_actor *a)
 {
-    return json_pack("{s:I,s:s,s:s,s:i}", "user_id", (json_int_t)a->user_id, "username",
-                     a->username, "role", a->role, "loket", a->loket);
+    return json_pack("{s:I,s:s,s:s,s:i,s:b}", "user_id", (json_int_t)a->user_id, "username",
+                     a->username, "role", a->role, "loket", a->loket, "must_change_password",
+                     a->must_change_password);
+}
+
+/* The peer's address as text ("-" when unknown). */
+static void client_addr(const http_req *r, char ip[INET6_ADDRSTRLEN])
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    snprintf(ip, INET6_ADDRSTRLEN, "-");
+    if (ci == NULL || ci->client_addr == NULL)
+        return;
+    if (ci->client_addr->sa_family == AF_INET)
+        inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)ci->client_addr)->sin_addr,
+                  ip, INET6_ADDRSTRLEN);
+    else if (ci->client_addr->sa_family == AF_INET6)
+        inet_ntop(AF_INET6,
+                  &((const struct sockaddr_in6 *)(const void *)ci->client_addr)->sin6_addr, ip,
+                  INET6_ADDRSTRLEN);
 }
 
 static void h_login(http_req *r)
@@ -23,6 +45,7 @@ static void h_login(http_req *r)
     json_t *loket;
     char token[65];
     char cookie[160];
+    char ip[INET6_ADDRSTRLEN];
     svc_actor a;
     kt_error err;
     kt_code rc;
@@ -51,7 +74,8 @@ static void h_login(http_req *r)
         lk = (int)json_integer_value(loket);
     }
     kt_error_clear(&err);
-    rc = svc_login(HTTP_API(r)->s, user, pass, lk, token, &a, &err);
+    client_addr(r, ip);
+    rc = svc_login(HTTP_API(r)->s, user, pass, lk, ip, token, &a, &err);
     if (rc != KT_OK) {
         http_reply_error(r, &err, NULL);
         goto out;
@@ -86,9 +110,15 @@ static void h_me(http_req *r)
     http_reply_json(r, 200, actor_json(&r->actor));
 }
 
+static void h_password(http_req *r)
+{
+    http_run_in(r, svc_password_change, 200);
+}
+
 const http_route http_routes_auth[] = {
     {"POST", "/api/login", h_login, HTTP_PUBLIC},
     {"POST", "/api/logout", h_logout, 0},
     {"GET", "/api/me", h_me, 0},
+    {"POST", "/api/me/password", h_password, 0},
 };
 const size_t http_routes_auth_n = sizeof http_routes_auth / sizeof http_routes_auth[0];

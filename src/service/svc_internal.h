@@ -22,11 +22,13 @@
 #include "core/jakarta.h"
 #include "core/wilayah.h"
 #include "core/workflow.h"
+#include "doc/token.h"
 #include "service/service.h"
 #include "store/store.h"
 
 #define SVC_MAX_LISTENERS 32
 #define SVC_SESSION_TTL_MS (8 * 3600 * INT64_C(1000))
+#define SVC_SESSION_IDLE_MS (30 * 60 * INT64_C(1000)) /* a session unused this long ends */
 #define SVC_PICKUP_DAYS 14 /* expected pickup: service day + 14 days (printing at Disdukcapil) */
 
 typedef struct svc_listener_slot {
@@ -42,6 +44,7 @@ typedef struct svc_listener_slot {
  */
 typedef kt_code (*svc_group_fn)(svc *s, store *db, void *ctx, kt_error *err);
 typedef struct svc_group_job svc_group_job; /* on the requesting thread's stack */
+typedef struct svc_login_guard svc_login_guard; /* users.c: hash slots, client throttling */
 
 struct svc {
     char *db_path;  /* owned */
@@ -66,7 +69,20 @@ struct svc {
     svc_group_job *ghead;       /* jobs waiting for the next batch (FIFO) */
     svc_group_job **gtail;
     int gleader;                /* 1 while a thread runs a batch */
+
+    svc_login_guard *login;     /* owned (users.c) */
 };
+
+/* svc_user_add, with the password rules checked (rules 1) or not (0: the demo accounts only,
+   whose published passwords must be changed at first use). */
+kt_code svc_user_add_as(svc *s, const svc_actor *who, const json_t *in, int rules, json_t **out,
+                        kt_error *err);
+/* The argon2id string an unknown username's password is checked against (users.c; its
+   parameters must stay those of a real hash: tests check). */
+const char *svc_password_dummy_hash(void);
+/* users.c: the login guard's life (svc_open, svc_close). */
+kt_code svc_login_open(svc *s, kt_error *err);
+void svc_login_close(svc *s);
 
 int64_t svc_now(const svc *s);
 jkt_date svc_today(const svc *s);
@@ -112,6 +128,46 @@ kt_code svc_event_add(svc *s, store *db, json_t *pending, const char *type,
                       const svc_actor *who, int64_t app_id, int64_t ticket_id,
                       const char *from, const char *to, const char *action,
                       const char *reason, const char *note, json_t *extra, kt_error *err);
+/* 1 while this thread holds the write lock (inside svc_begin_write .. commit/put). */
+int svc_holds_write(void);
+
+/*
+ * The audit trail's hash chains (audit.c, docs/internals/service.md "Audit trail"): events
+ * (changes), access_log (reads of residents' data), audit_checkpoints (signed heads).
+ */
+typedef enum svc_chain {
+    SVC_CHAIN_EVENTS,
+    SVC_CHAIN_ACCESS,
+    SVC_CHAIN_CHECKPOINTS,
+    SVC_CHAIN_COUNT
+} svc_chain;
+/* The chain's last record: its id (0 when empty) and chain_hash (64 zeros when empty). */
+kt_code svc_audit_tail(store *db, svc_chain c, int64_t *id, char hash[65], kt_error *err);
+/* chain_hash of a record whose chain_prev is prev: vals are its columns in the chain's order
+   (audit.c's tables), NULL for SQL NULL. */
+void svc_audit_hash(svc_chain c, const char *prev, const char *const *vals, char out[65]);
+/* Before appending the record (id, hash) to chain c (same transaction): a signed checkpoint,
+   covering that record as the chain's head, when one is due. Called before the INSERT so
+   that store_last_id() still names the record afterwards. */
+kt_code svc_audit_before_append(svc *s, store *db, svc_chain c, int64_t id,
+                                const char *hash, kt_error *err);
+/* At open: chain and sign the events written before migration 006 (once). */
+kt_code svc_audit_open(svc *s, kt_error *err);
+/* Record a read of a resident's data (inside the caller's write transaction). nik: the one
+   person read, or NULL/"" with subjects (space-separated NIKs) for a view of several; app_id 0
+   = none; detail: what was asked (a filter, a slot). */
+kt_code svc_access_add(svc *s, store *db, const svc_actor *who, const char *action,
+                       const char *nik, int64_t app_id, const char *subjects,
+                       const char *detail, kt_error *err);
+/* The same as a durable write of its own (group commit), for a read use case after it read:
+   the data is released only once its record is committed. */
+kt_code svc_access_record(svc *s, const svc_actor *who, const char *action, const char *nik,
+                          int64_t app_id, const char *subjects, const char *detail,
+                          kt_error *err);
+/* The distinct NIKs of arr's objects' `key`, space-separated; NULL when out of memory. Owned
+   by the caller: free(). */
+char *svc_access_subjects(const json_t *arr, const char *key);
+
 /* Give each pending event to every listener (after commit). */
 void svc_emit(svc *s, json_t *pending);
 
@@ -138,6 +194,20 @@ kt_code svc_row_by_key(store *db, const char *sql, const char *key, store_stmt *
 const char *svc_jstr(const json_t *o, const char *key);
 /* Allocation failure of jansson as a kt_error. */
 kt_code svc_nomem(kt_error *err);
+
+/*
+ * The office's key pairs (Ed25519, doc/token.h files): "<name>.key" (0600) and "<name>.pub"
+ * beside the SQLite file, or in the data folder for a database server. name: "receipt" (the
+ * pickup receipts' tokens), "audit" (the audit trail's checkpoints). what names the key in
+ * messages ("tanda terima kantor"). svc_key_secret creates the pair when create and it is
+ * missing; a missing key is KT_EREFUSED "<name>_key_missing". Wipe k with tok_keys_wipe.
+ */
+kt_code svc_key_paths(const svc *s, const char *name, char sec[1024], char pub[1024],
+                      kt_error *err);
+kt_code svc_key_secret(const svc *s, const char *name, const char *what, int create,
+                       tok_keys *k, kt_error *err);
+kt_code svc_key_public(const svc *s, const char *name, const char *what,
+                       unsigned char pk[TOK_PUBLIC_LEN], kt_error *err);
 
 /* Read one resident as JSON (the API's fields); KT_ENOTFOUND "not_found_in_siak". */
 kt_code svc_resident_load(store *db, const char *nik, json_t **out, kt_error *err);
