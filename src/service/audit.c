@@ -964,3 +964,28 @@ out:
     json_decref(arr);
     return rc;
 }
+
+/* ---- who sees a whole NIK ---------------------------------------------------------------- */
+
+int svc_full_nik(const svc_actor *who)
+{
+    return who != NULL &&
+           (strcmp(who->role, "supervisor") == 0 || strcmp(who->role, "system") == 0);
+}
+
+void svc_nik_mask_in(json_t *o, const char *key)
+{
+    const char *v = json_string_value(json_object_get(o, key));
+    char m[64];
+    if (v == NULL)
+        return;
+    nik_mask(v, m, sizeof m);
+    json_object_set_new(o, key, json_string(m));
+}
+
+void svc_nik_mask_list(json_t *arr, const char *key)
+{
+    size_t i;
+    json_t *o;
+    json_array_foreach(arr, i, o) svc_nik_mask_in(o, key);
+}

@@ -16,6 +16,11 @@
  *   stuck              open applications past the SOP standard of the step they wait in
  *                      (core/sla.h), and cards not handed over after the expected pickup day
  *   archive_unplaced   paper files filed while every archive box was full
+ *   audit_chain        the audit trail's hash chains and signed checkpoints (audit.c): every
+ *                      record edited, deleted or re-chained, every checkpoint that no longer
+ *                      matches; the first break comes first
+ *
+ * The run is recorded in the access log with the NIKs its findings show.
  *
  * Never: repair anything (this is a report; a repair is a use case of its own).
  */
@@ -318,7 +323,42 @@ kt_code svc_konsolidasi(svc *s, const svc_actor *who, json_t **out, kt_error *er
         check_close(checks, names[i], &c[i]);
         total += c[i].count;
     }
+    svc_conn_put(s, db);
+    db = NULL;
+    /* The audit trail: its problems are findings like any other. */
+    json_t *audit = NULL;
+    if ((rc = svc_audit_verify(s, who, NULL, &audit, err)) != KT_OK)
+        goto out;
+    json_t *ac = json_pack("{s:I, s:O, s:O}", "count",
+                           (json_int_t)json_integer_value(json_object_get(audit, "problem_count")),
+                           "items", json_object_get(audit, "problems"), "chains",
+                           json_object_get(audit, "chains"));
+    json_decref(audit);
+    if (ac == NULL) {
+        rc = svc_nomem(err);
+        goto out;
+    }
+    total += json_integer_value(json_object_get(ac, "count"));
+    json_object_set_new(checks, "audit_chain", ac);
     json_object_set_new(res, "findings", json_integer(total));
+    /* Who saw which residents' findings. */
+    char *subj = NULL;
+    {
+        rec_buf b = {0};
+        for (int i = 0; i < 7 && rc == KT_OK; i++) {
+            char *one = svc_access_subjects(c[i].items, "nik");
+            if (one == NULL || (one[0] != '\0' &&
+                                rec_buf_add(&b, "%s%s", b.n > 0 ? " " : "", one) != 0))
+                rc = svc_nomem(err);
+            free(one);
+        }
+        subj = b.p;
+    }
+    if (rc == KT_OK)
+        rc = svc_access_record(s, who, "konsolidasi", "", 0, subj != NULL ? subj : "", "", err);
+    free(subj);
+    if (rc != KT_OK)
+        goto out;
     *out = res;
     res = NULL;
 out:

@@ -248,9 +248,9 @@ kt_code svc_doc_ticket(svc *s, int64_t ticket_id, unsigned char **pdf, size_t *l
 }
 
 /* The application, its resident's name (and biodata) and the officer's name, in one read
-   transaction. *app owned by caller. */
-static kt_code load_app_doc(svc *s, const svc_actor *who, int64_t app_id, json_t **app,
-                            kt_error *err)
+   transaction, recorded in the access log as `action`. *app owned by caller. */
+static kt_code load_app_doc(svc *s, const svc_actor *who, int64_t app_id, const char *action,
+                            json_t **app, kt_error *err)
 {
     store *db = NULL;
     json_t *res = NULL;
@@ -284,6 +284,10 @@ static kt_code load_app_doc(svc *s, const svc_actor *who, int64_t app_id, json_t
         json_object_set_new(*app, "receipt_issued_at", json_integer(store_col_int(st, 1)));
     }
     store_reset(st);
+    store_rollback(db);
+    svc_conn_put(s, db);
+    db = NULL;
+    rc = svc_access_record(s, who, action, nik, app_id, "", "", err);
 out:
     store_rollback(db);
     svc_conn_put(s, db);
@@ -321,7 +325,7 @@ kt_code svc_doc_receipt(svc *s, const svc_actor *who, int64_t app_id, unsigned c
     json_t *app = NULL, *in = NULL;
     *pdf = NULL;
     *len = 0;
-    kt_code rc = load_app_doc(s, who, app_id, &app, err);
+    kt_code rc = load_app_doc(s, who, app_id, "print_receipt", &app, err);
     if (rc != KT_OK)
         return rc;
     const char *token = svc_jstr(app, "token");
@@ -360,7 +364,7 @@ kt_code svc_doc_missing(svc *s, const svc_actor *who, int64_t app_id, unsigned c
     json_t *app = NULL, *in = NULL, *missing = NULL;
     *pdf = NULL;
     *len = 0;
-    kt_code rc = load_app_doc(s, who, app_id, &app, err);
+    kt_code rc = load_app_doc(s, who, app_id, "print_missing_slip", &app, err);
     if (rc != KT_OK)
         return rc;
     if ((rc = state_is(app, "incomplete", "Surat kekurangan berkas", err)) != KT_OK)
@@ -413,7 +417,7 @@ kt_code svc_doc_referral(svc *s, const svc_actor *who, int64_t app_id, unsigned 
     char letter[64];
     *pdf = NULL;
     *len = 0;
-    kt_code rc = load_app_doc(s, who, app_id, &app, err);
+    kt_code rc = load_app_doc(s, who, app_id, "print_referral", &app, err);
     if (rc != KT_OK)
         return rc;
     if ((rc = state_is(app, "referred", "Surat pengantar ke Disdukcapil", err)) != KT_OK)

@@ -168,6 +168,18 @@ kt_code svc_access_record(svc *s, const svc_actor *who, const char *action, cons
    by the caller: free(). */
 char *svc_access_subjects(const json_t *arr, const char *key);
 
+/*
+ * NIK masking (docs/security.md): a whole NIK is shown in the record of the one person being
+ * served (a lookup, an application, a receipt, a duplicate's comparison, the office's own
+ * documents) to any staff role; in a list of several people only to the supervisor and the
+ * CLI (svc_full_nik); everyone else sees 367110******0001 (nik_mask).
+ */
+int svc_full_nik(const svc_actor *who);
+/* Replace the string o[key] by its masked form (nothing when absent). */
+void svc_nik_mask_in(json_t *o, const char *key);
+/* The same for every object of arr. */
+void svc_nik_mask_list(json_t *arr, const char *key);
+
 /* Give each pending event to every listener (after commit). */
 void svc_emit(svc *s, json_t *pending);
 

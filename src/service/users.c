@@ -257,14 +257,21 @@ static size_t utf8_len(const char *s)
     return n;
 }
 
-static int ci_contains(const char *hay, const char *needle)
+/* Is pw the username (any case) with nothing but digits, signs and spaces around it? */
+static int username_padded(const char *pw, const char *username)
 {
-    size_t n = strlen(needle), h = strlen(hay);
+    size_t n = strlen(username), h = strlen(pw);
     for (size_t i = 0; n > 0 && i + n <= h; i++) {
         size_t k = 0;
-        while (k < n && tolower((unsigned char)hay[i + k]) == tolower((unsigned char)needle[k]))
+        while (k < n && tolower((unsigned char)pw[i + k]) == tolower((unsigned char)username[k]))
             k++;
-        if (k == n)
+        if (k < n)
+            continue;
+        int letters = 0;
+        for (size_t j = 0; j < h; j++)
+            if ((j < i || j >= i + n) && (isalpha((unsigned char)pw[j]) || (unsigned char)pw[j] >= 0x80))
+                letters = 1;
+        if (!letters)
             return 1;
     }
     return 0;
@@ -286,9 +293,10 @@ static kt_code password_rules(const char *username, const char *pw, const char *
     if (distinct < 5)
         return kt_fail(err, KT_EINVAL, "password_weak", field,
                        "Kata sandi terlalu seragam: pakai paling sedikit 5 karakter berbeda");
-    if (username != NULL && username[0] != '\0' && ci_contains(pw, username))
+    /* The username with digits or signs around it is the first thing tried. */
+    if (username != NULL && username[0] != '\0' && username_padded(pw, username))
         return kt_fail(err, KT_EINVAL, "password_weak", field,
-                       "Kata sandi tidak boleh memuat nama pengguna");
+                       "Kata sandi tidak boleh berupa nama pengguna ditambah angka atau tanda");
     for (size_t i = 0; i < sizeof weak_passwords / sizeof weak_passwords[0]; i++)
         if (strcasecmp(pw, weak_passwords[i]) == 0)
             return kt_fail(err, KT_EINVAL, "password_weak", field,
