@@ -229,7 +229,11 @@ kt_code svc_audit_before_append(svc *s, store *db, svc_chain c, int64_t id,
             return rc;
     }
     /* The first record ever is signed at once, so "records but no checkpoint" always means
-       the checkpoints were removed. */
+       the checkpoints were removed. Then nothing is signed on its own again: signing would
+       bless whatever the chains hold now. Only an admin's `ktpel audit checkpoint` (itself
+       an event of the trail) starts the checkpoints again. */
+    if (!row && ev_id + acc_id > 1)
+        return KT_OK;
     if (row && (ev_id - cp_ev) + (acc_id - cp_acc) < AUDIT_CP_EVERY &&
         svc_now(s) - cp_at < AUDIT_CP_AGE_MS)
         return KT_OK;
@@ -457,12 +461,19 @@ kt_code svc_audit_open(svc *s, kt_error *err)
             goto out;
         total += n;
     } while (n == AUDIT_SEAL_BATCH);
+    {
+        /* The seal is an event of the trail itself: a reseal (someone cleared every hash and
+           checkpoint) shows as a second one. */
+        char note[96];
+        svc_actor sys = svc_system_actor();
+        snprintf(note, sizeof note, "%d kejadian lama dirantai", total);
+        if ((rc = svc_event_add(s, db, NULL, "audit_sealed", &sys, 0, 0, "", "", "audit_sealed",
+                                "", note, NULL, err)) != KT_OK)
+            goto out;
+    }
     if ((rc = checkpoint_write(s, db, NULL, NULL, err)) != KT_OK)
         goto out;
     rc = svc_commit(s, db, err);
-    if (rc == KT_OK)
-        fprintf(stderr, "ktpel: jejak audit: %d kejadian lama dirantai dan ditandatangani\n",
-                total);
 out:
     svc_conn_put(s, db);
     return rc;
@@ -583,13 +594,13 @@ static kt_code walk(store *db, svc_chain c, verify_ctx *v, json_t *out, kt_error
                              c == SVC_CHAIN_EVENTS ? v->cps[refs[r].cp].events_hash
                                                    : v->cps[refs[r].cp].access_hash,
                              NULL);
-            if (strcmp(cprev, prev) != 0) {
-                if (chash[0] == '\0')
-                    problem(v, c, id, "unchained", NULL, NULL,
-                            "%s #%lld tidak punya hash rantai: ditulis di luar ktpel atau oleh "
-                            "versi lama",
-                            d->What, (long long)id);
-                else if (prev_id == 0)
+            if (chash[0] == '\0') {
+                problem(v, c, id, "unchained", NULL, NULL,
+                        "%s #%lld tidak punya hash rantai: ditulis di luar ktpel, oleh versi "
+                        "lama, atau hash-nya dihapus",
+                        d->What, (long long)id);
+            } else if (strcmp(cprev, prev) != 0) {
+                if (prev_id == 0)
                     problem(v, c, id, "link", prev, cprev,
                             "%s pertama (#%lld) tidak menyambung ke awal rantai: %s sebelumnya "
                             "dihapus",
@@ -843,6 +854,11 @@ kt_code svc_audit_checkpoint(svc *s, const svc_actor *who, json_t **out, kt_erro
         return rc;
     if ((rc = svc_begin_write(s, db, err)) != KT_OK)
         goto out;
+    /* Signed by hand: the trail says who and when (and the checkpoint covers that event). */
+    if ((rc = svc_event_add(s, db, NULL, "audit_checkpoint", who, 0, 0, "", "",
+                            "audit_checkpoint", "", "titik periksa ditandatangani manual", NULL,
+                            err)) != KT_OK)
+        goto out;
     if ((rc = checkpoint_write(s, db, NULL, &id, err)) != KT_OK)
         goto out;
     if ((rc = svc_commit(s, db, err)) != KT_OK)
@@ -865,7 +881,7 @@ kt_code svc_audit_reads(svc *s, const svc_actor *who, const json_t *filter, json
     json_t *arr = NULL;
     int row = 0;
     int64_t start = 0, end = 0;
-    char like[24] = "", fromb[JKT_DATE_STRLEN];
+    char like[24] = "", fromb[JKT_DATE_STRLEN], tob[JKT_DATE_STRLEN];
     kt_code rc;
     *out = NULL;
     if ((rc = svc_rec_require_roles(who, audit_roles, "melihat siapa membaca data penduduk",
@@ -882,10 +898,14 @@ kt_code svc_audit_reads(svc *s, const svc_actor *who, const json_t *filter, json
     if (user != NULL && strlen(user) > 63)
         return kt_fail(err, KT_EINVAL, "username_invalid", "username",
                        "Nama pengguna terlalu panjang");
-    /* Without a start: the 31 days up to the end (the default window of the page). */
+    /* Without an end: today; without a start: the 31 days up to the end. */
+    if (to == NULL || to[0] == '\0') {
+        jkt_date_format(svc_today(s), tob);
+        to = tob;
+    }
     if (from == NULL || from[0] == '\0') {
-        jkt_date d = svc_today(s);
-        if (to != NULL && to[0] != '\0' && (rc = jkt_date_parse(to, "to", &d, err)) != KT_OK)
+        jkt_date d;
+        if ((rc = jkt_date_parse(to, "to", &d, err)) != KT_OK)
             return rc;
         jkt_date_format(jkt_add_days(d, -30), fromb);
         from = fromb;
@@ -951,11 +971,10 @@ kt_code svc_audit_reads(svc *s, const svc_actor *who, const json_t *filter, json
     /* Looking into who read a person is itself a read about that person. */
     char detail[160];
     snprintf(detail, sizeof detail, "%s%s%s%s..%s", user != NULL ? "username=" : "",
-             user != NULL ? user : "", user != NULL ? " " : "", from, to != NULL ? to : "");
+             user != NULL ? user : "", user != NULL ? " " : "", from, to);
     if ((rc = svc_access_record(s, who, "audit_reads", nik, 0, "", detail, err)) != KT_OK)
         goto out;
-    *out = json_pack("{s:o, s:s, s:s}", "reads", arr, "from", from, "to",
-                     to != NULL && to[0] != '\0' ? to : "");
+    *out = json_pack("{s:o, s:s, s:s}", "reads", arr, "from", from, "to", to);
     arr = NULL;
     if (*out == NULL)
         rc = svc_nomem(err);

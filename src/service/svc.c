@@ -660,6 +660,17 @@ kt_code svc_key_secret(const svc *s, const char *name, const char *what, int cre
         return rc;
     if (create && stat(sec, &sb) != 0 && errno == ENOENT) {
         kt_error e2;
+        /* A server location's keys go to the data folder, which may not exist yet (its
+           parent does: the operator named it). */
+        char dir[1024];
+        snprintf(dir, sizeof dir, "%s", sec);
+        char *slash = strrchr(dir, '/');
+        if (slash != NULL && slash != dir) {
+            *slash = '\0';
+            if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+                return kt_fail(err, KT_EIO, "key_dir", "data", "Folder kunci %s tidak dapat "
+                               "dibuat: %s", dir, strerror(errno));
+        }
         rc = tok_keygen(sec, pub, &e2);
         /* Two threads (or processes) making the key at once: the loser finds the file made. */
         if (rc != KT_OK && rc != KT_ECONFLICT) {

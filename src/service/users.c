@@ -706,8 +706,10 @@ static kt_code login_refused(svc *s, const login_account *acc, const char *clien
         if ((rc = store_run(st, err)) != KT_OK)
             goto out;
         if ((rc = store_prepare(db, "SELECT failed_logins FROM users WHERE id = ?", &st, err)) !=
-                KT_OK ||
-            (rc = store_step(st, &row, err)) != KT_OK)
+            KT_OK)
+            goto out;
+        store_bind_int(st, 1, acc->a.user_id);
+        if ((rc = store_step(st, &row, err)) != KT_OK)
             goto out;
         failed = row ? (int)store_col_int(st, 0) : 0;
         store_reset(st);
@@ -846,8 +848,17 @@ kt_code svc_login(svc *s, const char *username, const char *password, int loket,
                        "dalam %s",
                        wait);
     }
-    if ((rc = account_load(s, username, loket, &acc, err)) != KT_OK)
+    /* The slot is taken before the account is read: a storm of logins then holds at most
+       LOGIN_HASH_SLOTS database connections too, not one per request. */
+    if ((rc = hash_enter(s, err)) != KT_OK)
         return rc;
+    rc = account_load(s, username, loket, &acc, err);
+    if (rc == KT_OK && !(acc.found && acc.locked_until > now))
+        match = crypto_pwhash_str_verify(acc.found ? acc.hash : DUMMY_HASH, password,
+                                         strlen(password)) == 0;
+    hash_leave(s);
+    if (rc != KT_OK)
+        goto out;
     if (!acc.found) {
         /* Who tried which name is worth keeping, but not a password typed into the name
            field: a name that cannot be a username is not recorded. */
@@ -867,9 +878,6 @@ kt_code svc_login(svc *s, const char *username, const char *password, int loket,
                      wait);
         goto out;
     }
-    if ((rc = hash_verify(s, acc.found ? acc.hash : DUMMY_HASH, password, &match, err)) !=
-        KT_OK)
-        goto out;
     if (!acc.found || !match) {
         block = client_failed(s, addr, now);
         if ((rc = login_refused(s, &acc, client, acc.found ? "wrong_password" : "unknown_user",
