@@ -73,8 +73,8 @@ void svc_unsubscribe(svc *s, svc_listener fn, void *ctx);
 
 /* ---- staff accounts and sessions (users.c, docs/security.md) -------------------------- */
 /* Password rules (svc_user_add, svc_password_change): 10 to 128 characters, at least 5
-   different ones, not the username with only digits or signs around it, not a well-known or
-   demo password, and (on a change) not the current one. */
+   different ones, not digits only, not the username with only digits or signs around it, not
+   a well-known or demo password, and (on a change) not the current one. */
 /* in: {"username","full_name","role","password","loket"?, "must_change_password"?: bool} */
 kt_code svc_user_add(svc *s, const svc_actor *who, const json_t *in, json_t **out, kt_error *err);
 kt_code svc_user_list(svc *s, const svc_actor *who, json_t **out, kt_error *err);

@@ -293,6 +293,10 @@ static kt_code password_rules(const char *username, const char *pw, const char *
     if (distinct < 5)
         return kt_fail(err, KT_EINVAL, "password_weak", field,
                        "Kata sandi terlalu seragam: pakai paling sedikit 5 karakter berbeda");
+    if (strspn(pw, "0123456789") == strlen(pw))
+        return kt_fail(err, KT_EINVAL, "password_weak", field,
+                       "Kata sandi tidak boleh hanya angka (nomor telepon, tanggal, NIK mudah "
+                       "ditebak)");
     /* The username with digits or signs around it is the first thing tried. */
     if (username != NULL && username[0] != '\0' && username_padded(pw, username))
         return kt_fail(err, KT_EINVAL, "password_weak", field,
