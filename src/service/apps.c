@@ -938,17 +938,7 @@ out:
 
 static int mkdir_p(const char *path)
 {
-    char buf[1024];
-    if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf)
-        return -1;
-    for (char *p = buf + 1; *p != '\0'; p++)
-        if (*p == '/') {
-            *p = '\0';
-            if (mkdir(buf, 0750) != 0 && errno != EEXIST)
-                return -1;
-            *p = '/';
-        }
-    return mkdir(buf, 0750) != 0 && errno != EEXIST ? -1 : 0;
+    return svc_mkdir_p(path, 0750);
 }
 
 /* Durable write: temp file, fsync, rename over the final name, fsync the folder. */

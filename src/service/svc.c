@@ -90,7 +90,6 @@ kt_code svc_open(const svc_config *cfg, svc **out, kt_error *err)
     pthread_mutex_init(&s->wmu, NULL);
     pthread_cond_init(&s->emit_cv, NULL);
     pthread_mutex_init(&s->gmu, NULL);
-    pthread_cond_init(&s->gcv, NULL);
     s->gtail = &s->ghead;
     s->lokets = cfg->lokets > 0 ? cfg->lokets : 3;
     s->priority_every = cfg->priority_every > 0 ? cfg->priority_every : 3;
@@ -148,7 +147,6 @@ void svc_close(svc *s)
     pthread_mutex_destroy(&s->wmu);
     pthread_cond_destroy(&s->emit_cv);
     pthread_mutex_destroy(&s->gmu);
-    pthread_cond_destroy(&s->gcv);
     free(s->db_path);
     free(s->data_dir);
     free(s);
@@ -161,7 +159,14 @@ int svc_holds_write(void) { return holds_write; }
 
 #define SVC_WRITE_WAIT_MS 5000
 
+static kt_code begin_write(svc *s, store *db, store_txn mode, kt_error *err);
+
 kt_code svc_begin_write(svc *s, store *db, kt_error *err)
+{
+    return begin_write(s, db, STORE_WRITE, err);
+}
+
+static kt_code begin_write(svc *s, store *db, store_txn mode, kt_error *err)
 {
     struct timespec until;
     clock_gettime(CLOCK_REALTIME, &until);
@@ -172,7 +177,7 @@ kt_code svc_begin_write(svc *s, store *db, kt_error *err)
                            "Basis data sedang sibuk, coba lagi sebentar");
         holds_write = 1;
     }
-    kt_code rc = store_begin(db, STORE_WRITE, err);
+    kt_code rc = store_begin(db, mode, err);
     if (rc != KT_OK) {
         holds_write = 0;
         pthread_mutex_unlock(&s->wmu);
@@ -309,9 +314,12 @@ void svc_emit(svc *s, json_t *pending)
 struct svc_group_job {
     svc_group_fn fn;
     void *ctx;
+    int lazy;            /* svc_group_write_lazy: its commit need not wait for the disk */
     kt_code rc;
     kt_error err;
     int done;            /* set by the leader under gmu once rc/err are final */
+    pthread_cond_t cv;   /* signalled when done, or when this job heads the queue and no
+                            thread leads (it leads the next batch) */
     svc_group_job *next; /* queue link, then batch link */
 };
 
@@ -333,9 +341,15 @@ static void group_run(svc *s, svc_group_job *batch)
     store *db = NULL;
     kt_error e;
     kt_error_clear(&e);
+    /* A batch of lazy units only (reads being recorded) commits without waiting for the
+       disk; one durable unit makes the whole batch durable. */
+    store_txn mode = STORE_WRITE_LAZY;
+    for (svc_group_job *j = batch; j != NULL; j = j->next)
+        if (!j->lazy)
+            mode = STORE_WRITE;
     kt_code rc = svc_conn_get(s, &db, &e);
     if (rc == KT_OK)
-        rc = svc_begin_write(s, db, &e);
+        rc = begin_write(s, db, mode, &e);
     if (rc != KT_OK) {
         group_fail(batch, &e, rc);
         goto out;
@@ -364,19 +378,36 @@ out:
     svc_conn_put(s, db);
 }
 
+static kt_code group_write(svc *s, svc_group_fn fn, void *ctx, int lazy, kt_error *err);
+
 kt_code svc_group_write(svc *s, svc_group_fn fn, void *ctx, kt_error *err)
+{
+    return group_write(s, fn, ctx, 0, err);
+}
+
+kt_code svc_group_write_lazy(svc *s, svc_group_fn fn, void *ctx, kt_error *err)
+{
+    return group_write(s, fn, ctx, 1, err);
+}
+
+static kt_code group_write(svc *s, svc_group_fn fn, void *ctx, int lazy, kt_error *err)
 {
     svc_group_job job;
     memset(&job, 0, sizeof job);
     job.fn = fn;
     job.ctx = ctx;
+    job.lazy = lazy;
     kt_error_clear(&job.err);
+    pthread_cond_init(&job.cv, NULL);
     pthread_mutex_lock(&s->gmu);
     *s->gtail = &job;
     s->gtail = &job.next;
     while (!job.done) {
         if (s->gleader) {
-            pthread_cond_wait(&s->gcv, &s->gmu);
+            /* Each waiter sleeps on its own condition: a finished batch wakes its own jobs
+               and the next batch's leader, not every thread waiting (under a read load of
+               dozens of connections the broadcast cost more than the batch). */
+            pthread_cond_wait(&job.cv, &s->gmu);
             continue;
         }
         /* Lead: take up to SVC_GROUP_MAX queued jobs from the head (ours may be further back
@@ -393,14 +424,17 @@ kt_code svc_group_write(svc *s, svc_group_fn fn, void *ctx, kt_error *err)
         group_run(s, batch);
         pthread_mutex_lock(&s->gmu);
         for (svc_group_job *j = batch; j != NULL;) {
-            svc_group_job *next = j->next; /* j may vanish once done is seen */
+            svc_group_job *next = j->next; /* j may vanish once done is seen (after gmu) */
             j->done = 1;
+            pthread_cond_signal(&j->cv);
             j = next;
         }
         s->gleader = 0;
-        pthread_cond_broadcast(&s->gcv);
+        if (s->ghead != NULL) /* the next batch's leader */
+            pthread_cond_signal(&s->ghead->cv);
     }
     pthread_mutex_unlock(&s->gmu);
+    pthread_cond_destroy(&job.cv);
     if (job.rc != KT_OK && err != NULL)
         *err = job.err;
     return job.rc;
@@ -627,6 +661,21 @@ out:
     return r;
 }
 
+int svc_mkdir_p(const char *path, mode_t mode)
+{
+    char buf[1024];
+    if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf)
+        return -1;
+    for (char *p = buf + 1; *p != '\0'; p++)
+        if (*p == '/') {
+            *p = '\0';
+            if (mkdir(buf, mode) != 0 && errno != EEXIST)
+                return -1;
+            *p = '/';
+        }
+    return mkdir(buf, mode) != 0 && errno != EEXIST ? -1 : 0;
+}
+
 /* ---- the office's key files ------------------------------------------------------------ */
 
 /*
@@ -660,14 +709,13 @@ kt_code svc_key_secret(const svc *s, const char *name, const char *what, int cre
         return rc;
     if (create && stat(sec, &sb) != 0 && errno == ENOENT) {
         kt_error e2;
-        /* A server location's keys go to the data folder, which may not exist yet (its
-           parent does: the operator named it). */
+        /* A server location's keys go to the data folder, which may not exist yet. */
         char dir[1024];
         snprintf(dir, sizeof dir, "%s", sec);
         char *slash = strrchr(dir, '/');
         if (slash != NULL && slash != dir) {
             *slash = '\0';
-            if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+            if (svc_mkdir_p(dir, 0700) != 0)
                 return kt_fail(err, KT_EIO, "key_dir", "data", "Folder kunci %s tidak dapat "
                                "dibuat: %s", dir, strerror(errno));
         }

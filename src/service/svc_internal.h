@@ -18,6 +18,7 @@
 #define KTPEL_SERVICE_INTERNAL_H
 
 #include <pthread.h>
+#include <sys/types.h>
 
 #include "core/jakarta.h"
 #include "core/wilayah.h"
@@ -65,7 +66,6 @@ struct svc {
     int emitting;           /* svc_emit calls under way (guarded by mu) */
 
     pthread_mutex_t gmu;        /* group commit: guards the fields below */
-    pthread_cond_t gcv;         /* a batch finished or the leader left */
     svc_group_job *ghead;       /* jobs waiting for the next batch (FIFO) */
     svc_group_job **gtail;
     int gleader;                /* 1 while a thread runs a batch */
@@ -110,6 +110,10 @@ kt_code svc_commit_emit(svc *s, store *db, json_t *pending, json_t **out, kt_err
    is committed (durable) or has failed: its result, or the commit's error. Concurrent callers'
    units share one transaction and one fsync. The caller must not hold the write lock. */
 kt_code svc_group_write(svc *s, svc_group_fn fn, void *ctx, kt_error *err);
+/* The same for a unit whose commit need not wait for the disk (store.h STORE_WRITE_LAZY: it
+   survives a crash of the process, a power cut may lose it): a batch of such units only is
+   committed so; a batch with any svc_group_write unit is durable as a whole. */
+kt_code svc_group_write_lazy(svc *s, svc_group_fn fn, void *ctx, kt_error *err);
 
 /* The actor's role as an enum; KT_EFORBIDDEN for an unknown role string. */
 kt_code svc_actor_role(const svc_actor *who, wf_role *role, kt_error *err);
@@ -159,8 +163,10 @@ kt_code svc_audit_open(svc *s, kt_error *err);
 kt_code svc_access_add(svc *s, store *db, const svc_actor *who, const char *action,
                        const char *nik, int64_t app_id, const char *subjects,
                        const char *detail, kt_error *err);
-/* The same as a durable write of its own (group commit), for a read use case after it read:
-   the data is released only once its record is committed. */
+/* The same as a write of its own (group commit), for a read use case after it read: the data
+   is released only once its record is committed. The commit is lazy (svc_group_write_lazy):
+   a record survives a crash of ktpel; a power cut may lose the last moments' reads (never a
+   part of the chain); a durable commit after it (any change) makes it durable. */
 kt_code svc_access_record(svc *s, const svc_actor *who, const char *action, const char *nik,
                           int64_t app_id, const char *subjects, const char *detail,
                           kt_error *err);
@@ -206,6 +212,9 @@ kt_code svc_row_by_key(store *db, const char *sql, const char *key, store_stmt *
 const char *svc_jstr(const json_t *o, const char *key);
 /* Allocation failure of jansson as a kt_error. */
 kt_code svc_nomem(kt_error *err);
+
+/* mkdir -p with mode for the folders made (0 ok, -1 with errno). */
+int svc_mkdir_p(const char *path, mode_t mode);
 
 /*
  * The office's key pairs (Ed25519, doc/token.h files): "<name>.key" (0600) and "<name>.pub"

@@ -68,6 +68,13 @@ async function login(page, user, password, loket) {
   await Promise.all([page.waitForURL((u) => !u.pathname.endsWith('index.html')), page.click('#login-btn')]);
 }
 
+// Submit the login form and wait for the server's answer (the previous message may look alike).
+async function tryLogin(page, user, password) {
+  await page.fill('#username', user);
+  await page.fill('#password', password);
+  await Promise.all([page.waitForResponse((r) => r.url().endsWith('/api/login')), page.click('#login-btn')]);
+}
+
 async function changePassword(page, current, next) {
   await page.fill('#current_password', current);
   await page.fill('#new_password', next);
@@ -115,14 +122,10 @@ test('accounts, sessions and the audit trail in the browser', async (t) => {
   await step('five wrong passwords lock an account; the login page says how long to wait', async () => {
     await other.goto(srv.base + '/index.html');
     for (let i = 0; i < 5; i++) {
-      await other.fill('#username', 'penyerah1');
-      await other.fill('#password', 'salah-sekali');
-      await other.click('#login-btn');
+      await tryLogin(other, 'penyerah1', 'salah-sekali');
       await errorShown(other, i < 4 ? /salah/ : /dikunci/);
     }
-    await other.fill('#username', 'penyerah1');
-    await other.fill('#password', PASSWORD);
-    await other.click('#login-btn');
+    await tryLogin(other, 'penyerah1', PASSWORD);
     await errorShown(other, /dikunci sementara.*Coba lagi dalam 5 menit/);
     await shot(other, 'accounts-02-locked');
   });
@@ -140,9 +143,7 @@ test('accounts, sessions and the audit trail in the browser', async (t) => {
     await admin.click('#user-table tr[data-user=penyerah1] [data-disable]');
     await admin.waitForSelector('#user-table tr[data-user=penyerah1] .badge-red');
     await other.goto(srv.base + '/index.html');
-    await other.fill('#username', 'penyerah1');
-    await other.fill('#password', PASSWORD);
-    await other.click('#login-btn');
+    await tryLogin(other, 'penyerah1', PASSWORD);
     await errorShown(other, /dinonaktifkan/);
     // the admin's own account has no disable button
     assert.equal(await admin.locator('#user-table tr[data-user=admin1] [data-disable]').count(), 0);
