@@ -32,6 +32,7 @@ run: build
 	@echo "  ktpel: buka http://$(LISTEN)/  (kios: /kiosk.html, layar antrian: /display.html)"
 	@echo "  Akun demo (nama / kata sandi): intake / intake-demo-123, operator / operator-demo-123,"
 	@echo "  handover / handover-demo-123, supervisor / supervisor-demo-123, admin / admin-demo-123"
+	@echo "  (kata sandi demo harus diganti saat pertama masuk)"
 	@echo ""
 	@./build/ktpel serve --db $(DB) --listen $(LISTEN)
 
