@@ -1,6 +1,7 @@
 /*
  * h_audit.c - the audit trail (docs/api.md "Audit trail"): GET /api/audit/verify (supervisor,
- * admin: the hash chains and signed checkpoints), GET /api/audit/reads?nik=&username=&from=
+ * admin: the hash chains and signed checkpoints), GET /api/audit/status (the same, at most 10
+ * minutes old: the dashboard's), GET /api/audit/reads?nik=&username=&from=
  * &to=&limit= (supervisor, admin: who read whose data), POST /api/audit/checkpoint (admin).
  * Never: take a key file path from the network (verify trusts the server's audit.pub).
  */
@@ -16,6 +17,11 @@ static void h_verify(http_req *r)
     kt_error_clear(&err);
     kt_code rc = svc_audit_verify(HTTP_API(r)->s, &r->actor, NULL, &out, &err);
     http_reply_svc(r, rc, 200, out, &err);
+}
+
+static void h_status(http_req *r)
+{
+    http_run(r, svc_audit_status);
 }
 
 static void h_reads(http_req *r)
@@ -61,6 +67,7 @@ static void h_checkpoint(http_req *r)
 
 const http_route http_routes_audit[] = {
     {"GET", "/api/audit/verify", h_verify, 0},
+    {"GET", "/api/audit/status", h_status, 0},
     {"GET", "/api/audit/reads", h_reads, 0},
     {"POST", "/api/audit/checkpoint", h_checkpoint, 0},
 };

@@ -44,6 +44,7 @@
 #define AUDIT_MAX_PROBLEMS 20
 #define AUDIT_SEAL_BATCH 1000
 #define AUDIT_SIG_TAG "ktpel-audit-checkpoint-v1\n"
+#define AUDIT_STATUS_MAX_AGE_MS (10 * 60 * INT64_C(1000)) /* svc_audit_status's cache */
 
 static const char GENESIS[65] =
     "0000000000000000000000000000000000000000000000000000000000000000";
@@ -779,8 +780,52 @@ static kt_code load_keys(svc *s, const char *pubs, verify_ctx *v, char key_id[65
 
 static const char *const audit_roles[] = {"supervisor", NULL};
 
+static kt_code verify_walk(svc *s, const char *pubs, json_t **out, kt_error *err);
+
 kt_code svc_audit_verify(svc *s, const svc_actor *who, const char *pubs, json_t **out,
                          kt_error *err)
+{
+    *out = NULL;
+    kt_code rc = svc_rec_require_roles(who, audit_roles, "memeriksa jejak audit", err);
+    if (rc != KT_OK)
+        return rc;
+    /* One walk at a time (it reads every record); its result, with the server's key, is kept
+       for svc_audit_status. */
+    pthread_mutex_lock(&s->amu);
+    rc = verify_walk(s, pubs, out, err);
+    if (rc == KT_OK && (pubs == NULL || pubs[0] == '\0')) {
+        json_decref(s->audit_last);
+        s->audit_last = json_deep_copy(*out);
+        s->audit_last_at = svc_now(s);
+    }
+    pthread_mutex_unlock(&s->amu);
+    return rc;
+}
+
+kt_code svc_audit_status(svc *s, const svc_actor *who, json_t **out, kt_error *err)
+{
+    *out = NULL;
+    kt_code rc = svc_rec_require_roles(who, audit_roles, "memeriksa jejak audit", err);
+    if (rc != KT_OK)
+        return rc;
+    pthread_mutex_lock(&s->amu);
+    if (s->audit_last == NULL || svc_now(s) - s->audit_last_at >= AUDIT_STATUS_MAX_AGE_MS ||
+        svc_now(s) < s->audit_last_at) {
+        json_t *v = NULL;
+        if ((rc = verify_walk(s, NULL, &v, err)) == KT_OK) {
+            json_decref(s->audit_last);
+            s->audit_last = v;
+            s->audit_last_at = svc_now(s);
+        }
+    }
+    if (rc == KT_OK && (*out = json_deep_copy(s->audit_last)) == NULL)
+        rc = svc_nomem(err);
+    pthread_mutex_unlock(&s->amu);
+    return rc;
+}
+
+/* The walk itself (the caller holds amu and checked the role). */
+static kt_code verify_walk(svc *s, const char *pubs, json_t **out, kt_error *err)
 {
     store *db = NULL;
     verify_ctx v;
@@ -789,8 +834,6 @@ kt_code svc_audit_verify(svc *s, const svc_actor *who, const char *pubs, json_t 
     kt_code rc;
     *out = NULL;
     memset(&v, 0, sizeof v);
-    if ((rc = svc_rec_require_roles(who, audit_roles, "memeriksa jejak audit", err)) != KT_OK)
-        return rc;
     res = json_pack("{s:b, s:I, s:{}, s:[]}", "ok", 1, "checked_at", (json_int_t)svc_now(s),
                     "chains", "problems");
     if (res == NULL)

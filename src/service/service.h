@@ -123,6 +123,10 @@ kt_code svc_session_revoke(svc *s, const svc_actor *who, int64_t session_id, jso
    "problem_count", "first_break"}; a broken trail is KT_OK with "ok": false. */
 kt_code svc_audit_verify(svc *s, const svc_actor *who, const char *pubs, json_t **out,
                          kt_error *err);
+/* The last verification's result (svc_audit_verify's, with the server's key) when it is under
+   10 minutes old, else a new one: a verification reads every record (about 85,000 a second),
+   so the dashboard asks this, not svc_audit_verify. Supervisor, admin. */
+kt_code svc_audit_status(svc *s, const svc_actor *who, json_t **out, kt_error *err);
 /* Sign a checkpoint of both chains now (admin, system). out {"checkpoint_id", "at"}. */
 kt_code svc_audit_checkpoint(svc *s, const svc_actor *who, json_t **out, kt_error *err);
 /* Who read whose data (supervisor, admin): filter {"nik"?, "username"?, "from"?, "to"?

@@ -90,6 +90,7 @@ kt_code svc_open(const svc_config *cfg, svc **out, kt_error *err)
     pthread_mutex_init(&s->wmu, NULL);
     pthread_cond_init(&s->emit_cv, NULL);
     pthread_mutex_init(&s->gmu, NULL);
+    pthread_mutex_init(&s->amu, NULL);
     s->gtail = &s->ghead;
     s->lokets = cfg->lokets > 0 ? cfg->lokets : 3;
     s->priority_every = cfg->priority_every > 0 ? cfg->priority_every : 3;
@@ -147,6 +148,8 @@ void svc_close(svc *s)
     pthread_mutex_destroy(&s->wmu);
     pthread_cond_destroy(&s->emit_cv);
     pthread_mutex_destroy(&s->gmu);
+    pthread_mutex_destroy(&s->amu);
+    json_decref(s->audit_last);
     free(s->db_path);
     free(s->data_dir);
     free(s);

@@ -71,6 +71,10 @@ struct svc {
     int gleader;                /* 1 while a thread runs a batch */
 
     svc_login_guard *login;     /* owned (users.c) */
+
+    pthread_mutex_t amu;        /* one full verification of the audit trail at a time */
+    json_t *audit_last;         /* owned: the last verification's result, or NULL */
+    int64_t audit_last_at;      /* when it ran (svc_now) */
 };
 
 /* svc_user_add, with the password rules checked (rules 1) or not (0: the demo accounts only,

@@ -6,7 +6,7 @@
 // browser is sent to the login page). Five wrong passwords lock an account and the login page
 // says how long to wait. The supervisor's records page verifies the audit chain and shows who
 // read a resident's data; an event edited in the database behind the server (sqlite3) turns
-// the dashboard's banner and the records page's check red.
+// the records page's check, KONSOLIDASI and then the dashboard's banner red.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -204,19 +204,21 @@ test('accounts, sessions and the audit trail in the browser', async (t) => {
     await shot(camat, 'accounts-05-reads');
   });
 
-  await step('an event edited behind the server: the dashboard and the check turn red', async () => {
+  await step('an event edited behind the server: the check, KONSOLIDASI and the dashboard turn red', async () => {
     execFileSync('sqlite3', [srv.db, "UPDATE events SET note = 'disunting' WHERE action = 'login' AND username = 'petugas1'"]);
-    await camat.goto(srv.base + '/dashboard.html');
-    await camat.waitForSelector('#audit-alert:not([hidden])');
-    assert.match(await camat.textContent('#audit-alert'), /Jejak audit rusak.*diubah setelah dicatat/);
-    await shot(camat, 'accounts-06-dashboard-broken');
     await camat.goto(srv.base + '/records.html');
     await camat.click('#btn-audit-verify');
     await camat.waitForSelector('#audit-status.msg-error');
     assert.match(await camat.textContent('#audit-status'), /RUSAK/);
+    assert.match(await camat.textContent('#audit-problems'), /diubah setelah dicatat/);
     await camat.click('#btn-konsolidasi');
     await camat.waitForSelector('[data-check=audit_chain]');
     assert.match(await camat.textContent('[data-check=audit_chain] summary'), /Jejak audit rusak.*: [1-9]/);
+    // the dashboard shows the last verification (at most 10 minutes old)
+    await camat.goto(srv.base + '/dashboard.html');
+    await camat.waitForSelector('#audit-alert:not([hidden])');
+    assert.match(await camat.textContent('#audit-alert'), /Jejak audit rusak.*diubah setelah dicatat/);
+    await shot(camat, 'accounts-06-dashboard-broken');
   });
 
   for (const [, p] of pages) await p.context().close();

@@ -2,7 +2,8 @@
 // waiting times, each step's durations against the SOP standards (Mutu Baku) with the share
 // within standard, throughput per officer, the day's outcomes, duplicates waiting for a
 // decision, the Disdukcapil status updates (sent, print ready, printed), and a red banner when
-// the audit trail is broken (GET /api/audit/verify, checked when the page opens).
+// the audit trail is broken (GET /api/audit/status: the last verification, at most 10 minutes
+// old, fetched when the page opens).
 // The summary JSON is the service's (svc_day_summary); the renderer reads it tolerantly
 // (objects or arrays) so a field added later does not break the page.
 import { get, post, enc } from './api.js';
@@ -21,7 +22,7 @@ await requireRole(['supervisor']);
 async function auditCheck() {
   const box = $('#audit-alert');
   try {
-    const r = await get('/api/audit/verify');
+    const r = await get('/api/audit/status');
     if (r.ok) { box.hidden = true; return; }
     clear(box).append(h('strong', {}, 'Jejak audit rusak: '), `${r.problem_count} catatan diubah atau dihapus di luar aplikasi. `,
       r.first_break ? r.first_break.message : '', ' ', h('a', { href: 'records.html#audit' }, 'Lihat rinciannya'));

@@ -587,6 +587,38 @@ static void test_konsolidasi_shows_broken_chain(void **state)
     svc_close(s);
 }
 
+/* The dashboard's status: the last verification, at most 10 minutes old. */
+static void test_status_is_the_last_verification(void **state)
+{
+    (void)state;
+    svc *s = t_open_with(rows, NULL);
+    activity(s, 2);
+    svc_actor sup = t_actor("supervisor", 4, 0), op = t_actor("operator", 2, 0);
+    json_t *out = NULL;
+    kt_error err;
+    assert_int_equal(svc_audit_status(s, &op, &out, &err), KT_EFORBIDDEN);
+    t_expect(svc_audit_status(s, &sup, &out, &err), KT_OK, &err);
+    assert_true(json_is_true(json_object_get(out, "ok")));
+    json_decref(out);
+    raw_sql("UPDATE events SET note = 'diubah' WHERE id = 2");
+    t_now += 5 * T_MIN;
+    t_expect(svc_audit_status(s, &sup, &out, &err), KT_OK, &err);
+    assert_true(json_is_true(json_object_get(out, "ok"))); /* 5 minutes old: kept */
+    json_decref(out);
+    t_now += 6 * T_MIN;
+    t_expect(svc_audit_status(s, &sup, &out, &err), KT_OK, &err);
+    assert_false(json_is_true(json_object_get(out, "ok"))); /* older than 10: walked again */
+    json_decref(out);
+    /* an explicit verification refreshes it at once */
+    raw_sql("UPDATE events SET note = 'diubah lagi' WHERE id = 3");
+    json_t *v = verify(s);
+    json_decref(v);
+    t_expect(svc_audit_status(s, &sup, &out, &err), KT_OK, &err);
+    assert_int_equal(json_integer_value(json_object_get(out, "problem_count")), 2);
+    json_decref(out);
+    svc_close(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -607,6 +639,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_legacy_trail_sealed_once, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reads_recorded_and_listed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_konsolidasi_shows_broken_chain, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_status_is_the_last_verification, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
