@@ -20,7 +20,7 @@
  * Sessions: 32 random bytes, shown to the browser as 64 hex characters (the cookie); the
  * database keeps only SHA-256 of it, so a copy of the database cannot be used to log in. A
  * session lasts 8 hours (one working day) and ends after 30 minutes without a request; its
- * last use is written at most once a minute (one small group-commit write, not one per
+ * last use is written at most once a minute (one small lazy group-commit write, not one per
  * request). Changing one's password ends one's other sessions; a reset or a disable ends all.
  *
  * Every login, failure, logout, lockout, password change or reset, disable/enable and
@@ -993,12 +993,12 @@ kt_code svc_session(svc *s, const char *token, svc_actor *actor, kt_error *err)
     store_reset(st);
 out:
     svc_conn_put(s, db);
-    /* The idle clock: written at most once a minute per session. A failure to write it only
-       shortens the session (it is not the caller's request). */
+    /* The idle clock: written at most once a minute per session, lazily (no fsync of its
+       own). A failure to write it, or a power cut losing it, only shortens the session. */
     if (rc == KT_OK && now - seen >= SESSION_TOUCH_MS) {
         touch_unit u = {sid, now};
         kt_error e2;
-        (void)svc_group_write(s, touch_run, &u, &e2);
+        (void)svc_group_write_lazy(s, touch_run, &u, &e2);
     }
     return rc;
 }
