@@ -3,14 +3,15 @@
  * (docs/api.md "Auth").
  *
  * The session token lives only in an HttpOnly, SameSite=Strict cookie: scripts in the page
- * cannot read it and other sites cannot make the browser send it. The client's address goes
- * to the service for login throttling and the audit trail.
+ * cannot read it and other sites cannot make the browser send it (another port of the same
+ * host is the same site: server.c's Origin and Fetch Metadata checks cover that). Over HTTPS
+ * (TLS here or at the proxy) the cookie is also Secure: never sent over plain HTTP. The
+ * client's address (r->client) goes to the service for login throttling and the audit trail.
  * Never: say whether the username or the password was wrong (the service's message).
  */
 #include "http/api.h"
 
 #include <arpa/inet.h>
-#include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -21,23 +22,6 @@ static json_t *actor_json(const svc_actor *a)
                      a->must_change_password);
 }
 
-/* The peer's address as text ("-" when unknown). */
-static void client_addr(const http_req *r, char ip[INET6_ADDRSTRLEN])
-{
-    const union MHD_ConnectionInfo *ci =
-        MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-    snprintf(ip, INET6_ADDRSTRLEN, "-");
-    if (ci == NULL || ci->client_addr == NULL)
-        return;
-    if (ci->client_addr->sa_family == AF_INET)
-        inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)ci->client_addr)->sin_addr,
-                  ip, INET6_ADDRSTRLEN);
-    else if (ci->client_addr->sa_family == AF_INET6)
-        inet_ntop(AF_INET6,
-                  &((const struct sockaddr_in6 *)(const void *)ci->client_addr)->sin6_addr, ip,
-                  INET6_ADDRSTRLEN);
-}
-
 static void h_login(http_req *r)
 {
     json_t *in = http_json_in(r);
@@ -45,7 +29,7 @@ static void h_login(http_req *r)
     json_t *loket;
     char token[65];
     char cookie[160];
-    char ip[INET6_ADDRSTRLEN];
+    char ip[INET_ADDRSTRLEN];
     svc_actor a;
     kt_error err;
     kt_code rc;
@@ -74,14 +58,14 @@ static void h_login(http_req *r)
         lk = (int)json_integer_value(loket);
     }
     kt_error_clear(&err);
-    client_addr(r, ip);
+    http_client_text(r, ip, sizeof ip);
     rc = svc_login(HTTP_API(r)->s, user, pass, lk, ip, token, &a, &err);
     if (rc != KT_OK) {
         http_reply_error(r, &err, NULL);
         goto out;
     }
-    snprintf(cookie, sizeof cookie, "%s=%s; Path=/; HttpOnly; SameSite=Strict",
-             HTTP_SESSION_COOKIE, token);
+    snprintf(cookie, sizeof cookie, "%s=%s; Path=/; HttpOnly; SameSite=Strict%s",
+             HTTP_SESSION_COOKIE, token, http_core_https(r->core) ? "; Secure" : "");
     r->actor = a;
     r->has_actor = 1;
     http_reply_json(r, 200, actor_json(&a));
@@ -99,8 +83,8 @@ static void h_logout(http_req *r)
         http_reply_error(r, &err, NULL);
         return;
     }
-    snprintf(cookie, sizeof cookie, "%s=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0",
-             HTTP_SESSION_COOKIE);
+    snprintf(cookie, sizeof cookie, "%s=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0%s",
+             HTTP_SESSION_COOKIE, http_core_https(r->core) ? "; Secure" : "");
     http_reply_json(r, 200, json_pack("{s:b}", "ok", 1));
     http_reply_header(r, MHD_HTTP_HEADER_SET_COOKIE, cookie);
 }

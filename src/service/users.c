@@ -403,9 +403,9 @@ kt_code svc_user_add_as(svc *s, const svc_actor *who, const json_t *in, int rule
     json_int_t loket = 0;
     if (jl != NULL && !json_is_null(jl)) {
         if (!json_is_integer(jl) || json_integer_value(jl) < 0 ||
-            json_integer_value(jl) > s->lokets)
+            json_integer_value(jl) > svc_lokets_count(s))
             return kt_fail(err, KT_EINVAL, "loket_invalid", "loket",
-                           "Loket harus 0 sampai %d", s->lokets);
+                           "Loket harus 0 sampai %d", svc_lokets_count(s));
         loket = json_integer_value(jl);
     }
     if ((rc = hash_make(s, password, hash, err)) != KT_OK)
@@ -840,9 +840,9 @@ kt_code svc_login(svc *s, const char *username, const char *password, int loket,
     if (strlen(username) > 64 || strlen(password) > 1024)
         return kt_fail(err, KT_EINVAL, "login_too_long", "", "Nama pengguna atau kata sandi "
                        "terlalu panjang");
-    if (loket < 0 || loket > s->lokets)
+    if (loket < 0 || loket > svc_lokets_count(s)) /* the layout now: no restart needed */
         return kt_fail(err, KT_EINVAL, "loket_invalid", "loket", "Loket harus 0 sampai %d",
-                       s->lokets);
+                       svc_lokets_count(s));
     /* A blocked address costs nothing more: no hash, no write (a flood stays a flood of
        cheap refusals). */
     if ((until = client_blocked(s, addr, now)) > 0) {
