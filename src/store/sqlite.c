@@ -98,14 +98,21 @@ static kt_code sq_open(const char *location, const store_options *opts, store **
         return kt_fail(err, KT_ENOMEM, "no_memory", "", "Memori habis");
     }
     /* The database holds personal data: created 0600 (and an older, wider file narrowed).
-       SQLite gives its -wal and -shm files the database file's mode. */
+       SQLite gives its -wal and -shm files the database file's mode. An existing file is
+       narrowed by its path, never opened here: closing any descriptor of a file drops every
+       POSIX lock this process holds on it, so the server's other connections would lose
+       theirs, and a CLI command closing its connection beside the server would then take the
+       server's WAL for its own and delete it (every later write lost to the file). */
     if (strncmp(location, "file:", 5) != 0 && strcmp(location, ":memory:") != 0) {
-        int fd = open(location, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
         struct stat sb;
-        if (fd >= 0) {
-            if (fstat(fd, &sb) == 0 && (sb.st_mode & 077) != 0)
-                fchmod(fd, 0600);
-            close(fd);
+        if (stat(location, &sb) == 0) {
+            if ((sb.st_mode & 077) != 0)
+                chmod(location, 0600);
+        } else {
+            /* New: nothing of this process has it open yet. */
+            int fd = open(location, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+            if (fd >= 0)
+                close(fd);
         }
         static const char *const side[] = {"-wal", "-shm", "-journal"};
         for (size_t i = 0; i < 3; i++) {
