@@ -121,11 +121,31 @@ static const pair checks[] = {
     {"audit_chain", "Jejak audit rusak (diubah atau dihapus)"},
 };
 
+/* Reads of personal data, as the access log names them (service/audit.c: svc_access_*). */
+static const pair access[] = {
+    {"read_resident", "Cari NIK (biodata)"},
+    {"resident_search", "Cari penduduk dengan nama dan tanggal lahir"},
+    {"read_application", "Buka permohonan"},
+    {"read_application_events", "Riwayat permohonan"},
+    {"read_biometric", "Unduh biometrik"},
+    {"list_applications", "Daftar permohonan"},
+    {"register_list", "Register pengambilan"},
+    {"register_export", "Unduh register (CSV)"},
+    {"archive_find", "Cari arsip"},
+    {"list_duplicates", "Daftar duplikat"},
+    {"read_duplicate", "Bandingkan duplikat"},
+    {"konsolidasi", "KONSOLIDASI"},
+    {"print_receipt", "Cetak tanda terima"},
+    {"print_missing_slip", "Cetak slip kekurangan"},
+    {"print_referral", "Cetak surat rujukan"},
+    {"audit_reads", "Lihat siapa membaca"},
+};
+
 #define N_(a) (sizeof(a) / sizeof((a)[0]))
 
 static const char *const table_str[WORDS_TABLE_COUNT] = {
     "state", "kind", "reason", "action", "ktp_status", "service", "step", "role", "document",
-    "confirmed_by", "used_via", "check"};
+    "confirmed_by", "used_via", "check", "access"};
 
 const char *words_table_str(words_table t)
 {
@@ -194,6 +214,8 @@ bool words_at(words_table t, size_t i, const char **id, const char **word)
         return pair_at(used_via, N_(used_via), i, id, word);
     case WORDS_CHECK:
         return pair_at(checks, N_(checks), i, id, word);
+    case WORDS_ACCESS:
+        return pair_at(access, N_(access), i, id, word);
     default:
         return false;
     }

@@ -195,7 +195,8 @@ kt_code svc_queue_board(svc *s, json_t **out, kt_error *err);
 /* Biodata, NIK analysis with warnings, age on the service day, eligibility, card held. */
 /* SIAK lookup without a NIK: in {"name": 3+ letters, "birth_date": "YYYY-MM-DD"} ->
    {"count", "residents": [{nik, name, birth_place, birth_date, sex, address, rt, rw,
-   kelurahan_code}]} (at most 20); intake, supervisor, admin; audited (resident_search). */
+   kelurahan_code}]} (at most 20); intake, supervisor, admin; recorded in the access log
+   (resident_search, the NIKs shown) before it answers. */
 /* A few demo residents a newcomer can try, one per intake case: [{nik, name, birth_date,
    "try"}] (demo.c; admin/system). */
 kt_code svc_demo_niks(svc *s, const svc_actor *who, json_t **out, kt_error *err);

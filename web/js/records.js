@@ -6,7 +6,7 @@
 // Never: compute figures here (the service's report is the one truth).
 import { get, enc } from './api.js';
 import { $, h, clear, showError, showInfo, hideMsg, fmtDuration, fmtDateTime } from './ui.js';
-import { KINDS, STATES, CHECKS, CONFIRMED_BY, USED_VIA } from './labels.js';
+import { KINDS, STATES, CHECKS, CONFIRMED_BY, USED_VIA, ACCESS } from './labels.js';
 import { requireRole } from './session.js';
 
 const msg = $('#msg');
@@ -148,13 +148,6 @@ $('#btn-konsolidasi').addEventListener('click', async () => {
 });
 
 // ---- the audit trail: its chain verified, who read whose data
-const READS = {
-  read_resident: 'Cari NIK (biodata)', read_application: 'Buka permohonan', read_biometric: 'Unduh biometrik',
-  read_application_events: 'Riwayat permohonan', list_applications: 'Daftar permohonan', register_list: 'Register pengambilan',
-  register_export: 'Unduh register (CSV)', archive_find: 'Cari arsip', list_duplicates: 'Daftar duplikat',
-  read_duplicate: 'Bandingkan duplikat', konsolidasi: 'KONSOLIDASI', print_receipt: 'Cetak tanda terima',
-  print_missing_slip: 'Cetak slip kekurangan', print_referral: 'Cetak surat rujukan', audit_reads: 'Lihat siapa membaca',
-};
 $('#btn-audit-verify').addEventListener('click', async () => {
   hideMsg(msg);
   try {
@@ -192,7 +185,7 @@ $('#reads-form').addEventListener('submit', async (ev) => {
     if (r.reads.length) {
       v.append(table('reads-table', ['Waktu (WIB)', 'Petugas', 'Peran', 'Loket', 'Apa', 'NIK', 'Permohonan', 'Keterangan'],
         r.reads.map((x) => h('tr', { dataset: { read: x.id } }, h('td', {}, fmtDateTime(x.at)), h('td', {}, x.username), h('td', {}, x.role),
-          h('td', {}, x.loket ? String(x.loket) : '-'), h('td', {}, READS[x.action] || x.action),
+          h('td', {}, x.loket ? String(x.loket) : '-'), h('td', {}, ACCESS[x.action] || x.action),
           h('td', { class: 'mono' }, x.nik || (x.subjects ? `${x.subjects} orang` : '-')),
           h('td', {}, x.application_id ? `#${x.application_id}` : '-'), h('td', { class: 'mono' }, x.detail || '')))));
     }
