@@ -364,6 +364,11 @@ void http_reply_error(http_req *r, const kt_error *err, json_t *result)
     json_decref(result);
     http_reply_json(r, (unsigned)kt_http_status(err->code == KT_OK ? KT_EINTERNAL : err->code),
                     e);
+    if (err->retry_s > 0 && (err->code == KT_ELIMIT || err->code == KT_EUNAVAIL)) {
+        char retry[16];
+        snprintf(retry, sizeof retry, "%u", err->retry_s);
+        http_reply_header(r, MHD_HTTP_HEADER_RETRY_AFTER, retry);
+    }
 }
 
 void http_reply_fail(http_req *r, kt_code code, const char *id, const char *field,
@@ -415,17 +420,12 @@ void http_reply_limited(http_req *r, unsigned status, unsigned retry_s, const ch
                         const char *fmt, ...)
 {
     kt_error err;
-    char retry[16];
     va_list ap;
     va_start(ap, fmt);
-    kt_vfail(&err, KT_EUNAVAIL, id, "", fmt, ap);
+    kt_vfail(&err, status == 429 ? KT_ELIMIT : KT_EUNAVAIL, id, "", fmt, ap);
     va_end(ap);
-    http_reply_error(r, &err, NULL);
-    if (r->resp == NULL)
-        return;
-    r->status = status;
-    snprintf(retry, sizeof retry, "%u", retry_s > 0 ? retry_s : 1);
-    http_reply_header(r, MHD_HTTP_HEADER_RETRY_AFTER, retry);
+    err.retry_s = retry_s > 0 ? retry_s : 1;
+    http_reply_error(r, &err, NULL); /* the service's KT_ELIMIT takes the same way */
 }
 
 /* ---- request life -------------------------------------------------------------------- */

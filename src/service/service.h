@@ -99,18 +99,20 @@ kt_code svc_user_reset_password(svc *s, const svc_actor *who, const char *userna
                                 json_t **out, kt_error *err);
 /* Change one's own password: in {"current_password", "new_password"}. Ends the account's
    other sessions (the caller's stays) and lifts a forced change. out {"ok",
-   "sessions_ended"}. A wrong current password counts as a failed login. */
+   "sessions_ended"}. A wrong current password counts as a failed login; while the account is
+   locked, KT_ELIMIT account_locked (retry_s) before any check. */
 kt_code svc_password_change(svc *s, const svc_actor *who, const json_t *in, json_t **out,
                             kt_error *err);
 /*
  * Log in from client (the caller's address, for throttling and the audit trail; NULL for
  * none). On success: token (64 hex chars + NUL) for the session cookie, and the actor (with
- * its session_id and must_change_password). Refusals, all KT_EUNAUTH: login_failed (wrong
- * username or password: never which), account_locked (5 failures in a row lock the account
- * for 5 minutes, doubling to 60), login_throttled (20 failures from one address within 15
- * minutes block it for 15), account_disabled (only after the right password); the locks'
- * messages say how long to wait. KT_EUNAVAIL login_busy when the password hash's concurrency
- * cap has a full queue. Every attempt is in the audit trail (events).
+ * its session_id and must_change_password). Refusals: KT_EUNAUTH login_failed (wrong
+ * username or password: never which) and account_disabled (only after the right password);
+ * KT_ELIMIT with err->retry_s (kt_fail_retry) account_locked (5 failures in a row lock the
+ * account for 5 minutes, doubling to 60) and login_throttled (20 failures from one address
+ * within 15 minutes block it for 15), whose messages say how long to wait; KT_EUNAVAIL
+ * login_busy (retry_s 1) when the password hash's concurrency cap has a full queue. Every
+ * attempt is in the audit trail (events).
  */
 kt_code svc_login(svc *s, const char *username, const char *password, int loket,
                   const char *client, char token[65], svc_actor *actor, kt_error *err);

@@ -108,8 +108,8 @@ static kt_code hash_enter(svc *s, kt_error *err)
     pthread_mutex_lock(&g->mu);
     if (g->hashing >= LOGIN_HASH_SLOTS && g->waiting >= LOGIN_HASH_QUEUE) {
         pthread_mutex_unlock(&g->mu);
-        return kt_fail(err, KT_EUNAVAIL, "login_busy", "",
-                       "Terlalu banyak permintaan masuk bersamaan; coba lagi sebentar");
+        return kt_fail_retry(err, KT_EUNAVAIL, 1, "login_busy",
+                             "Terlalu banyak permintaan masuk bersamaan; coba lagi sebentar");
     }
     g->waiting++;
     while (g->hashing >= LOGIN_HASH_SLOTS) {
@@ -117,8 +117,8 @@ static kt_code hash_enter(svc *s, kt_error *err)
             g->hashing >= LOGIN_HASH_SLOTS) {
             g->waiting--;
             pthread_mutex_unlock(&g->mu);
-            return kt_fail(err, KT_EUNAVAIL, "login_busy", "",
-                           "Terlalu banyak permintaan masuk bersamaan; coba lagi sebentar");
+            return kt_fail_retry(err, KT_EUNAVAIL, 1, "login_busy",
+                                 "Terlalu banyak permintaan masuk bersamaan; coba lagi sebentar");
         }
     }
     g->waiting--;
@@ -213,13 +213,14 @@ static int64_t client_failed(svc *s, const char *addr, int64_t now)
     return start;
 }
 
-/* "5 menit (sampai pukul 09.35 WIB)" */
-static void wait_text(int64_t now, int64_t until, char *buf, size_t cap)
+/* "5 menit (sampai pukul 09.35 WIB)"; returns the wait in whole seconds (Retry-After). */
+static unsigned wait_text(int64_t now, int64_t until, char *buf, size_t cap)
 {
     jkt_datetime t = jkt_from_utc_ms(until);
-    int64_t min = (until - now + 59999) / 60000;
+    int64_t min = (until - now + 59999) / 60000, s = (until - now + 999) / 1000;
     snprintf(buf, cap, "%lld menit (sampai pukul %02d.%02d WIB)", (long long)(min > 0 ? min : 1),
              t.hour, t.minute);
+    return s > 0 ? (unsigned)s : 1;
 }
 
 /* ---- rules ---------------------------------------------------------------------------- */
@@ -846,11 +847,11 @@ kt_code svc_login(svc *s, const char *username, const char *password, int loket,
     /* A blocked address costs nothing more: no hash, no write (a flood stays a flood of
        cheap refusals). */
     if ((until = client_blocked(s, addr, now)) > 0) {
-        wait_text(now, until, wait, sizeof wait);
-        return kt_fail(err, KT_EUNAUTH, "login_throttled", "",
-                       "Terlalu banyak percobaan masuk yang gagal dari komputer ini. Coba lagi "
-                       "dalam %s",
-                       wait);
+        unsigned secs = wait_text(now, until, wait, sizeof wait);
+        return kt_fail_retry(err, KT_ELIMIT, secs, "login_throttled",
+                             "Terlalu banyak percobaan masuk yang gagal dari komputer ini. Coba "
+                             "lagi dalam %s",
+                             wait);
     }
     /* The slot is taken before the account is read: a storm of logins then holds at most
        LOGIN_HASH_SLOTS database connections too, not one per request. */
@@ -875,11 +876,11 @@ kt_code svc_login(svc *s, const char *username, const char *password, int loket,
         if ((rc = login_refused(s, &acc, client, "account_locked", 0, block, &locked, err)) !=
             KT_OK)
             goto out;
-        wait_text(now, acc.locked_until, wait, sizeof wait);
-        rc = kt_fail(err, KT_EUNAUTH, "account_locked", "",
-                     "Akun ini dikunci sementara karena terlalu banyak percobaan masuk yang "
-                     "gagal. Coba lagi dalam %s, atau minta admin membukanya",
-                     wait);
+        unsigned secs = wait_text(now, acc.locked_until, wait, sizeof wait);
+        rc = kt_fail_retry(err, KT_ELIMIT, secs, "account_locked",
+                           "Akun ini dikunci sementara karena terlalu banyak percobaan masuk "
+                           "yang gagal. Coba lagi dalam %s, atau minta admin membukanya",
+                           wait);
         goto out;
     }
     if (!acc.found || !match) {
@@ -888,11 +889,12 @@ kt_code svc_login(svc *s, const char *username, const char *password, int loket,
                                 1, block, &locked, err)) != KT_OK)
             goto out;
         if (locked > 0) {
-            wait_text(now, locked, wait, sizeof wait);
-            rc = kt_fail(err, KT_EUNAUTH, "account_locked", "",
-                         "Nama pengguna atau kata sandi salah %d kali berturut-turut: akun "
-                         "dikunci sementara. Coba lagi dalam %s, atau minta admin membukanya",
-                         LOGIN_LOCK_AFTER, wait);
+            unsigned secs = wait_text(svc_now(s), locked, wait, sizeof wait); /* the lock's now */
+            rc = kt_fail_retry(err, KT_ELIMIT, secs, "account_locked",
+                               "Nama pengguna atau kata sandi salah %d kali berturut-turut: "
+                               "akun dikunci sementara. Coba lagi dalam %s, atau minta admin "
+                               "membukanya",
+                               LOGIN_LOCK_AFTER, wait);
         } else {
             rc = kt_fail(err, KT_EUNAUTH, "login_failed", "",
                          "Nama pengguna atau kata sandi salah");
@@ -1187,6 +1189,15 @@ kt_code svc_password_change(svc *s, const svc_actor *who, const json_t *in, json
     if (!acc.found || acc.a.user_id != who->user_id || !acc.active) {
         rc = kt_fail(err, KT_EUNAUTH, "session_invalid", "", "Akun tidak ditemukan atau "
                      "dinonaktifkan; silakan masuk lagi");
+        goto out;
+    }
+    if (acc.locked_until > svc_now(s)) { /* locked by failures: no guess is even checked */
+        char wait[64];
+        unsigned secs = wait_text(svc_now(s), acc.locked_until, wait, sizeof wait);
+        rc = kt_fail_retry(err, KT_ELIMIT, secs, "account_locked",
+                           "Akun ini dikunci sementara karena terlalu banyak kata sandi salah. "
+                           "Coba lagi dalam %s, atau minta admin membukanya",
+                           wait);
         goto out;
     }
     if ((rc = hash_verify(s, acc.hash, cur, &match, err)) != KT_OK)

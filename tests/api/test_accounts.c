@@ -128,6 +128,8 @@ static const char *err_msg(const json_t *j)
 }
 
 /* POST /api/login with a password; the status, and the cookie when it worked. */
+static char last_retry[16]; /* the last login's Retry-After, or "" */
+
 static long login_pw(const char *user, const char *pw, char cookie[160], json_t **body)
 {
     char url[512], b[300];
@@ -137,6 +139,8 @@ static long login_pw(const char *user, const char *pw, char cookie[160], json_t 
     if (api_json(&r, "POST", url, NULL, b) != 0)
         return -1;
     long st = r.status;
+    if (api_header(&r, "Retry-After", last_retry, sizeof last_retry) == NULL)
+        last_retry[0] = '\0';
     if (cookie != NULL)
         snprintf(cookie, 160, "%s", r.cookie);
     if (body != NULL)
@@ -267,12 +271,15 @@ static void test_lockout_refuses_right_password(void **state)
         assert_string_equal(err_code(j), "login_failed");
         json_decref(j);
     }
-    assert_int_equal(login_pw("siti", "salah-sekali-7", NULL, &j), 401);
+    /* too many: 429 with Retry-After, as every limit of the server says it */
+    assert_int_equal(login_pw("siti", "salah-sekali-7", NULL, &j), 429);
     assert_string_equal(err_code(j), "account_locked");
+    assert_string_equal(last_retry, "300");
     json_decref(j);
     char cookie[160];
-    assert_int_equal(login_pw("siti", "rahasia-siti", cookie, &j), 401);
+    assert_int_equal(login_pw("siti", "rahasia-siti", cookie, &j), 429);
     assert_string_equal(err_code(j), "account_locked");
+    assert_true(atoi(last_retry) > 290 && atoi(last_retry) <= 300);
     assert_non_null(strstr(err_msg(j), "Coba lagi dalam 5 menit"));
     assert_string_equal(cookie, "");
     json_decref(j);
@@ -286,6 +293,45 @@ static void test_lockout_refuses_right_password(void **state)
 }
 
 /* ---- accounts ------------------------------------------------------------------------- */
+
+/* 20 failures from one computer (guessing names) block that computer for 15 minutes: 429 with
+   Retry-After and the wait in words, the right password too; another computer logs in. The
+   address is the server's r->client (the peer here; the proxy's X-Forwarded-For behind TLS). */
+static void test_address_throttled_over_http(void **state)
+{
+    (void)state;
+    json_t *j = NULL;
+    char cookie[160];
+    api_use_source("127.0.0.77");
+    for (int i = 0; i < 20; i++) {
+        char name[32];
+        snprintf(name, sizeof name, "tebak%02d", i);
+        assert_int_equal(login_pw(name, "salah-sekali-5", NULL, NULL), 401);
+    }
+    assert_int_equal(login_pw("dewi", "rahasia-dewi", cookie, &j), 429);
+    assert_string_equal(err_code(j), "login_throttled");
+    assert_non_null(strstr(err_msg(j), "Coba lagi dalam 15 menit"));
+    assert_true(atoi(last_retry) > 890 && atoi(last_retry) <= 900);
+    assert_string_equal(cookie, "");
+    json_decref(j);
+    api_use_source("127.0.0.78");
+    assert_int_equal(login_pw("dewi", "rahasia-dewi", cookie, NULL), 200);
+    api_use_source(NULL);
+    /* the block names the address in the audit trail */
+    store *db = NULL;
+    kt_error err;
+    assert_int_equal(store_open(G->db, NULL, &db, &err), KT_OK);
+    store_stmt *st = NULL;
+    int row = 0;
+    assert_int_equal(store_prepare(db, "SELECT note FROM events WHERE action = 'login_throttled'",
+                                   &st, &err),
+                     KT_OK);
+    assert_int_equal(store_step(st, &row, &err), KT_OK);
+    assert_int_equal(row, 1);
+    assert_non_null(strstr(store_col_text(st, 0), "127.0.0.77"));
+    store_reset(st);
+    store_close(db);
+}
 
 static void test_demo_account_must_change_first(void **state)
 {
@@ -335,8 +381,9 @@ static void test_admin_manages_accounts_and_sessions(void **state)
     json_int_t victim = 0;
     int mine = 0;
     json_array_foreach(l, i, x) {
-        if (strcmp(json_string_value(json_object_get(x, "username")), "intake1") == 0)
-            victim = json_integer_value(json_object_get(x, "id")), mine++;
+        if (strcmp(json_string_value(json_object_get(x, "username")), "intake1") != 0)
+            continue; /* earlier tests' sessions on the same database */
+        victim = json_integer_value(json_object_get(x, "id")), mine++;
         assert_string_equal(json_string_value(json_object_get(x, "client")), "127.0.0.1");
     }
     assert_int_equal(mine, 2);
@@ -462,6 +509,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_login_storm_memory, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unknown_username_same_time, setup, teardown),
         cmocka_unit_test_setup_teardown(test_lockout_refuses_right_password, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_address_throttled_over_http, setup, teardown),
         cmocka_unit_test_setup_teardown(test_demo_account_must_change_first, setup, teardown),
         cmocka_unit_test_setup_teardown(test_admin_manages_accounts_and_sessions, setup,
                                         teardown),

@@ -165,7 +165,8 @@ static void test_login_storm_bounded(void **state)
     long after = vm_hwm_kb();
     int refused = 0, busy = 0;
     for (int i = 0; i < 64; i++) {
-        refused += w[i].rc == KT_EUNAUTH;
+        refused += w[i].rc == KT_EUNAUTH ||
+                   (w[i].rc == KT_ELIMIT && strcmp(w[i].id, "account_locked") == 0);
         busy += w[i].rc == KT_EUNAVAIL && strcmp(w[i].id, "login_busy") == 0;
     }
     fprintf(stderr, "64 concurrent wrong logins: peak RSS +%ld MiB (%d refused, %d busy)\n",
@@ -194,12 +195,15 @@ static void test_lockout_after_five_failures(void **state)
         assert_string_equal(err.id, "login_failed");
         assert_string_equal(err.message, "Nama pengguna atau kata sandi salah");
     }
-    /* the fifth failure locks, and says so */
-    assert_int_equal(login(s, "siti", "salah-sekali-3", "10.0.0.1", token, &a, &err), KT_EUNAUTH);
+    /* the fifth failure locks, and says so: too many (429), retry after 5 minutes */
+    assert_int_equal(login(s, "siti", "salah-sekali-3", "10.0.0.1", token, &a, &err), KT_ELIMIT);
     assert_string_equal(err.id, "account_locked");
+    assert_int_equal(err.retry_s, 300);
     /* now even the right password is refused, with how long to wait: 5 minutes */
-    assert_int_equal(login(s, "siti", PW, "10.0.0.2", token, &a, &err), KT_EUNAUTH);
+    assert_int_equal(login(s, "siti", PW, "10.0.0.2", token, &a, &err), KT_ELIMIT);
     assert_string_equal(err.id, "account_locked");
+    assert_int_equal(err.retry_s, 300);
+    assert_int_equal(kt_http_status(err.code), 429);
     assert_non_null(strstr(err.message, "5 menit"));
     assert_non_null(strstr(err.message, "WIB"));
     assert_string_equal(token, "");
@@ -217,15 +221,16 @@ static void test_lockout_after_five_failures(void **state)
        doubles it */
     for (int i = 0; i < 5; i++)
         assert_int_equal(login(s, "siti", "salah-sekali-3", "10.0.0.3", token, &a, &err),
-                         KT_EUNAUTH);
-    assert_int_equal(login(s, "siti", PW, "10.0.0.3", token, &a, &err), KT_EUNAUTH);
+                         i < 4 ? KT_EUNAUTH : KT_ELIMIT);
+    assert_int_equal(login(s, "siti", PW, "10.0.0.3", token, &a, &err), KT_ELIMIT);
     assert_non_null(strstr(err.message, "5 menit"));
     t_now += 5 * T_MIN + 1000;
     for (int i = 0; i < 5; i++)
         assert_int_equal(login(s, "siti", "salah-sekali-3", "10.0.0.4", token, &a, &err),
-                         KT_EUNAUTH);
-    assert_int_equal(login(s, "siti", PW, "10.0.0.4", token, &a, &err), KT_EUNAUTH);
+                         i < 4 ? KT_EUNAUTH : KT_ELIMIT);
+    assert_int_equal(login(s, "siti", PW, "10.0.0.4", token, &a, &err), KT_ELIMIT);
     assert_string_equal(err.id, "account_locked");
+    assert_int_equal(err.retry_s, 600);
     assert_non_null(strstr(err.message, "10 menit"));
     /* enabling the account (an admin's look) lifts the lock */
     t_expect(svc_user_set_active(s, &sys, "siti", 1, &out, &err), KT_OK, &err);
@@ -255,8 +260,9 @@ static void test_address_throttled(void **state)
         assert_string_equal(err.id, "login_failed");
     }
     /* then the address is refused outright, right password or not, with the wait */
-    assert_int_equal(login(s, "siti", PW, "192.168.1.66", token, &a, &err), KT_EUNAUTH);
+    assert_int_equal(login(s, "siti", PW, "192.168.1.66", token, &a, &err), KT_ELIMIT);
     assert_string_equal(err.id, "login_throttled");
+    assert_int_equal(err.retry_s, 900);
     assert_non_null(strstr(err.message, "15 menit"));
     /* another computer is not affected */
     t_expect(login(s, "siti", PW, "192.168.1.10", token, &a, &err), KT_OK, &err);
@@ -306,6 +312,40 @@ static void test_disable_enable(void **state)
     char ev[2048];
     actions(ev, sizeof ev);
     assert_non_null(strstr(ev, "user_disable,login_failed,login_failed,user_enable,login"));
+    svc_close(s);
+}
+
+/* A session left open is no way to guess the password: wrong current passwords lock the
+   account as wrong logins do, and a locked account's change is refused before any check. */
+static void test_password_change_guesses_lock(void **state)
+{
+    (void)state;
+    svc *s = t_open();
+    add_user(s, "siti", "intake", 0);
+    char token[65];
+    svc_actor a, me;
+    json_t *out = NULL, *req = NULL;
+    kt_error err;
+    t_expect(login(s, "siti", PW, "10.0.0.1", token, &a, &err), KT_OK, &err);
+    t_expect(svc_session(s, token, &me, &err), KT_OK, &err);
+    for (int i = 0; i < 5; i++) {
+        req = json_pack("{s:s, s:s}", "current_password", "tebakan-salah-1", "new_password",
+                        "Kopi pahit di pagi hari");
+        assert_int_equal(svc_password_change(s, &me, req, &out, &err), KT_EUNAUTH);
+        assert_string_equal(err.id, "password_wrong");
+        json_decref(req);
+    }
+    req = json_pack("{s:s, s:s}", "current_password", PW, "new_password",
+                    "Kopi pahit di pagi hari");
+    assert_int_equal(svc_password_change(s, &me, req, &out, &err), KT_ELIMIT);
+    assert_string_equal(err.id, "account_locked");
+    assert_int_equal(err.retry_s, 300);
+    assert_non_null(strstr(err.message, "5 menit"));
+    /* after the lock, the right one is accepted */
+    t_now += 5 * T_MIN + 1000;
+    t_expect(svc_password_change(s, &me, req, &out, &err), KT_OK, &err);
+    json_decref(out);
+    json_decref(req);
     svc_close(s);
 }
 
@@ -537,6 +577,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_address_throttled, setup, teardown),
         cmocka_unit_test_setup_teardown(test_disable_enable, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reset_forces_change, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_password_change_guesses_lock, setup, teardown),
         cmocka_unit_test_setup_teardown(test_demo_accounts_must_change, setup, teardown),
         cmocka_unit_test_setup_teardown(test_password_rules_at_add, setup, teardown),
         cmocka_unit_test_setup_teardown(test_idle_and_absolute_timeouts, setup, teardown),
