@@ -21,7 +21,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1106,10 +1105,8 @@ kt_code svc_app_bio_put_ex(svc *s, const svc_actor *who, int64_t app_id, const c
                                strcmp(slot, "face") == 0 ? birth_year_of(s, app_id) : 0, flags,
                                &up, err)) != KT_OK)
         return rc;
-    unsigned char h[crypto_hash_sha256_BYTES];
     char sha[65], rel[64];
-    crypto_hash_sha256(h, data, len);
-    sodium_bin2hex(sha, sizeof sha, h, sizeof h);
+    svc_sha256_hex(data, len, sha);
     /* A finger is decoded and extracted now, outside the write lock: no usable print, no file. */
     if (svc_afis_finger_of(slot) > 0 &&
         (rc = svc_afis_probe_make(slot, data, len, &probe, err)) != KT_OK)

@@ -26,7 +26,6 @@
  *
  * Never: repair anything (this is a report; a repair is a use case of its own).
  */
-#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -184,9 +183,7 @@ static kt_code biometric_files(svc *s, store *db, check *c, kt_error *err)
         } else if (frc != KT_OK) {
             problem = "file_missing";
         } else {
-            unsigned char h[crypto_hash_sha256_BYTES];
-            crypto_hash_sha256(h, data, len);
-            sodium_bin2hex(hex, sizeof hex, h, sizeof h);
+            svc_sha256_hex(data, len, hex);
             if (strcmp(hex, store_col_text(st, 4)) != 0)
                 problem = "checksum_mismatch";
         }

@@ -75,6 +75,22 @@ svc_actor svc_system_actor(void)
 
 kt_code svc_nomem(kt_error *err) { return kt_fail(err, KT_ENOMEM, "no_memory", "", "Memori habis"); }
 
+void svc_sha256_hex(const void *data, size_t len, char hex[65])
+{
+    unsigned char h[crypto_hash_sha256_BYTES];
+    crypto_hash_sha256(h, data, len);
+    sodium_bin2hex(hex, 65, h, sizeof h);
+}
+
+void svc_secret_new(char token[65], char hash[65])
+{
+    unsigned char raw[32];
+    randombytes_buf(raw, sizeof raw);
+    sodium_bin2hex(token, 65, raw, sizeof raw);
+    sodium_memzero(raw, sizeof raw);
+    svc_sha256_hex(token, 64, hash);
+}
+
 static char *dup_str(const char *s)
 {
     size_t n = strlen(s);

@@ -258,6 +258,13 @@ const char *svc_jstr(const json_t *o, const char *key);
 /* Allocation failure of jansson as a kt_error. */
 kt_code svc_nomem(kt_error *err);
 
+/* SHA-256 of len bytes as 64 hex characters (+ NUL). */
+void svc_sha256_hex(const void *data, size_t len, char hex[65]);
+/* A bearer secret (a session's cookie, a kiosk's device secret): 32 random bytes as 64 hex
+   characters in token, and what the database keeps of it in hash (svc_sha256_hex of the
+   token, so a copy of the database cannot be used as the secret). */
+void svc_secret_new(char token[65], char hash[65]);
+
 /* mkdir -p with mode for the folders made (0 ok, -1 with errno). */
 int svc_mkdir_p(const char *path, mode_t mode);
 

@@ -310,13 +310,6 @@ static kt_code password_rules(const char *username, const char *pw, const char *
     return KT_OK;
 }
 
-static void token_hash(const char *token, char hex[65])
-{
-    unsigned char h[crypto_hash_sha256_BYTES];
-    crypto_hash_sha256(h, (const unsigned char *)token, strlen(token));
-    sodium_bin2hex(hex, 65, h, sizeof h);
-}
-
 /* ---- accounts ------------------------------------------------------------------------- */
 
 #define USER_COLS                                                                            \
@@ -770,13 +763,9 @@ static kt_code login_ok(svc *s, login_account *acc, const char *client, char tok
     store *db = NULL;
     store_stmt *st = NULL;
     char th[65], note[80];
-    unsigned char raw[32];
     int64_t now = svc_now(s);
     kt_code rc;
-    randombytes_buf(raw, sizeof raw);
-    sodium_bin2hex(token, 65, raw, sizeof raw);
-    sodium_memzero(raw, sizeof raw);
-    token_hash(token, th);
+    svc_secret_new(token, th);
     if ((rc = svc_conn_get(s, &db, err)) != KT_OK)
         return rc;
     if ((rc = svc_begin_write(s, db, err)) != KT_OK)
@@ -950,7 +939,7 @@ kt_code svc_session(svc *s, const char *token, svc_actor *actor, kt_error *err)
     int64_t now = svc_now(s), sid = 0, seen = 0;
     if (token == NULL || strlen(token) != 64)
         return kt_fail(err, KT_EUNAUTH, "session_invalid", "", "Sesi tidak sah; silakan masuk");
-    token_hash(token, th);
+    svc_sha256_hex(token, strlen(token), th);
     if ((rc = svc_conn_get(s, &db, err)) != KT_OK)
         return rc;
     if ((rc = store_prepare(db,
@@ -1016,7 +1005,7 @@ kt_code svc_logout(svc *s, const char *token, kt_error *err)
     memset(&a, 0, sizeof a);
     if (token == NULL || strlen(token) != 64)
         return kt_fail(err, KT_EUNAUTH, "session_invalid", "", "Sesi tidak sah");
-    token_hash(token, th);
+    svc_sha256_hex(token, strlen(token), th);
     if ((rc = svc_conn_get(s, &db, err)) != KT_OK)
         return rc;
     if ((rc = svc_begin_write(s, db, err)) != KT_OK)
