@@ -41,6 +41,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "seal/seal.h"
 #include "service/afis.h"
 #include "service/svc_internal.h"
 
@@ -800,21 +801,6 @@ out:
     return r;
 }
 
-int svc_mkdir_p(const char *path, mode_t mode)
-{
-    char buf[1024];
-    if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf)
-        return -1;
-    for (char *p = buf + 1; *p != '\0'; p++)
-        if (*p == '/') {
-            *p = '\0';
-            if (mkdir(buf, mode) != 0 && errno != EEXIST)
-                return -1;
-            *p = '/';
-        }
-    return mkdir(buf, mode) != 0 && errno != EEXIST ? -1 : 0;
-}
-
 /* ---- the office's key files ------------------------------------------------------------ */
 
 /*
@@ -854,7 +840,7 @@ kt_code svc_key_secret(const svc *s, const char *name, const char *what, int cre
         char *slash = strrchr(dir, '/');
         if (slash != NULL && slash != dir) {
             *slash = '\0';
-            if (svc_mkdir_p(dir, 0700) != 0)
+            if (seal_mkdir_private(dir) != 0)
                 return kt_fail(err, KT_EIO, "key_dir", "data", "Folder kunci %s tidak dapat "
                                "dibuat: %s", dir, strerror(errno));
         }

@@ -18,7 +18,6 @@
 #define KTPEL_SERVICE_INTERNAL_H
 
 #include <pthread.h>
-#include <sys/types.h>
 
 #include "core/jakarta.h"
 #include "core/wilayah.h"
@@ -264,9 +263,6 @@ void svc_sha256_hex(const void *data, size_t len, char hex[65]);
    characters in token, and what the database keeps of it in hash (svc_sha256_hex of the
    token, so a copy of the database cannot be used as the secret). */
 void svc_secret_new(char token[65], char hash[65]);
-
-/* mkdir -p with mode for the folders made (0 ok, -1 with errno). */
-int svc_mkdir_p(const char *path, mode_t mode);
 
 /*
  * The office's key pairs (Ed25519, doc/token.h files): "<name>.key" (0600) and "<name>.pub"
