@@ -98,21 +98,19 @@ static kt_code sq_open(const char *location, const store_options *opts, store **
         return kt_fail(err, KT_ENOMEM, "no_memory", "", "Memori habis");
     }
     /* The database holds personal data: created 0600 (and an older, wider file narrowed).
-       SQLite gives its -wal and -shm files the database file's mode. An existing file is
-       narrowed by its path, never opened here: closing any descriptor of a file drops every
-       POSIX lock this process holds on it, so the server's other connections would lose
-       theirs, and a CLI command closing its connection beside the server would then take the
-       server's WAL for its own and delete it (every later write lost to the file). */
+       SQLite gives its -wal and -shm files the database file's mode.
+       By path only, never open()+close(): closing any descriptor of the database file drops
+       every POSIX lock this process holds on it (SQLite's, of the connections already open),
+       and another process closing its last connection then believes it is the last reader and
+       deletes the -wal and -shm under them: what this process writes afterwards is lost. */
     if (strncmp(location, "file:", 5) != 0 && strcmp(location, ":memory:") != 0) {
         struct stat sb;
-        if (stat(location, &sb) == 0) {
-            if ((sb.st_mode & 077) != 0)
-                chmod(location, 0600);
-        } else {
-            /* New: nothing of this process has it open yet. */
+        if (stat(location, &sb) != 0) { /* a new file: made 0600 before SQLite opens it */
             int fd = open(location, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
             if (fd >= 0)
-                close(fd);
+                close(fd); /* nobody holds a lock on a file made this instant */
+        } else if ((sb.st_mode & 077) != 0) {
+            chmod(location, 0600);
         }
         static const char *const side[] = {"-wal", "-shm", "-journal"};
         for (size_t i = 0; i < 3; i++) {

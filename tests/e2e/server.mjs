@@ -32,13 +32,13 @@ const USERS = [
 // The SOP's counters: 1 intake (A-D), 2 the operator's recording desk, 3 handover (E).
 export const LOKETS = '1:intake,2:operator,3:handover';
 
-function ktpel(args, input) {
+export function ktpel(args, input) {
   const r = spawnSync(BIN, args, { input: input || '', encoding: 'utf8', timeout: 60000 });
   if (r.status !== 0) throw new Error(`ktpel ${args.join(' ')} failed (${r.status}): ${r.stderr}`);
   return r.stdout;
 }
 
-function freePort() {
+export function freePort() {
   return new Promise((resolve, reject) => {
     const s = net.createServer();
     s.unref();

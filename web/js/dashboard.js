@@ -160,6 +160,21 @@ function renderSummary(sum) {
 // ---- decisions: duplicates and Disdukcapil status
 async function renderLists() {
   await listDuplicates();
+  // A kecamatan linked to Disdukcapil: the statuses come from the link (Kiriman page); the
+  // buttons below are for an office that runs alone, and for "kartu tercetak" (card arrived).
+  let linked = null;
+  try { linked = await get('/api/kiriman'); } catch (e) { linked = null; }
+  if (linked && linked.linked) {
+    const box = $('#central');
+    const c = linked.counts || {};
+    const head = h('p', { id: 'link-summary' }, `Terhubung ke Disdukcapil (${linked.node_id}): menunggu kirim ${c.pending + c.ready},`,
+      ` terkirim ${c.sent}, gagal ${c.failed}. `, h('a', { href: 'kiriman.html' }, 'Buka Kiriman'));
+    const alert = linked.alert ? h('p', { class: 'msg msg-error', id: 'link-alert' }, 'Peringatan: ada paket yang menunggu terlalu lama atau ditolak Disdukcapil.') : '';
+    const list = h('div');
+    box.replaceChildren(head, alert, list);
+    await listWith(list, ['print_ready'], (a) => [actBtn(a, 'print', 'Kartu tiba dari Disdukcapil', 'btn-ok')]);
+    return;
+  }
   await listWith($('#central'), ['receipt_issued', 'sent', 'print_ready'], (a) => {
     if (a.state === 'receipt_issued') return [actBtn(a, 'send', 'Kirim ke Disdukcapil')];
     if (a.state === 'sent') return [actBtn(a, 'print_ready', 'Siap cetak', 'btn-ok'), actBtn(a, 'central_duplicate', 'Duplikat dari pusat', 'btn-warn')];

@@ -52,3 +52,19 @@ export const STEPS = table('step');
 export const ROLES = table('role');
 
 export const label = (table, id) => (table[id] && (table[id].label || table[id])) || id;
+
+// The link to Disdukcapil (docs/internals/link.md): outbox states, packet kinds, and the
+// national recording statuses (status_rekam_ktp_el.csv) in words.
+export const KIRIMAN_STATES = { pending: 'Disiapkan', ready: 'Menunggu kirim', sent: 'Terkirim', failed: 'Gagal (ditolak)' };
+export const PACKET_KINDS = { rekam: 'Perekaman', perubahan: 'Perubahan data', cetak: 'Cetak ulang', card_issued: 'Kartu diserahkan' };
+export const CENTRAL_STATUS = {
+  RECEIVED_AT_CENTRAL: 'Diterima Disdukcapil',
+  PRINT_READY_RECORD: 'Siap cetak (PRR)',
+  DUPLICATE_RECORD: 'Terindikasi ganda',
+  ADJUDICATE_RECORD: 'Perlu adjudikasi',
+  ENROLL_FAILURE_AT_CENTRAL: 'Gagal rekam di pusat',
+  SENT_FOR_CARD_PRINTING: 'Dikirim untuk dicetak',
+  CARD_PRINTED: 'Kartu dicetak',
+  CARD_SHIPPED: 'Kartu dikirim',
+  CARD_ISSUED: 'Kartu diserahkan',
+};
