@@ -139,6 +139,10 @@ static const pair access[] = {
     {"print_missing_slip", "Cetak slip kekurangan"},
     {"print_referral", "Cetak surat rujukan"},
     {"audit_reads", "Lihat siapa membaca"},
+    {"link_outbox", "Daftar kiriman ke Disdukcapil"},
+    {"pusat_adjudications", "Daftar rekaman menunggu adjudikasi (pusat)"},
+    {"pusat_record", "Bandingkan rekaman (pusat)"},
+    {"pusat_record_part", "Unduh bagian rekaman (pusat)"},
 };
 
 #define N_(a) (sizeof(a) / sizeof((a)[0]))

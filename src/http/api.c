@@ -287,10 +287,12 @@ kt_code http_server_start(const http_config *cfg, svc *s, http_server **out, kt_
         {http_routes_kiosks, &http_routes_kiosks_n},
         {http_routes_kiriman, &http_routes_kiriman_n},
     };
-    /* The city registry: accounts and its own work, no queue or counters. */
+    /* The city registry: accounts, its audit trail (who read whose data there) and its own
+       work, no queue or counters. */
     static const route_table central[] = {
         {http_routes_auth, &http_routes_auth_n},
         {http_routes_users, &http_routes_users_n},
+        {http_routes_audit, &http_routes_audit_n},
         {http_routes_events, &http_routes_events_n},
         {http_routes_labels, &http_routes_labels_n},
         {http_routes_pusat, &http_routes_pusat_n},
