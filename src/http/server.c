@@ -18,6 +18,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <limits.h>
 #include <netinet/in.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -32,6 +33,7 @@ struct http_core {
     http_core_config cc;
     http_config cfg;
     uint16_t port;
+    char web_root[PATH_MAX]; /* cc.web_root points here: the caller's string may not last */
 };
 
 static int64_t now_ns(void)
@@ -435,6 +437,15 @@ kt_code http_core_start(const http_core_config *cc, http_core **out, kt_error *e
         return kt_fail(err, KT_ENOMEM, "no_memory", "", "memori habis");
     c->cc = *cc;
     c->cfg = *cc->cfg;
+    if (cc->web_root != NULL) {
+        if (strlen(cc->web_root) >= sizeof c->web_root) {
+            rc = kt_fail(err, KT_EINVAL, "web_dir_invalid", "web", "path folder halaman terlalu "
+                         "panjang");
+            goto out;
+        }
+        strcpy(c->web_root, cc->web_root);
+        c->cc.web_root = c->web_root;
+    }
     if (c->cfg.listen == NULL)
         c->cfg.listen = "127.0.0.1:8080";
     if (c->cfg.max_connections == 0)
