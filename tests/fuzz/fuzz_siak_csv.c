@@ -1,0 +1,138 @@
+/*
+ * fuzz_siak_csv.c - the SIAK biodata import (svc_import_siak, src/service/import.c): the CSV
+ * extract an admin loads with `ktpel import-siak` (docs/siak-csv.md), through the real
+ * service on a temporary SQLite database: header, RFC 4180 splitting, every column's rules
+ * (NIK analysis, dates, SIAK codes, regions), the reader thread and the batched writes.
+ *
+ * Each input is one file, imported twice: first as a whole (a bad line must refuse the file,
+ * name its line and column, and commit nothing: the database's data_version must not move),
+ * then with skip_invalid (imported + skipped = the data lines). Between inputs the residents
+ * and families are deleted again, so every input starts from the same database.
+ */
+#include "fuzz.h"
+
+#include <sqlite3.h>
+
+#include "service/service.h"
+
+static svc *S;
+static sqlite3 *peek; /* the harness's own connection: data_version and the reset */
+static char csv_path[300];
+
+static int64_t fixed_clock(void) { return INT64_C(1772416800000); } /* 2026-03-02 09:00 WIB */
+
+static void sql(const char *q)
+{
+    char *msg = NULL;
+    if (sqlite3_exec(peek, q, NULL, NULL, &msg) != SQLITE_OK) {
+        fprintf(stderr, "fuzz_siak_csv: %s: %s\n", q, msg);
+        abort();
+    }
+}
+
+static int64_t sql_int(const char *q)
+{
+    sqlite3_stmt *st = NULL;
+    int64_t v = -1;
+    if (sqlite3_prepare_v2(peek, q, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+        v = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return v;
+}
+
+static void close_all(void)
+{
+    sqlite3_close(peek);
+    svc_close(S);
+}
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+    (void)argc;
+    (void)argv;
+    char db[300];
+    const char *dir = fz_dir("siak");
+    snprintf(db, sizeof db, "%s/ktpel.db", dir);
+    snprintf(csv_path, sizeof csv_path, "%s/siak.csv", dir);
+    svc_config cfg;
+    memset(&cfg, 0, sizeof cfg);
+    cfg.db_path = db;
+    cfg.now_ms = fixed_clock;
+    cfg.afis_lazy = 1;
+    kt_error err;
+    if (svc_open(&cfg, &S, &err) != KT_OK) {
+        fprintf(stderr, "fuzz_siak_csv: svc_open: %s\n", err.message);
+        abort();
+    }
+    if (sqlite3_open(db, &peek) != SQLITE_OK)
+        abort();
+    sqlite3_busy_timeout(peek, 10000);
+    sql("PRAGMA synchronous=OFF"); /* the reset only; the service keeps its own setting */
+    atexit(close_all);
+    return 0;
+}
+
+static void reset(void)
+{
+    sql("DELETE FROM residents; DELETE FROM families");
+}
+
+/* Data lines of the file: lines after the first that are not empty once CR/LF are cut. */
+static long data_lines(const uint8_t *d, size_t n)
+{
+    long lines = 0;
+    size_t start = 0;
+    for (size_t i = 0; i <= n; i++) {
+        if (i == n || d[i] == '\n') {
+            size_t e = i;
+            while (e > start && (d[e - 1] == '\r' || d[e - 1] == '\n'))
+                e--;
+            if (start > 0 && e > start)
+                lines++;
+            if (start == 0 && i == n)
+                return 0;
+            start = i + 1;
+        }
+    }
+    return lines;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    svc_actor sys = svc_system_actor();
+    json_t *out = NULL;
+    kt_error err;
+    fz_write_file(csv_path, data, size);
+
+    int64_t v0 = sql_int("PRAGMA data_version");
+    kt_code rc = svc_import_siak(S, &sys, csv_path, 0, &out, &err);
+    if (rc != KT_OK) {
+        if (out != NULL)
+            fz_fail("failed import returned a result");
+        if (err.id[0] == '\0' || err.message[0] == '\0' ||
+            (rc == KT_EINVAL && strncmp(err.field, "line ", 5) != 0))
+            fz_fail("refused import without id, message and line (%s / %s)", err.id,
+                    err.field);
+        if (sql_int("PRAGMA data_version") != v0 || sql_int("SELECT count(*) FROM residents"))
+            fz_fail("a refused import (%s at %s) changed the database", err.id, err.field);
+    } else {
+        json_decref(out);
+        out = NULL;
+        reset();
+    }
+
+    rc = svc_import_siak(S, &sys, csv_path, 1, &out, &err);
+    if (rc == KT_OK) {
+        json_int_t imported = json_integer_value(json_object_get(out, "imported"));
+        json_int_t skipped = json_integer_value(json_object_get(out, "skipped"));
+        long lines = data_lines(data, size);
+        if (imported < 0 || skipped < 0 || imported + skipped != lines ||
+            sql_int("SELECT count(*) FROM residents") != imported)
+            fz_fail("skip_invalid import: %lld imported + %lld skipped, %ld data lines, %lld "
+                    "residents", (long long)imported, (long long)skipped, lines,
+                    (long long)sql_int("SELECT count(*) FROM residents"));
+        json_decref(out);
+        reset();
+    }
+    return 0;
+}

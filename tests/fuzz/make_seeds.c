@@ -1,0 +1,417 @@
+/*
+ * make_seeds.c - the seed inputs the project makes itself, so every harness starts from
+ * valid inputs without ../shared (which adds real scans and records, see the *.shared lists
+ * beside the harnesses). Written into OUT/<harness>/ at build time:
+ *   image     one synthetic fingerprint (src/bio synth) as PNG, PGM (P5 and P2), PPM, BMP
+ *             (1/4/8/24/32-bit), TIFF (gray, RGB LZW), JPEG and raw gray
+ *   wsq       hand-made marker streams (the project has no WSQ encoder)
+ *   template  the print's minutiae and ridge map as ISO 19794-2, and an ANSI 378 record
+ *   token     a token, a signed payload and key files of fuzz_token's office key
+ *   api       biometric and scan uploads of the print
+ *   manifest  the MANIFEST of backup_fixture.h's backup, whole and as its lines
+ * Usage: make_seeds OUT
+ */
+#include "backup_fixture.h"
+
+#include <jpeglib.h>
+#include <sys/stat.h>
+#include <tiffio.h>
+
+#include "bio/extract.h"
+#include "bio/image.h"
+#include "bio/synth.h"
+#include "bio/template.h"
+#include "doc/token.h"
+
+#define SIDE 160
+
+static char out_root[256];
+
+static void path_of(char *p, size_t cap, const char *harness, const char *name)
+{
+    snprintf(p, cap, "%s/%s", out_root, harness);
+    mkdir(p, 0755);
+    snprintf(p, cap, "%s/%s/%s", out_root, harness, name);
+}
+
+static void seed(const char *harness, const char *name, const void *data, size_t n)
+{
+    char p[512];
+    path_of(p, sizeof p, harness, name);
+    fz_write_file(p, data, n);
+}
+
+/* A seed made of a text prefix and bytes. */
+static void seed2(const char *harness, const char *name, const char *prefix, const void *data,
+                  size_t n)
+{
+    size_t pl = strlen(prefix);
+    uint8_t *b = malloc(pl + n);
+    if (b == NULL)
+        abort();
+    memcpy(b, prefix, pl);
+    memcpy(b + pl, data, n);
+    seed(harness, name, b, pl + n);
+    free(b);
+}
+
+static uint8_t *slurp(const char *path, size_t *n)
+{
+    uint8_t *b = NULL;
+    bio_msg m;
+    if (bio_read_file(path, 64u << 20, &b, n, &m) != BIO_OK) {
+        fprintf(stderr, "make_seeds: %s\n", m.text);
+        exit(1);
+    }
+    return b;
+}
+
+static void le16(uint8_t *p, unsigned v)
+{
+    p[0] = (uint8_t)v;
+    p[1] = (uint8_t)(v >> 8);
+}
+
+static void le32(uint8_t *p, uint32_t v)
+{
+    le16(p, v & 0xFFFF);
+    le16(p + 2, v >> 16);
+}
+
+/* BMP of the gray image at bpp 1, 4, 8 (gray palette), 24 or 32 (bit fields). */
+static void bmp(const bio_image *g, unsigned bpp, const char *name)
+{
+    unsigned ncol = bpp <= 8 ? 1u << bpp : 0, hs = bpp == 32 ? 56 : 40;
+    size_t stride = ((size_t)g->width * bpp + 31) / 32 * 4;
+    size_t off = 14 + hs + 4 * (size_t)ncol, n = off + stride * (size_t)g->height;
+    uint8_t *b = calloc(1, n);
+    if (b == NULL)
+        abort();
+    b[0] = 'B';
+    b[1] = 'M';
+    le32(b + 2, (uint32_t)n);
+    le32(b + 10, (uint32_t)off);
+    le32(b + 14, hs);
+    le32(b + 18, (uint32_t)g->width);
+    le32(b + 22, (uint32_t)g->height); /* bottom-up */
+    le16(b + 26, 1);
+    le16(b + 28, bpp);
+    le32(b + 30, bpp == 32 ? 3 : 0);
+    le32(b + 38, 19685); /* 500 dpi in pixels per metre */
+    le32(b + 42, 19685);
+    if (bpp == 32) {
+        le32(b + 54, 0x00FF0000u);
+        le32(b + 58, 0x0000FF00u);
+        le32(b + 62, 0x000000FFu);
+        le32(b + 66, 0xFF000000u);
+    }
+    for (unsigned i = 0; i < ncol; i++) {
+        uint8_t v = (uint8_t)(i * 255 / (ncol - 1));
+        b[14 + hs + 4 * i] = b[15 + hs + 4 * i] = b[16 + hs + 4 * i] = v;
+    }
+    for (int y = 0; y < g->height; y++) {
+        uint8_t *row = b + off + (size_t)(g->height - 1 - y) * stride;
+        const uint8_t *src = g->pixels + (size_t)y * (size_t)g->width;
+        for (int x = 0; x < g->width; x++) {
+            unsigned v = src[x];
+            switch (bpp) {
+            case 1: row[x / 8] |= (uint8_t)((v >= 128) << (7 - x % 8)); break;
+            case 4: row[x / 2] |= (uint8_t)((v >> 4) << (x % 2 ? 0 : 4)); break;
+            case 8: row[x] = (uint8_t)v; break;
+            case 24: row[3 * x] = row[3 * x + 1] = row[3 * x + 2] = (uint8_t)v; break;
+            default:
+                row[4 * x] = row[4 * x + 1] = row[4 * x + 2] = (uint8_t)v;
+                row[4 * x + 3] = 255;
+            }
+        }
+    }
+    seed("image", name, b, n);
+    free(b);
+}
+
+/* ASCII P2 (gray) or P3 (colour) of the top-left corner, kept small. */
+static void pnm_ascii(const bio_image *g, int colour, const char *name)
+{
+    int w = 120, h = 110;
+    size_t cap = 64 + (size_t)w * h * 12;
+    char *t = malloc(cap);
+    if (t == NULL)
+        abort();
+    size_t n = (size_t)snprintf(t, cap, "P%c\n# ktpel fuzz seed\n%d %d\n255\n",
+                                colour ? '3' : '2', w, h);
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++) {
+            unsigned v = g->pixels[(size_t)y * (size_t)g->width + (size_t)x];
+            n += (size_t)(colour ? snprintf(t + n, cap - n, "%u %u %u\n", v, v, v)
+                                 : snprintf(t + n, cap - n, "%u\n", v));
+        }
+    seed("image", name, t, n);
+    free(t);
+}
+
+static void ppm(const bio_image *g)
+{
+    size_t px = (size_t)g->width * (size_t)g->height;
+    char head[64];
+    int hl = snprintf(head, sizeof head, "P6\n%d %d\n255\n", g->width, g->height);
+    uint8_t *b = malloc((size_t)hl + 3 * px);
+    if (b == NULL)
+        abort();
+    memcpy(b, head, (size_t)hl);
+    for (size_t i = 0; i < px; i++)
+        b[hl + 3 * i] = b[hl + 3 * i + 1] = b[hl + 3 * i + 2] = g->pixels[i];
+    seed("image", "print.ppm", b, (size_t)hl + 3 * px);
+    free(b);
+}
+
+static void tiff(const bio_image *g, int rgb, const char *name)
+{
+    char p[512];
+    path_of(p, sizeof p, "image", name);
+    TIFF *t = TIFFOpen(p, "w");
+    if (t == NULL)
+        abort();
+    int spp = rgb ? 3 : 1;
+    TIFFSetField(t, TIFFTAG_IMAGEWIDTH, (uint32_t)g->width);
+    TIFFSetField(t, TIFFTAG_IMAGELENGTH, (uint32_t)g->height);
+    TIFFSetField(t, TIFFTAG_BITSPERSAMPLE, 8);
+    TIFFSetField(t, TIFFTAG_SAMPLESPERPIXEL, spp);
+    TIFFSetField(t, TIFFTAG_PHOTOMETRIC, rgb ? PHOTOMETRIC_RGB : PHOTOMETRIC_MINISBLACK);
+    TIFFSetField(t, TIFFTAG_PLANARCONFIG, PLANARCONFIG_CONTIG);
+    TIFFSetField(t, TIFFTAG_COMPRESSION, rgb ? COMPRESSION_LZW : COMPRESSION_NONE);
+    TIFFSetField(t, TIFFTAG_XRESOLUTION, 500.0);
+    TIFFSetField(t, TIFFTAG_YRESOLUTION, 500.0);
+    TIFFSetField(t, TIFFTAG_RESOLUTIONUNIT, RESUNIT_INCH);
+    TIFFSetField(t, TIFFTAG_ROWSPERSTRIP, 32);
+    uint8_t *row = malloc((size_t)g->width * (size_t)spp);
+    if (row == NULL)
+        abort();
+    for (int y = 0; y < g->height; y++) {
+        for (int x = 0; x < g->width; x++)
+            for (int c = 0; c < spp; c++)
+                row[x * spp + c] = g->pixels[(size_t)y * (size_t)g->width + (size_t)x];
+        if (TIFFWriteScanline(t, row, (uint32_t)y, 0) < 0)
+            abort();
+    }
+    free(row);
+    TIFFClose(t);
+}
+
+static void jpeg(const bio_image *g)
+{
+    char p[512];
+    path_of(p, sizeof p, "image", "print.jpg");
+    FILE *f = fopen(p, "wb");
+    struct jpeg_compress_struct c;
+    struct jpeg_error_mgr e;
+    if (f == NULL)
+        abort();
+    c.err = jpeg_std_error(&e);
+    jpeg_create_compress(&c);
+    jpeg_stdio_dest(&c, f);
+    c.image_width = (JDIMENSION)g->width;
+    c.image_height = (JDIMENSION)g->height;
+    c.input_components = 1;
+    c.in_color_space = JCS_GRAYSCALE;
+    jpeg_set_defaults(&c);
+    c.density_unit = 1;
+    c.X_density = c.Y_density = 500;
+    jpeg_set_quality(&c, 80, TRUE);
+    jpeg_start_compress(&c, TRUE);
+    while (c.next_scanline < c.image_height) {
+        JSAMPROW row = g->pixels + (size_t)c.next_scanline * (size_t)g->width;
+        jpeg_write_scanlines(&c, &row, 1);
+    }
+    jpeg_finish_compress(&c);
+    jpeg_destroy_compress(&c);
+    fclose(f);
+}
+
+static void wsq_seeds(void)
+{
+    /* The streams of tests/unit/bio/test_wsq.c: enough structure for the fuzzer's markers. */
+    static const uint8_t soi_eoi[] = {0xFF, 0xA0, 0xFF, 0xA1};
+    static const uint8_t frame[] = {0xFF, 0xA0, 0xFF, 0xA2, 0x00, 0x11, 0, 255, 0x01, 0x00,
+                                    0x01, 0x00, 0, 0, 128, 0, 0, 1, 2, 0, 0, 0xFF, 0xA1};
+    static const uint8_t com[] = {0xFF, 0xA0, 0xFF, 0xA8, 0x00, 0x0C, 'N', 'I', 'S', 'T',
+                                  '_', 'C', 'O', 'M', '\n', '1', 0xFF, 0xA1};
+    seed("wsq", "soi-eoi.wsq", soi_eoi, sizeof soi_eoi);
+    seed("wsq", "frame.wsq", frame, sizeof frame);
+    seed("wsq", "comment.wsq", com, sizeof com);
+}
+
+static void template_seeds(const bio_image *g)
+{
+    bio_template t;
+    bio_msg m;
+    uint8_t *rec = NULL;
+    size_t n = 0;
+    if (bio_extract(g, &t, &m) != BIO_OK) {
+        fprintf(stderr, "make_seeds: extract: %s\n", m.text);
+        exit(1);
+    }
+    t.finger_position = 2;
+    if (bio_template_encode_iso(&t, 1, &rec, &n, &m) != BIO_OK)
+        abort();
+    seed("template", "print.iso", rec, n);
+    free(rec);
+    t.ridge.cols = 0; /* a record without ktpel's block, as another vendor's */
+    bio_template two[2] = {t, t};
+    two[1].finger_position = 7;
+    two[1].count = t.count > 12 ? 12 : t.count;
+    if (bio_template_encode_iso(two, 2, &rec, &n, &m) != BIO_OK)
+        abort();
+    seed("template", "two-views.iso", rec, n);
+    free(rec);
+    /* ANSI INCITS 378-2004: 26-byte header, one view of three minutiae, no extended data. */
+    uint8_t a[26 + 4 + 3 * 6 + 2] = {'F', 'M', 'R', 0, ' ', '2', '0', 0};
+    a[8] = 0;
+    a[9] = sizeof a;
+    a[10] = 0x00; a[11] = 0x1B; a[12] = 0x00; a[13] = 0x01; /* CBEFF product id */
+    a[15] = 0x00;                                          /* equipment */
+    a[16] = 0x01; a[17] = 0x2C; a[18] = 0x01; a[19] = 0x90; /* 300 x 400 */
+    a[20] = 0x00; a[21] = 0xC5; a[22] = 0x00; a[23] = 0xC5; /* 197 px/cm */
+    a[24] = 1;
+    uint8_t *v = a + 26;
+    v[0] = 2; v[1] = 0; v[2] = 60; v[3] = 3;
+    for (int i = 0; i < 3; i++) {
+        uint8_t *mm = v + 4 + 6 * i;
+        mm[0] = (uint8_t)(0x40 | (i == 1 ? 0x80 : 0)); mm[1] = (uint8_t)(40 + 30 * i);
+        mm[2] = 0; mm[3] = (uint8_t)(90 + 20 * i);
+        mm[4] = (uint8_t)(30 * i); mm[5] = 60;
+    }
+    seed("template", "three.ansi", a, sizeof a);
+}
+
+static void token_seeds(void)
+{
+    char dir[300], sec[400], tok[TOK_MAX_CHARS];
+    tok_keys k;
+    kt_error err;
+    snprintf(dir, sizeof dir, "%s/.key", out_root);
+    mkdir(dir, 0700);
+    snprintf(sec, sizeof sec, "%s/receipt.key", dir);
+    fz_write_file(sec, FZ_OFFICE_SEED_HEX, sizeof FZ_OFFICE_SEED_HEX - 1);
+    chmod(sec, 0600);
+    if (tok_load_secret(sec, &k, &err) != KT_OK ||
+        tok_issue(&k, "TT-367110-20260302-0001", "3671104508900001",
+                  INT64_C(1772416800000) - 60000, INT64_C(1772416800000) + 86400000LL * 30, tok,
+                  sizeof tok, &err) != KT_OK) {
+        fprintf(stderr, "make_seeds: token: %s\n", err.message);
+        exit(1);
+    }
+    remove(sec);
+    rmdir(dir);
+    seed2("token", "verify-valid", "0", tok, strlen(tok));
+    /* mode 1: a payload the harness signs: version 1, times, NIK hash, receipt number */
+    uint8_t pl[1 + 4 + 4 + 16 + 1 + 8] = {1, 0x69, 0xA4, 0xE0, 0x00, 0x6A, 0x00, 0x00, 0x00};
+    memset(pl + 9, 0x5A, 16);
+    pl[25] = 8;
+    memcpy(pl + 26, "TT-00001", 8);
+    seed2("token", "signed-payload", "1", pl, sizeof pl);
+    static const char hex[] = "3d4017c3e843895a92b70aa74d1b7ebc9c982ccf2ec4968cc0cd55f12af4660c\n";
+    seed2("token", "key-file", "3", hex, sizeof hex - 1);
+    tok_keys_wipe(&k);
+}
+
+static void api_seeds(const uint8_t *png, size_t n)
+{
+    seed2("api", "put-finger-png", "operator PUT /api/applications/1/bio/finger_1\n"
+                                     "Content-Type: image/png\n", png, n);
+    seed2("api", "put-face-png", "operator PUT /api/applications/2/bio/face\n"
+                                   "Content-Type: image/png\n", png, n);
+    seed2("api", "verify-finger-png", "handover POST /api/applications/1/verify-finger\n"
+                                        "Content-Type: image/png\n", png, n);
+    seed2("api", "scan-png", "handover POST /api/scan/receipt\nContent-Type: image/png\n", png,
+          n);
+}
+
+static void manifest_seeds(void)
+{
+    char root[300], bdir[300], p[400];
+    snprintf(root, sizeof root, "%s/.backup", out_root);
+    snprintf(p, sizeof p, "rm -rf '%s'", root);
+    (void)!system(p);
+    if (mkdir(root, 0700) != 0 || fz_backup_fixture(root, bdir) != 0)
+        abort();
+    snprintf(p, sizeof p, "%s/MANIFEST", bdir);
+    size_t n = 0;
+    uint8_t *m = slurp(p, &n);
+    seed2("manifest", "whole", "0", m, n);
+    /* mode 1: the file lines alone (between the header line and the end line) */
+    const uint8_t *a = memchr(m, '\n', n), *e = NULL;
+    for (const uint8_t *q = m; q != NULL && q < m + n;) {
+        if ((size_t)(m + n - q) > 4 && memcmp(q, "end ", 4) == 0)
+            e = q;
+        const uint8_t *nl = memchr(q, '\n', (size_t)(m + n - q));
+        q = nl != NULL ? nl + 1 : NULL;
+    }
+    if (a != NULL && e != NULL && e > a)
+        seed2("manifest", "lines", "1", a + 1, (size_t)(e - a - 1));
+    free(m);
+    snprintf(p, sizeof p, "rm -rf '%s'", root);
+    (void)!system(p);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc != 2) {
+        fprintf(stderr, "usage: make_seeds OUT\n");
+        return 2;
+    }
+    snprintf(out_root, sizeof out_root, "%s", argv[1]);
+    mkdir(out_root, 0755);
+
+    bio_synth_master *master = NULL;
+    bio_image full, g;
+    bio_msg m;
+    if (bio_synth_master_new(7, 3, 1, &master, &m) != BIO_OK ||
+        bio_synth_impression(master, 0, &full, NULL, &m) != BIO_OK) {
+        fprintf(stderr, "make_seeds: synth: %s\n", m.text);
+        return 1;
+    }
+    bio_synth_master_free(master);
+    /* The middle SIDE x SIDE of the impression: small seeds fuzz faster. */
+    uint8_t *px = malloc(SIDE * SIDE);
+    if (px == NULL)
+        abort();
+    int x0 = (full.width - SIDE) / 2, y0 = (full.height - SIDE) / 2;
+    for (int y = 0; y < SIDE; y++)
+        memcpy(px + y * SIDE, full.pixels + (size_t)(y0 + y) * (size_t)full.width + x0, SIDE);
+    if (bio_image_from_gray(px, SIDE, SIDE, 500, &g, &m) != BIO_OK)
+        abort();
+    free(px);
+
+    char p[512];
+    path_of(p, sizeof p, "image", "print.png");
+    if (bio_image_save(&g, p, &m) != BIO_OK)
+        abort();
+    path_of(p, sizeof p, "image", "print.pgm");
+    if (bio_image_save(&g, p, &m) != BIO_OK)
+        abort();
+    pnm_ascii(&g, 0, "corner-ascii.pgm");
+    pnm_ascii(&g, 1, "corner-ascii.ppm");
+    ppm(&g);
+    bmp(&g, 1, "print-1bit.bmp");
+    bmp(&g, 4, "print-4bit.bmp");
+    bmp(&g, 8, "print-8bit.bmp");
+    bmp(&g, 24, "print-24bit.bmp");
+    bmp(&g, 32, "print-32bit.bmp");
+    tiff(&g, 0, "print-gray.tif");
+    tiff(&g, 1, "print-rgb-lzw.tif");
+    jpeg(&g);
+    seed("image", "print.raw", g.pixels, (size_t)g.width * (size_t)g.height);
+
+    wsq_seeds();
+    template_seeds(&full);
+    token_seeds();
+    path_of(p, sizeof p, "image", "print.png");
+    size_t n = 0;
+    uint8_t *png = slurp(p, &n);
+    api_seeds(png, n);
+    free(png);
+    manifest_seeds();
+    bio_image_free(&g);
+    bio_image_free(&full);
+    return 0;
+}
