@@ -9,11 +9,13 @@
  *   token     a token, a signed payload and key files of fuzz_token's office key
  *   api       biometric and scan uploads of the print
  *   manifest  the MANIFEST of backup_fixture.h's backup, whole and as its lines
+ *   wav       announcement clips: 16-bit PCM mono and stereo, with and without extra chunks
  * Usage: make_seeds OUT
  */
 #include "backup_fixture.h"
 
 #include <jpeglib.h>
+#include <math.h>
 #include <sys/stat.h>
 #include <tiffio.h>
 
@@ -326,6 +328,42 @@ static void api_seeds(const uint8_t *png, size_t n)
           n);
 }
 
+/* A WAV clip: 16-bit PCM, a short tone, at rate and channels; extra: a LIST chunk first. */
+static void wav_seed(const char *name, uint8_t clip, uint32_t rate, unsigned ch, int extra)
+{
+    size_t frames = rate / 10, data = frames * ch * 2, listn = extra ? 8 + 12 : 0;
+    size_t n = 1 + 12 + 24 + listn + 8 + data;
+    uint8_t *b = calloc(1, n), *p = b + 1;
+    if (b == NULL)
+        abort();
+    b[0] = clip;
+    memcpy(p, "RIFF", 4);
+    le32(p + 4, (uint32_t)(n - 1 - 8));
+    memcpy(p + 8, "WAVEfmt ", 8);
+    le32(p + 16, 16);
+    le16(p + 20, 1);
+    le16(p + 22, ch);
+    le32(p + 24, rate);
+    le32(p + 28, rate * ch * 2);
+    le16(p + 32, ch * 2);
+    le16(p + 34, 16);
+    p += 36;
+    if (extra) {
+        memcpy(p, "LIST", 4);
+        le32(p + 4, 12);
+        memcpy(p + 8, "INFOISFT", 8);
+        le32(p + 16, 0);
+        p += 20;
+    }
+    memcpy(p, "data", 4);
+    le32(p + 4, (uint32_t)data);
+    p += 8;
+    for (size_t i = 0; i < frames * ch; i++)
+        le16(p + 2 * i, (unsigned)(uint16_t)(int16_t)(8000.0 * sin((double)(i / ch) * 0.3)));
+    seed("wav", name, b, n);
+    free(b);
+}
+
 static void manifest_seeds(void)
 {
     char root[300], bdir[300], p[400];
@@ -411,6 +449,9 @@ int main(int argc, char **argv)
     api_seeds(png, n);
     free(png);
     manifest_seeds();
+    wav_seed("mono-22050", 3, 22050, 1, 0);
+    wav_seed("stereo-44100-list", 20, 44100, 2, 1);
+    wav_seed("mono-8000", 40, 8000, 1, 0);
     bio_image_free(&g);
     bio_image_free(&full);
     return 0;
