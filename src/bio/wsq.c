@@ -22,6 +22,7 @@
  */
 #include "bio/wsq.h"
 
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -751,6 +752,13 @@ bio_status bio_wsq_decode(const uint8_t *buf, size_t len, bio_image *img, bio_ms
     }
     for (size_t i = 0; i < px; i++) {
         double v = (double)fv[i] * s->scale + s->shift + 0.5;
+        /* Tables with absurd filter taps or bins overflow the synthesis to inf or NaN; no
+           real file does, and a NaN has no gray value (converting it is undefined). */
+        if (!isfinite(v)) {
+            fail(s, BIO_EFORMAT, "pixel values are not finite numbers (transform or "
+                 "quantization table out of range)");
+            goto out;
+        }
         img->pixels[i] = (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v);
     }
     img->width = s->width;
