@@ -29,7 +29,6 @@
  * /api/admin/backup (writes and rotates backups in a folder the body names) and GET
  * /api/events (a stream that stays open).
  */
-#include "fuzz.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -41,10 +40,9 @@
 #include <sys/stat.h>
 
 #include "doc/token.h"
+#include "fuzz_svc.h"
 #include "http/http.h"
-#include "service/service.h"
 
-#define NOW_MS INT64_C(1772416800000) /* 2026-03-02 09:00 WIB, a Monday */
 #define NROLES 5
 
 static const char *const roles[NROLES] = {"intake", "operator", "handover", "supervisor",
@@ -57,8 +55,6 @@ static svc *S;
 static http_server *srv;
 static uint16_t port;
 static int verbose; /* FUZZ_API_VERBOSE=1: print each request's status and reply */
-
-static int64_t fixed_clock(void) { return NOW_MS; }
 
 static void stop_all(void)
 {
@@ -164,15 +160,9 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     (void)argv;
     char db[300], csv[300];
     const char *dir = fz_dir("api");
-    snprintf(db, sizeof db, "%s/ktpel.db", dir);
-    snprintf(csv, sizeof csv, "%s/siak.csv", dir);
-    svc_config cfg;
-    memset(&cfg, 0, sizeof cfg);
-    cfg.db_path = db;
-    cfg.now_ms = fixed_clock;
     kt_error err;
-    if (svc_open(&cfg, &S, &err) != KT_OK)
-        die("svc_open", &err);
+    snprintf(csv, sizeof csv, "%s/siak.csv", dir);
+    S = fz_svc_open("api", 0, db);
     atexit(stop_all);
     svc_actor sys = svc_system_actor();
     json_t *out = NULL;

@@ -9,17 +9,13 @@
  * then with skip_invalid (imported + skipped = the data lines). Between inputs the residents
  * and families are deleted again, so every input starts from the same database.
  */
-#include "fuzz.h"
-
 #include <sqlite3.h>
 
-#include "service/service.h"
+#include "fuzz_svc.h"
 
 static svc *S;
 static sqlite3 *peek; /* the harness's own connection: data_version and the reset */
 static char csv_path[300];
-
-static int64_t fixed_clock(void) { return INT64_C(1772416800000); } /* 2026-03-02 09:00 WIB */
 
 static void sql(const char *q)
 {
@@ -51,19 +47,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     (void)argc;
     (void)argv;
     char db[300];
-    const char *dir = fz_dir("siak");
-    snprintf(db, sizeof db, "%s/ktpel.db", dir);
-    snprintf(csv_path, sizeof csv_path, "%s/siak.csv", dir);
-    svc_config cfg;
-    memset(&cfg, 0, sizeof cfg);
-    cfg.db_path = db;
-    cfg.now_ms = fixed_clock;
-    cfg.afis_lazy = 1;
-    kt_error err;
-    if (svc_open(&cfg, &S, &err) != KT_OK) {
-        fprintf(stderr, "fuzz_siak_csv: svc_open: %s\n", err.message);
-        abort();
-    }
+    S = fz_svc_open("siak", 1, db);
+    snprintf(csv_path, sizeof csv_path, "%s/siak.csv", fz_dir("siak"));
     if (sqlite3_open(db, &peek) != SQLITE_OK)
         abort();
     sqlite3_busy_timeout(peek, 10000);

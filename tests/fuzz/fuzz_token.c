@@ -22,7 +22,7 @@
 
 #include "doc/token.h"
 
-#define NOW_MS INT64_C(1772416800000) /* 2026-03-02 09:00 WIB */
+#define NOW_MS FZ_NOW_MS
 
 static tok_keys keys;
 static char pub_path[300];
