@@ -8,17 +8,51 @@
  * line the way ktpel writes them, so the fuzzer gets past the checksum to the per-file
  * checks (paths, sizes, hashes, unlisted files, the database's integrity_check). The backup
  * folder is a real one (backup_fixture.h); a verify must refuse with an id and a message
- * and never touch the folder: after every input the real MANIFEST verifies again.
+ * and never touch the folder: after every input its files (names, sizes, times) are as the
+ * backup left them.
  */
 #include "backup_fixture.h"
 
+#include <dirent.h>
 #include <sodium.h>
 
 #define HEADER "ktpel-backup 1\n"
 
 static char bdir[300], mpath[400];
-static char *good;   /* the real MANIFEST (owned) */
-static size_t good_len;
+static char snap0[4096]; /* the folder as the backup left it (snapshot()) */
+
+/* Every entry under the backup folder but MANIFEST: path, size, mtime (bounded text). */
+static void snapshot_dir(const char *dir, const char *rel, char *out, size_t cap, size_t *n)
+{
+    char p[600];
+    snprintf(p, sizeof p, "%s%s", dir, rel);
+    DIR *d = opendir(p);
+    struct dirent *de;
+    while (d != NULL && (de = readdir(d)) != NULL) {
+        char child[600];
+        struct stat st;
+        if (de->d_name[0] == '.' || (rel[0] == '\0' && strcmp(de->d_name, "MANIFEST") == 0))
+            continue;
+        snprintf(child, sizeof child, "%s/%s", rel, de->d_name);
+        snprintf(p, sizeof p, "%s%s", dir, child);
+        if (lstat(p, &st) != 0)
+            continue;
+        if (*n < cap)
+            *n += (size_t)snprintf(out + *n, cap - *n, "%s %lld %lld\n", child,
+                                   (long long)st.st_size, (long long)st.st_mtime);
+        if (S_ISDIR(st.st_mode))
+            snapshot_dir(dir, child, out, cap, n);
+    }
+    if (d != NULL)
+        closedir(d);
+}
+
+static void snapshot(char out[4096])
+{
+    size_t n = 0;
+    out[0] = '\0';
+    snapshot_dir(bdir, "", out, 4096, &n);
+}
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
@@ -28,11 +62,12 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     if (sodium_init() < 0 || fz_backup_fixture(root, bdir) != 0)
         abort();
     snprintf(mpath, sizeof mpath, "%s/MANIFEST", bdir);
-    FILE *f = fopen(mpath, "rb");
-    if (f == NULL || (good = malloc(1 << 16)) == NULL)
+    kt_error err;
+    if (bak_verify(bdir, &err) != KT_OK) {
+        fprintf(stderr, "fuzz_manifest: the fixture does not verify: %s\n", err.message);
         abort();
-    good_len = fread(good, 1, 1 << 16, f);
-    fclose(f);
+    }
+    snapshot(snap0);
     return 0;
 }
 
@@ -77,9 +112,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     kt_error_clear(&err);
     if (bak_verify(bdir, &err) != KT_OK && (err.id[0] == '\0' || err.message[0] == '\0'))
         fz_fail("verify refused without an id and a message");
-    fz_write_file(mpath, good, good_len);
-    if (bak_verify(bdir, &err) != KT_OK)
-        fz_fail("verifying a fuzzed MANIFEST changed the backup: %s %s", err.field,
-                err.message);
+    char now[4096];
+    snapshot(now);
+    if (strcmp(now, snap0) != 0)
+        fz_fail("verifying a fuzzed MANIFEST changed the backup folder:\n%s\nwas\n%s", now,
+                snap0);
     return 0;
 }
