@@ -5,6 +5,8 @@
  *
  * Signals are blocked in every thread before the server starts its pool, and main waits
  * for them with sigwait(): no async-signal-unsafe work in a handler.
+ * Without --tls-cert/--tls-key the server answers only on this computer (127.0.0.1); a LAN
+ * address needs HTTPS here or a TLS-terminating proxy (--tls-proxy) - src/http refuses it.
  * Never: serve without a database, or keep running after a failed start.
  */
 #include "cli/cli.h"
@@ -20,19 +22,39 @@
 static int usage(FILE *f)
 {
     fprintf(f, "usage: ktpel serve [--listen ADDR:PORT] [--db PATH] [--web DIR] [--data DIR]\n"
-               "                   [--lokets N|LAYOUT] [--backup-dir DIR]\n"
+               "                   [--key PATH] [--lokets N|LAYOUT] [--backup-dir DIR]\n"
                "                   [--backup-every MIN] [--backup-keep N] [--quiet]\n"
-               "  --listen   address and port (default 127.0.0.1:8080)\n"
+               "                   [--tls-cert FILE --tls-key FILE | --tls-proxy ADDR]\n"
+               "                   [limits: see below]\n"
+               "  --listen   address and port (default 127.0.0.1:8080); an address other than\n"
+               "             127.x needs HTTPS (--tls-cert/--tls-key) or --tls-proxy\n"
+               "  --tls-cert, --tls-key  PEM certificate and key: serve HTTPS (ktpel tls\n"
+               "             self-signed makes a pair for a demo)\n"
+               "  --tls-proxy ADDR  a proxy at ADDR terminates HTTPS and forwards plain HTTP here:\n"
+               "             only it (and this computer) may connect; it must pass Host and\n"
+               "             X-Forwarded-For\n"
                "  --db       SQLite file (default %s) or postgres://... location\n"
                "  --web      folder of the pages (default: the source tree's web/)\n"
                "  --data     biometric files, documents, voice cache (default <db dir>/data;\n"
                "             %s for a postgres:// database)\n"
+               "  --key      the data key sealing biometrics (default <parent of data>/ktpel.key)\n"
                "  --lokets   number of lokets (default 3), or the layout with each loket's role,\n"
                "             e.g. \"1:intake,2:operator,3:handover\" (kept in the database)\n"
                "  --backup-dir    folder of the scheduled online backups (and of \"backup now\")\n"
                "  --backup-every  minutes between backups (default 60)\n"
                "  --backup-keep   backups kept (default 30)\n"
-               "  --quiet    no access log on stderr\n",
+               "  --quiet    no access log on stderr\n"
+               "limits (0 = off where marked):\n"
+               "  --client-connections N  open connections per client address (32; 0 off)\n"
+               "  --max-connections N     open connections in all (1000)\n"
+               "  --header-timeout S      seconds for a request's headers to arrive (10)\n"
+               "  --rate-limit N          requests per second per client (50, burst 4x; 0 off)\n"
+               "  --max-streams N         live event streams in all (256)\n"
+               "  --client-streams N      live event streams per client (8)\n"
+               "  --ticket-budget N       tickets an hour for a client that is neither a\n"
+               "                          registered kiosk nor an officer (6; 0 off)\n"
+               "  --kiosk-rate N          tickets a minute per registered kiosk (30; 0 off)\n"
+               "  --db-connections N      database connections open at once (64)\n",
             CLI_DEFAULT_DB, CLI_DEFAULT_DATA);
     return f == stdout ? 0 : 2;
 }
@@ -59,11 +81,39 @@ int cli_serve(int argc, char **argv)
     const char *db = cli_opt(argc, argv, "db", CLI_DEFAULT_DB, &bad);
     const char *web = cli_opt(argc, argv, "web", NULL, &bad);
     const char *data = cli_opt(argc, argv, "data", NULL, &bad);
+    const char *key = cli_opt(argc, argv, "key", NULL, &bad);
     const char *lokets_s = cli_opt(argc, argv, "lokets", NULL, &bad);
     const char *bdir = cli_opt(argc, argv, "backup-dir", NULL, &bad);
     const char *bevery_s = cli_opt(argc, argv, "backup-every", "60", &bad);
     const char *bkeep_s = cli_opt(argc, argv, "backup-keep", "30", &bad);
+    const char *tls_cert = cli_opt(argc, argv, "tls-cert", NULL, &bad);
+    const char *tls_key = cli_opt(argc, argv, "tls-key", NULL, &bad);
+    const char *tls_proxy = cli_opt(argc, argv, "tls-proxy", NULL, &bad);
+    const char *dbconn_s = cli_opt(argc, argv, "db-connections", NULL, &bad);
+    unsigned dbconn = 0;
     unsigned lokets = 0, bevery = 60, bkeep = 30;
+    /* the limits: 0 from the command line means "off" where marked, else the default */
+    static const struct {
+        const char *name;
+        unsigned max;
+        int zero_off;
+    } limit_opts[] = {
+        {"client-connections", 100000, 1}, {"max-connections", 100000, 0},
+        {"header-timeout", 3600, 0},       {"rate-limit", 1000000, 1},
+        {"max-streams", 100000, 0},        {"client-streams", 100000, 0},
+        {"ticket-budget", 100000, 1},      {"kiosk-rate", 100000, 1},
+    };
+    unsigned limits[sizeof limit_opts / sizeof limit_opts[0]];
+    memset(limits, 0, sizeof limits);
+    for (size_t i = 0; i < sizeof limit_opts / sizeof limit_opts[0]; i++) {
+        const char *v = cli_opt(argc, argv, limit_opts[i].name, NULL, &bad);
+        if (v != NULL) {
+            if (parse_uint(v, limit_opts[i].name, limit_opts[i].max, &limits[i]) != 0)
+                return 2;
+            if (limits[i] == 0)
+                limits[i] = limit_opts[i].zero_off ? HTTP_OFF : 0;
+        }
+    }
 
     if (cli_flag(argc, argv, "help"))
         return usage(stdout);
@@ -73,7 +123,8 @@ int cli_serve(int argc, char **argv)
     const char *layout = lokets_s != NULL && strchr(lokets_s, ':') != NULL ? lokets_s : NULL;
     if (parse_uint(layout != NULL ? NULL : lokets_s, "lokets", 99, &lokets) != 0 ||
         parse_uint(bevery_s, "backup-every", 10080, &bevery) != 0 ||
-        parse_uint(bkeep_s, "backup-keep", 1000, &bkeep) != 0)
+        parse_uint(bkeep_s, "backup-keep", 1000, &bkeep) != 0 ||
+        parse_uint(dbconn_s, "db-connections", 10000, &dbconn) != 0)
         return 2;
     if (bevery == 0 || bkeep == 0)
         return cli_usage("--backup-every dan --backup-keep harus paling sedikit 1");
@@ -96,7 +147,9 @@ int cli_serve(int argc, char **argv)
         memset(&sc, 0, sizeof sc);
         sc.db_path = db;
         sc.data_dir = data;
+        sc.key_path = key;
         sc.lokets = (int)lokets;
+        sc.pool_max = (int)dbconn;
         if (layout != NULL) { /* the highest loket named is the number of lokets */
             json_t *list = NULL;
             size_t i;
@@ -115,6 +168,19 @@ int cli_serve(int argc, char **argv)
         hc.web_dir = web;
         hc.data_dir = data;
         hc.quiet = cli_flag(argc, argv, "quiet");
+        hc.tls_cert = tls_cert;
+        hc.tls_key = tls_key;
+        hc.tls_proxy = tls_proxy;
+        hc.client_connections = limits[0];
+        hc.max_connections = limits[1];
+        hc.header_timeout_s = limits[2];
+        hc.rate_per_s = limits[3];
+        if (limits[3] != 0 && limits[3] != HTTP_OFF)
+            hc.rate_burst = limits[3] * 4;
+        hc.max_streams = limits[4];
+        hc.client_streams = limits[5];
+        hc.ticket_budget = limits[6];
+        hc.kiosk_per_min = limits[7];
 
         sigemptyset(&set);
         sigaddset(&set, SIGINT);
@@ -151,8 +217,9 @@ int cli_serve(int argc, char **argv)
         /* A server location may carry a password: show only its scheme and host part. */
         const char *at = strrchr(db, '@');
         const char *shown = strstr(db, "://") != NULL && at != NULL ? at + 1 : db;
-        fprintf(stderr, "ktpel: melayani http://%.*s:%u/ (basis data %s%s); Ctrl-C untuk "
+        fprintf(stderr, "ktpel: melayani %s://%.*s:%u/ (basis data %s%s); Ctrl-C untuk "
                         "berhenti\n",
+                hc.tls_cert != NULL || hc.tls_proxy != NULL ? "https" : "http",
                 (int)(strrchr(listen, ':') - listen), listen,
                 (unsigned)http_server_port(srv), shown == db ? "" : "...@", shown);
         while (sigwait(&set, &sig) != 0) {

@@ -8,6 +8,7 @@
 #include "core/queue.h"
 #include "core/workflow.h"
 #include "core/jakarta.h"
+#include "core/words.h"
 #include "doc/pdf_int.h"
 
 #include <math.h>
@@ -469,12 +470,10 @@ kt_code pdf_get_date(const json_t *in, const char *key, int required, char *out,
 
 /* ---- time (Asia/Jakarta) ---------------------------------------------------------------- */
 
+/* Dates are written as people read them, by core/words.h (the same words as the pages). */
 const char *pdf_month_name(int month)
 {
-    static const char *const names[] = {"Januari", "Februari", "Maret",     "April",
-                                        "Mei",     "Juni",     "Juli",      "Agustus",
-                                        "September", "Oktober", "November", "Desember"};
-    return month >= 1 && month <= 12 ? names[month - 1] : "?";
+    return words_month(month);
 }
 
 void pdf_fmt_date(int64_t ms, char *out, size_t cap)
@@ -491,10 +490,7 @@ void pdf_fmt_time(int64_t ms, char *out, size_t cap)
 
 void pdf_fmt_datetime(int64_t ms, char *out, size_t cap)
 {
-    char d[40], t[16];
-    pdf_fmt_date(ms, d, sizeof d);
-    pdf_fmt_time(ms, t, sizeof t);
-    snprintf(out, cap, "%s, %s", d, t);
+    words_datetime(ms, out, cap);
 }
 
 kt_code pdf_mask_nik(const char *nik, char out[17], kt_error *err)

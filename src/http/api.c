@@ -162,7 +162,7 @@ static void reply_announcement(http_req *r, const char *number, long long loket)
         http_reply_error(r, &err, NULL);
         return;
     }
-    http_reply_bytes(r, 200, "audio/wav", wav, len);
+    http_reply_file(r, "audio/wav", "inline", "panggilan.wav", wav, len);
 }
 
 void http_run_announcement(http_req *r, http_op_id get)
@@ -180,12 +180,39 @@ void http_run_announcement(http_req *r, http_op_id get)
 /* ---- live updates -------------------------------------------------------------------- */
 
 
+/* The staff roles, each an audience of its own (1 + index). */
+static const char *const staff_roles[] = {"intake", "operator", "handover", "supervisor",
+                                          "admin"};
+
+unsigned http_api_audience(const svc_actor *who)
+{
+    for (size_t i = 0; i < sizeof staff_roles / sizeof staff_roles[0]; i++)
+        if (strcmp(who->role, staff_roles[i]) == 0)
+            return 1u + (unsigned)i;
+    return HTTP_AUDIENCE_PUBLIC;
+}
+
+/* Publish ev as `who` may see it (NULL: the public) to that audience. */
+static void publish_view(http_server *srv, unsigned audience, const char *name,
+                         const json_t *ev, const svc_actor *who)
+{
+    json_t *v = svc_event_view(ev, who);
+    char *data;
+    if (v == NULL)
+        return;
+    data = json_dumps(v, JSON_COMPACT);
+    json_decref(v);
+    if (data == NULL)
+        return;
+    http_sse_publish(srv->api.hub, audience, name, data);
+    free(data);
+}
+
 static void on_event(void *ctx, const json_t *ev)
 {
     http_server *srv = ctx;
     const char *type = json_string_value(json_object_get(ev, "type"));
     char name[48];
-    char *data;
     size_t i;
 
     if (type == NULL)
@@ -193,11 +220,13 @@ static void on_event(void *ctx, const json_t *ev)
     for (i = 0; type[i] != '\0' && i + 1 < sizeof name; i++) /* an SSE event name is one line */
         name[i] = (type[i] == '\n' || type[i] == '\r') ? '_' : type[i];
     name[i] = '\0';
-    data = json_dumps(ev, JSON_COMPACT);
-    if (data == NULL)
-        return;
-    http_sse_publish(srv->api.hub, name, data);
-    free(data);
+    publish_view(srv, HTTP_AUDIENCE_PUBLIC, name, ev, NULL);
+    for (i = 0; i < sizeof staff_roles / sizeof staff_roles[0]; i++) {
+        svc_actor who;
+        memset(&who, 0, sizeof who);
+        snprintf(who.role, sizeof who.role, "%s", staff_roles[i]);
+        publish_view(srv, 1u + (unsigned)i, name, ev, &who);
+    }
 }
 
 /* ---- glue ---------------------------------------------------------------------------- */
@@ -223,6 +252,7 @@ static kt_code auth(void *app, const char *token, svc_actor *actor, kt_error *er
 HTTP_ROUTES_DECL(http_routes_afis) /* h_afis.c: duplicates, verify-finger */
 HTTP_ROUTES_DECL(http_routes_lokets) /* h_lokets.c: loket roles, recording-desk calls */
 HTTP_ROUTES_DECL(http_routes_scan)   /* h_scan.c: receipt QR from a camera frame */
+HTTP_ROUTES_DECL(http_routes_labels) /* h_labels.c: codes to words for the pages */
 
 kt_code http_server_start(const http_config *cfg, svc *s, http_server **out, kt_error *err)
 {
@@ -246,9 +276,13 @@ kt_code http_server_start(const http_config *cfg, svc *s, http_server **out, kt_
         {http_routes_afis, &http_routes_afis_n},
         {http_routes_lokets, &http_routes_lokets_n},
         {http_routes_scan, &http_routes_scan_n},
+        {http_routes_labels, &http_routes_labels_n},
+        {http_routes_kiosks, &http_routes_kiosks_n},
     };
     http_server *srv = NULL;
     http_core_config cc;
+    http_config full = *cfg;
+    http_sse_limits sl;
     char web_real[PATH_MAX] = "";
     const char *web = cfg->web_dir != NULL ? cfg->web_dir : KTPEL_WEB_DIR;
     size_t nroutes = 0, k = 0;
@@ -285,7 +319,13 @@ kt_code http_server_start(const http_config *cfg, svc *s, http_server **out, kt_
                 web);
     }
 
-    rc = http_sse_hub_new(cfg->heartbeat_ms, &srv->api.hub, err);
+    http_config_defaults(&full);
+    memset(&sl, 0, sizeof sl);
+    sl.heartbeat_ms = full.heartbeat_ms;
+    sl.max_streams = full.max_streams;
+    sl.client_streams = full.client_streams;
+    sl.max_age_s = full.stream_max_age_s;
+    rc = http_sse_hub_new(&sl, &srv->api.hub, err);
     if (rc != KT_OK)
         goto out;
     rc = svc_subscribe(s, on_event, srv, err);
