@@ -21,6 +21,7 @@
  * freed on every path. Must never read or write out of bounds, whatever the input says.
  */
 #include "bio/wsq.h"
+#include "bio/image.h" /* BIO_IMAGE_MAX_PIXELS */
 
 #include <math.h>
 #include <stdarg.h>
@@ -294,6 +295,9 @@ static void read_sof(struct wsq *s)
              len, s->pos - start);
     else if (s->width < 1 || s->height < 1 || s->width > MAX_SIDE || s->height > MAX_SIDE)
         fail(s, BIO_EFORMAT, "frame size %dx%d is not valid", s->width, s->height);
+    else if ((long)s->width * s->height > BIO_IMAGE_MAX_PIXELS)
+        fail(s, BIO_EUNSUPPORTED, "frame size %dx%d exceeds the limit of %ld pixels",
+             s->width, s->height, BIO_IMAGE_MAX_PIXELS);
 }
 
 static void read_table(struct wsq *s, unsigned m)

@@ -4,10 +4,19 @@
  * longjmp, conversion to gray, size limits), ktpel's own BMP and PGM/PPM parsers, WSQ by
  * magic, and the raw-gray size guess for data without a magic number.
  *
+ * The same bytes go through the header probe (bio_image_probe: the service's first look at
+ * an upload, which refuses a size before anything is decoded) with its own WSQ, BMP and PNM
+ * header readers and libpng/libjpeg/libtiff header reads.
+ *
  * Besides the sanitizers it checks image.h's promises: a decoded image has a size within
- * 1..BIO_IMAGE_MAX_SIDE, pixels for every position (all of them read) and a dpi; a failure
- * leaves no pixels and says why; the check that bio_image_decode() adds refuses only
- * too-small and blank images.
+ * 1..BIO_IMAGE_MAX_SIDE and BIO_IMAGE_MAX_PIXELS, pixels for every position (all of them
+ * read) and a dpi; a failure leaves no pixels and says why; the check that
+ * bio_image_decode() adds refuses only too-small and blank images. And the probe tells the
+ * truth: an image that decodes was probed as the same format with the same width and height
+ * (else an upload could pass the service's size bound with one header and be decoded with
+ * another), and a probe that fails says why.
+ * The decoders' allocations are bounded by BIO_IMAGE_MAX_PIXELS (at most ~5 bytes a pixel):
+ * image.options sets -malloc_limit_mb so that a larger allocation is reported.
  */
 #include "fuzz.h"
 
@@ -36,6 +45,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             fz_fail("failed decode (%s) left pixels behind", bio_status_name(st));
         if (msg.text[0] == '\0')
             fz_fail("failed decode (%s) gave no reason", bio_status_name(st));
+    }
+
+    bio_image_header hdr;
+    bio_msg pmsg = {{0}};
+    bio_status pst = bio_image_probe(data, size, &hdr, &pmsg);
+    if (pst != BIO_OK && pmsg.text[0] == '\0')
+        fz_fail("failed probe (%s) gave no reason", bio_status_name(pst));
+    if (st == BIO_OK) {
+        if ((long)img.width * img.height > BIO_IMAGE_MAX_PIXELS)
+            fz_fail("decoded image %dx%d is over BIO_IMAGE_MAX_PIXELS", img.width, img.height);
+        if (pst != BIO_OK)
+            fz_fail("a %s image of %dx%d decodes, but the probe refuses it: %s",
+                    bio_image_format_name(info.format), img.width, img.height, pmsg.text);
+        if (hdr.format != info.format || hdr.width != img.width || hdr.height != img.height)
+            fz_fail("the probe says %s %ldx%ld, the decoder made %s %dx%d",
+                    bio_image_format_name(hdr.format), hdr.width, hdr.height,
+                    bio_image_format_name(info.format), img.width, img.height);
     }
 
     if (st == BIO_OK) {

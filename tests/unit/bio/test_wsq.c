@@ -40,6 +40,13 @@ static void test_bad_streams(void **state)
                                     0x01, 0x00, 0, 0, 128, 0, 0, 1, 2, 0, 0, 0xFF, 0xA1};
     assert_int_equal(bio_wsq_decode(frame, sizeof frame, &img, &m), BIO_EFORMAT);
     assert_null(img.pixels);
+    /* a frame of 9000 x 9000 (81 million pixels): over BIO_IMAGE_MAX_PIXELS, refused before
+       the decoder allocates 8 bytes a pixel for it */
+    static const uint8_t huge[] = {0xFF, 0xA0, 0xFF, 0xA2, 0x00, 0x11, 0, 255, 0x23, 0x28,
+                                   0x23, 0x28, 0, 0, 128, 0, 0, 1, 2, 0, 0, 0xFF, 0xA1};
+    assert_int_equal(bio_wsq_decode(huge, sizeof huge, &img, &m), BIO_EUNSUPPORTED);
+    assert_non_null(strstr(m.text, "exceeds"));
+    assert_null(img.pixels);
     /* a comment whose length runs past the end */
     static const uint8_t com[] = {0xFF, 0xA0, 0xFF, 0xA8, 0x10, 0x00, 'N', 'I'};
     assert_int_equal(bio_wsq_decode(com, sizeof com, &img, &m), BIO_ETRUNC);
