@@ -7,13 +7,25 @@
  * scan), query strings and static file paths.
  *
  * Input (text, then raw bytes):
- *     ROLE METHOD TARGET\n                 ROLE: - (no session), intake, operator, handover,
- *     [Content-Type: TYPE\n]                     supervisor, admin
- *     BODY...                              TARGET: path and query, sent byte for byte
+ *     ROLE METHOD TARGET\n                 ROLE: - (no session), kiosk (the registered
+ *     [Name: VALUE\n]...                         kiosk's secret), intake, operator,
+ *     BODY...                                    handover, supervisor, admin
+ *                                          TARGET: path and query, sent byte for byte
  *                                           (bytes that cannot appear raw are %-escaped,
  *                                           so the server sees exactly these bytes)
- * The harness adds Host, Origin (the server's own, as a browser on the page would), the
- * role's session cookie, Content-Length and Connection: close, and reads the whole reply.
+ *                                          Name: Content-Type, Origin, Sec-Fetch-Site,
+ *                                           X-Ktpel-Kiosk or X-Forwarded-For (what the
+ *                                           server reads); others start the body
+ * The harness adds Host, Origin (the server's own, as a browser on the page would) and
+ * Content-Type application/json unless the input gives them, the role's session cookie or
+ * kiosk secret, Content-Length and Connection: close, and reads the whole reply.
+ *
+ * The server runs as it does behind the office's TLS proxy (tls_proxy 127.0.0.1: the public
+ * scheme is https and X-Forwarded-For names the client), so the forwarded address is parsed
+ * too. Its per-client request rate and the registered kiosk's ticket rate are switched off
+ * (HTTP_OFF): a fuzzer sends thousands of requests a second from one address and would
+ * otherwise see only 429s. The ticket budget of unregistered clients stays on (6 an hour per
+ * address: a fuzzed X-Forwarded-For is a new address); the kiosk role takes tickets past it.
  *
  * Checks, besides the sanitizers: every request gets an HTTP reply; no reply is a 500 (bad
  * input is the client's fault: a 4xx with a reason; 503 = a part that is not installed);
@@ -26,8 +38,8 @@
  * FUZZ_API_VERBOSE=1 in the environment prints every request with its status and reply.
  *
  * Not fuzzed (their effects leave the harness's folder or never end): POST
- * /api/admin/backup (writes and rotates backups in a folder the body names) and GET
- * /api/events (a stream that stays open).
+ * /api/admin/backup (writes and rotates backups in a folder the body names) and the event
+ * streams GET /api/events and /api/events/staff (they stay open).
  */
 
 #include <arpa/inet.h>
@@ -44,12 +56,14 @@
 #include "http/http.h"
 
 #define NROLES 5
+#define KIOSK_ROLE NROLES /* ri of the role "kiosk" */
 
 static const char *const roles[NROLES] = {"intake", "operator", "handover", "supervisor",
                                           "admin"};
 static const int role_loket[NROLES] = {1, 2, 3, 0, 0};
 static char tokens[NROLES][65];
 static int user_gen; /* bumped when a user has to be made again */
+static char kiosk_secret[65];
 
 static svc *S;
 static http_server *srv;
@@ -99,6 +113,20 @@ static void login(int i)
         }
     }
     die("login", &err);
+}
+
+/* Register the harness's kiosk (again, when an input revoked it). */
+static void kiosk_add(void)
+{
+    svc_actor sys = svc_system_actor();
+    json_t *in = json_pack("{s:s}", "name", "Kios fuzz"), *out = NULL;
+    kt_error err;
+    if (svc_kiosk_add(S, &sys, in, &out, &err) != KT_OK)
+        die("kiosk_add", &err);
+    snprintf(kiosk_secret, sizeof kiosk_secret, "%s",
+             json_string_value(json_object_get(out, "token")));
+    json_decref(in);
+    json_decref(out);
 }
 
 /* Residents of Kecamatan Neglasari the setup's applications are for (valid NIKs, adults
@@ -184,6 +212,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     json_decref(out);
     for (int i = 0; i < NROLES; i++)
         login(i);
+    kiosk_add();
     open_app("3671104508900001", 1); /* application 1: checked, ready to record */
     open_app("3671101203950002", 1); /* application 2: checked */
     open_app("3671106111000003", 0); /* application 3: opened */
@@ -193,6 +222,9 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     hc.listen = "127.0.0.1:0";
     hc.quiet = 1;
     hc.timeout_s = 20;
+    hc.tls_proxy = "127.0.0.1";
+    hc.rate_per_s = HTTP_OFF;
+    hc.kiosk_per_min = HTTP_OFF;
     if (http_server_start(&hc, S, &srv, &err) != KT_OK)
         die("http_server_start", &err);
     port = http_server_port(srv);
@@ -301,25 +333,43 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     for (int i = 0; i < NROLES; i++)
         if (strcmp(role, roles[i]) == 0)
             ri = i;
+    if (strcmp(role, "kiosk") == 0)
+        ri = KIOSK_ROLE;
     if (ri < 0 && strcmp(role, "-") != 0)
         return 0;
-    size_t pl = strcspn(target, "?");
-    if ((pl == 11 && strncmp(target, "/api/events", 11) == 0) ||
-        strncmp(target, "/api/admin/backup", 17) == 0)
+    if (strncmp(target, "/api/events", 11) == 0 || strncmp(target, "/api/admin/backup", 17) == 0)
         return 0;
 
+    /* Header lines the server reads; the first other line starts the body. */
+    static const char *const names[] = {"Content-Type", "Origin", "Sec-Fetch-Site",
+                                        "X-Ktpel-Kiosk", "X-Forwarded-For"};
     const uint8_t *body = nl + 1;
-    char ctype[200] = "application/json";
-    if (end - body >= 14 && memcmp(body, "Content-Type: ", 14) == 0) {
+    buf extra = {0};
+    int has_ctype = 0, has_origin = 0;
+    for (;;) {
+        size_t k, nlen = 0;
+        for (k = 0; k < sizeof names / sizeof names[0]; k++) {
+            nlen = strlen(names[k]);
+            if ((size_t)(end - body) > nlen + 1 && memcmp(body, names[k], nlen) == 0 &&
+                body[nlen] == ':' && body[nlen + 1] == ' ')
+                break;
+        }
+        if (k == sizeof names / sizeof names[0])
+            break;
         const uint8_t *e = memchr(body, '\n', (size_t)(end - body));
-        size_t cl = e != NULL ? (size_t)(e - body) - 14 : 0;
-        if (e == NULL || cl >= sizeof ctype)
+        if (e == NULL || e - body > 400) {
+            free(extra.p);
             return 0;
-        memcpy(ctype, body + 14, cl);
-        ctype[cl] = '\0';
-        for (size_t i = 0; i < cl; i++)
-            if ((unsigned char)ctype[i] < 0x20 || ctype[i] == 0x7f)
+        }
+        for (const uint8_t *q = body; q < e; q++)
+            if (*q < 0x20 || *q == 0x7f) {
+                free(extra.p);
                 return 0;
+            }
+        put(&extra, body, (size_t)(e - body));
+        puts_b(&extra, "\r\n");
+        has_ctype |= k == 0;
+        has_origin |= k == 1;
         body = e + 1;
     }
     size_t blen = (size_t)(end - body);
@@ -338,11 +388,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
     }
     snprintf(line, sizeof line,
-             " HTTP/1.1\r\nHost: 127.0.0.1:%u\r\nOrigin: http://127.0.0.1:%u\r\n"
-             "Connection: close\r\nContent-Type: %s\r\nContent-Length: %zu\r\n",
-             port, port, ctype, blen);
+             " HTTP/1.1\r\nHost: 127.0.0.1:%u\r\nConnection: close\r\nContent-Length: %zu\r\n",
+             port, blen);
     puts_b(&req, line);
-    if (ri >= 0) {
+    if (!has_origin) { /* the server's own, as a browser on one of its pages sends */
+        snprintf(line, sizeof line, "Origin: https://127.0.0.1:%u\r\n", port);
+        puts_b(&req, line);
+    }
+    if (!has_ctype)
+        puts_b(&req, "Content-Type: application/json\r\n");
+    if (extra.p != NULL)
+        puts_b(&req, extra.p);
+    if (ri == KIOSK_ROLE) {
+        puts_b(&req, "X-Ktpel-Kiosk: ");
+        puts_b(&req, kiosk_secret);
+        puts_b(&req, "\r\n");
+    } else if (ri >= 0) {
         puts_b(&req, "Cookie: ktpel_session=");
         puts_b(&req, tokens[ri]);
         puts_b(&req, "\r\n");
@@ -368,9 +429,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         !fz_contains(req.p, req.n, "root:x:0:0:", 11)) /* not an echo of the request */
         fz_fail("%s %s served /etc/passwd", method, target);
     svc_actor who;
+    svc_kiosk kiosk;
     kt_error err;
-    if (status == 401 && ri >= 0 && svc_session(S, tokens[ri], &who, &err) != KT_OK)
+    if (status == 401 && ri == KIOSK_ROLE && svc_kiosk_verify(S, kiosk_secret, &kiosk, &err) !=
+                                                 KT_OK)
+        kiosk_add(); /* an input revoked the kiosk: register another */
+    else if (status == 401 && ri >= 0 && ri < NROLES &&
+             svc_session(S, tokens[ri], &who, &err) != KT_OK)
         login(ri); /* the input ended the session (logout): a fresh one */
+    free(extra.p);
     free(req.p);
     free(reply.p);
     return 0;

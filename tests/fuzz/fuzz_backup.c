@@ -1,121 +1,341 @@
 /*
- * fuzz_manifest.c - the MANIFEST of a backup (src/backup/backup.c read_manifest and the
- * checks of bak_verify behind it): the file an operator's external disk hands back at
- * restore time, so anything may be in it.
+ * fuzz_backup.c - reading a backup file (src/backup/backup.c: bak_verify and bak_restore):
+ * the one .ktb file the office's external disk hands back at restore time, so anything may be
+ * in it. The reader's layers, each reachable by a mode (the first input byte, '0'..'6'):
+ *   0  the file as it is: preamble, key id, stream header, chunk lengths (an attacker without
+ *      the key; the run's key is made fresh, so the key id is unknown)
+ *   1  the same with the run's key id written into the preamble: the header and the first
+ *      chunk's authentication are reached
+ *   2  the chunking, behind a valid encryption: records [flags][length, 2 bytes big-endian]
+ *      [bytes]; flags & 3 is the chunk's secretstream tag (3 = FINAL), flags & 4 appends the
+ *      bytes unencrypted instead (a forged length, data after the end)
+ *   3  the tar archive itself (libarchive's reading, the entry checks), encrypted as ktpel
+ *      does (64 KiB chunks, the last FINAL)
+ *   4  the whole MANIFEST, behind the office's real entries (ktpel.db and two data files)
+ *   5  the MANIFEST's file lines only: the harness adds the header and the correct end line,
+ *      so the per-entry checks are reached (hashes, sizes, paths, unlisted and missing files)
+ *   6  the entries: records separated by NUL bytes, each TYPE NAME "\n" CONTENT, TYPE f (a
+ *      file listed in a correct MANIFEST), u (a file not listed), d (a folder), l (a symbolic
+ *      link to CONTENT), h (a hard link to CONTENT); the office's database comes first. What a
+ *      writer who holds the key could put in: the restore's path checks and extraction.
+ * The data key is made for the run (seal_key_create), as an office makes one.
  *
- * The first input byte picks a mode: 0 the rest is the whole MANIFEST; 1 the rest is the
- * file lines only, and the harness adds the header and the closing "end <count> <sha256>"
- * line the way ktpel writes them, so the fuzzer gets past the checksum to the per-file
- * checks (paths, sizes, hashes, unlisted files, the database's integrity_check). The backup
- * folder is a real one (backup_fixture.h); a verify must refuse with an id and a message
- * and never touch the folder: after every input its files (names, sizes, times) are as the
- * backup left them.
+ * Checks backup.h's promises besides the sanitizers: a refusal is KT_EREFUSED with an id and
+ * a message; verify and restore agree (a backup verify accepts restores, one it refuses is
+ * refused); a refused restore leaves the target (a database and a data folder already there)
+ * exactly as it was, and no *.restoring behind; a restore writes nothing outside its target
+ * (the rest of the harness's folder is unchanged), only regular files of mode 0600 in
+ * folders of 0700, and keeps the previous database and data folder aside; no decrypted copy
+ * is left in TMPDIR (the harness's own) after either call.
  */
 #include "backup_fixture.h"
 
 #include <dirent.h>
-#include <sodium.h>
 
-#define HEADER "ktpel-backup 1\n"
+static char root[300], key_path[400], ktb[500], tmpdir[400], rdir[400], rdb[500];
+static seal_ring *ring;
+static fz_office office;
+static char *snap_root;   /* the harness's folder but the target, TMPDIR and in/ (owned) */
+static char *snap_target; /* the restore target, as set up (owned) */
 
-static char bdir[300], mpath[400];
-static char snap0[4096]; /* the folder as the backup left it (snapshot()) */
-
-/* Every entry under the backup folder but MANIFEST: path, size, mtime (bounded text). */
-static void snapshot_dir(const char *dir, const char *rel, char *out, size_t cap, size_t *n)
+/* Every entry under dir: path, kind, mode, size and a hash of a file's bytes, one a line, in
+   readdir order (stable for an unchanged folder). skip: top-level names not walked. */
+static void walk(const char *dir, const char *rel, int skip, kw_bytes *out)
 {
-    char p[600];
+    char p[1200];
     snprintf(p, sizeof p, "%s%s", dir, rel);
     DIR *d = opendir(p);
     struct dirent *de;
-    while (d != NULL && (de = readdir(d)) != NULL) {
-        char child[600];
+    if (d == NULL)
+        return;
+    while ((de = readdir(d)) != NULL) {
+        char child[1200], line[1400];
         struct stat st;
-        if (de->d_name[0] == '.' || (rel[0] == '\0' && strcmp(de->d_name, "MANIFEST") == 0))
+        if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+            continue;
+        if (skip && rel[0] == '\0' &&
+            (strcmp(de->d_name, "restore") == 0 || strcmp(de->d_name, "tmp") == 0 ||
+             strcmp(de->d_name, "in") == 0))
             continue;
         snprintf(child, sizeof child, "%s/%s", rel, de->d_name);
         snprintf(p, sizeof p, "%s%s", dir, child);
         if (lstat(p, &st) != 0)
             continue;
-        if (*n < cap)
-            *n += (size_t)snprintf(out + *n, cap - *n, "%s %lld %lld\n", child,
-                                   (long long)st.st_size, (long long)st.st_mtime);
+        unsigned char h[16] = {0};
+        if (S_ISREG(st.st_mode)) {
+            FILE *f = fopen(p, "rb");
+            crypto_generichash_state gs;
+            crypto_generichash_init(&gs, NULL, 0, sizeof h);
+            char b[8192];
+            size_t k;
+            while (f != NULL && (k = fread(b, 1, sizeof b, f)) > 0)
+                crypto_generichash_update(&gs, (const unsigned char *)b, k);
+            if (f != NULL)
+                fclose(f);
+            crypto_generichash_final(&gs, h, sizeof h);
+        }
+        char hex[33];
+        sodium_bin2hex(hex, sizeof hex, h, sizeof h);
+        snprintf(line, sizeof line, "%s %o %lld %s\n", child, (unsigned)st.st_mode,
+                 (long long)st.st_size, hex);
+        kw_put(out, line, strlen(line));
         if (S_ISDIR(st.st_mode))
-            snapshot_dir(dir, child, out, cap, n);
+            walk(dir, child, 0, out);
     }
-    if (d != NULL)
-        closedir(d);
+    closedir(d);
 }
 
-static void snapshot(char out[4096])
+/* Owned by caller: free(). skip: leave out the harness's restore/, tmp/ and in/. */
+static char *snapshot(const char *dir, int skip)
 {
-    size_t n = 0;
-    out[0] = '\0';
-    snapshot_dir(bdir, "", out, 4096, &n);
+    kw_bytes b = {0};
+    kw_put(&b, "", 0);
+    walk(dir, "", skip, &b);
+    return (char *)b.p;
+}
+
+/* The restore target as an office has it before a restore: a database and a data folder. */
+static void target_make(void)
+{
+    char p[600];
+    snprintf(p, sizeof p, "rm -rf '%s'", rdir);
+    (void)!system(p);
+    if (mkdir(rdir, 0700) != 0)
+        abort();
+    fz_write_file(rdb, "the office's current database", 29);
+    snprintf(p, sizeof p, "%s/data", rdir);
+    if (mkdir(p, 0700) != 0)
+        abort();
+    snprintf(p, sizeof p, "%s/data/current.sealed", rdir);
+    fz_write_file(p, "current", 7);
+}
+
+static void check_tmp_empty(const char *after)
+{
+    char *s = snapshot(tmpdir, 0);
+    if (s[0] != '\0')
+        fz_fail("%s left files in TMPDIR:\n%s", after, s);
+    free(s);
+}
+
+/* After a successful restore: every file 0600, every folder 0700, no links; the previous
+   database and data folder kept aside. */
+static void check_restored(const char *dir, const char *rel, int *aside_db, int *aside_data)
+{
+    char p[1200];
+    snprintf(p, sizeof p, "%s%s", dir, rel);
+    DIR *d = opendir(p);
+    struct dirent *de;
+    if (d == NULL)
+        fz_fail("restored folder %s cannot be read", p);
+    while ((de = readdir(d)) != NULL) {
+        char child[1200];
+        struct stat st;
+        if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+            continue;
+        snprintf(child, sizeof child, "%s/%s", rel, de->d_name);
+        snprintf(p, sizeof p, "%s%s", dir, child);
+        if (lstat(p, &st) != 0)
+            continue;
+        if (rel[0] == '\0' && strncmp(de->d_name, "ktpel.db.pre-restore-", 21) == 0) {
+            (*aside_db)++;
+            continue;
+        }
+        if (rel[0] == '\0' && strncmp(de->d_name, "data.pre-restore-", 17) == 0) {
+            (*aside_data)++;
+            continue;
+        }
+        if (S_ISDIR(st.st_mode)) {
+            if ((st.st_mode & 07777) != 0700)
+                fz_fail("restored folder %s has mode %o", child, (unsigned)st.st_mode & 07777);
+            check_restored(dir, child, aside_db, aside_data);
+        } else if (!S_ISREG(st.st_mode) || (st.st_mode & 07777) != 0600) {
+            fz_fail("restore made %s of mode %o (not a regular file of 0600)", child,
+                    (unsigned)st.st_mode);
+        }
+    }
+    closedir(d);
 }
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     (void)argc;
     (void)argv;
-    const char *root = fz_dir("manifest");
-    if (sodium_init() < 0 || fz_backup_fixture(root, bdir) != 0)
-        abort();
-    snprintf(mpath, sizeof mpath, "%s/MANIFEST", bdir);
     kt_error err;
-    if (bak_verify(bdir, &err) != KT_OK) {
-        fprintf(stderr, "fuzz_manifest: the fixture does not verify: %s\n", err.message);
+    snprintf(root, sizeof root, "%s", fz_dir("backup"));
+    snprintf(key_path, sizeof key_path, "%s/ktpel.key", root);
+    snprintf(ktb, sizeof ktb, "%s/in/ktpel-backup-20260302-090000.ktb", root);
+    snprintf(tmpdir, sizeof tmpdir, "%s/tmp", root);
+    snprintf(rdir, sizeof rdir, "%s/restore", root);
+    snprintf(rdb, sizeof rdb, "%s/ktpel.db", rdir);
+    char in[400];
+    snprintf(in, sizeof in, "%s/in", root);
+    if (sodium_init() < 0 || mkdir(tmpdir, 0700) != 0 || mkdir(in, 0700) != 0 ||
+        fz_office_make(root, &office) != 0)
+        abort();
+    /* verify and restore make their private copies here: checked empty after each call */
+    setenv("TMPDIR", tmpdir, 1);
+    if (seal_key_create(key_path, &err) != KT_OK ||
+        seal_ring_load(key_path, &ring, &err) != KT_OK) {
+        fprintf(stderr, "fuzz_backup: key: %s\n", err.message);
         abort();
     }
-    snapshot(snap0);
+    /* The office's own backup must verify: the writer above agrees with ktpel's reader. */
+    kw_bytes plain = {0}, file = {0};
+    fz_office_tar(&office, NULL, 0, FZ_MAN_OWN, &plain);
+    kw_ktb_seal(ring, plain.p, plain.n, &file);
+    fz_write_file(ktb, file.p, file.n);
+    if (bak_verify(ktb, ring, &err) != KT_OK) {
+        fprintf(stderr, "fuzz_backup: the harness's backup does not verify: %s %s\n", err.id,
+                err.message);
+        abort();
+    }
+    kw_free(&plain);
+    kw_free(&file);
+    target_make();
+    snap_target = snapshot(rdir, 0);
+    snap_root = snapshot(root, 1);
     return 0;
 }
 
-static void write_closed(const uint8_t *lines, size_t n)
+/* Mode 2: records [flags][len hi][len lo][bytes]. */
+static void chunked(const uint8_t *d, size_t n, kw_bytes *out)
 {
-    crypto_hash_sha256_state st;
-    unsigned char sum[32];
-    char hex[65], end[100];
-    size_t count = 0;
-    char *text = malloc(sizeof HEADER + n + 1 + sizeof end);
-    if (text == NULL)
-        abort();
-    size_t len = 0;
-    memcpy(text, HEADER, sizeof HEADER - 1);
-    len += sizeof HEADER - 1;
-    memcpy(text + len, lines, n);
-    len += n;
-    if (n > 0 && lines[n - 1] != '\n')
-        text[len++] = '\n';
-    for (size_t i = sizeof HEADER - 1; i < len; i++)
-        count += text[i] == '\n';
-    crypto_hash_sha256_init(&st);
-    crypto_hash_sha256_update(&st, (const unsigned char *)text, len);
-    crypto_hash_sha256_final(&st, sum);
-    sodium_bin2hex(hex, sizeof hex, sum, sizeof sum);
-    int el = snprintf(end, sizeof end, "end %zu %s\n", count, hex);
-    memcpy(text + len, end, (size_t)el);
-    len += (size_t)el;
-    fz_write_file(mpath, text, len);
-    free(text);
+    kw_ktb k;
+    kw_ktb_begin(ring, &k, out);
+    while (n >= 3) {
+        unsigned flags = d[0];
+        size_t len = (size_t)d[1] << 8 | d[2];
+        d += 3;
+        n -= 3;
+        if (len > n)
+            len = n;
+        if (flags & 4)
+            kw_put(out, d, len);
+        else
+            kw_ktb_chunk(&k, d, len, (unsigned char)(flags & 3), out);
+        d += len;
+        n -= len;
+    }
+}
+
+/* Mode 6: NUL-separated records TYPE NAME "\n" CONTENT. */
+static void entries(const uint8_t *d, size_t n, kw_bytes *plain)
+{
+    kw_bytes man = {0};
+    struct archive *a = kw_tar_begin(plain);
+    kw_put(&man, KW_MANIFEST_HEADER, sizeof KW_MANIFEST_HEADER - 1);
+    kw_tar_add(a, BAK_DB_NAME, AE_IFREG, NULL, 0, office.db_bytes, office.db_len);
+    kw_manifest_line(&man, BAK_DB_NAME, office.db_bytes, office.db_len);
+    const uint8_t *end = d + n;
+    while (d < end) {
+        const uint8_t *z = memchr(d, '\0', (size_t)(end - d));
+        const uint8_t *rec_end = z != NULL ? z : end;
+        const uint8_t *nl = memchr(d, '\n', (size_t)(rec_end - d));
+        if (nl != NULL && nl > d) {
+            char type = (char)d[0], name[600], link[600];
+            size_t nl_len = (size_t)(nl - d - 1), cl = (size_t)(rec_end - nl - 1);
+            if (nl_len < sizeof name) {
+                memcpy(name, d + 1, nl_len);
+                name[nl_len] = '\0';
+                snprintf(link, sizeof link, "%.*s", (int)(cl < sizeof link ? cl : sizeof link - 1),
+                         (const char *)nl + 1);
+                switch (type) {
+                case 'f':
+                    if (kw_tar_add(a, name, AE_IFREG, NULL, 0, nl + 1, cl))
+                        kw_manifest_line(&man, name, nl + 1, cl);
+                    break;
+                case 'u': kw_tar_add(a, name, AE_IFREG, NULL, 0, nl + 1, cl); break;
+                case 'd': kw_tar_add(a, name, AE_IFDIR, NULL, 0, NULL, 0); break;
+                case 'l': kw_tar_add(a, name, AE_IFLNK, link, 0, NULL, 0); break;
+                case 'h': kw_tar_add(a, name, AE_IFREG, link, 1, NULL, 0); break;
+                default: break;
+                }
+            }
+        }
+        d = rec_end + (z != NULL);
+    }
+    kw_manifest_close(&man);
+    kw_tar_add(a, BAK_MANIFEST, AE_IFREG, NULL, 0, man.p, man.n);
+    kw_tar_end(a);
+    kw_free(&man);
+}
+
+static void check_refusal(const char *what, kt_code rc, const kt_error *err)
+{
+    if (rc != KT_EREFUSED || err->id[0] == '\0' || err->message[0] == '\0')
+        fz_fail("%s refused a backup with code %d, id '%s': %s (want KT_EREFUSED, an id and "
+                "a message)", what, (int)rc, err->id, err->message);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size == 0)
         return 0;
-    if (data[0] & 1)
-        write_closed(data + 1, size - 1);
-    else
-        fz_write_file(mpath, data + 1, size - 1);
-    kt_error err;
-    kt_error_clear(&err);
-    if (bak_verify(bdir, &err) != KT_OK && (err.id[0] == '\0' || err.message[0] == '\0'))
-        fz_fail("verify refused without an id and a message");
-    char now[4096];
-    snapshot(now);
-    if (strcmp(now, snap0) != 0)
-        fz_fail("verifying a fuzzed MANIFEST changed the backup folder:\n%s\nwas\n%s", now,
-                snap0);
+    unsigned mode = (uint8_t)(data[0] - '0');
+    const uint8_t *d = data + 1;
+    size_t n = size - 1;
+    kw_bytes file = {0}, plain = {0};
+    switch (mode) {
+    case 0:
+    case 1:
+        kw_put(&file, d, n);
+        if (mode == 1 && n >= KW_PREAMBLE)
+            memcpy(file.p + sizeof KW_MAGIC - 1, seal_ring_current_id(ring), 16);
+        break;
+    case 2: chunked(d, n, &file); break;
+    case 3: kw_ktb_seal(ring, d, n, &file); break;
+    case 4:
+    case 5:
+        fz_office_tar(&office, d, n, mode == 4 ? FZ_MAN_WHOLE : FZ_MAN_LINES, &plain);
+        kw_ktb_seal(ring, plain.p, plain.n, &file);
+        break;
+    case 6:
+        entries(d, n, &plain);
+        kw_ktb_seal(ring, plain.p, plain.n, &file);
+        break;
+    default: return 0;
+    }
+    kw_free(&plain);
+    fz_write_file(ktb, file.p != NULL ? file.p : (const uint8_t *)"", file.n);
+    kw_free(&file);
+
+    kt_error e1, e2;
+    kt_error_clear(&e1);
+    kt_error_clear(&e2);
+    kt_code v = bak_verify(ktb, ring, &e1);
+    if (v != KT_OK)
+        check_refusal("verify", v, &e1);
+    check_tmp_empty("bak_verify");
+    kt_code r = bak_restore(ktb, rdb, NULL, ring, &e2);
+    check_tmp_empty("bak_restore");
+    if (v == KT_OK && r != KT_OK)
+        fz_fail("a backup that verifies is not restored: %s (%s): %s", e2.id, e2.field,
+                e2.message);
+    if (v != KT_OK && r == KT_OK)
+        fz_fail("a backup refused by verify (%s: %s) was restored", e1.id, e1.message);
+    char *now_root = snapshot(root, 1);
+    if (strcmp(now_root, snap_root) != 0)
+        fz_fail("%s restore changed the harness's folder outside the target:\n%s\nwas\n%s",
+                r == KT_OK ? "a" : "a refused", now_root, snap_root);
+    free(now_root);
+    if (r != KT_OK) {
+        check_refusal("restore", r, &e2);
+        char *now = snapshot(rdir, 0);
+        if (strcmp(now, snap_target) != 0)
+            fz_fail("a refused restore (%s) changed the target:\n%s\nwas\n%s", e2.id, now,
+                    snap_target);
+        free(now);
+        return 0;
+    }
+    int aside_db = 0, aside_data = 0;
+    struct stat st;
+    if (lstat(rdb, &st) != 0 || !S_ISREG(st.st_mode))
+        fz_fail("a restore that succeeded left no database");
+    check_restored(rdir, "", &aside_db, &aside_data);
+    if (aside_db != 1 || aside_data != 1)
+        fz_fail("the previous database (%d) or data folder (%d) was not kept aside", aside_db,
+                aside_data);
+    target_make();
     return 0;
 }

@@ -7,8 +7,12 @@
  *   wsq       hand-made marker streams (the project has no WSQ encoder)
  *   template  the print's minutiae and ridge map as ISO 19794-2, and an ANSI 378 record
  *   token     a token, a signed payload and key files of fuzz_token's office key
- *   api       biometric and scan uploads of the print
- *   manifest  the MANIFEST of backup_fixture.h's backup, whole and as its lines
+ *   api       biometric and scan uploads of the print, a portrait for the face
+ *   upload    portraits (red and blue backdrops, PNG and JPEG) for the face, the print in
+ *             every format a slot takes, its ISO template for a finger
+ *   backup    a real backup file, and backup_fixture.h's office as an archive, in chunks,
+ *             its MANIFEST (whole and as its lines) and as entries (fuzz_backup's modes)
+ *   seal      a real key file, alone and with a rotation's .new
  *   wav       announcement clips: 16-bit PCM mono and stereo, with and without extra chunks
  * Usage: make_seeds OUT
  */
@@ -24,6 +28,7 @@
 #include "bio/synth.h"
 #include "bio/template.h"
 #include "doc/token.h"
+#include "../images.h"
 
 #define SIDE 160
 
@@ -199,10 +204,9 @@ static void tiff(const bio_image *g, int rgb, const char *name)
     TIFFClose(t);
 }
 
-static void jpeg(const bio_image *g)
+/* A baseline JPEG of w x h pixels with comps (1 gray, 3 RGB) samples each, at path. */
+static void jpeg_file(const char *p, const uint8_t *px, int w, int h, int comps)
 {
-    char p[512];
-    path_of(p, sizeof p, "image", "print.jpg");
     FILE *f = fopen(p, "wb");
     struct jpeg_compress_struct c;
     struct jpeg_error_mgr e;
@@ -211,22 +215,30 @@ static void jpeg(const bio_image *g)
     c.err = jpeg_std_error(&e);
     jpeg_create_compress(&c);
     jpeg_stdio_dest(&c, f);
-    c.image_width = (JDIMENSION)g->width;
-    c.image_height = (JDIMENSION)g->height;
-    c.input_components = 1;
-    c.in_color_space = JCS_GRAYSCALE;
+    c.image_width = (JDIMENSION)w;
+    c.image_height = (JDIMENSION)h;
+    c.input_components = comps;
+    c.in_color_space = comps == 3 ? JCS_RGB : JCS_GRAYSCALE;
     jpeg_set_defaults(&c);
     c.density_unit = 1;
     c.X_density = c.Y_density = 500;
     jpeg_set_quality(&c, 80, TRUE);
     jpeg_start_compress(&c, TRUE);
     while (c.next_scanline < c.image_height) {
-        JSAMPROW row = g->pixels + (size_t)c.next_scanline * (size_t)g->width;
+        JSAMPROW row = (JSAMPROW)(uintptr_t)(px + (size_t)c.next_scanline * (size_t)w *
+                                                      (size_t)comps);
         jpeg_write_scanlines(&c, &row, 1);
     }
     jpeg_finish_compress(&c);
     jpeg_destroy_compress(&c);
     fclose(f);
+}
+
+static void jpeg(const bio_image *g)
+{
+    char p[512];
+    path_of(p, sizeof p, "image", "print.jpg");
+    jpeg_file(p, g->pixels, g->width, g->height, 1);
 }
 
 static void wsq_seeds(void)
@@ -316,12 +328,95 @@ static void token_seeds(void)
     tok_keys_wipe(&k);
 }
 
+/* fuzz_upload: the slot selector byte (upload.c's slots: value mod 4 the slot, (value / 4)
+   mod 4 the birth year, & 16 confirmed), then the file. */
+enum { UP_FACE = 0, UP_SIGNATURE = 1, UP_IRIS = 2, UP_FINGER = 3, UP_1991 = 4, UP_1990 = 8,
+       UP_CONFIRMED = 16 };
+
+static void upload_seed(unsigned sel, const char *name, const void *data, size_t n)
+{
+    uint8_t *b = malloc(n + 1);
+    if (b == NULL)
+        abort();
+    b[0] = (uint8_t)sel;
+    memcpy(b + 1, data, n);
+    seed("upload", name, b, n + 1);
+    free(b);
+}
+
+/* Portraits for the face (a red and a blue backdrop, PNG and JPEG), and the print's files for
+   the other slots. */
+static void upload_seeds(void)
+{
+    size_t n = 0;
+    uint8_t *red = t_png_portrait(200, 250, 200, 30, 40, &n);
+    if (red == NULL)
+        abort();
+    upload_seed(UP_FACE | UP_1991, "face-red-1991.png", red, n);
+    upload_seed(UP_FACE | UP_1990, "face-red-1990.png", red, n);
+    upload_seed(UP_FACE | UP_1990 | UP_CONFIRMED, "face-red-1990-confirmed.png", red, n);
+    free(red);
+    uint8_t *blue = t_png_portrait(240, 300, 30, 60, 200, &n);
+    if (blue == NULL)
+        abort();
+    upload_seed(UP_FACE | UP_1990, "face-blue-1990.png", blue, n);
+    free(blue);
+    /* the same portrait as a colour JPEG */
+    uint8_t *px = malloc(200 * 250 * 3);
+    if (px == NULL)
+        abort();
+    for (int y = 0; y < 250; y++)
+        for (int x = 0; x < 200; x++) {
+            double dx = (x - 100) / 56.0, dy = (y - 115) / 75.0;
+            uint8_t *q = px + ((size_t)y * 200 + (size_t)x) * 3;
+            int face = dx * dx + dy * dy < 1.0;
+            q[0] = face ? 224 : 30;
+            q[1] = face ? 176 : 60;
+            q[2] = face ? 144 : 200;
+        }
+    char p[512];
+    path_of(p, sizeof p, "upload", ".face.jpg");
+    jpeg_file(p, px, 200, 250, 3);
+    free(px);
+    uint8_t *j = slurp(p, &n);
+    remove(p);
+    upload_seed(UP_FACE | UP_1990, "face-blue-1990.jpg", j, n);
+    free(j);
+    /* signature, iris and finger: the print in the formats each slot takes */
+    static const struct { unsigned slot; const char *file; } pick[] = {
+        {UP_SIGNATURE, "print.png"}, {UP_SIGNATURE, "print.jpg"}, {UP_IRIS, "print.png"},
+        {UP_IRIS, "print-8bit.bmp"}, {UP_IRIS, "print.pgm"}, {UP_IRIS, "print-gray.tif"},
+        {UP_FINGER, "print.png"}, {UP_FINGER, "print-24bit.bmp"}, {UP_FINGER, "corner-ascii.pgm"},
+        {UP_FINGER, "print-rgb-lzw.tif"}, {UP_FINGER, "print.jpg"}, {UP_FINGER, "print.raw"},
+    };
+    for (size_t i = 0; i < sizeof pick / sizeof pick[0]; i++) {
+        char name[64];
+        path_of(p, sizeof p, "image", pick[i].file);
+        uint8_t *b = slurp(p, &n);
+        snprintf(name, sizeof name, "%s-%s", pick[i].slot == UP_SIGNATURE ? "signature"
+                                             : pick[i].slot == UP_IRIS    ? "iris"
+                                                                          : "finger",
+                 pick[i].file);
+        upload_seed(pick[i].slot, name, b, n);
+        free(b);
+    }
+    path_of(p, sizeof p, "template", "print.iso");
+    uint8_t *iso = slurp(p, &n);
+    upload_seed(UP_FINGER, "finger-print.iso", iso, n);
+    free(iso);
+}
+
 static void api_seeds(const uint8_t *png, size_t n)
 {
+    size_t fn = 0;
+    uint8_t *face = t_png_portrait(200, 250, 200, 30, 40, &fn); /* BUDI, born 1995: red */
+    if (face == NULL)
+        abort();
     seed2("api", "put-finger-png", "operator PUT /api/applications/1/bio/finger_1\n"
                                      "Content-Type: image/png\n", png, n);
     seed2("api", "put-face-png", "operator PUT /api/applications/2/bio/face\n"
-                                   "Content-Type: image/png\n", png, n);
+                                   "Content-Type: image/png\n", face, fn);
+    free(face);
     seed2("api", "verify-finger-png", "handover POST /api/applications/1/verify-finger\n"
                                         "Content-Type: image/png\n", png, n);
     seed2("api", "scan-png", "handover POST /api/scan/receipt\nContent-Type: image/png\n", png,
@@ -364,31 +459,105 @@ static void wav_seed(const char *name, uint8_t clip, uint32_t rate, unsigned ch,
     free(b);
 }
 
-static void manifest_seeds(void)
+/* A record of fuzz_backup's mode 2: [flags][length, 2 bytes][bytes]. */
+static void chunk_record(kw_bytes *b, unsigned flags, const uint8_t *d, size_t n)
 {
-    char root[300], bdir[300], p[400];
+    uint8_t h[3] = {(uint8_t)flags, (uint8_t)(n >> 8), (uint8_t)n};
+    kw_put(b, h, 3);
+    kw_put(b, d, n);
+}
+
+static void backup_seeds(void)
+{
+    char root[300], p[400];
+    fz_office o;
+    seal_ring *ring = NULL;
+    kt_error err;
+    kw_bytes tar = {0}, man = {0}, b = {0};
     snprintf(root, sizeof root, "%s/.backup", out_root);
     snprintf(p, sizeof p, "rm -rf '%s'", root);
     (void)!system(p);
-    if (mkdir(root, 0700) != 0 || fz_backup_fixture(root, bdir) != 0)
+    if (mkdir(root, 0700) != 0 || fz_office_make(root, &o) != 0)
         abort();
-    snprintf(p, sizeof p, "%s/MANIFEST", bdir);
+    /* modes 0 and 1: a real backup (its own key: the harness's differs) */
+    snprintf(p, sizeof p, "%s/ktpel.key", root);
+    if (seal_key_create(p, &err) != KT_OK || seal_ring_load(p, &ring, &err) != KT_OK)
+        abort();
+    snprintf(p, sizeof p, "%s/backup.ktb", root);
+    if (bak_backup(o.db, o.data, p, ring, &err) != KT_OK) {
+        fprintf(stderr, "make_seeds: backup: %s\n", err.message);
+        exit(1);
+    }
     size_t n = 0;
-    uint8_t *m = slurp(p, &n);
-    seed2("manifest", "whole", "0", m, n);
-    /* mode 1: the file lines alone (between the header line and the end line) */
-    const uint8_t *a = memchr(m, '\n', n), *e = NULL;
-    for (const uint8_t *q = m; q != NULL && q < m + n;) {
-        if ((size_t)(m + n - q) > 4 && memcmp(q, "end ", 4) == 0)
+    uint8_t *f = slurp(p, &n);
+    seed2("backup", "file", "0", f, n);
+    seed2("backup", "file-key", "1", f, n);
+    free(f);
+    seal_ring_free(ring);
+    /* mode 3: the archive; mode 2: the archive in three chunks, the last FINAL */
+    fz_office_tar(&o, NULL, 0, FZ_MAN_OWN, &tar);
+    seed2("backup", "tar", "3", tar.p, tar.n);
+    kw_put(&b, "2", 1);
+    chunk_record(&b, 0, tar.p, 512);
+    chunk_record(&b, 0, tar.p + 512, tar.n / 2 - 512);
+    chunk_record(&b, 3, tar.p + tar.n / 2, tar.n - tar.n / 2);
+    seed("backup", "chunks", b.p, b.n);
+    /* modes 4 and 5: the MANIFEST whole, and its file lines */
+    fz_office_manifest(&o, &man);
+    seed2("backup", "manifest", "4", man.p, man.n);
+    const uint8_t *a = memchr(man.p, '\n', man.n), *e = NULL;
+    for (const uint8_t *q = man.p; q != NULL && q < man.p + man.n;) {
+        if ((size_t)(man.p + man.n - q) > 4 && memcmp(q, "end ", 4) == 0)
             e = q;
-        const uint8_t *nl = memchr(q, '\n', (size_t)(m + n - q));
+        const uint8_t *nl = memchr(q, '\n', (size_t)(man.p + man.n - q));
         q = nl != NULL ? nl + 1 : NULL;
     }
     if (a != NULL && e != NULL && e > a)
-        seed2("manifest", "lines", "1", a + 1, (size_t)(e - a - 1));
-    free(m);
+        seed2("backup", "manifest-lines", "5", a + 1, (size_t)(e - a - 1));
+    /* mode 6: entries, as the office has them and with a folder, links and an unlisted file */
+    static const char ent[] = "6fdata/bio/finger_1.sealed\nKTS1 a sealed finger\0"
+                              "fdata/receipt-1.pdf\n%PDF-1.4";
+    seed("backup", "entries", ent, sizeof ent - 1);
+    static const char odd[] = "6ddata/bio\n\0fdata/bio/face.sealed\nKTS1\0"
+                              "ldata/bio/link\n../../ktpel.db\0hdata/hard\nktpel.db\0"
+                              "udata/unlisted\nx";
+    seed("backup", "entries-odd", odd, sizeof odd - 1);
+    kw_free(&tar);
+    kw_free(&man);
+    kw_free(&b);
+    fz_office_free(&o);
     snprintf(p, sizeof p, "rm -rf '%s'", root);
     (void)!system(p);
+}
+
+/* fuzz_seal: a real key file, alone and with a rotation's .new (modes 0 and 1). */
+static void seal_seeds(void)
+{
+    char dir[300], a[400], b[400];
+    kt_error err;
+    size_t an = 0, bn = 0;
+    snprintf(dir, sizeof dir, "%s/.seal", out_root);
+    mkdir(dir, 0700);
+    snprintf(a, sizeof a, "%s/ktpel.key", dir);
+    snprintf(b, sizeof b, "%s/ktpel.key.new", dir);
+    unlink(a);
+    unlink(b);
+    if (seal_key_create(a, &err) != KT_OK || seal_key_create(b, &err) != KT_OK)
+        abort();
+    uint8_t *ka = slurp(a, &an), *kb = slurp(b, &bn);
+    seed2("seal", "key", "0", ka, an);
+    kw_bytes pair = {0};
+    kw_put(&pair, "1", 1);
+    kw_put(&pair, ka, an);
+    kw_put(&pair, "--\n", 3);
+    kw_put(&pair, kb, bn);
+    seed("seal", "key-rotation", pair.p, pair.n);
+    kw_free(&pair);
+    free(ka);
+    free(kb);
+    unlink(a);
+    unlink(b);
+    rmdir(dir);
 }
 
 int main(int argc, char **argv)
@@ -448,7 +617,9 @@ int main(int argc, char **argv)
     uint8_t *png = slurp(p, &n);
     api_seeds(png, n);
     free(png);
-    manifest_seeds();
+    upload_seeds();
+    backup_seeds();
+    seal_seeds();
     wav_seed("mono-22050", 3, 22050, 1, 0);
     wav_seed("stereo-44100-list", 20, 44100, 2, 1);
     wav_seed("mono-8000", 40, 8000, 1, 0);
