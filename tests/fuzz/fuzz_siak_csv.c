@@ -9,32 +9,11 @@
  * then with skip_invalid (imported + skipped = the data lines). Between inputs the residents
  * and families are deleted again, so every input starts from the same database.
  */
-#include <sqlite3.h>
-
 #include "fuzz_svc.h"
 
 static svc *S;
 static sqlite3 *peek; /* the harness's own connection: data_version and the reset */
 static char csv_path[300];
-
-static void sql(const char *q)
-{
-    char *msg = NULL;
-    if (sqlite3_exec(peek, q, NULL, NULL, &msg) != SQLITE_OK) {
-        fprintf(stderr, "fuzz_siak_csv: %s: %s\n", q, msg);
-        abort();
-    }
-}
-
-static int64_t sql_int(const char *q)
-{
-    sqlite3_stmt *st = NULL;
-    int64_t v = -1;
-    if (sqlite3_prepare_v2(peek, q, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
-        v = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    return v;
-}
 
 static void close_all(void)
 {
@@ -49,37 +28,14 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     char db[300];
     S = fz_svc_open("siak", 1, db);
     snprintf(csv_path, sizeof csv_path, "%s/siak.csv", fz_dir("siak"));
-    if (sqlite3_open(db, &peek) != SQLITE_OK)
-        abort();
-    sqlite3_busy_timeout(peek, 10000);
-    sql("PRAGMA synchronous=OFF"); /* the reset only; the service keeps its own setting */
+    peek = fz_sql_open(db);
     atexit(close_all);
     return 0;
 }
 
 static void reset(void)
 {
-    sql("DELETE FROM residents; DELETE FROM families");
-}
-
-/* Data lines of the file: lines after the first that are not empty once CR/LF are cut. */
-static long data_lines(const uint8_t *d, size_t n)
-{
-    long lines = 0;
-    size_t start = 0;
-    for (size_t i = 0; i <= n; i++) {
-        if (i == n || d[i] == '\n') {
-            size_t e = i;
-            while (e > start && (d[e - 1] == '\r' || d[e - 1] == '\n'))
-                e--;
-            if (start > 0 && e > start)
-                lines++;
-            if (start == 0 && i == n)
-                return 0;
-            start = i + 1;
-        }
-    }
-    return lines;
+    fz_sql(peek, "DELETE FROM residents; DELETE FROM families");
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -89,7 +45,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     kt_error err;
     fz_write_file(csv_path, data, size);
 
-    int64_t v0 = sql_int("PRAGMA data_version");
+    int64_t v0 = fz_sql_int(peek, "PRAGMA data_version");
     kt_code rc = svc_import_siak(S, &sys, csv_path, 0, &out, &err);
     if (rc != KT_OK) {
         if (out != NULL)
@@ -98,7 +54,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             (rc == KT_EINVAL && strncmp(err.field, "line ", 5) != 0))
             fz_fail("refused import without id, message and line (%s / %s)", err.id,
                     err.field);
-        if (sql_int("PRAGMA data_version") != v0 || sql_int("SELECT count(*) FROM residents"))
+        if (fz_sql_int(peek, "PRAGMA data_version") != v0 ||
+            fz_sql_int(peek, "SELECT count(*) FROM residents") != 0)
             fz_fail("a refused import (%s at %s) changed the database", err.id, err.field);
     } else {
         json_decref(out);
@@ -110,12 +67,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (rc == KT_OK) {
         json_int_t imported = json_integer_value(json_object_get(out, "imported"));
         json_int_t skipped = json_integer_value(json_object_get(out, "skipped"));
-        long lines = data_lines(data, size);
+        long lines = fz_data_lines(data, size);
         if (imported < 0 || skipped < 0 || imported + skipped != lines ||
-            sql_int("SELECT count(*) FROM residents") != imported)
+            fz_sql_int(peek, "SELECT count(*) FROM residents") != imported)
             fz_fail("skip_invalid import: %lld imported + %lld skipped, %ld data lines, %lld "
                     "residents", (long long)imported, (long long)skipped, lines,
-                    (long long)sql_int("SELECT count(*) FROM residents"));
+                    (long long)fz_sql_int(peek, "SELECT count(*) FROM residents"));
         json_decref(out);
         reset();
     }
