@@ -62,9 +62,15 @@ typedef struct entry {
     unsigned char hash[crypto_hash_sha256_BYTES];
 } entry;
 
+/* The entries of a backup, in order, with a hash index by path: a backup holds a file per
+   biometric slot (hundreds of thousands in an office after a few years), and verify looks
+   every entry up in the MANIFEST and among those already read. */
 typedef struct entry_list {
     entry *v;              /* owned; free with list_free() */
     size_t n, cap;
+    size_t *slot;          /* owned: index + 1 into v by path hash, 0 = empty; nslot a power
+                              of two, at most half full */
+    size_t nslot;
 } entry_list;
 
 static void list_free(entry_list *l)
@@ -72,7 +78,24 @@ static void list_free(entry_list *l)
     for (size_t i = 0; i < l->n; i++)
         free(l->v[i].path);
     free(l->v);
+    free(l->slot);
     memset(l, 0, sizeof *l);
+}
+
+static size_t path_hash(const char *s) /* FNV-1a */
+{
+    uint64_t h = 1469598103934665603ULL;
+    for (; *s != '\0'; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+    return (size_t)(h ^ (h >> 32));
+}
+
+static void index_put(size_t *slot, size_t nslot, const char *path, size_t idx1)
+{
+    size_t i = path_hash(path) & (nslot - 1);
+    while (slot[i] != 0)
+        i = (i + 1) & (nslot - 1);
+    slot[i] = idx1;
 }
 
 static kt_code list_add(entry_list *l, const char *path, uint64_t size,
@@ -86,21 +109,36 @@ static kt_code list_add(entry_list *l, const char *path, uint64_t size,
         l->v = v;
         l->cap = cap;
     }
+    if (2 * (l->n + 1) > l->nslot) {
+        size_t ns = l->nslot ? 2 * l->nslot : 128;
+        size_t *sl = calloc(ns, sizeof *sl);
+        if (sl == NULL)
+            return kt_fail(err, KT_ENOMEM, "out_of_memory", "", "memori tidak cukup");
+        for (size_t i = 0; i < l->n; i++)
+            index_put(sl, ns, l->v[i].path, i + 1);
+        free(l->slot);
+        l->slot = sl;
+        l->nslot = ns;
+    }
     char *p = strdup(path);
     if (p == NULL)
         return kt_fail(err, KT_ENOMEM, "out_of_memory", "", "memori tidak cukup");
     l->v[l->n].path = p;
     l->v[l->n].size = size;
     memcpy(l->v[l->n].hash, hash, sizeof l->v[l->n].hash);
+    index_put(l->slot, l->nslot, p, l->n + 1);
     l->n++;
     return KT_OK;
 }
 
 static const entry *list_find(const entry_list *l, const char *path)
 {
-    for (size_t i = 0; i < l->n; i++)
-        if (strcmp(l->v[i].path, path) == 0)
-            return &l->v[i];
+    if (l->nslot == 0)
+        return NULL;
+    for (size_t i = path_hash(path) & (l->nslot - 1); l->slot[i] != 0;
+         i = (i + 1) & (l->nslot - 1))
+        if (strcmp(l->v[l->slot[i] - 1].path, path) == 0)
+            return &l->v[l->slot[i] - 1];
     return NULL;
 }
 
