@@ -313,21 +313,49 @@ static int rm_tree(const char *path)
     return nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 }
 
+/* A relative path a restore can write: components that are not empty, "." or "..", of at most
+   NAME_MAX bytes each, BAK_PATH_MAX in all; not the MANIFEST's name. */
 static int safe_rel_path(const char *p)
 {
-    if (p[0] == '\0' || p[0] == '/' || strcmp(p, BAK_MANIFEST) == 0)
+    size_t len = strlen(p);
+    if (len == 0 || len > BAK_PATH_MAX || p[0] == '/' || strcmp(p, BAK_MANIFEST) == 0)
         return 0;
-    const char *s = p;
-    while (*s != '\0') {
-        const char *e = strchr(s, '/');
-        size_t n = e != NULL ? (size_t)(e - s) : strlen(s);
-        if (n == 0 || (n == 1 && s[0] == '.') || (n == 2 && s[0] == '.' && s[1] == '.'))
-            return 0;
-        s += n;
-        if (*s == '/')
-            s++;
+    for (const char *s = p;;) {
+        size_t n = strcspn(s, "/");
+        if (n == 0 || n > NAME_MAX || (n == 1 && s[0] == '.') ||
+            (n == 2 && s[0] == '.' && s[1] == '.'))
+            return 0; /* an empty component is also a trailing or doubled '/' */
+        if (s[n] == '\0')
+            return 1;
+        s += n + 1;
     }
-    return 1;
+}
+
+/* An entry must not be a file where another entry needs a folder (data/a and data/a/b): a
+   restore could not write both, so verify refuses what restore would fail on. dirs collects
+   the folders above the entries read so far. */
+static kt_code check_place(const entry_list *files, entry_list *dirs, const char *name,
+                           kt_error *err)
+{
+    static const unsigned char none[crypto_hash_sha256_BYTES];
+    char pre[BAK_PATH_MAX + 1];
+    kt_code rc;
+    if (list_find(dirs, name) != NULL)
+        return kt_fail(err, KT_EREFUSED, "backup_corrupt", name,
+                       "entri cadangan adalah berkas sekaligus folder entri lain");
+    for (const char *s = strchr(name, '/'); s != NULL; s = strchr(s + 1, '/')) {
+        size_t k = (size_t)(s - name);
+        if (k >= sizeof pre)
+            break; /* longer than any safe path: refused by safe_rel_path */
+        memcpy(pre, name, k);
+        pre[k] = '\0';
+        if (list_find(files, pre) != NULL)
+            return kt_fail(err, KT_EREFUSED, "backup_corrupt", name,
+                           "entri cadangan berada di bawah %s, yang berupa berkas", pre);
+        if (list_find(dirs, pre) == NULL && (rc = list_add(dirs, pre, 0, none, err)) != KT_OK)
+            return rc;
+    }
+    return KT_OK;
 }
 
 /* ---- the encrypted stream -------------------------------------------------------------- */
@@ -755,6 +783,12 @@ static kt_code add_tree(struct archive *a, const char *root, const char *rel, en
                 break;
         } else if (S_ISREG(sb.st_mode)) {
             size_t before = l->n;
+            if (!safe_rel_path(name)) { /* verify would refuse the backup */
+                rc = kt_fail(err, KT_EINVAL, "file_name_invalid", full,
+                             "path berkas lebih dari %d byte; tidak dapat dicadangkan",
+                             BAK_PATH_MAX);
+                break;
+            }
             if ((rc = add_file(a, full, name, l, &stats->file_bytes, err)) != KT_OK)
                 break;
             stats->files += l->n - before;
@@ -950,6 +984,7 @@ typedef struct pass {
                                it is written); NULL: compare with this pass's MANIFEST */
     entry_list got;         /* entries seen, with size and hash */
     entry_list manifest;    /* parsed from MANIFEST */
+    entry_list dirs;        /* the folders above the entries seen (check_place) */
 } pass;
 
 /* mkdir -p (0700) of the folders above path, below root. */
@@ -1081,7 +1116,7 @@ static kt_code read_pass(const char *src, const seal_ring *ring, pass *p, kt_err
             goto out;
         }
         /* Only regular files with safe relative paths: no links, devices or "../". */
-        if (archive_entry_filetype(e) != AE_IFREG ||
+        if (archive_entry_filetype(e) != AE_IFREG || archive_entry_hardlink(e) != NULL ||
             (strcmp(name, BAK_MANIFEST) != 0 && strcmp(name, BAK_DB_NAME) != 0 &&
              (strncmp(name, BAK_DATA_DIR "/", sizeof BAK_DATA_DIR) != 0 ||
               !safe_rel_path(name))) ||
@@ -1091,6 +1126,8 @@ static kt_code read_pass(const char *src, const seal_ring *ring, pass *p, kt_err
                          "atau ganda)");
             goto out;
         }
+        if ((rc = check_place(&p->got, &p->dirs, name, err)) != KT_OK)
+            goto out;
         if (strcmp(name, BAK_MANIFEST) == 0) {
             if ((rc = read_entry(a, &d, name, -1, &man, h, &size, err)) != KT_OK ||
                 (rc = parse_manifest(man, (size_t)size, &p->manifest, err)) != KT_OK)
@@ -1183,6 +1220,7 @@ static void pass_free(pass *p)
 {
     list_free(&p->got);
     list_free(&p->manifest);
+    list_free(&p->dirs);
 }
 
 /* Verify into a private temporary folder (TMPDIR or /tmp) holding the database copy. */
