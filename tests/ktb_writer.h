@@ -11,8 +11,8 @@
  * <count> <sha256 of the lines before>"). Written from that description, not from backup.c's
  * code: a writer that disagreed with the reader would show as refused backups in the tests.
  *
- * Ownership: a kw_bytes buffer is owned by its holder (kw_free). Aborts on a failure of its
- * own (out of memory, libarchive refusing to start).
+ * Ownership: what they write goes into the caller's t_bytes (tbytes.h). Aborts on a failure
+ * of its own (out of memory, libarchive refusing to start).
  */
 #ifndef KTPEL_TESTS_KTB_WRITER_H
 #define KTPEL_TESTS_KTB_WRITER_H
@@ -26,6 +26,7 @@
 #include <string.h>
 
 #include "seal/seal.h"
+#include "tbytes.h"
 
 #define KW_MAGIC "KTPEL-BACKUP 2\n"
 #define KW_PREAMBLE 32
@@ -35,46 +36,17 @@
 #define KW_FN __attribute__((unused)) static
 
 /* A growable byte buffer. */
-typedef struct kw_bytes {
-    uint8_t *p; /* owned */
-    size_t n, cap;
-} kw_bytes;
-
-KW_FN void kw_put(kw_bytes *b, const void *d, size_t n)
-{
-    if (b->n + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 4096;
-        while (cap < b->n + n + 1)
-            cap *= 2;
-        uint8_t *p = realloc(b->p, cap);
-        if (p == NULL)
-            abort();
-        b->p = p;
-        b->cap = cap;
-    }
-    if (n > 0)
-        memcpy(b->p + b->n, d, n);
-    b->n += n;
-    b->p[b->n] = '\0';
-}
-
-KW_FN void kw_free(kw_bytes *b)
-{
-    free(b->p);
-    memset(b, 0, sizeof *b);
-}
-
 /* ---- the tar (libarchive writing into memory) ----------------------------------------- */
 
 KW_FN la_ssize_t kw_tar_write(struct archive *a, void *ctx, const void *buf, size_t n)
 {
     (void)a;
-    kw_put(ctx, buf, n);
+    t_put(ctx, buf, n);
     return (la_ssize_t)n;
 }
 
 /* A pax tar writer appending to out; owned by caller (kw_tar_end). */
-KW_FN struct archive *kw_tar_begin(kw_bytes *out)
+KW_FN struct archive *kw_tar_begin(t_bytes *out)
 {
     struct archive *a = archive_write_new();
     if (a == NULL || archive_write_set_format_pax_restricted(a) != ARCHIVE_OK ||
@@ -115,20 +87,20 @@ KW_FN void kw_tar_end(struct archive *a)
 }
 
 /* "sha256 size path\n" of data into the manifest text. */
-KW_FN void kw_manifest_line(kw_bytes *man, const char *path, const void *data, size_t n)
+KW_FN void kw_manifest_line(t_bytes *man, const char *path, const void *data, size_t n)
 {
     unsigned char h[crypto_hash_sha256_BYTES];
     char hex[65], line[128];
     crypto_hash_sha256(h, data, n);
     sodium_bin2hex(hex, sizeof hex, h, sizeof h);
     snprintf(line, sizeof line, "%s %zu ", hex, n);
-    kw_put(man, line, strlen(line));
-    kw_put(man, path, strlen(path));
-    kw_put(man, "\n", 1);
+    t_put(man, line, strlen(line));
+    t_put(man, path, strlen(path));
+    t_put(man, "\n", 1);
 }
 
 /* Close a manifest: man holds the header and the lines; adds "end <count> <sha256>". */
-KW_FN void kw_manifest_close(kw_bytes *man)
+KW_FN void kw_manifest_close(t_bytes *man)
 {
     unsigned char h[crypto_hash_sha256_BYTES];
     char hex[65], end[100];
@@ -138,7 +110,7 @@ KW_FN void kw_manifest_close(kw_bytes *man)
     crypto_hash_sha256(h, man->p, man->n);
     sodium_bin2hex(hex, sizeof hex, h, sizeof h);
     snprintf(end, sizeof end, "end %zu %s\n", count, hex);
-    kw_put(man, end, strlen(end));
+    t_put(man, end, strlen(end));
 }
 
 /* ---- the encrypted stream -------------------------------------------------------------- */
@@ -149,7 +121,7 @@ typedef struct kw_ktb {
 } kw_ktb;
 
 /* Start a backup file in out: preamble (ring's current key id) and stream header. */
-KW_FN void kw_ktb_begin(const seal_ring *ring, kw_ktb *k, kw_bytes *out)
+KW_FN void kw_ktb_begin(const seal_ring *ring, kw_ktb *k, t_bytes *out)
 {
     unsigned char key[SEAL_KEY_BYTES], hdr[crypto_secretstream_xchacha20poly1305_HEADERBYTES];
     memcpy(k->ad, KW_MAGIC, sizeof KW_MAGIC - 1);
@@ -158,13 +130,13 @@ KW_FN void kw_ktb_begin(const seal_ring *ring, kw_ktb *k, kw_bytes *out)
     seal_ring_subkey(ring, "ktbackup", 1, key);
     crypto_secretstream_xchacha20poly1305_init_push(&k->st, hdr, key);
     sodium_memzero(key, sizeof key);
-    kw_put(out, k->ad, sizeof k->ad);
-    kw_put(out, hdr, sizeof hdr);
+    t_put(out, k->ad, sizeof k->ad);
+    t_put(out, hdr, sizeof hdr);
 }
 
 /* One chunk of n plaintext bytes with the secretstream tag (0 message .. 3 final). */
 KW_FN void kw_ktb_chunk(kw_ktb *k, const void *data, size_t n, unsigned char tag,
-                        kw_bytes *out)
+                        t_bytes *out)
 {
     unsigned long long clen = 0;
     size_t cap = n + crypto_secretstream_xchacha20poly1305_ABYTES;
@@ -177,13 +149,13 @@ KW_FN void kw_ktb_chunk(kw_ktb *k, const void *data, size_t n, unsigned char tag
     c[1] = (unsigned char)(clen >> 16);
     c[2] = (unsigned char)(clen >> 8);
     c[3] = (unsigned char)clen;
-    kw_put(out, c, 4 + (size_t)clen);
+    t_put(out, c, 4 + (size_t)clen);
     free(c);
 }
 
 /* A whole backup file of plain as ktpel writes it: CHUNK-sized chunks, the last (possibly
    empty) one FINAL. */
-KW_FN void kw_ktb_seal(const seal_ring *ring, const uint8_t *plain, size_t n, kw_bytes *out)
+KW_FN void kw_ktb_seal(const seal_ring *ring, const uint8_t *plain, size_t n, t_bytes *out)
 {
     kw_ktb k;
     kw_ktb_begin(ring, &k, out);

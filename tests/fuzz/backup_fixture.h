@@ -76,9 +76,9 @@ KW_FN void fz_office_free(fz_office *o)
 }
 
 /* The office's own MANIFEST text, as bak_backup writes it. */
-static void fz_office_manifest(const fz_office *o, kw_bytes *man)
+static void fz_office_manifest(const fz_office *o, t_bytes *man)
 {
-    kw_put(man, KW_MANIFEST_HEADER, sizeof KW_MANIFEST_HEADER - 1);
+    t_put(man, KW_MANIFEST_HEADER, sizeof KW_MANIFEST_HEADER - 1);
     kw_manifest_line(man, BAK_DB_NAME, o->db_bytes, o->db_len);
     kw_manifest_line(man, "data/bio/finger_1.sealed", fz_office_finger,
                      sizeof fz_office_finger - 1);
@@ -92,9 +92,9 @@ static void fz_office_manifest(const fz_office *o, kw_bytes *man)
 enum { FZ_MAN_OWN, FZ_MAN_LINES, FZ_MAN_WHOLE };
 
 KW_FN void fz_office_tar(const fz_office *o, const uint8_t *man_in, size_t n, int how,
-                         kw_bytes *out)
+                         t_bytes *out)
 {
-    kw_bytes man = {0};
+    t_bytes man = {0};
     struct archive *a = kw_tar_begin(out);
     kw_tar_add(a, BAK_DB_NAME, AE_IFREG, NULL, 0, o->db_bytes, o->db_len);
     kw_tar_add(a, "data/bio/finger_1.sealed", AE_IFREG, NULL, 0, fz_office_finger,
@@ -104,17 +104,17 @@ KW_FN void fz_office_tar(const fz_office *o, const uint8_t *man_in, size_t n, in
     if (how == FZ_MAN_OWN) {
         fz_office_manifest(o, &man);
     } else if (how == FZ_MAN_WHOLE) {
-        kw_put(&man, man_in, n);
+        t_put(&man, man_in, n);
     } else {
-        kw_put(&man, KW_MANIFEST_HEADER, sizeof KW_MANIFEST_HEADER - 1);
-        kw_put(&man, man_in, n);
+        t_put(&man, KW_MANIFEST_HEADER, sizeof KW_MANIFEST_HEADER - 1);
+        t_put(&man, man_in, n);
         if (n > 0 && man_in[n - 1] != '\n')
-            kw_put(&man, "\n", 1);
+            t_put(&man, "\n", 1);
         kw_manifest_close(&man);
     }
     kw_tar_add(a, BAK_MANIFEST, AE_IFREG, NULL, 0, man.p, man.n);
     kw_tar_end(a);
-    kw_free(&man);
+    t_free(&man);
 }
 
 #endif

@@ -51,6 +51,7 @@
 #include <sodium.h>
 #include <sys/stat.h>
 
+#include "../tbytes.h"
 #include "doc/token.h"
 #include "fuzz_svc.h"
 #include "http/http.h"
@@ -240,30 +241,8 @@ static int target_raw_ok(unsigned char c)
            strchr("-._~!$&'()*+,;=:@/?", c) != NULL;
 }
 
-typedef struct buf {
-    char *p;
-    size_t n, cap;
-} buf;
-
-static void put(buf *b, const void *d, size_t n)
-{
-    if (b->n + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 1024;
-        while (cap < b->n + n + 1)
-            cap *= 2;
-        if ((b->p = realloc(b->p, cap)) == NULL)
-            abort();
-        b->cap = cap;
-    }
-    memcpy(b->p + b->n, d, n);
-    b->n += n;
-    b->p[b->n] = '\0';
-}
-
-static void puts_b(buf *b, const char *s) { put(b, s, strlen(s)); }
-
 /* Send one request, read the whole reply into *reply. 0 ok, -1 no reply. */
-static int exchange(const buf *req, buf *reply)
+static int exchange(const t_bytes *req, t_bytes *reply)
 {
     int fd = socket(AF_INET, SOCK_STREAM, 0), rc = -1;
     struct sockaddr_in sa;
@@ -296,7 +275,7 @@ static int exchange(const buf *req, buf *reply)
             continue;
         if (r <= 0)
             break;
-        put(reply, chunk, (size_t)r);
+        t_put(reply, chunk, (size_t)r);
     }
     if (reply->n > 0)
         rc = 0;
@@ -344,7 +323,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     static const char *const names[] = {"Content-Type", "Origin", "Sec-Fetch-Site",
                                         "X-Ktpel-Kiosk", "X-Forwarded-For"};
     const uint8_t *body = nl + 1;
-    buf extra = {0};
+    t_bytes extra = {0};
     int has_ctype = 0, has_origin = 0;
     for (;;) {
         size_t k, nlen = 0;
@@ -366,67 +345,69 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 free(extra.p);
                 return 0;
             }
-        put(&extra, body, (size_t)(e - body));
-        puts_b(&extra, "\r\n");
+        t_put(&extra, body, (size_t)(e - body));
+        t_puts(&extra, "\r\n");
         has_ctype |= k == 0;
         has_origin |= k == 1;
         body = e + 1;
     }
     size_t blen = (size_t)(end - body);
 
-    buf req = {0}, reply = {0};
+    t_bytes req = {0}, reply = {0};
     char line[512];
-    puts_b(&req, method);
-    puts_b(&req, " ");
+    t_puts(&req, method);
+    t_puts(&req, " ");
     for (const char *t = target; *t != '\0'; t++) {
         unsigned char c = (unsigned char)*t;
         if (target_raw_ok(c)) {
-            put(&req, t, 1);
+            t_put(&req, t, 1);
         } else {
             snprintf(line, sizeof line, "%%%02X", c);
-            puts_b(&req, line);
+            t_puts(&req, line);
         }
     }
     snprintf(line, sizeof line,
              " HTTP/1.1\r\nHost: 127.0.0.1:%u\r\nConnection: close\r\nContent-Length: %zu\r\n",
              port, blen);
-    puts_b(&req, line);
+    t_puts(&req, line);
     if (!has_origin) { /* the server's own, as a browser on one of its pages sends */
         snprintf(line, sizeof line, "Origin: https://127.0.0.1:%u\r\n", port);
-        puts_b(&req, line);
+        t_puts(&req, line);
     }
     if (!has_ctype)
-        puts_b(&req, "Content-Type: application/json\r\n");
+        t_puts(&req, "Content-Type: application/json\r\n");
     if (extra.p != NULL)
-        puts_b(&req, extra.p);
+        t_puts(&req, (const char *)extra.p);
     if (ri == KIOSK_ROLE) {
-        puts_b(&req, "X-Ktpel-Kiosk: ");
-        puts_b(&req, kiosk_secret);
-        puts_b(&req, "\r\n");
+        t_puts(&req, "X-Ktpel-Kiosk: ");
+        t_puts(&req, kiosk_secret);
+        t_puts(&req, "\r\n");
     } else if (ri >= 0) {
-        puts_b(&req, "Cookie: ktpel_session=");
-        puts_b(&req, tokens[ri]);
-        puts_b(&req, "\r\n");
+        t_puts(&req, "Cookie: ktpel_session=");
+        t_puts(&req, tokens[ri]);
+        t_puts(&req, "\r\n");
     }
-    puts_b(&req, "\r\n");
-    put(&req, body, blen);
+    t_puts(&req, "\r\n");
+    t_put(&req, body, blen);
 
     if (exchange(&req, &reply) != 0)
         fz_fail("no reply to %s %s", method, target);
     int status = 0;
-    if (sscanf(reply.p, "HTTP/1.%*1[01] %3d", &status) != 1)
-        fz_fail("reply to %s %s is not HTTP: %.80s", method, target, reply.p);
+    const char *rp = (const char *)reply.p;
+    if (sscanf(rp, "HTTP/1.%*1[01] %3d", &status) != 1)
+        fz_fail("reply to %s %s is not HTTP: %.80s", method, target, rp);
     if (verbose) {
-        const char *b = strstr(reply.p, "\r\n\r\n");
+        const char *b = strstr(rp, "\r\n\r\n");
         fprintf(stderr, "fuzz_api: %s %s %s -> %d %.200s\n", role, method, target, status,
                 b != NULL ? b + 4 : "");
     }
     if (status >= 500 && status != 503) {
-        const char *b = strstr(reply.p, "\r\n\r\n");
+        const char *b = strstr(rp, "\r\n\r\n");
         fz_fail("%d to %s %s: %.400s", status, method, target, b != NULL ? b + 4 : "");
     }
-    if (fz_contains(reply.p, reply.n, "root:x:0:0:", 11) &&
-        !fz_contains(req.p, req.n, "root:x:0:0:", 11)) /* not an echo of the request */
+    /* the canary, unless it is an echo of the request */
+    if (fz_contains(rp, reply.n, "root:x:0:0:", 11) &&
+        !fz_contains((const char *)req.p, req.n, "root:x:0:0:", 11))
         fz_fail("%s %s served /etc/passwd", method, target);
     svc_actor who;
     svc_kiosk kiosk;

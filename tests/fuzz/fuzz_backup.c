@@ -40,7 +40,7 @@ static char *snap_target; /* the restore target, as set up (owned) */
 
 /* Every entry under dir: path, kind, mode, size and a hash of a file's bytes, one a line, in
    readdir order (stable for an unchanged folder). skip: top-level names not walked. */
-static void walk(const char *dir, const char *rel, int skip, kw_bytes *out)
+static void walk(const char *dir, const char *rel, int skip, t_bytes *out)
 {
     char p[1200];
     snprintf(p, sizeof p, "%s%s", dir, rel);
@@ -78,7 +78,7 @@ static void walk(const char *dir, const char *rel, int skip, kw_bytes *out)
         sodium_bin2hex(hex, sizeof hex, h, sizeof h);
         snprintf(line, sizeof line, "%s %o %lld %s\n", child, (unsigned)st.st_mode,
                  (long long)st.st_size, hex);
-        kw_put(out, line, strlen(line));
+        t_put(out, line, strlen(line));
         if (S_ISDIR(st.st_mode))
             walk(dir, child, 0, out);
     }
@@ -88,8 +88,8 @@ static void walk(const char *dir, const char *rel, int skip, kw_bytes *out)
 /* Owned by caller: free(). skip: leave out the harness's restore/, tmp/ and in/. */
 static char *snapshot(const char *dir, int skip)
 {
-    kw_bytes b = {0};
-    kw_put(&b, "", 0);
+    t_bytes b = {0};
+    t_put(&b, "", 0);
     walk(dir, "", skip, &b);
     return (char *)b.p;
 }
@@ -181,7 +181,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
         abort();
     }
     /* The office's own backup must verify: the writer above agrees with ktpel's reader. */
-    kw_bytes plain = {0}, file = {0};
+    t_bytes plain = {0}, file = {0};
     fz_office_tar(&office, NULL, 0, FZ_MAN_OWN, &plain);
     kw_ktb_seal(ring, plain.p, plain.n, &file);
     fz_write_file(ktb, file.p, file.n);
@@ -190,8 +190,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
                 err.message);
         abort();
     }
-    kw_free(&plain);
-    kw_free(&file);
+    t_free(&plain);
+    t_free(&file);
     target_make();
     snap_target = snapshot(rdir, 0);
     snap_root = snapshot(root, 1);
@@ -199,7 +199,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 }
 
 /* Mode 2: records [flags][len hi][len lo][bytes]. */
-static void chunked(const uint8_t *d, size_t n, kw_bytes *out)
+static void chunked(const uint8_t *d, size_t n, t_bytes *out)
 {
     kw_ktb k;
     kw_ktb_begin(ring, &k, out);
@@ -211,7 +211,7 @@ static void chunked(const uint8_t *d, size_t n, kw_bytes *out)
         if (len > n)
             len = n;
         if (flags & 4)
-            kw_put(out, d, len);
+            t_put(out, d, len);
         else
             kw_ktb_chunk(&k, d, len, (unsigned char)(flags & 3), out);
         d += len;
@@ -220,11 +220,11 @@ static void chunked(const uint8_t *d, size_t n, kw_bytes *out)
 }
 
 /* Mode 6: NUL-separated records TYPE NAME "\n" CONTENT. */
-static void entries(const uint8_t *d, size_t n, kw_bytes *plain)
+static void entries(const uint8_t *d, size_t n, t_bytes *plain)
 {
-    kw_bytes man = {0};
+    t_bytes man = {0};
     struct archive *a = kw_tar_begin(plain);
-    kw_put(&man, KW_MANIFEST_HEADER, sizeof KW_MANIFEST_HEADER - 1);
+    t_put(&man, KW_MANIFEST_HEADER, sizeof KW_MANIFEST_HEADER - 1);
     kw_tar_add(a, BAK_DB_NAME, AE_IFREG, NULL, 0, office.db_bytes, office.db_len);
     kw_manifest_line(&man, BAK_DB_NAME, office.db_bytes, office.db_len);
     const uint8_t *end = d + n;
@@ -258,7 +258,7 @@ static void entries(const uint8_t *d, size_t n, kw_bytes *plain)
     kw_manifest_close(&man);
     kw_tar_add(a, BAK_MANIFEST, AE_IFREG, NULL, 0, man.p, man.n);
     kw_tar_end(a);
-    kw_free(&man);
+    t_free(&man);
 }
 
 static void check_refusal(const char *what, kt_code rc, const kt_error *err)
@@ -275,11 +275,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     unsigned mode = (uint8_t)(data[0] - '0');
     const uint8_t *d = data + 1;
     size_t n = size - 1;
-    kw_bytes file = {0}, plain = {0};
+    t_bytes file = {0}, plain = {0};
     switch (mode) {
     case 0:
     case 1:
-        kw_put(&file, d, n);
+        t_put(&file, d, n);
         if (mode == 1 && n >= KW_PREAMBLE)
             memcpy(file.p + sizeof KW_MAGIC - 1, seal_ring_current_id(ring), 16);
         break;
@@ -296,9 +296,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         break;
     default: return 0;
     }
-    kw_free(&plain);
+    t_free(&plain);
     fz_write_file(ktb, file.p != NULL ? file.p : (const uint8_t *)"", file.n);
-    kw_free(&file);
+    t_free(&file);
 
     kt_error e1, e2;
     kt_error_clear(&e1);

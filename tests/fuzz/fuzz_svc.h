@@ -65,6 +65,45 @@ __attribute__((unused)) static sqlite3 *fz_sql_open(const char *path)
     return db;
 }
 
+/* The import harnesses' setup: the service on <fz_dir(name)>/ktpel.db (the AFIS loaded
+   lazily), the harness's own connection to that file, and the path the input file is
+   written to (<dir>/<file>, into path); both closed at exit. */
+static svc *fz_import_svc;
+static sqlite3 *fz_import_db;
+
+static void fz_import_close(void)
+{
+    sqlite3_close(fz_import_db);
+    svc_close(fz_import_svc);
+}
+
+__attribute__((unused)) static void fz_import_open(const char *name, const char *file,
+                                                   char path[300])
+{
+    char db[300];
+    fz_import_svc = fz_svc_open(name, 1, db);
+    snprintf(path, 300, "%s/%s", fz_dir(name), file);
+    fz_import_db = fz_sql_open(db);
+    atexit(fz_import_close);
+}
+
+/* What a refused import promises: no result, an id, a message and (for bad input) the line
+   and column; nothing committed (the file's data_version is still v0 and the table the import
+   fills, counted by count_sql, is still empty). */
+__attribute__((unused)) static void fz_import_refused(kt_code rc, const json_t *out,
+                                                      const kt_error *err, int64_t v0,
+                                                      const char *count_sql)
+{
+    if (out != NULL)
+        fz_fail("failed import returned a result");
+    if (err->id[0] == '\0' || err->message[0] == '\0' ||
+        (rc == KT_EINVAL && strncmp(err->field, "line ", 5) != 0))
+        fz_fail("refused import without id, message and line (%s / %s)", err->id, err->field);
+    if (fz_sql_int(fz_import_db, "PRAGMA data_version") != v0 ||
+        fz_sql_int(fz_import_db, count_sql) != 0)
+        fz_fail("a refused import (%s at %s) changed the database", err->id, err->field);
+}
+
 /* Data lines of a CSV file (n bytes): lines after the first that are not empty once CR/LF
    are cut, as the imports count them. */
 __attribute__((unused)) static long fz_data_lines(const uint8_t *d, size_t n)

@@ -460,11 +460,11 @@ static void wav_seed(const char *name, uint8_t clip, uint32_t rate, unsigned ch,
 }
 
 /* A record of fuzz_backup's mode 2: [flags][length, 2 bytes][bytes]. */
-static void chunk_record(kw_bytes *b, unsigned flags, const uint8_t *d, size_t n)
+static void chunk_record(t_bytes *b, unsigned flags, const uint8_t *d, size_t n)
 {
     uint8_t h[3] = {(uint8_t)flags, (uint8_t)(n >> 8), (uint8_t)n};
-    kw_put(b, h, 3);
-    kw_put(b, d, n);
+    t_put(b, h, 3);
+    t_put(b, d, n);
 }
 
 static void backup_seeds(void)
@@ -473,7 +473,7 @@ static void backup_seeds(void)
     fz_office o;
     seal_ring *ring = NULL;
     kt_error err;
-    kw_bytes tar = {0}, man = {0}, b = {0};
+    t_bytes tar = {0}, man = {0}, b = {0};
     snprintf(root, sizeof root, "%s/.backup", out_root);
     snprintf(p, sizeof p, "rm -rf '%s'", root);
     (void)!system(p);
@@ -497,7 +497,7 @@ static void backup_seeds(void)
     /* mode 3: the archive; mode 2: the archive in three chunks, the last FINAL */
     fz_office_tar(&o, NULL, 0, FZ_MAN_OWN, &tar);
     seed2("backup", "tar", "3", tar.p, tar.n);
-    kw_put(&b, "2", 1);
+    t_put(&b, "2", 1);
     chunk_record(&b, 0, tar.p, 512);
     chunk_record(&b, 0, tar.p + 512, tar.n / 2 - 512);
     chunk_record(&b, 3, tar.p + tar.n / 2, tar.n - tar.n / 2);
@@ -522,9 +522,9 @@ static void backup_seeds(void)
                               "ldata/bio/link\n../../ktpel.db\0hdata/hard\nktpel.db\0"
                               "udata/unlisted\nx";
     seed("backup", "entries-odd", odd, sizeof odd - 1);
-    kw_free(&tar);
-    kw_free(&man);
-    kw_free(&b);
+    t_free(&tar);
+    t_free(&man);
+    t_free(&b);
     fz_office_free(&o);
     snprintf(p, sizeof p, "rm -rf '%s'", root);
     (void)!system(p);
@@ -546,13 +546,13 @@ static void seal_seeds(void)
         abort();
     uint8_t *ka = slurp(a, &an), *kb = slurp(b, &bn);
     seed2("seal", "key", "0", ka, an);
-    kw_bytes pair = {0};
-    kw_put(&pair, "1", 1);
-    kw_put(&pair, ka, an);
-    kw_put(&pair, "--\n", 3);
-    kw_put(&pair, kb, bn);
+    t_bytes pair = {0};
+    t_put(&pair, "1", 1);
+    t_put(&pair, ka, an);
+    t_put(&pair, "--\n", 3);
+    t_put(&pair, kb, bn);
     seed("seal", "key-rotation", pair.p, pair.n);
-    kw_free(&pair);
+    t_free(&pair);
     free(ka);
     free(kb);
     unlink(a);

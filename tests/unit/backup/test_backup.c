@@ -514,9 +514,9 @@ static void crafted(const char *path, const char *const *names, size_t n, int ha
     sqlite3_close(db);
     size_t dblen = 0;
     unsigned char *dbb = slurp(p, &dblen);
-    kw_bytes tar = {0}, man = {0}, file = {0};
+    t_bytes tar = {0}, man = {0}, file = {0};
     struct archive *a = kw_tar_begin(&tar);
-    kw_put(&man, KW_MANIFEST_HEADER, sizeof KW_MANIFEST_HEADER - 1);
+    t_put(&man, KW_MANIFEST_HEADER, sizeof KW_MANIFEST_HEADER - 1);
     assert_true(kw_tar_add(a, BAK_DB_NAME, AE_IFREG, NULL, 0, dbb, dblen));
     kw_manifest_line(&man, BAK_DB_NAME, dbb, dblen);
     for (size_t i = 0; i < n; i++) {
@@ -534,9 +534,9 @@ static void crafted(const char *path, const char *const *names, size_t n, int ha
     kw_ktb_seal(ring, tar.p, tar.n, &file);
     unlink(path);
     spit(path, file.p, file.n);
-    kw_free(&tar);
-    kw_free(&man);
-    kw_free(&file);
+    t_free(&tar);
+    t_free(&man);
+    t_free(&file);
     free(dbb);
 }
 
