@@ -1284,6 +1284,39 @@ static kt_code set_aside(const char *path, const char *st, kt_error *err)
     return KT_OK;
 }
 
+/* 1 when "<path><suffix>.pre-restore-<st>" exists (or does not fit: then it cannot be used). */
+static int aside_taken(const char *path, const char *suffix, const char *st)
+{
+    char p[PATH_CAP];
+    struct stat s;
+    int n = snprintf(p, sizeof p, "%s%s.pre-restore-%s", path, suffix, st);
+    return n < 0 || (size_t)n >= sizeof p || lstat(p, &s) == 0;
+}
+
+/* The stamp of this restore's *.pre-restore-<stamp> names (st, 32 bytes): the time, and -2,
+   -3, ... when a name with it is already there (a second restore in the same second would
+   otherwise rename the database over the one the first restore kept aside: rename() replaces
+   a file). */
+static kt_code aside_stamp(const char *db_path, const char *data_dir,
+                           const char *const *suffix, int nsuffix, char st[32], kt_error *err)
+{
+    char base[20];
+    stamp(base, sizeof base);
+    for (int seq = 1; seq < 1000; seq++) {
+        if (seq == 1)
+            snprintf(st, 32, "%s", base);
+        else
+            snprintf(st, 32, "%s-%d", base, seq);
+        int taken = aside_taken(data_dir, "", st) || aside_taken(db_path, "", st);
+        for (int i = 0; i < nsuffix && !taken; i++)
+            taken = aside_taken(db_path, suffix[i], st);
+        if (!taken)
+            return KT_OK;
+    }
+    return kt_fail(err, KT_ECONFLICT, "restore_failed", db_path,
+                   "terlalu banyak salinan *.pre-restore-%s; pindahkan yang lama dulu", base);
+}
+
 kt_code bak_restore(const char *src, const char *db_path, const char *data_dir,
                     const seal_ring *ring, kt_error *err)
 {
@@ -1347,7 +1380,9 @@ kt_code bak_restore(const char *src, const char *db_path, const char *data_dir,
 
     /* Everything is in place under temporary names: swap. Data first, then the database,
        which is what the service opens. */
-    stamp(st, sizeof st);
+    static const char *const suffix[] = {"-wal", "-shm", "-journal"};
+    if ((rc = aside_stamp(db_path, data_dir, suffix, 3, st, err)) != KT_OK)
+        goto out;
     if ((rc = set_aside(data_dir, st, err)) != KT_OK)
         goto out;
     if (rename(tmp_data, data_dir) != 0) {
@@ -1356,7 +1391,6 @@ kt_code bak_restore(const char *src, const char *db_path, const char *data_dir,
         goto out;
     }
     made_data = 0;
-    static const char *const suffix[] = {"-wal", "-shm", "-journal"};
     for (int i = 0; i < 3; i++) {
         /* A stale -wal beside the restored file would be replayed into it: move it too. */
         char side[PATH_CAP];

@@ -26,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "../../ktb_writer.h"
@@ -466,6 +467,54 @@ static void test_restore_keeps_previous(void **state)
     sh("test -f '%s/data/bio/1/face.jpg' && test ! -e '%s/data/x'", tdir, tdir);
 }
 
+/* "YYYYMMDD-HHMMSS" in Asia/Jakarta (UTC+7) for Unix time t, as restore stamps its copies. */
+static void jakarta_stamp_of(time_t t, char out[32])
+{
+    struct tm tm;
+    t += 7 * 3600;
+    gmtime_r(&t, &tm);
+    snprintf(out, 32, "%04d%02d%02d-%02d%02d%02d", tm.tm_year + 1900, tm.tm_mon + 1,
+             tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+}
+
+/* A second restore in the same second as the first kept nothing of the first's database: its
+   copy was renamed over (rename() replaces a file), and an empty data folder too. The copies
+   of the seconds around now are made beforehand, so the test does not depend on timing. */
+static void test_restore_same_second_keeps_both(void **state)
+{
+    (void)state;
+    struct stat sb;
+    kt_error err;
+    if (stat(good, &sb) != 0)
+        skip();
+    char tdir[200], tdb[256], p[400], st[32];
+    snprintf(tdir, sizeof tdir, "%s/twice", dir);
+    snprintf(tdb, sizeof tdb, "%s/ktpel.db", tdir);
+    sh("rm -rf '%s' && mkdir -p '%s/data' && echo current > '%s'", tdir, tdir, tdb);
+    time_t now = time(NULL);
+    for (time_t t = now - 1; t <= now + 60; t++) {
+        jakarta_stamp_of(t, st);
+        snprintf(p, sizeof p, "%s.pre-restore-%s", tdb, st);
+        write_file(p, "kept by an earlier restore");
+        snprintf(p, sizeof p, "%s/data.pre-restore-%s", tdir, st);
+        assert_int_equal(mkdir(p, 0700), 0); /* empty: rename() would replace it */
+    }
+    assert_int_equal(bak_restore(good, tdb, NULL, ring, &err), KT_OK);
+    assert_true(time(NULL) <= now + 60);
+    for (time_t t = now - 1; t <= now + 60; t++) {
+        jakarta_stamp_of(t, st);
+        snprintf(p, sizeof p, "%s.pre-restore-%s", tdb, st);
+        size_t len = 0;
+        unsigned char *b = slurp(p, &len);
+        assert_int_equal(len, 26);
+        assert_memory_equal(b, "kept by an earlier restore", 26);
+        free(b);
+    }
+    /* the database it replaced went aside under a name of its own */
+    sh("cat '%s'/ktpel.db.pre-restore-*-2 | grep -q current", tdir);
+    sh("ls -d '%s'/data.pre-restore-*-2", tdir);
+}
+
 static void test_refusals(void **state)
 {
     (void)state;
@@ -628,6 +677,7 @@ int main(void)
         cmocka_unit_test(test_online_backup_verify_restore),
         cmocka_unit_test(test_damage_detected),
         cmocka_unit_test(test_restore_keeps_previous),
+        cmocka_unit_test(test_restore_same_second_keeps_both),
         cmocka_unit_test(test_refusals),
         cmocka_unit_test(test_verify_refuses_what_restore_cannot_write),
         cmocka_unit_test(test_rotation),
