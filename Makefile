@@ -16,7 +16,7 @@ HAVE_LIBFUZZER = $(shell printf 'int LLVMFuzzerTestOneInput(const char *d, long 
 FUZZ_ENV = FUZZ_BIN=$(CURDIR)/build-fuzz/fuzz FUZZ_SEEDS=$(CURDIR)/build-fuzz/fuzz-seeds \
   KTPEL_SHARED=$(CURDIR)/../shared
 
-.PHONY: all deps deps-test build build-asan run test test-plain test-asan test-fuzz \
+.PHONY: all deps deps-test build build-asan run city test test-plain test-asan test-fuzz \
   build-fuzz fuzz bench clean
 
 all: build
@@ -49,10 +49,17 @@ run: build
 	@echo "  Kios demo terdaftar: buka sekali http://$(LISTEN)/kiosk.html#pasang=$$(cat $(dir $(DB))kiosk-demo.secret)"
 	@echo "  Akun demo (nama / kata sandi): intake / intake-demo-123, operator / operator-demo-123,"
 	@echo "  handover / handover-demo-123, supervisor / supervisor-demo-123, admin / admin-demo-123"
+	@echo "  (kata sandi demo harus diganti saat pertama masuk)"
 	@echo "  NIK penduduk contoh untuk dicoba di loket penerima berkas (atau cari nama + tanggal lahir):"
 	@./build/ktpel demo-niks --db $(DB) || true
 	@echo ""
 	@./build/ktpel serve --db $(DB) --listen $(LISTEN)
+
+# A city on one machine: the central (Disdukcapil, PostgreSQL) and two kecamatan nodes on
+# loopback with demo data (scripts/city-demo; docs/operations.md, "The link to Disdukcapil").
+city: build
+	@scripts/install-deps --test >/dev/null
+	@scripts/city-demo build
 
 test: deps-test test-plain test-asan test-fuzz
 

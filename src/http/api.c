@@ -252,14 +252,20 @@ static kt_code auth(void *app, const char *token, svc_actor *actor, kt_error *er
 HTTP_ROUTES_DECL(http_routes_afis) /* h_afis.c: duplicates, verify-finger */
 HTTP_ROUTES_DECL(http_routes_lokets) /* h_lokets.c: loket roles, recording-desk calls */
 HTTP_ROUTES_DECL(http_routes_scan)   /* h_scan.c: receipt QR from a camera frame */
+HTTP_ROUTES_DECL(http_routes_audit)  /* h_audit.c: chain verification, who read whose data */
 HTTP_ROUTES_DECL(http_routes_labels) /* h_labels.c: codes to words for the pages */
+HTTP_ROUTES_DECL(http_routes_kiriman) /* h_kiriman.c: a node's outbox to Disdukcapil */
+HTTP_ROUTES_DECL(http_routes_pusat)   /* h_pusat.c: the city registry's staff API */
+HTTP_ROUTES_DECL(http_routes_link)    /* h_link.c: the node protocol at the city registry */
+
+typedef struct route_table {
+    const http_route *t;
+    const size_t *n;
+} route_table;
 
 kt_code http_server_start(const http_config *cfg, svc *s, http_server **out, kt_error *err)
 {
-    static const struct {
-        const http_route *t;
-        const size_t *n;
-    } tables[] = {
+    static const route_table kecamatan[] = {
         {http_routes_auth, &http_routes_auth_n},
         {http_routes_users, &http_routes_users_n},
         {http_routes_tickets, &http_routes_tickets_n},
@@ -276,9 +282,25 @@ kt_code http_server_start(const http_config *cfg, svc *s, http_server **out, kt_
         {http_routes_afis, &http_routes_afis_n},
         {http_routes_lokets, &http_routes_lokets_n},
         {http_routes_scan, &http_routes_scan_n},
+        {http_routes_audit, &http_routes_audit_n},
         {http_routes_labels, &http_routes_labels_n},
         {http_routes_kiosks, &http_routes_kiosks_n},
+        {http_routes_kiriman, &http_routes_kiriman_n},
     };
+    /* The city registry: accounts, its audit trail (who read whose data there) and its own
+       work, no queue or counters. */
+    static const route_table central[] = {
+        {http_routes_auth, &http_routes_auth_n},
+        {http_routes_users, &http_routes_users_n},
+        {http_routes_audit, &http_routes_audit_n},
+        {http_routes_events, &http_routes_events_n},
+        {http_routes_labels, &http_routes_labels_n},
+        {http_routes_pusat, &http_routes_pusat_n},
+        {http_routes_link, &http_routes_link_n},
+    };
+    const route_table *tables = cfg->pusat != NULL ? central : kecamatan;
+    size_t ntables = cfg->pusat != NULL ? sizeof central / sizeof central[0]
+                                        : sizeof kecamatan / sizeof kecamatan[0];
     http_server *srv = NULL;
     http_core_config cc;
     http_config full = *cfg;
@@ -293,18 +315,20 @@ kt_code http_server_start(const http_config *cfg, svc *s, http_server **out, kt_
     if (srv == NULL)
         return kt_fail(err, KT_ENOMEM, "no_memory", "", "memori habis");
     srv->api.s = s;
+    srv->api.p = cfg->pusat;
+    srv->api.agent = cfg->link_agent;
     pthread_mutex_init(&srv->api.voice_mu, NULL);
     if (cfg->data_dir != NULL && cfg->data_dir[0] != '\0')
         snprintf(srv->api.voice_dir, sizeof srv->api.voice_dir, "%s/voice", cfg->data_dir);
 
-    for (size_t i = 0; i < sizeof tables / sizeof tables[0]; i++)
+    for (size_t i = 0; i < ntables; i++)
         nroutes += *tables[i].n;
     srv->routes = calloc(nroutes, sizeof *srv->routes);
     if (srv->routes == NULL) {
         rc = kt_fail(err, KT_ENOMEM, "no_memory", "", "memori habis");
         goto out;
     }
-    for (size_t i = 0; i < sizeof tables / sizeof tables[0]; i++)
+    for (size_t i = 0; i < ntables; i++)
         for (size_t j = 0; j < *tables[i].n; j++)
             srv->routes[k++] = tables[i].t[j];
 

@@ -22,6 +22,8 @@
 #include "core/error.h"
 
 struct svc;
+struct pusat;
+struct svc_link_agent;
 
 typedef struct http_config {
     const char *listen;       /* "ADDR:PORT" (IPv4), default "127.0.0.1:8080"; port 0 = any.
@@ -54,6 +56,9 @@ typedef struct http_config {
     const char *tls_proxy;    /* IPv4 of a TLS-terminating proxy in front of a plain-HTTP
                                  server: only it (and loopback) may connect, the public scheme
                                  is https, its X-Forwarded-For names the client */
+    struct pusat *pusat;      /* non-NULL: serve the city registry's API (src/pusat) and the
+                                 node protocol (/api/link/v1) instead of the kecamatan's; borrowed */
+    struct svc_link_agent *link_agent; /* a linked kecamatan's sender (may be NULL); borrowed */
 } http_config;
 
 #define HTTP_OFF 0xFFFFFFFFu /* a limit of http_config switched off */

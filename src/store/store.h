@@ -33,8 +33,14 @@ typedef struct store_stmt store_stmt; /* owned by its connection; never freed by
 
 typedef enum store_txn {
     STORE_READ,  /* a consistent snapshot for reads */
-    STORE_WRITE  /* takes the write lock at BEGIN (SQLite: BEGIN IMMEDIATE), so two writers
+    STORE_WRITE, /* takes the write lock at BEGIN (SQLite: BEGIN IMMEDIATE), so two writers
                     never interleave their read-then-write steps */
+    STORE_WRITE_LAZY /* as STORE_WRITE, but its commit does not wait for the disk: it survives
+                        a crash of the process (kill -9), and a power cut may lose it (SQLite:
+                        synchronous=NORMAL for this commit; PostgreSQL: synchronous_commit=off).
+                        A later durable commit makes it durable too. For records whose loss in
+                        a power cut is acceptable and whose fsync would dominate their cost
+                        (the access log of reads) */
 } store_txn;
 
 typedef struct store_options {
@@ -46,6 +52,20 @@ typedef struct store_options {
 kt_code store_open(const char *location, const store_options *opts, store **out,
                    kt_error *err);
 void store_close(store *db);
+
+/* One schema migration: a numbered SQL file compiled into the binary (embed_migrations.cmake). */
+typedef struct store_migration {
+    int version;      /* NNN of the file name */
+    const char *name; /* file name without .sql */
+    const char *sql;  /* the whole file */
+} store_migration;
+
+/* Apply a series of migrations of its own (a role's tables: the city registry's, src/pusat),
+   recorded in `table` (created if missing) exactly as the common series is in schema_version:
+   each migration in its own write transaction with its version row. *version (may be NULL)
+   gets the highest applied. */
+kt_code store_migrate_series(store *db, const char *table, const store_migration *ms,
+                             unsigned n, int *version, kt_error *err);
 
 /* The schema version now in the database (the highest migration applied). */
 int store_schema_version(store *db);

@@ -85,17 +85,25 @@ static void die(const char *what, const kt_error *err)
     abort();
 }
 
-/* A session for role i: log its user in, making the user (again) when it cannot. */
+/* A session for role i: log its user in, making the users (again) when it cannot (an input
+   locked, disabled or reset the account, or changed its password). The harness's logins give
+   the client "fuzz-setup-N", N the users' generation: an address of their own, so the
+   fuzzer's failed logins over HTTP (from 127.0.0.1 or a forwarded address) never throttle
+   them, and each generation's one failure counts against a fresh one. */
 static void login(int i)
 {
-    char name[64], pass[64];
+    char name[64], pass[64], client[32];
     kt_error err;
     svc_actor a;
     for (int attempt = 0; attempt < 2; attempt++) {
         snprintf(name, sizeof name, "fz_%s%d", roles[i], user_gen);
         snprintf(pass, sizeof pass, "fuzz-%s-password-%d", roles[i], user_gen);
-        if (svc_login(S, name, pass, role_loket[i], tokens[i], &a, &err) == KT_OK)
-            return;
+        snprintf(client, sizeof client, "fuzz-setup-%d", user_gen);
+        if (svc_login(S, name, pass, role_loket[i], client, tokens[i], &a, &err) == KT_OK) {
+            if (!a.must_change_password)
+                return;
+            svc_logout(S, tokens[i], &err); /* only its password change would be allowed */
+        }
         user_gen++;
         for (int k = 0; k < NROLES; k++) {
             svc_actor sys = svc_system_actor();

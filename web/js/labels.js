@@ -25,6 +25,7 @@ export const KTP_STATUS = table('ktp_status');   // SIAK status_rekam_ktp_el (BE
 export const CONFIRMED_BY = table('confirmed_by');
 export const USED_VIA = table('used_via');       // how a receipt was read (receipt_no, qr_token)
 export const CHECKS = table('check');            // KONSOLIDASI checks
+export const ACCESS = table('access');           // reads of personal data (the access log)
 
 export const MARITAL = { 1: 'BELUM KAWIN', 2: 'KAWIN', 3: 'CERAI HIDUP', 4: 'CERAI MATI' };
 export const AGAMA = { 1: 'ISLAM', 2: 'KRISTEN', 3: 'KATHOLIK', 4: 'HINDU', 5: 'BUDHA', 6: 'KHONGHUCU', 7: 'KEPERCAYAAN TERHADAP TUHAN YME' };
@@ -51,3 +52,19 @@ export const STEPS = table('step');
 export const ROLES = table('role');
 
 export const label = (table, id) => (table[id] && (table[id].label || table[id])) || id;
+
+// The link to Disdukcapil (docs/internals/link.md): outbox states, packet kinds, and the
+// national recording statuses (status_rekam_ktp_el.csv) in words.
+export const KIRIMAN_STATES = { pending: 'Disiapkan', ready: 'Menunggu kirim', sent: 'Terkirim', failed: 'Gagal (ditolak)' };
+export const PACKET_KINDS = { rekam: 'Perekaman', perubahan: 'Perubahan data', cetak: 'Cetak ulang', card_issued: 'Kartu diserahkan' };
+export const CENTRAL_STATUS = {
+  RECEIVED_AT_CENTRAL: 'Diterima Disdukcapil',
+  PRINT_READY_RECORD: 'Siap cetak (PRR)',
+  DUPLICATE_RECORD: 'Terindikasi ganda',
+  ADJUDICATE_RECORD: 'Perlu adjudikasi',
+  ENROLL_FAILURE_AT_CENTRAL: 'Gagal rekam di pusat',
+  SENT_FOR_CARD_PRINTING: 'Dikirim untuk dicetak',
+  CARD_PRINTED: 'Kartu dicetak',
+  CARD_SHIPPED: 'Kartu dikirim',
+  CARD_ISSUED: 'Kartu diserahkan',
+};
