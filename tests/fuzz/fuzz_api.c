@@ -33,8 +33,13 @@
  *
  * State: like a real server, the database keeps what each request changed (tickets taken,
  * applications moved); setup gives it residents, an application in each early state and a
- * session per role. A session the input ended (logout) is made again. A crash that needs
- * the requests before it is replayed with the whole corpus (docs/fuzzing.md).
+ * session per role. A session the input ended (logout, an admin's revoke) is made again.
+ * The harness's users are its own (svc_user_add, never the demo accounts, which must change
+ * their password before anything else); an input that locks, disables or resets one, or
+ * changes its password, makes the harness add its users again under new names (fz_ROLE1,
+ * fz_ROLE2, ...), logging in from an address of their own so the fuzzer's failed logins
+ * cannot throttle them. A crash that needs the requests before it is replayed with the whole
+ * corpus (docs/fuzzing.md).
  * FUZZ_API_VERBOSE=1 in the environment prints every request with its status and reply.
  *
  * Not fuzzed (their effects leave the harness's folder or never end): POST
