@@ -400,6 +400,13 @@ kt_code link_packet_make(const link_envelope *env, const json_t *header, const l
                          parts[i].name, LINK_PART_MAX);
             goto out;
         }
+        /* a name twice would make a packet no reader opens (tar_read refuses it) */
+        for (size_t j = 0; j < i; j++)
+            if (strcmp(parts[j].name, parts[i].name) == 0) {
+                rc = kt_fail(err, KT_EINVAL, "part_invalid", parts[i].name,
+                             "Bagian paket '%.60s' muncul dua kali", parts[i].name);
+                goto out;
+            }
         total += parts[i].len;
         link_sha256_hex(parts[i].data, parts[i].len, h);
         if (json_array_append_new(plist, json_pack("{s:s, s:s, s:I, s:s}", "name", parts[i].name,
