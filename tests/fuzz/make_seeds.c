@@ -13,6 +13,10 @@
  *   backup    a real backup file, and backup_fixture.h's office as an archive, in chunks,
  *             its MANIFEST (whole and as its lines) and as entries (fuzz_backup's modes)
  *   seal      a real key file, alone and with a rotation's .new
+ *   link      a packet link_packet_make made (under keys of its own: fuzz_link's are made per
+ *             run), the fields of a packet the harness signs (envelope, manifest listing its
+ *             parts with their hashes, entries), make's header and parts, a signed request,
+ *             key files and a base64 key
  *   wav       announcement clips: 16-bit PCM mono and stereo, with and without extra chunks
  * Usage: make_seeds OUT
  */
@@ -28,6 +32,7 @@
 #include "bio/synth.h"
 #include "bio/template.h"
 #include "doc/token.h"
+#include "link/link.h"
 #include "../images.h"
 
 #define SIDE 160
@@ -423,6 +428,127 @@ static void api_seeds(const uint8_t *png, size_t n)
           n);
 }
 
+/* fuzz_link's modes: '0' a packet file, '1' NUL-separated envelope, manifest and entries,
+   '2' 3 bytes of change then header and parts, '3' request lines, '4' a key. */
+static void link_seeds(void)
+{
+    static const char bio[] = "{\"nik\":\"3671104508900001\",\"name\":\"SITI AMINAH\"}";
+    /* no NUL in it: fuzz_link's fields are NUL-separated */
+    static const uint8_t face[] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n', 'I', 'H', 'D', 'R'};
+    link_sign_key node;
+    link_box_key central;
+    crypto_sign_keypair(node.pk, node.sk);
+    crypto_box_keypair(central.pk, central.sk);
+    link_envelope env;
+    memset(&env, 0, sizeof env);
+    snprintf(env.node_id, sizeof env.node_id, "367110-01");
+    snprintf(env.kecamatan_code, sizeof env.kecamatan_code, "367110");
+    snprintf(env.kind, sizeof env.kind, "rekam");
+    snprintf(env.packet_id, sizeof env.packet_id, "367110-01-00000003");
+    env.key_id = 1;
+    env.seq = 3;
+    env.created_at = FZ_NOW_MS;
+    link_part parts[2];
+    memset(parts, 0, sizeof parts);
+    snprintf(parts[0].name, sizeof parts[0].name, "biodata.json");
+    snprintf(parts[0].content_type, sizeof parts[0].content_type, "application/json");
+    parts[0].data = (const uint8_t *)bio;
+    parts[0].len = sizeof bio - 1;
+    snprintf(parts[1].name, sizeof parts[1].name, "face");
+    snprintf(parts[1].content_type, sizeof parts[1].content_type, "image/png");
+    parts[1].data = face;
+    parts[1].len = sizeof face;
+    json_t *hdr = json_pack("{s:i,s:s}", "application", 1, "nik", "3671104508900001");
+    uint8_t *pk = NULL;
+    size_t len = 0;
+    kt_error err;
+    if (link_packet_make(&env, hdr, parts, 2, &node, central.pk, &pk, &len, &err) != KT_OK) {
+        fprintf(stderr, "make_seeds: link_packet_make: %s\n", err.message);
+        exit(1);
+    }
+    t_bytes b = {0};
+    t_puts(&b, "0");
+    t_put(&b, pk, len);
+    seed("link", "packet", b.p, b.n);
+    free(pk);
+    b.n = 0;
+    /* mode 1: the envelope (the harness adds the hashes), the manifest as make writes it */
+    json_t *man = json_pack("{s:i,s:s,s:s,s:s,s:s,s:s,s:i,s:I,s:s,s:I,s:[]}", "application", 1,
+                            "nik", "3671104508900001", "format", LINK_PACKET_FORMAT, "packet_id",
+                            env.packet_id, "node_id", env.node_id, "kecamatan_code",
+                            env.kecamatan_code, "key_id", 1, "seq", (json_int_t)3, "kind",
+                            "rekam", "created_at", (json_int_t)FZ_NOW_MS, "parts");
+    for (size_t i = 0; i < 2; i++) {
+        char h[65];
+        link_sha256_hex(parts[i].data, parts[i].len, h);
+        json_array_append_new(json_object_get(man, "parts"),
+                              json_pack("{s:s,s:s,s:I,s:s}", "name", parts[i].name,
+                                        "content_type", parts[i].content_type, "size",
+                                        (json_int_t)parts[i].len, "sha256", h));
+    }
+    json_t *ej = json_pack("{s:s,s:s,s:s,s:s,s:i,s:I,s:s,s:I}", "format", LINK_PACKET_FORMAT,
+                           "packet_id", env.packet_id, "node_id", env.node_id, "kecamatan_code",
+                           env.kecamatan_code, "key_id", 1, "seq", (json_int_t)3, "kind",
+                           "rekam", "created_at", (json_int_t)FZ_NOW_MS);
+    char *et = json_dumps(ej, JSON_COMPACT | JSON_SORT_KEYS),
+         *mt = json_dumps(man, JSON_COMPACT | JSON_SORT_KEYS);
+    t_puts(&b, "1");
+    t_put(&b, et, strlen(et) + 1);
+    t_put(&b, mt, strlen(mt) + 1);
+    t_puts(&b, "parts/biodata.json\n");
+    t_put(&b, bio, sizeof bio);
+    t_puts(&b, "parts/face\n");
+    t_put(&b, face, sizeof face);
+    seed("link", "signed", b.p, b.n);
+    b.n = 0;
+    /* mode 2: header, parts */
+    t_puts(&b, "2");
+    t_put(&b, "\x01\x20\x03", 3);
+    t_puts(&b, "{\"application\":1}");
+    t_put(&b, "", 1);
+    t_puts(&b, "biodata.json\n");
+    t_put(&b, bio, sizeof bio);
+    t_puts(&b, "face\n");
+    t_put(&b, face, sizeof face);
+    seed("link", "make", b.p, b.n);
+    b.n = 0;
+    /* mode 3: a feed request */
+    t_puts(&b, "3GET\n/api/link/v1/status?after=0&limit=100\n1772416800000\n");
+    char sig[100];
+    uint8_t raw[crypto_sign_BYTES] = {1};
+    link_b64(raw, sizeof raw, sig, sizeof sig);
+    t_puts(&b, sig);
+    t_puts(&b, "\n");
+    seed("link", "request", b.p, b.n);
+    b.n = 0;
+    /* mode 4: key files and a key in base64 */
+    char p[512], line[200];
+    path_of(p, sizeof p, "link", ".node.key");
+    if (link_sign_key_new(p, &node, &err) != KT_OK)
+        exit(1);
+    size_t n = 0;
+    uint8_t *k = slurp(p, &n);
+    remove(p);
+    t_puts(&b, "4");
+    t_put(&b, k, n);
+    seed("link", "sign-key", b.p, b.n);
+    free(k);
+    b.n = 0;
+    snprintf(line, sizeof line, "4ktpel-x25519 ");
+    sodium_bin2hex(line + strlen(line), sizeof line - strlen(line), central.sk, 32);
+    strcat(line, "\n");
+    seed("link", "box-key", line, strlen(line));
+    snprintf(line, sizeof line, "4");
+    link_b64(central.pk, 32, line + 1, sizeof line - 1);
+    seed("link", "b64-key", line, strlen(line));
+    t_free(&b);
+    free(et);
+    free(mt);
+    json_decref(ej);
+    json_decref(man);
+    json_decref(hdr);
+}
+
 /* A WAV clip: 16-bit PCM, a short tone, at rate and channels; extra: a LIST chunk first. */
 static void wav_seed(const char *name, uint8_t clip, uint32_t rate, unsigned ch, int extra)
 {
@@ -620,6 +746,7 @@ int main(int argc, char **argv)
     upload_seeds();
     backup_seeds();
     seal_seeds();
+    link_seeds();
     wav_seed("mono-22050", 3, 22050, 1, 0);
     wav_seed("stereo-44100-list", 20, 44100, 2, 1);
     wav_seed("mono-8000", 40, 8000, 1, 0);
