@@ -309,7 +309,7 @@ static kt_code env_from_json(const json_t *o, link_envelope *env, kt_error *err)
                json_object_get(o, "kecamatan_code")) ||
         !jcopy(env->kind, sizeof env->kind, json_object_get(o, "kind")) ||
         !json_is_integer(kid) || !json_is_integer(seq) || !json_is_integer(at) ||
-        json_integer_value(kid) > 1000000)
+        json_integer_value(kid) < 1 || json_integer_value(kid) > 1000000)
         return kt_fail(err, KT_EINVAL, "packet_malformed", "envelope",
                        "Amplop paket tidak lengkap atau salah bentuk");
     env->key_id = (int)json_integer_value(kid);
