@@ -7,6 +7,8 @@
 
 #include <stdio.h>
 
+#include "core/jakarta.h"
+#include "core/words.h"
 #include "service/service.h"
 
 int cli_demo_niks(int argc, char **argv)
@@ -25,11 +27,20 @@ int cli_demo_niks(int argc, char **argv)
     if (code == KT_OK && !json) {
         size_t i;
         json_t *v;
-        json_array_foreach(cs.out, i, v)
-            printf("  %s  %-28s lahir %s  %s\n", json_string_value(json_object_get(v, "nik")),
-                   json_string_value(json_object_get(v, "name")),
-                   json_string_value(json_object_get(v, "birth_date")),
+        json_array_foreach(cs.out, i, v) {
+            /* The birth date as people read it ("1 Maret 1935"); the ISO form if unreadable. */
+            const char *iso = json_string_value(json_object_get(v, "birth_date"));
+            char born[64];
+            jkt_date d;
+            kt_error derr;
+            if (iso != NULL && jkt_date_parse(iso, "birth_date", &d, &derr) == KT_OK)
+                words_date(d, born, sizeof born);
+            else
+                snprintf(born, sizeof born, "%s", iso ? iso : "-");
+            printf("  %s  %-28s lahir %-17s  %s\n", json_string_value(json_object_get(v, "nik")),
+                   json_string_value(json_object_get(v, "name")), born,
                    json_string_value(json_object_get(v, "try")));
+        }
         json_decref(cs.out);
         cs.out = NULL;
     }
