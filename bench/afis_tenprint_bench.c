@@ -15,14 +15,17 @@
  * (src/bio/tenprint.h): the `searched` strongest fingers (most minutiae) are searched 1:N
  * (shortlist 50) in the gallery of their own position and of the other hand's same finger (a
  * swapped hand;
- * --any: every position), the likeliest people found (4) have all their fingers compared with
- * all the probe's, and the fused evidence decides at the threshold of each FPIR.
+ * --any: every position), the likeliest people found (`verify`, default 4) have all their
+ * fingers compared with all the probe's, and the fused evidence decides at the threshold of
+ * each FPIR. `--config K:V` (repeatable) runs the same searches with K fingers searched and V
+ * people verified on the one gallery built, to weigh the two against each other.
  * Prints per N: memory, build time, FNIR at FPIR 1e-3 and 1e-2 (synthetic and FVC mates),
  * the unmated searches flagged at each (measured FPIR), and the time per enrolment (wall and
  * process CPU: the machine is shared, CPU is the honest figure).
  *
- * Usage: afis_tenprint_bench [--mated M] [--unmated U] [--searched K] [--any] [N ...]
- *        (defaults: M 200, U 200, K 2, N 10000 100000)
+ * Usage: afis_tenprint_bench [--mated M] [--unmated U] [--searched K] [--verify V]
+ *                            [--config K:V ...] [--any] [N ...]
+ *        (defaults: M 200, U 200, K 2, V 4, N 10000 100000)
  * Figures go to docs/benchmarks.md, "AFIS: ten-print identification". Never asserts speed.
  */
 #include "bio/extract.h"
@@ -39,7 +42,8 @@
 
 #define SEED 20261207u
 #define BATCH 4096
-#define VERIFY 4
+#define MAX_VERIFY 64
+#define MAX_CONFIGS 8
 #define SCREEN_FMR 1e-2
 #define SHORTLIST 50
 #define FVC_SETS 8
@@ -79,6 +83,7 @@ typedef struct world {
     size_t persons;
     int any;                /* search every position */
     int searched;           /* probe fingers searched 1:N */
+    int verify;             /* likeliest people verified finger by finger */
 } world;
 
 static int mirror(int pos) { return pos > 5 ? pos - 5 : pos + 5; }
@@ -222,7 +227,7 @@ static outcome identify(const world *w, const person *probe, uint64_t mate, uint
         die("fuse", &m);
     /* The likeliest people: every finger against every probe finger (1:1, the gallery's
        stored minutiae). */
-    for (size_t k = 0; k < np && k < VERIFY; k++) {
+    for (size_t k = 0; k < np && k < (size_t)w->verify; k++) {
         for (int pos = 0; pos < 10; pos++) {
             uint64_t id = people[k].person * 10 + (uint64_t)pos;
             bio_template *t = malloc(sizeof *t);
@@ -287,13 +292,12 @@ static outcome identify(const world *w, const person *probe, uint64_t mate, uint
 
 static const double fpirs[2] = {1e-3, 1e-2};
 
-static void run(size_t n, int mated, int unmated, int searched, int any)
+static void run(size_t n, int mated, int unmated, const int (*cfg)[2], int ncfg, int any)
 {
     world w;
     bio_msg m;
     memset(&w, 0, sizeof w);
     w.any = any;
-    w.searched = searched;
     for (int i = 0; i < 10; i++)
         if (bio_gallery_new(&w.g[i], &m) != BIO_OK)
             die("gallery", &m);
@@ -314,9 +318,8 @@ static void run(size_t n, int mated, int unmated, int searched, int any)
         fingers += bio_gallery_count(w.g[i]);
         bytes += bio_gallery_bytes(w.g[i]);
     }
-    printf("\n== %zu people (%zu fingers%s), %s search of the %d strongest fingers\n", w.persons,
-           fingers, fvc ? ", FVC people included" : "", any ? "any-position" : "positional+mirror",
-           searched);
+    printf("\n== %zu people (%zu fingers%s), %s search\n", w.persons, fingers,
+           fvc ? ", FVC people included" : "", any ? "any-position" : "positional+mirror");
     printf("build: %.1f s wall, %.1f s CPU; gallery %.1f MB (%.0f B a finger)\n", wall() - t0,
            cpu() - c0, (double)bytes / 1e6, (double)bytes / (double)fingers);
     double th[2];
@@ -324,65 +327,71 @@ static void run(size_t n, int mated, int unmated, int searched, int any)
         th[f] = bio_tenprint_threshold(fpirs[f], w.persons, 10);
         printf("threshold at FPIR %g: evidence %.2f\n", fpirs[f], th[f]);
     }
-    int miss[2] = {0, 0}, wrong[2] = {0, 0}, fmiss[2] = {0, 0}, fn = 0, flagged[2] = {0, 0};
-    double ws = 0, cs = 0, wmax = 0, mate_min = 1e9, unm_max = 0;
-    int searches = 0;
-    for (int j = 0; j < mated; j++) {
-        uint32_t pid = (uint32_t)(((uint64_t)j * 7919u) % n);
-        synth_person(pid, 1 + (uint32_t)(j % 3), p);
-        outcome o = identify(&w, p, pid, UINT64_MAX);
-        for (int f = 0; f < 2; f++) {
-            miss[f] += o.mate_ev < th[f];
-            wrong[f] += o.other_ev >= th[f];
-        }
-        if (o.mate_ev < mate_min)
-            mate_min = o.mate_ev;
-        ws += o.wall_s;
-        cs += o.cpu_s;
-        wmax = o.wall_s > wmax ? o.wall_s : wmax;
-        searches++;
-    }
-    for (int s = 0; s < FVC_SETS && fvc; s++)
-        for (int imp = 2; imp <= 8; imp++) {
-            if (!fvc_person(s, imp, p))
-                continue;
-            /* FVC2000 DB1_B and DB2_B hold the same ten fingers (two sensors): each set's
-               person is the other's mate too (found by this bench: their fingers match at
-               scores 10-30 at every position). */
-            uint64_t twin = s == 4 ? n + 5 : s == 5 ? n + 4 : UINT64_MAX;
-            outcome o = identify(&w, p, n + (size_t)s, twin);
+    for (int ci = 0; ci < ncfg; ci++) {
+        w.searched = cfg[ci][0];
+        w.verify = cfg[ci][1];
+        printf("-- the %d strongest fingers searched, the %d likeliest people verified\n",
+               w.searched, w.verify);
+        int miss[2] = {0, 0}, wrong[2] = {0, 0}, fmiss[2] = {0, 0}, fn = 0, flagged[2] = {0, 0};
+        double ws = 0, cs = 0, wmax = 0, mate_min = 1e9, unm_max = 0;
+        int searches = 0;
+        for (int j = 0; j < mated; j++) {
+            uint32_t pid = (uint32_t)(((uint64_t)j * 7919u) % n);
+            synth_person(pid, 1 + (uint32_t)(j % 3), p);
+            outcome o = identify(&w, p, pid, UINT64_MAX);
             for (int f = 0; f < 2; f++) {
-                fmiss[f] += o.mate_ev < th[f];
+                miss[f] += o.mate_ev < th[f];
                 wrong[f] += o.other_ev >= th[f];
             }
-            if (o.mate_ev < th[0])
-                printf("  FVC %s impression %d: mate evidence %.1f (best other %.1f)\n",
-                       fvc_sets[s], imp, o.mate_ev, o.other_ev);
-            fn++;
+            if (o.mate_ev < mate_min)
+                mate_min = o.mate_ev;
+            ws += o.wall_s;
+            cs += o.cpu_s;
+            wmax = o.wall_s > wmax ? o.wall_s : wmax;
+            searches++;
+        }
+        for (int s = 0; s < FVC_SETS && fvc; s++)
+            for (int imp = 2; imp <= 8; imp++) {
+                if (!fvc_person(s, imp, p))
+                    continue;
+                /* FVC2000 DB1_B and DB2_B hold the same ten fingers (two sensors): each set's
+                   person is the other's mate too (found by this bench: their fingers match at
+                   scores 10-30 at every position). */
+                uint64_t twin = s == 4 ? n + 5 : s == 5 ? n + 4 : UINT64_MAX;
+                outcome o = identify(&w, p, n + (size_t)s, twin);
+                for (int f = 0; f < 2; f++) {
+                    fmiss[f] += o.mate_ev < th[f];
+                    wrong[f] += o.other_ev >= th[f];
+                }
+                if (o.mate_ev < th[0])
+                    printf("  FVC %s impression %d: mate evidence %.1f (best other %.1f)\n",
+                           fvc_sets[s], imp, o.mate_ev, o.other_ev);
+                fn++;
+                ws += o.wall_s;
+                cs += o.cpu_s;
+                searches++;
+            }
+        for (int j = 0; j < unmated; j++) {
+            synth_person((uint32_t)(n + 1000 + (size_t)j), 1, p);
+            outcome o = identify(&w, p, UINT64_MAX, UINT64_MAX);
+            for (int f = 0; f < 2; f++)
+                flagged[f] += o.best_ev >= th[f];
+            unm_max = o.best_ev > unm_max ? o.best_ev : unm_max;
             ws += o.wall_s;
             cs += o.cpu_s;
             searches++;
         }
-    for (int j = 0; j < unmated; j++) {
-        synth_person((uint32_t)(n + 1000 + (size_t)j), 1, p);
-        outcome o = identify(&w, p, UINT64_MAX, UINT64_MAX);
         for (int f = 0; f < 2; f++)
-            flagged[f] += o.best_ev >= th[f];
-        unm_max = o.best_ev > unm_max ? o.best_ev : unm_max;
-        ws += o.wall_s;
-        cs += o.cpu_s;
-        searches++;
+            printf("FPIR %g: FNIR synthetic %d/%d = %.2f%%, FVC %d/%d = %.2f%%; unique people "
+                   "flagged %d/%d; mated searches with another person above it %d\n",
+                   fpirs[f], miss[f], mated, mated ? 100.0 * miss[f] / mated : 0.0, fmiss[f], fn,
+                   fn ? 100.0 * fmiss[f] / fn : 0.0, flagged[f], unmated, wrong[f]);
+        printf("weakest synthetic mate's evidence %.1f; strongest unmated candidate %.1f\n",
+               mate_min, unm_max);
+        printf("time per enrolment: %.2f s wall (max %.2f), %.2f s CPU (%d searches)\n",
+               ws / searches, wmax, cs / searches, searches);
+        fflush(stdout);
     }
-    for (int f = 0; f < 2; f++)
-        printf("FPIR %g: FNIR synthetic %d/%d = %.2f%%, FVC %d/%d = %.2f%%; unique people flagged "
-               "%d/%d; mated searches with another person above it %d\n",
-               fpirs[f], miss[f], mated, mated ? 100.0 * miss[f] / mated : 0.0, fmiss[f], fn,
-               fn ? 100.0 * fmiss[f] / fn : 0.0, flagged[f], unmated, wrong[f]);
-    printf("weakest synthetic mate's evidence %.1f; strongest unmated candidate %.1f\n", mate_min,
-           unm_max);
-    printf("time per enrolment: %.2f s wall (max %.2f), %.2f s CPU (%d searches)\n",
-           ws / searches, wmax, cs / searches, searches);
-    fflush(stdout);
     free(p);
     for (int i = 0; i < 10; i++)
         bio_gallery_free(w.g[i]);
@@ -390,7 +399,8 @@ static void run(size_t n, int mated, int unmated, int searched, int any)
 
 int main(int argc, char **argv)
 {
-    int mated = 200, unmated = 200, searched = 2, any = 0, sizes = 0;
+    int mated = 200, unmated = 200, searched = 2, verify = 4, any = 0, sizes = 0, ncfg = 0;
+    int cfg[MAX_CONFIGS][2];
     size_t n[16];
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--mated") == 0 && i + 1 < argc)
@@ -399,13 +409,19 @@ int main(int argc, char **argv)
             unmated = atoi(argv[++i]);
         else if (strcmp(argv[i], "--searched") == 0 && i + 1 < argc)
             searched = atoi(argv[++i]);
-        else if (strcmp(argv[i], "--any") == 0)
+        else if (strcmp(argv[i], "--verify") == 0 && i + 1 < argc)
+            verify = atoi(argv[++i]);
+        else if (strcmp(argv[i], "--config") == 0 && i + 1 < argc && ncfg < MAX_CONFIGS &&
+                 sscanf(argv[i + 1], "%d:%d", &cfg[ncfg][0], &cfg[ncfg][1]) == 2) {
+            ncfg++;
+            i++;
+        } else if (strcmp(argv[i], "--any") == 0)
             any = 1;
         else if (sizes < 16 && atol(argv[i]) > 0)
             n[sizes++] = (size_t)atol(argv[i]);
         else {
             fprintf(stderr, "usage: afis_tenprint_bench [--mated M] [--unmated U] "
-                            "[--searched K] [--any] [N ...]\n");
+                            "[--searched K] [--verify V] [--config K:V ...] [--any] [N ...]\n");
             return 2;
         }
     }
@@ -414,11 +430,21 @@ int main(int argc, char **argv)
         n[1] = 100000;
         sizes = 2;
     }
-    if (searched < 1 || searched > 10 || mated < 0 || unmated < 0) {
-        fprintf(stderr, "afis_tenprint_bench: --searched 1..10, counts >= 0\n");
+    if (ncfg == 0) {
+        cfg[0][0] = searched;
+        cfg[0][1] = verify;
+        ncfg = 1;
+    }
+    for (int c = 0; c < ncfg; c++)
+        if (cfg[c][0] < 1 || cfg[c][0] > 10 || cfg[c][1] < 0 || cfg[c][1] > MAX_VERIFY) {
+            fprintf(stderr, "afis_tenprint_bench: searched 1..10, verify 0..%d\n", MAX_VERIFY);
+            return 2;
+        }
+    if (mated < 0 || unmated < 0) {
+        fprintf(stderr, "afis_tenprint_bench: counts >= 0\n");
         return 2;
     }
     for (int i = 0; i < sizes; i++)
-        run(n[i], mated, unmated, searched, any);
+        run(n[i], mated, unmated, (const int (*)[2])cfg, ncfg, any);
     return 0;
 }

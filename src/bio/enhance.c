@@ -65,41 +65,69 @@ static const float *bank_get(bank *bk, int oi, int pi)
     return k;
 }
 
-/* Zhang-Suen thinning of img (w*h, 1 = ridge) in place; marks is w*h scratch. */
-static void thin(uint8_t *img, uint8_t *marks, int w, int h)
+/*
+ * Zhang-Suen's deletion rule as two tables (one per sub-iteration) indexed by the 8-neighbour
+ * byte: bit 0 is p2 (north), then clockwise p3 (north-east) .. p9 (north-west). A pixel goes
+ * when 2..6 neighbours are set, the ring p2..p9, p2 has exactly one 0 -> 1 transition, and
+ * neither of two triples is all set: p2 p4 p6 and p4 p6 p8 (pass 0), p2 p4 p8 and p2 p6 p8
+ * (pass 1).
+ */
+static void thin_tables(uint8_t del[2][256])
 {
+    for (int v = 0; v < 256; v++) {
+        int p[10];   /* p[2..9] */
+        int bsum = 0;
+        for (int k = 0; k < 8; k++) {
+            p[k + 2] = (v >> k) & 1;
+            bsum += p[k + 2];
+        }
+        int a = 0;
+        for (int k = 2; k <= 9; k++)
+            a += !p[k] && p[k == 9 ? 2 : k + 1];
+        int ok = bsum >= 2 && bsum <= 6 && a == 1;
+        del[0][v] = (uint8_t)(ok && !((p[2] && p[4] && p[6]) || (p[4] && p[6] && p[8])));
+        del[1][v] = (uint8_t)(ok && !((p[2] && p[4] && p[8]) || (p[2] && p[6] && p[8])));
+    }
+}
+
+/*
+ * Zhang-Suen thinning of img (w*h, 1 = ridge, the outer frame 0) in place. Each sub-iteration
+ * decides on the image as it was at its start, then deletes; only the ridge pixels still set
+ * are visited (a list, compacted as pixels go), so the result is the same as scanning the
+ * whole image each time. list is 2*w*h scratch.
+ */
+static void thin(uint8_t *img, int32_t *list, int w, int h)
+{
+    uint8_t del[2][256];
+    thin_tables(del);
+    int32_t *gone = list + (size_t)w * (size_t)h;
+    size_t nl = 0;
+    for (int y = 1; y < h - 1; y++)
+        for (int x = 1; x < w - 1; x++)
+            if (img[y * w + x])
+                list[nl++] = y * w + x;
     int changed = 1;
     while (changed) {
         changed = 0;
         for (int pass = 0; pass < 2; pass++) {
-            memset(marks, 0, (size_t)w * (size_t)h);
-            int nmark = 0;
-            for (int y = 1; y < h - 1; y++)
-                for (int x = 1; x < w - 1; x++) {
-                    const uint8_t *p = img + y * w + x;
-                    if (!*p)
-                        continue;
-                    int p2 = p[-w], p3 = p[-w + 1], p4 = p[1], p5 = p[w + 1], p6 = p[w],
-                        p7 = p[w - 1], p8 = p[-1], p9 = p[-w - 1];
-                    int bsum = p2 + p3 + p4 + p5 + p6 + p7 + p8 + p9;
-                    if (bsum < 2 || bsum > 6)
-                        continue;
-                    int a = (!p2 && p3) + (!p3 && p4) + (!p4 && p5) + (!p5 && p6) +
-                            (!p6 && p7) + (!p7 && p8) + (!p8 && p9) + (!p9 && p2);
-                    if (a != 1)
-                        continue;
-                    if (pass == 0 ? (p2 && p4 && p6) || (p4 && p6 && p8)
-                                  : (p2 && p4 && p8) || (p2 && p6 && p8))
-                        continue;
-                    marks[y * w + x] = 1;
-                    nmark++;
-                }
-            if (nmark) {
-                changed = 1;
-                for (size_t i = 0; i < (size_t)w * (size_t)h; i++)
-                    if (marks[i])
-                        img[i] = 0;
+            size_t ng = 0;
+            for (size_t k = 0; k < nl; k++) {
+                const uint8_t *p = img + list[k];
+                int v = p[-w] | p[-w + 1] << 1 | p[1] << 2 | p[w + 1] << 3 | p[w] << 4 |
+                        p[w - 1] << 5 | p[-1] << 6 | p[-w - 1] << 7;
+                if (del[pass][v])
+                    gone[ng++] = list[k];
             }
+            if (ng == 0)
+                continue;
+            changed = 1;
+            for (size_t k = 0; k < ng; k++)
+                img[gone[k]] = 0;
+            size_t m = 0;
+            for (size_t k = 0; k < nl; k++)
+                if (img[list[k]])
+                    list[m++] = list[k];
+            nl = m;
         }
     }
     /*
@@ -124,13 +152,13 @@ bio_status bio_enhance(const uint8_t *px, bio_field *f, bio_msg *msg)
     int w = f->w, h = f->h;
     bank bk;
     memset(&bk, 0, sizeof bk);
-    uint8_t *marks = NULL;
+    int32_t *list = NULL;
     float *inv = NULL;
     f->enh = calloc((size_t)w * (size_t)h, sizeof *f->enh);
     f->skel = calloc((size_t)w * (size_t)h, 1);
-    marks = malloc((size_t)w * (size_t)h);
+    list = malloc(2 * (size_t)w * (size_t)h * sizeof *list);
     inv = malloc((size_t)w * (size_t)h * sizeof *inv);
-    if (!f->enh || !f->skel || !marks || !inv) {
+    if (!f->enh || !f->skel || !list || !inv) {
         st = bio_fail(msg, BIO_ENOMEM, "out of memory enhancing the image");
         goto out;
     }
@@ -206,12 +234,12 @@ bio_status bio_enhance(const uint8_t *px, bio_field *f, bio_msg *msg)
         f->skel[x] = f->skel[(h - 1) * w + x] = 0;
     for (int y = 0; y < h; y++)
         f->skel[y * w] = f->skel[y * w + w - 1] = 0;
-    thin(f->skel, marks, w, h);
+    thin(f->skel, list, w, h);
 
 out:
     for (int i = 0; i < BANK_ORIENT * BANK_PERIODS; i++)
         free(bk.k[i]);
-    free(marks);
+    free(list);
     free(inv);
     return st;
 }

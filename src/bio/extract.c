@@ -67,10 +67,11 @@ static uint8_t *resample(const uint8_t *px, int w, int h, double k, int *ow, int
 /*
  * Box sums of radius r (window clipped at the image edge) of v and of v^2 (w x h) into s1, s2;
  * cnt gets the window's pixel count. Integer running sums: exact (17 x 17 x 255^2 < 2^31).
- * rows1/rows2 are w*h scratch.
+ * rows1/rows2 are w*h scratch, col1/col2 w scratch. Both passes walk the rows in memory order
+ * (the vertical one keeps a running sum per column).
  */
 static void box_sums(const uint8_t *v, int w, int h, int r, int32_t *s1, int32_t *s2,
-                     int32_t *rows1, int32_t *rows2, int32_t *cnt)
+                     int32_t *rows1, int32_t *rows2, int32_t *col1, int32_t *col2, int32_t *cnt)
 {
     for (int y = 0; y < h; y++) {
         const uint8_t *row = v + (size_t)y * w;
@@ -92,25 +93,33 @@ static void box_sums(const uint8_t *v, int w, int h, int r, int32_t *s1, int32_t
             rows2[(size_t)y * w + x] = q;
         }
     }
-    for (int x = 0; x < w; x++) {
-        int32_t a = 0, q = 0;
-        int lo = 0, hi = -1;
-        int nx = (x + r >= w ? w - 1 : x + r) - (x - r < 0 ? 0 : x - r) + 1;
-        for (int y = 0; y < h; y++) {
-            int y1 = y + r >= h ? h - 1 : y + r, y0 = y - r < 0 ? 0 : y - r;
-            while (hi < y1) {
-                hi++;
-                a += rows1[(size_t)hi * w + x];
-                q += rows2[(size_t)hi * w + x];
+    memset(col1, 0, (size_t)w * sizeof *col1);
+    memset(col2, 0, (size_t)w * sizeof *col2);
+    int lo = 0, hi = -1;
+    for (int y = 0; y < h; y++) {
+        int y1 = y + r >= h ? h - 1 : y + r, y0 = y - r < 0 ? 0 : y - r;
+        while (hi < y1) {
+            hi++;
+            const int32_t *a = rows1 + (size_t)hi * w, *q = rows2 + (size_t)hi * w;
+            for (int x = 0; x < w; x++) {
+                col1[x] += a[x];
+                col2[x] += q[x];
             }
-            while (lo < y0) {
-                a -= rows1[(size_t)lo * w + x];
-                q -= rows2[(size_t)lo * w + x];
-                lo++;
+        }
+        while (lo < y0) {
+            const int32_t *a = rows1 + (size_t)lo * w, *q = rows2 + (size_t)lo * w;
+            for (int x = 0; x < w; x++) {
+                col1[x] -= a[x];
+                col2[x] -= q[x];
             }
-            s1[(size_t)y * w + x] = a;
-            s2[(size_t)y * w + x] = q;
-            cnt[(size_t)y * w + x] = nx * (y1 - y0 + 1);
+            lo++;
+        }
+        int ny = y1 - y0 + 1;
+        for (int x = 0; x < w; x++) {
+            int nx = (x + r >= w ? w - 1 : x + r) - (x - r < 0 ? 0 : x - r) + 1;
+            s1[(size_t)y * w + x] = col1[x];
+            s2[(size_t)y * w + x] = col2[x];
+            cnt[(size_t)y * w + x] = nx * ny;
         }
     }
 }
@@ -126,7 +135,7 @@ static uint8_t *local_normalize(const uint8_t *px, int w, int h, int r, double c
                                 double sd_min)
 {
     size_t n = (size_t)w * (size_t)h;
-    int32_t *buf = malloc(5 * n * sizeof *buf);
+    int32_t *buf = malloc((5 * n + 2 * (size_t)w) * sizeof *buf);
     uint8_t *o = malloc(n);
     if (!buf || !o) {
         free(o);
@@ -134,7 +143,7 @@ static uint8_t *local_normalize(const uint8_t *px, int w, int h, int r, double c
         goto out;
     }
     int32_t *s1 = buf, *s2 = buf + n, *cnt = buf + 2 * n;
-    box_sums(px, w, h, r, s1, s2, buf + 3 * n, buf + 4 * n, cnt);
+    box_sums(px, w, h, r, s1, s2, buf + 3 * n, buf + 4 * n, buf + 5 * n, buf + 5 * n + w, cnt);
     for (size_t i = 0; i < n; i++) {
         double m = (double)s1[i] / cnt[i];
         double var = (double)s2[i] / cnt[i] - m * m;
