@@ -111,10 +111,15 @@ int svc_link_linked(store *db)
 
 kt_code svc_link_manual_check(store *db, const svc_actor *who, wf_action act, kt_error *err)
 {
-    if (act != WF_ACT_SEND && act != WF_ACT_PRINT_READY && act != WF_ACT_CENTRAL_DUPLICATE)
+    if (act != WF_ACT_SEND && act != WF_ACT_PRINT_READY && act != WF_ACT_CENTRAL_DUPLICATE &&
+        act != WF_ACT_PRINT)
         return KT_OK;
     if (is_link_actor(who) || !svc_link_linked(db))
         return KT_OK;
+    if (act == WF_ACT_PRINT)
+        return kt_fail(err, KT_ECONFLICT, "linked_node", "action",
+                       "Kantor ini terhubung ke Disdukcapil: kartu tercatat tiba saat kiriman "
+                       "kartu dari Disdukcapil diterima (halaman Kiriman), bukan dengan tombol");
     return kt_fail(err, KT_ECONFLICT, "linked_node", "action",
                    "Kantor ini terhubung ke Disdukcapil: tindakan '%s' diatur oleh status dari "
                    "Disdukcapil, bukan tombol",
@@ -355,10 +360,14 @@ static kt_code reconcile(svc *s, store *db, json_t *pending, int64_t app_id, kt_
         wf_action act;
         const char *why = "", *note = "";
         int dup = strcmp(cs, "DUPLICATE_RECORD") == 0 || strcmp(cs, "ADJUDICATE_RECORD") == 0;
+        /* The card's later life at the central (queued, printed, shipped) is print_ready here
+           until the shipment is received (link_cards.c). */
+        int prr = strcmp(cs, "PRINT_READY_RECORD") == 0 ||
+                  strcmp(cs, "SENT_FOR_CARD_PRINTING") == 0 || strcmp(cs, "CARD_PRINTED") == 0 ||
+                  strcmp(cs, "CARD_SHIPPED") == 0;
         if (from == WF_STATE_RECEIPT_ISSUED && strcmp(ostate, "sent") == 0)
             act = WF_ACT_SEND;
-        else if ((from == WF_STATE_SENT || from == WF_STATE_DUPLICATE) &&
-                 strcmp(cs, "PRINT_READY_RECORD") == 0)
+        else if ((from == WF_STATE_SENT || from == WF_STATE_DUPLICATE) && prr)
             act = WF_ACT_PRINT_READY;
         else if (from == WF_STATE_SENT && dup)
             act = WF_ACT_CENTRAL_DUPLICATE, note = reason;
@@ -761,7 +770,7 @@ static kt_code send_due(svc *s, const link_cfg *c, int force, round_stats *rs, k
             continue;
         }
         link_http rq = {url, c->tls_pin, "POST", "application/vnd.ktpel.packet", data, len,
-                        NULL, 120};
+                        NULL, 120, &s->link_cancel};
         kt_code hc = link_http_call(&rq, &status, &resp, &rlen, &e);
         free(data);
         int cls = classify(hc, status);
@@ -817,12 +826,15 @@ static kt_code apply_entry(svc *s, const json_t *e, int *applied, kt_error *err)
         goto out;
     if (seq != c.cursor + 1)
         goto out; /* applied before (duplicate) or not yet its turn (gap) */
+    const char *serial = svc_jstr(e, "card_serial"), *ship = svc_jstr(e, "shipment_no");
     if ((rc = store_prepare(db,
                             "INSERT INTO link_statuses (seq, packet_id, application_id, status,"
-                            " reason, decision, central_at, applied_at) VALUES (?, ?, ?, ?, ?, ?,"
-                            " ?, ?)",
+                            " reason, decision, central_at, applied_at, card_serial, shipment_no)"
+                            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                             &st, err)) != KT_OK)
         goto out;
+    store_bind_text(st, 9, serial != NULL ? serial : "", -1);
+    store_bind_text(st, 10, ship != NULL ? ship : "", -1);
     store_bind_int(st, 1, seq);
     store_bind_text(st, 2, pid, -1);
     store_bind_int(st, 3, app);
@@ -857,6 +869,8 @@ static kt_code apply_entry(svc *s, const json_t *e, int *applied, kt_error *err)
     if ((rc = store_run(st, err)) != KT_OK)
         goto out;
     if (app > 0 && (rc = reconcile(s, db, pending, app, err)) != KT_OK)
+        goto out;
+    if ((rc = svc_link_card_news(s, db, e, err)) != KT_OK) /* a card shipped to this office */
         goto out;
     link_fault("node_mid_apply"); /* everything written, nothing committed */
     if ((rc = svc_commit(s, db, err)) != KT_OK)
@@ -1010,7 +1024,7 @@ static kt_code pull_feed(svc *s, const link_cfg *c0, const char *path, int resid
         snprintf(url, sizeof url, "%s%s", c.central_url, pq);
         link_req_sig sig;
         link_req_sign(&key, c.node_id, "GET", pq, NULL, 0, svc_now(s), &sig);
-        link_http rq = {url, c.tls_pin, "GET", NULL, NULL, 0, &sig, 60};
+        link_http rq = {url, c.tls_pin, "GET", NULL, NULL, 0, &sig, 60, &s->link_cancel};
         char *resp = NULL;
         size_t rlen = 0;
         long status = 0;
@@ -1100,7 +1114,7 @@ static kt_code round_run(svc *s, int force, round_stats *rs, kt_error *err)
                      rs->error, sizeof rs->error, err);
 }
 
-static kt_code require_officer(const svc_actor *who, kt_error *err)
+kt_code svc_link_require_officer(const svc_actor *who, kt_error *err)
 {
     wf_role role;
     kt_code rc = svc_actor_role(who, &role, err);
@@ -1116,7 +1130,7 @@ kt_code svc_link_sync(svc *s, const svc_actor *who, int force, json_t **out, kt_
 {
     round_stats rs;
     *out = NULL;
-    kt_code rc = require_officer(who, err);
+    kt_code rc = svc_link_require_officer(who, err);
     if (rc != KT_OK)
         return rc;
     if ((rc = round_run(s, force, &rs, err)) != KT_OK)
@@ -1185,7 +1199,7 @@ kt_code svc_link_enrol(svc *s, const svc_actor *who, const json_t *in, json_t **
     while (bl > 0 && base[bl - 1] == '/')
         base[--bl] = '\0';
     snprintf(url, sizeof url, "%s/api/link/v1/enrol", base);
-    link_http rq = {url, pin, "POST", "application/json", body, strlen(body), NULL, 60};
+    link_http rq = {url, pin, "POST", "application/json", body, strlen(body), NULL, 60, &s->link_cancel};
     long status = 0;
     size_t rlen = 0;
     if ((rc = link_http_call(&rq, &status, &resp, &rlen, err)) != KT_OK)
@@ -1280,7 +1294,7 @@ kt_code svc_link_info(svc *s, const svc_actor *who, json_t **out, kt_error *err)
     link_cfg c;
     int row = 0;
     *out = NULL;
-    kt_code rc = require_officer(who, err);
+    kt_code rc = svc_link_require_officer(who, err);
     if (rc != KT_OK)
         return rc;
     if ((rc = svc_conn_get(s, &db, err)) != KT_OK)
@@ -1318,6 +1332,15 @@ kt_code svc_link_info(svc *s, const svc_actor *who, json_t **out, kt_error *err)
         goto out;
     }
     json_object_set_new(*out, "oldest_waiting_at", oldest > 0 ? json_integer(oldest) : json_null());
+    /* Cards from Disdukcapil: shipments to receive, cards missing from received ones. */
+    int64_t waiting = 0, missing = 0;
+    if ((rc = svc_link_card_counts(db, &waiting, &missing, err)) != KT_OK) {
+        json_decref(*out);
+        *out = NULL;
+        goto out;
+    }
+    json_object_set_new(*out, "shipments_waiting", json_integer(waiting));
+    json_object_set_new(*out, "cards_missing", json_integer(missing));
 out:
     svc_conn_put(s, db);
     return rc;
@@ -1331,7 +1354,7 @@ kt_code svc_link_outbox(svc *s, const svc_actor *who, const json_t *filter, json
     json_t *a = NULL;
     int row = 0;
     *out = NULL;
-    kt_code rc = require_officer(who, err);
+    kt_code rc = svc_link_require_officer(who, err);
     if (rc != KT_OK)
         return rc;
     const char *state = svc_jstr(filter, "state");
@@ -1397,7 +1420,7 @@ kt_code svc_link_retry(svc *s, const svc_actor *who, const char *packet_id, json
     store_stmt *st = NULL;
     json_t *pending = NULL;
     *out = NULL;
-    kt_code rc = require_officer(who, err);
+    kt_code rc = svc_link_require_officer(who, err);
     if (rc != KT_OK)
         return rc;
     if (packet_id == NULL || strlen(packet_id) > 39)
@@ -1438,7 +1461,7 @@ kt_code svc_link_export(svc *s, const svc_actor *who, const char *dir, json_t **
     link_cfg c;
     int row = 0;
     *out = NULL;
-    kt_code rc = require_officer(who, err);
+    kt_code rc = svc_link_require_officer(who, err);
     if (rc != KT_OK)
         return rc;
     struct stat sb;
@@ -1594,10 +1617,16 @@ void svc_link_agent_wake(svc_link_agent *a)
     pthread_mutex_unlock(&a->mu);
 }
 
+void svc_link_cancel(svc *s)
+{
+    atomic_store(&s->link_cancel, 1);
+}
+
 void svc_link_agent_stop(svc_link_agent *a)
 {
     if (a == NULL)
         return;
+    svc_link_cancel(a->s); /* a send under way gives up now, not at its timeout */
     pthread_mutex_lock(&a->mu);
     a->stop = 1;
     pthread_cond_signal(&a->cv);
