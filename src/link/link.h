@@ -21,6 +21,7 @@
 #define KTPEL_LINK_H
 
 #include <jansson.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -140,6 +141,9 @@ typedef struct link_http {
     size_t len;
     const link_req_sig *sig; /* NULL: unsigned */
     long timeout_s;          /* whole request; 0 = 60 */
+    const atomic_int *cancel; /* NULL, or: the call gives up within about a second once
+                                 *cancel is non-zero (KT_EUNAVAIL "link_cancelled"): a server
+                                 that stops does not wait for the timeout */
 } link_http;
 
 /* One request. *status the HTTP status (0 when no answer came: connection refused, cut, TLS

@@ -19,6 +19,7 @@
 #define KTPEL_SERVICE_INTERNAL_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 
 #include "core/jakarta.h"
 #include "core/wilayah.h"
@@ -82,6 +83,9 @@ struct svc {
     svc_group_job *ghead;       /* jobs waiting for the next batch (FIFO) */
     svc_group_job **gtail;
     int gleader;                /* 1 while a thread runs a batch */
+
+    atomic_int link_cancel;     /* set when the server stops: calls to Disdukcapil under way
+                                   give up at once (link_node.c, svc_link_cancel) */
 };
 
 int64_t svc_now(const svc *s);
