@@ -76,6 +76,9 @@ kt_code link_http_call(const link_http *rq, long *status, char **resp, size_t *r
     *status = 0;
     *resp = NULL;
     *resp_len = 0;
+    if (rq->cancel != NULL && atomic_load(rq->cancel))
+        return kt_fail(err, KT_EUNAVAIL, "link_cancelled", "central",
+                       "Pengiriman ke pusat dihentikan: server sedang berhenti");
     pthread_once(&once, curl_init_once);
     CURL *c = curl_easy_init();
     if (c == NULL)

@@ -155,7 +155,8 @@ kt_code link_http_call(const link_http *rq, long *status, char **resp, size_t *r
 /* ---- fault points (tests) ---------------------------------------------------------------- */
 /* When the environment variable KTPEL_FAULT equals name, the process kills itself with SIGKILL
    right there: the crash tests stop a node or the central at a named moment (mid-send, before
-   and after a commit) to check what survives. Costs one getenv when unset. */
+   and after a commit) to check what survives; "name@N" kills at the N-th time the point is
+   reached (in the middle of a batch). Costs one getenv when unset. */
 void link_fault(const char *name);
 
 #endif
