@@ -200,6 +200,29 @@ kt_code pusat_record_get(pusat *p, const svc_actor *who, int64_t id, json_t **ou
     char u[96];
     snprintf(u, sizeof u, "/api/pusat/records/%lld/parts/face", (long long)id);
     json_object_set_new(rec, "face_url", json_string(u));
+    /* The scans of the documents checked at the kecamatan (parts document_<doc>). */
+    json_t *docs = json_array();
+    if (docs == NULL) {
+        rc = svc_nomem(err);
+        goto out;
+    }
+    json_object_set_new(rec, "documents", docs);
+    if ((rc = store_prepare(db,
+                            "SELECT substr(p.name, 10) FROM pusat_parts p JOIN pusat_records r ON"
+                            " r.packet_id = p.packet_id WHERE r.id = ? AND substr(p.name, 1, 9) ="
+                            " 'document_' ORDER BY p.name",
+                            &st, err)) != KT_OK)
+        goto out;
+    store_bind_int(st, 1, id);
+    while ((rc = store_step(st, &row, err)) == KT_OK && row) {
+        snprintf(u, sizeof u, "/api/pusat/records/%lld/parts/document_%.40s", (long long)id,
+                 store_col_text(st, 0));
+        json_array_append_new(docs, json_pack("{s:s, s:s}", "doc", store_col_text(st, 0), "url",
+                                              u));
+    }
+    store_reset(st);
+    if (rc != KT_OK)
+        goto out;
     if ((rc = store_prepare(db,
                             "SELECT finger, matched_record_id, matched_nik, matched_finger, score,"
                             " threshold FROM pusat_hits WHERE record_id = ? ORDER BY score DESC",

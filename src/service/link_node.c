@@ -27,6 +27,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bio/image.h"
+#include "bio/wsq.h"
 #include "link/link.h"
 #include "seal/seal.h"
 #include "service/link_hooks.h"
@@ -216,6 +218,32 @@ static kt_code header_person(store *db, int64_t app_id, const char *nik, json_t 
     return rc;
 }
 
+/* scans: the application's document scans as they are now ({doc: {path, content_type,
+   sha256}}); the files do not change once the packet names them (a new scan is a new row). */
+static kt_code header_scans(store *db, int64_t app_id, json_t *h, kt_error *err)
+{
+    store_stmt *st = NULL;
+    int row = 0;
+    json_t *sc = json_object();
+    if (sc == NULL)
+        return svc_nomem(err);
+    json_object_set_new(h, "scans", sc);
+    kt_code rc = store_prepare(db,
+                               "SELECT doc, path, content_type, sha256 FROM document_scans WHERE"
+                               " application_id = ? ORDER BY doc",
+                               &st, err);
+    if (rc != KT_OK)
+        return rc;
+    store_bind_int(st, 1, app_id);
+    while ((rc = store_step(st, &row, err)) == KT_OK && row)
+        json_object_set_new(sc, store_col_text(st, 0),
+                            json_pack("{s:s, s:s, s:s}", "path", store_col_text(st, 1),
+                                      "content_type", store_col_text(st, 2), "sha256",
+                                      store_col_text(st, 3)));
+    store_reset(st);
+    return rc;
+}
+
 kt_code svc_link_on_record(svc *s, store *db, const svc_actor *who, int64_t app_id,
                            const char *nik, int afis_duplicate, const char *afis_note,
                            kt_error *err)
@@ -231,7 +259,8 @@ kt_code svc_link_on_record(svc *s, store *db, const svc_actor *who, int64_t app_
         rc = svc_nomem(err);
         goto out;
     }
-    if ((rc = header_person(db, app_id, nik, h, err)) != KT_OK)
+    if ((rc = header_person(db, app_id, nik, h, err)) != KT_OK ||
+        (rc = header_scans(db, app_id, h, err)) != KT_OK)
         goto out;
     json_object_set_new(h, "afis", json_pack("{s:b, s:s}", "duplicate", afis_duplicate, "note",
                                              afis_note != NULL ? afis_note : ""));
@@ -273,6 +302,8 @@ kt_code svc_link_on_change(svc *s, store *db, const svc_actor *who, int64_t app_
     json_t *h = header_base(s, db, who, app_id, nik);
     kt_code rc = h != NULL ? header_person(db, app_id, nik, h, err) : svc_nomem(err);
     if (rc == KT_OK)
+        rc = header_scans(db, app_id, h, err);
+    if (rc == KT_OK)
         rc = queue_packet(s, db, "perubahan", app_id, nik, h, err);
     json_decref(h);
     return rc;
@@ -289,6 +320,8 @@ kt_code svc_link_on_receipt(svc *s, store *db, json_t *pending, const svc_actor 
     if (from == WF_STATE_DATA_CHANGED) { /* no recording: the card from the data on file */
         json_t *h = header_base(s, db, who, app_id, nik);
         rc = h != NULL ? header_person(db, app_id, nik, h, err) : svc_nomem(err);
+        if (rc == KT_OK)
+            rc = header_scans(db, app_id, h, err);
         if (rc == KT_OK)
             rc = queue_packet(s, db, "cetak", app_id, nik, h, err);
         json_decref(h);
@@ -436,6 +469,33 @@ static kt_code read_part_file(svc *s, int64_t app, const char *slot, const char 
     return KT_OK;
 }
 
+/* A finger as the packet carries it: a WSQ image (FBI, BIO_WSQ_BITRATE), the captured image
+   encoded here (a capture that is WSQ already goes as it is). *data is replaced; a finger
+   stored as a template (a scanner that extracts itself) has no image: *data becomes NULL. */
+static kt_code finger_wsq(uint8_t **data, size_t *len, kt_error *err)
+{
+    bio_image img;
+    bio_msg m;
+    if (bio_wsq_is(*data, *len))
+        return KT_OK;
+    bio_status st = bio_image_decode_ex(*data, *len, BIO_IMAGE_NO_CHECK, &img, NULL, &m);
+    free(*data);
+    *data = NULL;
+    *len = 0;
+    if (st == BIO_ENOMEM)
+        return svc_nomem(err);
+    if (st != BIO_OK)
+        return KT_OK; /* an ISO record, not an image: the template part says it all */
+    st = bio_wsq_encode(&img, BIO_WSQ_BITRATE, data, len, &m);
+    bio_image_free(&img);
+    if (st == BIO_ENOMEM)
+        return svc_nomem(err);
+    if (st != BIO_OK)
+        return kt_fail(err, KT_EINTERNAL, "wsq_failed", "finger",
+                       "Sidik jari tidak dapat dikodekan sebagai WSQ: %s", m.text);
+    return KT_OK;
+}
+
 typedef struct parts_acc {
     link_part p[LINK_PARTS_MAX];
     uint8_t *own[LINK_PARTS_MAX]; /* owned copies */
@@ -517,7 +577,8 @@ static kt_code build_one(svc *s, const link_cfg *c, const char *packet_id, kt_er
     snprintf(env.node_id, sizeof env.node_id, "%s", c->node_id);
     snprintf(env.kecamatan_code, sizeof env.kecamatan_code, "%s", c->kec);
     env.key_id = c->key_id;
-    /* Parts: biodata; the biometric files; the finger templates. */
+    /* Parts: biodata; the biometric files (fingers as WSQ); the document scans; the finger
+       templates. */
     json_t *bio = json_object_get(h, "biodata");
     if (bio != NULL && (rc = part_json(&acc, "biodata.json", bio, err)) != KT_OK)
         goto out;
@@ -528,11 +589,29 @@ static kt_code build_one(svc *s, const link_cfg *c, const char *packet_id, kt_er
         uint8_t *data = NULL;
         size_t len = 0;
         char name[64];
-        if (strncmp(slot, "finger_", 7) == 0)
-            snprintf(name, sizeof name, "%s.img", slot);
-        else
-            snprintf(name, sizeof name, "%s", slot);
+        int finger = strncmp(slot, "finger_", 7) == 0;
+        snprintf(name, sizeof name, "%s%s", slot, finger ? ".wsq" : "");
         if ((rc = read_part_file(s, app, slot, json_string_value(json_object_get(sv, "path")),
+                                 &data, &len, err)) != KT_OK)
+            goto out;
+        if (finger && (rc = finger_wsq(&data, &len, err)) != KT_OK)
+            goto out;
+        if (data != NULL &&
+            (rc = part_add(&acc, name,
+                           finger ? "image/x-wsq"
+                                  : json_string_value(json_object_get(sv, "content_type")),
+                           data, len, err)) != KT_OK)
+            goto out;
+    }
+    /* The scans of the documents checked at intake (SOP step 2), as scanned. */
+    json_t *scans = json_object_get(h, "scans");
+    json_object_foreach(scans, slot, sv) {
+        uint8_t *data = NULL;
+        size_t len = 0;
+        char name[64], fslot[40];
+        snprintf(fslot, sizeof fslot, "doc_%s", slot);
+        snprintf(name, sizeof name, "document_%s", slot);
+        if ((rc = read_part_file(s, app, fslot, json_string_value(json_object_get(sv, "path")),
                                  &data, &len, err)) != KT_OK ||
             (rc = part_add(&acc, name, json_string_value(json_object_get(sv, "content_type")),
                            data, len, err)) != KT_OK)
@@ -578,6 +657,7 @@ static kt_code build_one(svc *s, const link_cfg *c, const char *packet_id, kt_er
     db = NULL;
     /* The manifest's own fields: the header less what went into parts or is node-local. */
     json_object_del(h, "slots");
+    json_object_del(h, "scans");
     json_object_del(h, "biodata");
     if ((rc = link_packet_make(&env, h, acc.p, acc.n, &key, box, &pkt, &plen, err)) != KT_OK)
         goto out;

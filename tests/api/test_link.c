@@ -40,6 +40,7 @@
 #include "../images.h"
 #include "../pg/pg_test.h"
 #include "bio/synth.h"
+#include "bio/wsq.h"
 #include "harness.h"
 
 #define NIK_A1 "3671101203900001" /* Neglasari, recorded and handed over */
@@ -528,6 +529,17 @@ static json_int_t record_person(node *n, const char *nik, bio_synth_master **m, 
     free(txt);
     json_decref(in);
     json_decref(a);
+    /* The family card's scan (SOP step 2's scanner): it travels as a document part. */
+    size_t slen = 0;
+    unsigned char *scan = t_png_gray(850, 1100, &slen);
+    char url[300];
+    api_resp sr;
+    snprintf(url, sizeof url, "%s/api/applications/%lld/documents/kk_copy/scan", n->srv.base,
+             (long long)app);
+    assert_int_equal(api_call(&sr, "PUT", url, n->intake, "image/png", scan, slen), 0);
+    assert_int_equal(sr.status, 200);
+    api_resp_free(&sr);
+    free(scan);
     size_t flen = 0, glen = 0;
     unsigned char *face = t_face_for_nik(nik, &flen), *gray = t_png_gray(320, 240, &glen);
     put_file(n, app, "face", "image/png", face, flen);
@@ -892,6 +904,25 @@ static void test_prr_print_handover(void **state)
     snprintf(body, sizeof body, "{\"record_ids\":[%lld]}", (long long)rid);
     json_decref(call(G->central.base, "POST", G->officer, body, 200, "/api/pusat/print-queue"));
     assert_int_equal(queue_record("queued", a->node_id, app), rid);
+    /* The packet brought the fingers as WSQ images (decoded here) and the document scan. */
+    api_resp pr;
+    char purl[300];
+    snprintf(purl, sizeof purl, "%s/api/pusat/records/%lld/parts/finger_1.wsq", G->central.base,
+             (long long)rid);
+    assert_int_equal(api_call(&pr, "GET", purl, G->officer, NULL, NULL, 0), 0);
+    assert_int_equal(pr.status, 200);
+    bio_image wimg;
+    bio_msg wm;
+    assert_int_equal(bio_wsq_decode((const uint8_t *)pr.body, pr.len, &wimg, &wm), BIO_OK);
+    assert_true(wimg.width >= 100 && wimg.height >= 100);
+    bio_image_free(&wimg);
+    api_resp_free(&pr);
+    snprintf(purl, sizeof purl, "%s/api/pusat/records/%lld/parts/document_kk_copy",
+             G->central.base, (long long)rid);
+    assert_int_equal(api_call(&pr, "GET", purl, G->officer, NULL, NULL, 0), 0);
+    assert_int_equal(pr.status, 200);
+    assert_true(pr.len > 8 && memcmp(pr.body, "\x89PNG", 4) == 0);
+    api_resp_free(&pr);
     /* No blanko yet: the print is refused, with a clear message, and changes nothing. */
     assert_int_equal(stock_of("blanko"), 0);
     j = call(G->central.base, "POST", G->officer, "{\"card_serial\":\"3671-0000001\"}", 409,

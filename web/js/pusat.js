@@ -6,7 +6,7 @@ import { get, post, enc } from './api.js';
 import { decodeToCanvas } from './image.js';
 import { $, h, clear, showError, showInfo, hideMsg, fmtDateTime, fmtTime } from './ui.js';
 import { requireRole } from './session.js';
-import { CENTRAL_STATUS, FINGERS } from './labels.js';
+import { CENTRAL_STATUS, DOCS, FINGERS } from './labels.js';
 
 const msg = $('#msg');
 await requireRole(['supervisor']);
@@ -69,7 +69,9 @@ function personCard(title, r) {
   return h('div', { class: 'card' }, h('h3', {}, title), faceCanvas(r.face_url),
     h('p', {}, h('strong', {}, res.name || r.name || '-')), h('p', { class: 'mono' }, r.nik),
     h('p', {}, `${res.birth_place || ''}, ${res.birth_date || ''}`), h('p', {}, res.address || ''),
-    h('p', { class: 'muted' }, `Kecamatan ${r.kecamatan_code} · permohonan #${r.application_id} · ${CENTRAL_STATUS[r.status] || r.status}`));
+    h('p', { class: 'muted' }, `Kecamatan ${r.kecamatan_code} · permohonan #${r.application_id} · ${CENTRAL_STATUS[r.status] || r.status}`),
+    (r.documents || []).length ? h('p', {}, 'Pindaian dokumen: ', ...r.documents.map((d, i) =>
+      [i ? ', ' : '', h('a', { href: d.url, download: '' }, DOCS[d.doc] || d.doc)]).flat()) : '');
 }
 
 async function compare(id) {
