@@ -274,6 +274,8 @@ test('the central prints and ships the card; node A receives the shipment', asyn
   await page.waitForFunction(() => /Kiriman KRM-367110-/.test(document.querySelector('#msg').textContent));
   await page.waitForSelector('#shipment-table tbody tr');
   await page.screenshot({ path: path.join(OUT, 'link-cetak.png'), fullPage: true });
+  await page.click('#logout'); // the officer's session at the central is the next test's
+  await page.waitForURL((u) => u.pathname.endsWith('index.html'));
   await page.close();
   // Node A learns the shipment and its officer receives it on the Kiriman page.
   await call(na.base, na.c.camat, 'POST', '/api/kiriman/sync');

@@ -9,7 +9,7 @@ const next = new URLSearchParams(location.search).get('next');
 
 function target(role) {
   // Only a page of this site, never an outside address.
-  if (next && /^[a-z]+\.html$/.test(next)) return next;
+  if (next && /^[a-z][a-z-]*\.html$/.test(next)) return next;
   return homeOf(role);
 }
 

@@ -27,8 +27,8 @@ function renderStock(items, low) {
   const alert = $('#stock-alert');
   const lows = items.filter((i) => i.low);
   alert.hidden = !low;
-  alert.textContent = lows.map((i) => `${i.label}: ${i.quantity === 0 ? 'habis' : `tinggal ${i.quantity}`}`).join('; ') +
-    (lows.length ? '. Minta admin menambah stok.' : '');
+  alert.textContent = lows.length ? `Stok menipis: ${lows.map((i) => `${i.label} ${i.quantity === 0 ? 'habis' : `tinggal ${i.quantity}`}`).join('; ')}.` +
+    (me.role === 'admin' ? ' Tambah stok di bawah.' : ' Minta admin Disdukcapil menambah stok.') : '';
 }
 
 async function refresh() {
