@@ -25,7 +25,8 @@ static int usage(FILE *f)
 {
     fprintf(f, "usage: ktpel serve [--listen ADDR:PORT] [--db PATH] [--web DIR] [--data DIR]\n"
                "                   [--key PATH] [--lokets N|LAYOUT] [--backup-dir DIR]\n"
-               "                   [--backup-every MIN] [--backup-keep N] [--quiet]\n"
+               "                   [--backup-every MIN] [--backup-keep N] [--afis-fpir RATE]\n"
+               "                   [--quiet]\n"
                "                   [--tls-cert FILE --tls-key FILE | --tls-proxy ADDR]\n"
                "                   [limits: see below]\n"
                "                   [--role kecamatan|pusat] [--keys DIR] [--link-interval MS]\n"
@@ -47,6 +48,8 @@ static int usage(FILE *f)
                "  --backup-dir    folder of the scheduled online backups (and of \"backup now\")\n"
                "  --backup-every  minutes between backups (default 60)\n"
                "  --backup-keep   backups kept (default 30)\n"
+               "  --afis-fpir     share of unique new people the AFIS may hold as duplicates\n"
+               "                  (false positive identification rate, default 0.001)\n"
                "  --quiet    no access log on stderr\n"
                "  --role     kecamatan (default: the office) or pusat (the city registry,\n"
                "             Disdukcapil: nodes, packets, city-wide AFIS; PostgreSQL)\n"
@@ -106,6 +109,8 @@ int cli_serve(int argc, char **argv)
     const char *tls_proxy = cli_opt(argc, argv, "tls-proxy", NULL, &bad);
     const char *dbconn_s = cli_opt(argc, argv, "db-connections", NULL, &bad);
     unsigned dbconn = 0;
+    const char *fpir_s = cli_opt(argc, argv, "afis-fpir", NULL, &bad);
+    double fpir = 0;
     unsigned lokets = 0, bevery = 60, bkeep = 30;
     /* the limits: 0 from the command line means "off" where marked, else the default */
     static const struct {
@@ -148,6 +153,12 @@ int cli_serve(int argc, char **argv)
         return cli_usage("--role harus kecamatan atau pusat, bukan '%s'", role);
     if (bevery == 0 || bkeep == 0)
         return cli_usage("--backup-every dan --backup-keep harus paling sedikit 1");
+    if (fpir_s != NULL) { /* the service checks the range (afis_fpir_invalid) */
+        char *end = NULL;
+        fpir = strtod(fpir_s, &end);
+        if (*fpir_s == '\0' || *end != '\0' || !(fpir > 0))
+            return cli_usage("--afis-fpir: '%s' harus bilangan di atas 0 (mis. 0.001)", fpir_s);
+    }
     {
         svc_config sc;
         http_config hc;
@@ -172,6 +183,7 @@ int cli_serve(int argc, char **argv)
         sc.key_path = key;
         sc.lokets = (int)lokets;
         sc.pool_max = (int)dbconn;
+        sc.afis_fpir = fpir;
         if (layout != NULL) { /* the highest loket named is the number of lokets */
             json_t *list = NULL;
             size_t i;
@@ -230,6 +242,7 @@ int cli_serve(int argc, char **argv)
             pusat_config pc;
             memset(&pc, 0, sizeof pc);
             pc.keys_dir = keys;
+            pc.afis_fpir = fpir;
             if (pusat_open(s, &pc, &central_p, &err) != KT_OK) {
                 rc = cli_report(&err);
                 goto out;

@@ -10,9 +10,13 @@
  * `received`, and a second run finds nothing to do.
  *
  * De-duplication is the kecamatan's engine and rule (src/bio through the constants of
- * service/afis.h): the gallery screens at a looser false-match rate, the stored records decide
- * 1:1 at the configured threshold; the decision is one function (afis_decide) so that the
- * person-level rule replacing the two-finger rule changes one place.
+ * service/afis.h): the gallery screens at a looser false-match rate (SVC_AFIS_SCREEN_FMR), each
+ * candidate is re-scored 1:1 with its stored record, and the person-level ten-print decision
+ * (bio/tenprint.h: the fingers' evidence fused per earlier record, against the threshold that
+ * holds the configured FPIR at the city gallery's number of records) decides, in one function
+ * (afis_decide). The central adds a grey zone the kecamatan does not need: a record whose
+ * fused evidence would be a duplicate at a 100x looser FPIR is held for adjudication
+ * (ADJUDICATE_RECORD) instead of printed.
  *
  * Never: store anything of a packet that did not verify; answer "accepted" before the commit.
  */
@@ -24,6 +28,7 @@
 
 #include "bio/match.h"
 #include "bio/template.h"
+#include "bio/tenprint.h"
 #include "pusat/pusat_internal.h"
 #include "service/afis.h"
 
@@ -74,11 +79,20 @@ kt_code pusat_gallery_load(pusat *p, kt_error *err)
     }
     if ((rc = svc_conn_get(p->s, &db, err)) != KT_OK)
         goto out;
-    if ((rc = store_prepare(db, "SELECT id, template FROM pusat_templates ORDER BY id", &st,
-                            err)) != KT_OK)
+    /* ordered by record: the records (people) are counted as their ids change */
+    if ((rc = store_prepare(db,
+                            "SELECT id, template, record_id FROM pusat_templates"
+                            " ORDER BY record_id, id",
+                            &st, err)) != KT_OK)
         goto out;
+    size_t persons = 0;
+    int64_t last_record = -1;
     while ((rc = store_step(st, &row, err)) == KT_OK && row) {
         kt_error e;
+        if (store_col_int(st, 2) != last_record) {
+            last_record = store_col_int(st, 2);
+            persons++;
+        }
         if (tpl_from_hex(store_col_text(st, 1), t, &e) == KT_OK &&
             bio_gallery_add(g, (uint64_t)store_col_int(st, 0), t, &msg) == BIO_ENOMEM) {
             rc = svc_nomem(err);
@@ -91,6 +105,7 @@ kt_code pusat_gallery_load(pusat *p, kt_error *err)
     pthread_rwlock_wrlock(&p->glock);
     bio_gallery_free(p->g);
     p->g = g;
+    p->persons = persons;
     g = NULL;
     p->gallery_stale = 0;
     pthread_rwlock_unlock(&p->glock);
@@ -363,37 +378,6 @@ typedef struct hit {
     double score;
 } hit;
 
-/* The decision (kecamatan's rule, city-wide). other: per other NIK, bitmask of probe fingers
-   that matched it. Returns the national status and fills reason. */
-static const char *afis_decide(size_t nprobes, const unsigned *other, size_t nother, char *reason,
-                               size_t cap)
-{
-    size_t need = nprobes < SVC_AFIS_MIN_FINGERS ? nprobes : SVC_AFIS_MIN_FINGERS;
-    size_t best = 0;
-    for (size_t k = 0; k < nother; k++) {
-        size_t c = 0;
-        for (unsigned v = other[k]; v; v &= v - 1)
-            c++;
-        if (c > best)
-            best = c;
-    }
-    if (nprobes == 0) {
-        snprintf(reason, cap, "Tidak ada sidik jari yang dapat dipakai untuk pencarian ganda");
-        return "ENROLL_FAILURE_AT_CENTRAL";
-    }
-    if (nother > 0 && best >= need) {
-        snprintf(reason, cap, "AFIS kota: %zu jari cocok dengan NIK lain", best);
-        return "DUPLICATE_RECORD";
-    }
-    if (nother > 0) {
-        snprintf(reason, cap, "AFIS kota: %zu jari cocok dengan NIK lain (di bawah aturan %d jari)",
-                 best, SVC_AFIS_MIN_FINGERS);
-        return "ADJUDICATE_RECORD";
-    }
-    reason[0] = '\0';
-    return "PRINT_READY_RECORD";
-}
-
 typedef struct job {
     char packet_id[40], node_id[24], kind[16], nik[17], kec[8];
     int64_t app;
@@ -411,6 +395,69 @@ static void job_free(job *j)
         free(j->probes[i].hex);
     free(j->hits);
     json_decref(j->manifest);
+}
+
+/* The decision (the kecamatan's person-level rule, city-wide): the hits (other NIKs' records,
+   each 1:1 score at or above the screening threshold) fused per record by bio_tenprint_fuse at
+   the gallery's number of records. Fills j->status and j->reason (Bahasa Indonesia, for the
+   node and the adjudicating officer). */
+static kt_code afis_decide(pusat *p, job *j, size_t persons, kt_error *err)
+{
+    bio_tp_comparison *c = NULL;
+    bio_tp_candidate *people = NULL;
+    size_t npeople = 0;
+    double threshold = 0.0;
+    bio_msg msg;
+    kt_code rc = KT_OK;
+    j->reason[0] = '\0';
+    if (j->nprobes == 0) {
+        snprintf(j->status, sizeof j->status, "ENROLL_FAILURE_AT_CENTRAL");
+        snprintf(j->reason, sizeof j->reason,
+                 "Tidak ada sidik jari yang dapat dipakai untuk pencarian ganda");
+        return KT_OK;
+    }
+    if (j->nhits > 0 && (c = calloc(j->nhits, sizeof *c)) == NULL)
+        return svc_nomem(err);
+    for (size_t i = 0; i < j->nhits; i++) {
+        c[i].probe = j->hits[i].probe;
+        c[i].probe_position = j->probes[j->hits[i].probe].finger;
+        c[i].person = (uint64_t)j->hits[i].record_id;
+        c[i].finger_id = (uint64_t)j->hits[i].tpl_id;
+        c[i].position = j->hits[i].mfinger;
+        c[i].score = j->hits[i].score;
+    }
+    bio_tp_opts o = {p->fpir, persons, (int)j->nprobes, BIO_TENPRINT_FINGERS};
+    if (bio_tenprint_fuse(c, j->nhits, &o, &people, &npeople, &threshold, &msg) != BIO_OK) {
+        rc = kt_fail(err, KT_EINTERNAL, "tenprint", "", "Keputusan AFIS gagal: %s", msg.text);
+        goto out;
+    }
+    /* the grey zone: a duplicate at a 100x looser FPIR (capped at 0.5) */
+    double unclear = bio_tenprint_threshold(p->fpir * 100.0 < 0.5 ? p->fpir * 100.0 : 0.5,
+                                            persons, (int)j->nprobes);
+    const bio_tp_candidate *top = npeople > 0 ? &people[0] : NULL;
+    const char *nik = "";
+    for (size_t i = 0; top != NULL && i < j->nhits; i++)
+        if ((uint64_t)j->hits[i].record_id == top->person)
+            nik = j->hits[i].nik;
+    if (top != NULL && top->hit) {
+        snprintf(j->status, sizeof j->status, "DUPLICATE_RECORD");
+        snprintf(j->reason, sizeof j->reason,
+                 "AFIS kota: %d jari cocok dengan NIK %s (bukti %.1f, ambang %.1f)%s", top->matched,
+                 nik, top->evidence, threshold,
+                 top->swapped ? ", posisi jari tidak sesuai slot" : "");
+    } else if (top != NULL && top->evidence >= unclear) {
+        snprintf(j->status, sizeof j->status, "ADJUDICATE_RECORD");
+        snprintf(j->reason, sizeof j->reason,
+                 "AFIS kota: %d jari mirip NIK %s (bukti %.1f, di bawah ambang %.1f)%s",
+                 top->matched, nik, top->evidence, threshold,
+                 top->swapped ? ", posisi jari tidak sesuai slot" : "");
+    } else {
+        snprintf(j->status, sizeof j->status, "PRINT_READY_RECORD");
+    }
+out:
+    free(c);
+    free(people);
+    return rc;
 }
 
 /* Read the packet row and, for a recording, its finger templates. */
@@ -535,7 +582,7 @@ static kt_code dedup_search(pusat *p, store *db, job *j, kt_error *err)
                               strcmp(store_col_text(st, 6), "confirmed") == 0);
                 if (other && tpl_from_hex(store_col_text(st, 1), t, &e) == KT_OK)
                     score = bio_match_templates(&j->probes[i].tpl, t);
-                if (!other || score < p->threshold)
+                if (!other || score < p->screen)
                     continue;
                 hit *nh = realloc(j->hits, (j->nhits + 1) * sizeof *nh);
                 if (nh == NULL) {
@@ -611,25 +658,12 @@ static kt_code record_insert(pusat *p, store *db, const job *j, const char *kind
 /* A recording: search, decide, write record + templates + hits + status. */
 static kt_code process_rekam(pusat *p, store *db, job *j, int64_t *new_ids, kt_error *err)
 {
-    char (*niks)[17] = NULL;
-    unsigned *mask = NULL;
-    size_t nn = 0;
     kt_code rc = KT_OK;
-    if (j->nhits > 0 && ((niks = calloc(j->nhits, sizeof *niks)) == NULL ||
-                         (mask = calloc(j->nhits, sizeof *mask)) == NULL)) {
-        rc = svc_nomem(err);
+    pthread_rwlock_rdlock(&p->glock);
+    size_t persons = p->persons;
+    pthread_rwlock_unlock(&p->glock);
+    if ((rc = afis_decide(p, j, persons, err)) != KT_OK)
         goto out;
-    }
-    for (size_t i = 0; i < j->nhits; i++) {
-        size_t k = 0;
-        while (k < nn && strcmp(niks[k], j->hits[i].nik) != 0)
-            k++;
-        if (k == nn)
-            snprintf(niks[nn++], sizeof niks[0], "%s", j->hits[i].nik);
-        mask[k] |= 1u << j->hits[i].probe;
-    }
-    snprintf(j->status, sizeof j->status, "%s",
-             afis_decide(j->nprobes, mask, nn, j->reason, sizeof j->reason));
     int64_t rid = 0;
     store_stmt *st = NULL;
     if ((rc = record_insert(p, db, j, "rekam", &rid, err)) != KT_OK)
@@ -670,8 +704,6 @@ static kt_code process_rekam(pusat *p, store *db, job *j, int64_t *new_ids, kt_e
     rc = pusat_status_add(p, db, j->node_id, j->packet_id, j->app, j->nik, j->status, j->reason,
                           held ? "pending" : "", err);
 out:
-    free(niks);
-    free(mask);
     return rc;
 }
 
@@ -820,6 +852,8 @@ static kt_code process_one(pusat *p, const char *packet_id, int *done, kt_error 
     (*done)++;
     /* The new fingers join the city's gallery (the rows are committed). */
     pthread_rwlock_wrlock(&p->glock);
+    if (strcmp(j.kind, "rekam") == 0 && j.nprobes > 0)
+        p->persons++;
     for (size_t i = 0; i < j.nprobes; i++) {
         bio_msg msg;
         if (new_ids[i] <= 0 ||

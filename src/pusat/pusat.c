@@ -130,7 +130,13 @@ kt_code pusat_open(svc *s, const pusat_config *cfg, pusat **out, kt_error *err)
     snprintf(p->parts_dir, sizeof p->parts_dir, "%s/pusat/parts", s->data_dir);
     p->fmr = cfg != NULL && cfg->afis_fmr > 0.0 ? cfg->afis_fmr : SVC_AFIS_FMR_DEFAULT;
     p->threshold = bio_threshold_for_fmr(p->fmr);
-    p->screen = bio_threshold_for_fmr(p->fmr * SVC_AFIS_SCREEN_FACTOR);
+    p->screen = bio_threshold_for_fmr(SVC_AFIS_SCREEN_FMR);
+    p->fpir = cfg != NULL && cfg->afis_fpir > 0.0 ? cfg->afis_fpir : SVC_AFIS_FPIR_DEFAULT;
+    if (!(p->fpir <= 0.5)) {
+        rc = kt_fail(err, KT_EINVAL, "afis_fpir_invalid", "afis_fpir",
+                     "afis_fpir harus antara 0 dan 0,5");
+        goto fail;
+    }
     /* The central's own tables. */
     if ((rc = svc_conn_get(s, &db, err)) != KT_OK)
         goto fail;

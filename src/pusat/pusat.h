@@ -32,6 +32,7 @@ typedef struct pusat pusat;
 typedef struct pusat_config {
     const char *keys_dir; /* the central's key files; NULL = <data>/keys */
     double afis_fmr;      /* as svc_config.afis_fmr; 0 = the kecamatan's default */
+    double afis_fpir;     /* as svc_config.afis_fpir; 0 = the kecamatan's default */
     int no_worker;        /* 1: no background processing (CLI commands process themselves) */
 } pusat_config;
 

@@ -27,6 +27,8 @@ struct pusat {
     pthread_mutex_t dedup_mu;
     bio_gallery *g;             /* owned */
     double fmr, threshold, screen;
+    double fpir;                /* the person-level decision's FPIR per enrolment */
+    size_t persons;             /* records in the gallery (the FPIR's N), under glock */
     int gallery_stale;
 
     pthread_t worker;
