@@ -74,7 +74,11 @@ static void h_shipment(http_req *r)
     http_reply_svc(r, rc, 200, out, &err);
 }
 
-static void h_card_print(http_req *r)
+typedef kt_code (*p_id_in_op)(pusat *, const svc_actor *, int64_t, const json_t *, json_t **,
+                              kt_error *);
+
+/* A POST on /api/pusat/records/{id}/... with a JSON body. */
+static void run_p_id_in(http_req *r, p_id_in_op op)
 {
     json_t *in = NULL, *out = NULL;
     int64_t id;
@@ -86,22 +90,14 @@ static void h_card_print(http_req *r)
     }
     if ((in = http_json_in(r)) == NULL)
         return;
-    kt_code rc = pusat_card_print(P(r), &r->actor, id, in, &out, &err);
+    kt_code rc = op(P(r), &r->actor, id, in, &out, &err);
     http_reply_svc(r, rc, 200, out, &err);
     json_decref(in);
 }
 
-static void h_node_add(http_req *r)
-{
-    json_t *in = http_json_in(r), *out = NULL;
-    kt_error err;
-    if (in == NULL)
-        return;
-    kt_error_clear(&err);
-    kt_code rc = pusat_node_add(P(r), &r->actor, in, &out, &err);
-    http_reply_svc(r, rc, 201, out, &err);
-    json_decref(in);
-}
+static void h_node_add(http_req *r) { run_p_in(r, pusat_node_add, 201); }
+static void h_decide(http_req *r) { run_p_id_in(r, pusat_record_decide); }
+static void h_card_print(http_req *r) { run_p_id_in(r, pusat_card_print); }
 
 static void h_node_code(http_req *r)
 {
@@ -131,23 +127,6 @@ static void h_record(http_req *r)
     if (rc == KT_OK)
         rc = pusat_record_get(P(r), &r->actor, id, &out, &err);
     http_reply_svc(r, rc, 200, out, &err);
-}
-
-static void h_decide(http_req *r)
-{
-    json_t *in = NULL, *out = NULL;
-    int64_t id;
-    kt_error err;
-    kt_error_clear(&err);
-    if (http_param_id(r, "id", &id, &err) != KT_OK) {
-        http_reply_error(r, &err, NULL);
-        return;
-    }
-    if ((in = http_json_in(r)) == NULL)
-        return;
-    kt_code rc = pusat_record_decide(P(r), &r->actor, id, in, &out, &err);
-    http_reply_svc(r, rc, 200, out, &err);
-    json_decref(in);
 }
 
 static void h_part(http_req *r)
