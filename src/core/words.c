@@ -152,10 +152,14 @@ static const pair access[] = {
     {"print_missing_slip", "Cetak slip kekurangan"},
     {"print_referral", "Cetak surat rujukan"},
     {"audit_reads", "Lihat siapa membaca"},
+    {"read_scan", "Buka pindaian dokumen"},
     {"link_outbox", "Daftar kiriman ke Disdukcapil"},
+    {"link_shipments", "Daftar kiriman kartu dari Disdukcapil"},
     {"pusat_adjudications", "Daftar rekaman menunggu adjudikasi (pusat)"},
     {"pusat_record", "Bandingkan rekaman (pusat)"},
     {"pusat_record_part", "Unduh bagian rekaman (pusat)"},
+    {"pusat_print_queue", "Antrean cetak kartu (pusat)"},
+    {"pusat_shipment", "Isi kiriman kartu (pusat)"},
 };
 
 #define N_(a) (sizeof(a) / sizeof((a)[0]))

@@ -398,6 +398,32 @@ static kt_code list_status(store *db, const char *status, json_t *into, int64_t 
     return rc;
 }
 
+/* The people of the lists o[keys[0..n-1]] go to the central's access log as the subjects of
+   action (svc_access_record; detail: what was asked), then their NIKs are masked for all but
+   the supervisor (svc_full_nik). */
+static kt_code lists_read(pusat *p, const svc_actor *who, const char *action, const char *detail,
+                          json_t *o, const char *const *keys, size_t n, kt_error *err)
+{
+    json_t *all = json_array(); /* owned: borrows the lists' objects */
+    if (all == NULL)
+        return svc_nomem(err);
+    for (size_t i = 0; i < n; i++) {
+        if (json_array_extend(all, json_object_get(o, keys[i])) != 0) {
+            json_decref(all);
+            return svc_nomem(err);
+        }
+    }
+    char *subjects = svc_access_subjects(all, "nik");
+    kt_code rc = subjects != NULL
+                     ? svc_access_record(p->s, who, action, "", 0, subjects, detail, err)
+                     : svc_nomem(err);
+    free(subjects);
+    if (rc == KT_OK && !svc_full_nik(who))
+        svc_nik_mask_list(all, "nik");
+    json_decref(all);
+    return rc;
+}
+
 kt_code pusat_print_queue(pusat *p, const svc_actor *who, json_t **out, kt_error *err)
 {
     static const char *const keys[] = {"ready", "queued", "printed"};
@@ -429,6 +455,12 @@ kt_code pusat_print_queue(pusat *p, const svc_actor *who, json_t **out, kt_error
         json_object_set_new(counts, keys[i], json_integer(total));
     }
     if ((rc = stock_items(db, &items, &low, err)) != KT_OK)
+        goto out;
+    svc_conn_put(p->s, db);
+    db = NULL;
+    /* Lists of people: recorded before they are released, whole NIKs for the supervisor
+       only. */
+    if ((rc = lists_read(p, who, "pusat_print_queue", "", o, keys, 3, err)) != KT_OK)
         goto out;
     json_object_set(o, "counts", counts);
     json_object_set(o, "stock", items);
@@ -696,11 +728,17 @@ kt_code pusat_shipment_get(pusat *p, const svc_actor *who, const char *shipment_
                                                store_col_null(st, 6) ? NULL
                                                                      : store_col_text(st, 6)));
     store_reset(st);
-    if (rc == KT_OK) {
-        json_object_set(ship, "records", cards);
-        *out = ship;
-        ship = NULL;
-    }
+    if (rc != KT_OK)
+        goto out;
+    svc_conn_put(p->s, db);
+    db = NULL;
+    json_object_set(ship, "records", cards);
+    static const char *const records_key[] = {"records"};
+    if ((rc = lists_read(p, who, "pusat_shipment", shipment_no, ship, records_key, 1, err)) !=
+        KT_OK)
+        goto out;
+    *out = ship;
+    ship = NULL;
 out:
     svc_conn_put(p->s, db);
     json_decref(ship);

@@ -187,6 +187,37 @@ static kt_code fill_cards(store *db, json_t *list, kt_error *err)
     return KT_OK;
 }
 
+/* The shipments' cards are a view of several people: their NIKs go to the access log as the
+   subjects of action (svc_access_record), then are masked for all but the supervisor. */
+static kt_code shipments_read(svc *s, const svc_actor *who, const char *action, json_t *list,
+                              kt_error *err)
+{
+    json_t *all = json_array(); /* owned: borrows every shipment's cards */
+    size_t i;
+    json_t *o;
+    if (all == NULL)
+        return svc_nomem(err);
+    json_array_foreach(list, i, o) {
+        if (json_array_extend(all, json_object_get(o, "records")) != 0) {
+            json_decref(all);
+            return svc_nomem(err);
+        }
+    }
+    char *subjects = svc_access_subjects(all, "nik");
+    kt_code rc = subjects != NULL ? svc_access_record(s, who, action, "", 0, subjects,
+                                                      json_array_size(list) == 1
+                                                          ? svc_jstr(json_array_get(list, 0),
+                                                                     "shipment_no")
+                                                          : "",
+                                                      err)
+                                  : svc_nomem(err);
+    free(subjects);
+    if (rc == KT_OK && !svc_full_nik(who))
+        svc_nik_mask_list(all, "nik");
+    json_decref(all);
+    return rc;
+}
+
 kt_code svc_link_shipments(svc *s, const svc_actor *who, json_t **out, kt_error *err)
 {
     store *db = NULL;
@@ -217,6 +248,12 @@ kt_code svc_link_shipments(svc *s, const svc_actor *who, json_t **out, kt_error 
     store_reset(st);
     if (rc != KT_OK || (rc = fill_cards(db, list, err)) != KT_OK ||
         (rc = svc_link_card_counts(db, &waiting, &missing, err)) != KT_OK)
+        goto out;
+    svc_conn_put(s, db);
+    db = NULL;
+    /* A list of people: recorded before it is released, whole NIKs for the supervisor only
+       (docs/security.md "Reads are recorded", "NIK masking"). */
+    if ((rc = shipments_read(s, who, "link_shipments", list, err)) != KT_OK)
         goto out;
     if ((*out = json_pack("{s:O, s:I, s:I}", "shipments", list, "waiting", (json_int_t)waiting,
                           "missing_cards", (json_int_t)missing)) == NULL)
@@ -421,6 +458,17 @@ kt_code svc_link_shipment_receive(svc *s, const svc_actor *who, const char *no,
     json_decref(one);
     if (rc != KT_OK)
         goto out;
+    /* The answer lists the shipment's people: its read is recorded in the same transaction,
+       NIKs masked for all but the supervisor. */
+    char *subjects = svc_access_subjects(json_object_get(ship, "records"), "nik");
+    rc = subjects != NULL
+             ? svc_access_add(s, db, who, "link_shipments", "", 0, subjects, no, err)
+             : svc_nomem(err);
+    free(subjects);
+    if (rc != KT_OK)
+        goto out;
+    if (!svc_full_nik(who))
+        svc_nik_mask_list(json_object_get(ship, "records"), "nik");
     *out = ship;
     ship = NULL;
     rc = svc_commit_emit(s, db, pending, out, err);

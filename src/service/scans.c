@@ -11,7 +11,8 @@
  * (apps/<application>/doc_<doc>), and the row that names it commits after the file is durable.
  *
  * Roles: the intake officer (and admin, the CLI) scans; intake, the operator and the
- * supervisor see a scan; the handover loket has no use for them.
+ * supervisor see a scan (each view recorded in the access log, read_scan); the handover loket
+ * has no use for them.
  * Never: take a scan for a document that was not presented, or after the recording (the packet
  * that carries the scans is made then).
  */
@@ -172,7 +173,7 @@ kt_code svc_app_scan_get(svc *s, const svc_actor *who, int64_t app_id, const cha
     store *db = NULL;
     store_stmt *st = NULL;
     wf_role role;
-    char slot[40], rel[64] = "";
+    char slot[40], rel[64] = "", nik[32] = "";
     int row = 0;
     *data = NULL;
     *len = 0;
@@ -187,8 +188,9 @@ kt_code svc_app_scan_get(svc *s, const svc_actor *who, int64_t app_id, const cha
     if ((rc = svc_conn_get(s, &db, err)) != KT_OK)
         return rc;
     if ((rc = store_prepare(db,
-                            "SELECT path, content_type FROM document_scans WHERE application_id ="
-                            " ? AND doc = ?",
+                            "SELECT d.path, d.content_type, a.nik FROM document_scans d JOIN"
+                            " applications a ON a.id = d.application_id WHERE"
+                            " d.application_id = ? AND d.doc = ?",
                             &st, err)) != KT_OK)
         goto out;
     store_bind_int(st, 1, app_id);
@@ -198,6 +200,7 @@ kt_code svc_app_scan_get(svc *s, const svc_actor *who, int64_t app_id, const cha
     if (row) {
         snprintf(rel, sizeof rel, "%s", store_col_text(st, 0));
         snprintf(content_type, 64, "%s", store_col_text(st, 1));
+        snprintf(nik, sizeof nik, "%s", store_col_text(st, 2));
     }
     store_reset(st);
     svc_conn_put(s, db);
@@ -205,7 +208,14 @@ kt_code svc_app_scan_get(svc *s, const svc_actor *who, int64_t app_id, const cha
     if (!row)
         return kt_fail(err, KT_ENOTFOUND, "scan_not_found", "doc",
                        "Permohonan %lld belum punya pindaian %s", (long long)app_id, doc);
-    return svc_bio_read(s, app_id, slot, rel, data, len, err);
+    /* Released only once its read is recorded (svc_access_record). */
+    if ((rc = svc_bio_read(s, app_id, slot, rel, data, len, err)) == KT_OK &&
+        (rc = svc_access_record(s, who, "read_scan", nik, app_id, "", slot, err)) != KT_OK) {
+        free(*data);
+        *data = NULL;
+        *len = 0;
+    }
+    return rc;
 out:
     svc_conn_put(s, db);
     return rc;

@@ -998,6 +998,25 @@ static void test_prr_print_handover(void **state)
     assert_string_equal(jstr(json_array_get(json_object_get(j, "records"), 0), "status"),
                         "CARD_ISSUED");
     json_decref(j);
+    /* The print queue and the shipment's list at the central, the node's shipment list (and
+       receipt), are reads of NIK_A1's data: in each access log (the shipment as the detail). */
+    int queue = 0, shipment = 0, node_list = 0;
+    size_t k;
+    json_t *x;
+    j = call(G->central.base, "GET", G->officer, NULL, 200, "/api/audit/reads?nik=" NIK_A1);
+    json_array_foreach(json_object_get(j, "reads"), k, x) {
+        queue += strcmp(jstr(x, "action"), "pusat_print_queue") == 0;
+        shipment += strcmp(jstr(x, "action"), "pusat_shipment") == 0 &&
+                    strcmp(jstr(x, "detail"), no) == 0;
+    }
+    json_decref(j);
+    j = call(a->srv.base, "GET", a->sup, NULL, 200, "/api/audit/reads?nik=" NIK_A1);
+    json_array_foreach(json_object_get(j, "reads"), k, x) node_list +=
+        strcmp(jstr(x, "action"), "link_shipments") == 0;
+    json_decref(j);
+    assert_true(queue >= 1);
+    assert_int_equal(shipment, 1);
+    assert_true(node_list >= 2); /* the list, and the receipt's answer */
     counts_agree(a, "367110");
 }
 

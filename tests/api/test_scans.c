@@ -222,6 +222,15 @@ static void test_scans(void **state)
     assert_int_equal(api_call(&r, "GET", url, G->handover, NULL, NULL, 0), 0);
     assert_int_equal(r.status, 403);
     api_resp_free(&r);
+    /* The operator's view is in the access log (who, whose NIK, which document); the refused
+       one is not. */
+    char reads[16384];
+    const char *rd[] = {"audit", "reads", "--nik", ADULT, "--db", G->db, NULL};
+    assert_int_equal(api_ktpel_out(rd, reads, sizeof reads), 0);
+    const char *seen = strstr(reads, "read_scan");
+    assert_non_null(seen);
+    assert_non_null(strstr(seen, "doc_kk_copy"));
+    assert_null(strstr(seen + 1, "read_scan"));
 
     /* A key rotation re-seals the scan with the biometric files: it still opens. */
     assert_int_equal(api_server_stop(&G->srv), 0);
