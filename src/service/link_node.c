@@ -29,6 +29,7 @@
 
 #include "bio/image.h"
 #include "bio/wsq.h"
+#include "core/nik.h"
 #include "link/link.h"
 #include "seal/seal.h"
 #include "service/link_hooks.h"
@@ -1042,7 +1043,17 @@ static kt_code apply_resident(svc *s, const json_t *e, int *applied, kt_error *e
     *applied = 0;
     int64_t seq = json_integer_value(json_object_get(e, "seq"));
     const char *nik = svc_jstr(e, "nik"), *change = svc_jstr(e, "change");
-    if (nik == NULL || change == NULL)
+    const json_t *r = json_object_get(e, "resident");
+    int upsert = change != NULL && (strcmp(change, "new") == 0 || strcmp(change, "changed") == 0);
+    /* The central is authenticated, but what it sends is still checked: a NIK, a known change,
+       and a resident record of that same NIK and a well-formed KK (what the office's lookups
+       and forms assume of every row of residents). */
+    if (nik == NULL || !nik_is_well_formed(nik) || change == NULL ||
+        (!upsert && strcmp(change, "moved_away") != 0 && strcmp(change, "deceased") != 0) ||
+        (upsert && r != NULL &&
+         (!json_is_object(r) || svc_jstr(r, "nik") == NULL ||
+          strcmp(svc_jstr(r, "nik"), nik) != 0 || svc_jstr(r, "kk_number") == NULL ||
+          !nik_is_well_formed(svc_jstr(r, "kk_number")))))
         return kt_fail(err, KT_EINVAL, "resident_malformed", "entries",
                        "Kabar penduduk dari Disdukcapil salah bentuk (nomor %lld)", (long long)seq);
     kt_code rc = svc_conn_get(s, &db, err);
@@ -1052,8 +1063,7 @@ static kt_code apply_resident(svc *s, const json_t *e, int *applied, kt_error *e
         goto out;
     if (seq != c.res_cursor + 1)
         goto out; /* applied before, or not its turn */
-    if (strcmp(change, "new") == 0 || strcmp(change, "changed") == 0) {
-        const json_t *r = json_object_get(e, "resident");
+    if (upsert) {
         if (r != NULL && (rc = resident_upsert(db, r, svc_now(s), err)) != KT_OK)
             goto out;
     } else { /* moved_away, deceased: no longer this kecamatan's resident */
@@ -1080,10 +1090,48 @@ out:
 
 typedef kt_code (*apply_fn)(svc *s, const json_t *e, int *applied, kt_error *err);
 
+kt_code svc_link_feed_apply(svc *s, const char *text, size_t len, int residents, int *count,
+                            size_t *entries, int *progressed, char *errbuf, size_t errcap,
+                            kt_error *err)
+{
+    apply_fn apply = residents ? apply_resident : apply_entry;
+    *entries = 0;
+    *progressed = 0;
+    json_t *j = text != NULL ? json_loadb(text, len, JSON_REJECT_DUPLICATES, NULL) : NULL;
+    json_t *feed = json_object_get(j, "entries");
+    size_t n = json_array_size(feed);
+    if (!json_is_array(feed)) {
+        snprintf(errbuf, errcap, "Jawaban Disdukcapil salah bentuk (%s)",
+                 residents ? "kabar penduduk" : "status");
+        json_decref(j);
+        return KT_OK; /* said in errbuf: the round ends there, nothing applied */
+    }
+    kt_code rc = KT_OK;
+    json_t **v = n > 0 ? malloc(n * sizeof *v) : NULL; /* owned; borrows feed's entries */
+    if (n > 0 && v == NULL) {
+        json_decref(j);
+        return svc_nomem(err);
+    }
+    for (size_t i = 0; i < n; i++)
+        v[i] = json_array_get(feed, i);
+    if (n > 1)
+        qsort(v, n, sizeof *v, cmp_seq);
+    for (size_t i = 0; i < n && rc == KT_OK; i++) {
+        int applied = 0;
+        rc = apply(s, v[i], &applied, err);
+        *count += applied;
+        *progressed |= applied;
+    }
+    *entries = n;
+    free(v);
+    json_decref(j);
+    return rc;
+}
+
 /* Pull path (status or residents) from the cursor until nothing new; each entry applied by
    apply in sequence order whatever order it came in, only as the next one. */
 static kt_code pull_feed(svc *s, const link_cfg *c0, const char *path, int residents,
-                         apply_fn apply, int *count, char *errbuf, size_t errcap, kt_error *err)
+                         int *count, char *errbuf, size_t errcap, kt_error *err)
 {
     link_sign_key key;
     kt_code rc = link_sign_key_load(c0->key_path, 0, &key, NULL, err);
@@ -1118,34 +1166,11 @@ static kt_code pull_feed(svc *s, const link_cfg *c0, const char *path, int resid
             free(resp);
             break;
         }
-        json_t *j = json_loads(resp, 0, NULL);
-        free(resp);
-        json_t *entries = json_object_get(j, "entries");
-        size_t n = json_array_size(entries);
-        if (!json_is_array(entries)) {
-            snprintf(errbuf, errcap, "Jawaban Disdukcapil salah bentuk (%s)", path);
-            json_decref(j);
-            break;
-        }
-        json_t **v = n > 0 ? malloc(n * sizeof *v) : NULL;
-        if (n > 0 && v == NULL) {
-            json_decref(j);
-            rc = svc_nomem(err);
-            break;
-        }
-        for (size_t i = 0; i < n; i++)
-            v[i] = json_array_get(entries, i);
-        if (n > 1)
-            qsort(v, n, sizeof *v, cmp_seq);
+        size_t n = 0;
         int progressed = 0;
-        for (size_t i = 0; i < n && rc == KT_OK; i++) {
-            int applied = 0;
-            rc = apply(s, v[i], &applied, err);
-            *count += applied;
-            progressed |= applied;
-        }
-        free(v);
-        json_decref(j);
+        rc = svc_link_feed_apply(s, resp, rlen, residents, count, &n, &progressed, errbuf, errcap,
+                                 err);
+        free(resp);
         if (rc != KT_OK || !progressed || n < LINK_PULL_BATCH)
             break;
     }
@@ -1187,10 +1212,10 @@ static kt_code round_run(svc *s, int force, round_stats *rs, kt_error *err)
     }
     if ((rc = send_due(s, &c, force, rs, err)) != KT_OK)
         return rc;
-    if ((rc = pull_feed(s, &c, "/api/link/v1/status", 0, apply_entry, &rs->statuses, rs->error,
+    if ((rc = pull_feed(s, &c, "/api/link/v1/status", 0, &rs->statuses, rs->error,
                         sizeof rs->error, err)) != KT_OK)
         return rc;
-    return pull_feed(s, &c, "/api/link/v1/residents", 1, apply_resident, &rs->residents,
+    return pull_feed(s, &c, "/api/link/v1/residents", 1, &rs->residents,
                      rs->error, sizeof rs->error, err);
 }
 
@@ -1231,13 +1256,71 @@ static int loopback_http(const char *url)
            strncmp(url, "http://[::1]", 12) == 0;
 }
 
+/* Copy string o[key] into dst (cap) when it is there and fits; 0 otherwise. */
+static int field_copy(const json_t *o, const char *key, char *dst, size_t cap)
+{
+    const char *v = svc_jstr(o, key);
+    if (v == NULL || strlen(v) >= cap)
+        return 0;
+    memcpy(dst, v, strlen(v) + 1);
+    return 1;
+}
+
+kt_code svc_link_enrol_check(const char *text, size_t len, const char *node_id, const char *code,
+                             const char *node_public_key, svc_link_enrol_answer *out,
+                             kt_error *err)
+{
+    json_t *ans = text != NULL ? json_loadb(text, len, JSON_REJECT_DUPLICATES, NULL) : NULL;
+    json_t *kid = json_object_get(ans, "key_id");
+    const char *anode = svc_jstr(ans, "node_id"), *mac = svc_jstr(ans, "mac");
+    uint8_t k32[32], macb[64], mkey[32];
+    size_t ml = 0, nn = 0;
+    char norm[32], text_mac[512];
+    kt_code rc = KT_OK;
+    memset(out, 0, sizeof *out);
+    for (const char *q = code; *q != '\0' && nn < 31; q++)
+        if (*q != '-' && *q != ' ')
+            norm[nn++] = (char)(*q >= 'a' && *q <= 'z' ? *q - 'a' + 'A' : *q);
+    norm[nn] = '\0';
+    int kec_ok = field_copy(ans, "kecamatan_code", out->kecamatan_code,
+                            sizeof out->kecamatan_code) &&
+                 strlen(out->kecamatan_code) == 6 &&
+                 strspn(out->kecamatan_code, "0123456789") == 6;
+    if (!kec_ok || anode == NULL || mac == NULL || strcmp(anode, node_id) != 0 ||
+        !json_is_integer(kid) ||
+        !field_copy(ans, "sign_public_key", out->sign_public_key, sizeof out->sign_public_key) ||
+        !field_copy(ans, "box_public_key", out->box_public_key, sizeof out->box_public_key) ||
+        link_b64_key(out->sign_public_key, k32, "sign_public_key", err) != KT_OK ||
+        link_b64_key(out->box_public_key, k32, "box_public_key", err) != KT_OK ||
+        sodium_base642bin(macb, sizeof macb, mac, strlen(mac), NULL, &ml, NULL,
+                          sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0 ||
+        ml != crypto_auth_hmacsha256_BYTES) {
+        rc = kt_fail(err, KT_EINVAL, "enrol_answer_invalid", "central",
+                     "Jawaban pendaftaran dari pusat salah bentuk");
+        goto out;
+    }
+    out->key_id = json_integer_value(kid);
+    snprintf(text_mac, sizeof text_mac, "ktpel-enrol-v1\n%s\n%s\n%s\n%s\n%s", node_id,
+             out->kecamatan_code, out->sign_public_key, out->box_public_key, node_public_key);
+    crypto_hash_sha256(mkey, (const uint8_t *)norm, strlen(norm));
+    if (crypto_auth_hmacsha256_verify(macb, (const uint8_t *)text_mac, strlen(text_mac), mkey) !=
+        0)
+        rc = kt_fail(err, KT_EUNAUTH, "enrol_answer_forged", "central",
+                     "Jawaban pendaftaran tidak ditandatangani dengan kode ini: pusat palsu?");
+out:
+    if (rc != KT_OK)
+        memset(out, 0, sizeof *out);
+    json_decref(ans);
+    return rc;
+}
+
 kt_code svc_link_enrol(svc *s, const svc_actor *who, const json_t *in, json_t **out,
                        kt_error *err)
 {
     kt_code rc;
     store *db = NULL;
     store_stmt *st = NULL;
-    json_t *req = NULL, *ans = NULL, *pending = NULL;
+    json_t *req = NULL, *pending = NULL;
     char *body = NULL, *resp = NULL;
     char key_path[1024], pkb[LINK_B64_KEY], url[700];
     link_sign_key key;
@@ -1291,38 +1374,9 @@ kt_code svc_link_enrol(svc *s, const svc_actor *who, const json_t *in, json_t **
                      "Pendaftaran ditolak pusat: %s", why);
         goto out;
     }
-    ans = json_loads(resp, 0, NULL);
-    const char *kec = svc_jstr(ans, "kecamatan_code"), *sign = svc_jstr(ans, "sign_public_key"),
-               *box = svc_jstr(ans, "box_public_key"), *mac = svc_jstr(ans, "mac"),
-               *anode = svc_jstr(ans, "node_id");
-    json_t *kid = json_object_get(ans, "key_id");
-    uint8_t k32[32], macb[64], mkey[32];
-    size_t ml = 0;
-    char norm[32], text[512];
-    size_t nn = 0;
-    for (const char *q = code; *q != '\0' && nn < 31; q++)
-        if (*q != '-' && *q != ' ')
-            norm[nn++] = (char)(*q >= 'a' && *q <= 'z' ? *q - 'a' + 'A' : *q);
-    norm[nn] = '\0';
-    if (kec == NULL || sign == NULL || box == NULL || mac == NULL || anode == NULL ||
-        strcmp(anode, node_id) != 0 || !json_is_integer(kid) ||
-        link_b64_key(sign, k32, "sign_public_key", err) != KT_OK ||
-        link_b64_key(box, k32, "box_public_key", err) != KT_OK ||
-        sodium_base642bin(macb, sizeof macb, mac, strlen(mac), NULL, &ml, NULL,
-                          sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0 ||
-        ml != crypto_auth_hmacsha256_BYTES) {
-        rc = kt_fail(err, KT_EINVAL, "enrol_answer_invalid", "central",
-                     "Jawaban pendaftaran dari pusat salah bentuk");
+    svc_link_enrol_answer ans;
+    if ((rc = svc_link_enrol_check(resp, rlen, node_id, code, pkb, &ans, err)) != KT_OK)
         goto out;
-    }
-    snprintf(text, sizeof text, "ktpel-enrol-v1\n%s\n%s\n%s\n%s\n%s", node_id, kec, sign, box,
-             pkb);
-    crypto_hash_sha256(mkey, (const uint8_t *)norm, strlen(norm));
-    if (crypto_auth_hmacsha256_verify(macb, (const uint8_t *)text, strlen(text), mkey) != 0) {
-        rc = kt_fail(err, KT_EUNAUTH, "enrol_answer_forged", "central",
-                     "Jawaban pendaftaran tidak ditandatangani dengan kode ini: pusat palsu?");
-        goto out;
-    }
     if ((rc = svc_write_open(s, &db, &pending, err)) != KT_OK)
         goto out;
     /* A re-enrolment keeps the sequence and the cursor (the central keeps its feed). */
@@ -1340,25 +1394,25 @@ kt_code svc_link_enrol(svc *s, const svc_actor *who, const json_t *in, json_t **
         goto out;
     store_bind_text(st, 1, base, -1);
     store_bind_text(st, 2, pin != NULL ? pin : "", -1);
-    store_bind_text(st, 3, sign, -1);
-    store_bind_text(st, 4, box, -1);
+    store_bind_text(st, 3, ans.sign_public_key, -1);
+    store_bind_text(st, 4, ans.box_public_key, -1);
     store_bind_text(st, 5, node_id, -1);
-    store_bind_text(st, 6, kec, -1);
+    store_bind_text(st, 6, ans.kecamatan_code, -1);
     store_bind_text(st, 7, key_path, -1);
-    store_bind_int(st, 8, json_integer_value(kid));
+    store_bind_int(st, 8, ans.key_id);
     store_bind_int(st, 9, svc_now(s));
     if ((rc = store_run(st, err)) != KT_OK)
         goto out;
     if ((rc = svc_event_add(s, db, pending, "link_enrolled", who, 0, 0, "", "", "link_enrol", "",
                             node_id, NULL, err)) != KT_OK)
         goto out;
-    *out = json_pack("{s:s, s:s, s:s, s:I, s:s}", "node_id", node_id, "kecamatan_code", kec,
-                     "central_url", base, "key_id", json_integer_value(kid), "key_path", key_path);
+    *out = json_pack("{s:s, s:s, s:s, s:I, s:s}", "node_id", node_id, "kecamatan_code",
+                     ans.kecamatan_code, "central_url", base, "key_id", (json_int_t)ans.key_id,
+                     "key_path", key_path);
     rc = svc_commit_emit(s, db, pending, out, err);
 out:
     svc_conn_put(s, db);
     json_decref(req);
-    json_decref(ans);
     json_decref(pending);
     free(body);
     free(resp);

@@ -48,6 +48,26 @@ void svc_link_agent_stop(svc_link_agent *a);
    packet stays ready: sent again at the next start. svc_link_agent_stop() does it too. */
 void svc_link_cancel(svc *s);
 
+/* Apply an answer of the central's status feed (residents 0: GET /api/link/v1/status) or
+   resident feed (1: /api/link/v1/residents), text[0..len) as received: {"entries": [...]},
+   each entry applied in sequence order, only as the next one after the cursor (a transaction
+   each). *count += the entries applied, *entries = how many came, *progressed = whether any
+   was applied. An answer that is not that shape applies nothing and says so in errbuf
+   (KT_OK: the round ends); an entry that is malformed stops there with its error. */
+kt_code svc_link_feed_apply(svc *s, const char *text, size_t len, int residents, int *count,
+                            size_t *entries, int *progressed, char *errbuf, size_t errcap,
+                            kt_error *err);
+/* The central's answer to an enrolment, checked: node_id, kecamatan_code (6 digits), its two
+   keys (base64url, 32 bytes), key_id, and the HMAC-SHA-256 over them and the node's public key
+   keyed by SHA-256 of the enrolment code (normalised: no '-' or ' ', upper case). */
+typedef struct {
+    char kecamatan_code[8];
+    char sign_public_key[48], box_public_key[48];
+    int64_t key_id;
+} svc_link_enrol_answer;
+kt_code svc_link_enrol_check(const char *text, size_t len, const char *node_id, const char *code,
+                             const char *node_public_key, svc_link_enrol_answer *out,
+                             kt_error *err);
 /* The dashboard alert: a packet waiting longer than this (minutes; default 240). */
 void svc_link_set_alert_minutes(svc *s, int minutes);
 
