@@ -398,28 +398,18 @@ static kt_code list_status(store *db, const char *status, json_t *into, int64_t 
     return rc;
 }
 
-/* The people of the lists o[keys[0..n-1]] go to the central's access log as the subjects of
-   action (svc_access_record; detail: what was asked), then their NIKs are masked for all but
-   the supervisor (svc_full_nik). */
+/* The people of the lists o[keys[0..n-1]] are one view: recorded as action (detail: what was
+   asked) and masked for all but the supervisor (svc_access_record_shown). */
 static kt_code lists_read(pusat *p, const svc_actor *who, const char *action, const char *detail,
                           json_t *o, const char *const *keys, size_t n, kt_error *err)
 {
     json_t *all = json_array(); /* owned: borrows the lists' objects */
-    if (all == NULL)
-        return svc_nomem(err);
-    for (size_t i = 0; i < n; i++) {
-        if (json_array_extend(all, json_object_get(o, keys[i])) != 0) {
-            json_decref(all);
-            return svc_nomem(err);
-        }
-    }
-    char *subjects = svc_access_subjects(all, "nik");
-    kt_code rc = subjects != NULL
-                     ? svc_access_record(p->s, who, action, "", 0, subjects, detail, err)
-                     : svc_nomem(err);
-    free(subjects);
-    if (rc == KT_OK && !svc_full_nik(who))
-        svc_nik_mask_list(all, "nik");
+    kt_code rc = all != NULL ? KT_OK : svc_nomem(err);
+    for (size_t i = 0; rc == KT_OK && i < n; i++)
+        if (json_array_extend(all, json_object_get(o, keys[i])) != 0)
+            rc = svc_nomem(err);
+    if (rc == KT_OK)
+        rc = svc_access_record_shown(p->s, who, action, detail, all, err);
     json_decref(all);
     return rc;
 }

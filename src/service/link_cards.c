@@ -187,33 +187,25 @@ static kt_code fill_cards(store *db, json_t *list, kt_error *err)
     return KT_OK;
 }
 
-/* The shipments' cards are a view of several people: their NIKs go to the access log as the
-   subjects of action (svc_access_record), then are masked for all but the supervisor. */
+/* The cards of every shipment of list are one view of several people: recorded as action and
+   masked (svc_access_record_shown); detail the shipment number when there is one. */
 static kt_code shipments_read(svc *s, const svc_actor *who, const char *action, json_t *list,
                               kt_error *err)
 {
     json_t *all = json_array(); /* owned: borrows every shipment's cards */
     size_t i;
     json_t *o;
-    if (all == NULL)
-        return svc_nomem(err);
+    kt_code rc = all != NULL ? KT_OK : svc_nomem(err);
     json_array_foreach(list, i, o) {
-        if (json_array_extend(all, json_object_get(o, "records")) != 0) {
-            json_decref(all);
-            return svc_nomem(err);
-        }
+        if (rc == KT_OK && json_array_extend(all, json_object_get(o, "records")) != 0)
+            rc = svc_nomem(err);
     }
-    char *subjects = svc_access_subjects(all, "nik");
-    kt_code rc = subjects != NULL ? svc_access_record(s, who, action, "", 0, subjects,
-                                                      json_array_size(list) == 1
-                                                          ? svc_jstr(json_array_get(list, 0),
-                                                                     "shipment_no")
-                                                          : "",
-                                                      err)
-                                  : svc_nomem(err);
-    free(subjects);
-    if (rc == KT_OK && !svc_full_nik(who))
-        svc_nik_mask_list(all, "nik");
+    if (rc == KT_OK)
+        rc = svc_access_record_shown(s, who, action,
+                                     json_array_size(list) == 1
+                                         ? svc_jstr(json_array_get(list, 0), "shipment_no")
+                                         : "",
+                                     all, err);
     json_decref(all);
     return rc;
 }
