@@ -30,6 +30,7 @@
 #include "bio/image.h"
 #include "bio/wsq.h"
 #include "core/nik.h"
+#include "core/refcodes.h"
 #include "link/link.h"
 #include "seal/seal.h"
 #include "service/link_hooks.h"
@@ -893,7 +894,9 @@ static kt_code apply_entry(svc *s, const json_t *e, int *applied, kt_error *err)
     const char *pid = svc_jstr(e, "packet_id"), *status = svc_jstr(e, "status"),
                *reason = svc_jstr(e, "reason"), *dec = svc_jstr(e, "decision");
     int64_t app = json_integer_value(json_object_get(e, "application_id"));
-    if (pid == NULL || status == NULL || strlen(status) > 39)
+    ref_ktp_status known;
+    /* A status of the national vocabulary (status_rekam_ktp_el) or nothing. */
+    if (pid == NULL || status == NULL || !ref_ktp_status_from_str(status, &known))
         return kt_fail(err, KT_EINVAL, "status_malformed", "entries",
                        "Status dari Disdukcapil salah bentuk (nomor %lld)", (long long)seq);
     if (reason == NULL)

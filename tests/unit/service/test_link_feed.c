@@ -162,6 +162,13 @@ static void test_feeds(void **state)
              KT_OK, &err);
     assert_int_equal(count, 2);
     assert_int_equal(sql_int(s, "SELECT status_cursor FROM link_config"), 2);
+    /* A status outside the national vocabulary: refused, the cursor stays. */
+    t_expect(feed(s,
+                  "{\"entries\": [{\"seq\": 3, \"packet_id\": \"" NODE "-00000001\","
+                  " \"status\": \"PRINTED_SOMEHOW\"}]}",
+                  0, &count, why, &err),
+             KT_EINVAL, &err);
+    assert_string_equal(err.id, "status_malformed");
     /* A CARD_SHIPPED without its shipment: refused with its id, the cursor stays. */
     t_expect(feed(s,
                   "{\"entries\": [{\"seq\": 3, \"packet_id\": \"" NODE "-00000001\","
