@@ -28,8 +28,9 @@ bio_status bio_wsq_decode(const uint8_t *buf, size_t len, bio_image *img, bio_ms
 #define BIO_WSQ_BITRATE 0.75
 
 /*
- * Encode an 8-bit gray image (at least 32x32, at most 20000x20000) as WSQ at `bitrate` bits a
- * pixel (0 < bitrate <= 8; BIO_WSQ_BITRATE is the FBI's ~15:1). The NIST comment carries the
+ * Encode an 8-bit gray image (at least 32x32, at most 20000 a side and BIO_IMAGE_MAX_PIXELS
+ * in all: what the decoder takes) as WSQ at `bitrate` bits a pixel (0 < bitrate <= 8;
+ * BIO_WSQ_BITRATE is the FBI's ~15:1). The NIST comment carries the
  * size and img->dpi (500 when 0). *out (free()) holds *len bytes that bio_wsq_decode() reads
  * back. BIO_EINVAL for a bad image or rate, BIO_ENOMEM.
  */

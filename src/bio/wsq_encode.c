@@ -35,11 +35,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bio/image.h" /* what the decoder accepts: BIO_IMAGE_MAX_SIDE, _MAX_PIXELS */
 #include "bio/wsq.h"
 #include "bio/wsq_internal.h"
 
-#define MIN_SIDE 32    /* five levels of halving leave at least one sample a subband */
-#define MAX_SIDE 20000 /* what the decoder accepts */
+#define MIN_SIDE 32 /* five levels of halving leave at least one sample a subband */
+#define MAX_SIDE BIO_IMAGE_MAX_SIDE
 #define NSYM 257       /* 256 symbols and JPEG's reserved one */
 
 /* The FBI's 9/7 analysis filters (low 9 taps, high 7 taps), from their centres. */
@@ -489,6 +490,9 @@ bio_status bio_wsq_encode(const bio_image *img, double bitrate, uint8_t **out, s
         img->height > MAX_SIDE)
         return bio_fail(msg, BIO_EINVAL, "WSQ: image %dx%d outside %d..%d pixels a side",
                         img->width, img->height, MIN_SIDE, MAX_SIDE);
+    if ((long)img->width * img->height > BIO_IMAGE_MAX_PIXELS) /* the decoder would refuse it */
+        return bio_fail(msg, BIO_EINVAL, "WSQ: image %dx%d over %ld pixels", img->width,
+                        img->height, BIO_IMAGE_MAX_PIXELS);
     if (!(bitrate > 0.0 && bitrate <= 8.0))
         return bio_fail(msg, BIO_EINVAL, "WSQ: bit rate %.3f outside 0..8 bits a pixel", bitrate);
     size_t W = (size_t)img->width, px = W * (size_t)img->height;

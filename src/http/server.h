@@ -188,7 +188,7 @@ typedef struct http_core_config {
     size_t nroutes;
     void *app;
     http_auth_fn auth;
-    const char *web_root;       /* realpath of the static folder, or NULL for none */
+    const char *web_root;       /* realpath of the static folder, or NULL for none (copied) */
 } http_core_config;
 /* *out owned by caller: http_core_stop(). */
 kt_code http_core_start(const http_core_config *cc, http_core **out, kt_error *err);
