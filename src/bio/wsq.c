@@ -22,6 +22,7 @@
  */
 #include "bio/wsq.h"
 #include "bio/image.h" /* BIO_IMAGE_MAX_PIXELS */
+#include "bio/wsq_internal.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -29,21 +30,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum {
-    M_SOI = 0xFFA0, M_EOI = 0xFFA1, M_SOF = 0xFFA2, M_SOB = 0xFFA3, M_DTT = 0xFFA4,
-    M_DQT = 0xFFA5, M_DHT = 0xFFA6, M_DRT = 0xFFA7, M_COM = 0xFFA8
-};
-
-#define W_NODES 20
-#define Q_BANDS 64
-#define CODED_BANDS 60
 #define MAX_TAPS 32
 #define MAX_SIDE 20000
-
-struct area {
-    int x, y, lenx, leny;
-    int inv_row, inv_col; /* high band stored first along rows / columns */
-};
 
 struct huff {
     int defined;
@@ -61,11 +49,11 @@ struct wsq {
     int has_dtt, has_dqt;
     int losz, hisz;
     double h0[MAX_TAPS], h1[MAX_TAPS]; /* analysis low / high, centered at losz/2, hisz/2 */
-    double center, qbin[Q_BANDS], zbin[Q_BANDS];
+    double center, qbin[WSQ_Q_BANDS], zbin[WSQ_Q_BANDS];
     struct huff dht[8];
     int width, height, ppi;
     double shift, scale;
-    struct area w[W_NODES], q[Q_BANDS];
+    struct wsq_area w[WSQ_W_NODES], q[WSQ_Q_BANDS];
     /* bit reader */
     unsigned cur;
     int nbits;
@@ -167,7 +155,7 @@ static void read_dqt(struct wsq *s)
     unsigned len = u16(s, "DQT length");
     unsigned e = u8(s, "DQT");
     s->center = scaled(e, u16(s, "DQT"));
-    for (int i = 0; i < Q_BANDS; i++) {
+    for (int i = 0; i < WSQ_Q_BANDS; i++) {
         e = u8(s, "DQT");
         s->qbin[i] = scaled(e, u16(s, "DQT"));
         e = u8(s, "DQT");
@@ -303,149 +291,17 @@ static void read_sof(struct wsq *s)
 static void read_table(struct wsq *s, unsigned m)
 {
     switch (m) {
-    case M_DTT: read_dtt(s); break;
-    case M_DQT: read_dqt(s); break;
-    case M_DHT: read_dht(s); break;
-    case M_COM: read_com(s); break;
-    case M_DRT:
+    case WSQ_DTT: read_dtt(s); break;
+    case WSQ_DQT: read_dqt(s); break;
+    case WSQ_DHT: read_dht(s); break;
+    case WSQ_COM: read_com(s); break;
+    case WSQ_DRT:
         fail(s, BIO_EUNSUPPORTED, "restart intervals (DRT at byte %zu) are not supported",
              s->pos - 2);
         break;
     default:
         fail(s, BIO_EFORMAT, "unexpected marker %04X at byte %zu", m, s->pos - 2);
     }
-}
-
-/* ---------------------------------------------------------------- the spec's trees */
-
-/* Split a length in two; `first_small` gives the odd sample to the second half. */
-static void halves(int len, int first_small, int *a, int *b)
-{
-    if (len % 2 == 0) {
-        *a = *b = len / 2;
-    } else if (first_small) {
-        *a = (len - 1) / 2;
-        *b = *a + 1;
-    } else {
-        *a = (len + 1) / 2;
-        *b = *a - 1;
-    }
-}
-
-/* Node p and its four quadrants c..c+3 (top-left, top-right, bottom-left, bottom-right). */
-static void w_split(struct area *w, int p, int c, int lenx, int leny, int x, int y, int no_br)
-{
-    w[p].x = x;
-    w[p].y = y;
-    w[p].lenx = lenx;
-    w[p].leny = leny;
-    int ax, bx, ay, by;
-    halves(lenx, p == 4, &ax, &bx);
-    halves(leny, p == 5, &ay, &by);
-    w[c].x = w[c + 2].x = x;
-    w[c].y = w[c + 1].y = y;
-    w[c].lenx = w[c + 2].lenx = ax;
-    w[c + 1].lenx = bx;
-    w[c + 1].x = x + ax;
-    w[c].leny = w[c + 1].leny = ay;
-    w[c + 2].leny = by;
-    w[c + 2].y = y + ay;
-    if (!no_br) {
-        w[c + 3].x = w[c + 1].x;
-        w[c + 3].lenx = bx;
-        w[c + 3].y = w[c + 2].y;
-        w[c + 3].leny = by;
-    }
-}
-
-/* Four subbands of an area: quadrants, the odd sample going to the first half. */
-static void q_split4(struct area *q, int p, int lenx, int leny, int x, int y)
-{
-    int ax, bx, ay, by;
-    halves(lenx, 0, &ax, &bx);
-    halves(leny, 0, &ay, &by);
-    for (int i = 0; i < 4; i++) {
-        q[p + i].x = (i & 1) ? x + ax : x;
-        q[p + i].lenx = (i & 1) ? bx : ax;
-        q[p + i].y = (i & 2) ? y + ay : y;
-        q[p + i].leny = (i & 2) ? by : ay;
-    }
-}
-
-/*
- * Sixteen subbands of an area: split in four (rw / cl: along rows / columns the high band
- * comes first, so the odd sample goes to the second half), then each quadrant in four. The
- * second-level splits follow the spec's tables, which are not all plain halvings.
- */
-static void q_split16(struct area *q, int p, int lenx, int leny, int x, int y, int rw, int cl)
-{
-    int tx, t2x, ty, t2y;
-    halves(lenx, cl, &tx, &t2x);
-    halves(leny, rw, &ty, &t2y);
-    int ax, bx, ay, by;
-    /* top-left quadrant: tx x ty */
-    halves(tx, 0, &ax, &bx);
-    halves(ty, 0, &ay, &by);
-    q[p].x = q[p + 2].x = x;
-    q[p].y = q[p + 1].y = y;
-    q[p].lenx = q[p + 2].lenx = ax;
-    q[p + 1].lenx = q[p + 3].lenx = bx;
-    q[p + 1].x = q[p + 3].x = x + ax;
-    q[p].leny = q[p + 1].leny = ay;
-    q[p + 2].leny = q[p + 3].leny = by;
-    q[p + 2].y = q[p + 3].y = y + ay;
-    /* top-right quadrant: t2x wide; its odd column goes to the right */
-    halves(t2x, 1, &ax, &bx);
-    for (int i = 4; i < 8; i++) {
-        q[p + i].x = x + tx + ((i & 1) ? ax : 0);
-        q[p + i].lenx = (i & 1) ? bx : ax;
-        q[p + i].y = (i < 6) ? y : q[p + 2].y;
-        q[p + i].leny = (i < 6) ? q[p].leny : q[p + 2].leny;
-    }
-    /* bottom-left quadrant: t2y high; its odd row goes to the bottom */
-    halves(t2y, 1, &ay, &by);
-    for (int i = 8; i < 12; i++) {
-        q[p + i].x = (i & 1) ? q[p + 1].x : x;
-        q[p + i].lenx = (i & 1) ? q[p + 1].lenx : q[p].lenx;
-        q[p + i].y = y + ty + ((i < 10) ? 0 : ay);
-        q[p + i].leny = (i < 10) ? ay : by;
-    }
-    /* bottom-right quadrant: columns of the top-right, rows of the bottom-left */
-    for (int i = 12; i < 16; i++) {
-        q[p + i].x = q[p + 4 + (i & 1)].x;
-        q[p + i].lenx = q[p + 4 + (i & 1)].lenx;
-        q[p + i].y = q[p + 8 + ((i < 14) ? 0 : 2)].y;
-        q[p + i].leny = q[p + 8 + ((i < 14) ? 0 : 2)].leny;
-    }
-}
-
-static void build_trees(struct wsq *s)
-{
-    struct area *w = s->w, *q = s->q;
-    memset(w, 0, sizeof s->w);
-    memset(q, 0, sizeof s->q);
-    static const int inv_row[] = {2, 4, 7, 9, 11, 13, 16, 18};
-    static const int inv_col[] = {3, 5, 8, 9, 12, 13, 17, 18};
-    for (size_t i = 0; i < sizeof inv_row / sizeof inv_row[0]; i++) {
-        w[inv_row[i]].inv_row = 1;
-        w[inv_col[i]].inv_col = 1;
-    }
-    w_split(w, 0, 1, s->width, s->height, 0, 0, 1);
-    int lx, lx2, ly, ly2;
-    halves(w[1].lenx, 0, &lx, &lx2);
-    halves(w[1].leny, 0, &ly, &ly2);
-    w_split(w, 4, 6, lx2, ly, lx, 0, 0);
-    w_split(w, 5, 10, lx, ly2, 0, ly, 0);
-    w_split(w, 14, 15, lx, ly, 0, 0, 0);
-    w[19].x = w[19].y = 0;
-    w[19].lenx = (w[15].lenx + 1) / 2;
-    w[19].leny = (w[15].leny + 1) / 2;
-
-    q_split16(q, 3, w[14].lenx, w[14].leny, w[14].x, w[14].y, 0, 0);
-    q_split16(q, 19, w[4].lenx, w[4].leny, w[4].x, w[4].y, 0, 1);
-    q_split16(q, 48, w[0].lenx, w[0].leny, w[0].x, w[0].y, 0, 0);
-    q_split16(q, 35, w[5].lenx, w[5].leny, w[5].x, w[5].y, 1, 0);
-    q_split4(q, 0, w[19].lenx, w[19].leny, w[19].x, w[19].y);
 }
 
 /* ---------------------------------------------------------------- entropy decoding */
@@ -517,9 +373,9 @@ static void decode_blocks(struct wsq *s, int *qv, size_t total)
     for (;;) {
         if (s->st)
             return;
-        if (m == M_EOI)
+        if (m == WSQ_EOI)
             break;
-        if (m != M_SOB) {
+        if (m != WSQ_SOB) {
             read_table(s, m);
             m = u16(s, "marker");
             continue;
@@ -656,8 +512,8 @@ static bio_status reconstruct(struct wsq *s, float *img)
         st = bio_fail(s->msg, BIO_ENOMEM, "WSQ: out of memory");
         goto out;
     }
-    for (int node = W_NODES - 1; node >= 0; node--) {
-        const struct area *a = &s->w[node];
+    for (int node = WSQ_W_NODES - 1; node >= 0; node--) {
+        const struct wsq_area *a = &s->w[node];
         if (a->lenx < 1 || a->leny < 1)
             continue;
         float *base = img + (size_t)a->y * w + (size_t)a->x;
@@ -697,11 +553,11 @@ bio_status bio_wsq_decode(const uint8_t *buf, size_t len, bio_image *img, bio_ms
     s->b = buf;
     s->n = len;
     s->msg = msg;
-    if (u16(s, "SOI marker") != M_SOI && s->st == BIO_OK)
+    if (u16(s, "SOI marker") != WSQ_SOI && s->st == BIO_OK)
         fail(s, BIO_EFORMAT, "not a WSQ file: no SOI marker (FFA0) at byte 0");
     unsigned m = u16(s, "marker");
-    while (s->st == BIO_OK && m != M_SOF) {
-        if (m == M_EOI || m == M_SOB) {
+    while (s->st == BIO_OK && m != WSQ_SOF) {
+        if (m == WSQ_EOI || m == WSQ_SOB) {
             fail(s, BIO_EFORMAT, "marker %04X at byte %zu before the frame header", m,
                  s->pos - 2);
             break;
@@ -712,9 +568,9 @@ bio_status bio_wsq_decode(const uint8_t *buf, size_t len, bio_image *img, bio_ms
     read_sof(s);
     if (s->st)
         goto out;
-    build_trees(s);
+    wsq_trees(s->width, s->height, s->w, s->q);
     size_t total = 0;
-    for (int i = 0; i < CODED_BANDS; i++)
+    for (int i = 0; i < WSQ_CODED_BANDS; i++)
         if (s->has_dqt && s->qbin[i] != 0.0)
             total += (size_t)s->q[i].lenx * (size_t)s->q[i].leny;
     size_t px = (size_t)s->width * (size_t)s->height;
@@ -733,10 +589,10 @@ bio_status bio_wsq_decode(const uint8_t *buf, size_t len, bio_image *img, bio_ms
     }
     /* Dequantize into the subbands' places. */
     size_t k = 0;
-    for (int b = 0; b < CODED_BANDS; b++) {
+    for (int b = 0; b < WSQ_CODED_BANDS; b++) {
         if (s->qbin[b] == 0.0)
             continue;
-        const struct area *a = &s->q[b];
+        const struct wsq_area *a = &s->q[b];
         for (int y = 0; y < a->leny; y++) {
             float *row = fv + (size_t)(a->y + y) * (size_t)s->width + (size_t)a->x;
             for (int x = 0; x < a->lenx; x++) {

@@ -281,6 +281,7 @@ int cli_serve(int argc, char **argv)
         rc = 0;
     out:
         svc_backup_job_stop(job); /* waits for a backup under way; NULL does nothing */
+        svc_link_cancel(s);       /* calls to Disdukcapil under way give up (not 120 s) */
         http_server_stop(srv);
         svc_link_agent_stop(agent);
         pusat_close(central_p);

@@ -26,7 +26,8 @@ static int tls_usage(FILE *f)
                "self-signed  kunci ECDSA P-256 (mode 0600) dan sertifikat swa-tanda untuk demo\n"
                "             dan uji; localhost dan 127.0.0.1 selalu termasuk, --name menambah\n"
                "             nama host atau alamat IPv4 (boleh berulang); --days default 365\n"
-               "check        periksa pasangan sertifikat dan kunci seperti 'serve'\n");
+               "check        periksa pasangan sertifikat dan kunci seperti 'serve'; \"pin\" adalah\n"
+               "             sidik kunci TLS untuk 'ktpel link enrol --pin' di kecamatan\n");
     return f == stdout ? 0 : 2;
 }
 
@@ -99,9 +100,10 @@ static int check(int argc, char **argv)
     kt_error_clear(&err);
     if (http_tls_load(cert, key, &t, &err) != KT_OK)
         return cli_report(&err);
-    json_t *o = json_pack("{s:s, s:I, s:I}", "subject", t->subject, "expires_at",
+    json_t *o = json_pack("{s:s, s:I, s:I, s:s}", "subject", t->subject, "expires_at",
                           (json_int_t)t->expires_at * 1000, "days_left",
-                          (json_int_t)((t->expires_at - (long long)time(NULL)) / 86400));
+                          (json_int_t)((t->expires_at - (long long)time(NULL)) / 86400), "pin",
+                          t->pin);
     http_tls_free(t);
     if (o == NULL)
         return cli_usage("tls check: memori habis");

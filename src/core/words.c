@@ -75,6 +75,19 @@ static const pair actions[] = {
     {"import_wilayah", "Data wilayah diimpor"},
     {"demo_data", "Data contoh dibuat"},
     {"archive_config", "Susunan rak arsip diubah"},
+    /* The link to Disdukcapil: the node's and the central's (issue 11). */
+    {"doc_scan", "Dokumen dipindai di loket penerima berkas"},
+    {"shipment_receive", "Kiriman kartu dari Disdukcapil diterima"},
+    {"link_enrol", "Kantor didaftarkan ke Disdukcapil"},
+    {"link_retry", "Paket dikirim ulang ke Disdukcapil"},
+    {"packet_process", "Paket dari kecamatan diproses Disdukcapil"},
+    {"adjudicate_duplicate", "Adjudikasi: dipastikan rekaman ganda"},
+    {"adjudicate_clear", "Adjudikasi: bukan rekaman ganda"},
+    {"print_queue", "Masuk antrian cetak KTP-el"},
+    {"card_print", "KTP-el dicetak di Disdukcapil"},
+    {"card_ship", "KTP-el dikirim ke kecamatan"},
+    {"shipment_make", "Kiriman kartu ke kecamatan dibuat"},
+    {"stock_restock", "Stok blanko atau pita printer diubah"},
 };
 
 /* SIAK's status_rekam_ktp_el in words (the OpenSID labels of refcodes.c are part English:
@@ -139,10 +152,14 @@ static const pair access[] = {
     {"print_missing_slip", "Cetak slip kekurangan"},
     {"print_referral", "Cetak surat rujukan"},
     {"audit_reads", "Lihat siapa membaca"},
+    {"read_scan", "Buka pindaian dokumen"},
     {"link_outbox", "Daftar kiriman ke Disdukcapil"},
+    {"link_shipments", "Daftar kiriman kartu dari Disdukcapil"},
     {"pusat_adjudications", "Daftar rekaman menunggu adjudikasi (pusat)"},
     {"pusat_record", "Bandingkan rekaman (pusat)"},
     {"pusat_record_part", "Unduh bagian rekaman (pusat)"},
+    {"pusat_print_queue", "Antrean cetak kartu (pusat)"},
+    {"pusat_shipment", "Isi kiriman kartu (pusat)"},
 };
 
 #define N_(a) (sizeof(a) / sizeof((a)[0]))

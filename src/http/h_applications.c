@@ -1,12 +1,13 @@
 /*
  * h_applications.c - the applications (SOP steps 2-6): open, list, get, check, outcome
- * actions, data change, biometric upload / download / exception, recording, pickup receipt,
- * handover, audit trail; and GET /api/receipts/{receipt_no}.
+ * actions, data change, document scans (upload / download), biometric upload / download /
+ * exception, recording, pickup receipt, handover, audit trail; and GET
+ * /api/receipts/{receipt_no}.
  *
- * Biometric uploads are the one raw body of the API (up to 8 MiB, HTTP_RAW): the bytes go
- * to the service as received, without their declared Content-Type (the service decodes them
- * and decides what they are).
- * A biometric download is sent as a file to save (attachment) whose type is one of the image
+ * Biometric uploads and document scans are the raw bodies of the API (up to 8 MiB, HTTP_RAW):
+ * the bytes go to the service as received, without their declared Content-Type (the service
+ * decodes them and decides what they are).
+ * A biometric or scan download is sent as a file to save (attachment) whose type is one of the image
  * types below, taken from what the service derived and stored; any other stored type goes out as
  * application/octet-stream, so no upload can ever come back as a page (text/html, SVG) that
  * runs in ktpel's origin.
@@ -126,24 +127,17 @@ static const struct {
     {"application/x-iso19794-2", "iso"},
 };
 
-static void h_bio_get(http_req *r)
+/* A stored file (biometric or scan) as an attachment named after the application and name:
+   the type the server derived at upload, from a fixed list, never the client's. */
+static void reply_stored(http_req *r, kt_code rc, int64_t id, const char *name, void *data,
+                         size_t len, char ct[64], kt_error *err)
 {
-    void *data = NULL;
-    size_t len = 0;
-    char ct[64] = "";
-    int64_t id;
-    kt_error err;
-    kt_error_clear(&err);
-    kt_code rc = http_param_id(r, "id", &id, &err);
-    if (rc == KT_OK)
-        rc = svc_app_bio_get(HTTP_API(r)->s, &r->actor, id, http_param(r, "slot"), &data, &len,
-                             ct, &err);
     if (rc != KT_OK) {
         free(data);
-        http_reply_error(r, &err, NULL);
+        http_reply_error(r, err, NULL);
         return;
     }
-    ct[sizeof ct - 1] = '\0';
+    ct[63] = '\0';
     const char *type = "application/octet-stream", *ext = "bin";
     for (size_t i = 0; i < sizeof bio_types / sizeof bio_types[0]; i++)
         if (strcasecmp(ct, bio_types[i].type) == 0) {
@@ -151,9 +145,54 @@ static void h_bio_get(http_req *r)
             ext = bio_types[i].ext;
         }
     char file[96];
-    snprintf(file, sizeof file, "permohonan-%lld-%s.%s", (long long)id, http_param(r, "slot"),
-             ext);
+    snprintf(file, sizeof file, "permohonan-%lld-%s.%s", (long long)id, name, ext);
     http_reply_file(r, type, "attachment", file, data, len);
+}
+
+static void h_bio_get(http_req *r)
+{
+    void *data = NULL;
+    size_t len = 0;
+    char ct[64] = "";
+    int64_t id = 0;
+    kt_error err;
+    kt_error_clear(&err);
+    kt_code rc = http_param_id(r, "id", &id, &err);
+    if (rc == KT_OK)
+        rc = svc_app_bio_get(HTTP_API(r)->s, &r->actor, id, http_param(r, "slot"), &data, &len,
+                             ct, &err);
+    reply_stored(r, rc, id, http_param(r, "slot"), data, len, ct, &err);
+}
+
+/* PUT /api/applications/{id}/documents/{doc}/scan: the raw image (its type read from the
+   bytes); GET the same path: the scan back. */
+static void h_scan_put(http_req *r)
+{
+    json_t *out = NULL;
+    int64_t id;
+    kt_error err;
+    kt_error_clear(&err);
+    kt_code rc = http_param_id(r, "id", &id, &err);
+    if (rc == KT_OK)
+        rc = svc_app_scan_put(HTTP_API(r)->s, &r->actor, id, http_param(r, "doc"), r->body,
+                              r->body_len, &out, &err);
+    http_reply_svc(r, rc, 200, out, &err);
+}
+
+static void h_scan_get(http_req *r)
+{
+    void *data = NULL;
+    size_t len = 0;
+    char ct[64] = "", name[48];
+    int64_t id = 0;
+    kt_error err;
+    kt_error_clear(&err);
+    kt_code rc = http_param_id(r, "id", &id, &err);
+    if (rc == KT_OK)
+        rc = svc_app_scan_get(HTTP_API(r)->s, &r->actor, id, http_param(r, "doc"), &data, &len,
+                              ct, &err);
+    snprintf(name, sizeof name, "pindaian-%.30s", http_param(r, "doc"));
+    reply_stored(r, rc, id, name, data, len, ct, &err);
 }
 
 static void h_bio_exception(http_req *r)
@@ -196,6 +235,8 @@ const http_route http_routes_applications[] = {
     {"PUT", "/api/applications/{id}/bio/{slot}", h_bio_put, HTTP_RAW},
     {"GET", "/api/applications/{id}/bio/{slot}", h_bio_get, 0},
     {"POST", "/api/applications/{id}/bio/{slot}/exception", h_bio_exception, 0},
+    {"PUT", "/api/applications/{id}/documents/{doc}/scan", h_scan_put, HTTP_RAW},
+    {"GET", "/api/applications/{id}/documents/{doc}/scan", h_scan_get, 0},
     {"POST", "/api/applications/{id}/record", h_record, 0},
     {"POST", "/api/applications/{id}/receipt", h_receipt, 0},
     {"POST", "/api/applications/{id}/hand-over", h_hand_over, 0},

@@ -4,6 +4,8 @@
  *   GET  /api/kiriman/outbox?state=S          the packets, newest first
  *   POST /api/kiriman/sync                   "kirim sekarang": one round now (and wake the sender)
  *   POST /api/kiriman/outbox/{packet}/retry   a failed packet back to the queue
+ *   GET  /api/kiriman/shipments              cards Disdukcapil shipped to this office
+ *   POST /api/kiriman/shipments/{no}/receive  {"application_ids"?}: the shipment arrived
  */
 #include "http/api.h"
 #include "service/link_node.h"
@@ -44,10 +46,27 @@ static void h_retry(http_req *r)
     http_reply_svc(r, rc, 200, out, &err);
 }
 
+static void h_shipments(http_req *r) { http_run(r, svc_link_shipments); }
+
+static void h_receive(http_req *r)
+{
+    json_t *in = http_json_in(r), *out = NULL;
+    kt_error err;
+    if (in == NULL)
+        return;
+    kt_error_clear(&err);
+    kt_code rc = svc_link_shipment_receive(HTTP_API(r)->s, &r->actor, http_param(r, "no"), in,
+                                           &out, &err);
+    http_reply_svc(r, rc, 200, out, &err);
+    json_decref(in);
+}
+
 const http_route http_routes_kiriman[] = {
     {"GET", "/api/kiriman", h_info, 0},
     {"GET", "/api/kiriman/outbox", h_outbox, 0},
     {"POST", "/api/kiriman/sync", h_sync, 0},
     {"POST", "/api/kiriman/outbox/{packet}/retry", h_retry, 0},
+    {"GET", "/api/kiriman/shipments", h_shipments, 0},
+    {"POST", "/api/kiriman/shipments/{no}/receive", h_receive, 0},
 };
 const size_t http_routes_kiriman_n = sizeof http_routes_kiriman / sizeof http_routes_kiriman[0];

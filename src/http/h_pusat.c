@@ -10,6 +10,12 @@
  *   POST /api/pusat/records/{id}/decide      {"decision": duplicate | not_duplicate, "note"}
  *   GET  /api/pusat/records/{id}/parts/{name}  a part (face, finger_N.img), decrypted
  *   GET  /api/pusat/alerts
+ *   GET  /api/pusat/print-queue              ready (PRR), queued, printed; the stock
+ *   POST /api/pusat/print-queue              {"record_ids"}: SENT_FOR_CARD_PRINTING
+ *   POST /api/pusat/records/{id}/print       {"card_serial"}: CARD_PRINTED (consumes stock)
+ *   GET  /api/pusat/stock                    POST /api/pusat/stock {"item","quantity","low_at"}
+ *   GET  /api/pusat/shipments                POST /api/pusat/shipments {"kecamatan_code", ...}
+ *   GET  /api/pusat/shipments/{no}
  */
 #include "http/api.h"
 #include "pusat/pusat.h"
@@ -36,18 +42,62 @@ static void h_info(http_req *r) { run_p(r, pusat_info); }
 static void h_nodes(http_req *r) { run_p(r, pusat_node_list); }
 static void h_adjudications(http_req *r) { run_p(r, pusat_adjudications); }
 static void h_alerts(http_req *r) { run_p(r, pusat_alerts); }
+static void h_print_queue(http_req *r) { run_p(r, pusat_print_queue); }
+static void h_stock(http_req *r) { run_p(r, pusat_stock); }
+static void h_shipments(http_req *r) { run_p(r, pusat_shipments); }
 
-static void h_node_add(http_req *r)
+typedef kt_code (*p_in_op)(pusat *, const svc_actor *, const json_t *, json_t **, kt_error *);
+
+/* A POST with a JSON body answered with `created` (200 or 201). */
+static void run_p_in(http_req *r, p_in_op op, int created)
 {
     json_t *in = http_json_in(r), *out = NULL;
     kt_error err;
     if (in == NULL)
         return;
     kt_error_clear(&err);
-    kt_code rc = pusat_node_add(P(r), &r->actor, in, &out, &err);
-    http_reply_svc(r, rc, 201, out, &err);
+    kt_code rc = op(P(r), &r->actor, in, &out, &err);
+    http_reply_svc(r, rc, created, out, &err);
     json_decref(in);
 }
+
+static void h_enqueue(http_req *r) { run_p_in(r, pusat_print_enqueue, 200); }
+static void h_restock(http_req *r) { run_p_in(r, pusat_stock_restock, 200); }
+static void h_ship(http_req *r) { run_p_in(r, pusat_shipment_make, 201); }
+
+static void h_shipment(http_req *r)
+{
+    json_t *out = NULL;
+    kt_error err;
+    kt_error_clear(&err);
+    kt_code rc = pusat_shipment_get(P(r), &r->actor, http_param(r, "no"), &out, &err);
+    http_reply_svc(r, rc, 200, out, &err);
+}
+
+typedef kt_code (*p_id_in_op)(pusat *, const svc_actor *, int64_t, const json_t *, json_t **,
+                              kt_error *);
+
+/* A POST on /api/pusat/records/{id}/... with a JSON body. */
+static void run_p_id_in(http_req *r, p_id_in_op op)
+{
+    json_t *in = NULL, *out = NULL;
+    int64_t id;
+    kt_error err;
+    kt_error_clear(&err);
+    if (http_param_id(r, "id", &id, &err) != KT_OK) {
+        http_reply_error(r, &err, NULL);
+        return;
+    }
+    if ((in = http_json_in(r)) == NULL)
+        return;
+    kt_code rc = op(P(r), &r->actor, id, in, &out, &err);
+    http_reply_svc(r, rc, 200, out, &err);
+    json_decref(in);
+}
+
+static void h_node_add(http_req *r) { run_p_in(r, pusat_node_add, 201); }
+static void h_decide(http_req *r) { run_p_id_in(r, pusat_record_decide); }
+static void h_card_print(http_req *r) { run_p_id_in(r, pusat_card_print); }
 
 static void h_node_code(http_req *r)
 {
@@ -77,23 +127,6 @@ static void h_record(http_req *r)
     if (rc == KT_OK)
         rc = pusat_record_get(P(r), &r->actor, id, &out, &err);
     http_reply_svc(r, rc, 200, out, &err);
-}
-
-static void h_decide(http_req *r)
-{
-    json_t *in = NULL, *out = NULL;
-    int64_t id;
-    kt_error err;
-    kt_error_clear(&err);
-    if (http_param_id(r, "id", &id, &err) != KT_OK) {
-        http_reply_error(r, &err, NULL);
-        return;
-    }
-    if ((in = http_json_in(r)) == NULL)
-        return;
-    kt_code rc = pusat_record_decide(P(r), &r->actor, id, in, &out, &err);
-    http_reply_svc(r, rc, 200, out, &err);
-    json_decref(in);
 }
 
 static void h_part(http_req *r)
@@ -126,5 +159,13 @@ const http_route http_routes_pusat[] = {
     {"POST", "/api/pusat/records/{id}/decide", h_decide, 0},
     {"GET", "/api/pusat/records/{id}/parts/{name}", h_part, 0},
     {"GET", "/api/pusat/alerts", h_alerts, 0},
+    {"GET", "/api/pusat/print-queue", h_print_queue, 0},
+    {"POST", "/api/pusat/print-queue", h_enqueue, 0},
+    {"POST", "/api/pusat/records/{id}/print", h_card_print, 0},
+    {"GET", "/api/pusat/stock", h_stock, 0},
+    {"POST", "/api/pusat/stock", h_restock, 0},
+    {"GET", "/api/pusat/shipments", h_shipments, 0},
+    {"POST", "/api/pusat/shipments", h_ship, 0},
+    {"GET", "/api/pusat/shipments/{no}", h_shipment, 0},
 };
 const size_t http_routes_pusat_n = sizeof http_routes_pusat / sizeof http_routes_pusat[0];

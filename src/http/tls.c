@@ -13,6 +13,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <gnutls/abstract.h>
 #include <gnutls/crypto.h>
 #include <gnutls/gnutls.h>
 #include <gnutls/x509.h>
@@ -100,6 +101,34 @@ static void cert_name(gnutls_x509_crt_t crt, char *out, size_t cap)
         snprintf(out, cap, "?");
 }
 
+/* libcurl's pin of the certificate's key: "sha256//" + base64 of the SHA-256 of its
+   SubjectPublicKeyInfo (DER). 0, or -1 (out left ""). */
+static int cert_pin(gnutls_x509_crt_t crt, char *out, size_t cap)
+{
+    gnutls_pubkey_t pub = NULL;
+    gnutls_datum_t der = {NULL, 0}, b64 = {NULL, 0};
+    unsigned char digest[32];
+    int ok = -1;
+    out[0] = '\0';
+    if (gnutls_pubkey_init(&pub) < 0)
+        return -1;
+    if (gnutls_pubkey_import_x509(pub, crt, 0) >= 0 &&
+        gnutls_pubkey_export2(pub, GNUTLS_X509_FMT_DER, &der) >= 0 &&
+        gnutls_hash_fast(GNUTLS_DIG_SHA256, der.data, der.size, digest) >= 0) {
+        gnutls_datum_t d = {digest, sizeof digest};
+        if (gnutls_base64_encode2(&d, &b64) >= 0 &&
+            snprintf(out, cap, "sha256//%.*s", (int)b64.size, (const char *)b64.data) <
+                (int)cap)
+            ok = 0;
+    }
+    gnutls_free(der.data);
+    gnutls_free(b64.data);
+    gnutls_pubkey_deinit(pub);
+    if (ok != 0)
+        out[0] = '\0';
+    return ok;
+}
+
 kt_code http_tls_load(const char *cert_path, const char *key_path, http_tls **out,
                       kt_error *err)
 {
@@ -144,6 +173,7 @@ kt_code http_tls_load(const char *cert_path, const char *key_path, http_tls **ou
         goto out;
     }
     cert_name(crts[0], t->subject, sizeof t->subject);
+    cert_pin(crts[0], t->pin, sizeof t->pin);
     if (gnutls_certificate_allocate_credentials(&cred) < 0) {
         rc = kt_fail(err, KT_ENOMEM, "no_memory", "", "memori habis");
         goto out;

@@ -26,6 +26,8 @@ typedef struct http_tls {
     char *key_pem;  /* owned, NUL-terminated; wiped when freed */
     char subject[128]; /* the certificate's first name (CN or first DNS name), for the log */
     long long expires_at; /* Unix seconds */
+    char pin[64];       /* "sha256//<base64>": the key's pin a kecamatan node enrols with
+                           (libcurl's CURLOPT_PINNEDPUBLICKEY form); "" if it could not be made */
 } http_tls;
 
 /* Read and check a certificate (chain) and its key. *out owned by caller: http_tls_free().

@@ -11,6 +11,8 @@
  */
 #include <curl/curl.h>
 #include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,6 +54,18 @@ static size_t on_data(char *data, size_t sz, size_t nm, void *ctx)
     return len;
 }
 
+/* libcurl calls this about once a second, and sooner while data moves, even when the peer
+   sends nothing: a non-zero answer aborts the transfer (CURLE_ABORTED_BY_CALLBACK). */
+static int on_progress(void *ctx, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+                       curl_off_t ulnow)
+{
+    (void)dltotal;
+    (void)dlnow;
+    (void)ultotal;
+    (void)ulnow;
+    return atomic_load((const atomic_int *)ctx) != 0;
+}
+
 kt_code link_http_call(const link_http *rq, long *status, char **resp, size_t *resp_len,
                        kt_error *err)
 {
@@ -62,6 +76,9 @@ kt_code link_http_call(const link_http *rq, long *status, char **resp, size_t *r
     *status = 0;
     *resp = NULL;
     *resp_len = 0;
+    if (rq->cancel != NULL && atomic_load(rq->cancel))
+        return kt_fail(err, KT_EUNAVAIL, "link_cancelled", "central",
+                       "Pengiriman ke pusat dihentikan: server sedang berhenti");
     pthread_once(&once, curl_init_once);
     CURL *c = curl_easy_init();
     if (c == NULL)
@@ -75,6 +92,11 @@ kt_code link_http_call(const link_http *rq, long *status, char **resp, size_t *r
     curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
     curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
+    if (rq->cancel != NULL) {
+        curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
+        curl_easy_setopt(c, CURLOPT_XFERINFODATA, (void *)(uintptr_t)rq->cancel);
+        curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+    }
     if (rq->pin != NULL && rq->pin[0] != '\0') {
         /* The pin is the trust: the certificate's issuer chain and name are not checked. */
         curl_easy_setopt(c, CURLOPT_PINNEDPUBLICKEY, rq->pin);
@@ -101,6 +123,12 @@ kt_code link_http_call(const link_http *rq, long *status, char **resp, size_t *r
     if (hdr != NULL)
         curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdr);
     CURLcode cc = curl_easy_perform(c);
+    if (cc == CURLE_ABORTED_BY_CALLBACK) {
+        rc = kt_fail(err, KT_EUNAVAIL, "link_cancelled", "central",
+                     "Pengiriman ke pusat dihentikan: server sedang berhenti");
+        free(b.p);
+        goto out;
+    }
     if (cc != CURLE_OK) {
         rc = kt_fail(err, KT_EUNAVAIL, "central_unreachable", "central",
                      "Pusat (Disdukcapil) tidak dapat dihubungi: %s",

@@ -21,6 +21,7 @@
 #define KTPEL_LINK_H
 
 #include <jansson.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -145,6 +146,9 @@ typedef struct link_http {
     size_t len;
     const link_req_sig *sig; /* NULL: unsigned */
     long timeout_s;          /* whole request; 0 = 60 */
+    const atomic_int *cancel; /* NULL, or: the call gives up within about a second once
+                                 *cancel is non-zero (KT_EUNAVAIL "link_cancelled"): a server
+                                 that stops does not wait for the timeout */
 } link_http;
 
 /* One request. *status the HTTP status (0 when no answer came: connection refused, cut, TLS
@@ -156,7 +160,8 @@ kt_code link_http_call(const link_http *rq, long *status, char **resp, size_t *r
 /* ---- fault points (tests) ---------------------------------------------------------------- */
 /* When the environment variable KTPEL_FAULT equals name, the process kills itself with SIGKILL
    right there: the crash tests stop a node or the central at a named moment (mid-send, before
-   and after a commit) to check what survives. Costs one getenv when unset. */
+   and after a commit) to check what survives; "name@N" kills at the N-th time the point is
+   reached (in the middle of a batch). Costs one getenv when unset. */
 void link_fault(const char *name);
 
 #endif

@@ -783,8 +783,9 @@ static kt_code process_card_issued(pusat *p, store *db, job *j, kt_error *err)
     store_stmt *st = NULL;
     kt_code rc = store_prepare(db,
                                "UPDATE pusat_records SET status = 'CARD_ISSUED', updated_at = ?"
-                               " WHERE node_id = ? AND application_id = ? AND"
-                               " status = 'PRINT_READY_RECORD'",
+                               " WHERE node_id = ? AND application_id = ? AND status IN"
+                               " ('PRINT_READY_RECORD', 'SENT_FOR_CARD_PRINTING', 'CARD_PRINTED',"
+                               " 'CARD_SHIPPED')",
                                &st, err);
     if (rc != KT_OK)
         return rc;

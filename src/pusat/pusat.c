@@ -277,6 +277,15 @@ kt_code pusat_status_add(pusat *p, store *db, const char *node_id, const char *p
                          int64_t app_id, const char *nik, const char *status, const char *reason,
                          const char *decision, kt_error *err)
 {
+    return pusat_status_add_card(p, db, node_id, packet_id, app_id, nik, status, reason,
+                                 decision, NULL, err);
+}
+
+kt_code pusat_status_add_card(pusat *p, store *db, const char *node_id, const char *packet_id,
+                              int64_t app_id, const char *nik, const char *status,
+                              const char *reason, const char *decision,
+                              const pusat_card_news *card, kt_error *err)
+{
     store_stmt *st = NULL;
     int row = 0;
     /* The node's next number, in this transaction (the write lock orders them): dense. */
@@ -302,7 +311,8 @@ kt_code pusat_status_add(pusat *p, store *db, const char *node_id, const char *p
                        node_id);
     if ((rc = store_prepare(db,
                             "INSERT INTO pusat_status (node_id, seq, packet_id, application_id,"
-                            " nik, status, reason, decision, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                            " nik, status, reason, decision, at, card_serial, shipment_no,"
+                            " shipment_cards) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                             &st, err)) != KT_OK)
         return rc;
     store_bind_text(st, 1, node_id, -1);
@@ -314,6 +324,9 @@ kt_code pusat_status_add(pusat *p, store *db, const char *node_id, const char *p
     store_bind_text(st, 7, reason != NULL ? reason : "", -1);
     store_bind_text(st, 8, decision != NULL ? decision : "", -1);
     store_bind_int(st, 9, svc_now(p->s));
+    store_bind_text(st, 10, card != NULL ? card->card_serial : "", -1);
+    store_bind_text(st, 11, card != NULL ? card->shipment_no : "", -1);
+    store_bind_int(st, 12, card != NULL ? card->shipment_cards : 0);
     return store_run(st, err);
 }
 

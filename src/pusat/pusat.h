@@ -105,6 +105,37 @@ kt_code pusat_record_decide(pusat *p, const svc_actor *who, int64_t id, const js
 /* A part of a record's packet, decrypted (face, finger_N.img, ...). *data: free(). */
 kt_code pusat_record_part(pusat *p, const svc_actor *who, int64_t id, const char *name,
                           void **data, size_t *len, char content_type[64], kt_error *err);
+/* ---- the card's life (cards.c): officer; restocking: admin ------------------------------- */
+/* The print queue: {"ready": PRINT_READY_RECORD records, "queued": SENT_FOR_CARD_PRINTING,
+   "printed": CARD_PRINTED waiting for a shipment (each at most 500, oldest first), "counts",
+   "stock", "stock_low"}. */
+kt_code pusat_print_queue(pusat *p, const svc_actor *who, json_t **out, kt_error *err);
+/* in {"record_ids": [...]} (1..500): each PRINT_READY_RECORD -> SENT_FOR_CARD_PRINTING, all or
+   none (409 record_state), a status entry for each record's node. */
+kt_code pusat_print_enqueue(pusat *p, const svc_actor *who, const json_t *in, json_t **out,
+                            kt_error *err);
+/* in {"card_serial"}: SENT_FOR_CARD_PRINTING -> CARD_PRINTED; consumes one blanko and one
+   ribbon print (409 stock_empty when either is out: nothing changes); 409 card_serial_used.
+   out {id, nik, status, card_serial, stock, stock_low}. */
+kt_code pusat_card_print(pusat *p, const svc_actor *who, int64_t record_id, const json_t *in,
+                         json_t **out, kt_error *err);
+/* {"items": [{item, label, quantity, low_at, low, updated_at}], "moves": the last 50 ledger
+   rows, "low"}. */
+kt_code pusat_stock(pusat *p, const svc_actor *who, json_t **out, kt_error *err);
+/* Admin. in {"item": blanko | ribbon, "quantity"? (added), "low_at"? (the low mark), "note"?}. */
+kt_code pusat_stock_restock(pusat *p, const svc_actor *who, const json_t *in, json_t **out,
+                            kt_error *err);
+/* {"waiting": printed cards per kecamatan, "shipments": the latest 100}. */
+kt_code pusat_shipments(pusat *p, const svc_actor *who, json_t **out, kt_error *err);
+/* One shipment with its records. */
+kt_code pusat_shipment_get(pusat *p, const svc_actor *who, const char *shipment_no,
+                           json_t **out, kt_error *err);
+/* in {"kecamatan_code", "record_ids"? (default: every printed card of the kecamatan, at most
+   500), "note"?}: a shipment "KRM-<kecamatan>-<nnnnnn>"; each card CARD_SHIPPED with a status
+   entry carrying the shipment number and how many of its cards go to that node. */
+kt_code pusat_shipment_make(pusat *p, const svc_actor *who, const json_t *in, json_t **out,
+                            kt_error *err);
+
 /* The latest alerts (admin, supervisor). */
 kt_code pusat_alerts(pusat *p, const svc_actor *who, json_t **out, kt_error *err);
 

@@ -45,6 +45,17 @@ kt_code pusat_require_officer(const svc_actor *who, kt_error *err);
 kt_code pusat_status_add(pusat *p, store *db, const char *node_id, const char *packet_id,
                          int64_t app_id, const char *nik, const char *status, const char *reason,
                          const char *decision, kt_error *err);
+/* What a status entry says of the card (CARD_PRINTED, CARD_SHIPPED). */
+typedef struct pusat_card_news {
+    char card_serial[40];
+    char shipment_no[40];
+    int64_t shipment_cards; /* CARD_SHIPPED: how many cards of the shipment go to this node */
+} pusat_card_news;
+/* pusat_status_add with the card's news (card may be NULL). */
+kt_code pusat_status_add_card(pusat *p, store *db, const char *node_id, const char *packet_id,
+                              int64_t app_id, const char *nik, const char *status,
+                              const char *reason, const char *decision,
+                              const pusat_card_news *card, kt_error *err);
 /* An alert, in a transaction of its own (the refused request itself changes nothing). */
 void pusat_alert(pusat *p, const char *node_id, const char *kind, const char *message);
 

@@ -25,7 +25,7 @@ kt_code pusat_overview(pusat *p, const svc_actor *who, json_t **out, kt_error *e
     kt_code rc;
     store *db = NULL;
     store_stmt *st = NULL;
-    json_t *kec = NULL, *nodes = NULL, *alerts = NULL;
+    json_t *kec = NULL, *nodes = NULL, *alerts = NULL, *stock = NULL;
     int row = 0;
     *out = NULL;
     if ((rc = pusat_require_officer(who, err)) != KT_OK)
@@ -51,15 +51,24 @@ kt_code pusat_overview(pusat *p, const svc_actor *who, json_t **out, kt_error *e
                             " (SELECT count(*) FROM pusat_packets k WHERE substr(k.node_id, 1, 6)"
                             "  = n.kecamatan_code AND k.state = 'received'),"
                             " (SELECT count(*) FROM pusat_packets k WHERE substr(k.node_id, 1, 6)"
-                            "  = n.kecamatan_code)"
+                            "  = n.kecamatan_code),"
+                            " (SELECT count(*) FROM pusat_records r WHERE r.kecamatan_code ="
+                            "  n.kecamatan_code AND r.status = 'SENT_FOR_CARD_PRINTING'),"
+                            " (SELECT count(*) FROM pusat_records r WHERE r.kecamatan_code ="
+                            "  n.kecamatan_code AND r.status = 'CARD_PRINTED'),"
+                            " (SELECT count(*) FROM pusat_records r WHERE r.kecamatan_code ="
+                            "  n.kecamatan_code AND r.status = 'CARD_SHIPPED')"
                             " FROM pusat_nodes n GROUP BY n.kecamatan_code ORDER BY"
                             " n.kecamatan_code",
                             &st, err)) != KT_OK)
         goto out;
     store_bind_int(st, 1, day0);
-    while ((rc = store_step(st, &row, err)) == KT_OK && row)
+    while ((rc = store_step(st, &row, err)) == KT_OK && row) {
+        json_t *k = json_pack("{s:I, s:I, s:I}", "print_queue", (json_int_t)store_col_int(st, 9),
+                              "printed", (json_int_t)store_col_int(st, 10), "shipped",
+                              (json_int_t)store_col_int(st, 11));
         json_array_append_new(
-            kec, json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "kecamatan_code",
+            kec, json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o*}", "kecamatan_code",
                            store_col_text(st, 0), "name", store_col_text(st, 1),
                            "received_today", (json_int_t)store_col_int(st, 2), "print_ready",
                            (json_int_t)store_col_int(st, 3), "adjudication_waiting",
@@ -67,21 +76,25 @@ kt_code pusat_overview(pusat *p, const svc_actor *who, json_t **out, kt_error *e
                            (json_int_t)store_col_int(st, 5), "issued",
                            (json_int_t)store_col_int(st, 6), "processing",
                            (json_int_t)store_col_int(st, 7), "received_total",
-                           (json_int_t)store_col_int(st, 8)));
+                           (json_int_t)store_col_int(st, 8), "cards", k));
+    }
     store_reset(st);
     if (rc != KT_OK)
         goto out;
     svc_conn_put(p->s, db);
     db = NULL;
     if ((rc = pusat_node_list(p, who, &nodes, err)) != KT_OK ||
-        (rc = pusat_alerts(p, who, &alerts, err)) != KT_OK)
+        (rc = pusat_alerts(p, who, &alerts, err)) != KT_OK ||
+        (rc = pusat_stock(p, who, &stock, err)) != KT_OK)
         goto out;
     pthread_rwlock_rdlock(&p->glock);
     size_t fingers = bio_gallery_count(p->g);
     pthread_rwlock_unlock(&p->glock);
-    *out = json_pack("{s:O, s:O, s:O, s:I, s:f}", "kecamatan", kec, "nodes",
+    *out = json_pack("{s:O, s:O, s:O, s:I, s:f, s:O, s:O}", "kecamatan", kec, "nodes",
                      json_object_get(nodes, "nodes"), "alerts", json_object_get(alerts, "alerts"),
-                     "gallery_fingers", (json_int_t)fingers, "threshold", p->threshold);
+                     "gallery_fingers", (json_int_t)fingers, "threshold", p->threshold, "stock",
+                     json_object_get(stock, "items"), "stock_low",
+                     json_object_get(stock, "low"));
     if (*out == NULL)
         rc = svc_nomem(err);
 out:
@@ -89,6 +102,7 @@ out:
     json_decref(kec);
     json_decref(nodes);
     json_decref(alerts);
+    json_decref(stock);
     return rc;
 }
 
@@ -209,6 +223,29 @@ kt_code pusat_record_get(pusat *p, const svc_actor *who, int64_t id, json_t **ou
     char u[96];
     snprintf(u, sizeof u, "/api/pusat/records/%lld/parts/face", (long long)id);
     json_object_set_new(rec, "face_url", json_string(u));
+    /* The scans of the documents checked at the kecamatan (parts document_<doc>). */
+    json_t *docs = json_array();
+    if (docs == NULL) {
+        rc = svc_nomem(err);
+        goto out;
+    }
+    json_object_set_new(rec, "documents", docs);
+    if ((rc = store_prepare(db,
+                            "SELECT substr(p.name, 10) FROM pusat_parts p JOIN pusat_records r ON"
+                            " r.packet_id = p.packet_id WHERE r.id = ? AND substr(p.name, 1, 9) ="
+                            " 'document_' ORDER BY p.name",
+                            &st, err)) != KT_OK)
+        goto out;
+    store_bind_int(st, 1, id);
+    while ((rc = store_step(st, &row, err)) == KT_OK && row) {
+        snprintf(u, sizeof u, "/api/pusat/records/%lld/parts/document_%.40s", (long long)id,
+                 store_col_text(st, 0));
+        json_array_append_new(docs, json_pack("{s:s, s:s}", "doc", store_col_text(st, 0), "url",
+                                              u));
+    }
+    store_reset(st);
+    if (rc != KT_OK)
+        goto out;
     if ((rc = store_prepare(db,
                             "SELECT finger, matched_record_id, matched_nik, matched_finger, score,"
                             " threshold FROM pusat_hits WHERE record_id = ? ORDER BY score DESC",
@@ -424,8 +461,8 @@ kt_code pusat_status_feed(pusat *p, const char *node_id, const char *time_s, con
         goto out;
     if ((rc = store_prepare(db,
                             "SELECT seq, packet_id, application_id, nik, status, reason, decision,"
-                            " at FROM pusat_status WHERE node_id = ? AND seq > ? ORDER BY seq"
-                            " LIMIT ?",
+                            " at, card_serial, shipment_no, shipment_cards FROM pusat_status"
+                            " WHERE node_id = ? AND seq > ? ORDER BY seq LIMIT ?",
                             &st, err)) != KT_OK)
         goto out;
     store_bind_text(st, 1, node_id, -1);
@@ -434,13 +471,20 @@ kt_code pusat_status_feed(pusat *p, const char *node_id, const char *time_s, con
     int64_t last = after;
     while ((rc = store_step(st, &row, err)) == KT_OK && row) {
         last = store_col_int(st, 0);
-        json_array_append_new(a, json_pack("{s:I, s:s, s:I, s:s, s:s, s:s, s:s, s:I}", "seq",
-                                           (json_int_t)last, "packet_id", store_col_text(st, 1),
-                                           "application_id", (json_int_t)store_col_int(st, 2),
-                                           "nik", store_col_text(st, 3), "status",
-                                           store_col_text(st, 4), "reason", store_col_text(st, 5),
-                                           "decision", store_col_text(st, 6), "at",
-                                           (json_int_t)store_col_int(st, 7)));
+        json_t *e = json_pack("{s:I, s:s, s:I, s:s, s:s, s:s, s:s, s:I}", "seq",
+                              (json_int_t)last, "packet_id", store_col_text(st, 1),
+                              "application_id", (json_int_t)store_col_int(st, 2), "nik",
+                              store_col_text(st, 3), "status", store_col_text(st, 4), "reason",
+                              store_col_text(st, 5), "decision", store_col_text(st, 6), "at",
+                              (json_int_t)store_col_int(st, 7));
+        /* The card's news (CARD_PRINTED, CARD_SHIPPED): serial, shipment and its size. */
+        if (e != NULL && store_col_text(st, 8)[0] != '\0')
+            json_object_set_new(e, "card_serial", json_string(store_col_text(st, 8)));
+        if (e != NULL && store_col_text(st, 9)[0] != '\0') {
+            json_object_set_new(e, "shipment_no", json_string(store_col_text(st, 9)));
+            json_object_set_new(e, "shipment_cards", json_integer(store_col_int(st, 10)));
+        }
+        json_array_append_new(a, e);
     }
     store_reset(st);
     if (rc == KT_OK &&

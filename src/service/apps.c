@@ -34,6 +34,7 @@
 #include "core/refcodes.h"
 #include "service/afis.h"
 #include "service/link_hooks.h"
+#include "service/scans.h"
 #include "service/upload.h"
 #include "service/rec_internal.h"
 #include "service/svc_internal.h"
@@ -166,6 +167,10 @@ kt_code svc_app_load(svc *s, store *db, int64_t id, json_t **out, kt_error *err)
         rc = svc_nomem(err);
         goto fail;
     }
+    json_t *scans = NULL;
+    if ((rc = svc_scans_of(db, id, &scans, err)) != KT_OK)
+        goto fail;
+    json_object_set_new(o, "scans", scans);
     if ((rc = each_row(db, "SELECT doc FROM documents WHERE application_id = ? ORDER BY doc",
                        id, row_document, docs, err)) != KT_OK ||
         (rc = each_row(db, "SELECT slot, exception_reason FROM biometrics WHERE"

@@ -367,7 +367,7 @@ kt_code svc_tpl_open(svc *s, int64_t app_id, const char *slot, const char *hex, 
 
 typedef struct file_row {
     int64_t app_id;
-    char slot[16];
+    char slot[32]; /* a biometric slot, or doc_<document> of a scan */
     char rel[64];
 } file_row;
 
@@ -376,13 +376,14 @@ typedef struct file_row {
 /* Work on one file row (sealing, rotation). */
 typedef kt_code (*file_fn)(svc *s, const file_row *f, void *ctx, kt_error *err);
 
-/* Call fn for every biometric file row, in key order, reading FILE_BATCH rows at a time after
-   the last one seen (an index range scan each: memory stays flat however many there are). */
+/* Call fn for every sealed file row (biometrics and document scans), in key order, reading
+   FILE_BATCH rows at a time after the last one seen (memory stays flat however many there
+   are). */
 static kt_code each_file(svc *s, file_fn fn, void *ctx, kt_error *err)
 {
     file_row *rows = malloc(FILE_BATCH * sizeof *rows);
     int64_t after_app = -1;
-    char after_slot[16] = "";
+    char after_slot[32] = "";
     kt_code rc = KT_OK;
     if (rows == NULL)
         return svc_nomem(err);
@@ -394,9 +395,11 @@ static kt_code each_file(svc *s, file_fn fn, void *ctx, kt_error *err)
         if ((rc = svc_conn_get(s, &db, err)) != KT_OK)
             break;
         if ((rc = store_prepare(db,
-                                "SELECT application_id, slot, path FROM biometrics WHERE"
-                                " path <> '' AND (application_id > ? OR (application_id = ? AND"
-                                " slot > ?)) ORDER BY application_id, slot LIMIT 1000",
+                                "SELECT application_id, slot, path FROM (SELECT application_id,"
+                                " slot, path FROM biometrics WHERE path <> '' UNION ALL SELECT"
+                                " application_id, 'doc_' || doc, path FROM document_scans) f"
+                                " WHERE application_id > ? OR (application_id = ? AND slot > ?)"
+                                " ORDER BY application_id, slot LIMIT 1000",
                                 &st, err)) == KT_OK) {
             store_bind_int(st, 1, after_app);
             store_bind_int(st, 2, after_app);

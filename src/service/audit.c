@@ -366,6 +366,19 @@ char *svc_access_subjects(const json_t *arr, const char *key)
     return out;
 }
 
+kt_code svc_access_record_shown(svc *s, const svc_actor *who, const char *action,
+                                const char *detail, json_t *people, kt_error *err)
+{
+    char *subjects = svc_access_subjects(people, "nik");
+    if (subjects == NULL)
+        return svc_nomem(err);
+    kt_code rc = svc_access_record(s, who, action, "", 0, subjects, detail, err);
+    free(subjects);
+    if (rc == KT_OK && !svc_full_nik(who))
+        svc_nik_mask_list(people, "nik");
+    return rc;
+}
+
 /* ---- chaining the rows written before migration 006 ------------------------------------ */
 
 /* The first ncols columns of the current row as text (NULL for SQL NULL), valid until the

@@ -11,7 +11,8 @@
 /* 1 when this database is enrolled to a central. */
 int svc_link_linked(store *db);
 /* The manual central steps (send, print_ready, central_duplicate) are the status feed's on a
-   linked node: KT_ECONFLICT "linked_node" for people. */
+   linked node, and `print` (the card arrived) is the shipment's receipt (link_cards.c):
+   KT_ECONFLICT "linked_node" for people. */
 kt_code svc_link_manual_check(store *db, const svc_actor *who, wf_action act, kt_error *err);
 /* Record: the `rekam` packet, with the kecamatan's AFIS result. */
 kt_code svc_link_on_record(svc *s, store *db, const svc_actor *who, int64_t app_id,
@@ -34,5 +35,14 @@ kt_code svc_link_on_handover(svc *s, store *db, const svc_actor *who, int64_t ap
 kt_code svc_app_move(svc *s, store *db, json_t *pending, const svc_actor *who, int64_t id,
                      const char *nik, wf_state from, wf_action act, wf_state to,
                      const char *reason, const char *note, kt_error *err);
+
+/* The link's pages and commands: the registry's side of the office (supervisor, admin,
+   the CLI's system actor); KT_EFORBIDDEN otherwise. */
+kt_code svc_link_require_officer(const svc_actor *who, kt_error *err);
+/* A status entry's news of the card, inside its apply transaction (link_cards.c): a
+   CARD_SHIPPED entry adds the card to its shipment; other statuses do nothing here. */
+kt_code svc_link_card_news(svc *s, store *db, const json_t *entry, kt_error *err);
+/* Shipments not yet confirmed, and cards missing from confirmed ones. */
+kt_code svc_link_card_counts(store *db, int64_t *waiting, int64_t *missing, kt_error *err);
 
 #endif

@@ -27,6 +27,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bio/image.h"
+#include "bio/wsq.h"
+#include "core/nik.h"
+#include "core/refcodes.h"
 #include "link/link.h"
 #include "seal/seal.h"
 #include "service/link_hooks.h"
@@ -111,10 +115,15 @@ int svc_link_linked(store *db)
 
 kt_code svc_link_manual_check(store *db, const svc_actor *who, wf_action act, kt_error *err)
 {
-    if (act != WF_ACT_SEND && act != WF_ACT_PRINT_READY && act != WF_ACT_CENTRAL_DUPLICATE)
+    if (act != WF_ACT_SEND && act != WF_ACT_PRINT_READY && act != WF_ACT_CENTRAL_DUPLICATE &&
+        act != WF_ACT_PRINT)
         return KT_OK;
     if (is_link_actor(who) || !svc_link_linked(db))
         return KT_OK;
+    if (act == WF_ACT_PRINT)
+        return kt_fail(err, KT_ECONFLICT, "linked_node", "action",
+                       "Kantor ini terhubung ke Disdukcapil: kartu tercatat tiba saat kiriman "
+                       "kartu dari Disdukcapil diterima (halaman Kiriman), bukan dengan tombol");
     return kt_fail(err, KT_ECONFLICT, "linked_node", "action",
                    "Kantor ini terhubung ke Disdukcapil: tindakan '%s' diatur oleh status dari "
                    "Disdukcapil, bukan tombol",
@@ -211,6 +220,32 @@ static kt_code header_person(store *db, int64_t app_id, const char *nik, json_t 
     return rc;
 }
 
+/* scans: the application's document scans as they are now ({doc: {path, content_type,
+   sha256}}); the files do not change once the packet names them (a new scan is a new row). */
+static kt_code header_scans(store *db, int64_t app_id, json_t *h, kt_error *err)
+{
+    store_stmt *st = NULL;
+    int row = 0;
+    json_t *sc = json_object();
+    if (sc == NULL)
+        return svc_nomem(err);
+    json_object_set_new(h, "scans", sc);
+    kt_code rc = store_prepare(db,
+                               "SELECT doc, path, content_type, sha256 FROM document_scans WHERE"
+                               " application_id = ? ORDER BY doc",
+                               &st, err);
+    if (rc != KT_OK)
+        return rc;
+    store_bind_int(st, 1, app_id);
+    while ((rc = store_step(st, &row, err)) == KT_OK && row)
+        json_object_set_new(sc, store_col_text(st, 0),
+                            json_pack("{s:s, s:s, s:s}", "path", store_col_text(st, 1),
+                                      "content_type", store_col_text(st, 2), "sha256",
+                                      store_col_text(st, 3)));
+    store_reset(st);
+    return rc;
+}
+
 kt_code svc_link_on_record(svc *s, store *db, const svc_actor *who, int64_t app_id,
                            const char *nik, int afis_duplicate, const char *afis_note,
                            kt_error *err)
@@ -226,7 +261,8 @@ kt_code svc_link_on_record(svc *s, store *db, const svc_actor *who, int64_t app_
         rc = svc_nomem(err);
         goto out;
     }
-    if ((rc = header_person(db, app_id, nik, h, err)) != KT_OK)
+    if ((rc = header_person(db, app_id, nik, h, err)) != KT_OK ||
+        (rc = header_scans(db, app_id, h, err)) != KT_OK)
         goto out;
     json_object_set_new(h, "afis", json_pack("{s:b, s:s}", "duplicate", afis_duplicate, "note",
                                              afis_note != NULL ? afis_note : ""));
@@ -268,6 +304,8 @@ kt_code svc_link_on_change(svc *s, store *db, const svc_actor *who, int64_t app_
     json_t *h = header_base(s, db, who, app_id, nik);
     kt_code rc = h != NULL ? header_person(db, app_id, nik, h, err) : svc_nomem(err);
     if (rc == KT_OK)
+        rc = header_scans(db, app_id, h, err);
+    if (rc == KT_OK)
         rc = queue_packet(s, db, "perubahan", app_id, nik, h, err);
     json_decref(h);
     return rc;
@@ -284,6 +322,8 @@ kt_code svc_link_on_receipt(svc *s, store *db, json_t *pending, const svc_actor 
     if (from == WF_STATE_DATA_CHANGED) { /* no recording: the card from the data on file */
         json_t *h = header_base(s, db, who, app_id, nik);
         rc = h != NULL ? header_person(db, app_id, nik, h, err) : svc_nomem(err);
+        if (rc == KT_OK)
+            rc = header_scans(db, app_id, h, err);
         if (rc == KT_OK)
             rc = queue_packet(s, db, "cetak", app_id, nik, h, err);
         json_decref(h);
@@ -355,10 +395,14 @@ static kt_code reconcile(svc *s, store *db, json_t *pending, int64_t app_id, kt_
         wf_action act;
         const char *why = "", *note = "";
         int dup = strcmp(cs, "DUPLICATE_RECORD") == 0 || strcmp(cs, "ADJUDICATE_RECORD") == 0;
+        /* The card's later life at the central (queued, printed, shipped) is print_ready here
+           until the shipment is received (link_cards.c). */
+        int prr = strcmp(cs, "PRINT_READY_RECORD") == 0 ||
+                  strcmp(cs, "SENT_FOR_CARD_PRINTING") == 0 || strcmp(cs, "CARD_PRINTED") == 0 ||
+                  strcmp(cs, "CARD_SHIPPED") == 0;
         if (from == WF_STATE_RECEIPT_ISSUED && strcmp(ostate, "sent") == 0)
             act = WF_ACT_SEND;
-        else if ((from == WF_STATE_SENT || from == WF_STATE_DUPLICATE) &&
-                 strcmp(cs, "PRINT_READY_RECORD") == 0)
+        else if ((from == WF_STATE_SENT || from == WF_STATE_DUPLICATE) && prr)
             act = WF_ACT_PRINT_READY;
         else if (from == WF_STATE_SENT && dup)
             act = WF_ACT_CENTRAL_DUPLICATE, note = reason;
@@ -424,6 +468,33 @@ static kt_code read_part_file(svc *s, int64_t app, const char *slot, const char 
         return svc_nomem(err);
     *data = copy;
     *len = n;
+    return KT_OK;
+}
+
+/* A finger as the packet carries it: a WSQ image (FBI, BIO_WSQ_BITRATE), the captured image
+   encoded here (a capture that is WSQ already goes as it is). *data is replaced; a finger
+   stored as a template (a scanner that extracts itself) has no image: *data becomes NULL. */
+static kt_code finger_wsq(uint8_t **data, size_t *len, kt_error *err)
+{
+    bio_image img;
+    bio_msg m;
+    if (bio_wsq_is(*data, *len))
+        return KT_OK;
+    bio_status st = bio_image_decode_ex(*data, *len, BIO_IMAGE_NO_CHECK, &img, NULL, &m);
+    free(*data);
+    *data = NULL;
+    *len = 0;
+    if (st == BIO_ENOMEM)
+        return svc_nomem(err);
+    if (st != BIO_OK)
+        return KT_OK; /* an ISO record, not an image: the template part says it all */
+    st = bio_wsq_encode(&img, BIO_WSQ_BITRATE, data, len, &m);
+    bio_image_free(&img);
+    if (st == BIO_ENOMEM)
+        return svc_nomem(err);
+    if (st != BIO_OK)
+        return kt_fail(err, KT_EINTERNAL, "wsq_failed", "finger",
+                       "Sidik jari tidak dapat dikodekan sebagai WSQ: %s", m.text);
     return KT_OK;
 }
 
@@ -508,7 +579,8 @@ static kt_code build_one(svc *s, const link_cfg *c, const char *packet_id, kt_er
     snprintf(env.node_id, sizeof env.node_id, "%s", c->node_id);
     snprintf(env.kecamatan_code, sizeof env.kecamatan_code, "%s", c->kec);
     env.key_id = c->key_id;
-    /* Parts: biodata; the biometric files; the finger templates. */
+    /* Parts: biodata; the biometric files (fingers as WSQ); the document scans; the finger
+       templates. */
     json_t *bio = json_object_get(h, "biodata");
     if (bio != NULL && (rc = part_json(&acc, "biodata.json", bio, err)) != KT_OK)
         goto out;
@@ -519,11 +591,29 @@ static kt_code build_one(svc *s, const link_cfg *c, const char *packet_id, kt_er
         uint8_t *data = NULL;
         size_t len = 0;
         char name[64];
-        if (strncmp(slot, "finger_", 7) == 0)
-            snprintf(name, sizeof name, "%s.img", slot);
-        else
-            snprintf(name, sizeof name, "%s", slot);
+        int finger = strncmp(slot, "finger_", 7) == 0;
+        snprintf(name, sizeof name, "%s%s", slot, finger ? ".wsq" : "");
         if ((rc = read_part_file(s, app, slot, json_string_value(json_object_get(sv, "path")),
+                                 &data, &len, err)) != KT_OK)
+            goto out;
+        if (finger && (rc = finger_wsq(&data, &len, err)) != KT_OK)
+            goto out;
+        if (data != NULL &&
+            (rc = part_add(&acc, name,
+                           finger ? "image/x-wsq"
+                                  : json_string_value(json_object_get(sv, "content_type")),
+                           data, len, err)) != KT_OK)
+            goto out;
+    }
+    /* The scans of the documents checked at intake (SOP step 2), as scanned. */
+    json_t *scans = json_object_get(h, "scans");
+    json_object_foreach(scans, slot, sv) {
+        uint8_t *data = NULL;
+        size_t len = 0;
+        char name[64], fslot[40];
+        snprintf(fslot, sizeof fslot, "doc_%s", slot);
+        snprintf(name, sizeof name, "document_%s", slot);
+        if ((rc = read_part_file(s, app, fslot, json_string_value(json_object_get(sv, "path")),
                                  &data, &len, err)) != KT_OK ||
             (rc = part_add(&acc, name, json_string_value(json_object_get(sv, "content_type")),
                            data, len, err)) != KT_OK)
@@ -569,6 +659,7 @@ static kt_code build_one(svc *s, const link_cfg *c, const char *packet_id, kt_er
     db = NULL;
     /* The manifest's own fields: the header less what went into parts or is node-local. */
     json_object_del(h, "slots");
+    json_object_del(h, "scans");
     json_object_del(h, "biodata");
     if ((rc = link_packet_make(&env, h, acc.p, acc.n, &key, box, &pkt, &plen, err)) != KT_OK)
         goto out;
@@ -761,7 +852,7 @@ static kt_code send_due(svc *s, const link_cfg *c, int force, round_stats *rs, k
             continue;
         }
         link_http rq = {url, c->tls_pin, "POST", "application/vnd.ktpel.packet", data, len,
-                        NULL, 120};
+                        NULL, 120, &s->link_cancel};
         kt_code hc = link_http_call(&rq, &status, &resp, &rlen, &e);
         free(data);
         int cls = classify(hc, status);
@@ -803,7 +894,9 @@ static kt_code apply_entry(svc *s, const json_t *e, int *applied, kt_error *err)
     const char *pid = svc_jstr(e, "packet_id"), *status = svc_jstr(e, "status"),
                *reason = svc_jstr(e, "reason"), *dec = svc_jstr(e, "decision");
     int64_t app = json_integer_value(json_object_get(e, "application_id"));
-    if (pid == NULL || status == NULL || strlen(status) > 39)
+    ref_ktp_status known;
+    /* A status of the national vocabulary (status_rekam_ktp_el) or nothing. */
+    if (pid == NULL || status == NULL || !ref_ktp_status_from_str(status, &known))
         return kt_fail(err, KT_EINVAL, "status_malformed", "entries",
                        "Status dari Disdukcapil salah bentuk (nomor %lld)", (long long)seq);
     if (reason == NULL)
@@ -817,12 +910,15 @@ static kt_code apply_entry(svc *s, const json_t *e, int *applied, kt_error *err)
         goto out;
     if (seq != c.cursor + 1)
         goto out; /* applied before (duplicate) or not yet its turn (gap) */
+    const char *serial = svc_jstr(e, "card_serial"), *ship = svc_jstr(e, "shipment_no");
     if ((rc = store_prepare(db,
                             "INSERT INTO link_statuses (seq, packet_id, application_id, status,"
-                            " reason, decision, central_at, applied_at) VALUES (?, ?, ?, ?, ?, ?,"
-                            " ?, ?)",
+                            " reason, decision, central_at, applied_at, card_serial, shipment_no)"
+                            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                             &st, err)) != KT_OK)
         goto out;
+    store_bind_text(st, 9, serial != NULL ? serial : "", -1);
+    store_bind_text(st, 10, ship != NULL ? ship : "", -1);
     store_bind_int(st, 1, seq);
     store_bind_text(st, 2, pid, -1);
     store_bind_int(st, 3, app);
@@ -857,6 +953,8 @@ static kt_code apply_entry(svc *s, const json_t *e, int *applied, kt_error *err)
     if ((rc = store_run(st, err)) != KT_OK)
         goto out;
     if (app > 0 && (rc = reconcile(s, db, pending, app, err)) != KT_OK)
+        goto out;
+    if ((rc = svc_link_card_news(s, db, e, err)) != KT_OK) /* a card shipped to this office */
         goto out;
     link_fault("node_mid_apply"); /* everything written, nothing committed */
     if ((rc = svc_commit(s, db, err)) != KT_OK)
@@ -948,7 +1046,17 @@ static kt_code apply_resident(svc *s, const json_t *e, int *applied, kt_error *e
     *applied = 0;
     int64_t seq = json_integer_value(json_object_get(e, "seq"));
     const char *nik = svc_jstr(e, "nik"), *change = svc_jstr(e, "change");
-    if (nik == NULL || change == NULL)
+    const json_t *r = json_object_get(e, "resident");
+    int upsert = change != NULL && (strcmp(change, "new") == 0 || strcmp(change, "changed") == 0);
+    /* The central is authenticated, but what it sends is still checked: a NIK, a known change,
+       and a resident record of that same NIK and a well-formed KK (what the office's lookups
+       and forms assume of every row of residents). */
+    if (nik == NULL || !nik_is_well_formed(nik) || change == NULL ||
+        (!upsert && strcmp(change, "moved_away") != 0 && strcmp(change, "deceased") != 0) ||
+        (upsert && r != NULL &&
+         (!json_is_object(r) || svc_jstr(r, "nik") == NULL ||
+          strcmp(svc_jstr(r, "nik"), nik) != 0 || svc_jstr(r, "kk_number") == NULL ||
+          !nik_is_well_formed(svc_jstr(r, "kk_number")))))
         return kt_fail(err, KT_EINVAL, "resident_malformed", "entries",
                        "Kabar penduduk dari Disdukcapil salah bentuk (nomor %lld)", (long long)seq);
     kt_code rc = svc_conn_get(s, &db, err);
@@ -958,8 +1066,7 @@ static kt_code apply_resident(svc *s, const json_t *e, int *applied, kt_error *e
         goto out;
     if (seq != c.res_cursor + 1)
         goto out; /* applied before, or not its turn */
-    if (strcmp(change, "new") == 0 || strcmp(change, "changed") == 0) {
-        const json_t *r = json_object_get(e, "resident");
+    if (upsert) {
         if (r != NULL && (rc = resident_upsert(db, r, svc_now(s), err)) != KT_OK)
             goto out;
     } else { /* moved_away, deceased: no longer this kecamatan's resident */
@@ -986,10 +1093,48 @@ out:
 
 typedef kt_code (*apply_fn)(svc *s, const json_t *e, int *applied, kt_error *err);
 
+kt_code svc_link_feed_apply(svc *s, const char *text, size_t len, int residents, int *count,
+                            size_t *entries, int *progressed, char *errbuf, size_t errcap,
+                            kt_error *err)
+{
+    apply_fn apply = residents ? apply_resident : apply_entry;
+    *entries = 0;
+    *progressed = 0;
+    json_t *j = text != NULL ? json_loadb(text, len, JSON_REJECT_DUPLICATES, NULL) : NULL;
+    json_t *feed = json_object_get(j, "entries");
+    size_t n = json_array_size(feed);
+    if (!json_is_array(feed)) {
+        snprintf(errbuf, errcap, "Jawaban Disdukcapil salah bentuk (%s)",
+                 residents ? "kabar penduduk" : "status");
+        json_decref(j);
+        return KT_OK; /* said in errbuf: the round ends there, nothing applied */
+    }
+    kt_code rc = KT_OK;
+    json_t **v = n > 0 ? malloc(n * sizeof *v) : NULL; /* owned; borrows feed's entries */
+    if (n > 0 && v == NULL) {
+        json_decref(j);
+        return svc_nomem(err);
+    }
+    for (size_t i = 0; i < n; i++)
+        v[i] = json_array_get(feed, i);
+    if (n > 1)
+        qsort(v, n, sizeof *v, cmp_seq);
+    for (size_t i = 0; i < n && rc == KT_OK; i++) {
+        int applied = 0;
+        rc = apply(s, v[i], &applied, err);
+        *count += applied;
+        *progressed |= applied;
+    }
+    *entries = n;
+    free(v);
+    json_decref(j);
+    return rc;
+}
+
 /* Pull path (status or residents) from the cursor until nothing new; each entry applied by
    apply in sequence order whatever order it came in, only as the next one. */
 static kt_code pull_feed(svc *s, const link_cfg *c0, const char *path, int residents,
-                         apply_fn apply, int *count, char *errbuf, size_t errcap, kt_error *err)
+                         int *count, char *errbuf, size_t errcap, kt_error *err)
 {
     link_sign_key key;
     kt_code rc = link_sign_key_load(c0->key_path, 0, &key, NULL, err);
@@ -1010,7 +1155,7 @@ static kt_code pull_feed(svc *s, const link_cfg *c0, const char *path, int resid
         snprintf(url, sizeof url, "%s%s", c.central_url, pq);
         link_req_sig sig;
         link_req_sign(&key, c.node_id, "GET", pq, NULL, 0, svc_now(s), &sig);
-        link_http rq = {url, c.tls_pin, "GET", NULL, NULL, 0, &sig, 60};
+        link_http rq = {url, c.tls_pin, "GET", NULL, NULL, 0, &sig, 60, &s->link_cancel};
         char *resp = NULL;
         size_t rlen = 0;
         long status = 0;
@@ -1024,34 +1169,11 @@ static kt_code pull_feed(svc *s, const link_cfg *c0, const char *path, int resid
             free(resp);
             break;
         }
-        json_t *j = json_loads(resp, 0, NULL);
-        free(resp);
-        json_t *entries = json_object_get(j, "entries");
-        size_t n = json_array_size(entries);
-        if (!json_is_array(entries)) {
-            snprintf(errbuf, errcap, "Jawaban Disdukcapil salah bentuk (%s)", path);
-            json_decref(j);
-            break;
-        }
-        json_t **v = n > 0 ? malloc(n * sizeof *v) : NULL;
-        if (n > 0 && v == NULL) {
-            json_decref(j);
-            rc = svc_nomem(err);
-            break;
-        }
-        for (size_t i = 0; i < n; i++)
-            v[i] = json_array_get(entries, i);
-        if (n > 1)
-            qsort(v, n, sizeof *v, cmp_seq);
+        size_t n = 0;
         int progressed = 0;
-        for (size_t i = 0; i < n && rc == KT_OK; i++) {
-            int applied = 0;
-            rc = apply(s, v[i], &applied, err);
-            *count += applied;
-            progressed |= applied;
-        }
-        free(v);
-        json_decref(j);
+        rc = svc_link_feed_apply(s, resp, rlen, residents, count, &n, &progressed, errbuf, errcap,
+                                 err);
+        free(resp);
         if (rc != KT_OK || !progressed || n < LINK_PULL_BATCH)
             break;
     }
@@ -1093,14 +1215,14 @@ static kt_code round_run(svc *s, int force, round_stats *rs, kt_error *err)
     }
     if ((rc = send_due(s, &c, force, rs, err)) != KT_OK)
         return rc;
-    if ((rc = pull_feed(s, &c, "/api/link/v1/status", 0, apply_entry, &rs->statuses, rs->error,
+    if ((rc = pull_feed(s, &c, "/api/link/v1/status", 0, &rs->statuses, rs->error,
                         sizeof rs->error, err)) != KT_OK)
         return rc;
-    return pull_feed(s, &c, "/api/link/v1/residents", 1, apply_resident, &rs->residents,
+    return pull_feed(s, &c, "/api/link/v1/residents", 1, &rs->residents,
                      rs->error, sizeof rs->error, err);
 }
 
-static kt_code require_officer(const svc_actor *who, kt_error *err)
+kt_code svc_link_require_officer(const svc_actor *who, kt_error *err)
 {
     wf_role role;
     kt_code rc = svc_actor_role(who, &role, err);
@@ -1116,7 +1238,7 @@ kt_code svc_link_sync(svc *s, const svc_actor *who, int force, json_t **out, kt_
 {
     round_stats rs;
     *out = NULL;
-    kt_code rc = require_officer(who, err);
+    kt_code rc = svc_link_require_officer(who, err);
     if (rc != KT_OK)
         return rc;
     if ((rc = round_run(s, force, &rs, err)) != KT_OK)
@@ -1137,13 +1259,71 @@ static int loopback_http(const char *url)
            strncmp(url, "http://[::1]", 12) == 0;
 }
 
+/* Copy string o[key] into dst (cap) when it is there and fits; 0 otherwise. */
+static int field_copy(const json_t *o, const char *key, char *dst, size_t cap)
+{
+    const char *v = svc_jstr(o, key);
+    if (v == NULL || strlen(v) >= cap)
+        return 0;
+    memcpy(dst, v, strlen(v) + 1);
+    return 1;
+}
+
+kt_code svc_link_enrol_check(const char *text, size_t len, const char *node_id, const char *code,
+                             const char *node_public_key, svc_link_enrol_answer *out,
+                             kt_error *err)
+{
+    json_t *ans = text != NULL ? json_loadb(text, len, JSON_REJECT_DUPLICATES, NULL) : NULL;
+    json_t *kid = json_object_get(ans, "key_id");
+    const char *anode = svc_jstr(ans, "node_id"), *mac = svc_jstr(ans, "mac");
+    uint8_t k32[32], macb[64], mkey[32];
+    size_t ml = 0, nn = 0;
+    char norm[32], text_mac[512];
+    kt_code rc = KT_OK;
+    memset(out, 0, sizeof *out);
+    for (const char *q = code; *q != '\0' && nn < 31; q++)
+        if (*q != '-' && *q != ' ')
+            norm[nn++] = (char)(*q >= 'a' && *q <= 'z' ? *q - 'a' + 'A' : *q);
+    norm[nn] = '\0';
+    int kec_ok = field_copy(ans, "kecamatan_code", out->kecamatan_code,
+                            sizeof out->kecamatan_code) &&
+                 strlen(out->kecamatan_code) == 6 &&
+                 strspn(out->kecamatan_code, "0123456789") == 6;
+    if (!kec_ok || anode == NULL || mac == NULL || strcmp(anode, node_id) != 0 ||
+        !json_is_integer(kid) ||
+        !field_copy(ans, "sign_public_key", out->sign_public_key, sizeof out->sign_public_key) ||
+        !field_copy(ans, "box_public_key", out->box_public_key, sizeof out->box_public_key) ||
+        link_b64_key(out->sign_public_key, k32, "sign_public_key", err) != KT_OK ||
+        link_b64_key(out->box_public_key, k32, "box_public_key", err) != KT_OK ||
+        sodium_base642bin(macb, sizeof macb, mac, strlen(mac), NULL, &ml, NULL,
+                          sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0 ||
+        ml != crypto_auth_hmacsha256_BYTES) {
+        rc = kt_fail(err, KT_EINVAL, "enrol_answer_invalid", "central",
+                     "Jawaban pendaftaran dari pusat salah bentuk");
+        goto out;
+    }
+    out->key_id = json_integer_value(kid);
+    snprintf(text_mac, sizeof text_mac, "ktpel-enrol-v1\n%s\n%s\n%s\n%s\n%s", node_id,
+             out->kecamatan_code, out->sign_public_key, out->box_public_key, node_public_key);
+    crypto_hash_sha256(mkey, (const uint8_t *)norm, strlen(norm));
+    if (crypto_auth_hmacsha256_verify(macb, (const uint8_t *)text_mac, strlen(text_mac), mkey) !=
+        0)
+        rc = kt_fail(err, KT_EUNAUTH, "enrol_answer_forged", "central",
+                     "Jawaban pendaftaran tidak ditandatangani dengan kode ini: pusat palsu?");
+out:
+    if (rc != KT_OK)
+        memset(out, 0, sizeof *out);
+    json_decref(ans);
+    return rc;
+}
+
 kt_code svc_link_enrol(svc *s, const svc_actor *who, const json_t *in, json_t **out,
                        kt_error *err)
 {
     kt_code rc;
     store *db = NULL;
     store_stmt *st = NULL;
-    json_t *req = NULL, *ans = NULL, *pending = NULL;
+    json_t *req = NULL, *pending = NULL;
     char *body = NULL, *resp = NULL;
     char key_path[1024], pkb[LINK_B64_KEY], url[700];
     link_sign_key key;
@@ -1185,7 +1365,7 @@ kt_code svc_link_enrol(svc *s, const svc_actor *who, const json_t *in, json_t **
     while (bl > 0 && base[bl - 1] == '/')
         base[--bl] = '\0';
     snprintf(url, sizeof url, "%s/api/link/v1/enrol", base);
-    link_http rq = {url, pin, "POST", "application/json", body, strlen(body), NULL, 60};
+    link_http rq = {url, pin, "POST", "application/json", body, strlen(body), NULL, 60, &s->link_cancel};
     long status = 0;
     size_t rlen = 0;
     if ((rc = link_http_call(&rq, &status, &resp, &rlen, err)) != KT_OK)
@@ -1197,38 +1377,9 @@ kt_code svc_link_enrol(svc *s, const svc_actor *who, const json_t *in, json_t **
                      "Pendaftaran ditolak pusat: %s", why);
         goto out;
     }
-    ans = json_loads(resp, 0, NULL);
-    const char *kec = svc_jstr(ans, "kecamatan_code"), *sign = svc_jstr(ans, "sign_public_key"),
-               *box = svc_jstr(ans, "box_public_key"), *mac = svc_jstr(ans, "mac"),
-               *anode = svc_jstr(ans, "node_id");
-    json_t *kid = json_object_get(ans, "key_id");
-    uint8_t k32[32], macb[64], mkey[32];
-    size_t ml = 0;
-    char norm[32], text[512];
-    size_t nn = 0;
-    for (const char *q = code; *q != '\0' && nn < 31; q++)
-        if (*q != '-' && *q != ' ')
-            norm[nn++] = (char)(*q >= 'a' && *q <= 'z' ? *q - 'a' + 'A' : *q);
-    norm[nn] = '\0';
-    if (kec == NULL || sign == NULL || box == NULL || mac == NULL || anode == NULL ||
-        strcmp(anode, node_id) != 0 || !json_is_integer(kid) ||
-        link_b64_key(sign, k32, "sign_public_key", err) != KT_OK ||
-        link_b64_key(box, k32, "box_public_key", err) != KT_OK ||
-        sodium_base642bin(macb, sizeof macb, mac, strlen(mac), NULL, &ml, NULL,
-                          sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0 ||
-        ml != crypto_auth_hmacsha256_BYTES) {
-        rc = kt_fail(err, KT_EINVAL, "enrol_answer_invalid", "central",
-                     "Jawaban pendaftaran dari pusat salah bentuk");
+    svc_link_enrol_answer ans;
+    if ((rc = svc_link_enrol_check(resp, rlen, node_id, code, pkb, &ans, err)) != KT_OK)
         goto out;
-    }
-    snprintf(text, sizeof text, "ktpel-enrol-v1\n%s\n%s\n%s\n%s\n%s", node_id, kec, sign, box,
-             pkb);
-    crypto_hash_sha256(mkey, (const uint8_t *)norm, strlen(norm));
-    if (crypto_auth_hmacsha256_verify(macb, (const uint8_t *)text, strlen(text), mkey) != 0) {
-        rc = kt_fail(err, KT_EUNAUTH, "enrol_answer_forged", "central",
-                     "Jawaban pendaftaran tidak ditandatangani dengan kode ini: pusat palsu?");
-        goto out;
-    }
     if ((rc = svc_write_open(s, &db, &pending, err)) != KT_OK)
         goto out;
     /* A re-enrolment keeps the sequence and the cursor (the central keeps its feed). */
@@ -1246,25 +1397,25 @@ kt_code svc_link_enrol(svc *s, const svc_actor *who, const json_t *in, json_t **
         goto out;
     store_bind_text(st, 1, base, -1);
     store_bind_text(st, 2, pin != NULL ? pin : "", -1);
-    store_bind_text(st, 3, sign, -1);
-    store_bind_text(st, 4, box, -1);
+    store_bind_text(st, 3, ans.sign_public_key, -1);
+    store_bind_text(st, 4, ans.box_public_key, -1);
     store_bind_text(st, 5, node_id, -1);
-    store_bind_text(st, 6, kec, -1);
+    store_bind_text(st, 6, ans.kecamatan_code, -1);
     store_bind_text(st, 7, key_path, -1);
-    store_bind_int(st, 8, json_integer_value(kid));
+    store_bind_int(st, 8, ans.key_id);
     store_bind_int(st, 9, svc_now(s));
     if ((rc = store_run(st, err)) != KT_OK)
         goto out;
     if ((rc = svc_event_add(s, db, pending, "link_enrolled", who, 0, 0, "", "", "link_enrol", "",
                             node_id, NULL, err)) != KT_OK)
         goto out;
-    *out = json_pack("{s:s, s:s, s:s, s:I, s:s}", "node_id", node_id, "kecamatan_code", kec,
-                     "central_url", base, "key_id", json_integer_value(kid), "key_path", key_path);
+    *out = json_pack("{s:s, s:s, s:s, s:I, s:s}", "node_id", node_id, "kecamatan_code",
+                     ans.kecamatan_code, "central_url", base, "key_id", (json_int_t)ans.key_id,
+                     "key_path", key_path);
     rc = svc_commit_emit(s, db, pending, out, err);
 out:
     svc_conn_put(s, db);
     json_decref(req);
-    json_decref(ans);
     json_decref(pending);
     free(body);
     free(resp);
@@ -1280,7 +1431,7 @@ kt_code svc_link_info(svc *s, const svc_actor *who, json_t **out, kt_error *err)
     link_cfg c;
     int row = 0;
     *out = NULL;
-    kt_code rc = require_officer(who, err);
+    kt_code rc = svc_link_require_officer(who, err);
     if (rc != KT_OK)
         return rc;
     if ((rc = svc_conn_get(s, &db, err)) != KT_OK)
@@ -1318,6 +1469,15 @@ kt_code svc_link_info(svc *s, const svc_actor *who, json_t **out, kt_error *err)
         goto out;
     }
     json_object_set_new(*out, "oldest_waiting_at", oldest > 0 ? json_integer(oldest) : json_null());
+    /* Cards from Disdukcapil: shipments to receive, cards missing from received ones. */
+    int64_t waiting = 0, missing = 0;
+    if ((rc = svc_link_card_counts(db, &waiting, &missing, err)) != KT_OK) {
+        json_decref(*out);
+        *out = NULL;
+        goto out;
+    }
+    json_object_set_new(*out, "shipments_waiting", json_integer(waiting));
+    json_object_set_new(*out, "cards_missing", json_integer(missing));
 out:
     svc_conn_put(s, db);
     return rc;
@@ -1331,7 +1491,7 @@ kt_code svc_link_outbox(svc *s, const svc_actor *who, const json_t *filter, json
     json_t *a = NULL;
     int row = 0;
     *out = NULL;
-    kt_code rc = require_officer(who, err);
+    kt_code rc = svc_link_require_officer(who, err);
     if (rc != KT_OK)
         return rc;
     const char *state = svc_jstr(filter, "state");
@@ -1415,7 +1575,7 @@ kt_code svc_link_retry(svc *s, const svc_actor *who, const char *packet_id, json
     store_stmt *st = NULL;
     json_t *pending = NULL;
     *out = NULL;
-    kt_code rc = require_officer(who, err);
+    kt_code rc = svc_link_require_officer(who, err);
     if (rc != KT_OK)
         return rc;
     if (packet_id == NULL || strlen(packet_id) > 39)
@@ -1456,7 +1616,7 @@ kt_code svc_link_export(svc *s, const svc_actor *who, const char *dir, json_t **
     link_cfg c;
     int row = 0;
     *out = NULL;
-    kt_code rc = require_officer(who, err);
+    kt_code rc = svc_link_require_officer(who, err);
     if (rc != KT_OK)
         return rc;
     struct stat sb;
@@ -1612,10 +1772,16 @@ void svc_link_agent_wake(svc_link_agent *a)
     pthread_mutex_unlock(&a->mu);
 }
 
+void svc_link_cancel(svc *s)
+{
+    atomic_store(&s->link_cancel, 1);
+}
+
 void svc_link_agent_stop(svc_link_agent *a)
 {
     if (a == NULL)
         return;
+    svc_link_cancel(a->s); /* a send under way gives up now, not at its timeout */
     pthread_mutex_lock(&a->mu);
     a->stop = 1;
     pthread_cond_signal(&a->cv);

@@ -260,6 +260,16 @@ kt_code svc_app_bio_exception(svc *s, const svc_actor *who, int64_t app_id, cons
    derived at upload. *data owned by caller: free(). */
 kt_code svc_app_bio_get(svc *s, const svc_actor *who, int64_t app_id, const char *slot,
                         void **data, size_t *len, char content_type[64], kt_error *err);
+/* The scan of a document presented at the check (SOP step 2), by the intake officer, while the
+   application is checked or data_changed: PNG, JPEG or TIFF, 300..7100 pixels a side, at
+   most 36 Mpx and 8 MiB, decoded by the server and sealed at rest (scans.c). out {doc,
+   content_type, size, width, height, sha256}. Errors: 400 doc_invalid / image_invalid, 409
+   scan_state / doc_not_presented, 413 image_too_large / body_too_large. */
+kt_code svc_app_scan_put(svc *s, const svc_actor *who, int64_t app_id, const char *doc,
+                         const void *data, size_t len, json_t **out, kt_error *err);
+/* A scan read back (intake, operator, supervisor, admin). *data owned by caller: free(). */
+kt_code svc_app_scan_get(svc *s, const svc_actor *who, int64_t app_id, const char *doc,
+                         void **data, size_t *len, char content_type[64], kt_error *err);
 /* Complete the recording: every slot stored or excepted -> recorded. */
 kt_code svc_app_record(svc *s, const svc_actor *who, int64_t app_id, json_t **out,
                        kt_error *err);

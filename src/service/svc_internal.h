@@ -19,6 +19,7 @@
 #define KTPEL_SERVICE_INTERNAL_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 
 #include "core/jakarta.h"
 #include "core/wilayah.h"
@@ -84,6 +85,9 @@ struct svc {
     svc_group_job *ghead;       /* jobs waiting for the next batch (FIFO) */
     svc_group_job **gtail;
     int gleader;                /* 1 while a thread runs a batch */
+
+    atomic_int link_cancel;     /* set when the server stops: calls to Disdukcapil under way
+                                   give up at once (link_node.c, svc_link_cancel) */
 
     svc_login_guard *login;     /* owned (users.c) */
 
@@ -218,6 +222,11 @@ kt_code svc_access_record(svc *s, const svc_actor *who, const char *action, cons
 /* The distinct NIKs of arr's objects' `key`, space-separated; NULL when out of memory. Owned
    by the caller: free(). */
 char *svc_access_subjects(const json_t *arr, const char *key);
+/* A view of several people (people: their objects, with "nik"): recorded as action with their
+   NIKs as the subjects (svc_access_record), then their NIKs masked for all but the supervisor
+   (svc_full_nik). Nothing is masked when the record fails: the caller releases nothing. */
+kt_code svc_access_record_shown(svc *s, const svc_actor *who, const char *action,
+                                const char *detail, json_t *people, kt_error *err);
 
 /*
  * NIK masking (docs/security.md): a whole NIK is shown in the record of the one person being

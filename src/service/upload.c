@@ -14,6 +14,8 @@
  *   signature   PNG/JPEG            100..4000  (signature pads, scanned forms at 300 dpi)
  *   iris        PNG/JPEG/BMP/PGM/TIFF 100..2000 (ISO/IEC 19794-6 images are 640x480)
  *   finger      any fingerprint format, ISO template  100..2000 (one finger at 1000 dpi)
+ *   doc_*       PNG/JPEG/TIFF       300..7100  and at most 36 Mpx (a document scan: an A4 page
+ *               at 100 to 600 dpi; scans.c. No PDF: a scan is not a place for scripts)
  *
  * Never: allocate an image before its header's size has been checked; store a type the
  * server did not derive.
@@ -44,6 +46,7 @@ static const slot_rule RULES[] = {
     {"iris_", 100, 2000,
      F(BIO_IMAGE_PNG) | F(BIO_IMAGE_JPEG) | F(BIO_IMAGE_BMP) | F(BIO_IMAGE_PNM) |
          F(BIO_IMAGE_TIFF)},
+    {"doc_", 300, 7100, F(BIO_IMAGE_PNG) | F(BIO_IMAGE_JPEG) | F(BIO_IMAGE_TIFF)},
     {"finger_", BIO_IMAGE_MIN_SIDE, 2000,
      F(BIO_IMAGE_PNG) | F(BIO_IMAGE_JPEG) | F(BIO_IMAGE_BMP) | F(BIO_IMAGE_PNM) |
          F(BIO_IMAGE_TIFF) | F(BIO_IMAGE_WSQ) | F(BIO_IMAGE_RAW)},
@@ -77,6 +80,8 @@ static const char *format_list(const slot_rule *r)
 {
     if (r->formats == ((1u << BIO_IMAGE_PNG) | (1u << BIO_IMAGE_JPEG)))
         return "PNG atau JPEG";
+    if (strcmp(r->prefix, "doc_") == 0)
+        return "PNG, JPEG atau TIFF (bukan PDF)";
     if (strcmp(r->prefix, "iris_") == 0)
         return "PNG, JPEG, BMP, PGM atau TIFF";
     return "gambar sidik jari (PNG, JPEG, BMP, PGM, TIFF, WSQ) atau templat ISO 19794-2";
@@ -200,6 +205,11 @@ kt_code svc_upload_check(const char *slot, const void *data, size_t len, int bir
         return kt_fail(err, KT_ETOOBIG, "image_too_large", "body",
                        "Gambar %s berukuran %ldx%ld piksel; paling besar %ldx%ld untuk slot ini",
                        slot, hdr.width, hdr.height, rule->max_side, rule->max_side);
+    if (strncmp(slot, "doc_", 4) == 0 && (double)hdr.width * (double)hdr.height > 36e6)
+        return kt_fail(err, KT_ETOOBIG, "image_too_large", "body",
+                       "Pindaian %s berukuran %ldx%ld piksel (lebih dari 36 juta piksel); pindai "
+                       "dengan 300 dpi",
+                       slot + 4, hdr.width, hdr.height);
     if (hdr.width < rule->min_side || hdr.height < rule->min_side)
         return kt_fail(err, KT_EINVAL, "image_too_small", "body",
                        "Gambar %s berukuran %ldx%ld piksel; paling kecil %ldx%ld untuk slot ini",

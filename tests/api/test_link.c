@@ -1,19 +1,24 @@
 /*
  * test_link.c - a city on loopback through the real parts (issue 11): the central
- * (`ktpel serve --role pusat`) on a real PostgreSQL started by the test (tests/pg), two
- * kecamatan nodes (`ktpel serve`, SQLite) enrolled with one-time codes, and packets going over
- * HTTP on loopback (the link runs over HTTPS with a pinned key once the server's TLS lands;
- * docs/internals/link.md).
+ * (`ktpel serve --role pusat`) on a real PostgreSQL started by the test (tests/pg), serving
+ * HTTPS with a self-signed certificate; two kecamatan nodes (`ktpel serve`, SQLite) enrolled
+ * with one-time codes and the central's TLS key pinned, packets going over HTTPS on loopback.
  *
- *   - a person recorded at node A (Neglasari) comes back PRINT_READY_RECORD, is printed, handed
- *     over, and the handover reaches the central as CARD_ISSUED;
+ *   - a person recorded at node A (Neglasari) comes back PRINT_READY_RECORD, is queued for
+ *     printing, refused while there is no blanko, printed with its serial once the admin
+ *     restocks (one blanko and one ribbon print fewer), shipped, received at node A (printed
+ *     there), handed over, and the handover reaches the central as CARD_ISSUED;
  *   - the same fingers under another NIK at node B (Cipondoh) are DUPLICATE_RECORD at the
  *     central, adjudicated by the central's officer, and the decision reaches node B;
  *   - a linked node refuses the manual Disdukcapil buttons;
  *   - faults, each ending with the counts compared (packets recorded = received; statuses
  *     issued = applied): the central down (the queue waits, then drains), the node killed
  *     right after the central's acknowledgement and mid-status-apply, the central killed
- *     before and after its commit, a packet delivered twice;
+ *     before and after its commit, a packet delivered twice, uploads cut mid-way and statuses
+ *     delivered twice and out of order (a TLS-terminating proxy with the central's own key,
+ *     so it can cut and rewrite the HTTP inside), the node killed in the middle of applying a
+ *     shipment, a shipment short of a card, and a central that hangs mid-upload while the
+ *     node's server stops (it must not wait for the send's timeout);
  *   - bad input at the central: tampered, truncated, garbage, a packet of an unknown node, a
  *     wrong enrolment code: refused with a clear error, nothing stored.
  * Nodes run with a long --link-interval: the test drives each round (POST /api/link/sync or
@@ -35,6 +40,7 @@
 #include "../images.h"
 #include "../pg/pg_test.h"
 #include "bio/synth.h"
+#include "bio/wsq.h"
 #include "harness.h"
 
 #define NIK_A1 "3671101203900001" /* Neglasari, recorded and handed over */
@@ -74,7 +80,9 @@ typedef struct fx {
     char cdir[256], cdata[300], pgloc[300], csv[300];
     api_server central;
     unsigned cport;
-    char officer[160];
+    char officer[160], admin[160]; /* the registry's officer and administrator */
+    char cert[300], key[300], pin[80]; /* the central's TLS pair and its key's pin */
+    json_int_t app_a3, app_a4;         /* node A's applications left print_ready */
     node a, b;
     bio_synth_master *m[12]; /* fingers: m[0..2] person X (A1 and B1); m[3..5], m[6..8],
                                m[9..11] three other people */
@@ -83,10 +91,18 @@ typedef struct fx {
 static fx *G;
 
 /* ---- the fault-injecting proxy between node A and the central ------------------------------
-   One request per connection (the node's client opens one per call). Modes, set by a test:
-   cut_uploads > 0: the next packet uploads are cut after half their body (both sides closed);
-   mangle_feed: status feed answers have every entry twice and in reverse order. */
+   The link runs over HTTPS with the central's TLS key pinned at the nodes. The proxy plays the
+   network between node A and the central: it terminates TLS with the central's own
+   certificate and key (so node A's pin holds, as it would for anyone holding that key), reads
+   the HTTP inside, and opens its own TLS connection to the central. One request per
+   connection (the node's client opens one per call). Modes, set by a test:
+   cut_uploads > 0: the next packet uploads are cut after half their body (both connections
+     dropped without a TLS close: the central sees a truncated stream);
+   mangle_feed: status feed answers have every entry twice and in reverse order;
+   hold_uploads: a packet upload is read whole and never answered (the central hangs) until
+     the mode is cleared; held counts those. */
 #include <arpa/inet.h>
+#include <gnutls/gnutls.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <sys/socket.h>
@@ -95,12 +111,73 @@ typedef struct proxy {
     int lfd;
     unsigned port, target;
     pthread_t th;
-    volatile int stop, cut_uploads, mangle_feed, cuts_done;
+    gnutls_certificate_credentials_t srv, cli;
+    volatile int stop, cut_uploads, mangle_feed, cuts_done, hold_uploads, held;
 } proxy;
 
 static proxy P;
 
-static int read_http(int fd, char **out, size_t *len)
+/* One side of the proxy: a socket and its TLS session. */
+typedef struct conn {
+    int fd;
+    gnutls_session_t tls;
+} conn;
+
+static ssize_t cx_recv(conn *c, char *b, size_t n)
+{
+    ssize_t k;
+    do
+        k = gnutls_record_recv(c->tls, b, n);
+    while (k == GNUTLS_E_AGAIN || k == GNUTLS_E_INTERRUPTED);
+    return k;
+}
+
+static void cx_send(conn *c, const char *b, size_t n)
+{
+    while (n > 0) {
+        ssize_t k = gnutls_record_send(c->tls, b, n);
+        if (k == GNUTLS_E_AGAIN || k == GNUTLS_E_INTERRUPTED)
+            continue;
+        if (k <= 0)
+            return;
+        b += k;
+        n -= (size_t)k;
+    }
+}
+
+/* graceful: a TLS close first; else the TCP connection just drops (a cut). */
+static void cx_close(conn *c, int graceful)
+{
+    if (c->tls != NULL) {
+        if (graceful)
+            gnutls_bye(c->tls, GNUTLS_SHUT_WR);
+        gnutls_deinit(c->tls);
+    }
+    if (c->fd >= 0)
+        close(c->fd);
+    c->tls = NULL;
+    c->fd = -1;
+}
+
+/* A TLS session on fd as server (the node's side) or client (towards the central). */
+static int cx_open(conn *c, int fd, int server)
+{
+    c->fd = fd;
+    c->tls = NULL;
+    if (fd < 0 || gnutls_init(&c->tls, server ? GNUTLS_SERVER : GNUTLS_CLIENT) < 0)
+        return -1;
+    gnutls_set_default_priority(c->tls);
+    gnutls_credentials_set(c->tls, GNUTLS_CRD_CERTIFICATE, server ? P.srv : P.cli);
+    gnutls_transport_set_int(c->tls, fd);
+    gnutls_handshake_set_timeout(c->tls, 10000);
+    int r;
+    do
+        r = gnutls_handshake(c->tls);
+    while (r < 0 && !gnutls_error_is_fatal(r));
+    return r < 0 ? -1 : 0;
+}
+
+static int read_http(conn *c, char **out, size_t *len)
 {
     size_t cap = 1 << 16, n = 0, need = 0;
     char *b = malloc(cap);
@@ -109,7 +186,7 @@ static int read_http(int fd, char **out, size_t *len)
             cap *= 2;
             b = realloc(b, cap);
         }
-        ssize_t k = recv(fd, b + n, cap - n - 1, 0);
+        ssize_t k = cx_recv(c, b + n, cap - n - 1);
         if (k <= 0)
             break;
         n += (size_t)k;
@@ -142,17 +219,6 @@ static int connect_to(unsigned port)
     return fd;
 }
 
-static void send_all(int fd, const char *b, size_t n)
-{
-    while (n > 0) {
-        ssize_t k = send(fd, b, n, MSG_NOSIGNAL);
-        if (k <= 0)
-            return;
-        b += k;
-        n -= (size_t)k;
-    }
-}
-
 /* Every entry twice, in reverse order. */
 static char *mangle(const char *resp, size_t *len)
 {
@@ -178,44 +244,58 @@ static void *proxy_main(void *arg)
 {
     (void)arg;
     while (!P.stop) {
-        int c = accept(P.lfd, NULL, NULL);
-        if (c < 0)
+        int fd = accept(P.lfd, NULL, NULL);
+        if (fd < 0)
             continue;
+        conn c = {fd, NULL}, s = {-1, NULL};
         char *req = NULL, *resp = NULL;
         size_t rl = 0, sl = 0;
-        if (read_http(c, &req, &rl) == 0) {
+        if (!P.stop && cx_open(&c, fd, 1) == 0 && read_http(&c, &req, &rl) == 0) {
             int upload = strncmp(req, "POST /api/link/v1/packets", 25) == 0;
             int feed = strncmp(req, "GET /api/link/v1/status", 23) == 0;
-            int s = connect_to(P.target);
-            if (s >= 0 && upload && P.cut_uploads > 0) {
-                P.cut_uploads--;
-                P.cuts_done++;
-                send_all(s, req, rl / 2); /* the connection is cut mid-upload */
-            } else if (s >= 0) {
-                send_all(s, req, rl);
-                if (read_http(s, &resp, &sl) == 0) {
-                    if (feed && P.mangle_feed && strstr(resp, " 200 ") != NULL) {
-                        char *m = mangle(resp, &sl);
-                        free(resp);
-                        resp = m;
+            if (upload && P.hold_uploads) { /* the central hangs: no answer at all */
+                P.held++;
+                while (P.hold_uploads && !P.stop) {
+                    struct timespec ts = {0, 20 * 1000 * 1000};
+                    nanosleep(&ts, NULL);
+                }
+            } else if (cx_open(&s, connect_to(P.target), 0) == 0) {
+                if (upload && P.cut_uploads > 0) {
+                    P.cut_uploads--;
+                    P.cuts_done++;
+                    cx_send(&s, req, rl / 2); /* the connection is cut mid-upload */
+                    cx_close(&s, 0);
+                    cx_close(&c, 0);
+                } else {
+                    cx_send(&s, req, rl);
+                    if (read_http(&s, &resp, &sl) == 0) {
+                        if (feed && P.mangle_feed && strstr(resp, " 200 ") != NULL) {
+                            char *m = mangle(resp, &sl);
+                            free(resp);
+                            resp = m;
+                        }
+                        cx_send(&c, resp, sl);
                     }
-                    send_all(c, resp, sl);
                 }
             }
-            if (s >= 0)
-                close(s);
         }
+        cx_close(&s, 1);
+        cx_close(&c, 1);
         free(req);
         free(resp);
-        close(c);
     }
     return NULL;
 }
 
-static int proxy_start(unsigned target)
+/* The proxy in front of the central's port, presenting the central's certificate and key. */
+static int proxy_start(unsigned target, const char *cert, const char *key)
 {
     memset(&P, 0, sizeof P);
     P.target = target;
+    if (gnutls_certificate_allocate_credentials(&P.srv) < 0 ||
+        gnutls_certificate_set_x509_key_file(P.srv, cert, key, GNUTLS_X509_FMT_PEM) < 0 ||
+        gnutls_certificate_allocate_credentials(&P.cli) < 0)
+        return -1;
     P.lfd = socket(AF_INET, SOCK_STREAM, 0);
     struct sockaddr_in a;
     memset(&a, 0, sizeof a);
@@ -241,6 +321,8 @@ static void proxy_stop(void)
     pthread_join(P.th, NULL);
     close(P.lfd);
     P.lfd = 0;
+    gnutls_certificate_free_credentials(P.srv);
+    gnutls_certificate_free_credentials(P.cli);
 }
 
 /* ---- helpers ------------------------------------------------------------------------- */
@@ -286,7 +368,10 @@ static int start_on(api_server *s, unsigned port, const char *db, const char *da
     memset(s, 0, sizeof *s);
     s->port = port;
     snprintf(listen, sizeof listen, "127.0.0.1:%u", port);
-    snprintf(s->base, sizeof s->base, "http://127.0.0.1:%u", port);
+    int tls = 0;
+    for (int i = 0; extra != NULL && extra[i] != NULL; i++)
+        tls |= strcmp(extra[i], "--tls-cert") == 0;
+    snprintf(s->base, sizeof s->base, "%s://127.0.0.1:%u", tls ? "https" : "http", port);
     s->pid = fork();
     if (s->pid == 0) {
         const char *argv[32] = {api_bin(), "serve", "--listen", listen, "--db", db, "--data",
@@ -320,7 +405,9 @@ static int start_on(api_server *s, unsigned port, const char *db, const char *da
     return -1;
 }
 
-static const char *const central_extra[] = {"--role", "pusat", NULL};
+/* The central serves HTTPS (its pair filled in by setup). */
+static const char *central_extra[] = {"--role", "pusat", "--tls-cert", NULL, "--tls-key", NULL,
+                                      NULL};
 static const char *const node_extra[] = {"--link-interval", "3600000", NULL};
 
 static int central_start(const char *fault)
@@ -442,6 +529,17 @@ static json_int_t record_person(node *n, const char *nik, bio_synth_master **m, 
     free(txt);
     json_decref(in);
     json_decref(a);
+    /* The family card's scan (SOP step 2's scanner): it travels as a document part. */
+    size_t slen = 0;
+    unsigned char *scan = t_png_gray(850, 1100, &slen);
+    char url[300];
+    api_resp sr;
+    snprintf(url, sizeof url, "%s/api/applications/%lld/documents/kk_copy/scan", n->srv.base,
+             (long long)app);
+    assert_int_equal(api_call(&sr, "PUT", url, n->intake, "image/png", scan, slen), 0);
+    assert_int_equal(sr.status, 200);
+    api_resp_free(&sr);
+    free(scan);
     size_t flen = 0, glen = 0;
     unsigned char *face = t_face_for_nik(nik, &flen), *gray = t_png_gray(320, 240, &glen);
     put_file(n, app, "face", "image/png", face, flen);
@@ -528,6 +626,118 @@ static json_int_t alerts_count(void)
     return n;
 }
 
+/* ---- the card's life at the central ------------------------------------------------------ */
+
+/* The central's record of (node, application) in the print queue's list (ready, queued,
+   printed); 0 when it is not there. */
+static json_int_t queue_record(const char *list, const char *node_id, json_int_t app)
+{
+    json_t *q = call(G->central.base, "GET", G->officer, NULL, 200, "/api/pusat/print-queue");
+    json_int_t id = 0;
+    size_t i;
+    json_t *r;
+    json_array_foreach(json_object_get(q, list), i, r) if (strcmp(jstr(r, "node_id"), node_id) ==
+                                                                0 &&
+                                                            jint(r, "application_id") == app) id =
+        jint(r, "id");
+    json_decref(q);
+    return id;
+}
+
+static json_int_t stock_of(const char *item)
+{
+    json_t *o = call(G->central.base, "GET", G->officer, NULL, 200, "/api/pusat/stock");
+    json_int_t q = -1;
+    size_t i;
+    json_t *it;
+    json_array_foreach(json_object_get(o, "items"), i, it) if (strcmp(jstr(it, "item"), item) ==
+                                                               0) q = jint(it, "quantity");
+    json_decref(o);
+    return q;
+}
+
+/* The officer queues and prints the card of node n's application (serial): its record. */
+static json_int_t central_print(node *n, json_int_t app, const char *serial)
+{
+    json_int_t rid = queue_record("ready", n->node_id, app);
+    char body[200];
+    assert_true(rid > 0);
+    snprintf(body, sizeof body, "{\"record_ids\":[%lld]}", (long long)rid);
+    json_decref(call(G->central.base, "POST", G->officer, body, 200, "/api/pusat/print-queue"));
+    snprintf(body, sizeof body, "{\"card_serial\":\"%s\"}", serial);
+    json_decref(call(G->central.base, "POST", G->officer, body, 200,
+                     "/api/pusat/records/%lld/print", (long long)rid));
+    return rid;
+}
+
+/* A shipment of every printed card of kecamatan kec: its number into no. */
+static void central_ship(const char *kec, char no[40])
+{
+    char body[100];
+    snprintf(body, sizeof body, "{\"kecamatan_code\":\"%s\"}", kec);
+    json_t *j = call(G->central.base, "POST", G->officer, body, 201, "/api/pusat/shipments");
+    snprintf(no, 40, "%s", jstr(j, "shipment_no"));
+    json_decref(j);
+    assert_true(strncmp(no, "KRM-", 4) == 0);
+}
+
+/* The node's view of shipment no (a new reference), or NULL when it does not know it. */
+static json_t *node_shipment(node *n, const char *no)
+{
+    json_t *j = call(n->srv.base, "GET", n->sup, NULL, 200, "/api/kiriman/shipments"), *found = NULL;
+    size_t i;
+    json_t *sh;
+    json_array_foreach(json_object_get(j, "shipments"), i, sh) if (strcmp(jstr(sh, "shipment_no"),
+                                                                          no) == 0) found = sh;
+    json_incref(found);
+    json_decref(j);
+    return found;
+}
+
+/* The node's officer confirms shipment no: ids_json the cards in the box ("[12,13]"), NULL for
+   all of them. The answer (the shipment) when want is 200. */
+static json_t *node_receive(node *n, const char *no, const char *ids_json, long want)
+{
+    char body[200];
+    snprintf(body, sizeof body, "{%s%s}", ids_json != NULL ? "\"application_ids\":" : "",
+             ids_json != NULL ? ids_json : "");
+    return call(n->srv.base, "POST", n->sup, body, want, "/api/kiriman/shipments/%s/receive", no);
+}
+
+static const char *app_state(node *n, json_int_t app, char out[40])
+{
+    json_t *j = call(n->srv.base, "GET", n->sup, NULL, 200, "/api/applications/%lld",
+                     (long long)app);
+    snprintf(out, 40, "%s", jstr(j, "state"));
+    json_decref(j);
+    return out;
+}
+
+/* The card's whole way for one application: printed at the central, shipped, the shipment
+   received whole at the node (the application printed there). */
+static void card_to_node(node *n, json_int_t app, const char *kec, const char *serial)
+{
+    char no[40], st[40];
+    central_print(n, app, serial);
+    central_ship(kec, no);
+    node_sync(n);
+    json_decref(node_receive(n, no, NULL, 200));
+    assert_string_equal(app_state(n, app, st), "printed");
+}
+
+/* SOP step 6 at the node: the handover loket gives the card out (the card_issued packet). */
+static void hand_over(node *n, json_int_t app)
+{
+    json_t *j = call(n->srv.base, "GET", n->sup, NULL, 200, "/api/applications/%lld",
+                     (long long)app);
+    char body[200];
+    snprintf(body, sizeof body, "{\"receipt_no\":\"%s\",\"confirmed_by\":\"ktp_receipt\"}",
+             jstr(j, "receipt_no"));
+    json_decref(j);
+    json_decref(call(n->srv.base, "POST", n->handover, body, 200,
+                     "/api/applications/%lld/hand-over", (long long)app));
+}
+
 /* ---- setup ---------------------------------------------------------------------------- */
 
 static int node_make(node *n, const char *csv, const char *kec, const char *name,
@@ -552,9 +762,9 @@ static int node_make(node *n, const char *csv, const char *kec, const char *name
     snprintf(code, sizeof code, "%s", jstr(j, "code"));
     json_decref(j);
     char url[80];
-    snprintf(url, sizeof url, "http://127.0.0.1:%u", via_port);
-    const char *enrol[] = {"link", "enrol", "--central", url, "--node-id", node_id, "--code",
-                           code, "--db", n->db, NULL};
+    snprintf(url, sizeof url, "https://127.0.0.1:%u", via_port);
+    const char *enrol[] = {"link", "enrol", "--central", url, "--pin", G->pin, "--node-id",
+                           node_id, "--code", code, "--db", n->db, NULL};
     if (capture(enrol, out, sizeof out, NULL) != 0) {
         fprintf(stderr, "enrol failed: %s\n", out);
         return -1;
@@ -574,6 +784,7 @@ static int teardown(void **state);
 static int setup(void **state)
 {
     (void)pgt_new_db; /* one database for the whole city here */
+    signal(SIGPIPE, SIG_IGN); /* the proxy writes to connections a killed process dropped */
     if (pgt_start() != 0)
         return -1;
     if (!pgt_up) {
@@ -605,16 +816,34 @@ static int setup(void **state)
         goto fail;
     const char *user[] = {"user", "add", "petugas_pusat", "--role", "supervisor", "--full-name",
                           "PETUGAS DISDUKCAPIL", "--db", f->pgloc, "--data", f->cdata, NULL};
-    if (api_ktpel_in(user, "rahasia-petugas_pusat\n") != 0)
+    const char *adm[] = {"user", "add", "admin_pusat", "--role", "admin", "--full-name",
+                         "ADMIN DISDUKCAPIL", "--db", f->pgloc, "--data", f->cdata, NULL};
+    if (api_ktpel_in(user, "rahasia-petugas_pusat\n") != 0 ||
+        api_ktpel_in(adm, "rahasia-admin_pusat\n") != 0)
         goto fail;
+    /* HTTPS: a self-signed pair, trusted by this test's calls; the nodes pin its key. */
+    if (api_tls_make(f->cdir, f->cert, f->key) != 0)
+        goto fail;
+    const char *chk[] = {"tls", "check", "--cert", f->cert, "--key", f->key, NULL};
+    if (capture(chk, out, sizeof out, NULL) != 0)
+        goto fail;
+    json_t *tj = json_loads(out, 0, NULL);
+    snprintf(f->pin, sizeof f->pin, "%s", jstr(tj, "pin"));
+    json_decref(tj);
+    if (strncmp(f->pin, "sha256//", 8) != 0)
+        goto fail;
+    api_use_ca(f->cert);
+    central_extra[3] = f->cert;
+    central_extra[5] = f->key;
     f->cport = api_free_port();
     if (central_start(NULL) != 0)
         goto fail;
-    if (api_login(f->central.base, "petugas_pusat", 0, f->officer) != 0)
+    if (api_login(f->central.base, "petugas_pusat", 0, f->officer) != 0 ||
+        api_login(f->central.base, "admin_pusat", 0, f->admin) != 0)
         goto fail;
     /* Node A talks to the central through the fault-injecting proxy (pass-through unless a
        test sets a fault); node B directly. */
-    if (proxy_start(f->cport) != 0 ||
+    if (proxy_start(f->cport, f->cert, f->key) != 0 ||
         node_make(&f->a, csv_a, "367110", "Kecamatan Neglasari", "367110-01", P.port) != 0 ||
         node_make(&f->b, csv_b, "367105", "Kecamatan Cipondoh", "367105-01", f->cport) != 0)
         goto fail;
@@ -656,24 +885,98 @@ static void test_prr_print_handover(void **state)
 {
     NEED_PG(state);
     node *a = &G->a;
+    char st[40], no[40];
     json_int_t app = record_person(a, NIK_A1, &G->m[0], 0);
     wait_state(a, app, "print_ready");
-    /* A linked node offers no manual Disdukcapil buttons. */
+    /* A linked node offers no manual Disdukcapil buttons: not send, not "the card arrived". */
     json_t *j = call(a->srv.base, "POST", a->sup, NULL, 409,
                      "/api/applications/%lld/actions/send", (long long)app);
     assert_string_equal(jstr(json_object_get(j, "error"), "code"), "linked_node");
     json_decref(j);
-    /* The card arrives at the kecamatan and is handed over. */
-    json_decref(call(a->srv.base, "POST", a->sup, NULL, 200,
-                     "/api/applications/%lld/actions/print", (long long)app));
-    j = call(a->srv.base, "GET", a->sup, NULL, 200, "/api/applications/%lld", (long long)app);
-    char body[200];
-    snprintf(body, sizeof body, "{\"receipt_no\":\"%s\",\"confirmed_by\":\"ktp_receipt\"}",
-             jstr(j, "receipt_no"));
+    j = call(a->srv.base, "POST", a->sup, NULL, 409, "/api/applications/%lld/actions/print",
+             (long long)app);
+    assert_string_equal(jstr(json_object_get(j, "error"), "code"), "linked_node");
     json_decref(j);
-    json_decref(call(a->srv.base, "POST", a->handover, body, 200,
-                     "/api/applications/%lld/hand-over", (long long)app));
-    /* CARD_ISSUED comes back for the handover packet. */
+    /* The central's print queue: PRR -> SENT_FOR_CARD_PRINTING. */
+    json_int_t rid = queue_record("ready", a->node_id, app);
+    assert_true(rid > 0);
+    char body[200];
+    snprintf(body, sizeof body, "{\"record_ids\":[%lld]}", (long long)rid);
+    json_decref(call(G->central.base, "POST", G->officer, body, 200, "/api/pusat/print-queue"));
+    assert_int_equal(queue_record("queued", a->node_id, app), rid);
+    /* The packet brought the fingers as WSQ images (decoded here) and the document scan. */
+    api_resp pr;
+    char purl[300];
+    snprintf(purl, sizeof purl, "%s/api/pusat/records/%lld/parts/finger_1.wsq", G->central.base,
+             (long long)rid);
+    assert_int_equal(api_call(&pr, "GET", purl, G->officer, NULL, NULL, 0), 0);
+    assert_int_equal(pr.status, 200);
+    bio_image wimg;
+    bio_msg wm;
+    assert_int_equal(bio_wsq_decode((const uint8_t *)pr.body, pr.len, &wimg, &wm), BIO_OK);
+    assert_true(wimg.width >= 100 && wimg.height >= 100);
+    bio_image_free(&wimg);
+    api_resp_free(&pr);
+    snprintf(purl, sizeof purl, "%s/api/pusat/records/%lld/parts/document_kk_copy",
+             G->central.base, (long long)rid);
+    assert_int_equal(api_call(&pr, "GET", purl, G->officer, NULL, NULL, 0), 0);
+    assert_int_equal(pr.status, 200);
+    assert_true(pr.len > 8 && memcmp(pr.body, "\x89PNG", 4) == 0);
+    api_resp_free(&pr);
+    /* No blanko yet: the print is refused, with a clear message, and changes nothing. */
+    assert_int_equal(stock_of("blanko"), 0);
+    j = call(G->central.base, "POST", G->officer, "{\"card_serial\":\"3671-0000001\"}", 409,
+             "/api/pusat/records/%lld/print", (long long)rid);
+    assert_string_equal(jstr(json_object_get(j, "error"), "code"), "stock_empty");
+    assert_non_null(strstr(jstr(json_object_get(j, "error"), "message"), "habis"));
+    json_decref(j);
+    assert_int_equal(queue_record("queued", a->node_id, app), rid);
+    /* Only the registry's administrator restocks. */
+    json_decref(call(G->central.base, "POST", G->officer, "{\"item\":\"blanko\",\"quantity\":5}",
+                     403, "/api/pusat/stock"));
+    json_decref(call(G->central.base, "POST", G->admin,
+                     "{\"item\":\"blanko\",\"quantity\":10,\"low_at\":20,\"note\":\"DO 1\"}",
+                     200, "/api/pusat/stock"));
+    json_decref(call(G->central.base, "POST", G->admin, "{\"item\":\"ribbon\",\"quantity\":10}",
+                     200, "/api/pusat/stock"));
+    /* Printed with its serial: one blanko and one ribbon print fewer, and "low" said. */
+    j = call(G->central.base, "POST", G->officer, "{\"card_serial\":\"3671-0000001\"}", 200,
+             "/api/pusat/records/%lld/print", (long long)rid);
+    assert_string_equal(jstr(j, "status"), "CARD_PRINTED");
+    assert_true(json_is_true(json_object_get(j, "stock_low")));
+    json_decref(j);
+    assert_int_equal(stock_of("blanko"), 9);
+    assert_int_equal(stock_of("ribbon"), 9);
+    /* A serial is one card's: another record cannot take it (the one printed is not queued). */
+    json_decref(call(G->central.base, "POST", G->officer, "{\"card_serial\":\"3671-0000001\"}",
+                     409, "/api/pusat/records/%lld/print", (long long)rid));
+    /* The node hears CARD_PRINTED; the card is not at the kecamatan yet. */
+    node_sync(a);
+    assert_string_equal(app_state(a, app, st), "print_ready");
+    /* Shipped to Neglasari; the node learns the shipment and its card. */
+    central_ship("367110", no);
+    node_sync(a);
+    json_t *info = call(a->srv.base, "GET", a->sup, NULL, 200, "/api/kiriman");
+    assert_int_equal(jint(info, "shipments_waiting"), 1);
+    json_decref(info);
+    json_t *sh = node_shipment(a, no);
+    assert_non_null(sh);
+    assert_int_equal(jint(sh, "cards"), 1);
+    assert_true(json_is_true(json_object_get(sh, "complete")));
+    json_t *card = json_array_get(json_object_get(sh, "records"), 0);
+    assert_int_equal(jint(card, "application_id"), app);
+    assert_string_equal(jstr(card, "card_serial"), "3671-0000001");
+    assert_string_equal(jstr(card, "state"), "shipped");
+    json_decref(sh);
+    /* The box arrives: received whole; the application is printed (ready for the handover). */
+    sh = node_receive(a, no, NULL, 200);
+    assert_int_equal(jint(sh, "received"), 1);
+    assert_int_equal(jint(sh, "missing"), 0);
+    json_decref(sh);
+    assert_string_equal(app_state(a, app, st), "printed");
+    json_decref(node_receive(a, no, NULL, 409)); /* received once */
+    /* Handed over: CARD_ISSUED comes back for the handover packet. */
+    hand_over(a, app);
     int issued = 0;
     for (int i = 0; i < 100 && !issued; i++) {
         node_sync(a);
@@ -690,6 +993,30 @@ static void test_prr_print_handover(void **state)
         }
     }
     assert_true(issued);
+    /* At the central the shipment's card is issued. */
+    j = call(G->central.base, "GET", G->officer, NULL, 200, "/api/pusat/shipments/%s", no);
+    assert_string_equal(jstr(json_array_get(json_object_get(j, "records"), 0), "status"),
+                        "CARD_ISSUED");
+    json_decref(j);
+    /* The print queue and the shipment's list at the central, the node's shipment list (and
+       receipt), are reads of NIK_A1's data: in each access log (the shipment as the detail). */
+    int queue = 0, shipment = 0, node_list = 0;
+    size_t k;
+    json_t *x;
+    j = call(G->central.base, "GET", G->officer, NULL, 200, "/api/audit/reads?nik=" NIK_A1);
+    json_array_foreach(json_object_get(j, "reads"), k, x) {
+        queue += strcmp(jstr(x, "action"), "pusat_print_queue") == 0;
+        shipment += strcmp(jstr(x, "action"), "pusat_shipment") == 0 &&
+                    strcmp(jstr(x, "detail"), no) == 0;
+    }
+    json_decref(j);
+    j = call(a->srv.base, "GET", a->sup, NULL, 200, "/api/audit/reads?nik=" NIK_A1);
+    json_array_foreach(json_object_get(j, "reads"), k, x) node_list +=
+        strcmp(jstr(x, "action"), "link_shipments") == 0;
+    json_decref(j);
+    assert_true(queue >= 1);
+    assert_int_equal(shipment, 1);
+    assert_true(node_list >= 2); /* the list, and the receipt's answer */
     counts_agree(a, "367110");
 }
 
@@ -809,7 +1136,7 @@ static void test_central_down(void **state)
     NEED_PG(state);
     node *a = &G->a;
     assert_int_equal(api_server_stop(&G->central), 0);
-    json_int_t app = record_person(a, NIK_A3, &G->m[3], 0);
+    json_int_t app = G->app_a3 = record_person(a, NIK_A3, &G->m[3], 0);
     /* Rounds while the central is down: the packet waits, retried, with the reason. */
     json_t *j = call(a->srv.base, "POST", a->sup, NULL, 200, "/api/kiriman/sync");
     assert_int_equal(jint(j, "sent"), 0);
@@ -861,16 +1188,8 @@ static void test_crashes(void **state)
     /* Central killed before its commit (the handover packet): nothing stored, sent again. */
     assert_int_equal(api_server_stop(&G->central), 0);
     assert_int_equal(central_start("pusat_before_commit"), 0);
-    json_decref(call(a->srv.base, "POST", a->sup, NULL, 200,
-                     "/api/applications/%lld/actions/print", (long long)app));
-    json_t *j = call(a->srv.base, "GET", a->sup, NULL, 200, "/api/applications/%lld",
-                     (long long)app);
-    char body[200];
-    snprintf(body, sizeof body, "{\"receipt_no\":\"%s\",\"confirmed_by\":\"ktp_receipt\"}",
-             jstr(j, "receipt_no"));
-    json_decref(j);
-    json_decref(call(a->srv.base, "POST", a->handover, body, 200,
-                     "/api/applications/%lld/hand-over", (long long)app));
+    card_to_node(a, app, "367110", "3671-0000002");
+    hand_over(a, app);
     capture(sync, out, sizeof out, NULL);
     reap(&G->central);
     assert_int_equal(central_start(NULL), 0);
@@ -902,7 +1221,7 @@ static void test_cut_upload_and_mangled_feed(void **state)
     /* The status feed answers with every entry twice and in reverse order. */
     P.mangle_feed = 1;
     json_int_t before = central_received("367110");
-    json_int_t app = record_person(a, NIK_A4, &G->m[9], 0);
+    json_int_t app = G->app_a4 = record_person(a, NIK_A4, &G->m[9], 0);
     json_t *j = call(a->srv.base, "POST", a->sup, NULL, 200, "/api/kiriman/sync");
     assert_int_equal(jint(j, "sent"), 0);
     json_decref(j);
@@ -913,6 +1232,97 @@ static void test_cut_upload_and_mangled_feed(void **state)
     assert_int_equal(central_received("367110"), before + 1);
     wait_state(a, app, "print_ready"); /* statuses applied once, in order, whatever came */
     P.mangle_feed = 0;
+    counts_agree(a, "367110");
+}
+
+/* Two cards in one shipment; every status delivered twice and out of order; the node killed
+   in the middle of applying the shipment; the box short of one card. */
+static void test_shipment_faults(void **state)
+{
+    NEED_PG(state);
+    node *a = &G->a;
+    char out[8192], no[40], st[40], ids[64];
+    const char *sync[] = {"link", "sync", "--force", "--db", a->db, NULL};
+    json_int_t a3 = G->app_a3, a4 = G->app_a4;
+    /* Node A's server stopped meanwhile: its agent pulls nothing, `ktpel link sync` alone
+       applies what comes (counts_agree left nothing pending). */
+    assert_int_equal(api_server_stop(&a->srv), 0);
+    central_print(a, a3, "3671-0000003");
+    central_print(a, a4, "3671-0000004");
+    central_ship("367110", no);
+    /* Node A's feed now: SENT_FOR_CARD_PRINTING and CARD_PRINTED for each card, then
+       CARD_SHIPPED for each. Killed at the sixth apply (the second card's CARD_SHIPPED, not
+       committed). */
+    P.mangle_feed = 1;
+    int killed = capture(sync, out, sizeof out, "node_mid_apply@6");
+    if (killed != 128 + SIGKILL)
+        fprintf(stderr, "link sync (node_mid_apply@6) exited %d: %s\n", killed, out);
+    assert_int_equal(killed, 128 + SIGKILL);
+    assert_int_equal(api_server_start_with(&a->srv, a->db, a->data, node_extra), 0);
+    json_t *sh = node_shipment(a, no);
+    assert_non_null(sh);
+    assert_int_equal(jint(sh, "cards"), 2);
+    assert_int_equal(jint(sh, "listed"), 1);
+    assert_false(json_is_true(json_object_get(sh, "complete")));
+    json_decref(sh);
+    /* The officer cannot tick the box against half a list. */
+    json_t *j = node_receive(a, no, NULL, 409);
+    assert_string_equal(jstr(json_object_get(j, "error"), "code"), "shipment_incomplete");
+    json_decref(j);
+    /* The next round applies the rest once, whatever order and how often it comes. */
+    node_sync(a);
+    sh = node_shipment(a, no);
+    assert_int_equal(jint(sh, "listed"), 2);
+    assert_true(json_is_true(json_object_get(sh, "complete")));
+    json_decref(sh);
+    /* The box holds A3's card only: A4's is missing, and shown so. */
+    snprintf(ids, sizeof ids, "[%lld]", (long long)a3);
+    sh = node_receive(a, no, ids, 200);
+    assert_int_equal(jint(sh, "received"), 1);
+    assert_int_equal(jint(sh, "missing"), 1);
+    json_decref(sh);
+    assert_string_equal(app_state(a, a3, st), "printed");
+    assert_string_equal(app_state(a, a4, st), "print_ready");
+    j = call(a->srv.base, "GET", a->sup, NULL, 200, "/api/kiriman");
+    assert_int_equal(jint(j, "cards_missing"), 1);
+    assert_int_equal(jint(j, "shipments_waiting"), 0);
+    json_decref(j);
+    /* A card of another shipment, or one already received, is refused. */
+    json_decref(node_receive(a, no, "[999999]", 400));
+    json_decref(node_receive(a, no, ids, 409));
+    /* A4's card turns up. */
+    snprintf(ids, sizeof ids, "[%lld]", (long long)a4);
+    sh = node_receive(a, no, ids, 200);
+    assert_int_equal(jint(sh, "missing"), 0);
+    assert_int_equal(jint(sh, "received"), 2);
+    json_decref(sh);
+    assert_string_equal(app_state(a, a4, st), "printed");
+    P.mangle_feed = 0;
+    counts_agree(a, "367110");
+}
+
+/* The central hangs in the middle of an upload: the node's server still stops at once (its
+   send is cancelled), and the packet goes at the next start. */
+static void test_shutdown_mid_send(void **state)
+{
+    NEED_PG(state);
+    node *a = &G->a;
+    static const char *const fast[] = {"--link-interval", "200", NULL};
+    hand_over(a, G->app_a3); /* a card_issued packet to send */
+    P.held = 0;
+    P.hold_uploads = 1;
+    assert_int_equal(api_server_stop(&a->srv), 0);
+    assert_int_equal(api_server_start_with(&a->srv, a->db, a->data, fast), 0);
+    for (int i = 0; i < 400 && P.held == 0; i++) {
+        struct timespec ts = {0, 50 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    assert_true(P.held >= 1); /* the agent is waiting for the central's answer */
+    /* SIGTERM: graceful (api_server_stop kills after 10 s and says -1; the send's own timeout
+       is 120 s). */
+    assert_int_equal(api_server_stop(&a->srv), 0);
+    P.hold_uploads = 0;
+    assert_int_equal(api_server_start_with(&a->srv, a->db, a->data, node_extra), 0);
     counts_agree(a, "367110");
 }
 
@@ -971,6 +1381,8 @@ int main(void)
         cmocka_unit_test(test_central_down),
         cmocka_unit_test(test_crashes),
         cmocka_unit_test(test_cut_upload_and_mangled_feed),
+        cmocka_unit_test(test_shipment_faults),
+        cmocka_unit_test(test_shutdown_mid_send),
         cmocka_unit_test(test_resident_feed),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

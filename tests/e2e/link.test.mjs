@@ -3,6 +3,9 @@
 // two kecamatan nodes on SQLite, enrolled with one-time codes). People are recorded through
 // the API (the SOP's own pages are sop.test.mjs's); the browser drives what is new:
 //   - node A's "Kiriman ke Disdukcapil" page: the packet waiting, "Kirim sekarang", sent;
+//   - the central's print page: the administrator restocks blanko and ribbon, the card of the
+//     person recorded at node A is queued, printed with its serial (the stock goes down) and
+//     shipped to Neglasari; node A's Kiriman page receives the shipment (the card printed there);
 //   - the central's page: the overview per kecamatan, the adjudication of a person recorded at
 //     node B with node A's fingers (side by side, decided with a note), and the decision
 //     reaching node B (its application rejected).
@@ -149,6 +152,7 @@ before(async () => {
   fs.writeFileSync(path.join(dir, 'siak.csv'), `${HEAD}\n${ROW_A}\n${ROW_B}\n`);
   ktpel(['import-siak', path.join(dir, 'siak.csv'), '--db', cdb, '--data', cdata]);
   ktpel(['user', 'add', 'petugas_pusat', '--role', 'supervisor', '--full-name', 'PETUGAS DISDUKCAPIL', '--db', cdb, '--data', cdata], PASSWORD + '\n');
+  ktpel(['user', 'add', 'admin_pusat', '--role', 'admin', '--full-name', 'ADMIN DISDUKCAPIL', '--db', cdb, '--data', cdata], PASSWORD + '\n');
   // The central serves HTTPS with a certificate made by ktpel; the nodes pin its public key:
   // sha256// + base64 of the SHA-256 of its SubjectPublicKeyInfo (libcurl's pin format).
   const cert = path.join(dir, 'cert.pem'), key = path.join(dir, 'key.pem');
@@ -238,6 +242,53 @@ test('the node sends its packet from the Kiriman page', async (t) => {
   await page.waitForSelector('#link-summary');
   assert.equal(await page.locator('#central button[data-action="send"]').count(), 0);
   await page.close();
+});
+
+test('the central prints and ships the card; node A receives the shipment', async (t) => {
+  if (skipped) return t.skip(skipped);
+  const apps = await call(na.base, na.c.camat, 'GET', '/api/applications?state=print_ready');
+  const app = apps.find((a) => a.nik === A1);
+  assert.ok(app, 'A1 is print ready at node A');
+  const page = await ctx.newPage();
+  await login(page, central, 'admin_pusat', 'pusat-cetak.html');
+  await page.waitForSelector('#stock-table');
+  assert.match(await page.textContent('#stock-alert'), /habis/);
+  // The administrator restocks: blanko and ribbon.
+  for (const [item, qty] of [['blanko', '10'], ['ribbon', '10']]) {
+    await page.selectOption('#restock-item', item);
+    await page.fill('#restock-qty', qty);
+    await page.click('#btn-restock');
+    await page.waitForFunction((it) => document.querySelector(`#stock-table tr[data-item="${it}"] .qty`)?.textContent === '10', item);
+  }
+  // PRR -> the print queue -> printed with its serial: one blanko fewer.
+  await page.waitForSelector('#ready-table tbody tr');
+  await page.check('#ready-table tbody tr input[type=checkbox]');
+  await page.click('#btn-enqueue');
+  await page.waitForSelector('#queue-table tbody tr');
+  await page.fill('#queue-table tbody tr input.serial', '3671-0000001');
+  await page.click('#queue-table button[data-print]');
+  await page.waitForFunction(() => /tercetak/.test(document.querySelector('#msg').textContent));
+  await page.waitForFunction(() => document.querySelector('#stock-table tr[data-item="blanko"] .qty')?.textContent === '9');
+  // Shipped to Neglasari.
+  await page.click('#ship-table button[data-ship="367110"]');
+  await page.waitForFunction(() => /Kiriman KRM-367110-/.test(document.querySelector('#msg').textContent));
+  await page.waitForSelector('#shipment-table tbody tr');
+  await page.screenshot({ path: path.join(OUT, 'link-cetak.png'), fullPage: true });
+  await page.click('#logout'); // the officer's session at the central is the next test's
+  await page.waitForURL((u) => u.pathname.endsWith('index.html'));
+  await page.close();
+  // Node A learns the shipment and its officer receives it on the Kiriman page.
+  await call(na.base, na.c.camat, 'POST', '/api/kiriman/sync');
+  const np = await ctx.newPage();
+  await login(np, na.base, 'camat', 'kiriman.html');
+  await np.waitForSelector('table.shipment tbody tr[data-state="shipped"]');
+  assert.match(await np.textContent('table.shipment'), /3671-0000001/);
+  await np.click('button[data-receive]');
+  await np.waitForFunction(() => /1 kartu diterima/.test(document.querySelector('#msg').textContent));
+  await np.waitForSelector('table.shipment tbody tr[data-state="received"]');
+  await np.screenshot({ path: path.join(OUT, 'link-kiriman-kartu.png'), fullPage: true });
+  await np.close();
+  assert.equal((await call(na.base, na.c.camat, 'GET', `/api/applications/${app.id}`)).state, 'printed');
 });
 
 test('the central adjudicates a duplicate and node B learns it', async (t) => {

@@ -160,8 +160,9 @@ function renderSummary(sum) {
 // ---- decisions: duplicates and Disdukcapil status
 async function renderLists() {
   await listDuplicates();
-  // A kecamatan linked to Disdukcapil: the statuses come from the link (Kiriman page); the
-  // buttons below are for an office that runs alone, and for "kartu tercetak" (card arrived).
+  // A kecamatan linked to Disdukcapil: the statuses come from the link, and a card arrives
+  // with its shipment (received on the Kiriman page); the buttons below are for an office
+  // that runs alone.
   let linked = null;
   try { linked = await get('/api/kiriman'); } catch (e) { linked = null; }
   if (linked && linked.linked) {
@@ -170,9 +171,13 @@ async function renderLists() {
     const head = h('p', { id: 'link-summary' }, `Terhubung ke Disdukcapil (${linked.node_id}): menunggu kirim ${c.pending + c.ready},`,
       ` terkirim ${c.sent}, gagal ${c.failed}. `, h('a', { href: 'kiriman.html' }, 'Buka Kiriman'));
     const alert = linked.alert ? h('p', { class: 'msg msg-error', id: 'link-alert' }, 'Peringatan: ada paket yang menunggu terlalu lama atau ditolak Disdukcapil.') : '';
+    const cards = h('p', { id: 'cards-summary', class: linked.cards_missing ? 'msg msg-error' : '' },
+      `Kiriman kartu untuk diterima: ${linked.shipments_waiting || 0}`,
+      linked.cards_missing ? `; ${linked.cards_missing} kartu tidak ada dalam kiriman yang diterima` : '', '. ',
+      h('a', { href: 'kiriman.html#cards-card' }, 'Terima kiriman kartu'));
     const list = h('div');
-    box.replaceChildren(head, alert, list);
-    await listWith(list, ['print_ready'], (a) => [actBtn(a, 'print', 'Kartu tiba dari Disdukcapil', 'btn-ok')]);
+    box.replaceChildren(head, alert, cards, list);
+    await listWith(list, ['print_ready'], () => [h('span', { class: 'muted' }, 'Menunggu kartu dari Disdukcapil')]);
     return;
   }
   await listWith($('#central'), ['receipt_issued', 'sent', 'print_ready'], (a) => {

@@ -2,8 +2,9 @@
 // look up the applicant in SIAK by NIK (typed or scanned), open the application, tick the
 // documents the SOP asks for this kind, and end with one outcome: on to recording, returned as
 // incomplete (printed list of what is missing), referred to Disdukcapil (printed referral), or
-// rejected with a reason.
-import { get, post, enc } from './api.js';
+// rejected with a reason. A complete file's documents are scanned here (the SOP's scanner):
+// each presented document's image is sent to the server, which checks and seals it.
+import { get, post, putBytes, enc } from './api.js';
 import { $, h, clear, showError, showInfo, hideMsg, printElement, fmtDateTime } from './ui.js';
 import { SERVICES, INTAKE_SERVICES, KINDS, DOCS, REASONS, STATES, CHANGE_FIELDS } from './labels.js';
 import { requireRole } from './session.js';
@@ -224,6 +225,7 @@ function outcome(a, text, missing) {
   }
   $('#btn-print').hidden = !printable;
   doc.hidden = !printable;
+  renderScans(a);
   // The office's PDF of the same paper (missing-documents slip, referral letter), to print on
   // A4 or keep: GET /api/applications/{id}/missing.pdf | referral.pdf.
   const pdf = $('#btn-pdf');
@@ -233,6 +235,31 @@ function outcome(a, text, missing) {
     pdf.href = `/api/applications/${encodeURIComponent(a.id)}/${kind}.pdf`;
     pdf.textContent = kind === 'missing' ? 'PDF daftar kekurangan berkas' : 'PDF surat rujukan';
   }
+}
+
+// ---- the scans of the presented documents (checked: on to recording)
+function renderScans(a) {
+  const box = $('#scans');
+  box.hidden = a.state !== 'checked' || !(a.documents || []).length;
+  if (box.hidden) return;
+  const done = new Map((a.scans || []).map((s) => [s.doc, s]));
+  clear($('#scan-list')).append(h('table', { id: 'scan-table' }, h('tbody', {}, a.documents.map((d) => {
+    const s = done.get(d);
+    const state = h('span', { class: 'badge ' + (s ? 'badge-green' : 'badge-amber'), dataset: { scan: d } },
+      s ? `Terpindai (${s.width}×${s.height})` : 'Belum dipindai');
+    const file = h('input', { type: 'file', accept: 'image/jpeg,image/png,image/tiff', 'aria-label': `Pindaian ${DOCS[d] || d}`, dataset: { doc: d },
+      onchange: async () => {
+        const f = file.files[0];
+        if (!f) return;
+        hideMsg(msg);
+        try {
+          const r = await putBytes(`/api/applications/${enc(a.id)}/documents/${enc(d)}/scan`, f, f.type || 'application/octet-stream');
+          state.className = 'badge badge-green';
+          state.textContent = `Terpindai (${r.width}×${r.height})`;
+        } catch (e) { showError(msg, e); }
+      } });
+    return h('tr', {}, h('td', {}, DOCS[d] || d), h('td', {}, state), h('td', {}, file));
+  }))));
 }
 
 $('#btn-print').addEventListener('click', () => printElement($('#doc')));

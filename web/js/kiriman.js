@@ -1,6 +1,8 @@
 // kiriman.js - "Kiriman ke Disdukcapil": a linked kecamatan's outbox (service/link_node.h):
 // every packet with its state, age, size, attempts and the central's last word; "kirim
-// sekarang"; retry of a packet Disdukcapil refused once its cause is fixed.
+// sekarang"; retry of a packet Disdukcapil refused once its cause is fixed; and the card
+// shipments from Disdukcapil: the officer ticks the cards in the box and receives them
+// (service/link_cards.c); a card not in the box stays "tidak ada" until it turns up.
 import { get, post, enc } from './api.js';
 import { $, h, clear, showError, showInfo, hideMsg, fmtDateTime, fmtDuration, fmtTime } from './ui.js';
 import { requireRole } from './session.js';
@@ -31,6 +33,7 @@ async function refresh() {
         info.counts.failed > 0 ? `${info.counts.failed} paket ditolak Disdukcapil: periksa alasannya di bawah.`
           : `Ada paket yang menunggu lebih dari ${info.alert_minutes} menit sejak ${fmtDateTime(info.oldest_waiting_at)}.`));
     }
+    await renderShipments(info);
     const c = info.counts || {};
     clear($('#kpis')).append(...[['Disiapkan', c.pending], ['Menunggu kirim', c.ready], ['Terkirim', c.sent], ['Gagal', c.failed]]
       .map(([k, v]) => h('div', { class: 'kpi' }, h('div', { class: 'v' }, String(v || 0)), h('div', { class: 'k' }, k))));
@@ -50,6 +53,48 @@ async function refresh() {
         h('td', {}, p.state === 'failed' ? h('button', { class: 'btn btn-small', type: 'button', onclick: () => retry(p.packet_id) }, 'Coba lagi') : ''))))));
     $('#updated').textContent = 'Diperbarui ' + fmtTime(Date.now());
   } catch (e) { showError(msg, e); }
+}
+
+const CARD_STATES = { shipped: 'Dalam kiriman', received: 'Diterima', missing: 'Tidak ada dalam kiriman' };
+
+async function renderShipments(info) {
+  const alert = $('#cards-alert');
+  alert.hidden = !info.cards_missing;
+  alert.textContent = info.cards_missing ? `${info.cards_missing} kartu tidak ada dalam kiriman yang sudah diterima: tanyakan ke Disdukcapil.` : '';
+  const d = await get('/api/kiriman/shipments');
+  const list = d.shipments || [];
+  const box = clear($('#shipments'));
+  if (!list.length) { box.append(h('p', { class: 'muted' }, 'Belum ada kiriman kartu.')); return; }
+  for (const s of list) {
+    const open = !s.received_at;
+    const rows = (s.records || []).map((c) => h('tr', { dataset: { app: c.application_id, state: c.state } },
+      h('td', {}, open || c.state === 'missing' ? h('input', { type: 'checkbox', value: c.application_id, checked: open, 'aria-label': `Kartu #${c.application_id}` }) : ''),
+      h('td', {}, `#${c.application_id}`), h('td', {}, c.name || c.nik), h('td', { class: 'mono' }, c.card_serial),
+      h('td', {}, h('span', { class: 'badge ' + (c.state === 'missing' ? 'badge-red' : c.state === 'received' ? 'badge-green' : 'badge-amber') }, CARD_STATES[c.state] || c.state))));
+    const tbl = h('table', { class: 'shipment', dataset: { shipment: s.shipment_no } },
+      h('thead', {}, h('tr', {}, ['', 'Permohonan', 'Nama', 'Nomor seri', 'Status'].map((t) => h('th', {}, t)))), h('tbody', {}, rows));
+    const head = h('p', {}, h('strong', { class: 'mono' }, s.shipment_no), ` · ${s.cards} kartu · dikirim ${fmtDateTime(s.shipped_at)}`,
+      s.received_at ? ` · diterima ${fmtDateTime(s.received_at)} oleh ${s.received_by || '-'} (${s.received} diterima, ${s.missing} tidak ada)` : '');
+    const acts = [];
+    if (open && !s.complete) acts.push(h('p', { class: 'msg msg-warn' }, `Daftar kiriman belum lengkap (${s.listed} dari ${s.cards} kartu): tekan Kirim sekarang.`));
+    if (open || s.missing) {
+      acts.push(h('button', { class: 'btn btn-ok', type: 'button', dataset: { receive: s.shipment_no }, disabled: open && !s.complete,
+        onclick: () => receive(s, tbl) }, open ? 'Terima kiriman (kartu yang dicentang)' : 'Terima kartu yang ditemukan'));
+    }
+    box.append(h('div', { class: 'card' }, head, tbl, ...acts));
+  }
+}
+
+async function receive(s, tbl) {
+  hideMsg(msg);
+  const ids = [...tbl.querySelectorAll('input[type=checkbox]:checked')].map((x) => Number(x.value));
+  if (!ids.length && s.received_at) { showInfo(msg, 'Centang kartu yang ditemukan.', 'warn'); return; }
+  if (!ids.length && !confirm(`Tidak ada kartu yang dicentang: semua ${s.cards} kartu kiriman ${s.shipment_no} dicatat tidak ada?`)) return;
+  try {
+    const r = await post(`/api/kiriman/shipments/${enc(s.shipment_no)}/receive`, { application_ids: ids });
+    showInfo(msg, `Kiriman ${r.shipment_no}: ${r.received} kartu diterima` + (r.missing ? `, ${r.missing} tidak ada.` : '.'), r.missing ? 'warn' : 'ok');
+  } catch (e) { showError(msg, e); }
+  refresh();
 }
 
 async function retry(id) {

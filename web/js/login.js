@@ -11,7 +11,7 @@ function target(me) {
   // A reset or demo password is changed before anything else.
   if (me.must_change_password) return 'password.html';
   // Only a page of this site, never an outside address.
-  if (next && /^[a-z]+\.html$/.test(next)) return next;
+  if (next && /^[a-z][a-z-]*\.html$/.test(next)) return next;
   return homeOf(me.role);
 }
 

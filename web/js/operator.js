@@ -5,7 +5,7 @@
 // both irises, then completion.
 import { get, post, putBytes, enc } from './api.js';
 import { $, h, clear, showError, showInfo, hideMsg } from './ui.js';
-import { KINDS, STATES, CHANGE_FIELDS, FINGERS } from './labels.js';
+import { KINDS, STATES, CHANGE_FIELDS, DOCS, FINGERS } from './labels.js';
 import { requireRole } from './session.js';
 import { residentCard } from './resident.js';
 import { listen } from './events.js';
@@ -94,6 +94,7 @@ async function open(id, keepMsg) {
   $('#app-title').textContent = `#${app.id} · ${KINDS[app.kind] || app.kind}`;
   $('#app-state').textContent = STATES[app.state] || app.state;
   clear($('#resident')).append(residentCard(resident));
+  renderScans();
   previews.clear();
   renderChange();
   const bg = requiredBackground(resident.birth_date);
@@ -101,6 +102,24 @@ async function open(id, keepMsg) {
   req.textContent = bg ? `${bg.label} (lahir ${bg.year}, tahun ${bg.id === 'merah' ? 'ganjil' : 'genap'})` : 'tidak diketahui';
   req.className = 'bgreq ' + (bg ? 'bg-' + bg.id : '');
   renderSlots();
+}
+
+// ---- the document scans the intake loket made (SOP step 2), to look at while recording
+function renderScans() {
+  const scans = app.scans || [];
+  $('#scans').hidden = !scans.length;
+  $('#scan-view').hidden = true;
+  clear($('#scan-links')).append(...scans.map((s) => h('button', { class: 'btn btn-small', type: 'button', dataset: { scan: s.doc },
+    onclick: async () => {
+      hideMsg(msg);
+      try {
+        const r = await fetch(`/api/applications/${enc(app.id)}/documents/${enc(s.doc)}/scan`, { credentials: 'same-origin' });
+        if (!r.ok) throw new Error(`Pindaian tidak terbuka (HTTP ${r.status})`);
+        const cv = $('#scan-view');
+        await decodeToCanvas(await r.blob(), cv);
+        cv.hidden = false;
+      } catch (e) { showError(msg, e); }
+    } }, DOCS[s.doc] || s.doc)));
 }
 
 // ---- data change: before (SIAK) and after, for the fields the intake officer noted

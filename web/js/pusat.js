@@ -6,7 +6,7 @@ import { get, post, enc } from './api.js';
 import { decodeToCanvas } from './image.js';
 import { $, h, clear, showError, showInfo, hideMsg, fmtDateTime, fmtTime } from './ui.js';
 import { requireRole } from './session.js';
-import { CENTRAL_STATUS, FINGERS } from './labels.js';
+import { CENTRAL_STATUS, DOCS, FINGERS } from './labels.js';
 
 const msg = $('#msg');
 await requireRole(['supervisor']);
@@ -25,11 +25,16 @@ async function refresh() {
     const o = await get('/api/pusat/overview');
     const rows = o.kecamatan || [];
     clear($('#overview')).append(h('table', { id: 'overview-table' },
-      h('thead', {}, h('tr', {}, ['Kecamatan', 'Diterima hari ini', 'Total diterima', 'Diproses', 'Siap cetak (PRR)', 'Menunggu adjudikasi', 'Gagal rekam', 'Diserahkan'].map((t) => h('th', {}, t)))),
+      h('thead', {}, h('tr', {}, ['Kecamatan', 'Diterima hari ini', 'Total diterima', 'Diproses', 'Siap cetak (PRR)', 'Menunggu adjudikasi', 'Gagal rekam', 'Antrian cetak', 'Tercetak', 'Dikirim', 'Diserahkan'].map((t) => h('th', {}, t)))),
       h('tbody', {}, rows.map((k) => h('tr', {}, h('td', {}, `${k.kecamatan_code} · ${k.name}`),
-        ...[k.received_today, k.received_total, k.received_total - k.processing, k.print_ready, k.adjudication_waiting, k.failures, k.issued]
-          .map((v) => h('td', {}, String(v))))))));
+        ...[k.received_today, k.received_total, k.received_total - k.processing, k.print_ready, k.adjudication_waiting, k.failures,
+          (k.cards || {}).print_queue, (k.cards || {}).printed, (k.cards || {}).shipped, k.issued]
+          .map((v) => h('td', {}, String(v ?? 0))))))));
     $('#gallery').textContent = `Galeri AFIS kota: ${o.gallery_fingers} sidik jari; ambang skor ${Number(o.threshold).toFixed(2)}.`;
+    const stock = o.stock || [];
+    clear($('#stock-line')).append(`Stok: ${stock.map((i) => `${i.label} ${i.quantity}`).join(', ')}. `,
+      h('a', { href: 'pusat-cetak.html' }, 'Cetak dan kirim KTP-el'));
+    $('#stock-line').className = o.stock_low ? 'msg msg-warn' : 'muted';
     clear($('#nodes')).append(h('table', { id: 'node-table' },
       h('thead', {}, h('tr', {}, ['Simpul', 'Nama', 'Status', 'Kunci', 'Terakhir terlihat', ''].map((t) => h('th', {}, t)))),
       h('tbody', {}, (o.nodes || []).map((n) => h('tr', { dataset: { node: n.node_id } },
@@ -64,7 +69,9 @@ function personCard(title, r) {
   return h('div', { class: 'card' }, h('h3', {}, title), faceCanvas(r.face_url),
     h('p', {}, h('strong', {}, res.name || r.name || '-')), h('p', { class: 'mono' }, r.nik),
     h('p', {}, `${res.birth_place || ''}, ${res.birth_date || ''}`), h('p', {}, res.address || ''),
-    h('p', { class: 'muted' }, `Kecamatan ${r.kecamatan_code} · permohonan #${r.application_id} · ${CENTRAL_STATUS[r.status] || r.status}`));
+    h('p', { class: 'muted' }, `Kecamatan ${r.kecamatan_code} · permohonan #${r.application_id} · ${CENTRAL_STATUS[r.status] || r.status}`),
+    (r.documents || []).length ? h('p', {}, 'Pindaian dokumen: ', ...r.documents.map((d, i) =>
+      [i ? ', ' : '', h('a', { href: d.url, download: '' }, DOCS[d.doc] || d.doc)]).flat()) : '');
 }
 
 async function compare(id) {

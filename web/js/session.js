@@ -19,8 +19,9 @@ export const PAGES = [
   { href: 'kiosk.html', label: 'Kios', roles: null },
 ];
 
-// The city registry (`ktpel serve --role pusat`) has one page of its own.
-const PUSAT_PAGES = [{ href: 'pusat.html', label: 'Disdukcapil', roles: ['supervisor', 'admin'] }];
+// The city registry (`ktpel serve --role pusat`) has pages of its own (pusat*.html).
+const PUSAT_PAGES = [{ href: 'pusat.html', label: 'Disdukcapil', roles: ['supervisor', 'admin'] },
+  { href: 'pusat-cetak.html', label: 'Cetak & kirim', roles: ['supervisor', 'admin'] }];
 
 export function homeOf(role) {
   const p = PAGES.find((x) => x.roles && x.roles.includes(role));
@@ -62,7 +63,7 @@ export async function requireRole(roles) {
 function renderHeader(me) {
   const bar = document.querySelector('header.topbar');
   if (!bar) return;
-  const pages = location.pathname.endsWith('pusat.html') ? PUSAT_PAGES : PAGES;
+  const pages = /\/pusat[^/]*\.html$/.test(location.pathname) ? PUSAT_PAGES : PAGES;
   const nav = h('nav', {}, pages.filter((p) => p.roles && (p.roles.includes(me.role)))
     .map((p) => h('a', { href: p.href, class: location.pathname.endsWith(p.href) ? 'active' : '' }, p.label)));
   const clk = h('span', { class: 'clock' });

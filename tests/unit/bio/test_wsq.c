@@ -1,11 +1,18 @@
 /*
- * test_wsq.c - the WSQ decoder (src/bio/wsq.c).
+ * test_wsq.c - the WSQ decoder (src/bio/wsq.c) and encoder (src/bio/wsq_encode.c).
  *
- * Without ../shared: hand-made marker streams must fail with clear errors (no SOI, missing
- * tables, cut headers); a whole hand-made stream decodes, and the same with filter taps that
- * overflow the synthesis is refused. With ../shared: wsq-original.wsq must match its reference decode
- * wsq-converted.png within +-1 gray level (the figures are printed), every prefix must fail
- * as truncated or corrupt, and random byte flips must never crash.
+ * Decoder. Without ../shared: hand-made marker streams must fail with clear errors (no SOI,
+ * missing tables, cut headers); a whole hand-made stream decodes, and the same with filter taps
+ * that overflow the synthesis is refused. With ../shared: wsq-original.wsq must match its
+ * reference decode wsq-converted.png within +-1 gray level (the figures are printed), every
+ * prefix must fail as truncated or corrupt, and random byte flips must never crash.
+ * Encoder, through the decoder. Synthetic prints (bio/synth.h) round trip at the FBI's 0.75 bit
+ * a pixel and at 2.25: the same size and resolution come back, the PSNR and the compression
+ * ratio are printed and held to what WSQ gives on 500 dpi prints (at least 30 dB at 0.75, more
+ * at 2.25). The AFIS still matches a print re-encoded as WSQ with its original, far above the
+ * threshold. Odd sizes, the smallest size and a flat image round trip; bad input is refused.
+ * With ../shared: the FBI sample decoded, re-encoded and decoded again (compared to the first
+ * decode), and the SourceAFIS probe image encoded (compared to the original).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -19,7 +26,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "bio/extract.h"
 #include "bio/image.h"
+#include "bio/match.h"
+#include "bio/synth.h"
 #include "bio/wsq.h"
 
 static void test_bad_streams(void **state)
@@ -148,6 +158,193 @@ static void test_shared_truncation_and_flips(void **state)
     free(buf);
 }
 
+/* Encode img at rate, decode it back into *back; the PSNR (dB) and ratio of the round trip. */
+static void round_trip(const bio_image *img, double rate, bio_image *back, double *psnr,
+                       double *ratio)
+{
+    uint8_t *w = NULL;
+    size_t n = 0;
+    bio_msg m;
+    if (bio_wsq_encode(img, rate, &w, &n, &m) != BIO_OK)
+        fail_msg("encode %dx%d: %s", img->width, img->height, m.text);
+    if (bio_wsq_decode(w, n, back, &m) != BIO_OK)
+        fail_msg("decode of our own %dx%d WSQ: %s", img->width, img->height, m.text);
+    assert_int_equal(back->width, img->width);
+    assert_int_equal(back->height, img->height);
+    size_t px = (size_t)img->width * (size_t)img->height;
+    double se = 0.0;
+    for (size_t i = 0; i < px; i++) {
+        double d = (double)img->pixels[i] - (double)back->pixels[i];
+        se += d * d;
+    }
+    *psnr = se > 0.0 ? 10.0 * log10(255.0 * 255.0 / (se / (double)px)) : 99.0;
+    *ratio = (double)px / (double)n;
+    free(w);
+}
+
+static void test_synthetic_round_trip(void **state)
+{
+    (void)state;
+    bio_msg m;
+    for (uint32_t finger = 0; finger < 3; finger++) {
+        bio_synth_master *ms = NULL;
+        bio_image img, back;
+        assert_int_equal(bio_synth_master_new(2026, finger, 1, &ms, &m), BIO_OK);
+        assert_int_equal(bio_synth_impression(ms, 0, &img, NULL, &m), BIO_OK);
+        double p75, r75, p225, r225;
+        round_trip(&img, BIO_WSQ_BITRATE, &back, &p75, &r75);
+        assert_int_equal(back.dpi, img.dpi);
+        bio_image_free(&back);
+        round_trip(&img, 2.25, &back, &p225, &r225);
+        bio_image_free(&back);
+        printf("synthetic finger %u (%dx%d): 0.75 bpp -> %.1f:1, PSNR %.2f dB; 2.25 bpp -> "
+               "%.1f:1, PSNR %.2f dB\n",
+               finger, img.width, img.height, r75, p75, r225, p225);
+        assert_true(p75 >= 30.0);
+        assert_true(r75 >= 8.0 && r75 <= 30.0);
+        assert_true(p225 > p75 + 3.0);
+        assert_true(r225 < r75);
+        bio_image_free(&img);
+        bio_synth_master_free(ms);
+    }
+}
+
+/* The AFIS sees the same finger in the WSQ copy: the score against the original stays far
+   above the decision threshold (and near the original's score against itself). */
+static void test_afis_matches_wsq_copy(void **state)
+{
+    (void)state;
+    bio_msg m;
+    double thr = bio_threshold_for_fmr(0.001);
+    for (uint32_t finger = 0; finger < 3; finger++) {
+        bio_synth_master *ms = NULL;
+        bio_image img, back;
+        bio_template a, b, c;
+        double psnr, ratio;
+        assert_int_equal(bio_synth_master_new(77, finger, 1, &ms, &m), BIO_OK);
+        assert_int_equal(bio_synth_impression(ms, 1, &img, NULL, &m), BIO_OK);
+        round_trip(&img, BIO_WSQ_BITRATE, &back, &psnr, &ratio);
+        assert_int_equal(bio_extract(&img, &a, &m), BIO_OK);
+        assert_int_equal(bio_extract(&back, &b, &m), BIO_OK);
+        /* another impression of the same finger, the usual genuine comparison */
+        bio_image other;
+        assert_int_equal(bio_synth_impression(ms, 2, &other, NULL, &m), BIO_OK);
+        assert_int_equal(bio_extract(&other, &c, &m), BIO_OK);
+        double self = bio_match_templates(&a, &a), copy = bio_match_templates(&a, &b),
+               genuine = bio_match_templates(&c, &a), genuine_wsq = bio_match_templates(&c, &b);
+        printf("finger %u: minutiae %d original / %d WSQ; score WSQ copy %.1f (self %.1f), "
+               "another impression %.1f vs original, %.1f vs WSQ copy; threshold %.1f\n",
+               finger, a.count, b.count, copy, self, genuine, genuine_wsq, thr);
+        assert_true(copy >= 3.0 * thr);
+        /* where the two impressions match as captured, they match through WSQ too */
+        if (genuine >= thr)
+            assert_true(genuine_wsq >= thr);
+        bio_image_free(&img);
+        bio_image_free(&back);
+        bio_image_free(&other);
+        bio_synth_master_free(ms);
+    }
+}
+
+static void test_sizes_and_flat(void **state)
+{
+    (void)state;
+    static const int sizes[][2] = {{32, 32}, {37, 61}, {333, 257}, {512, 480}, {1001, 33}};
+    for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++) {
+        bio_image img = {sizes[k][0], sizes[k][1], 1000, NULL}, back;
+        size_t px = (size_t)img.width * (size_t)img.height;
+        img.pixels = malloc(px);
+        assert_non_null(img.pixels);
+        /* ridges: a sine of period 9 pixels across a gradient */
+        for (int y = 0; y < img.height; y++)
+            for (int x = 0; x < img.width; x++)
+                img.pixels[(size_t)y * (size_t)img.width + (size_t)x] =
+                    (uint8_t)(128.0 + 90.0 * sin((x + 0.5 * y) * 2.0 * M_PI / 9.0) +
+                              20.0 * ((double)y / img.height - 0.5));
+        double psnr, ratio;
+        round_trip(&img, 2.25, &back, &psnr, &ratio);
+        assert_int_equal(back.dpi, 1000); /* the NIST comment's PPI */
+        printf("%dx%d: PSNR %.2f dB at 2.25 bpp (%.1f:1)\n", img.width, img.height, psnr, ratio);
+        assert_true(psnr >= 30.0);
+        bio_image_free(&back);
+        /* a flat image (no detail at all) comes back flat */
+        memset(img.pixels, 200, px);
+        round_trip(&img, BIO_WSQ_BITRATE, &back, &psnr, &ratio);
+        for (size_t i = 0; i < px; i++)
+            assert_true(abs((int)back.pixels[i] - 200) <= 1);
+        bio_image_free(&back);
+        bio_image_free(&img);
+    }
+}
+
+static void test_bad_input(void **state)
+{
+    (void)state;
+    uint8_t px[64 * 64];
+    memset(px, 100, sizeof px);
+    bio_image small = {31, 64, 500, px}, ok = {64, 64, 500, px}, none = {64, 64, 500, NULL};
+    uint8_t *out = (uint8_t *)1;
+    size_t n = 1;
+    bio_msg m;
+    assert_int_equal(bio_wsq_encode(&small, 0.75, &out, &n, &m), BIO_EINVAL);
+    assert_null(out);
+    assert_int_equal(n, 0);
+    assert_non_null(strstr(m.text, "31x64"));
+    assert_int_equal(bio_wsq_encode(&ok, 0.0, &out, &n, &m), BIO_EINVAL);
+    assert_int_equal(bio_wsq_encode(&ok, 9.0, &out, &n, &m), BIO_EINVAL);
+    assert_int_equal(bio_wsq_encode(&none, 0.75, &out, &n, &m), BIO_EINVAL);
+    assert_int_equal(bio_wsq_encode(NULL, 0.75, &out, &n, &m), BIO_EINVAL);
+    assert_int_equal(bio_wsq_encode(&ok, 0.75, NULL, &n, &m), BIO_EINVAL);
+    /* larger than the decoder takes (BIO_IMAGE_MAX_PIXELS): refused before a pixel is read */
+    bio_image huge = {9000, 9000, 500, px};
+    assert_int_equal(bio_wsq_encode(&huge, 0.75, &out, &n, &m), BIO_EINVAL);
+    assert_null(out);
+    assert_non_null(strstr(m.text, "9000x9000"));
+}
+
+static void test_shared_samples(void **state)
+{
+    (void)state;
+    if (!shared()) {
+        printf("SKIP: ../shared not found\n");
+        return;
+    }
+    char path[640];
+    bio_image orig, back;
+    bio_msg m;
+    double psnr, ratio;
+    /* The FBI sample: decoded, re-encoded at the same rate class, decoded again. */
+    snprintf(path, sizeof path, "%s/wsq-original.wsq", shared());
+    uint8_t *file = NULL;
+    size_t flen = 0;
+    assert_int_equal(bio_read_file(path, 1u << 24, &file, &flen, &m), BIO_OK);
+    assert_int_equal(bio_wsq_decode(file, flen, &orig, &m), BIO_OK);
+    round_trip(&orig, BIO_WSQ_BITRATE, &back, &psnr, &ratio);
+    printf("wsq-original.wsq (%dx%d, %zu bytes, %.1f:1): re-encoded at 0.75 bpp -> %.1f:1, "
+           "PSNR %.2f dB against its first decode\n",
+           orig.width, orig.height, flen,
+           (double)orig.width * (double)orig.height / (double)flen, ratio, psnr);
+    assert_true(psnr >= 35.0);
+    free(file);
+    bio_image_free(&orig);
+    bio_image_free(&back);
+    /* A plain 500 dpi print (PNG) against its WSQ copy. */
+    snprintf(path, sizeof path, "%s/probe.png", shared());
+    assert_int_equal(bio_image_load(path, &orig, &m), BIO_OK);
+    round_trip(&orig, BIO_WSQ_BITRATE, &back, &psnr, &ratio);
+    bio_template a, b;
+    assert_int_equal(bio_extract(&orig, &a, &m), BIO_OK);
+    assert_int_equal(bio_extract(&back, &b, &m), BIO_OK);
+    double score = bio_match_templates(&a, &b);
+    printf("probe.png (%dx%d): 0.75 bpp -> %.1f:1, PSNR %.2f dB; AFIS score against the "
+           "original %.1f (threshold %.1f)\n",
+           orig.width, orig.height, ratio, psnr, score, bio_threshold_for_fmr(0.001));
+    assert_true(psnr >= 30.0);
+    assert_true(score >= 3.0 * bio_threshold_for_fmr(0.001));
+    bio_image_free(&orig);
+    bio_image_free(&back);
+}
+
 /*
  * A whole WSQ stream made here: 64x64, filters of 9 and 7 taps (value v_lo / v_hi at every
  * tap, as 1/100ths), only the four lowest subbands quantized (16 coefficients, all -1, two
@@ -241,6 +438,11 @@ int main(void)
         cmocka_unit_test(test_non_finite_transform),
         cmocka_unit_test(test_shared_reference),
         cmocka_unit_test(test_shared_truncation_and_flips),
+        cmocka_unit_test(test_synthetic_round_trip),
+        cmocka_unit_test(test_afis_matches_wsq_copy),
+        cmocka_unit_test(test_sizes_and_flat),
+        cmocka_unit_test(test_bad_input),
+        cmocka_unit_test(test_shared_samples),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
