@@ -213,3 +213,45 @@ int jkt_age_on(jkt_date birth, jkt_date on)
         age--;
     return age;
 }
+
+const char *jkt_month_name(int month)
+{
+    static const char *const names[] = {"Januari", "Februari", "Maret",     "April",
+                                        "Mei",     "Juni",     "Juli",      "Agustus",
+                                        "September", "Oktober", "November", "Desember"};
+    return month >= 1 && month <= 12 ? names[month - 1] : "?";
+}
+
+const char *jkt_weekday_name(int weekday)
+{
+    static const char *const names[] = {"Senin", "Selasa", "Rabu", "Kamis",
+                                        "Jumat", "Sabtu",  "Minggu"};
+    return weekday >= 1 && weekday <= 7 ? names[weekday - 1] : "?";
+}
+
+void jkt_date_words(jkt_date d, bool weekday, char *out, size_t cap)
+{
+    if (cap == 0)
+        return;
+    if (!jkt_date_valid(d)) {
+        snprintf(out, cap, "?");
+        return;
+    }
+    if (weekday)
+        snprintf(out, cap, "%s, %d %s %d", jkt_weekday_name(jkt_weekday(d)), d.day,
+                 jkt_month_name(d.month), d.year);
+    else
+        snprintf(out, cap, "%d %s %d", d.day, jkt_month_name(d.month), d.year);
+}
+
+void jkt_hhmm(int minutes, char sep, char out[6])
+{
+    if (minutes < 0 || minutes >= 24 * 60)
+        minutes = 0;
+    out[0] = (char)('0' + minutes / 600);
+    out[1] = (char)('0' + minutes / 60 % 10);
+    out[2] = sep;
+    out[3] = (char)('0' + minutes % 60 / 10);
+    out[4] = (char)('0' + minutes % 10);
+    out[5] = '\0';
+}

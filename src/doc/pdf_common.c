@@ -471,10 +471,7 @@ kt_code pdf_get_date(const json_t *in, const char *key, int required, char *out,
 
 const char *pdf_month_name(int month)
 {
-    static const char *const names[] = {"Januari", "Februari", "Maret",     "April",
-                                        "Mei",     "Juni",     "Juli",      "Agustus",
-                                        "September", "Oktober", "November", "Desember"};
-    return month >= 1 && month <= 12 ? names[month - 1] : "?";
+    return jkt_month_name(month); /* core/jakarta.h: one table of the names */
 }
 
 void pdf_fmt_date(int64_t ms, char *out, size_t cap)
