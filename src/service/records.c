@@ -28,6 +28,7 @@
 #include "core/workflow.h"
 #include "doc/pdf.h"
 #include "doc/token.h"
+#include "service/cit_internal.h"
 #include "service/rec_internal.h"
 #include "service/service.h"
 
@@ -140,7 +141,7 @@ static kt_code key_paths(const svc *s, char sec[1024], char pub[1024], kt_error 
 }
 
 /* The secret key, created (with its public file) when create and neither exists. */
-static kt_code load_secret(const svc *s, int create, tok_keys *k, kt_error *err)
+kt_code svc_rec_load_secret(const svc *s, int create, tok_keys *k, kt_error *err)
 {
     char sec[1024], pub[1024];
     struct stat sb;
@@ -183,7 +184,7 @@ kt_code svc_rec_receipt_issued(svc *s, store *db, const char *receipt_no, const 
     char tok[TOK_MAX_CHARS];
     store_stmt *st = NULL;
     memset(&k, 0, sizeof k);
-    kt_code rc = load_secret(s, 1, &k, err);
+    kt_code rc = svc_rec_load_secret(s, 1, &k, err);
     if (rc == KT_OK)
         rc = tok_issue(&k, receipt_no, nik, now_ms,
                        now_ms + (int64_t)TOKEN_VALID_DAYS * 86400 * 1000, tok, sizeof tok, err);
@@ -242,7 +243,7 @@ kt_code svc_rec_receipt_use(svc *s, store *db, const char *nik, const char *rece
         if (strcmp(c.receipt_no, receipt_no) != 0)
             return kt_fail(err, KT_EREFUSED, "token_receipt_mismatch", "token",
                            "Kode QR milik tanda terima %s, bukan %s", c.receipt_no, receipt_no);
-        if ((rc = load_secret(s, 0, &k, err)) != KT_OK)
+        if ((rc = svc_rec_load_secret(s, 0, &k, err)) != KT_OK)
             return rc;
         int ok = tok_nik_matches(&k, &c, nik);
         tok_keys_wipe(&k);
@@ -285,6 +286,8 @@ kt_code svc_doc_ticket(svc *s, int64_t ticket_id, unsigned char **pdf, size_t *l
     *pdf = NULL;
     *len = 0;
     kt_code rc = svc_ticket_get(s, ticket_id, &t, err);
+    if (rc == KT_OK) /* its QR: the ticket's page on the phone (citizen.c) */
+        rc = svc_cit_ticket_links(s, t, err);
     if (rc == KT_OK)
         rc = pdf_ticket(t, pdf, len, err);
     json_decref(t);
@@ -391,6 +394,10 @@ kt_code svc_doc_receipt(svc *s, const svc_actor *who, int64_t app_id, unsigned c
         goto out;
     }
     set_officer(in, who);
+    char survey[320]; /* the satisfaction survey's QR (ikm.c) */
+    if ((rc = svc_survey_link(s, app_id, survey, err)) != KT_OK)
+        goto out;
+    json_object_set_new(in, "survey_url", json_string(survey));
     rc = pdf_receipt(in, pdf, len, err);
 out:
     json_decref(in);

@@ -33,6 +33,7 @@
 #include <time.h>
 
 #include "service/afis.h"
+#include "service/cit_internal.h"
 #include "service/svc_internal.h"
 
 static int64_t real_now_ms(void)
@@ -91,6 +92,7 @@ kt_code svc_open(const svc_config *cfg, svc **out, kt_error *err)
     s->gtail = &s->ghead;
     s->lokets = cfg->lokets > 0 ? cfg->lokets : 3;
     s->priority_every = cfg->priority_every > 0 ? cfg->priority_every : 3;
+    s->booked_every = cfg->booked_every > 0 ? cfg->booked_every : 2;
     s->now_ms = cfg->now_ms;
     s->db_path = dup_str(cfg->db_path);
     if (cfg->data_dir != NULL && cfg->data_dir[0] != '\0') {
@@ -116,6 +118,9 @@ kt_code svc_open(const svc_config *cfg, svc **out, kt_error *err)
     if ((rc = store_open(s->db_path, NULL, &db, err)) != KT_OK)
         goto fail;
     svc_conn_put(s, db);
+    /* The citizen's side: public address, link key, attempt counters (citizen.c). */
+    if ((rc = svc_cit_open(s, cfg, err)) != KT_OK)
+        goto fail;
     /* The AFIS gallery: every recorded finger, in memory (afis.c). */
     if ((rc = svc_afis_open(s, cfg, err)) != KT_OK)
         goto fail;
@@ -131,6 +136,7 @@ void svc_close(svc *s)
     if (s == NULL)
         return;
     svc_afis_close(s);
+    svc_cit_close(s);
     for (size_t i = 0; i < s->npool; i++)
         store_close(s->pool[i]);
     free(s->pool);
