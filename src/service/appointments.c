@@ -993,7 +993,7 @@ static kt_code checkin_unit(svc *s, store *db, void *ctx, kt_error *err)
                        "Jadwal janji temu Anda (pukul %s WIB) sudah lewat; silakan ambil nomor "
                        "antrian biasa", hm);
     json_t *t = NULL;
-    if ((rc = svc_ticket_insert(s, db, j->pending, service, 0, "janji temu", id, &t, err)) !=
+    if ((rc = svc_ticket_insert(s, db, j->pending, service, 0, "", id, &t, err)) !=
         KT_OK)
         return rc;
     int64_t tid = json_integer_value(json_object_get(t, "id"));
@@ -1022,7 +1022,6 @@ static kt_code checkin_unit(svc *s, store *db, void *ctx, kt_error *err)
     if ((rc = appt_event(s, db, j->pending, "check_in", "booked", "checked_in", id, tid, service,
                          day, err)) != KT_OK)
         goto fail;
-    json_object_set_new(t, "booked", json_true());
     json_decref(j->t);
     j->t = t;
     return KT_OK;

@@ -933,7 +933,7 @@ out:
 
 /* ---- biometrics (SOP step 3) ---------------------------------------------------------- */
 
-static int mkdir_p(const char *path)
+int svc_mkdir_p(const char *path)
 {
     char buf[1024];
     if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf)
@@ -954,7 +954,7 @@ static kt_code write_durable(const char *dir, const char *name, const void *data
 {
     char tmp[1100];
     int fd = -1;
-    if (mkdir_p(dir) != 0)
+    if (svc_mkdir_p(dir) != 0)
         return kt_fail(err, KT_EIO, "io", "", "Folder %s tidak dapat dibuat: %s", dir,
                        strerror(errno));
     snprintf(path, pathcap, "%s/%s", dir, name);

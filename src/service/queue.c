@@ -31,7 +31,7 @@
 
 #define TICKET_COLS                                                                          \
     "SELECT id, code, service, priority, priority_reason, state, day, loket, taken_at,"      \
-    " called_at, served_at, recalls, number FROM tickets"
+    " called_at, served_at, recalls, number, appointment_id FROM tickets"
 
 static json_t *ticket_json(store_stmt *st)
 {
@@ -50,6 +50,8 @@ static json_t *ticket_json(store_stmt *st)
     json_object_set_new(o, "served_at", store_col_null(st, 10)
                                             ? json_null()
                                             : json_integer(store_col_int(st, 10)));
+    /* checked in with a booking (janji temu): called under the booked/walk-in rule */
+    json_object_set_new(o, "booked", json_boolean(!store_col_null(st, 13)));
     return o;
 }
 

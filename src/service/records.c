@@ -150,6 +150,14 @@ kt_code svc_rec_load_secret(const svc *s, int create, tok_keys *k, kt_error *err
         return rc;
     if (create && stat(sec, &sb) != 0 && errno == ENOENT) {
         kt_error e2;
+        /* A database server's key lives in the data folder, which may not exist yet. */
+        char dir[1024];
+        snprintf(dir, sizeof dir, "%s", sec);
+        char *slash = strrchr(dir, '/');
+        if (slash != NULL && slash != dir) {
+            *slash = '\0';
+            (void)svc_mkdir_p(dir); /* tok_keygen reports what then fails */
+        }
         rc = tok_keygen(sec, pub, &e2);
         /* Two threads issuing the first receipts at once: the loser finds the file made. */
         if (rc != KT_OK && rc != KT_ECONFLICT) {

@@ -137,6 +137,9 @@ kt_code svc_row_by_key(store *db, const char *sql, const char *key, store_stmt *
                        kt_error *err, const char *nf_id, const char *field, const char *fmt, ...)
     __attribute__((format(printf, 8, 9)));
 
+/* mkdir -p with mode 0750 (apps.c); 0, or -1 with errno. */
+int svc_mkdir_p(const char *path);
+
 /* JSON helpers. svc_jstr: the string field or NULL. */
 const char *svc_jstr(const json_t *o, const char *key);
 /* Allocation failure of jansson as a kt_error. */
