@@ -203,9 +203,8 @@ static kt_code row_update(svc *s, const sms_row *r, const char *state, int attem
         goto out;
     if ((rc = store_prepare(db,
                             "UPDATE sms_outbox SET state = ?, attempts = ?, next_at = ?, file = ?,"
-                            " last_error = ?, phone = ?, handed_at = CASE WHEN ? = 'handed' THEN"
-                            " ? ELSE handed_at END, done_at = CASE WHEN ? = 1 THEN ? ELSE NULL"
-                            " END WHERE id = ?",
+                            " last_error = ?, phone = ?, handed_at = COALESCE(?, handed_at),"
+                            " done_at = ? WHERE id = ?",
                             &st, err)) != KT_OK)
         goto out;
     store_bind_text(st, 1, state, -1);
@@ -214,11 +213,15 @@ static kt_code row_update(svc *s, const sms_row *r, const char *state, int attem
     store_bind_text(st, 4, file, -1);
     store_bind_text(st, 5, error, -1);
     store_bind_text(st, 6, done ? masked : r->phone, -1);
-    store_bind_text(st, 7, state, -1);
-    store_bind_int(st, 8, now);
-    store_bind_int(st, 9, done);
-    store_bind_int(st, 10, now);
-    store_bind_int(st, 11, r->id);
+    if (strcmp(state, "handed") == 0)
+        store_bind_int(st, 7, now);
+    else
+        store_bind_null(st, 7);
+    if (done)
+        store_bind_int(st, 8, now);
+    else
+        store_bind_null(st, 8);
+    store_bind_int(st, 9, r->id);
     if ((rc = store_run(st, err)) != KT_OK)
         goto out;
     rc = svc_commit(s, db, err);
