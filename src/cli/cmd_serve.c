@@ -22,6 +22,9 @@ static int usage(FILE *f)
     fprintf(f, "usage: ktpel serve [--listen ADDR:PORT] [--db PATH] [--web DIR] [--data DIR]\n"
                "                   [--lokets N|LAYOUT] [--backup-dir DIR]\n"
                "                   [--backup-every MIN] [--backup-keep N] [--quiet]\n"
+               "                   [--public-listen ADDR:PORT] [--public-url URL]\n"
+               "                   [--public-rate N] [--sms-spool DIR] [--booked-every N]\n"
+               "                   [--sms-near N]\n"
                "  --listen   address and port (default 127.0.0.1:8080)\n"
                "  --db       SQLite file (default %s) or postgres://... location\n"
                "  --web      folder of the pages (default: the source tree's web/)\n"
@@ -32,7 +35,16 @@ static int usage(FILE *f)
                "  --backup-dir    folder of the scheduled online backups (and of \"backup now\")\n"
                "  --backup-every  minutes between backups (default 60)\n"
                "  --backup-keep   backups kept (default 30)\n"
-               "  --quiet    no access log on stderr\n",
+               "  --quiet    no access log on stderr\n"
+               "  --public-listen  a second address serving only the citizens' pages (booking,\n"
+               "                   queue on the phone, card status, survey): no staff route\n"
+               "  --public-url     the address citizens reach them at, printed in QR codes\n"
+               "                   (default http:// + --public-listen, else + --listen)\n"
+               "  --public-rate    requests a minute per client on the public routes (default\n"
+               "                   60; 0 = no limit)\n"
+               "  --sms-spool      gammu-smsd's files spool (outbox/, sent/, error/): send SMS\n"
+               "  --booked-every   a walk-in is called after this many booked tickets (default 2)\n"
+               "  --sms-near       \"nomor Anda tinggal N lagi\" at N places (default 3)\n",
             CLI_DEFAULT_DB, CLI_DEFAULT_DATA);
     return f == stdout ? 0 : 2;
 }
@@ -63,7 +75,13 @@ int cli_serve(int argc, char **argv)
     const char *bdir = cli_opt(argc, argv, "backup-dir", NULL, &bad);
     const char *bevery_s = cli_opt(argc, argv, "backup-every", "60", &bad);
     const char *bkeep_s = cli_opt(argc, argv, "backup-keep", "30", &bad);
-    unsigned lokets = 0, bevery = 60, bkeep = 30;
+    const char *plisten = cli_opt(argc, argv, "public-listen", NULL, &bad);
+    const char *purl = cli_opt(argc, argv, "public-url", NULL, &bad);
+    const char *prate_s = cli_opt(argc, argv, "public-rate", "60", &bad);
+    const char *spool = cli_opt(argc, argv, "sms-spool", NULL, &bad);
+    const char *bookedev_s = cli_opt(argc, argv, "booked-every", "2", &bad);
+    const char *near_s = cli_opt(argc, argv, "sms-near", "3", &bad);
+    unsigned lokets = 0, bevery = 60, bkeep = 30, prate = 60, booked_every = 2, near = 3;
 
     if (cli_flag(argc, argv, "help"))
         return usage(stdout);
@@ -73,16 +91,23 @@ int cli_serve(int argc, char **argv)
     const char *layout = lokets_s != NULL && strchr(lokets_s, ':') != NULL ? lokets_s : NULL;
     if (parse_uint(layout != NULL ? NULL : lokets_s, "lokets", 99, &lokets) != 0 ||
         parse_uint(bevery_s, "backup-every", 10080, &bevery) != 0 ||
-        parse_uint(bkeep_s, "backup-keep", 1000, &bkeep) != 0)
+        parse_uint(bkeep_s, "backup-keep", 1000, &bkeep) != 0 ||
+        parse_uint(prate_s, "public-rate", 100000, &prate) != 0 ||
+        parse_uint(bookedev_s, "booked-every", 50, &booked_every) != 0 ||
+        parse_uint(near_s, "sms-near", 50, &near) != 0)
         return 2;
+    if (booked_every == 0 || near == 0)
+        return cli_usage("--booked-every dan --sms-near harus paling sedikit 1");
     if (bevery == 0 || bkeep == 0)
         return cli_usage("--backup-every dan --backup-keep harus paling sedikit 1");
     {
         svc_config sc;
         http_config hc;
         svc *s = NULL;
-        http_server *srv = NULL;
+        http_server *srv = NULL, *psrv = NULL; /* owned: the office's and the public listener */
         svc_backup_job *job = NULL; /* owned: stopped before the svc closes */
+        svc_sms_job *sms = NULL;    /* owned: stopped before the svc closes */
+        char url_buf[300];
         kt_error err;
         sigset_t set;
         char data_buf[4096];
@@ -97,6 +122,17 @@ int cli_serve(int argc, char **argv)
         sc.db_path = db;
         sc.data_dir = data;
         sc.lokets = (int)lokets;
+        sc.booked_every = (int)booked_every;
+        sc.sms_near = (int)near;
+        /* Where QR codes send citizens: given, else the public listener, else the office's. */
+        if (purl == NULL) {
+            const char *a = plisten != NULL ? plisten : listen;
+            snprintf(url_buf, sizeof url_buf, "http://%s%s",
+                     strncmp(a, "0.0.0.0:", 8) == 0 || a[0] == ':' || a[0] == '*' ? "127.0.0.1" : "",
+                     strncmp(a, "0.0.0.0:", 8) == 0 ? a + 7 : a[0] == '*' ? a + 1 : a);
+            purl = url_buf;
+        }
+        sc.public_url = purl;
         if (layout != NULL) { /* the highest loket named is the number of lokets */
             json_t *list = NULL;
             size_t i;
@@ -115,6 +151,7 @@ int cli_serve(int argc, char **argv)
         hc.web_dir = web;
         hc.data_dir = data;
         hc.quiet = cli_flag(argc, argv, "quiet");
+        hc.public_rate = prate == 0 ? -1 : (int)prate;
 
         sigemptyset(&set);
         sigaddset(&set, SIGINT);
@@ -142,6 +179,19 @@ int cli_serve(int argc, char **argv)
             rc = cli_report(&err);
             goto out;
         }
+        if (plisten != NULL) { /* the citizens' pages alone, on their own address */
+            http_config pc = hc;
+            pc.listen = plisten;
+            pc.public_only = 1;
+            if (http_server_start(&pc, s, &psrv, &err) != KT_OK) {
+                rc = cli_report(&err);
+                goto out;
+            }
+        }
+        if (spool != NULL && svc_sms_job_start(s, spool, 2000, &sms, &err) != KT_OK) {
+            rc = cli_report(&err);
+            goto out;
+        }
         /* Scheduled online backups; also the folder of the admin's "backup now". */
         if (bdir != NULL &&
             svc_backup_job_start(s, bdir, (int)bevery, (int)bkeep, &job, &err) != KT_OK) {
@@ -155,12 +205,18 @@ int cli_serve(int argc, char **argv)
                         "berhenti\n",
                 (int)(strrchr(listen, ':') - listen), listen,
                 (unsigned)http_server_port(srv), shown == db ? "" : "...@", shown);
+        if (psrv != NULL)
+            fprintf(stderr, "ktpel: halaman publik di http://%.*s:%u/ (alamat di kode QR: %s)\n",
+                    (int)(strrchr(plisten, ':') - plisten), plisten,
+                    (unsigned)http_server_port(psrv), purl);
         while (sigwait(&set, &sig) != 0) {
         }
         fprintf(stderr, "ktpel: berhenti (sinyal %d)\n", sig);
         rc = 0;
     out:
         svc_backup_job_stop(job); /* waits for a backup under way; NULL does nothing */
+        svc_sms_job_stop(sms);
+        http_server_stop(psrv);
         http_server_stop(srv);
         svc_close(s);
         return rc;

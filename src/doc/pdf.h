@@ -61,6 +61,10 @@ kt_code pdf_report(const json_t *in, unsigned char **buf, size_t *len, kt_error 
    "profile"?, "suggestions"?, "office"?}. */
 kt_code pdf_ikm(const json_t *in, unsigned char **buf, size_t *len, kt_error *err);
 
+/* A QR code of text (level M, 4-module quiet zone) as an SVG image for a screen; *svg owned
+   by caller (free()). KT_EINVAL "qr_encode" when the text does not fit a QR code. */
+kt_code pdf_qr_svg(const char *text, char **svg, size_t *len, kt_error *err);
+
 /* Render by name: "ticket", "receipt", "slip", "referral", "label", "report", "ikm". */
 kt_code pdf_render(const char *kind, const json_t *in, unsigned char **buf, size_t *len,
                    kt_error *err);

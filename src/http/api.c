@@ -36,6 +36,8 @@ struct http_server {
     http_api api;
     http_route *routes;
     int subscribed; /* on_event is a listener of api.s (svc_unsubscribe at stop) */
+    int public_only; /* serve --public-listen: citizens' routes and pages only */
+    http_limiter *limiter; /* owned: the public routes' per-client limits */
 };
 
 /* ---- handler shapes (api.h) ------------------------------------------------------- */
@@ -180,9 +182,33 @@ void http_run_announcement(http_req *r, http_op_id get)
 /* ---- live updates -------------------------------------------------------------------- */
 
 
+/* What the public listener's stream may carry: the queue moving (ticket numbers, services,
+   lokets), nothing about people or applications. NULL when the event is not for it. Owned by
+   caller. */
+static json_t *public_event(const json_t *ev)
+{
+    const char *type = json_string_value(json_object_get(ev, "type"));
+    if (type == NULL || (strncmp(type, "ticket_", 7) != 0 && strcmp(type, "lokets_changed") != 0))
+        return NULL;
+    json_t *o = json_pack("{s:s, s:O}", "type", type, "at", json_object_get(ev, "at"));
+    const json_t *t = json_object_get(ev, "ticket");
+    if (o != NULL && json_is_object(t)) {
+        json_t *pt = json_object();
+        static const char *const keep[] = {"number", "service", "loket"};
+        for (size_t i = 0; pt != NULL && i < sizeof keep / sizeof keep[0]; i++)
+            if (json_object_get(t, keep[i]) != NULL)
+                json_object_set(pt, keep[i], json_object_get(t, keep[i]));
+        json_object_set_new(o, "ticket", pt);
+    }
+    return o;
+}
+
 static void on_event(void *ctx, const json_t *ev)
 {
     http_server *srv = ctx;
+    json_t *pub = NULL;
+    if (srv->public_only && (ev = pub = public_event(ev)) == NULL)
+        return;
     const char *type = json_string_value(json_object_get(ev, "type"));
     char name[48];
     char *data;
@@ -194,6 +220,7 @@ static void on_event(void *ctx, const json_t *ev)
         name[i] = (type[i] == '\n' || type[i] == '\r') ? '_' : type[i];
     name[i] = '\0';
     data = json_dumps(ev, JSON_COMPACT);
+    json_decref(pub);
     if (data == NULL)
         return;
     http_sse_publish(srv->api.hub, name, data);
@@ -223,6 +250,15 @@ static kt_code auth(void *app, const char *token, svc_actor *actor, kt_error *er
 HTTP_ROUTES_DECL(http_routes_afis) /* h_afis.c: duplicates, verify-finger */
 HTTP_ROUTES_DECL(http_routes_lokets) /* h_lokets.c: loket roles, recording-desk calls */
 HTTP_ROUTES_DECL(http_routes_scan)   /* h_scan.c: receipt QR from a camera frame */
+HTTP_ROUTES_DECL(http_routes_public) /* h_public.c: the citizens' routes (both listeners) */
+HTTP_ROUTES_DECL(http_routes_citizen) /* h_citizen.c: check-in, tablet, staff's citizen side */
+
+/* What `serve --public-listen` serves: the citizens' pages and what they load. */
+static const char *const public_files[] = {
+    "/publik.html", "/janji.html",   "/antrian.html", "/status.html",   "/survei.html",
+    "/ikm.html",    "/css/app.css",  "/js/api.js",    "/js/ui.js",      "/js/labels.js",
+    "/js/events.js", "/js/janji.js", "/js/antrian.js", "/js/status.js", "/js/survei.js",
+    "/js/ikm.js",   "/js/citizen.js", NULL};
 
 kt_code http_server_start(const http_config *cfg, svc *s, http_server **out, kt_error *err)
 {
@@ -246,6 +282,16 @@ kt_code http_server_start(const http_config *cfg, svc *s, http_server **out, kt_
         {http_routes_afis, &http_routes_afis_n},
         {http_routes_lokets, &http_routes_lokets_n},
         {http_routes_scan, &http_routes_scan_n},
+        {http_routes_public, &http_routes_public_n},
+        {http_routes_citizen, &http_routes_citizen_n},
+    };
+    /* The public listener: the citizens' routes and the live stream, nothing else. */
+    static const struct {
+        const http_route *t;
+        const size_t *n;
+    } public_tables[] = {
+        {http_routes_public, &http_routes_public_n},
+        {http_routes_events, &http_routes_events_n},
     };
     http_server *srv = NULL;
     http_core_config cc;
@@ -263,16 +309,26 @@ kt_code http_server_start(const http_config *cfg, svc *s, http_server **out, kt_
     if (cfg->data_dir != NULL && cfg->data_dir[0] != '\0')
         snprintf(srv->api.voice_dir, sizeof srv->api.voice_dir, "%s/voice", cfg->data_dir);
 
-    for (size_t i = 0; i < sizeof tables / sizeof tables[0]; i++)
-        nroutes += *tables[i].n;
+    srv->public_only = cfg->public_only;
+    size_t ntables = srv->public_only ? sizeof public_tables / sizeof public_tables[0]
+                                      : sizeof tables / sizeof tables[0];
+    for (size_t i = 0; i < ntables; i++)
+        nroutes += srv->public_only ? *public_tables[i].n : *tables[i].n;
     srv->routes = calloc(nroutes, sizeof *srv->routes);
     if (srv->routes == NULL) {
         rc = kt_fail(err, KT_ENOMEM, "no_memory", "", "memori habis");
         goto out;
     }
-    for (size_t i = 0; i < sizeof tables / sizeof tables[0]; i++)
-        for (size_t j = 0; j < *tables[i].n; j++)
-            srv->routes[k++] = tables[i].t[j];
+    for (size_t i = 0; i < ntables; i++) {
+        const http_route *t = srv->public_only ? public_tables[i].t : tables[i].t;
+        size_t n = srv->public_only ? *public_tables[i].n : *tables[i].n;
+        for (size_t j = 0; j < n; j++)
+            srv->routes[k++] = t[j];
+    }
+    if (cfg->public_rate >= 0 &&
+        (rc = http_limiter_new(cfg->public_rate > 0 ? (unsigned)cfg->public_rate : 60, 0,
+                               &srv->limiter, err)) != KT_OK)
+        goto out;
 
     if (realpath(web, web_real) == NULL) {
         web_real[0] = '\0';
@@ -300,6 +356,12 @@ kt_code http_server_start(const http_config *cfg, svc *s, http_server **out, kt_
     cc.app = &srv->api;
     cc.auth = auth;
     cc.web_root = web_real[0] != '\0' && access(web_real, R_OK) == 0 ? web_real : NULL;
+    cc.limiter = srv->limiter;
+    if (srv->public_only) {
+        cc.static_allow = public_files;
+        cc.static_index = "/publik.html";
+        cc.auth = NULL; /* no staff session is ever looked at here */
+    }
     rc = http_core_start(&cc, &srv->core, err);
     if (rc != KT_OK)
         goto out;
@@ -332,6 +394,7 @@ void http_server_stop(http_server *srv)
     }
     http_core_stop(srv->core);
     http_sse_hub_free(srv->api.hub);
+    http_limiter_free(srv->limiter);
     if (srv->api.voice != NULL)
         voice_bank_close(srv->api.voice);
     pthread_mutex_destroy(&srv->api.voice_mu);

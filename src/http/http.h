@@ -26,6 +26,11 @@ typedef struct http_config {
     unsigned timeout_s;       /* idle connection timeout; 0 = 30 s */
     unsigned heartbeat_ms;    /* SSE keep-alive comment interval; 0 = 15000 */
     int quiet;                /* 1: no access log */
+    int public_only;          /* 1: only the citizens' pages and their routes (serve
+                                 --public-listen): no staff route, no staff page, a live
+                                 stream without personal data */
+    int public_rate;          /* per-client requests a minute on the public routes: 0 = 60,
+                                 < 0 = no limit (benchmarks) */
 } http_config;
 
 typedef struct http_server http_server;

@@ -227,6 +227,41 @@ static void route_request(http_core *c, http_req *r)
     }
 }
 
+/* The public routes' per-client limit: 429 with Retry-After when the client's bucket is empty. */
+static void rate_limit(http_core *c, http_req *r)
+{
+    unsigned retry = 0;
+    if (c->cc.limiter == NULL || r->route == NULL ||
+        !(r->route->flags & (HTTP_LIMITED | HTTP_LIMITED_WRITE)))
+        return;
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    unsigned cost = (r->route->flags & HTTP_LIMITED_WRITE) ? HTTP_LIMIT_WRITE_COST : 1;
+    if (http_limiter_take(c->cc.limiter, ci != NULL ? ci->client_addr : NULL,
+                          now_ns() / 1000000, cost, &retry))
+        return;
+    char secs[16];
+    snprintf(secs, sizeof secs, "%u", retry);
+    http_reply_fail(r, KT_EUNAVAIL, "rate_limited", "",
+                    "terlalu banyak permintaan dari alamat Anda; coba lagi dalam %u detik", retry);
+    r->status = 429;
+    http_reply_header(r, "Retry-After", secs);
+}
+
+/* Is the static path one the server may serve (a public listener serves a short list)? "/"
+   becomes the listener's index. */
+static int static_allowed(http_core *c, http_req *r)
+{
+    if (c->cc.static_allow == NULL)
+        return 1;
+    if (strcmp(r->path, "/") == 0 && c->cc.static_index != NULL)
+        snprintf(r->path, sizeof r->path, "%s", c->cc.static_index);
+    for (const char *const *p = c->cc.static_allow; *p != NULL; p++)
+        if (strcmp(*p, r->path) == 0)
+            return 1;
+    return 0;
+}
+
 static void authenticate(http_core *c, http_req *r)
 {
     const char *tok = MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND, HTTP_SESSION_COOKIE);
@@ -280,6 +315,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         }
         strcpy(r->path, url);
         route_request(c, r);
+        if (r->resp == NULL)
+            rate_limit(c, r);
         if (r->resp == NULL)
             authenticate(c, r);
         cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
@@ -342,7 +379,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
                 return MHD_NO;
         }
         r->route->fn(r);
-    } else if (c->cc.web_root != NULL) {
+    } else if (c->cc.web_root != NULL && static_allowed(c, r)) {
         http_static_serve(r, c->cc.web_root);
     } else {
         http_reply_fail(r, KT_ENOTFOUND, "not_found", "", "tidak ditemukan");

@@ -38,9 +38,13 @@ typedef struct http_req http_req;
 typedef void (*http_handler)(http_req *r);
 
 enum http_route_flags {
-    HTTP_PUBLIC = 1 << 0, /* no session needed (kiosk, display, login) */
-    HTTP_RAW = 1 << 1     /* raw body up to HTTP_RAW_LIMIT instead of JSON */
+    HTTP_PUBLIC = 1 << 0,        /* no session needed (kiosk, display, login) */
+    HTTP_RAW = 1 << 1,           /* raw body up to HTTP_RAW_LIMIT instead of JSON */
+    HTTP_LIMITED = 1 << 2,       /* per-client rate limit, cost 1 (ratelimit.c) */
+    HTTP_LIMITED_WRITE = 1 << 3  /* per-client rate limit, cost HTTP_LIMIT_WRITE_COST: a
+                                    write or a lookup of a person's data */
 };
+#define HTTP_LIMIT_WRITE_COST 5
 
 typedef struct http_route {
     const char *method;  /* "GET", "POST", "PUT" */
@@ -133,6 +137,17 @@ void http_sse_hub_free(http_sse_hub *hub);
 /* Number of open streams (for tests and logs). */
 size_t http_sse_count(http_sse_hub *hub);
 
+/* ---- per-client rate limits (ratelimit.c) ---- */
+typedef struct http_limiter http_limiter;
+/* per_min requests a minute per client, bursts of burst (0: per_min / 2 + 1). *out owned by
+   caller: http_limiter_free(). */
+kt_code http_limiter_new(unsigned per_min, unsigned burst, http_limiter **out, kt_error *err);
+void http_limiter_free(http_limiter *l);
+/* 1 when the client at addr may spend cost now; 0 with *retry_after_s when not. Thread-safe. */
+struct sockaddr;
+int http_limiter_take(http_limiter *l, const struct sockaddr *addr, int64_t now_ms,
+                      unsigned cost, unsigned *retry_after_s);
+
 /* ---- the server core (server.c) ---- */
 typedef struct http_core http_core;
 typedef struct http_core_config {
@@ -142,6 +157,10 @@ typedef struct http_core_config {
     void *app;
     http_auth_fn auth;
     const char *web_root;       /* realpath of the static folder, or NULL for none */
+    const char *const *static_allow; /* NULL: every file of web_root; else only these paths
+                                        ("/janji.html", "/css/app.css", ...) */
+    const char *static_index;   /* what "/" serves when static_allow is set */
+    http_limiter *limiter;      /* borrowed; NULL: no limits */
 } http_core_config;
 /* *out owned by caller: http_core_stop(). */
 kt_code http_core_start(const http_core_config *cc, http_core **out, kt_error *err);

@@ -452,6 +452,9 @@ kt_code svc_ticket_track(svc *s, const char *token, json_t **out, kt_error *err)
     store_reset(st);
     json_object_set_new(o, "sms", json_boolean(row));
     json_object_set_new(o, "sms_near", json_integer(s->cit->sms_near));
+    char url[320];
+    snprintf(url, sizeof url, "%s/antrian.html#%s", s->cit->public_url, token);
+    json_object_set_new(o, "track_url", json_string(url));
     *out = o;
     o = NULL;
 out:
