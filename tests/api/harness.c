@@ -23,6 +23,8 @@
 extern char **environ;
 
 static int g_quiet; /* no curl error print while polling for the server */
+const char *api_source_ip;
+char api_retry_after[16];
 
 typedef struct buf {
     char *p;
@@ -72,6 +74,8 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *ud)
         copy_trim(r->ctype, sizeof r->ctype, data + 13, n - 13);
     else if (n > 6 && strncasecmp(data, "Allow:", 6) == 0)
         copy_trim(r->allow, sizeof r->allow, data + 6, n - 6);
+    else if (n > 12 && strncasecmp(data, "Retry-After:", 12) == 0)
+        copy_trim(api_retry_after, sizeof api_retry_after, data + 12, n - 12);
     else if (n > 11 && strncasecmp(data, "Set-Cookie:", 11) == 0) {
         copy_trim(r->set_cookie, sizeof r->set_cookie, data + 11, n - 11);
         const char *semi = strchr(r->set_cookie, ';');
@@ -103,6 +107,10 @@ int api_call(api_resp *out, const char *method, const char *url, const char *coo
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
     if (strcmp(method, "HEAD") == 0)
         curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
+    if (api_source_ip != NULL) {
+        snprintf(line, sizeof line, "host!%s", api_source_ip);
+        curl_easy_setopt(c, CURLOPT_INTERFACE, line);
+    }
     if (cookie != NULL && cookie[0] != '\0')
         curl_easy_setopt(c, CURLOPT_COOKIE, cookie);
     if (body != NULL) {

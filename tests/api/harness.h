@@ -23,6 +23,12 @@ typedef struct api_resp {
     char allow[64];
 } api_resp;
 
+/* The local address calls are made from (e.g. "127.0.0.2": another client on the loopback, for
+   per-client limits); NULL = the system's choice. */
+extern const char *api_source_ip;
+/* Retry-After of the last response that had one ("" if none). */
+extern char api_retry_after[16];
+
 /* One HTTP call. body may be NULL. cookie: "name=value" or NULL. ctype NULL = JSON. */
 int api_call(api_resp *out, const char *method, const char *url, const char *cookie,
              const char *ctype, const void *body, size_t len);

@@ -1,5 +1,8 @@
 // kiosk.js - the public kiosk (SOP step 1): pick a service, optionally priority, take a ticket,
 // see it big and print it on the 80 mm receipt printer. No login; POST /api/tickets only.
+// A booked citizen checks in with the booking code (typed, or a scanner that types the QR and
+// Enter): POST /api/kiosk/checkin gives a ticket called under the booked/walk-in rule. Every
+// ticket shows the QR of its page on the phone (how many are ahead, the wait, the call).
 import { post } from './api.js';
 import { $, h, clear, showError, hideMsg, fmtDateTime, printElement } from './ui.js';
 import { SERVICES, PRIORITY } from './labels.js';
@@ -52,6 +55,9 @@ function show(t) {
     h('div', { class: 'meta' }, fmtDateTime(t.taken_at || Date.now()) + ' WIB'),
     t.waiting_before !== undefined ? h('div', { class: 'meta' }, `Antrian di depan Anda: ${t.waiting_before}`) : null,
     h('div', { class: 'meta' }, 'Mohon menunggu panggilan dan perhatikan papan antrian.'),
+    t.booked ? h('div', { class: 'meta' }, h('strong', {}, 'JANJI TEMU: dipanggil lebih dahulu')) : null,
+    t.track ? h('img', { class: 'qr', id: 'ticket-qr', alt: 'Kode QR antrian di HP', src: `/api/public/tickets/${encodeURIComponent(t.track)}/qr.svg` }) : null,
+    t.track ? h('div', { class: 'meta' }, 'Pindai untuk memantau antrian Anda di HP') : null,
   );
   // The same ticket as the office's PDF (80 mm): GET /api/tickets/{id}/ticket.pdf.
   $('#ticket-pdf').href = `/api/tickets/${encodeURIComponent(t.id)}/ticket.pdf`;
@@ -76,6 +82,22 @@ function reset() {
   reasons.hidden = true;
   document.querySelectorAll('input[name=priority_reason]').forEach((r) => { r.checked = false; });
 }
+
+$('#checkin-form').addEventListener('submit', async (ev) => {
+  ev.preventDefault();
+  hideMsg(msg);
+  const code = $('#checkin-code').value.trim();
+  if (!code) return showError(msg, { message: 'Ketik atau pindai kode janji temu Anda', field: 'code' });
+  $('#btn-checkin').disabled = true;
+  try {
+    show(await post('/api/kiosk/checkin', { code }));
+    $('#checkin-code').value = '';
+  } catch (e) {
+    showError(msg, e);
+  } finally {
+    $('#btn-checkin').disabled = false;
+  }
+});
 
 $('#print').addEventListener('click', () => printElement($('#ticket'), 'receipt80'));
 $('#done').addEventListener('click', reset);
