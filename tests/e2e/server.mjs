@@ -49,7 +49,9 @@ function siakCsv() {
   return [head, ...rows].join('\n') + '\n';
 }
 
-export async function start() {
+// opts.publicListen: also serve the citizens' pages alone on a second port (serve
+// --public-listen); its base is then `pub`. opts.extra: more `ktpel serve` arguments.
+export async function start(opts = {}) {
   if (!fs.existsSync(BIN)) throw new Error(`ktpel binary not found at ${BIN} (set KTPEL_BIN)`);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ktpel-e2e-'));
   const db = path.join(dir, 'ktpel.db');
@@ -66,8 +68,11 @@ export async function start() {
   fs.mkdirSync(path.join(dir, 'backup')); // the "external disk" of the backups
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
+  const pport = opts.publicListen ? await freePort() : 0;
+  const pub = pport ? `http://127.0.0.1:${pport}` : null;
   const proc = spawn(BIN, ['serve', '--db', db, '--listen', `127.0.0.1:${port}`, '--web', path.join(SOURCE, 'web'),
-    '--data', path.join(dir, 'data'), '--lokets', LOKETS, '--backup-dir', path.join(dir, 'backup')],
+    '--data', path.join(dir, 'data'), '--lokets', LOKETS, '--backup-dir', path.join(dir, 'backup'),
+    ...(pport ? ['--public-listen', `127.0.0.1:${pport}`] : []), ...(opts.extra || [])],
   { stdio: ['ignore', 'pipe', 'pipe'] });
   let log = '';
   proc.stdout.on('data', (d) => { log += d; });
@@ -82,7 +87,7 @@ export async function start() {
     await new Promise((r) => setTimeout(r, 100));
   }
   return {
-    base, dir, db, proc, log: () => log,
+    base, pub, dir, db, proc, log: () => log,
     async stop() {
       proc.kill('SIGTERM');
       // Bounded: a server that does not stop within 20 s is killed and reported.

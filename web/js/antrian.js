@@ -12,7 +12,8 @@ import { header, fragment } from './citizen.js';
 
 header('antrian.html');
 const msg = $('#msg');
-const token = fragment();
+let token = fragment();
+window.addEventListener('hashchange', () => { token = fragment(); if (token) { $('#no-ticket').hidden = true; refresh(); } });
 let last = null;
 
 function render(t) {

@@ -31,7 +31,7 @@ async function fill(service, daysEl, slotsEl, pick) {
         daysEl.querySelectorAll('button').forEach((b) => b.classList.remove('chosen'));
         ev.currentTarget.classList.add('chosen');
         pick(d.day, null);
-        clear(slotsEl).append(d.slots.map((s) => h('button', { type: 'button', dataset: { start: s.start }, disabled: s.free === 0,
+        clear(slotsEl).append(...d.slots.map((s) => h('button', { type: 'button', dataset: { start: s.start }, disabled: s.free === 0,
           onclick: (e2) => {
             slotsEl.querySelectorAll('button').forEach((b) => b.classList.remove('chosen'));
             e2.currentTarget.classList.add('chosen');
@@ -124,9 +124,12 @@ $('#btn-move-save').addEventListener('click', async () => {
   } catch (e) { showError(msg, e); }
 });
 
-// Opened from the QR of a booking: "#kode=K3M9QXA7C".
-const fromQr = fragment('kode');
-if (fromQr) {
-  $('#code').value = fromQr;
-  open(fromQr);
+// Opened from the QR of a booking: "#kode=K3M9QXA7C" (also when only the address's # changes).
+function fromQr() {
+  const code = fragment('kode');
+  if (!code) return;
+  $('#code').value = code;
+  open(code);
 }
+window.addEventListener('hashchange', fromQr);
+fromQr();

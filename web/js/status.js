@@ -20,7 +20,9 @@ function show(r) {
   const at = r.steps.findIndex((s) => !s.done);
   r.steps.forEach((s, i) => ol.append(h('li', { class: `${s.done ? 'done' : ''} ${i === at - 1 || (at < 0 && i === r.steps.length - 1) ? 'current' : ''}`, dataset: { stage: s.stage } },
     s.label, s.at ? h('span', { class: 'muted' }, ` · ${fmtDate(s.at)}`) : null)));
-  $('#pickup').textContent = r.expected_pickup ? `Perkiraan dapat diambil: ${r.expected_pickup}` : '';
+  // "YYYY-MM-DD" in words, as people read dates ("21 Desember 2026")
+  const words = (d) => new Intl.DateTimeFormat('id-ID', { timeZone: 'UTC', day: 'numeric', month: 'long', year: 'numeric' }).format(new Date(`${d}T00:00:00Z`));
+  $('#pickup').textContent = r.expected_pickup ? `Perkiraan dapat diambil: ${words(r.expected_pickup)}` : '';
   $('#sms').hidden = !r.sms_offer || r.sms;
   if (r.sms && r.sms_offer) $('#pickup').textContent += ' · SMS akan dikirim saat KTP-el siap diambil.';
 }
