@@ -25,7 +25,9 @@ let srv, ctx, profile;
 
 before(async () => {
   fs.mkdirSync(OUT, { recursive: true });
-  srv = await start({ publicListen: true });
+  // Limits as high as a whole waiting room behind one address: this test is one client making
+  // every citizen's requests (tests/api/test_public.c tests the limits).
+  srv = await start({ publicListen: true, extra: ['--public-rate', '1000'] });
   profile = fs.mkdtempSync(path.join(os.tmpdir(), 'ktpel-chromium-'));
   ctx = await chromium.launchPersistentContext(profile, {
     executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
@@ -182,6 +184,7 @@ test('the citizen\'s side: booking, check-in, queue on the phone, survey, card s
   await step('kiosk: a booked citizen checks in with the code (a wrong code first)', async (st) => {
     await kiosk.goto(srv.base + '/kiosk.html');
     if (!state.near) return st.skip('no slot fits in today\'s remaining hours');
+    await page.bringToFront();
     await page.goto(srv.pub + '/janji.html');
     await page.selectOption('#service', 'hilang_rusak');
     await pickSlot(page, '#days', '#slots', jakarta().day);
@@ -189,6 +192,7 @@ test('the citizen\'s side: booking, check-in, queue on the phone, survey, card s
     await page.click('#btn-book');
     await page.waitForSelector('#booked:not([hidden])');
     const code = (await page.textContent('#code-shown')).trim();
+    await kiosk.bringToFront();
     await kiosk.fill('#checkin-code', 'ABC-DEF');
     await kiosk.click('#btn-checkin');
     await errorShown(kiosk, /9 huruf/);
@@ -213,6 +217,7 @@ test('the citizen\'s side: booking, check-in, queue on the phone, survey, card s
     const qr = await (await fetch(srv.base + src)).text();
     assert.match(qr, /^<svg/);
     await phone.setViewportSize({ width: 390, height: 800 });
+    await phone.bringToFront();
     await phone.goto(`${srv.pub}/antrian.html#${token}`);
     await phone.waitForSelector('#ticket:not([hidden])');
     assert.equal((await phone.textContent('#t-number')).trim(), state.walkin);
@@ -269,6 +274,7 @@ test('the citizen\'s side: booking, check-in, queue on the phone, survey, card s
     assert.match(await staff.textContent('#msg'), /tablet Loket 3/);
     // the tablet shows the survey at once (the offer's live event)
     await tablet.waitForSelector('#survey:not([hidden])');
+    await tablet.bringToFront(); // a background tab renders slowly (throttled animation frames)
     for (const [i, q] of ['persyaratan', 'prosedur', 'waktu', 'biaya', 'produk', 'kompetensi', 'perilaku', 'pengaduan', 'sarana'].entries()) {
       if (q === 'sarana') continue; // left out first
       await tablet.check(`input[name=${q}][value="${i % 2 ? 3 : 4}"]`);
@@ -311,6 +317,7 @@ test('the citizen\'s side: booking, check-in, queue on the phone, survey, card s
 
   await step('the card\'s status page: both values or nothing; where the card is; SMS when ready', async () => {
     await call(await session('camat'), 'POST', `/api/applications/${state.app}/actions/send`, {});
+    await phone.bringToFront();
     await phone.goto(srv.pub + '/status.html');
     await phone.fill('#receipt_no', state.receipt.toLowerCase());
     await phone.fill('#birth_date', '1988-10-21');
