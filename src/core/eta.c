@@ -55,6 +55,16 @@ int64_t eta_median(int64_t *v, size_t n, int64_t fallback)
     return v[(n - 1) / 2];
 }
 
+int64_t eta_mean(const int64_t *v, size_t n, int64_t fallback)
+{
+    if (n == 0)
+        return fallback;
+    int64_t sum = 0;
+    for (size_t i = 0; i < n; i++)
+        sum += v[i];
+    return sum / (int64_t)n;
+}
+
 int64_t eta_wait_ms(size_t ahead, int64_t cycle_ms, int lokets)
 {
     if (lokets < 1)

@@ -10,10 +10,13 @@
  *
  * Estimate: each loket calls its next ticket when it has served the last one, so a loket's
  * cycle (one call to its next call) is the day's measured service time there. With L lokets
- * calling this queue and a median cycle T, the queue advances one place every T/L on average,
+ * calling this queue and a mean cycle T, the queue advances one place every T/L on average,
  * and a ticket with `ahead` places before it waits (ahead + 1/2) x T / L: the half is the
  * expected part of the cycle under way (lokets are part-way through theirs when one looks).
- * The accuracy of this on a simulated day is in docs/benchmarks.md (bench/eta_bench.c).
+ * The mean, not the median: a wait is a sum of many service times, and service times are
+ * skewed (a few long ones), so the median cycle underestimates every long wait; on the
+ * simulated days the mean halved the p90 error of waits over 45 minutes (docs/benchmarks.md,
+ * bench/eta_bench.c).
  *
  * Never: I/O, allocation.
  */
@@ -42,6 +45,8 @@ size_t eta_calls_before(const eta_ticket *w, size_t n, size_t target, eta_rule r
 
 /* The median of v[0..n) (sorted in place; the lower middle for an even n); fallback if n == 0. */
 int64_t eta_median(int64_t *v, size_t n, int64_t fallback);
+/* The mean of v[0..n); fallback if n == 0. */
+int64_t eta_mean(const int64_t *v, size_t n, int64_t fallback);
 
 /* (ahead + 1/2) x cycle / lokets, in ms; lokets < 1 counts as 1. */
 int64_t eta_wait_ms(size_t ahead, int64_t cycle_ms, int lokets);

@@ -10,7 +10,7 @@
  *
  * The place in the queue replays the call rules over today's waiting tickets (core/eta.h);
  * the estimate rests on the day's measured loket cycles (one call to the loket's next call):
- * the median of the last 20 cycles of the queue's lokets shorter than 30 minutes (a longer gap
+ * the mean of the last 20 cycles of the queue's lokets shorter than 30 minutes (a longer gap
  * is a break or an empty queue, not a service), divided by the lokets that called in the last
  * 30 minutes. Before the first cycle of the day the SOP's standards stand in: 6 minutes at
  * intake (call 1 + intake 5), 4 at handover (call 1 + handover 3).
@@ -336,7 +336,7 @@ static kt_code view_load(svc *s, store *db, const char *service, const char *day
         last[i] = cy[i].ms;
     /* Before the day's first cycle: the SOP's standards (call + intake, call + handover). */
     int64_t fallback = (mask & (1u << QUEUE_PENGAMBILAN)) ? 4 * 60000 : 6 * 60000;
-    v->cycle_ms = eta_median(last, k, fallback);
+    v->cycle_ms = eta_mean(last, k, fallback);
     v->measured = k > 0;
     if (v->lokets < 1)
         v->lokets = 1;

@@ -265,6 +265,9 @@ static void test_eta_place(void **state)
     int64_t v2[] = {10, 20};
     assert_int_equal(eta_median(v2, 2, 0), 10);
     assert_int_equal(eta_median(NULL, 0, 77), 77);
+    const int64_t c[] = {300000, 300000, 900000};
+    assert_int_equal(eta_mean(c, 3, 0), 500000);
+    assert_int_equal(eta_mean(NULL, 0, 77), 77);
     assert_int_equal(eta_wait_ms(0, 600000, 2), 150000); /* half a cycle over two lokets */
     assert_int_equal(eta_wait_ms(3, 600000, 1), 2100000);
     assert_int_equal(eta_wait_ms(3, 600000, 0), 2100000);
