@@ -56,6 +56,16 @@ static void section(ikm_doc *d, const char *title)
     d->y -= 14;
 }
 
+/* "88.89" as Indonesian writes it: "88,89" (the decimal comma). */
+static const char *comma(const char *v, char *out, size_t cap)
+{
+    snprintf(out, cap, "%s", v != NULL ? v : "-");
+    for (char *p = out; *p != '\0'; p++)
+        if (*p == '.')
+            *p = ',';
+    return out;
+}
+
 static const char *grade_words(const char *g)
 {
     if (g == NULL)
@@ -154,7 +164,8 @@ kt_code pdf_ikm(const json_t *in, unsigned char **buf, size_t *len, kt_error *er
     float bw = d.c.w - 2 * MARGIN, bh = 62;
     pdf_stroke_rect(&d.c, MARGIN, d.y - bh, bw, bh, 0.8f);
     pdf_text(&d.c, d.c.font, 9, MARGIN + PDF_MM(6), d.y - 16, 'l', "Indeks Kepuasan Masyarakat");
-    pdf_text(&d.c, d.c.bold, 30, MARGIN + PDF_MM(6), d.y - 48, 'l', ikm != NULL ? ikm : "-");
+    char num[32];
+    pdf_text(&d.c, d.c.bold, 30, MARGIN + PDF_MM(6), d.y - 48, 'l', comma(ikm, num, sizeof num));
     pdf_text(&d.c, d.c.font, 9, cx + PDF_MM(10), d.y - 16, 'l', "Mutu pelayanan");
     pdf_text(&d.c, d.c.bold, 16, cx + PDF_MM(10), d.y - 42, 'l', grade_words(grade));
     d.y -= bh + 16;
@@ -178,12 +189,13 @@ kt_code pdf_ikm(const json_t *in, unsigned char **buf, size_t *len, kt_error *er
     json_array_foreach(els, i, v) {
         ensure(&d, 16);
         char no[24];
-        snprintf(no, sizeof no, "U%zu", i + 1);
+        snprintf(no, sizeof no, "U%zu", i + 1); /* the regulation's element numbers */
         const char *val = json_string_value(json_object_get(v, "value"));
         pdf_text(&d.c, d.c.font, 8.5f, c1, d.y, 'l', no);
         pdf_text(&d.c, d.c.font, 8.5f, c2, d.y, 'l', json_string_value(json_object_get(v, "label")));
-        pdf_text(&d.c, d.c.font, 8.5f, c3, d.y, 'l', json_string_value(json_object_get(v, "nrr")));
-        pdf_text(&d.c, d.c.bold, 8.5f, c4, d.y, 'l', val);
+        pdf_text(&d.c, d.c.font, 8.5f, c3, d.y, 'l',
+                 comma(json_string_value(json_object_get(v, "nrr")), num, sizeof num));
+        pdf_text(&d.c, d.c.bold, 8.5f, c4, d.y, 'l', comma(val, num, sizeof num));
         pdf_text(&d.c, d.c.font, 8.5f, c5, d.y, 'l', json_string_value(json_object_get(v, "grade")));
         /* bar over 25..100 */
         float f = (float)(strtod(val, NULL) - 25.0) / 75.0f;
@@ -207,7 +219,8 @@ kt_code pdf_ikm(const json_t *in, unsigned char **buf, size_t *len, kt_error *er
                 if (json_equal(json_object_get(e, "id"), v)) {
                     int n = snprintf(w + used, sizeof w - used, "%s%s (%s)", used ? "; " : "",
                                      json_string_value(json_object_get(e, "label")),
-                                     json_string_value(json_object_get(e, "value")));
+                                     comma(json_string_value(json_object_get(e, "value")), num,
+                                           sizeof num));
                     if (n > 0 && (size_t)n < sizeof w - used)
                         used += (size_t)n;
                 }
@@ -238,9 +251,9 @@ kt_code pdf_ikm(const json_t *in, unsigned char **buf, size_t *len, kt_error *er
             if (t == NULL)
                 continue;
             ensure(&d, 26);
-            char num[24];
-            snprintf(num, sizeof num, "%zu.", i + 1);
-            pdf_text(&d.c, d.c.font, 8.5f, MARGIN, d.y, 'l', num);
+            char idx[24];
+            snprintf(idx, sizeof idx, "%zu.", i + 1);
+            pdf_text(&d.c, d.c.font, 8.5f, MARGIN, d.y, 'l', idx);
             d.y = pdf_para(&d.c, d.c.font, 8.5f, MARGIN + PDF_MM(8), d.y, bw - PDF_MM(8), 10.5f,
                            t) - 3;
         }

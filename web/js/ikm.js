@@ -11,9 +11,12 @@ import { header } from './citizen.js';
 const page = document.body.dataset.page;
 header(page === 'ikm' ? 'ikm.html' : '');
 
+// The service's exact decimals ("88.89") as Indonesian writes them ("88,89").
+const comma = (v) => (v ? String(v).replace('.', ',') : '-');
+
 const headline = (r, title) => [
   h('h3', {}, title),
-  h('div', { class: 'row' }, h('span', { class: 'grade', id: page === 'ikm' ? null : 'ikm-value' }, r.ikm || '-'),
+  h('div', { class: 'row' }, h('span', { class: 'grade', id: page === 'ikm' ? null : 'ikm-value' }, comma(r.ikm)),
     h('span', {}, r.grade ? h('strong', {}, `Mutu ${r.grade} (${GRADES[r.grade]})`) : 'Belum ada responden')),
   h('p', { class: 'muted' }, `${r.respondents} responden dari ${r.population} penerima layanan; sampel minimal ${r.sample_required} (${r.sample_met ? 'terpenuhi' : 'belum terpenuhi'}).`),
 ];
@@ -23,7 +26,7 @@ function elements(r) {
   const weak = new Set(r.weakest || []);
   return h('table', { id: 'ikm-elements' }, h('thead', {}, h('tr', {}, ['Unsur', 'NRR', 'Nilai', 'Mutu'].map((t) => h('th', {}, t)))),
     h('tbody', {}, r.elements.map((e) => h('tr', { dataset: { element: e.id } }, h('td', {}, e.label, weak.has(e.id) ? h('span', { class: 'badge badge-amber' }, ' perlu perbaikan') : null),
-      h('td', {}, e.nrr), h('td', {}, h('strong', {}, e.value)), h('td', {}, e.grade)))));
+      h('td', {}, comma(e.nrr)), h('td', {}, h('strong', {}, comma(e.value))), h('td', {}, e.grade)))));
 }
 
 try {

@@ -175,14 +175,14 @@ $('#ikm-form').addEventListener('submit', async (ev) => {
     const count = (o, labels) => Object.entries(o || {}).map(([k, n]) => `${(labels && labels[k]) || k}: ${n}`).join(', ') || '-';
     v.append(h('h3', {}, `Survei Kepuasan Masyarakat ${r.label}`),
       h('dl', { class: 'kv', id: 'ikm-figures' },
-        h('dt', {}, 'IKM'), h('dd', { id: 'ikm-value' }, r.ikm ? `${r.ikm} (${r.grade}, ${GRADES[r.grade]})` : 'belum ada responden'),
+        h('dt', {}, 'IKM'), h('dd', { id: 'ikm-value' }, r.ikm ? `${r.ikm.replace('.', ',')} (${r.grade}, ${GRADES[r.grade]})` : 'belum ada responden'),
         h('dt', {}, 'Responden'), h('dd', {}, `${r.respondents} dari ${r.population} penerima layanan (sampel minimal ${r.sample_required}: ${r.sample_met ? 'terpenuhi' : 'belum terpenuhi'})`),
         h('dt', {}, 'Jenis kelamin'), h('dd', {}, count(r.profile.sex, { L: 'Laki-laki', P: 'Perempuan' })),
         h('dt', {}, 'Umur'), h('dd', {}, count(r.profile.age)),
         h('dt', {}, 'Pendidikan'), h('dd', {}, count(r.profile.education, EDUCATION)),
         h('dt', {}, 'Pekerjaan'), h('dd', {}, count(r.profile.occupation, OCCUPATION))),
       r.elements.length ? table('ikm-table', ['Unsur', 'NRR', 'Nilai', 'Mutu'], r.elements.map((e) => h('tr', {},
-        h('td', {}, e.label, weak.has(e.id) ? h('span', { class: 'badge badge-amber' }, ' terlemah') : null), h('td', {}, e.nrr), h('td', {}, e.value), h('td', {}, e.grade)))) : null,
+        h('td', {}, e.label, weak.has(e.id) ? h('span', { class: 'badge badge-amber' }, ' terlemah') : null), h('td', {}, e.nrr.replace('.', ',')), h('td', {}, e.value.replace('.', ',')), h('td', {}, e.grade)))) : null,
       h('h3', {}, `Saran (${r.suggestions.length})`),
       h('ul', { id: 'ikm-suggestions' }, r.suggestions.map((x) => h('li', {}, `${x.month}: ${x.text}`))));
   } catch (e) { showError(msg, e); }

@@ -543,7 +543,6 @@ static void test_card_status(void **state)
     char no[40], no2[40];
     int64_t id = to_receipt(s, NIK_A, no);
     int64_t id2 = to_receipt(s, NIK_B, no2);
-    (void)id2;
     assert_string_equal(no, "NGS-20260302-0001");
 
     /* both values, or nothing: the same answer for a wrong date and an unknown number */
@@ -615,6 +614,15 @@ static void test_card_status(void **state)
     assert_true(lookups >= 5);
     json_decref(out);
 
+    /* a duplicate found at the central: what to do */
+    t_expect(svc_app_act(s, &sup, id2, "send", NULL, &out, &err), KT_OK, &err);
+    json_decref(out);
+    t_expect(svc_app_act(s, &sup, id2, "central_duplicate", NULL, &out, &err), KT_OK, &err);
+    json_decref(out);
+    a = status(s, no2, "1992-08-20", KT_OK, NULL);
+    assert_string_equal(json_string_value(json_object_get(a, "stage")), "duplicate");
+    assert_non_null(strstr(json_string_value(json_object_get(a, "advice")), "KK asli"));
+    json_decref(a);
     /* attempts: 5 failures within the hour refuse even the right date; an hour later open */
     for (int k = 0; k < 5; k++)
         json_decref(status(s, no2, "2000-01-01", KT_ENOTFOUND, "status_not_found"));
@@ -749,6 +757,54 @@ static void test_survey(void **state)
     svc_close(s);
 }
 
+/* The day-before reminder: from 09.00 WIB on the day before, once, only for bookings made
+   before that day; a no-show loses its number. */
+static void test_reminder(void **state)
+{
+    (void)state;
+    svc *s = t_open_with(rows, NULL);
+    json_t *out = NULL;
+    kt_error err;
+    char spool[128];
+    t_slots(s, 5);
+    snprintf(spool, sizeof spool, "%s/spool", t_dir);
+    assert_int_equal(mkdir(spool, 0750), 0);
+    strcat(spool, "/outbox");
+    assert_int_equal(mkdir(spool, 0750), 0);
+    spool[strlen(spool) - 7] = '\0';
+    /* Monday 09:00: A books Wednesday? a holiday; Thursday 08:00 and Tuesday 10:00 (B, today
+       for tomorrow: no reminder for a booking made the day before) */
+    json_decref(book(s, NIK_A, "2026-03-05", "08:00", "081211112222", KT_OK, NULL));
+    json_decref(book(s, NIK_B, "2026-03-03", "10:00", "081233334444", KT_OK, NULL));
+    assert_int_equal(t_count(s, NULL), 2); /* two confirmations */
+    t_expect(svc_sms_tick(s, spool, &out, &err), KT_OK, &err);
+    json_decref(out);
+    assert_int_equal(t_count(s, NULL), 2);
+    /* Wednesday 08:00: too early for Thursday's reminder */
+    t_now = T_BASE + 2 * 86400000 - 60 * T_MIN;
+    t_expect(svc_sms_tick(s, spool, &out, &err), KT_OK, &err);
+    json_decref(out);
+    assert_int_equal(t_count(s, NULL), 2);
+    /* Wednesday 09:30: once */
+    t_now += 90 * T_MIN;
+    for (int i = 0; i < 2; i++) {
+        t_expect(svc_sms_tick(s, spool, &out, &err), KT_OK, &err);
+        json_decref(out);
+    }
+    assert_int_equal(t_count(s, NULL), 3);
+    char masked[40];
+    last_sms(s, "booking_reminder", masked, sizeof masked);
+    assert_string_equal(masked, "+62812****2222");
+    /* B never came on Tuesday: a no-show, and its number is gone */
+    svc_actor sup = t_actor("supervisor", 4, 0);
+    t_expect(svc_appt_list(s, &sup, "2026-03-03", &out, &err), KT_OK, &err);
+    json_t *b = json_array_get(json_object_get(out, "appointments"), 0);
+    assert_string_equal(json_string_value(json_object_get(b, "state")), "no_show");
+    assert_false(json_is_true(json_object_get(b, "sms")));
+    json_decref(out);
+    svc_close(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -757,6 +813,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_phone_queue, setup, teardown),
         cmocka_unit_test_setup_teardown(test_card_status, setup, teardown),
         cmocka_unit_test_setup_teardown(test_survey, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_reminder, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
