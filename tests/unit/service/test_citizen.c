@@ -493,31 +493,9 @@ static void test_phone_queue(void **state)
 /* Recorded and given a receipt; the application's id (its receipt number in no). */
 static int64_t to_receipt(svc *s, const char *nik, char no[40])
 {
-    svc_actor op = t_actor("operator", 2, 0), ho = t_actor("handover", 3, 3);
-    static const char *const slots[] = {"finger_1", "finger_2", "finger_3", "finger_4",
-                                        "finger_5", "finger_6", "finger_7", "finger_8",
-                                        "finger_9", "finger_10", "iris_left", "iris_right"};
-    json_t *out = NULL, *req = json_pack("{s:s}", "reason", "alat tidak tersedia (uji)");
-    kt_error err;
-    const char face[] = "\xff\xd8\xff\xe0 fake jpeg bytes";
     int64_t id = t_take_call_open(s, nik, NULL);
     t_check_docs(s, id, 4, KT_OK);
-    t_expect(svc_app_bio_put(s, &op, id, "face", face, sizeof face, "image/jpeg", &out, &err),
-             KT_OK, &err);
-    json_decref(out);
-    t_expect(svc_app_bio_put(s, &op, id, "signature", face, sizeof face, "image/png", &out,
-                             &err), KT_OK, &err);
-    json_decref(out);
-    for (size_t i = 0; i < sizeof slots / sizeof slots[0]; i++) {
-        t_expect(svc_app_bio_exception(s, &op, id, slots[i], req, &out, &err), KT_OK, &err);
-        json_decref(out);
-    }
-    json_decref(req);
-    t_expect(svc_app_record(s, &op, id, &out, &err), KT_OK, &err);
-    json_decref(out);
-    t_expect(svc_app_receipt(s, &ho, id, &out, &err), KT_OK, &err);
-    snprintf(no, 40, "%s", json_string_value(json_object_get(out, "receipt_no")));
-    json_decref(out);
+    t_record_receipt(s, id, no);
     return id;
 }
 
