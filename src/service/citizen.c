@@ -329,7 +329,8 @@ static kt_code view_load(svc *s, store *db, const char *service, const char *day
     store_reset(st);
     if (rc != KT_OK)
         goto fail;
-    qsort(cy, ncy, sizeof *cy, cycle_later_first);
+    if (ncy > 1)
+        qsort(cy, ncy, sizeof *cy, cycle_later_first);
     int64_t last[CYCLES_USED];
     size_t k = ncy < CYCLES_USED ? ncy : CYCLES_USED;
     for (size_t i = 0; i < k; i++)

@@ -231,9 +231,11 @@ kt_code svc_ticket_take(svc *s, const json_t *in, json_t **out, kt_error *err)
         return kt_fail(err, KT_EINVAL, "priority_reason_too_long", "priority_reason",
                        "Alasan prioritas lebih dari 64 karakter");
     kt_code rc = unit_write(s, take_unit, &j, &j.u, out, err);
-    if (rc == KT_OK && (rc = svc_cit_ticket_links(s, *out, err)) != KT_OK) {
-        json_decref(*out); /* the ticket is taken; only its QR failed (the key) */
-        *out = NULL;
+    if (rc == KT_OK) {
+        /* The ticket's QR (its phone page, citizen.c). The ticket is taken and durable: a QR
+           that cannot be made (the key file unwritable) leaves it without "track", no more. */
+        kt_error e;
+        (void)svc_cit_ticket_links(s, *out, &e);
     }
     return rc;
 }

@@ -294,10 +294,11 @@ kt_code svc_doc_ticket(svc *s, int64_t ticket_id, unsigned char **pdf, size_t *l
     *pdf = NULL;
     *len = 0;
     kt_code rc = svc_ticket_get(s, ticket_id, &t, err);
-    if (rc == KT_OK) /* its QR: the ticket's page on the phone (citizen.c) */
-        rc = svc_cit_ticket_links(s, t, err);
-    if (rc == KT_OK)
+    if (rc == KT_OK) { /* its QR: the ticket's page on the phone (citizen.c), when it can be made */
+        kt_error e;
+        (void)svc_cit_ticket_links(s, t, &e);
         rc = pdf_ticket(t, pdf, len, err);
+    }
     json_decref(t);
     return rc;
 }
