@@ -246,7 +246,7 @@ void jkt_date_words(jkt_date d, bool weekday, char *out, size_t cap)
 
 void jkt_hhmm(int minutes, char sep, char out[6])
 {
-    if (minutes < 0 || minutes >= 24 * 60)
+    if (minutes < 0 || minutes > 24 * 60) /* 24:00, the end of a day, is a time of day */
         minutes = 0;
     out[0] = (char)('0' + minutes / 600);
     out[1] = (char)('0' + minutes / 60 % 10);

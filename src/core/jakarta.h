@@ -86,7 +86,8 @@ const char *jkt_weekday_name(int weekday);
 /* "4 Maret 2026", or with the weekday "Rabu, 4 Maret 2026" (always NUL-terminated). */
 void jkt_date_words(jkt_date d, bool weekday, char *out, size_t cap);
 /* Minutes since midnight as "09.05" (sep '.', the Indonesian way of writing a time) or
-   "09:05" (sep ':', the form of inputs); out of 0..1439 reads as 0. */
+   "09:05" (sep ':', the form of inputs); 1440 is "24:00" (a slot's end); outside 0..1440
+   reads as 0. */
 void jkt_hhmm(int minutes, char sep, char out[6]);
 
 /*

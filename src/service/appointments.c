@@ -109,9 +109,7 @@ kt_code svc_appt_config_get(svc *s, json_t **out, kt_error *err)
         if (cur == NULL || wd != cw || sm != cs) {
             char a[6], b[6];
             jkt_hhmm(sm, ':', a);
-            jkt_hhmm((int)store_col_int(st, 2) % 1440, ':', b);
-            if ((int)store_col_int(st, 2) == 1440)
-                snprintf(b, sizeof b, "24:00");
+            jkt_hhmm((int)store_col_int(st, 2), ':', b);
             cur = json_pack("{s:i, s:s, s:s, s:s, s:{}}", "weekday", wd, "weekday_label",
                             jkt_weekday_name(wd), "start", a, "end", b, "capacity");
             if (cur == NULL)
@@ -453,7 +451,7 @@ kt_code svc_appt_days(svc *s, const char *service, json_t **out, kt_error *err)
             store_reset(st);
             char a[6], b[6];
             jkt_hhmm(p[i].start, ':', a);
-            jkt_hhmm(p[i].end % 1440, ':', b);
+            jkt_hhmm(p[i].end, ':', b);
             json_array_append_new(slots, json_pack("{s:s, s:s, s:i, s:i}", "start", a, "end", b,
                                                    "capacity", p[i].capacity, "free",
                                                    taken < p[i].capacity
@@ -510,10 +508,10 @@ static json_t *appt_json(svc *s, store_stmt *st)
     const char *code = store_col_text(st, 1), *day = store_col_text(st, 3);
     jkt_date d;
     appt_code_show(code, shown);
-    jkt_datetime sa = jkt_from_utc_ms(store_col_int(st, 4)),
-                 ea = jkt_from_utc_ms(store_col_int(st, 5));
+    jkt_datetime sa = jkt_from_utc_ms(store_col_int(st, 4));
     jkt_hhmm(sa.hour * 60 + sa.minute, ':', a);
-    jkt_hhmm(ea.hour * 60 + ea.minute, ':', b);
+    /* the end as minutes of the start's day: a slot ending at midnight ends at "24:00" */
+    jkt_hhmm((int)((store_col_int(st, 5) - jkt_day_start_ms(sa.date)) / 60000), ':', b);
     if (jkt_date_parse(day, NULL, &d, NULL) == KT_OK)
         jkt_date_words(d, true, words, sizeof words);
     else

@@ -78,7 +78,9 @@ if (!token) {
   $('#no-ticket').hidden = false;
 } else {
   refresh();
-  // The board's stream: any movement of the queue may move this ticket.
-  listen((type) => { if (type.startsWith('ticket_')) soon(); }, $('#live'));
+  // The board's stream: a call (or a no-show, a transfer) moves the queue; a new ticket
+  // behind this one does not (a priority one taken later shows at the next call).
+  const MOVES = new Set(['ticket_called', 'ticket_no_show', 'ticket_transferred', 'ticket_served']);
+  listen((type) => { if (MOVES.has(type)) soon(); }, $('#live'));
   setInterval(refresh, 60000); // a safety net if the stream drops silently
 }
