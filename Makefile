@@ -28,10 +28,18 @@ run: build
 	  ./build/ktpel demo-data --db $(DB) --people $(PEOPLE) --seed 1 && \
 	  ./build/ktpel demo-users --db $(DB) >/dev/null; \
 	fi
+	@# the demo's registered kiosk (its secret kept beside the demo database, mode 0600)
+	@if [ ! -s $(dir $(DB))kiosk-demo.secret ]; then \
+	  (umask 077; ./build/ktpel kiosk add "Kios demo" --db $(DB) 2>/dev/null \
+	    | sed -n 's/.*"token": "\([0-9a-f]*\)".*/\1/p' > $(dir $(DB))kiosk-demo.secret); \
+	fi
 	@echo ""
 	@echo "  ktpel: buka http://$(LISTEN)/  (kios: /kiosk.html, layar antrian: /display.html)"
+	@echo "  Kios demo terdaftar: buka sekali http://$(LISTEN)/kiosk.html#pasang=$$(cat $(dir $(DB))kiosk-demo.secret)"
 	@echo "  Akun demo (nama / kata sandi): intake / intake-demo-123, operator / operator-demo-123,"
 	@echo "  handover / handover-demo-123, supervisor / supervisor-demo-123, admin / admin-demo-123"
+	@echo "  NIK penduduk contoh untuk dicoba di loket penerima berkas (atau cari nama + tanggal lahir):"
+	@./build/ktpel demo-niks --db $(DB) || true
 	@echo ""
 	@./build/ktpel serve --db $(DB) --listen $(LISTEN)
 

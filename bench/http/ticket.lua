@@ -1,10 +1,13 @@
--- wrk script: POST /api/tickets (the kiosk; public), a durable write: each 201 is a ticket
--- committed to SQLite before the answer.
+-- wrk script: POST /api/tickets (the registered kiosk: its secret from env KTPEL_KIOSK), a
+-- durable write: each 201 is a ticket committed to SQLite before the answer.
 local services = { "rekam_baru", "perubahan_data", "hilang_rusak", "pindah_datang", "pengambilan" }
 local i = 0
+local kiosk = os.getenv("KTPEL_KIOSK") or ""
 request = function()
   i = i % #services + 1
-  return wrk.format("POST", "/api/tickets", { ["Content-Type"] = "application/json" },
+  local h = { ["Content-Type"] = "application/json" }
+  if kiosk ~= "" then h["X-Ktpel-Kiosk"] = kiosk end
+  return wrk.format("POST", "/api/tickets", h,
     '{"service":"' .. services[i] .. '"}')
 end
 done = function(summary, latency, requests)

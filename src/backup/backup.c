@@ -8,14 +8,23 @@
  * on the source connection pins one snapshot; in WAL mode writers are not blocked by it (in
  * rollback-journal mode they wait for the copy, which takes well under a second per 100 MB).
  *
- * Never: write into the source database or data_dir; follow symbolic links out of data_dir.
+ * The container is a pax tar archive made and read by libarchive through callbacks that
+ * encrypt (secretstream push) and decrypt (pull) 64 KiB chunks: no plaintext byte of the
+ * archive ever reaches the backup disk, and no decrypted byte reaches libarchive before its
+ * chunk authenticated. The database snapshot is made in a private folder beside the source
+ * database (the server's disk, which holds the same data already), never on the backup disk.
+ *
+ * Never: write into the source database or data_dir; follow symbolic links out of data_dir;
+ * extract anything but regular files under the restore's own temporary names.
  */
-/* nftw() is an X/Open extension. */
+/* nftw() and mkdtemp() are X/Open extensions. */
 #define _XOPEN_SOURCE 700
 
 #include "core/jakarta.h"
 #include "backup/backup.h"
 
+#include <archive.h>
+#include <archive_entry.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -33,10 +42,19 @@
 #define STEP_PAGES 256
 #define BUSY_SLEEP_MS 20
 #define BUSY_MAX_RETRIES 15000 /* about five minutes of a busy database */
-#define MANIFEST_HEADER "ktpel-backup 1\n"
+#define MANIFEST_HEADER "ktpel-backup 2\n"
 #define MANIFEST_MAX (64u << 20)
 #define COPY_BUF (1u << 16)
 #define PATH_CAP 4096
+
+/* The encrypted stream: a 32-byte preamble, the secretstream header, then chunks of
+   [4-byte big-endian length][ciphertext of at most CHUNK bytes + ABYTES]. */
+#define PREAMBLE_MAGIC "KTPEL-BACKUP 2\n"
+#define PREAMBLE_LEN 32 /* magic (15) + key id (16 hex) + "\n" */
+#define CHUNK (64u * 1024u)
+#define SS_ABYTES crypto_secretstream_xchacha20poly1305_ABYTES
+#define SS_HEADER crypto_secretstream_xchacha20poly1305_HEADERBYTES
+#define KDF_CTX "ktbackup"
 
 typedef struct entry {
     char *path;            /* relative to the backup folder; owned */
@@ -130,118 +148,6 @@ static kt_code fsync_parent(const char *path, kt_error *err)
 static void hex(const unsigned char *h, char out[65])
 {
     sodium_bin2hex(out, 65, h, crypto_hash_sha256_BYTES);
-}
-
-/* Copy src to a new file dst (0600), hashing the bytes; fsync dst. When expect is not NULL
-   the copy must match it (restore re-checks what it writes). */
-static kt_code copy_file(const char *src, const char *dst, unsigned char hash[32],
-                         uint64_t *size, const entry *expect, kt_error *err)
-{
-    kt_code rc = KT_OK;
-    int in = -1, out = -1;
-    unsigned char *buf = NULL;
-    crypto_hash_sha256_state st;
-    uint64_t total = 0;
-
-    crypto_hash_sha256_init(&st);
-    buf = malloc(COPY_BUF);
-    if (buf == NULL) {
-        rc = kt_fail(err, KT_ENOMEM, "out_of_memory", "", "memori tidak cukup");
-        goto out;
-    }
-    in = open(src, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-    if (in < 0) {
-        rc = kt_fail(err, KT_EIO, "read_failed", src, "tidak dapat membuka: %s", strerror(errno));
-        goto out;
-    }
-    out = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    if (out < 0) {
-        rc = kt_fail(err, KT_EIO, "write_failed", dst, "tidak dapat membuat: %s",
-                     strerror(errno));
-        goto out;
-    }
-    for (;;) {
-        ssize_t n = read(in, buf, COPY_BUF);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0) {
-            rc = kt_fail(err, KT_EIO, "read_failed", src, "gagal membaca: %s", strerror(errno));
-            goto out;
-        }
-        if (n == 0)
-            break;
-        crypto_hash_sha256_update(&st, buf, (unsigned long long)n);
-        total += (uint64_t)n;
-        for (ssize_t off = 0; off < n;) {
-            ssize_t w = write(out, buf + off, (size_t)(n - off));
-            if (w < 0 && errno == EINTR)
-                continue;
-            if (w <= 0) {
-                rc = kt_fail(err, KT_EIO, "write_failed", dst, "gagal menulis: %s",
-                             strerror(errno));
-                goto out;
-            }
-            off += w;
-        }
-    }
-    if (fsync(out) != 0) {
-        rc = kt_fail(err, KT_EIO, "fsync_failed", dst, "fsync gagal: %s", strerror(errno));
-        goto out;
-    }
-    crypto_hash_sha256_final(&st, hash);
-    *size = total;
-    if (expect != NULL &&
-        (total != expect->size || sodium_memcmp(hash, expect->hash, 32) != 0))
-        rc = kt_fail(err, KT_EREFUSED, "backup_corrupt", expect->path,
-                     "berkas cadangan berubah saat dipulihkan (ukuran atau SHA-256 tidak cocok)");
-out:
-    if (in >= 0)
-        close(in);
-    if (out >= 0 && close(out) != 0 && rc == KT_OK)
-        rc = kt_fail(err, KT_EIO, "write_failed", dst, "gagal menutup: %s", strerror(errno));
-    free(buf);
-    return rc;
-}
-
-static kt_code hash_file(const char *path, unsigned char hash[32], uint64_t *size,
-                         kt_error *err)
-{
-    kt_code rc = KT_OK;
-    unsigned char *buf = malloc(COPY_BUF);
-    crypto_hash_sha256_state st;
-    uint64_t total = 0;
-    int fd = -1;
-    if (buf == NULL)
-        return kt_fail(err, KT_ENOMEM, "out_of_memory", "", "memori tidak cukup");
-    crypto_hash_sha256_init(&st);
-    fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-    if (fd < 0) {
-        rc = kt_fail(err, errno == ENOENT ? KT_EREFUSED : KT_EIO,
-                     errno == ENOENT ? "backup_incomplete" : "read_failed", path,
-                     errno == ENOENT ? "berkas yang tercantum di manifest tidak ada"
-                                     : "tidak dapat membuka berkas");
-        goto out;
-    }
-    for (;;) {
-        ssize_t n = read(fd, buf, COPY_BUF);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0) {
-            rc = kt_fail(err, KT_EIO, "read_failed", path, "gagal membaca: %s", strerror(errno));
-            goto out;
-        }
-        if (n == 0)
-            break;
-        crypto_hash_sha256_update(&st, buf, (unsigned long long)n);
-        total += (uint64_t)n;
-    }
-    crypto_hash_sha256_final(&st, hash);
-    *size = total;
-out:
-    if (fd >= 0)
-        close(fd);
-    free(buf);
-    return rc;
 }
 
 /* ---- the database --------------------------------------------------------------------- */
@@ -356,82 +262,6 @@ out:
 
 /* ---- files ---------------------------------------------------------------------------- */
 
-/* Copy the tree src_root/rel into dst_root/rel (rel "" = the roots themselves), adding
-   "data/rel/name" entries. */
-static kt_code copy_tree(const char *src_root, const char *dst_root, const char *rel,
-                         entry_list *l, bak_stats *stats, int depth, kt_error *err)
-{
-    char src[PATH_CAP], dst[PATH_CAP], child[PATH_CAP];
-    kt_code rc = KT_OK;
-    DIR *d = NULL;
-    if (depth > 32)
-        return kt_fail(err, KT_EINVAL, "path_too_deep", rel, "folder data terlalu dalam");
-    if (rel[0] == '\0') {
-        snprintf(src, sizeof src, "%s", src_root);
-        snprintf(dst, sizeof dst, "%s", dst_root);
-    } else if ((rc = join(src, sizeof src, src_root, rel, err)) != KT_OK ||
-               (rc = join(dst, sizeof dst, dst_root, rel, err)) != KT_OK) {
-        return rc;
-    }
-    if (mkdir(dst, 0700) != 0 && errno != EEXIST)
-        return kt_fail(err, KT_EIO, "write_failed", dst, "folder tidak dapat dibuat: %s",
-                       strerror(errno));
-    d = opendir(src);
-    if (d == NULL)
-        return kt_fail(err, KT_EIO, "read_failed", src, "folder tidak dapat dibaca: %s",
-                       strerror(errno));
-    struct dirent *de;
-    while ((de = readdir(d)) != NULL) {
-        if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-            continue;
-        if (strchr(de->d_name, '\n') != NULL) {
-            rc = kt_fail(err, KT_EINVAL, "file_name_invalid", src,
-                         "nama berkas berisi baris baru; tidak dapat dicadangkan");
-            goto out;
-        }
-        if (rel[0] == '\0')
-            snprintf(child, sizeof child, "%s", de->d_name);
-        else if ((rc = join(child, sizeof child, rel, de->d_name, err)) != KT_OK)
-            goto out;
-        char sp[PATH_CAP], dp[PATH_CAP];
-        struct stat st;
-        if ((rc = join(sp, sizeof sp, src_root, child, err)) != KT_OK ||
-            (rc = join(dp, sizeof dp, dst_root, child, err)) != KT_OK)
-            goto out;
-        if (lstat(sp, &st) != 0) {
-            if (errno == ENOENT)
-                continue; /* removed while we walked: it was not in the snapshot anyway */
-            rc = kt_fail(err, KT_EIO, "read_failed", sp, "stat gagal: %s", strerror(errno));
-            goto out;
-        }
-        if (S_ISDIR(st.st_mode)) {
-            if ((rc = copy_tree(src_root, dst_root, child, l, stats, depth + 1, err)) != KT_OK)
-                goto out;
-        } else if (S_ISREG(st.st_mode)) {
-            unsigned char h[32];
-            uint64_t size = 0;
-            if ((rc = copy_file(sp, dp, h, &size, NULL, err)) != KT_OK)
-                goto out;
-            char mpath[PATH_CAP];
-            if ((rc = join(mpath, sizeof mpath, BAK_DATA_DIR, child, err)) != KT_OK ||
-                (rc = list_add(l, mpath, size, h, err)) != KT_OK)
-                goto out;
-            if (stats != NULL) {
-                stats->files++;
-                stats->file_bytes += size;
-            }
-        }
-        /* symbolic links, sockets, ...: not data of ours, skipped */
-    }
-    closedir(d);
-    d = NULL;
-    rc = fsync_path(dst, 1, err);
-out:
-    if (d != NULL)
-        closedir(d);
-    return rc;
-}
-
 static int rm_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
 {
     (void)sb;
@@ -443,56 +273,6 @@ static int rm_one(const char *path, const struct stat *sb, int flag, struct FTW 
 static int rm_tree(const char *path)
 {
     return nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-}
-
-/* ---- the manifest --------------------------------------------------------------------- */
-
-static kt_code write_manifest(const char *dir, const entry_list *l, kt_error *err)
-{
-    char path[PATH_CAP], tmp[PATH_CAP], line[PATH_CAP + 128], h[65];
-    kt_code rc = KT_OK;
-    crypto_hash_sha256_state st;
-    unsigned char sum[32];
-    FILE *f = NULL;
-    if ((rc = join(path, sizeof path, dir, BAK_MANIFEST, err)) != KT_OK ||
-        (rc = join(tmp, sizeof tmp, dir, BAK_MANIFEST ".tmp", err)) != KT_OK)
-        return rc;
-    f = fopen(tmp, "wx");
-    if (f == NULL)
-        return kt_fail(err, KT_EIO, "write_failed", tmp, "manifest tidak dapat dibuat: %s",
-                       strerror(errno));
-    crypto_hash_sha256_init(&st);
-    crypto_hash_sha256_update(&st, (const unsigned char *)MANIFEST_HEADER,
-                              sizeof MANIFEST_HEADER - 1);
-    fputs(MANIFEST_HEADER, f);
-    for (size_t i = 0; i < l->n; i++) {
-        hex(l->v[i].hash, h);
-        int n = snprintf(line, sizeof line, "%s %llu %s\n", h,
-                         (unsigned long long)l->v[i].size, l->v[i].path);
-        if (n < 0 || (size_t)n >= sizeof line) {
-            rc = kt_fail(err, KT_EINVAL, "path_too_long", l->v[i].path, "path terlalu panjang");
-            goto out;
-        }
-        crypto_hash_sha256_update(&st, (const unsigned char *)line, (unsigned long long)n);
-        fputs(line, f);
-    }
-    crypto_hash_sha256_final(&st, sum);
-    hex(sum, h);
-    fprintf(f, "end %zu %s\n", l->n, h);
-    if (fflush(f) != 0 || fsync(fileno(f)) != 0) {
-        rc = kt_fail(err, KT_EIO, "write_failed", tmp, "manifest gagal ditulis: %s",
-                     strerror(errno));
-        goto out;
-    }
-out:
-    if (fclose(f) != 0 && rc == KT_OK)
-        rc = kt_fail(err, KT_EIO, "write_failed", tmp, "manifest gagal ditutup");
-    if (rc == KT_OK && rename(tmp, path) != 0)
-        rc = kt_fail(err, KT_EIO, "write_failed", path, "manifest gagal diganti nama: %s",
-                     strerror(errno));
-    if (rc != KT_OK)
-        unlink(tmp);
-    return rc;
 }
 
 static int safe_rel_path(const char *p)
@@ -512,37 +292,265 @@ static int safe_rel_path(const char *p)
     return 1;
 }
 
-/* Read and check the manifest of a backup folder into l. */
-static kt_code read_manifest(const char *dir, entry_list *l, kt_error *err)
+/* ---- the encrypted stream -------------------------------------------------------------- */
+
+static int write_all(int fd, const void *data, size_t len)
 {
-    char path[PATH_CAP], h[65];
-    kt_code rc = KT_OK;
-    char *text = NULL;
-    FILE *f = NULL;
+    const unsigned char *p = data;
+    while (len > 0) {
+        ssize_t w = write(fd, p, len);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return -1;
+        p += w;
+        len -= (size_t)w;
+    }
+    return 0;
+}
+
+/* Read exactly len bytes: 1 done, 0 clean end of file before any byte, -1 cut short or error. */
+static int read_all(int fd, void *data, size_t len)
+{
+    unsigned char *p = data;
+    size_t got = 0;
+    while (got < len) {
+        ssize_t r = read(fd, p + got, len - got);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0)
+            return -1;
+        if (r == 0)
+            return got == 0 ? 0 : -1;
+        got += (size_t)r;
+    }
+    return 1;
+}
+
+typedef struct enc_out {
+    int fd;
+    crypto_secretstream_xchacha20poly1305_state st;
+    unsigned char ad[PREAMBLE_LEN];
+    unsigned char *plain;  /* CHUNK bytes waiting to be sealed; owned */
+    unsigned char *cipher; /* 4 + CHUNK + ABYTES; owned */
+    size_t len;
+    uint64_t written;
+    int failed;
+} enc_out;
+
+static int push_chunk(enc_out *o, unsigned char tag)
+{
+    unsigned long long clen = 0;
+    crypto_secretstream_xchacha20poly1305_push(&o->st, o->cipher + 4, &clen, o->plain, o->len,
+                                               o->ad, PREAMBLE_LEN, tag);
+    o->cipher[0] = (unsigned char)(clen >> 24);
+    o->cipher[1] = (unsigned char)(clen >> 16);
+    o->cipher[2] = (unsigned char)(clen >> 8);
+    o->cipher[3] = (unsigned char)clen;
+    if (write_all(o->fd, o->cipher, 4 + (size_t)clen) != 0) {
+        o->failed = errno ? errno : EIO;
+        return -1;
+    }
+    o->written += 4 + clen;
+    o->len = 0;
+    return 0;
+}
+
+static la_ssize_t enc_write(struct archive *a, void *ctx, const void *buf, size_t n)
+{
+    enc_out *o = ctx;
+    const unsigned char *p = buf;
+    size_t left = n;
+    while (left > 0) {
+        size_t k = CHUNK - o->len < left ? CHUNK - o->len : left;
+        memcpy(o->plain + o->len, p, k);
+        o->len += k;
+        p += k;
+        left -= k;
+        if (o->len == CHUNK && push_chunk(o, 0) != 0) {
+            archive_set_error(a, o->failed, "write to the backup file failed");
+            return -1;
+        }
+    }
+    return (la_ssize_t)n;
+}
+
+static int enc_close(struct archive *a, void *ctx)
+{
+    enc_out *o = ctx;
+    /* The last chunk, possibly empty, carries FINAL: a file cut anywhere is detectable. */
+    if (!o->failed && push_chunk(o, crypto_secretstream_xchacha20poly1305_TAG_FINAL) != 0) {
+        archive_set_error(a, o->failed, "write to the backup file failed");
+        return ARCHIVE_FATAL;
+    }
+    return o->failed ? ARCHIVE_FATAL : ARCHIVE_OK;
+}
+
+typedef struct dec_in {
+    int fd;
+    crypto_secretstream_xchacha20poly1305_state st;
+    unsigned char ad[PREAMBLE_LEN];
+    unsigned char *plain, *cipher; /* owned */
+    int final;                     /* the FINAL chunk was read and authenticated */
+    kt_code code;                  /* set when the stream itself is bad */
+    char id[24], why[160];
+} dec_in;
+
+static la_ssize_t dec_fail(struct archive *a, dec_in *d, const char *id, const char *why)
+{
+    d->code = KT_EREFUSED;
+    snprintf(d->id, sizeof d->id, "%s", id);
+    snprintf(d->why, sizeof d->why, "%s", why);
+    archive_set_error(a, EINVAL, "%s", why);
+    return -1;
+}
+
+static la_ssize_t dec_read(struct archive *a, void *ctx, const void **buf)
+{
+    dec_in *d = ctx;
+    unsigned char len4[4], tag = 0;
+    unsigned long long plen = 0;
+    if (d->final)
+        return 0;
+    int r = read_all(d->fd, len4, 4);
+    if (r == 0)
+        return dec_fail(a, d, "backup_incomplete",
+                        "cadangan terpotong: penutup aliran terenkripsi tidak ada");
+    if (r < 0)
+        return dec_fail(a, d, "backup_incomplete", "cadangan terpotong di tengah potongan");
+    size_t clen = (size_t)len4[0] << 24 | (size_t)len4[1] << 16 | (size_t)len4[2] << 8 | len4[3];
+    if (clen < SS_ABYTES || clen > CHUNK + SS_ABYTES)
+        return dec_fail(a, d, "backup_corrupt", "panjang potongan cadangan tidak sah (rusak)");
+    if (read_all(d->fd, d->cipher, clen) != 1)
+        return dec_fail(a, d, "backup_incomplete", "cadangan terpotong di tengah potongan");
+    if (crypto_secretstream_xchacha20poly1305_pull(&d->st, d->plain, &plen, &tag, d->cipher,
+                                                   clen, d->ad, PREAMBLE_LEN) != 0)
+        return dec_fail(a, d, "backup_corrupt",
+                        "isi cadangan rusak atau telah diubah (autentikasi gagal)");
+    if (tag == crypto_secretstream_xchacha20poly1305_TAG_FINAL) {
+        unsigned char extra;
+        if (read_all(d->fd, &extra, 1) != 0)
+            return dec_fail(a, d, "backup_corrupt", "ada data setelah penutup cadangan");
+        d->final = 1;
+    } else if (plen == 0) {
+        return dec_fail(a, d, "backup_corrupt", "potongan kosong di tengah cadangan");
+    }
+    *buf = d->plain;
+    return (la_ssize_t)plen;
+}
+
+static void preamble(unsigned char out[PREAMBLE_LEN], const char *id_hex)
+{
+    memcpy(out, PREAMBLE_MAGIC, sizeof PREAMBLE_MAGIC - 1);
+    memcpy(out + sizeof PREAMBLE_MAGIC - 1, id_hex, 16);
+    out[PREAMBLE_LEN - 1] = '\n';
+}
+
+/* Open src for reading: preamble, the key it names, the secretstream header. */
+static kt_code dec_open(const char *src, const seal_ring *ring, dec_in *d, kt_error *err)
+{
+    unsigned char hdr[SS_HEADER], key[SEAL_KEY_BYTES];
+    char id[17];
+    memset(d, 0, sizeof *d);
+    d->fd = open(src, O_RDONLY | O_CLOEXEC);
+    if (d->fd < 0)
+        return kt_fail(err, errno == ENOENT ? KT_ENOTFOUND : KT_EIO, "backup_not_found", src,
+                       "berkas cadangan tidak dapat dibuka: %s", strerror(errno));
+    if (read_all(d->fd, d->ad, PREAMBLE_LEN) != 1 ||
+        memcmp(d->ad, PREAMBLE_MAGIC, sizeof PREAMBLE_MAGIC - 1) != 0 ||
+        d->ad[PREAMBLE_LEN - 1] != '\n')
+        return kt_fail(err, KT_EREFUSED, "backup_corrupt", src,
+                       "bukan berkas cadangan ktpel (format 2, terenkripsi)");
+    memcpy(id, d->ad + sizeof PREAMBLE_MAGIC - 1, 16);
+    id[16] = '\0';
+    if (!seal_ring_subkey_of(ring, id, KDF_CTX, 1, key))
+        return kt_fail(err, KT_EREFUSED, "backup_key", src,
+                       "cadangan ini dienkripsi dengan kunci data %s yang tidak ada di berkas "
+                       "kunci; berikan --key dengan kunci itu (mis. ktpel.key.retired-*)",
+                       id);
+    int ok = read_all(d->fd, hdr, sizeof hdr) == 1 &&
+             crypto_secretstream_xchacha20poly1305_init_pull(&d->st, hdr, key) == 0;
+    sodium_memzero(key, sizeof key);
+    if (!ok)
+        return kt_fail(err, KT_EREFUSED, "backup_corrupt", src, "kepala cadangan rusak");
+    d->plain = malloc(CHUNK);
+    d->cipher = malloc(CHUNK + SS_ABYTES);
+    if (d->plain == NULL || d->cipher == NULL)
+        return kt_fail(err, KT_ENOMEM, "out_of_memory", "", "memori tidak cukup");
+    return KT_OK;
+}
+
+static void dec_close(dec_in *d)
+{
+    if (d->fd >= 0)
+        close(d->fd);
+    if (d->plain != NULL)
+        sodium_memzero(d->plain, CHUNK);
+    free(d->plain);
+    free(d->cipher);
+    d->fd = -1;
+    d->plain = d->cipher = NULL;
+}
+
+/* ---- the manifest --------------------------------------------------------------------- */
+
+/* The manifest text of l (owned by caller: free()). */
+static kt_code manifest_text(const entry_list *l, char **out, size_t *len, kt_error *err)
+{
+    char line[PATH_CAP + 128], h[65];
     crypto_hash_sha256_state st;
     unsigned char sum[32];
-    if ((rc = join(path, sizeof path, dir, BAK_MANIFEST, err)) != KT_OK)
-        return rc;
-    f = fopen(path, "rb");
-    if (f == NULL)
-        return kt_fail(err, KT_EREFUSED, "backup_incomplete", path,
-                       "MANIFEST tidak ada: folder ini bukan cadangan yang lengkap");
-    text = malloc(MANIFEST_MAX + 1);
-    if (text == NULL) {
-        rc = kt_fail(err, KT_ENOMEM, "out_of_memory", "", "memori tidak cukup");
-        goto out;
+    size_t cap = 4096, n = 0;
+    char *t = malloc(cap);
+    *out = NULL;
+    if (t == NULL)
+        return kt_fail(err, KT_ENOMEM, "out_of_memory", "", "memori tidak cukup");
+    crypto_hash_sha256_init(&st);
+    for (size_t i = 0; i <= l->n + 1; i++) {
+        int k;
+        if (i == 0) {
+            k = snprintf(line, sizeof line, "%s", MANIFEST_HEADER);
+        } else if (i <= l->n) {
+            hex(l->v[i - 1].hash, h);
+            k = snprintf(line, sizeof line, "%s %llu %s\n", h,
+                         (unsigned long long)l->v[i - 1].size, l->v[i - 1].path);
+        } else {
+            crypto_hash_sha256_final(&st, sum);
+            hex(sum, h);
+            k = snprintf(line, sizeof line, "end %zu %s\n", l->n, h);
+        }
+        if (k < 0 || (size_t)k >= sizeof line) {
+            free(t);
+            return kt_fail(err, KT_EINVAL, "path_too_long", "MANIFEST", "path terlalu panjang");
+        }
+        if (i <= l->n)
+            crypto_hash_sha256_update(&st, (const unsigned char *)line, (unsigned long long)k);
+        if (n + (size_t)k + 1 > cap) {
+            cap = 2 * (n + (size_t)k + 1);
+            char *g = realloc(t, cap);
+            if (g == NULL) {
+                free(t);
+                return kt_fail(err, KT_ENOMEM, "out_of_memory", "", "memori tidak cukup");
+            }
+            t = g;
+        }
+        memcpy(t + n, line, (size_t)k);
+        n += (size_t)k;
     }
-    size_t len = fread(text, 1, MANIFEST_MAX + 1, f);
-    if (ferror(f) || len > MANIFEST_MAX) {
-        rc = kt_fail(err, KT_EREFUSED, "backup_corrupt", path, "MANIFEST tidak terbaca");
-        goto out;
-    }
-    text[len] = '\0';
-    if (strlen(text) != len || strncmp(text, MANIFEST_HEADER, sizeof MANIFEST_HEADER - 1) != 0) {
-        rc = kt_fail(err, KT_EREFUSED, "backup_corrupt", path,
-                     "MANIFEST bukan manifest cadangan ktpel");
-        goto out;
-    }
+    *out = t;
+    *len = n;
+    return KT_OK;
+}
+
+/* Parse and check manifest text (NUL-terminated, len bytes) into l. */
+static kt_code parse_manifest(char *text, size_t len, entry_list *l, kt_error *err)
+{
+    char h[65];
+    crypto_hash_sha256_state st;
+    unsigned char sum[32];
+    if (strlen(text) != len || strncmp(text, MANIFEST_HEADER, sizeof MANIFEST_HEADER - 1) != 0)
+        return kt_fail(err, KT_EREFUSED, "backup_corrupt", BAK_MANIFEST,
+                       "MANIFEST bukan manifest cadangan ktpel");
     crypto_hash_sha256_init(&st);
     char *p = text + sizeof MANIFEST_HEADER - 1;
     crypto_hash_sha256_update(&st, (const unsigned char *)text, sizeof MANIFEST_HEADER - 1);
@@ -552,48 +560,39 @@ static kt_code read_manifest(const char *dir, entry_list *l, kt_error *err)
         char field[64];
         line_no++;
         snprintf(field, sizeof field, "MANIFEST line %d", line_no);
-        if (nl == NULL) {
-            rc = kt_fail(err, KT_EREFUSED, "backup_incomplete", field,
-                         "MANIFEST terpotong (baris terakhir tidak lengkap)");
-            goto out;
-        }
+        if (nl == NULL)
+            return kt_fail(err, KT_EREFUSED, "backup_incomplete", field,
+                           "MANIFEST terpotong (baris terakhir tidak lengkap)");
         *nl = '\0';
-        if (ended) {
-            rc = kt_fail(err, KT_EREFUSED, "backup_corrupt", field,
-                         "ada baris setelah penutup MANIFEST");
-            goto out;
-        }
+        if (ended)
+            return kt_fail(err, KT_EREFUSED, "backup_corrupt", field,
+                           "ada baris setelah penutup MANIFEST");
         unsigned long long size = 0;
         size_t count = 0;
         int used = 0;
         if (strncmp(p, "end ", 4) == 0) {
-            if (sscanf(p, "end %zu %64s%n", &count, h, &used) != 2 || p[used] != '\0') {
-                rc = kt_fail(err, KT_EREFUSED, "backup_corrupt", field,
-                             "penutup MANIFEST rusak");
-                goto out;
-            }
+            if (sscanf(p, "end %zu %64s%n", &count, h, &used) != 2 || p[used] != '\0')
+                return kt_fail(err, KT_EREFUSED, "backup_corrupt", field,
+                               "penutup MANIFEST rusak");
             crypto_hash_sha256_final(&st, sum);
             char want[65];
             hex(sum, want);
-            if (count != l->n || strcmp(h, want) != 0) {
-                rc = kt_fail(err, KT_EREFUSED, "backup_corrupt", field,
-                             "MANIFEST diubah: jumlah baris atau checksum tidak cocok "
-                             "(%zu tercatat, %zu ada)", count, l->n);
-                goto out;
-            }
+            if (count != l->n || strcmp(h, want) != 0)
+                return kt_fail(err, KT_EREFUSED, "backup_corrupt", field,
+                               "MANIFEST diubah: jumlah baris atau checksum tidak cocok "
+                               "(%zu tercatat, %zu ada)", count, l->n);
             ended = 1;
         } else {
             unsigned char bin[32];
             size_t bl = 0;
+            kt_code rc;
             if (sscanf(p, "%64s %llu %n", h, &size, &used) != 2 || strlen(h) != 64 ||
                 sodium_hex2bin(bin, 32, h, 64, NULL, &bl, NULL) != 0 || bl != 32 ||
-                !safe_rel_path(p + used) || list_find(l, p + used) != NULL) {
-                rc = kt_fail(err, KT_EREFUSED, "backup_corrupt", field,
-                             "baris MANIFEST rusak (harus: sha256 ukuran path)");
-                goto out;
-            }
+                !safe_rel_path(p + used) || list_find(l, p + used) != NULL)
+                return kt_fail(err, KT_EREFUSED, "backup_corrupt", field,
+                               "baris MANIFEST rusak (harus: sha256 ukuran path)");
             if ((rc = list_add(l, p + used, size, bin, err)) != KT_OK)
-                goto out;
+                return rc;
             *nl = '\n';
             crypto_hash_sha256_update(&st, (const unsigned char *)p,
                                       (unsigned long long)(nl - p + 1));
@@ -601,113 +600,132 @@ static kt_code read_manifest(const char *dir, entry_list *l, kt_error *err)
         p = nl + 1;
     }
     if (!ended)
-        rc = kt_fail(err, KT_EREFUSED, "backup_incomplete", path,
-                     "MANIFEST tidak lengkap (penutup 'end' tidak ada): cadangan tidak utuh");
+        return kt_fail(err, KT_EREFUSED, "backup_incomplete", BAK_MANIFEST,
+                       "MANIFEST tidak lengkap (penutup 'end' tidak ada): cadangan tidak utuh");
+    return KT_OK;
+}
+
+/* ---- writing a backup ----------------------------------------------------------------- */
+
+static kt_code arch_fail(kt_error *err, struct archive *a, const char *field)
+{
+    return kt_fail(err, KT_EIO, "write_failed", field, "arsip cadangan gagal ditulis: %s",
+                   archive_error_string(a) != NULL ? archive_error_string(a) : "?");
+}
+
+/* Add the file at path as entry name (a regular file, 0600), hashing its bytes into l. */
+static kt_code add_file(struct archive *a, const char *path, const char *name, entry_list *l,
+                        uint64_t *bytes, kt_error *err)
+{
+    kt_code rc = KT_OK;
+    struct archive_entry *e = NULL;
+    crypto_hash_sha256_state st;
+    unsigned char h[32], *buf = NULL;
+    struct stat sb;
+    uint64_t total = 0;
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0) {
+        if (errno == ENOENT)
+            return KT_OK; /* removed while we walked: it was not in the snapshot anyway */
+        return kt_fail(err, KT_EIO, "read_failed", path, "tidak dapat membuka: %s",
+                       strerror(errno));
+    }
+    if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+        close(fd);
+        return KT_OK;
+    }
+    if ((buf = malloc(COPY_BUF)) == NULL || (e = archive_entry_new()) == NULL) {
+        rc = kt_fail(err, KT_ENOMEM, "out_of_memory", "", "memori tidak cukup");
+        goto out;
+    }
+    archive_entry_set_pathname(e, name);
+    archive_entry_set_filetype(e, AE_IFREG);
+    archive_entry_set_perm(e, 0600);
+    archive_entry_set_size(e, (la_int64_t)sb.st_size);
+    archive_entry_set_mtime(e, sb.st_mtime, 0);
+    if (archive_write_header(a, e) != ARCHIVE_OK) {
+        rc = arch_fail(err, a, name);
+        goto out;
+    }
+    crypto_hash_sha256_init(&st);
+    /* Exactly the size announced in the header (a file that grows meanwhile is cut there). */
+    while (total < (uint64_t)sb.st_size) {
+        size_t want = (uint64_t)sb.st_size - total < COPY_BUF ? (size_t)((uint64_t)sb.st_size -
+                                                                         total)
+                                                              : COPY_BUF;
+        ssize_t n = read(fd, buf, want);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            rc = kt_fail(err, KT_EIO, "read_failed", path, "berkas berubah saat dicadangkan");
+            goto out;
+        }
+        crypto_hash_sha256_update(&st, buf, (unsigned long long)n);
+        if (archive_write_data(a, buf, (size_t)n) != n) {
+            rc = arch_fail(err, a, name);
+            goto out;
+        }
+        total += (uint64_t)n;
+    }
+    crypto_hash_sha256_final(&st, h);
+    if ((rc = list_add(l, name, total, h, err)) == KT_OK && bytes != NULL)
+        *bytes += total;
 out:
-    if (f != NULL)
-        fclose(f);
-    free(text);
+    close(fd);
+    free(buf);
+    archive_entry_free(e);
     return rc;
 }
 
-/* Every file under dir/rel must be listed (a file without its line means the manifest lost
-   a line, or someone added a file). */
-static kt_code check_unlisted(const char *root, const char *rel, const entry_list *l,
-                              int depth, kt_error *err)
+/* Add every regular file under root/rel as data/rel/... entries. */
+static kt_code add_tree(struct archive *a, const char *root, const char *rel, entry_list *l,
+                        bak_stats *stats, int depth, kt_error *err)
 {
-    char path[PATH_CAP], child[PATH_CAP];
+    char dir[PATH_CAP], child[PATH_CAP], full[PATH_CAP], name[PATH_CAP];
     kt_code rc = KT_OK;
-    if (depth > 33)
-        return kt_fail(err, KT_EREFUSED, "backup_corrupt", rel, "folder terlalu dalam");
+    if (depth > 32)
+        return kt_fail(err, KT_EINVAL, "path_too_deep", rel, "folder data terlalu dalam");
     if (rel[0] == '\0')
-        snprintf(path, sizeof path, "%s", root);
-    else if ((rc = join(path, sizeof path, root, rel, err)) != KT_OK)
+        snprintf(dir, sizeof dir, "%s", root);
+    else if ((rc = join(dir, sizeof dir, root, rel, err)) != KT_OK)
         return rc;
-    DIR *d = opendir(path);
+    DIR *d = opendir(dir);
     if (d == NULL)
-        return kt_fail(err, KT_EIO, "read_failed", path, "folder tidak dapat dibaca: %s",
+        return kt_fail(err, KT_EIO, "read_failed", dir, "folder tidak dapat dibaca: %s",
                        strerror(errno));
     struct dirent *de;
     while ((de = readdir(d)) != NULL) {
+        struct stat sb;
         if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
             continue;
-        if (rel[0] == '\0' && strcmp(de->d_name, BAK_MANIFEST) == 0)
-            continue;
+        if (strchr(de->d_name, '\n') != NULL) {
+            rc = kt_fail(err, KT_EINVAL, "file_name_invalid", dir,
+                         "nama berkas berisi baris baru; tidak dapat dicadangkan");
+            break;
+        }
         if (rel[0] == '\0')
             snprintf(child, sizeof child, "%s", de->d_name);
         else if ((rc = join(child, sizeof child, rel, de->d_name, err)) != KT_OK)
             break;
-        char full[PATH_CAP];
-        struct stat st;
-        if ((rc = join(full, sizeof full, root, child, err)) != KT_OK)
+        if ((rc = join(full, sizeof full, root, child, err)) != KT_OK ||
+            (rc = join(name, sizeof name, BAK_DATA_DIR, child, err)) != KT_OK)
             break;
-        if (lstat(full, &st) != 0) {
-            rc = kt_fail(err, KT_EIO, "read_failed", full, "stat gagal: %s", strerror(errno));
-            break;
-        }
-        if (S_ISDIR(st.st_mode)) {
-            if ((rc = check_unlisted(root, child, l, depth + 1, err)) != KT_OK)
+        if (lstat(full, &sb) != 0)
+            continue; /* removed while we walked */
+        if (S_ISDIR(sb.st_mode)) {
+            if ((rc = add_tree(a, root, child, l, stats, depth + 1, err)) != KT_OK)
                 break;
-        } else if (list_find(l, child) == NULL) {
-            rc = kt_fail(err, KT_EREFUSED, "backup_corrupt", child,
-                         "berkas tidak tercantum dalam MANIFEST (baris manifest hilang?)");
-            break;
+        } else if (S_ISREG(sb.st_mode)) {
+            size_t before = l->n;
+            if ((rc = add_file(a, full, name, l, &stats->file_bytes, err)) != KT_OK)
+                break;
+            stats->files += l->n - before;
         }
+        /* symbolic links, sockets, ...: not data of ours, skipped */
     }
     closedir(d);
     return rc;
 }
-
-static kt_code verify_into(const char *dest, entry_list *l, kt_error *err)
-{
-    char path[PATH_CAP], got_h[65], want_h[65];
-    kt_code rc;
-    if (sodium_init() < 0)
-        return kt_fail(err, KT_EINTERNAL, "sodium_init", "", "libsodium gagal dimulai");
-    struct stat st;
-    if (stat(dest, &st) != 0 || !S_ISDIR(st.st_mode))
-        return kt_fail(err, KT_ENOTFOUND, "backup_not_found", dest,
-                       "folder cadangan tidak ditemukan");
-    if ((rc = read_manifest(dest, l, err)) != KT_OK)
-        return rc;
-    if (list_find(l, BAK_DB_NAME) == NULL)
-        return kt_fail(err, KT_EREFUSED, "backup_corrupt", BAK_MANIFEST,
-                       "MANIFEST tidak mencantumkan %s", BAK_DB_NAME);
-    for (size_t i = 0; i < l->n; i++) {
-        unsigned char h[32];
-        uint64_t size = 0;
-        if ((rc = join(path, sizeof path, dest, l->v[i].path, err)) != KT_OK)
-            return rc;
-        if ((rc = hash_file(path, h, &size, err)) != KT_OK)
-            return rc;
-        if (size != l->v[i].size)
-            return kt_fail(err, KT_EREFUSED, "backup_corrupt", l->v[i].path,
-                           "ukuran berkas %llu bita, MANIFEST mencatat %llu (terpotong?)",
-                           (unsigned long long)size, (unsigned long long)l->v[i].size);
-        if (sodium_memcmp(h, l->v[i].hash, 32) != 0) {
-            hex(h, got_h);
-            hex(l->v[i].hash, want_h);
-            return kt_fail(err, KT_EREFUSED, "backup_corrupt", l->v[i].path,
-                           "SHA-256 tidak cocok (berkas rusak): %.12s..., seharusnya %.12s...",
-                           got_h, want_h);
-        }
-    }
-    if ((rc = check_unlisted(dest, "", l, 0, err)) != KT_OK)
-        return rc;
-    if ((rc = join(path, sizeof path, dest, BAK_DB_NAME, err)) != KT_OK)
-        return rc;
-    return integrity_check(path, err);
-}
-
-kt_code bak_verify(const char *dest, kt_error *err)
-{
-    entry_list l = {0};
-    kt_code rc = verify_into(dest, &l, err);
-    list_free(&l);
-    return rc;
-}
-
-/* ---- backup --------------------------------------------------------------------------- */
 
 kt_code bak_supports(const char *db_path, kt_error *err)
 {
@@ -718,16 +736,23 @@ kt_code bak_supports(const char *db_path, kt_error *err)
     return KT_OK;
 }
 
-kt_code bak_backup_stats(const char *db_path, const char *data_dir, const char *dest_dir,
-                         bak_stats *stats, kt_error *err)
+kt_code bak_backup_stats(const char *db_path, const char *data_dir, const char *dest,
+                         const seal_ring *ring, bak_stats *stats, kt_error *err)
 {
-    char tmp[PATH_CAP], path[PATH_CAP];
+    char partial[PATH_CAP], snapdir[PATH_CAP], snap[PATH_CAP], parent[PATH_CAP];
     entry_list l = {0};
     kt_code rc = KT_OK;
-    int made_tmp = 0;
+    struct archive *a = NULL;
+    enc_out o;
     struct stat st;
     bak_stats local;
+    unsigned char key[SEAL_KEY_BYTES], hdr[SS_HEADER];
+    char *man = NULL;
+    size_t manlen = 0;
+    int made_partial = 0, made_snap = 0;
 
+    memset(&o, 0, sizeof o);
+    o.fd = -1;
     if (stats == NULL)
         stats = &local;
     memset(stats, 0, sizeof *stats);
@@ -735,77 +760,421 @@ kt_code bak_backup_stats(const char *db_path, const char *data_dir, const char *
         return kt_fail(err, KT_EINTERNAL, "sodium_init", "", "libsodium gagal dimulai");
     if ((rc = bak_supports(db_path, err)) != KT_OK)
         return rc;
+    if (ring == NULL)
+        return kt_fail(err, KT_EINVAL, "key_missing", "key", "kunci data wajib untuk cadangan");
     if (db_path == NULL || stat(db_path, &st) != 0 || !S_ISREG(st.st_mode))
         return kt_fail(err, KT_ENOTFOUND, "db_not_found", db_path != NULL ? db_path : "db",
                        "database tidak ditemukan");
-    if (dest_dir == NULL || dest_dir[0] == '\0')
-        return kt_fail(err, KT_EINVAL, "dest_missing", "dest", "folder tujuan wajib diisi");
-    if (lstat(dest_dir, &st) == 0)
-        return kt_fail(err, KT_ECONFLICT, "dest_exists", dest_dir,
-                       "folder tujuan sudah ada; cadangan tidak menimpa");
-    char parent[PATH_CAP];
-    parent_of(dest_dir, parent, sizeof parent);
+    if (dest == NULL || dest[0] == '\0')
+        return kt_fail(err, KT_EINVAL, "dest_missing", "dest", "berkas tujuan wajib diisi");
+    if (lstat(dest, &st) == 0)
+        return kt_fail(err, KT_ECONFLICT, "dest_exists", dest,
+                       "berkas tujuan sudah ada; cadangan tidak menimpa");
+    parent_of(dest, parent, sizeof parent);
     if (stat(parent, &st) != 0 || !S_ISDIR(st.st_mode))
         return kt_fail(err, KT_ENOTFOUND, "dest_parent_missing", parent,
                        "folder tujuan tidak ada (apakah disk eksternal sudah terpasang?)");
-    int n = snprintf(tmp, sizeof tmp, "%s.partial", dest_dir);
-    if (n < 0 || (size_t)n >= sizeof tmp)
-        return kt_fail(err, KT_EINVAL, "path_too_long", dest_dir, "path terlalu panjang");
-    if (mkdir(tmp, 0700) != 0)
-        return kt_fail(err, errno == EEXIST ? KT_ECONFLICT : KT_EIO, "dest_unwritable", tmp,
-                       errno == EEXIST ? "folder sementara sudah ada (cadangan lain sedang "
-                                         "berjalan atau gagal sebelumnya; hapus bila tidak)"
-                                       : "folder sementara tidak dapat dibuat");
-    made_tmp = 1;
+    if (snprintf(partial, sizeof partial, "%s.partial", dest) >= (int)sizeof partial)
+        return kt_fail(err, KT_EINVAL, "path_too_long", dest, "path terlalu panjang");
 
-    /* 1. The database snapshot first: files are copied after it, so every file a row of the
-          snapshot refers to exists already. */
-    if ((rc = join(path, sizeof path, tmp, BAK_DB_NAME, err)) != KT_OK ||
-        (rc = backup_db(db_path, path, stats, err)) != KT_OK)
+    /* 1. The database snapshot, in a private folder beside the source database. */
+    parent_of(db_path, parent, sizeof parent);
+    if (snprintf(snapdir, sizeof snapdir, "%s/.ktpel-backup-XXXXXX", parent) >=
+            (int)sizeof snapdir ||
+        mkdtemp(snapdir) == NULL)
+        return kt_fail(err, KT_EIO, "write_failed", parent,
+                       "folder sementara cadangan tidak dapat dibuat: %s", strerror(errno));
+    made_snap = 1;
+    if ((rc = join(snap, sizeof snap, snapdir, BAK_DB_NAME, err)) != KT_OK ||
+        (rc = backup_db(db_path, snap, stats, err)) != KT_OK ||
+        (rc = integrity_check(snap, err)) != KT_OK)
         goto out;
-    unsigned char h[32];
-    uint64_t size = 0;
-    if ((rc = hash_file(path, h, &size, err)) != KT_OK ||
-        (rc = fsync_path(path, 0, err)) != KT_OK || (rc = list_add(&l, BAK_DB_NAME, size, h,
-                                                                    err)) != KT_OK)
-        goto out;
-    stats->db_bytes = size;
 
-    /* 2. The biometric files. */
+    /* 2. The encrypted file: preamble, stream header, then the archive through enc_write. */
+    o.fd = open(partial, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (o.fd < 0) {
+        rc = kt_fail(err, errno == EEXIST ? KT_ECONFLICT : KT_EIO, "dest_unwritable", partial,
+                     errno == EEXIST ? "berkas sementara sudah ada (cadangan lain sedang "
+                                       "berjalan atau gagal sebelumnya; hapus bila tidak)"
+                                     : "berkas cadangan tidak dapat dibuat");
+        goto out;
+    }
+    made_partial = 1;
+    preamble(o.ad, seal_ring_current_id(ring));
+    seal_ring_subkey(ring, KDF_CTX, 1, key);
+    crypto_secretstream_xchacha20poly1305_init_push(&o.st, hdr, key);
+    sodium_memzero(key, sizeof key);
+    o.plain = malloc(CHUNK);
+    o.cipher = malloc(4 + CHUNK + SS_ABYTES);
+    if (o.plain == NULL || o.cipher == NULL) {
+        rc = kt_fail(err, KT_ENOMEM, "out_of_memory", "", "memori tidak cukup");
+        goto out;
+    }
+    if (write_all(o.fd, o.ad, PREAMBLE_LEN) != 0 || write_all(o.fd, hdr, sizeof hdr) != 0) {
+        rc = kt_fail(err, KT_EIO, "write_failed", partial, "gagal menulis: %s",
+                     strerror(errno));
+        goto out;
+    }
+    o.written = PREAMBLE_LEN + sizeof hdr;
+    if ((a = archive_write_new()) == NULL ||
+        archive_write_set_format_pax_restricted(a) != ARCHIVE_OK ||
+        archive_write_open2(a, &o, NULL, enc_write, enc_close, NULL) != ARCHIVE_OK) {
+        rc = a != NULL ? arch_fail(err, a, partial)
+                       : kt_fail(err, KT_ENOMEM, "out_of_memory", "", "memori tidak cukup");
+        goto out;
+    }
+    if ((rc = add_file(a, snap, BAK_DB_NAME, &l, &stats->db_bytes, err)) != KT_OK)
+        goto out;
+    if (list_find(&l, BAK_DB_NAME) == NULL) {
+        rc = kt_fail(err, KT_EIO, "db_backup", snap, "salinan database hilang");
+        goto out;
+    }
+    /* 3. The biometric files, after the snapshot. */
     if (data_dir != NULL && stat(data_dir, &st) == 0) {
         if (!S_ISDIR(st.st_mode)) {
             rc = kt_fail(err, KT_EINVAL, "data_dir_invalid", data_dir, "bukan folder");
             goto out;
         }
-        char dst_data[PATH_CAP];
-        if ((rc = join(dst_data, sizeof dst_data, tmp, BAK_DATA_DIR, err)) != KT_OK)
-            goto out;
-        /* copy_tree creates dst_data and fsyncs every folder it fills. */
-        if ((rc = copy_tree(data_dir, dst_data, "", &l, stats, 0, err)) != KT_OK)
+        if ((rc = add_tree(a, data_dir, "", &l, stats, 0, err)) != KT_OK)
             goto out;
     }
-
-    /* 3. The manifest, last; then the folder gets its real name. */
-    if ((rc = write_manifest(tmp, &l, err)) != KT_OK || (rc = fsync_path(tmp, 1, err)) != KT_OK)
+    /* 4. The manifest, last; then the stream's FINAL chunk, fsync, and the real name. */
+    if ((rc = manifest_text(&l, &man, &manlen, err)) != KT_OK)
         goto out;
-    if (rename(tmp, dest_dir) != 0) {
-        rc = kt_fail(err, KT_EIO, "write_failed", dest_dir, "folder cadangan gagal diganti "
-                     "nama: %s", strerror(errno));
+    {
+        struct archive_entry *e = archive_entry_new();
+        if (e == NULL) {
+            rc = kt_fail(err, KT_ENOMEM, "out_of_memory", "", "memori tidak cukup");
+            goto out;
+        }
+        archive_entry_set_pathname(e, BAK_MANIFEST);
+        archive_entry_set_filetype(e, AE_IFREG);
+        archive_entry_set_perm(e, 0600);
+        archive_entry_set_size(e, (la_int64_t)manlen);
+        archive_entry_set_mtime(e, time(NULL), 0);
+        int bad = archive_write_header(a, e) != ARCHIVE_OK ||
+                  archive_write_data(a, man, manlen) != (la_ssize_t)manlen;
+        archive_entry_free(e);
+        if (bad) {
+            rc = arch_fail(err, a, BAK_MANIFEST);
+            goto out;
+        }
+    }
+    if (archive_write_close(a) != ARCHIVE_OK) {
+        rc = arch_fail(err, a, partial);
         goto out;
     }
-    made_tmp = 0;
-    rc = fsync_parent(dest_dir, err);
+    if (fsync(o.fd) != 0 || close(o.fd) != 0) {
+        o.fd = -1;
+        rc = kt_fail(err, KT_EIO, "fsync_failed", partial, "fsync gagal: %s", strerror(errno));
+        goto out;
+    }
+    o.fd = -1;
+    stats->archive_bytes = o.written;
+    if (rename(partial, dest) != 0) {
+        rc = kt_fail(err, KT_EIO, "write_failed", dest, "berkas cadangan gagal diganti nama: %s",
+                     strerror(errno));
+        goto out;
+    }
+    made_partial = 0;
+    rc = fsync_parent(dest, err);
 out:
-    if (made_tmp)
-        rm_tree(tmp);
+    if (a != NULL)
+        archive_write_free(a); /* after a failure: closes without a FINAL the file never gets */
+    if (o.fd >= 0)
+        close(o.fd);
+    if (made_partial)
+        unlink(partial);
+    if (made_snap)
+        rm_tree(snapdir);
+    if (o.plain != NULL)
+        sodium_memzero(o.plain, CHUNK);
+    free(o.plain);
+    free(o.cipher);
+    free(man);
     list_free(&l);
     return rc;
 }
 
-kt_code bak_backup(const char *db_path, const char *data_dir, const char *dest_dir,
-                   kt_error *err)
+kt_code bak_backup(const char *db_path, const char *data_dir, const char *dest,
+                   const seal_ring *ring, kt_error *err)
 {
-    return bak_backup_stats(db_path, data_dir, dest_dir, NULL, err);
+    return bak_backup_stats(db_path, data_dir, dest, ring, NULL, err);
+}
+
+/* ---- reading a backup ----------------------------------------------------------------- */
+
+/* What one pass over a backup does with its entries. */
+typedef struct pass {
+    const char *db_out;     /* where ktpel.db is written (0600, must not exist) */
+    const char *data_out;   /* restore: the temporary data folder; NULL: hash only */
+    const entry_list *want; /* restore: the manifest of the verify pass (each entry checked as
+                               it is written); NULL: compare with this pass's MANIFEST */
+    entry_list got;         /* entries seen, with size and hash */
+    entry_list manifest;    /* parsed from MANIFEST */
+} pass;
+
+/* mkdir -p (0700) of the folders above path, below root. */
+static kt_code make_parents(const char *root, char *path, kt_error *err)
+{
+    for (char *p = path + strlen(root) + 1; *p != '\0'; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        int mk = mkdir(path, 0700);
+        *p = '/';
+        if (mk != 0 && errno != EEXIST)
+            return kt_fail(err, KT_EIO, "restore_failed", path, "folder tidak dapat dibuat: %s",
+                           strerror(errno));
+    }
+    return KT_OK;
+}
+
+/* Stream the current entry's data into out_fd (may be -1) and/or mem (may be NULL, *mem
+   owned by caller), hashing it. */
+static kt_code read_entry(struct archive *a, dec_in *d, const char *name, int out_fd,
+                          char **mem, unsigned char hash[32], uint64_t *size, kt_error *err)
+{
+    crypto_hash_sha256_state st;
+    const void *buf;
+    size_t len, cap = 0;
+    la_int64_t off;
+    uint64_t total = 0;
+    crypto_hash_sha256_init(&st);
+    for (;;) {
+        int r = archive_read_data_block(a, &buf, &len, &off);
+        if (r == ARCHIVE_EOF)
+            break;
+        if (r != ARCHIVE_OK) {
+            if (d->code != KT_OK)
+                return kt_fail(err, d->code, d->id, name, "%s", d->why);
+            return kt_fail(err, KT_EREFUSED, "backup_corrupt", name, "arsip cadangan rusak: %s",
+                           archive_error_string(a) != NULL ? archive_error_string(a) : "?");
+        }
+        if ((uint64_t)off != total)
+            return kt_fail(err, KT_EREFUSED, "backup_corrupt", name,
+                           "arsip cadangan rusak (berkas jarang tidak didukung)");
+        crypto_hash_sha256_update(&st, buf, (unsigned long long)len);
+        if (out_fd >= 0 && write_all(out_fd, buf, len) != 0)
+            return kt_fail(err, KT_EIO, "restore_failed", name, "gagal menulis: %s",
+                           strerror(errno));
+        if (mem != NULL) {
+            if (total + len > MANIFEST_MAX)
+                return kt_fail(err, KT_EREFUSED, "backup_corrupt", name, "MANIFEST terlalu besar");
+            if (total + len + 1 > cap) {
+                cap = 2 * (size_t)(total + len + 1);
+                char *g = realloc(*mem, cap);
+                if (g == NULL)
+                    return kt_fail(err, KT_ENOMEM, "out_of_memory", "", "memori tidak cukup");
+                *mem = g;
+            }
+            memcpy(*mem + total, buf, len);
+            (*mem)[total + len] = '\0';
+        }
+        total += len;
+    }
+    if (mem != NULL && *mem == NULL && (*mem = calloc(1, 1)) == NULL)
+        return kt_fail(err, KT_ENOMEM, "out_of_memory", "", "memori tidak cukup");
+    crypto_hash_sha256_final(&st, hash);
+    *size = total;
+    return KT_OK;
+}
+
+static kt_code check_against(const entry_list *want, const char *name, uint64_t size,
+                             const unsigned char *hash, kt_error *err)
+{
+    const entry *e = list_find(want, name);
+    char got_h[65], want_h[65];
+    if (e == NULL)
+        return kt_fail(err, KT_EREFUSED, "backup_corrupt", name,
+                       "berkas tidak tercantum dalam MANIFEST");
+    if (e->size != size)
+        return kt_fail(err, KT_EREFUSED, "backup_corrupt", name,
+                       "ukuran berkas %llu bita, MANIFEST mencatat %llu",
+                       (unsigned long long)size, (unsigned long long)e->size);
+    if (sodium_memcmp(e->hash, hash, 32) != 0) {
+        hex(hash, got_h);
+        hex(e->hash, want_h);
+        return kt_fail(err, KT_EREFUSED, "backup_corrupt", name,
+                       "SHA-256 tidak cocok: %.12s..., seharusnya %.12s...", got_h, want_h);
+    }
+    return KT_OK;
+}
+
+/* One pass over the backup src: decrypt, walk the archive, write / hash each entry. */
+static kt_code read_pass(const char *src, const seal_ring *ring, pass *p, kt_error *err)
+{
+    dec_in d;
+    struct archive *a = NULL;
+    struct archive_entry *e;
+    kt_code rc;
+    int saw_manifest = 0, out_fd = -1;
+    char *man = NULL;
+    if (sodium_init() < 0)
+        return kt_fail(err, KT_EINTERNAL, "sodium_init", "", "libsodium gagal dimulai");
+    if ((rc = dec_open(src, ring, &d, err)) != KT_OK)
+        goto out;
+    if ((a = archive_read_new()) == NULL || archive_read_support_format_tar(a) != ARCHIVE_OK ||
+        archive_read_open(a, &d, NULL, dec_read, NULL) != ARCHIVE_OK) {
+        rc = d.code != KT_OK ? kt_fail(err, d.code, d.id, src, "%s", d.why)
+                             : kt_fail(err, KT_EREFUSED, "backup_corrupt", src,
+                                       "arsip cadangan tidak dapat dibaca");
+        goto out;
+    }
+    for (;;) {
+        int r = archive_read_next_header(a, &e);
+        if (r == ARCHIVE_EOF)
+            break;
+        if (r != ARCHIVE_OK) {
+            rc = d.code != KT_OK ? kt_fail(err, d.code, d.id, src, "%s", d.why)
+                                 : kt_fail(err, KT_EREFUSED, "backup_corrupt", src,
+                                           "arsip cadangan rusak: %s",
+                                           archive_error_string(a) != NULL
+                                               ? archive_error_string(a)
+                                               : "?");
+            goto out;
+        }
+        const char *name = archive_entry_pathname(e);
+        unsigned char h[32];
+        uint64_t size = 0;
+        if (name == NULL || saw_manifest) {
+            rc = kt_fail(err, KT_EREFUSED, "backup_corrupt", src,
+                         "ada entri setelah MANIFEST dalam cadangan");
+            goto out;
+        }
+        /* Only regular files with safe relative paths: no links, devices or "../". */
+        if (archive_entry_filetype(e) != AE_IFREG ||
+            (strcmp(name, BAK_MANIFEST) != 0 && strcmp(name, BAK_DB_NAME) != 0 &&
+             (strncmp(name, BAK_DATA_DIR "/", sizeof BAK_DATA_DIR) != 0 ||
+              !safe_rel_path(name))) ||
+            list_find(&p->got, name) != NULL) {
+            rc = kt_fail(err, KT_EREFUSED, "backup_corrupt", name,
+                         "entri cadangan tidak sah (bukan berkas biasa, path tidak aman, "
+                         "atau ganda)");
+            goto out;
+        }
+        if (strcmp(name, BAK_MANIFEST) == 0) {
+            if ((rc = read_entry(a, &d, name, -1, &man, h, &size, err)) != KT_OK ||
+                (rc = parse_manifest(man, (size_t)size, &p->manifest, err)) != KT_OK)
+                goto out;
+            saw_manifest = 1;
+            continue;
+        }
+        char path[PATH_CAP];
+        const char *target = NULL;
+        if (strcmp(name, BAK_DB_NAME) == 0) {
+            target = p->db_out;
+        } else if (p->data_out != NULL) {
+            if ((rc = join(path, sizeof path, p->data_out,
+                           name + sizeof BAK_DATA_DIR, err)) != KT_OK ||
+                (rc = make_parents(p->data_out, path, err)) != KT_OK)
+                goto out;
+            target = path;
+        }
+        if (target != NULL) {
+            out_fd = open(target, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+            if (out_fd < 0) {
+                rc = kt_fail(err, KT_EIO, "restore_failed", target, "tidak dapat membuat: %s",
+                             strerror(errno));
+                goto out;
+            }
+        }
+        if ((rc = read_entry(a, &d, name, out_fd, NULL, h, &size, err)) != KT_OK)
+            goto out;
+        if (out_fd >= 0) {
+            int bad = fsync(out_fd) != 0;
+            bad |= close(out_fd) != 0;
+            out_fd = -1;
+            if (bad) {
+                rc = kt_fail(err, KT_EIO, "restore_failed", target, "fsync gagal: %s",
+                             strerror(errno));
+                goto out;
+            }
+        }
+        if (p->want != NULL && (rc = check_against(p->want, name, size, h, err)) != KT_OK)
+            goto out;
+        if ((rc = list_add(&p->got, name, size, h, err)) != KT_OK)
+            goto out;
+    }
+    /* The archive ended: the stream must have ended with its FINAL chunk, nothing after. */
+    while (!d.final && d.code == KT_OK) {
+        const void *buf;
+        if (dec_read(a, &d, &buf) < 0)
+            break;
+    }
+    if (d.code != KT_OK) {
+        rc = kt_fail(err, d.code, d.id, src, "%s", d.why);
+        goto out;
+    }
+    if (!saw_manifest) {
+        rc = kt_fail(err, KT_EREFUSED, "backup_incomplete", BAK_MANIFEST,
+                     "MANIFEST tidak ada dalam cadangan: cadangan tidak utuh");
+        goto out;
+    }
+    if (list_find(&p->manifest, BAK_DB_NAME) == NULL) {
+        rc = kt_fail(err, KT_EREFUSED, "backup_corrupt", BAK_MANIFEST,
+                     "MANIFEST tidak mencantumkan %s", BAK_DB_NAME);
+        goto out;
+    }
+    /* Every listed entry present and equal; nothing unlisted (count). */
+    for (size_t i = 0; i < p->got.n; i++)
+        if ((rc = check_against(&p->manifest, p->got.v[i].path, p->got.v[i].size,
+                                p->got.v[i].hash, err)) != KT_OK)
+            goto out;
+    if (p->got.n != p->manifest.n) {
+        for (size_t i = 0; i < p->manifest.n; i++)
+            if (list_find(&p->got, p->manifest.v[i].path) == NULL) {
+                rc = kt_fail(err, KT_EREFUSED, "backup_incomplete", p->manifest.v[i].path,
+                             "berkas yang tercantum di MANIFEST tidak ada dalam cadangan");
+                goto out;
+            }
+    }
+    if (p->db_out != NULL)
+        rc = integrity_check(p->db_out, err);
+out:
+    if (out_fd >= 0)
+        close(out_fd);
+    if (a != NULL)
+        archive_read_free(a);
+    dec_close(&d);
+    free(man);
+    return rc;
+}
+
+static void pass_free(pass *p)
+{
+    list_free(&p->got);
+    list_free(&p->manifest);
+}
+
+/* Verify into a private temporary folder (TMPDIR or /tmp) holding the database copy. */
+static kt_code verify_pass(const char *src, const seal_ring *ring, pass *p, kt_error *err)
+{
+    char dir[PATH_CAP], db[PATH_CAP];
+    const char *tmp = getenv("TMPDIR");
+    kt_code rc;
+    if (tmp == NULL || tmp[0] == '\0')
+        tmp = "/tmp";
+    if (snprintf(dir, sizeof dir, "%s/ktpel-verify-XXXXXX", tmp) >= (int)sizeof dir ||
+        mkdtemp(dir) == NULL)
+        return kt_fail(err, KT_EIO, "write_failed", tmp, "folder sementara tidak dapat "
+                       "dibuat: %s", strerror(errno));
+    if ((rc = join(db, sizeof db, dir, BAK_DB_NAME, err)) == KT_OK) {
+        p->db_out = db;
+        rc = read_pass(src, ring, p, err);
+        p->db_out = NULL;
+    }
+    rm_tree(dir);
+    return rc;
+}
+
+kt_code bak_verify(const char *src, const seal_ring *ring, kt_error *err)
+{
+    pass p;
+    memset(&p, 0, sizeof p);
+    kt_code rc = verify_pass(src, ring, &p, err);
+    pass_free(&p);
+    return rc;
 }
 
 /* ---- restore -------------------------------------------------------------------------- */
@@ -839,14 +1208,17 @@ static kt_code set_aside(const char *path, const char *st, kt_error *err)
     return KT_OK;
 }
 
-kt_code bak_restore(const char *src, const char *db_path, const char *data_dir, kt_error *err)
+kt_code bak_restore(const char *src, const char *db_path, const char *data_dir,
+                    const seal_ring *ring, kt_error *err)
 {
-    char tmp_db[PATH_CAP], tmp_data[PATH_CAP], path[PATH_CAP], def_data[PATH_CAP], st[32];
-    entry_list l = {0};
+    char tmp_db[PATH_CAP], tmp_data[PATH_CAP], def_data[PATH_CAP], st[32], parent[PATH_CAP];
+    pass v, p;
     kt_code rc;
     int made_db = 0, made_data = 0;
     struct stat s;
 
+    memset(&v, 0, sizeof v);
+    memset(&p, 0, sizeof p);
     if (db_path == NULL || db_path[0] == '\0')
         return kt_fail(err, KT_EINVAL, "db_missing", "db", "path database tujuan wajib diisi");
     if ((rc = bak_supports(db_path, err)) != KT_OK)
@@ -858,7 +1230,6 @@ kt_code bak_restore(const char *src, const char *db_path, const char *data_dir, 
             return rc;
         data_dir = def_data;
     }
-    char parent[PATH_CAP];
     parent_of(db_path, parent, sizeof parent);
     if (stat(parent, &s) != 0 || !S_ISDIR(s.st_mode))
         return kt_fail(err, KT_ENOTFOUND, "target_parent_missing", parent,
@@ -868,7 +1239,7 @@ kt_code bak_restore(const char *src, const char *db_path, const char *data_dir, 
         return kt_fail(err, KT_ENOTFOUND, "target_parent_missing", parent,
                        "folder induk data tidak ada; buat dulu");
     /* Verify everything before touching anything. */
-    if ((rc = verify_into(src, &l, err)) != KT_OK)
+    if ((rc = verify_pass(src, ring, &v, err)) != KT_OK)
         goto out;
     if (snprintf(tmp_db, sizeof tmp_db, "%s.restoring", db_path) >= (int)sizeof tmp_db ||
         snprintf(tmp_data, sizeof tmp_data, "%s.restoring", data_dir) >= (int)sizeof tmp_data) {
@@ -887,43 +1258,15 @@ kt_code bak_restore(const char *src, const char *db_path, const char *data_dir, 
         goto out;
     }
     made_data = 1;
-    for (size_t i = 0; i < l.n; i++) {
-        unsigned char h[32];
-        uint64_t size = 0;
-        const entry *e = &l.v[i];
-        if ((rc = join(path, sizeof path, src, e->path, err)) != KT_OK)
-            goto out;
-        if (strcmp(e->path, BAK_DB_NAME) == 0) {
-            made_db = 1;
-            if ((rc = copy_file(path, tmp_db, h, &size, e, err)) != KT_OK)
-                goto out;
-            continue;
-        }
-        /* data/<rel>: create the parent folders below tmp_data, then copy. */
-        const char *rel = e->path + strlen(BAK_DATA_DIR) + 1;
-        if (strncmp(e->path, BAK_DATA_DIR "/", strlen(BAK_DATA_DIR) + 1) != 0) {
-            rc = kt_fail(err, KT_EREFUSED, "backup_corrupt", e->path,
-                         "berkas di luar folder data dalam cadangan");
-            goto out;
-        }
-        char dst[PATH_CAP];
-        if ((rc = join(dst, sizeof dst, tmp_data, rel, err)) != KT_OK)
-            goto out;
-        for (char *p = dst + strlen(tmp_data) + 1; *p != '\0'; p++) {
-            if (*p != '/')
-                continue;
-            *p = '\0';
-            int mk = mkdir(dst, 0700);
-            *p = '/';
-            if (mk != 0 && errno != EEXIST) {
-                rc = kt_fail(err, KT_EIO, "restore_failed", dst, "folder tidak dapat dibuat");
-                goto out;
-            }
-        }
-        if ((rc = copy_file(path, dst, h, &size, e, err)) != KT_OK)
-            goto out;
-    }
-    if ((rc = integrity_check(tmp_db, err)) != KT_OK)
+    made_db = 1;
+    /* Extract under the temporary names, every entry checked against the verified
+       manifest as it is written (the file could change between the two passes). */
+    p.db_out = tmp_db;
+    p.data_out = tmp_data;
+    p.want = &v.manifest;
+    if ((rc = read_pass(src, ring, &p, err)) != KT_OK)
+        goto out;
+    if ((rc = fsync_path(tmp_data, 1, err)) != KT_OK)
         goto out;
 
     /* Everything is in place under temporary names: swap. Data first, then the database,
@@ -960,7 +1303,8 @@ out:
         unlink(tmp_db);
     if (made_data)
         rm_tree(tmp_data);
-    list_free(&l);
+    pass_free(&v);
+    pass_free(&p);
     return rc;
 }
 
@@ -990,17 +1334,16 @@ kt_code bak_rotate(const char *dir, int keep, int *removed, kt_error *err)
                        "folder cadangan tidak dapat dibaca: %s", strerror(errno));
     struct dirent *de;
     while ((de = readdir(d)) != NULL) {
-        char path[PATH_CAP], man[PATH_CAP];
+        char path[PATH_CAP];
         struct stat s;
-        size_t len = strlen(de->d_name);
-        if (strncmp(de->d_name, BAK_PREFIX, strlen(BAK_PREFIX)) != 0 ||
-            (len > 8 && strcmp(de->d_name + len - 8, ".partial") == 0))
+        size_t len = strlen(de->d_name), sl = strlen(BAK_SUFFIX);
+        if (strncmp(de->d_name, BAK_PREFIX, strlen(BAK_PREFIX)) != 0 || len <= sl ||
+            strcmp(de->d_name + len - sl, BAK_SUFFIX) != 0)
+            continue; /* .partial files and anything else: not ours to judge */
+        if (join(path, sizeof path, dir, de->d_name, NULL) != KT_OK)
             continue;
-        if (join(path, sizeof path, dir, de->d_name, NULL) != KT_OK ||
-            join(man, sizeof man, path, BAK_MANIFEST, NULL) != KT_OK)
+        if (lstat(path, &s) != 0 || !S_ISREG(s.st_mode))
             continue;
-        if (lstat(path, &s) != 0 || !S_ISDIR(s.st_mode) || stat(man, &s) != 0)
-            continue; /* not a complete backup: not ours to judge */
         if (n == cap) {
             size_t nc = cap ? cap * 2 : 16;
             char **v = realloc(names, nc * sizeof *v);
@@ -1022,7 +1365,7 @@ kt_code bak_rotate(const char *dir, int keep, int *removed, kt_error *err)
         char path[PATH_CAP];
         if ((rc = join(path, sizeof path, dir, names[i], err)) != KT_OK)
             goto out;
-        if (rm_tree(path) != 0) {
+        if (unlink(path) != 0) {
             rc = kt_fail(err, KT_EIO, "rotate_failed", path, "cadangan lama gagal dihapus: %s",
                          strerror(errno));
             goto out;
@@ -1040,11 +1383,14 @@ out:
     return rc;
 }
 
-kt_code bak_new_path(const char *parent, int64_t now_ms, char *out, size_t cap, kt_error *err)
+kt_code bak_new_path(const char *parent, int64_t now_ms, int seq, char *out, size_t cap,
+                     kt_error *err)
 {
-    char st[32];
+    char st[32], sq[16] = "";
     jakarta_stamp(now_ms, st, sizeof st);
-    int n = snprintf(out, cap, "%s/%s%s", parent, BAK_PREFIX, st);
+    if (seq > 1)
+        snprintf(sq, sizeof sq, "-%d", seq);
+    int n = snprintf(out, cap, "%s/%s%s%s%s", parent, BAK_PREFIX, st, sq, BAK_SUFFIX);
     if (n < 0 || (size_t)n >= cap)
         return kt_fail(err, KT_EINVAL, "path_too_long", parent, "path terlalu panjang");
     return KT_OK;

@@ -399,8 +399,11 @@ static bio_status png_run(struct png_ctx *c, bio_image *img, bio_image_info *inf
     return BIO_OK;
 }
 
-static bio_status decode_png(const uint8_t *buf, size_t len, bio_image *img,
-                             bio_image_info *info, bio_msg *msg)
+static bio_status png_probe_run(struct png_ctx *c, bio_image_header *hdr);
+
+/* Decode (hdr NULL) or only read the header into hdr (bio_image_probe). */
+static bio_status png_mem(const uint8_t *buf, size_t len, bio_image *img, bio_image_info *info,
+                          bio_image_header *hdr, bio_msg *msg)
 {
     bio_status st;
     struct png_ctx *c = calloc(1, sizeof *c);
@@ -415,7 +418,7 @@ static bio_status decode_png(const uint8_t *buf, size_t len, bio_image *img,
         st = bio_fail(msg, BIO_ENOMEM, "out of memory reading PNG");
         goto out;
     }
-    st = png_run(c, img, info);
+    st = hdr != NULL ? png_probe_run(c, hdr) : png_run(c, img, info);
 out:
     if (c->png)
         png_destroy_read_struct(&c->png, c->info ? &c->info : NULL, NULL);
@@ -423,6 +426,12 @@ out:
     free(c->rowp);
     free(c);
     return st;
+}
+
+static bio_status decode_png(const uint8_t *buf, size_t len, bio_image *img,
+                             bio_image_info *info, bio_msg *msg)
+{
+    return png_mem(buf, len, img, info, NULL, msg);
 }
 
 /* ---------------------------------------------------------------- JPEG (libjpeg) */
@@ -494,8 +503,12 @@ static bio_status jpeg_run(struct jpeg_ctx *c, const uint8_t *buf, size_t len, b
     return BIO_OK;
 }
 
-static bio_status decode_jpeg(const uint8_t *buf, size_t len, bio_image *img,
-                              bio_image_info *info, bio_msg *msg)
+static bio_status jpeg_probe_run(struct jpeg_ctx *c, const uint8_t *buf, size_t len,
+                                 bio_image_header *hdr);
+
+/* Decode (hdr NULL) or only read the header into hdr (bio_image_probe). */
+static bio_status jpeg_mem(const uint8_t *buf, size_t len, bio_image *img, bio_image_info *info,
+                           bio_image_header *hdr, bio_msg *msg)
 {
     struct jpeg_ctx *c = calloc(1, sizeof *c);
     if (!c)
@@ -505,10 +518,17 @@ static bio_status decode_jpeg(const uint8_t *buf, size_t len, bio_image *img,
     c->jerr.error_exit = jpeg_on_error;
     c->jerr.emit_message = jpeg_on_message;
     c->cinfo.client_data = c;
-    bio_status st = jpeg_run(c, buf, len, img, info);
+    bio_status st = hdr != NULL ? jpeg_probe_run(c, buf, len, hdr)
+                                : jpeg_run(c, buf, len, img, info);
     jpeg_destroy_decompress(&c->cinfo);
     free(c);
     return st;
+}
+
+static bio_status decode_jpeg(const uint8_t *buf, size_t len, bio_image *img,
+                              bio_image_info *info, bio_msg *msg)
+{
+    return jpeg_mem(buf, len, img, info, NULL, msg);
 }
 
 /* ---------------------------------------------------------------- BMP (own parser) */
@@ -1013,4 +1033,162 @@ bio_status bio_image_save(const bio_image *img, const char *path, bio_msg *msg)
     if (fclose(f) != 0 && st == BIO_OK)
         st = bio_fail(msg, BIO_EIO, "%s: write failed", path);
     return st;
+}
+
+/* ---------------------------------------------------------------- header probe */
+
+/* PNG: libpng reads the signature and IHDR; png_read_info stops before the pixels. */
+static bio_status png_probe_run(struct png_ctx *c, bio_image_header *hdr)
+{
+    if (setjmp(png_jmpbuf(c->png)))
+        return c->truncated ? BIO_ETRUNC : BIO_EFORMAT;
+    png_set_read_fn(c->png, c, png_mem_read);
+    png_set_user_limits(c->png, 0x7fffffffL, 0x7fffffffL); /* report the size, refuse later */
+    png_read_info(c->png, c->info);
+    hdr->width = (long)png_get_image_width(c->png, c->info);
+    hdr->height = (long)png_get_image_height(c->png, c->info);
+    hdr->channels = png_get_channels(c->png, c->info);
+    return BIO_OK;
+}
+
+static bio_status probe_png(const uint8_t *buf, size_t len, bio_image_header *hdr, bio_msg *msg)
+{
+    return png_mem(buf, len, NULL, NULL, hdr, msg);
+}
+
+/* JPEG: jpeg_read_header parses the markers up to the first scan, no pixel buffer. */
+static bio_status jpeg_probe_run(struct jpeg_ctx *c, const uint8_t *buf, size_t len,
+                                 bio_image_header *hdr)
+{
+    if (setjmp(c->jmp))
+        return BIO_EFORMAT;
+    jpeg_create_decompress(&c->cinfo);
+    jpeg_mem_src(&c->cinfo, buf, (unsigned long)len);
+    jpeg_read_header(&c->cinfo, TRUE);
+    hdr->width = (long)c->cinfo.image_width;
+    hdr->height = (long)c->cinfo.image_height;
+    hdr->channels = c->cinfo.num_components;
+    return BIO_OK;
+}
+
+static bio_status probe_jpeg(const uint8_t *buf, size_t len, bio_image_header *hdr,
+                             bio_msg *msg)
+{
+    return jpeg_mem(buf, len, NULL, NULL, hdr, msg);
+}
+
+/* TIFF: opening reads the first directory (tags), not the strips. */
+static bio_status probe_tiff(const uint8_t *buf, size_t len, bio_image_header *hdr,
+                             bio_msg *msg)
+{
+    struct tiff_mem m = {buf, len, 0, msg, 0, 0};
+    TIFFOpenOptions *opts = TIFFOpenOptionsAlloc();
+    if (!opts)
+        return bio_fail(msg, BIO_ENOMEM, "out of memory opening TIFF");
+    TIFFOpenOptionsSetErrorHandlerExtR(opts, tm_error, &m);
+    TIFFOpenOptionsSetWarningHandlerExtR(opts, tm_warning, &m);
+    TIFFOpenOptionsSetMaxSingleMemAlloc(opts, (tmsize_t)1 << 20);
+    TIFF *tif = TIFFClientOpenExt("memory", "rm", (thandle_t)&m, tm_read, tm_write, tm_seek,
+                                  tm_close, tm_size, tm_map, tm_unmap, opts);
+    bio_status st = BIO_OK;
+    if (!tif) {
+        st = m.failed ? BIO_EFORMAT : bio_fail(msg, BIO_EFORMAT, "TIFF: cannot open");
+    } else {
+        uint32_t w = 0, h = 0;
+        uint16_t spp = 1;
+        TIFFGetField(tif, TIFFTAG_IMAGEWIDTH, &w);
+        TIFFGetField(tif, TIFFTAG_IMAGELENGTH, &h);
+        TIFFGetFieldDefaulted(tif, TIFFTAG_SAMPLESPERPIXEL, &spp);
+        hdr->width = (long)w;
+        hdr->height = (long)h;
+        hdr->channels = spp;
+        TIFFClose(tif);
+    }
+    TIFFOpenOptionsFree(opts);
+    return st;
+}
+
+/* WSQ: walk the marker segments (each FFxx + 16-bit length) to the frame header (SOF, FFA2):
+   length, black, white, height, width. */
+static bio_status probe_wsq(const uint8_t *b, size_t n, bio_image_header *hdr, bio_msg *msg)
+{
+    size_t p = 2; /* after SOI */
+    while (p + 4 <= n) {
+        if (b[p] != 0xFF)
+            return bio_fail(msg, BIO_EFORMAT, "WSQ: no marker at byte %zu", p);
+        unsigned m = (unsigned)b[p] << 8 | b[p + 1];
+        size_t seg = (size_t)b[p + 2] << 8 | b[p + 3];
+        if (m == 0xFFA2) {
+            if (p + 2 + 8 > n || seg < 8)
+                return bio_fail(msg, BIO_ETRUNC, "WSQ: frame header cut short");
+            hdr->height = (long)((unsigned)b[p + 6] << 8 | b[p + 7]);
+            hdr->width = (long)((unsigned)b[p + 8] << 8 | b[p + 9]);
+            hdr->channels = 1;
+            return BIO_OK;
+        }
+        if (m == 0xFFA1 || m == 0xFFA3 || seg < 2)
+            break;
+        p += 2 + seg;
+    }
+    return bio_fail(msg, BIO_ETRUNC, "WSQ: no frame header");
+}
+
+static bio_status probe_bmp(const uint8_t *b, size_t n, bio_image_header *hdr, bio_msg *msg)
+{
+    if (n < 26)
+        return bio_fail(msg, BIO_ETRUNC, "BMP: %zu bytes, shorter than its headers", n);
+    uint32_t hs = le32(b + 14);
+    if (hs == 12) {
+        hdr->width = le16(b + 18);
+        hdr->height = labs((long)(int16_t)le16(b + 20));
+        hdr->channels = le16(b + 24) >= 24 ? 3 : 1;
+    } else if (hs >= 40 && n >= 30) {
+        hdr->width = (long)(int32_t)le32(b + 18);
+        hdr->height = labs((long)(int32_t)le32(b + 22));
+        hdr->channels = le16(b + 28) >= 24 ? 3 : 1;
+    } else {
+        return bio_fail(msg, BIO_EFORMAT, "BMP: info header of %u bytes is not valid", hs);
+    }
+    return BIO_OK;
+}
+
+static bio_status probe_pnm(const uint8_t *b, size_t n, bio_image_header *hdr, bio_msg *msg)
+{
+    size_t p = 2;
+    long w = pnm_int(b, n, &p), h = pnm_int(b, n, &p);
+    if (w == -1 || h == -1)
+        return bio_fail(msg, BIO_ETRUNC, "PNM: header cut short");
+    if (w < 0 || h < 0)
+        return bio_fail(msg, BIO_EFORMAT, "PNM: header is not numeric at byte %zu", p);
+    hdr->width = w;
+    hdr->height = h;
+    hdr->channels = (b[1] == '3' || b[1] == '6') ? 3 : 1;
+    return BIO_OK;
+}
+
+bio_status bio_image_probe(const uint8_t *buf, size_t len, bio_image_header *hdr, bio_msg *msg)
+{
+    memset(hdr, 0, sizeof *hdr);
+    if (!buf || len == 0)
+        return bio_fail(msg, BIO_EFORMAT, "empty input: no image data");
+    hdr->format = bio_image_detect(buf, len);
+    switch (hdr->format) {
+    case BIO_IMAGE_TIFF: return probe_tiff(buf, len, hdr, msg);
+    case BIO_IMAGE_PNG: return probe_png(buf, len, hdr, msg);
+    case BIO_IMAGE_JPEG: return probe_jpeg(buf, len, hdr, msg);
+    case BIO_IMAGE_BMP: return probe_bmp(buf, len, hdr, msg);
+    case BIO_IMAGE_PNM: return probe_pnm(buf, len, hdr, msg);
+    case BIO_IMAGE_WSQ: return probe_wsq(buf, len, hdr, msg);
+    default: {
+        int w = 0, h = 0;
+        bio_status st = bio_image_guess_raw(buf, len, &w, &h, msg);
+        if (st == BIO_OK) {
+            hdr->format = BIO_IMAGE_RAW;
+            hdr->width = w;
+            hdr->height = h;
+            hdr->channels = 1;
+        }
+        return st;
+    }
+    }
 }

@@ -94,6 +94,23 @@ bio_status bio_image_check(const bio_image *img, bio_msg *msg);
 /* Write an image as binary PGM (P5) or PNG, chosen by the path's extension (.pgm / .png). */
 bio_status bio_image_save(const bio_image *img, const char *path, bio_msg *msg);
 
+/* What an image's header says, read without decoding its pixels. */
+typedef struct bio_image_header {
+    bio_image_format format;
+    long width, height;
+    int channels;       /* samples per pixel the header declares (0 when it does not say) */
+} bio_image_header;
+
+/*
+ * Read only the header of an image in memory: its real format (from the magic bytes, never
+ * from a name or a declared type) and its declared width and height. Nothing the size of the
+ * image is allocated, so a caller can refuse a 5000x5000 picture that compresses to a few
+ * kilobytes before decoding it (the decoders would allocate width x height). Headerless raw
+ * gray is reported as BIO_IMAGE_RAW with the size bio_image_guess_raw infers. BIO_EFORMAT /
+ * BIO_ETRUNC when the header is not a valid one.
+ */
+bio_status bio_image_probe(const uint8_t *buf, size_t len, bio_image_header *hdr, bio_msg *msg);
+
 /* Read a whole file into memory (owned by caller; free()). */
 bio_status bio_read_file(const char *path, size_t max, uint8_t **buf, size_t *len, bio_msg *msg);
 

@@ -49,6 +49,16 @@ const char *cli_arg(int argc, char **argv, int i, const char *const *valued);
 int cli_data_dir(const char *db, const char *data_opt, char *buf, size_t cap);
 
 /*
+ * The data folder (cli_data_dir of --db and --data, into data) and the data key ring loaded
+ * from --key or seal_default_key_path(data) (for the commands that work on files without
+ * opening the service: backup, restore). Returns 0 (*ring owned by caller:
+ * seal_ring_free()), or the exit code after reporting the error.
+ */
+struct seal_ring;
+int cli_load_ring(int argc, char **argv, const char *db, char *data, size_t cap,
+                  struct seal_ring **ring);
+
+/*
  * Open the service on --db PATH (default CLI_DEFAULT_DB) and --data DIR (cli_data_dir),
  * creating the database's folder. Returns 0, or
  * the exit code after reporting the error. *out owned by caller: svc_close().

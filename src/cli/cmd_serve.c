@@ -5,6 +5,8 @@
  *
  * Signals are blocked in every thread before the server starts its pool, and main waits
  * for them with sigwait(): no async-signal-unsafe work in a handler.
+ * Without --tls-cert/--tls-key the server answers only on this computer (127.0.0.1); a LAN
+ * address needs HTTPS here or a TLS-terminating proxy (--tls-proxy) - src/http refuses it.
  * Never: serve without a database, or keep running after a failed start.
  */
 #include "cli/cli.h"
@@ -20,16 +22,24 @@
 static int usage(FILE *f)
 {
     fprintf(f, "usage: ktpel serve [--listen ADDR:PORT] [--db PATH] [--web DIR] [--data DIR]\n"
-               "                   [--lokets N|LAYOUT] [--backup-dir DIR]\n"
+               "                   [--key PATH] [--lokets N|LAYOUT] [--backup-dir DIR]\n"
                "                   [--backup-every MIN] [--backup-keep N] [--quiet]\n"
+               "                   [--tls-cert FILE --tls-key FILE | --tls-proxy ADDR]\n"
                "                   [--public-listen ADDR:PORT] [--public-url URL]\n"
                "                   [--public-rate N] [--sms-spool DIR] [--booked-every N]\n"
-               "                   [--sms-near N]\n"
-               "  --listen   address and port (default 127.0.0.1:8080)\n"
+               "                   [--sms-near N] [limits: see below]\n"
+               "  --listen   address and port (default 127.0.0.1:8080); an address other than\n"
+               "             127.x needs HTTPS (--tls-cert/--tls-key) or --tls-proxy\n"
+               "  --tls-cert, --tls-key  PEM certificate and key: serve HTTPS (ktpel tls\n"
+               "             self-signed makes a pair for a demo)\n"
+               "  --tls-proxy ADDR  a proxy at ADDR terminates HTTPS and forwards plain HTTP here:\n"
+               "             only it (and this computer) may connect; it must pass Host and\n"
+               "             X-Forwarded-For\n"
                "  --db       SQLite file (default %s) or postgres://... location\n"
                "  --web      folder of the pages (default: the source tree's web/)\n"
                "  --data     biometric files, documents, voice cache (default <db dir>/data;\n"
                "             %s for a postgres:// database)\n"
+               "  --key      the data key sealing biometrics (default <parent of data>/ktpel.key)\n"
                "  --lokets   number of lokets (default 3), or the layout with each loket's role,\n"
                "             e.g. \"1:intake,2:operator,3:handover\" (kept in the database)\n"
                "  --backup-dir    folder of the scheduled online backups (and of \"backup now\")\n"
@@ -39,12 +49,23 @@ static int usage(FILE *f)
                "  --public-listen  a second address serving only the citizens' pages (booking,\n"
                "                   queue on the phone, card status, survey): no staff route\n"
                "  --public-url     the address citizens reach them at, printed in QR codes\n"
-               "                   (default http:// + --public-listen, else + --listen)\n"
+               "                   (default http(s):// + --public-listen, else + --listen)\n"
                "  --public-rate    requests a minute per client on the public routes (default\n"
-               "                   60; 0 = no limit)\n"
+               "                   60; writes a fifth of that; 0 = no limit)\n"
                "  --sms-spool      gammu-smsd's files spool (outbox/, sent/, error/): send SMS\n"
                "  --booked-every   a walk-in is called after this many booked tickets (default 2)\n"
-               "  --sms-near       \"nomor Anda tinggal N lagi\" at N places (default 3)\n",
+               "  --sms-near       \"nomor Anda tinggal N lagi\" at N places (default 3)\n"
+               "limits (0 = off where marked):\n"
+               "  --client-connections N  open connections per client address (32; 0 off)\n"
+               "  --max-connections N     open connections in all (1000)\n"
+               "  --header-timeout S      seconds for a request's headers to arrive (10)\n"
+               "  --rate-limit N          requests per second per client (50, burst 4x; 0 off)\n"
+               "  --max-streams N         live event streams in all (256)\n"
+               "  --client-streams N      live event streams per client (8)\n"
+               "  --ticket-budget N       tickets an hour for a client that is neither a\n"
+               "                          registered kiosk nor an officer (6; 0 off)\n"
+               "  --kiosk-rate N          tickets a minute per registered kiosk (30; 0 off)\n"
+               "  --db-connections N      database connections open at once (64)\n",
             CLI_DEFAULT_DB, CLI_DEFAULT_DATA);
     return f == stdout ? 0 : 2;
 }
@@ -71,6 +92,7 @@ int cli_serve(int argc, char **argv)
     const char *db = cli_opt(argc, argv, "db", CLI_DEFAULT_DB, &bad);
     const char *web = cli_opt(argc, argv, "web", NULL, &bad);
     const char *data = cli_opt(argc, argv, "data", NULL, &bad);
+    const char *key = cli_opt(argc, argv, "key", NULL, &bad);
     const char *lokets_s = cli_opt(argc, argv, "lokets", NULL, &bad);
     const char *bdir = cli_opt(argc, argv, "backup-dir", NULL, &bad);
     const char *bevery_s = cli_opt(argc, argv, "backup-every", "60", &bad);
@@ -81,7 +103,35 @@ int cli_serve(int argc, char **argv)
     const char *spool = cli_opt(argc, argv, "sms-spool", NULL, &bad);
     const char *bookedev_s = cli_opt(argc, argv, "booked-every", "2", &bad);
     const char *near_s = cli_opt(argc, argv, "sms-near", "3", &bad);
-    unsigned lokets = 0, bevery = 60, bkeep = 30, prate = 60, booked_every = 2, near = 3;
+    unsigned prate = 60, booked_every = 2, near = 3;
+    const char *tls_cert = cli_opt(argc, argv, "tls-cert", NULL, &bad);
+    const char *tls_key = cli_opt(argc, argv, "tls-key", NULL, &bad);
+    const char *tls_proxy = cli_opt(argc, argv, "tls-proxy", NULL, &bad);
+    const char *dbconn_s = cli_opt(argc, argv, "db-connections", NULL, &bad);
+    unsigned dbconn = 0;
+    unsigned lokets = 0, bevery = 60, bkeep = 30;
+    /* the limits: 0 from the command line means "off" where marked, else the default */
+    static const struct {
+        const char *name;
+        unsigned max;
+        int zero_off;
+    } limit_opts[] = {
+        {"client-connections", 100000, 1}, {"max-connections", 100000, 0},
+        {"header-timeout", 3600, 0},       {"rate-limit", 1000000, 1},
+        {"max-streams", 100000, 0},        {"client-streams", 100000, 0},
+        {"ticket-budget", 100000, 1},      {"kiosk-rate", 100000, 1},
+    };
+    unsigned limits[sizeof limit_opts / sizeof limit_opts[0]];
+    memset(limits, 0, sizeof limits);
+    for (size_t i = 0; i < sizeof limit_opts / sizeof limit_opts[0]; i++) {
+        const char *v = cli_opt(argc, argv, limit_opts[i].name, NULL, &bad);
+        if (v != NULL) {
+            if (parse_uint(v, limit_opts[i].name, limit_opts[i].max, &limits[i]) != 0)
+                return 2;
+            if (limits[i] == 0)
+                limits[i] = limit_opts[i].zero_off ? HTTP_OFF : 0;
+        }
+    }
 
     if (cli_flag(argc, argv, "help"))
         return usage(stdout);
@@ -94,7 +144,8 @@ int cli_serve(int argc, char **argv)
         parse_uint(bkeep_s, "backup-keep", 1000, &bkeep) != 0 ||
         parse_uint(prate_s, "public-rate", 100000, &prate) != 0 ||
         parse_uint(bookedev_s, "booked-every", 50, &booked_every) != 0 ||
-        parse_uint(near_s, "sms-near", 50, &near) != 0)
+        parse_uint(near_s, "sms-near", 50, &near) != 0 ||
+        parse_uint(dbconn_s, "db-connections", 10000, &dbconn) != 0)
         return 2;
     if (booked_every == 0 || near == 0)
         return cli_usage("--booked-every dan --sms-near harus paling sedikit 1");
@@ -121,18 +172,21 @@ int cli_serve(int argc, char **argv)
         memset(&sc, 0, sizeof sc);
         sc.db_path = db;
         sc.data_dir = data;
+        sc.key_path = key;
         sc.lokets = (int)lokets;
         sc.booked_every = (int)booked_every;
         sc.sms_near = (int)near;
         /* Where QR codes send citizens: given, else the public listener, else the office's. */
         if (purl == NULL) {
             const char *a = plisten != NULL ? plisten : listen;
-            snprintf(url_buf, sizeof url_buf, "http://%s%s",
+            snprintf(url_buf, sizeof url_buf, "%s://%s%s",
+                     tls_cert != NULL || tls_proxy != NULL ? "https" : "http",
                      strncmp(a, "0.0.0.0:", 8) == 0 || a[0] == ':' || a[0] == '*' ? "127.0.0.1" : "",
                      strncmp(a, "0.0.0.0:", 8) == 0 ? a + 7 : a[0] == '*' ? a + 1 : a);
             purl = url_buf;
         }
         sc.public_url = purl;
+        sc.pool_max = (int)dbconn;
         if (layout != NULL) { /* the highest loket named is the number of lokets */
             json_t *list = NULL;
             size_t i;
@@ -151,7 +205,20 @@ int cli_serve(int argc, char **argv)
         hc.web_dir = web;
         hc.data_dir = data;
         hc.quiet = cli_flag(argc, argv, "quiet");
-        hc.public_rate = prate == 0 ? -1 : (int)prate;
+        hc.tls_cert = tls_cert;
+        hc.tls_key = tls_key;
+        hc.tls_proxy = tls_proxy;
+        hc.client_connections = limits[0];
+        hc.max_connections = limits[1];
+        hc.header_timeout_s = limits[2];
+        hc.rate_per_s = limits[3];
+        if (limits[3] != 0 && limits[3] != HTTP_OFF)
+            hc.rate_burst = limits[3] * 4;
+        hc.max_streams = limits[4];
+        hc.client_streams = limits[5];
+        hc.ticket_budget = limits[6];
+        hc.kiosk_per_min = limits[7];
+        hc.public_per_min = prate == 0 ? HTTP_OFF : prate;
 
         sigemptyset(&set);
         sigaddset(&set, SIGINT);
@@ -201,12 +268,14 @@ int cli_serve(int argc, char **argv)
         /* A server location may carry a password: show only its scheme and host part. */
         const char *at = strrchr(db, '@');
         const char *shown = strstr(db, "://") != NULL && at != NULL ? at + 1 : db;
-        fprintf(stderr, "ktpel: melayani http://%.*s:%u/ (basis data %s%s); Ctrl-C untuk "
+        fprintf(stderr, "ktpel: melayani %s://%.*s:%u/ (basis data %s%s); Ctrl-C untuk "
                         "berhenti\n",
+                hc.tls_cert != NULL || hc.tls_proxy != NULL ? "https" : "http",
                 (int)(strrchr(listen, ':') - listen), listen,
                 (unsigned)http_server_port(srv), shown == db ? "" : "...@", shown);
         if (psrv != NULL)
-            fprintf(stderr, "ktpel: halaman publik di http://%.*s:%u/ (alamat di kode QR: %s)\n",
+            fprintf(stderr, "ktpel: halaman publik di %s://%.*s:%u/ (alamat di kode QR: %s)\n",
+                    hc.tls_cert != NULL || hc.tls_proxy != NULL ? "https" : "http",
                     (int)(strrchr(plisten, ':') - plisten), plisten,
                     (unsigned)http_server_port(psrv), purl);
         while (sigwait(&set, &sig) != 0) {

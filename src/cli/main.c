@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 struct cli_command {
     const char *name;
@@ -127,6 +128,10 @@ const char *cli_arg(int argc, char **argv, int idx, const char *const *valued)
 
 int main(int argc, char **argv)
 {
+    /* Everything ktpel writes (the database and its WAL, keys, biometric files, documents,
+       backups) is for the office's service account alone: files 0600, folders 0700. The
+       places that create files also pass explicit modes; this covers the libraries'. */
+    umask(077);
     if (argc < 2 || strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0 ||
         strcmp(argv[1], "-h") == 0)
         return usage_all(stdout);

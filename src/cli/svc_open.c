@@ -3,6 +3,7 @@
  * everywhere (default var/ktpel.db, parent folder created) and printing a JSON result.
  */
 #include "cli/cli.h"
+#include "seal/seal.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -23,11 +24,11 @@ static int make_parent(const char *path)
     for (char *p = buf + 1; *p != '\0'; p++)
         if (*p == '/') {
             *p = '\0';
-            if (mkdir(buf, 0750) != 0 && errno != EEXIST)
+            if (mkdir(buf, 0700) != 0 && errno != EEXIST)
                 return -1;
             *p = '/';
         }
-    if (mkdir(buf, 0750) != 0 && errno != EEXIST)
+    if (mkdir(buf, 0700) != 0 && errno != EEXIST)
         return -1;
     return 0;
 }
@@ -49,14 +50,39 @@ int cli_data_dir(const char *db, const char *data_opt, char *buf, size_t cap)
     return 0;
 }
 
+int cli_load_ring(int argc, char **argv, const char *db, char *data, size_t cap,
+                  seal_ring **ring)
+{
+    int bad = 0;
+    const char *data_opt = cli_opt(argc, argv, "data", NULL, &bad);
+    const char *key = cli_opt(argc, argv, "key", NULL, &bad);
+    char def_key[4200];
+    kt_error err;
+    *ring = NULL;
+    if (bad)
+        return cli_usage("--data perlu nilai DIR, --key perlu nilai PATH");
+    if (cli_data_dir(db, data_opt, data, cap) != 0)
+        return 2;
+    if (key == NULL) {
+        if (seal_default_key_path(data, def_key, sizeof def_key) != 0)
+            return cli_usage("--data: path terlalu panjang");
+        key = def_key;
+    }
+    kt_error_clear(&err);
+    if (seal_ring_load(key, ring, &err) != KT_OK)
+        return cli_report(&err);
+    return 0;
+}
+
 int cli_open_svc(int argc, char **argv, svc **out)
 {
     int bad = 0;
     const char *db = cli_opt(argc, argv, "db", CLI_DEFAULT_DB, &bad);
     const char *data_opt = cli_opt(argc, argv, "data", NULL, &bad);
+    const char *key = cli_opt(argc, argv, "key", NULL, &bad);
     char data[4096];
     if (bad)
-        return cli_usage("--db perlu nilai PATH, --data perlu nilai DIR");
+        return cli_usage("--db perlu nilai PATH, --data perlu nilai DIR, --key perlu nilai PATH");
     if (cli_data_dir(db, data_opt, data, sizeof data) != 0)
         return 2;
     /* A file path gets its folder; a server location (postgres://...) has none to make. */
@@ -69,6 +95,7 @@ int cli_open_svc(int argc, char **argv, svc **out)
     memset(&cfg, 0, sizeof cfg);
     cfg.db_path = db;
     cfg.data_dir = data;
+    cfg.key_path = key;
     cfg.afis_lazy = 1; /* a data command loads the fingerprint gallery only if it records */
     kt_error err;
     kt_error_clear(&err);

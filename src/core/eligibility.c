@@ -114,3 +114,15 @@ out:
     *out = v;
     return rc;
 }
+
+kt_code elig_kind_fits(const elig_person *p, wf_kind kind, kt_error *err)
+{
+    if (p == NULL)
+        return kt_fail(err, KT_EINVAL, "input_invalid", "", "Data pemohon kosong");
+    if ((kind == WF_KIND_HILANG || kind == WF_KIND_RUSAK) && !p->card_issued && !p->card_valid)
+        return kt_fail(err, KT_EINVAL, "kind_needs_card", "kind",
+                       "Pemohon belum pernah menerima KTP-el, jadi tidak ada kartu yang %s: "
+                       "ajukan penerbitan baru (nomor antrian A, Rekam e-KTP baru)",
+                       kind == WF_KIND_HILANG ? "hilang" : "rusak");
+    return KT_OK;
+}

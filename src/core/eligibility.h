@@ -43,6 +43,8 @@ typedef struct elig_person {
     bool has_itap;                /* WNA: holds an ITAP ... */
     jkt_date itap_until;          /* ... valid through this day (inclusive); WNA only */
     bool card_valid;              /* SIAK: a card currently valid */
+    bool card_issued;             /* SIAK: a card was handed over to them at some time
+                                     (status CARD_ISSUED), valid or not */
 } elig_person;
 
 typedef struct elig_verdict {
@@ -63,5 +65,14 @@ typedef struct elig_verdict {
  */
 kt_code elig_check(const elig_person *p, wf_kind kind, jkt_date service_day,
                    elig_verdict *out, kt_error *err);
+
+/*
+ * Does the application kind fit the person's card history? A lost (hilang) or damaged (rusak)
+ * card replaces a card the person was given: someone who never had one (SIAK BELUM REKAM,
+ * SUDAH REKAM, ... anything before CARD_ISSUED, and no valid card) asks for a first issuance
+ * (baru) instead. KT_OK, or KT_EINVAL "kind_needs_card" (field "kind") saying which kind to
+ * choose - an officer's choice to correct, not a refusal of the person (nothing is written).
+ */
+kt_code elig_kind_fits(const elig_person *p, wf_kind kind, kt_error *err);
 
 #endif

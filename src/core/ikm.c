@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/words.h"
+
 static const struct {
     const char *id, *label;
 } elements[IKM_ELEMENTS] = {
@@ -226,7 +228,7 @@ kt_code ikm_period_parse(const char *s, const char *field, ikm_period *out, kt_e
             goto bad;
         snprintf(p.kind, sizeof p.kind, "month");
         p.first.month = p.last.month = m;
-        snprintf(p.label, sizeof p.label, "%s %d", jkt_month_name(m), year);
+        snprintf(p.label, sizeof p.label, "%s %d", words_month(m), year);
     }
     p.first.day = 1;
     p.last.day = jkt_days_in_month(year, p.last.month);

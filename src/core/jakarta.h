@@ -18,7 +18,6 @@
 #define KTPEL_CORE_JAKARTA_H
 
 #include <stdbool.h>
-#include <stddef.h>
 #include <stdint.h>
 
 #include "core/error.h"
@@ -78,17 +77,6 @@ void jkt_service_day_str(int64_t utc_ms, char out[JKT_DATE_STRLEN]);
    half-open interval [start, end). Use `at >= start AND at < end` in queries. */
 int64_t jkt_day_start_ms(jkt_date d);
 int64_t jkt_day_end_ms(jkt_date d);
-
-/* Names as people read them (Bahasa Indonesia): "Januari".."Desember" for 1..12, "Senin"..
-   "Minggu" for ISO weekdays 1..7; "?" out of range. */
-const char *jkt_month_name(int month);
-const char *jkt_weekday_name(int weekday);
-/* "4 Maret 2026", or with the weekday "Rabu, 4 Maret 2026" (always NUL-terminated). */
-void jkt_date_words(jkt_date d, bool weekday, char *out, size_t cap);
-/* Minutes since midnight as "09.05" (sep '.', the Indonesian way of writing a time) or
-   "09:05" (sep ':', the form of inputs); 1440 is "24:00" (a slot's end); outside 0..1440
-   reads as 0. */
-void jkt_hhmm(int minutes, char sep, char out[6]);
 
 /*
  * Age in full years on day `on`: the number of birthdays passed (a birthday counts on the day

@@ -60,17 +60,24 @@ kt_code nik_analyze(const char *nik, const wil_table *regions, jkt_date referenc
         add_item(&out->errors, "nik_format", "NIK kosong: NIK harus 16 digit angka");
         return KT_EINVAL;
     }
-    size_t len = strlen(nik);
-    if (len != NIK_LEN) {
-        add_item(&out->errors, "nik_format", "NIK harus 16 digit, bukan %zu", len);
+    /* Characters, not bytes: "١٢٣..." (Arabic-Indic) or full-width digits are 2-3 bytes each
+       in UTF-8, and a person counts what they typed (issue 10: "16 digit, bukan 32"). */
+    size_t len = strlen(nik), chars = 0, bad = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (((unsigned char)nik[i] & 0xC0) == 0x80)
+            continue; /* a UTF-8 continuation byte: part of the character before */
+        chars++;
+        if (bad == 0 && (nik[i] < '0' || nik[i] > '9'))
+            bad = chars;
+    }
+    if (bad != 0) {
+        add_item(&out->errors, "nik_format",
+                 "NIK hanya boleh berisi angka 0-9: karakter ke-%zu bukan angka 0-9", bad);
         return KT_EINVAL;
     }
-    for (size_t i = 0; i < len; i++) {
-        if (nik[i] < '0' || nik[i] > '9') {
-            add_item(&out->errors, "nik_format",
-                     "NIK hanya boleh berisi angka: karakter ke-%zu bukan angka", i + 1);
-            return KT_EINVAL;
-        }
+    if (len != NIK_LEN) {
+        add_item(&out->errors, "nik_format", "NIK harus 16 digit, bukan %zu", chars);
+        return KT_EINVAL;
     }
     memcpy(out->nik, nik, NIK_LEN + 1);
     memcpy(out->province_code, nik, 2);

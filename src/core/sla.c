@@ -160,7 +160,7 @@ kt_code sla_derive(const sla_event *events, size_t n, sla_durations *out, kt_err
     } else if (first_from(ev, n, K(SLA_EV_ISSUE_RECEIPT), INT64_MIN, &b)) {
         receipt_at = b;
     }
-    if (first_from(ev, n, K(SLA_EV_PICKUP_CALLED) | K(SLA_EV_RECEIPT_SCANNED), receipt_at, &a) &&
+    if (first_from(ev, n, K(SLA_EV_PICKUP_CALLED), receipt_at, &a) &&
         first_from(ev, n, K(SLA_EV_HAND_OVER), a, &b))
         set_step(&d, SLA_HANDOVER, a, b);
 

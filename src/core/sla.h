@@ -17,7 +17,10 @@
  *             first change_data/record        -> last change_data | record (the operator's
  *             (a bare record then measures 0)    step ends with its last data event)
  *   receipt   that last change_data | record  -> first issue_receipt
- *   handover  first pickup_called | receipt_scanned (at/after issue_receipt) -> hand_over
+ *   handover  first pickup_called (at/after issue_receipt) -> first hand_over after it: the
+ *             citizen's pickup (E) ticket called at the handover loket, to the card in hand.
+ *             receipt_scanned does not start it (reading the receipt is a few milliseconds
+ *             inside the step, not its start); a handover without a pickup ticket is not timed.
  * A step whose start or end is missing is absent (has[step] false), never an error.
  * total_ms = sum of the present steps (the office's service time, not counting waiting or the
  * days between receipt and pickup).
@@ -65,7 +68,7 @@ typedef enum sla_event_kind {
     SLA_EV_RECORD,            /* "record" */
     SLA_EV_ISSUE_RECEIPT,     /* "issue_receipt" */
     SLA_EV_PICKUP_CALLED,     /* "pickup_called": the pickup (E) ticket called */
-    SLA_EV_RECEIPT_SCANNED,   /* "receipt_scanned": receipt found at the handover loket */
+    SLA_EV_RECEIPT_SCANNED,   /* "receipt_scanned": receipt found (audited; starts no step) */
     SLA_EV_HAND_OVER,         /* "hand_over" */
     SLA_EV_COUNT
 } sla_event_kind;

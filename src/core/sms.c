@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/words.h"
+
 kt_code sms_check(const char *text, kt_error *err)
 {
     size_t n = 0;
@@ -48,8 +50,8 @@ static kt_code compose(char out[SMS_CAP], kt_error *err, const char *fmt, ...)
 static void when_words(jkt_date day, int start_min, char *out, size_t cap)
 {
     char d[48], t[6];
-    jkt_date_words(day, true, d, sizeof d);
-    jkt_hhmm(start_min, '.', t);
+    words_day(day, d, sizeof d);
+    words_hhmm(start_min, '.', t);
     snprintf(out, cap, "%s, %s WIB", d, t);
 }
 

@@ -6,6 +6,8 @@
  */
 #include "core/wilayah.h"
 
+#include "core/csv.h"
+
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -424,51 +426,17 @@ kt_code wil_parse_csv_line(const char *line, wil_entry *out, int *column, kt_err
     if (len == 0)
         return csv_fault(err, column, 1, "Baris kosong");
 
-    /* Split into buf, unquoting in place: o never passes i. */
-    size_t i = 0, o = 0;
-    for (;;) {
-        if (ncol == WIL_CSV_COLS)
-            return csv_fault(err, column, WIL_CSV_COLS + 1,
-                             "Kolom berlebih: format code,name,level,level_name,type");
-        col[ncol++] = buf + o;
-        if (i < len && line[i] == '"') {
-            i++;
-            for (;;) {
-                if (i >= len)
-                    return csv_fault(err, column, ncol, "Tanda kutip tidak ditutup");
-                if (line[i] == '"') {
-                    if (i + 1 < len && line[i + 1] == '"') {
-                        buf[o++] = '"';
-                        i += 2;
-                        continue;
-                    }
-                    i++;
-                    break;
-                }
-                buf[o++] = line[i++];
-            }
-            if (i < len && line[i] != ',')
-                return csv_fault(err, column, ncol, "Teks setelah tanda kutip penutup");
-        } else {
-            while (i < len && line[i] != ',') {
-                if (line[i] == '"')
-                    return csv_fault(err, column, ncol, "Tanda kutip di tengah kolom");
-                buf[o++] = line[i++];
-            }
-        }
-        buf[o++] = '\0';
-        if (i >= len)
-            break;
-        i++; /* the comma */
-        if (i == len) { /* trailing comma: one more, empty column */
-            if (ncol == WIL_CSV_COLS)
-                return csv_fault(err, column, WIL_CSV_COLS + 1,
-                                 "Kolom berlebih: format code,name,level,level_name,type");
-            col[ncol++] = buf + o;
-            buf[o++] = '\0';
-            break;
-        }
-    }
+    /* The project's one CSV splitter (core/csv.h), in a copy of the line. */
+    memcpy(buf, line, len);
+    buf[len] = '\0';
+    const char *why = NULL;
+    int bad = 0;
+    ncol = csv_split(csv_skip_bom(buf), col, WIL_CSV_COLS, &bad, &why);
+    if (ncol < 0)
+        return csv_fault(err, column, bad, why);
+    if (ncol > WIL_CSV_COLS)
+        return csv_fault(err, column, WIL_CSV_COLS + 1,
+                         "Kolom berlebih: format code,name,level,level_name,type");
     if (ncol < WIL_CSV_COLS)
         return csv_fault(err, column, ncol + 1,
                          "Kolom kurang: format code,name,level,level_name,type");

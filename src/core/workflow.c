@@ -70,6 +70,36 @@ const char *wf_reason_label(wf_reason r)
 {
     return (int)r >= 0 && r < WF_REASON_COUNT ? reason_label[r] : NULL;
 }
+/* What the citizen does next after a referral or refusal, for the loket's answer and the
+   referral letter (issue 10: "referred" alone does not tell a person where to go). */
+const char *wf_reason_next_step(wf_reason r)
+{
+    switch (r) {
+    case WF_REASON_NO_NIK:
+        return "Pemohon belum memiliki NIK. Langkah berikutnya: minta Surat Pengantar RT/RW, "
+               "isi Formulir Biodata Penduduk (F-1.01) di kantor kelurahan, lalu bawa formulir "
+               "itu dengan Kartu Keluarga dan akta kelahiran ke Disdukcapil Kota Tangerang untuk "
+               "didaftarkan; setelah NIK terbit, kembali ke kecamatan untuk rekam e-KTP.";
+    case WF_REASON_NIK_INVALID:
+    case WF_REASON_NOT_FOUND_IN_SIAK:
+    case WF_REASON_DATA_MISMATCH:
+        return "Langkah berikutnya: bawa surat rujukan ini dengan Kartu Keluarga asli ke "
+               "Disdukcapil Kota Tangerang untuk pemeriksaan dan perbaikan data di SIAK; setelah "
+               "data benar, kembali ke kecamatan.";
+    case WF_REASON_UNDER_AGE:
+        return "Langkah berikutnya: datang kembali setelah berumur 17 tahun atau setelah "
+               "menikah, dengan dokumen yang diperlukan.";
+    case WF_REASON_NOT_WNI_NO_ITAP:
+        return "Langkah berikutnya: urus Izin Tinggal Tetap (ITAP) di Kantor Imigrasi, lalu "
+               "datang ke Disdukcapil Kota Tangerang.";
+    case WF_REASON_HAS_VALID_CARD:
+        return "Langkah berikutnya: bila kartu hilang atau rusak, ambil nomor antrian C "
+               "(KTP hilang / rusak); bila data berubah, ambil nomor antrian B (Perubahan data).";
+    default:
+        return "";
+    }
+}
+
 bool wf_reason_from_str(const char *s, wf_reason *out)
 {
     int i;

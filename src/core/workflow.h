@@ -65,6 +65,8 @@ typedef enum wf_reason {
 const char *wf_reason_str(wf_reason r);        /* "" for NONE, NULL out of range */
 bool wf_reason_from_str(const char *s, wf_reason *out); /* "" is not accepted */
 const char *wf_reason_label(wf_reason r);      /* Indonesian description */
+/* What the citizen does next (Indonesian, one paragraph; "" when nothing to add). */
+const char *wf_reason_next_step(wf_reason r);
 
 /* ---- roles ---------------------------------------------------------------------------- */
 typedef enum wf_role {

@@ -8,6 +8,7 @@
 #include "core/queue.h"
 #include "core/workflow.h"
 #include "core/jakarta.h"
+#include "core/words.h"
 #include "doc/pdf.h"
 #include "doc/pdf_int.h"
 
@@ -470,9 +471,10 @@ kt_code pdf_get_date(const json_t *in, const char *key, int required, char *out,
 
 /* ---- time (Asia/Jakarta) ---------------------------------------------------------------- */
 
+/* Dates are written as people read them, by core/words.h (the same words as the pages). */
 const char *pdf_month_name(int month)
 {
-    return jkt_month_name(month); /* core/jakarta.h: one table of the names */
+    return words_month(month);
 }
 
 void pdf_fmt_date(int64_t ms, char *out, size_t cap)
@@ -489,10 +491,7 @@ void pdf_fmt_time(int64_t ms, char *out, size_t cap)
 
 void pdf_fmt_datetime(int64_t ms, char *out, size_t cap)
 {
-    char d[40], t[16];
-    pdf_fmt_date(ms, d, sizeof d);
-    pdf_fmt_time(ms, t, sizeof t);
-    snprintf(out, cap, "%s, %s", d, t);
+    words_datetime(ms, out, cap);
 }
 
 kt_code pdf_mask_nik(const char *nik, char out[17], kt_error *err)

@@ -10,6 +10,7 @@
  */
 #include "doc/pdf.h"
 #include "doc/pdf_int.h"
+#include "core/workflow.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -237,6 +238,11 @@ kt_code pdf_referral(const json_t *in, unsigned char **buf, size_t *len, kt_erro
     if (note != NULL) {
         snprintf(line, sizeof line, "Keterangan: %s", note);
         y = pdf_para(&c, c.font, 11, mx + 14, y, tw - 14, 15, line);
+    }
+    wf_reason rv;
+    if (wf_reason_from_str(reason, &rv) && wf_reason_next_step(rv)[0] != '\0') {
+        y -= 6; /* what the citizen does next, on the paper they carry there */
+        y = pdf_para(&c, c.bold, 11, mx, y, tw, 15, wf_reason_next_step(rv));
     }
     y -= 8;
     y = pdf_para(&c, c.font, 11, mx, y, tw, 15,

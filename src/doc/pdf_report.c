@@ -12,6 +12,7 @@
  */
 #include "core/sla.h"
 #include "doc/pdf.h"
+#include "core/words.h"
 #include "doc/pdf_int.h"
 
 #include <stdint.h>
@@ -364,8 +365,8 @@ static kt_code officers(report *r, const json_t *a, kt_error *err)
         const json_t *v;
         json_object_foreach((json_t *)(uintptr_t)act, k, v) {
             count += json_integer_value(v);
-            int n = snprintf(s + used, sizeof s - used, "%s%s %lld", used ? ", " : "", k,
-                             (long long)json_integer_value(v));
+            int n = snprintf(s + used, sizeof s - used, "%s%s %lld", used ? ", " : "",
+                             words_or_id(WORDS_ACTION, k), (long long)json_integer_value(v));
             if (n > 0 && (size_t)n < sizeof s - used)
                 used += (size_t)n;
         }
@@ -374,7 +375,7 @@ static kt_code officers(report *r, const json_t *a, kt_error *err)
         ensure(r, 28);
         pdf_text(&r->c, r->c.font, 8.5f, r->mx, r->y, 'l', u);
         pdf_text(&r->c, r->c.font, 8.5f, r->mx + PDF_MM(col[1]), r->y, 'l',
-                 role != NULL ? role : "-");
+                 role != NULL ? words_or_id(WORDS_ROLE, role) : "-");
         float x4 = r->mx + PDF_MM(col[4]), ny = r->y;
         if (used > 0)
             ny = pdf_para(&r->c, r->c.font, 7.5f, x4, r->y, r->c.w - r->mx - x4, 9, s) + 9;

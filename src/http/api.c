@@ -37,7 +37,6 @@ struct http_server {
     http_route *routes;
     int subscribed; /* on_event is a listener of api.s (svc_unsubscribe at stop) */
     int public_only; /* serve --public-listen: citizens' routes and pages only */
-    http_limiter *limiter; /* owned: the public routes' per-client limits */
 };
 
 /* ---- handler shapes (api.h) ------------------------------------------------------- */
@@ -164,7 +163,7 @@ static void reply_announcement(http_req *r, const char *number, long long loket)
         http_reply_error(r, &err, NULL);
         return;
     }
-    http_reply_bytes(r, 200, "audio/wav", wav, len);
+    http_reply_file(r, "audio/wav", "inline", "panggilan.wav", wav, len);
 }
 
 void http_run_announcement(http_req *r, http_op_id get)
@@ -182,36 +181,39 @@ void http_run_announcement(http_req *r, http_op_id get)
 /* ---- live updates -------------------------------------------------------------------- */
 
 
-/* What the public listener's stream may carry: the queue moving (ticket numbers, services,
-   lokets), nothing about people or applications. NULL when the event is not for it. Owned by
-   caller. */
-static json_t *public_event(const json_t *ev)
+/* The staff roles, each an audience of its own (1 + index). */
+static const char *const staff_roles[] = {"intake", "operator", "handover", "supervisor",
+                                          "admin"};
+
+unsigned http_api_audience(const svc_actor *who)
 {
-    const char *type = json_string_value(json_object_get(ev, "type"));
-    if (type == NULL || (strncmp(type, "ticket_", 7) != 0 && strcmp(type, "lokets_changed") != 0))
-        return NULL;
-    json_t *o = json_pack("{s:s, s:O}", "type", type, "at", json_object_get(ev, "at"));
-    const json_t *t = json_object_get(ev, "ticket");
-    if (o != NULL && json_is_object(t)) {
-        json_t *pt = json_object();
-        static const char *const keep[] = {"number", "service", "loket"};
-        for (size_t i = 0; pt != NULL && i < sizeof keep / sizeof keep[0]; i++)
-            if (json_object_get(t, keep[i]) != NULL)
-                json_object_set(pt, keep[i], json_object_get(t, keep[i]));
-        json_object_set_new(o, "ticket", pt);
-    }
-    return o;
+    for (size_t i = 0; i < sizeof staff_roles / sizeof staff_roles[0]; i++)
+        if (strcmp(who->role, staff_roles[i]) == 0)
+            return 1u + (unsigned)i;
+    return HTTP_AUDIENCE_PUBLIC;
+}
+
+/* Publish ev as `who` may see it (NULL: the public) to that audience. */
+static void publish_view(http_server *srv, unsigned audience, const char *name,
+                         const json_t *ev, const svc_actor *who)
+{
+    json_t *v = svc_event_view(ev, who);
+    char *data;
+    if (v == NULL)
+        return;
+    data = json_dumps(v, JSON_COMPACT);
+    json_decref(v);
+    if (data == NULL)
+        return;
+    http_sse_publish(srv->api.hub, audience, name, data);
+    free(data);
 }
 
 static void on_event(void *ctx, const json_t *ev)
 {
     http_server *srv = ctx;
-    json_t *pub = NULL;
-    if (srv->public_only && (ev = pub = public_event(ev)) == NULL)
-        return;
     const char *type = json_string_value(json_object_get(ev, "type"));
     char name[48];
-    char *data;
     size_t i;
 
     if (type == NULL)
@@ -219,12 +221,15 @@ static void on_event(void *ctx, const json_t *ev)
     for (i = 0; type[i] != '\0' && i + 1 < sizeof name; i++) /* an SSE event name is one line */
         name[i] = (type[i] == '\n' || type[i] == '\r') ? '_' : type[i];
     name[i] = '\0';
-    data = json_dumps(ev, JSON_COMPACT);
-    json_decref(pub);
-    if (data == NULL)
+    publish_view(srv, HTTP_AUDIENCE_PUBLIC, name, ev, NULL);
+    if (srv->public_only) /* the citizens' listener has no staff stream */
         return;
-    http_sse_publish(srv->api.hub, name, data);
-    free(data);
+    for (i = 0; i < sizeof staff_roles / sizeof staff_roles[0]; i++) {
+        svc_actor who;
+        memset(&who, 0, sizeof who);
+        snprintf(who.role, sizeof who.role, "%s", staff_roles[i]);
+        publish_view(srv, 1u + (unsigned)i, name, ev, &who);
+    }
 }
 
 /* ---- glue ---------------------------------------------------------------------------- */
@@ -250,7 +255,9 @@ static kt_code auth(void *app, const char *token, svc_actor *actor, kt_error *er
 HTTP_ROUTES_DECL(http_routes_afis) /* h_afis.c: duplicates, verify-finger */
 HTTP_ROUTES_DECL(http_routes_lokets) /* h_lokets.c: loket roles, recording-desk calls */
 HTTP_ROUTES_DECL(http_routes_scan)   /* h_scan.c: receipt QR from a camera frame */
+HTTP_ROUTES_DECL(http_routes_labels) /* h_labels.c: codes to words for the pages */
 HTTP_ROUTES_DECL(http_routes_public) /* h_public.c: the citizens' routes (both listeners) */
+HTTP_ROUTES_DECL(http_routes_public_events) /* h_public.c: the public stream alone */
 HTTP_ROUTES_DECL(http_routes_citizen) /* h_citizen.c: check-in, tablet, staff's citizen side */
 
 /* What `serve --public-listen` serves: the citizens' pages and what they load. */
@@ -284,6 +291,8 @@ kt_code http_server_start(const http_config *cfg, svc *s, http_server **out, kt_
         {http_routes_scan, &http_routes_scan_n},
         {http_routes_public, &http_routes_public_n},
         {http_routes_citizen, &http_routes_citizen_n},
+        {http_routes_labels, &http_routes_labels_n},
+        {http_routes_kiosks, &http_routes_kiosks_n},
     };
     /* The public listener: the citizens' routes and the live stream, nothing else. */
     static const struct {
@@ -291,10 +300,13 @@ kt_code http_server_start(const http_config *cfg, svc *s, http_server **out, kt_
         const size_t *n;
     } public_tables[] = {
         {http_routes_public, &http_routes_public_n},
-        {http_routes_events, &http_routes_events_n},
+        {http_routes_public_events, &http_routes_public_events_n},
+        {http_routes_labels, &http_routes_labels_n}, /* the words of the codes, nothing else */
     };
     http_server *srv = NULL;
     http_core_config cc;
+    http_config full = *cfg;
+    http_sse_limits sl;
     char web_real[PATH_MAX] = "";
     const char *web = cfg->web_dir != NULL ? cfg->web_dir : KTPEL_WEB_DIR;
     size_t nroutes = 0, k = 0;
@@ -325,10 +337,6 @@ kt_code http_server_start(const http_config *cfg, svc *s, http_server **out, kt_
         for (size_t j = 0; j < n; j++)
             srv->routes[k++] = t[j];
     }
-    if (cfg->public_rate >= 0 &&
-        (rc = http_limiter_new(cfg->public_rate > 0 ? (unsigned)cfg->public_rate : 60, 0,
-                               &srv->limiter, err)) != KT_OK)
-        goto out;
 
     if (realpath(web, web_real) == NULL) {
         web_real[0] = '\0';
@@ -341,7 +349,13 @@ kt_code http_server_start(const http_config *cfg, svc *s, http_server **out, kt_
                 web);
     }
 
-    rc = http_sse_hub_new(cfg->heartbeat_ms, &srv->api.hub, err);
+    http_config_defaults(&full);
+    memset(&sl, 0, sizeof sl);
+    sl.heartbeat_ms = full.heartbeat_ms;
+    sl.max_streams = full.max_streams;
+    sl.client_streams = full.client_streams;
+    sl.max_age_s = full.stream_max_age_s;
+    rc = http_sse_hub_new(&sl, &srv->api.hub, err);
     if (rc != KT_OK)
         goto out;
     rc = svc_subscribe(s, on_event, srv, err);
@@ -356,7 +370,6 @@ kt_code http_server_start(const http_config *cfg, svc *s, http_server **out, kt_
     cc.app = &srv->api;
     cc.auth = auth;
     cc.web_root = web_real[0] != '\0' && access(web_real, R_OK) == 0 ? web_real : NULL;
-    cc.limiter = srv->limiter;
     if (srv->public_only) {
         cc.static_allow = public_files;
         cc.static_index = "/publik.html";
@@ -394,7 +407,6 @@ void http_server_stop(http_server *srv)
     }
     http_core_stop(srv->core);
     http_sse_hub_free(srv->api.hub);
-    http_limiter_free(srv->limiter);
     if (srv->api.voice != NULL)
         voice_bank_close(srv->api.voice);
     pthread_mutex_destroy(&srv->api.voice_mu);

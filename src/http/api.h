@@ -38,6 +38,19 @@ HTTP_ROUTES_DECL(http_routes_residents)
 HTTP_ROUTES_DECL(http_routes_applications)
 HTTP_ROUTES_DECL(http_routes_summary)
 HTTP_ROUTES_DECL(http_routes_events)
+HTTP_ROUTES_DECL(http_routes_kiosks)
+
+/* Event stream audiences (sse.c): the public stream, and one per staff role, each fed with
+   svc_event_view for that role (api.c). */
+#define HTTP_AUDIENCE_PUBLIC 0u
+/* The audience of an officer's staff stream; HTTP_AUDIENCE_PUBLIC for a role that has none. */
+unsigned http_api_audience(const svc_actor *who);
+
+/* Who may get a queue ticket (taking one, or checking in with a booking code): a registered
+   kiosk (X-Ktpel-Kiosk verified into *kiosk, *kp = kiosk) within kiosk_per_min, a logged-in
+   officer freely (*kp = NULL), anyone else within ticket_budget an hour per address. 1 when
+   admitted; else 0 with the reply set (401/403 for a bad device secret, 429 over a budget). */
+int http_ticket_admit(http_req *r, svc_kiosk *kiosk, svc_kiosk **kp);
 
 /* Parse the JSON body; on failure reply with the error and return NULL. Owned by caller. */
 json_t *http_json_in(http_req *r);

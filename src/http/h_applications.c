@@ -4,13 +4,20 @@
  * handover, audit trail; and GET /api/receipts/{receipt_no}.
  *
  * Biometric uploads are the one raw body of the API (up to 8 MiB, HTTP_RAW): the bytes go
- * to the service as received, with their Content-Type.
+ * to the service as received, without their declared Content-Type (the service decodes them
+ * and decides what they are).
+ * A biometric download is sent as a file to save (attachment) whose type is one of the image
+ * types below, taken from what the service derived and stored; any other stored type goes out as
+ * application/octet-stream, so no upload can ever come back as a page (text/html, SVG) that
+ * runs in ktpel's origin.
  * Never: check a state or a role here; the service refuses with the right error.
  */
 #include "http/api.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 /* ---- handlers ------------------------------------------------------------------------ */
 
@@ -94,17 +101,30 @@ static void h_bio_put(http_req *r)
     json_t *out = NULL;
     int64_t id;
     kt_error err;
-    const char *ct = http_header(r, MHD_HTTP_HEADER_CONTENT_TYPE);
+    /* The declared Content-Type is not read: the service decodes the bytes and derives it. */
+    const char *bg = http_query(r, "background");
     kt_error_clear(&err);
     kt_code rc = http_param_id(r, "id", &id, &err);
     if (rc == KT_OK && r->body_len == 0)
         rc = kt_fail(&err, KT_EINVAL, "bio_empty", "body", "berkas biometrik kosong");
+    if (rc == KT_OK && bg != NULL && strcmp(bg, "confirmed") != 0)
+        rc = kt_fail(&err, KT_EINVAL, "background_invalid", "background",
+                     "background hanya boleh bernilai confirmed");
     if (rc == KT_OK)
-        rc = svc_app_bio_put(HTTP_API(r)->s, &r->actor, id, http_param(r, "slot"), r->body,
-                             r->body_len, ct != NULL ? ct : "application/octet-stream", &out,
-                             &err);
+        rc = svc_app_bio_put_ex(HTTP_API(r)->s, &r->actor, id, http_param(r, "slot"), r->body,
+                                r->body_len, bg != NULL ? SVC_BIO_BG_CONFIRMED : 0u, &out,
+                                &err);
     http_reply_svc(r, rc, 200, out, &err);
 }
+
+/* The image types a biometric download may carry, with the file name extension. */
+static const struct {
+    const char *type, *ext;
+} bio_types[] = {
+    {"image/png", "png"},  {"image/jpeg", "jpg"}, {"image/tiff", "tif"},
+    {"image/bmp", "bmp"},  {"image/x-portable-anymap", "pnm"}, {"image/x-wsq", "wsq"},
+    {"application/x-iso19794-2", "iso"},
+};
 
 static void h_bio_get(http_req *r)
 {
@@ -124,7 +144,16 @@ static void h_bio_get(http_req *r)
         return;
     }
     ct[sizeof ct - 1] = '\0';
-    http_reply_bytes(r, 200, ct[0] != '\0' ? ct : "application/octet-stream", data, len);
+    const char *type = "application/octet-stream", *ext = "bin";
+    for (size_t i = 0; i < sizeof bio_types / sizeof bio_types[0]; i++)
+        if (strcasecmp(ct, bio_types[i].type) == 0) {
+            type = bio_types[i].type;
+            ext = bio_types[i].ext;
+        }
+    char file[96];
+    snprintf(file, sizeof file, "permohonan-%lld-%s.%s", (long long)id, http_param(r, "slot"),
+             ext);
+    http_reply_file(r, type, "attachment", file, data, len);
 }
 
 static void h_bio_exception(http_req *r)
@@ -132,13 +161,28 @@ static void h_bio_exception(http_req *r)
     http_run_id_str_in(r, "slot", svc_app_bio_exception);
 }
 
+/* GET /api/receipts/{receipt_no}[?ticket_id=N]: N is the pickup (E) ticket the officer called
+   for this citizen (served and linked, the handover step's start). */
 static void h_receipt_find(http_req *r)
 {
     json_t *out = NULL;
     kt_error err;
     kt_error_clear(&err);
-    kt_code rc = svc_receipt_find(HTTP_API(r)->s, &r->actor, http_param(r, "receipt_no"), &out,
-                                  &err);
+    int64_t ticket_id = 0;
+    const char *tq = http_query(r, "ticket_id");
+    if (tq != NULL && tq[0] != '\0') {
+        char *end = NULL;
+        long long v = strtoll(tq, &end, 10);
+        if (end == tq || *end != '\0' || v < 1) {
+            kt_fail(&err, KT_EINVAL, "ticket_id_invalid", "ticket_id",
+                    "ticket_id harus nomor tiket antrian E yang sedang dipanggil");
+            http_reply_error(r, &err, NULL);
+            return;
+        }
+        ticket_id = v;
+    }
+    kt_code rc = svc_receipt_find(HTTP_API(r)->s, &r->actor, http_param(r, "receipt_no"),
+                                  ticket_id, &out, &err);
     http_reply_svc(r, rc, 200, out, &err);
 }
 

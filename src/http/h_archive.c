@@ -39,7 +39,7 @@ static void h_label(http_req *r)
     unsigned char *pdf = NULL;
     size_t len = 0;
     int64_t id = 0;
-    char disp[80];
+    char file[64];
     kt_error err;
     kt_error_clear(&err);
     kt_code rc = http_param_id(r, "id", &id, &err);
@@ -49,9 +49,8 @@ static void h_label(http_req *r)
         http_reply_error(r, &err, NULL);
         return;
     }
-    http_reply_bytes(r, 200, "application/pdf", pdf, len);
-    snprintf(disp, sizeof disp, "inline; filename=\"label-kotak-%lld.pdf\"", (long long)id);
-    http_reply_header(r, "Content-Disposition", disp);
+    snprintf(file, sizeof file, "label-kotak-%lld.pdf", (long long)id);
+    http_reply_file(r, "application/pdf", "inline", file, pdf, len);
 }
 
 static void h_config_get(http_req *r)

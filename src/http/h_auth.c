@@ -2,7 +2,9 @@
  * h_auth.c - POST /api/login, POST /api/logout, GET /api/me (docs/api.md "Auth").
  *
  * The session token lives only in an HttpOnly, SameSite=Strict cookie: scripts in the page
- * cannot read it and other sites cannot make the browser send it.
+ * cannot read it and other sites cannot make the browser send it (another port of the same
+ * host is the same site: server.c's Origin and Fetch Metadata checks cover that). Over HTTPS
+ * (TLS here or at the proxy) the cookie is also Secure: never sent over plain HTTP.
  * Never: say whether the username or the password was wrong (the service's message).
  */
 #include "http/api.h"
@@ -56,8 +58,8 @@ static void h_login(http_req *r)
         http_reply_error(r, &err, NULL);
         goto out;
     }
-    snprintf(cookie, sizeof cookie, "%s=%s; Path=/; HttpOnly; SameSite=Strict",
-             HTTP_SESSION_COOKIE, token);
+    snprintf(cookie, sizeof cookie, "%s=%s; Path=/; HttpOnly; SameSite=Strict%s",
+             HTTP_SESSION_COOKIE, token, http_core_https(r->core) ? "; Secure" : "");
     r->actor = a;
     r->has_actor = 1;
     http_reply_json(r, 200, actor_json(&a));
@@ -75,8 +77,8 @@ static void h_logout(http_req *r)
         http_reply_error(r, &err, NULL);
         return;
     }
-    snprintf(cookie, sizeof cookie, "%s=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0",
-             HTTP_SESSION_COOKIE);
+    snprintf(cookie, sizeof cookie, "%s=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0%s",
+             HTTP_SESSION_COOKIE, http_core_https(r->core) ? "; Secure" : "");
     http_reply_json(r, 200, json_pack("{s:b}", "ok", 1));
     http_reply_header(r, MHD_HTTP_HEADER_SET_COOKIE, cookie);
 }

@@ -14,14 +14,22 @@
 #include <stdlib.h>
 #include <string.h>
 
-static kt_code checkin(svc *s, const svc_actor *who, const json_t *in, json_t **out,
-                       kt_error *err)
+/* The same admission as taking a ticket (h_tickets.c): a registered kiosk, an officer, or a
+   small budget per address. */
+static void h_checkin(http_req *r)
 {
-    (void)who; /* the kiosk: no officer */
-    return svc_appt_checkin(s, in, out, err);
+    svc_kiosk kiosk, *kp = NULL;
+    json_t *in, *out = NULL;
+    kt_error err;
+    kt_error_clear(&err);
+    if (!http_ticket_admit(r, &kiosk, &kp))
+        return;
+    if ((in = http_json_in(r)) == NULL)
+        return;
+    kt_code rc = svc_appt_checkin(HTTP_API(r)->s, kp, in, &out, &err);
+    http_reply_svc(r, rc, 201, out, &err);
+    json_decref(in);
 }
-
-static void h_checkin(http_req *r) { http_run_in(r, checkin, 201); }
 
 static void h_tablet(http_req *r)
 {
@@ -71,7 +79,7 @@ static void report_file(http_req *r, int pdf)
 {
     void *buf = NULL;
     size_t len = 0;
-    char disp[96];
+    char name[64];
     const char *period = http_query(r, "period");
     kt_error err;
     kt_error_clear(&err);
@@ -83,11 +91,9 @@ static void report_file(http_req *r, int pdf)
         http_reply_error(r, &err, NULL);
         return;
     }
-    http_reply_bytes(r, 200, pdf ? "application/pdf" : "text/csv; charset=utf-8", buf, len);
-    /* the period was checked by the service: digits, '-', Q or S */
-    snprintf(disp, sizeof disp, "%s; filename=\"laporan-skm-%.7s.%s\"",
-             pdf ? "inline" : "attachment", period, pdf ? "pdf" : "csv");
-    http_reply_header(r, "Content-Disposition", disp);
+    snprintf(name, sizeof name, "laporan-skm-%.7s.%s", period, pdf ? "pdf" : "csv");
+    http_reply_file(r, pdf ? "application/pdf" : "text/csv; charset=utf-8",
+                    pdf ? "inline" : "attachment", name, buf, len);
 }
 
 static void h_report_pdf(http_req *r) { report_file(r, 1); }

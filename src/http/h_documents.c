@@ -16,15 +16,14 @@ typedef kt_code (*doc_fn)(svc *, const svc_actor *, int64_t, unsigned char **, s
 static void reply_pdf(http_req *r, kt_code rc, unsigned char *pdf, size_t len,
                       const char *name, int64_t id, const kt_error *err)
 {
-    char disp[96];
+    char file[80];
     if (rc != KT_OK) {
         free(pdf);
         http_reply_error(r, err, NULL);
         return;
     }
-    http_reply_bytes(r, 200, "application/pdf", pdf, len);
-    snprintf(disp, sizeof disp, "inline; filename=\"%s-%lld.pdf\"", name, (long long)id);
-    http_reply_header(r, "Content-Disposition", disp);
+    snprintf(file, sizeof file, "%s-%lld.pdf", name, (long long)id);
+    http_reply_file(r, "application/pdf", "inline", file, pdf, len); /* made by the server */
 }
 
 /* A document of the {id} of the path, rendered by fn. */

@@ -3,8 +3,9 @@
  * page (cancel, reschedule, its QR), a ticket's page on the phone (and its SMS), the card's
  * status, the satisfaction survey and its published result. No session: these are for
  * anyone, served by the office's server and alone by `serve --public-listen` (api.c).
- * Every route is rate-limited per client (server.c, ratelimit.c); what each answers carries
- * no NIK, no name and no phone number (the service sees to it).
+ * Every /api/public route has a per-client budget (server.c public_budget, limits.c); what
+ * each answers carries no NIK, no name and no phone number (the service sees to it).
+ * The public listener's event stream is here too: the public audience alone.
  *
  * Never: a staff use case here (those need a session; see h_citizen.c).
  */
@@ -111,7 +112,7 @@ static void run_qr(http_req *r, const char *name, param_op op, const char *field
         http_reply_error(r, &err, NULL);
         return;
     }
-    http_reply_bytes(r, 200, "image/svg+xml", svg, len);
+    http_reply_file(r, "image/svg+xml", "inline", "qr.svg", svg, len); /* made here */
 }
 
 static void h_appt_qr(http_req *r) { run_qr(r, "code", svc_appt_get, "manage_url"); }
@@ -135,3 +136,13 @@ const http_route http_routes_public[] = {
     {"GET", "/api/public/ikm", h_ikm, HTTP_PUBLIC | HTTP_LIMITED},
 };
 const size_t http_routes_public_n = sizeof http_routes_public / sizeof http_routes_public[0];
+
+/* The public listener's live stream: the public audience only (svc_event_view with no actor:
+   queue events without a person, a survey offer's loket). No staff stream there. */
+static void h_events(http_req *r) { http_sse_open(HTTP_API(r)->hub, r, HTTP_AUDIENCE_PUBLIC); }
+
+const http_route http_routes_public_events[] = {
+    {"GET", "/api/events", h_events, HTTP_PUBLIC},
+};
+const size_t http_routes_public_events_n =
+    sizeof http_routes_public_events / sizeof http_routes_public_events[0];

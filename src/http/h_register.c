@@ -31,8 +31,8 @@ static void h_csv(http_req *r)
         http_reply_error(r, &err, NULL);
         return;
     }
-    http_reply_bytes(r, 200, "text/csv; charset=utf-8", csv, len);
-    http_reply_header(r, "Content-Disposition", "attachment; filename=\"register-pengambilan.csv\"");
+    http_reply_file(r, "text/csv; charset=utf-8", "attachment", "register-pengambilan.csv", csv,
+                    len);
 }
 
 /* POST /api/receipts/verify {"token"}: the QR of a receipt scanned at the handover loket. */

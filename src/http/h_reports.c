@@ -27,7 +27,7 @@ static void file_report(http_req *r, const char *period, int pdf)
 {
     void *buf = NULL;
     size_t len = 0;
-    char disp[96];
+    char file[64];
     const char *when = when_of(r, period);
     kt_error err;
     kt_error_clear(&err);
@@ -39,14 +39,12 @@ static void file_report(http_req *r, const char *period, int pdf)
         http_reply_error(r, &err, NULL);
         return;
     }
-    http_reply_bytes(r, 200, pdf ? "application/pdf" : "text/csv; charset=utf-8", buf, len);
-    snprintf(disp, sizeof disp, "%s; filename=\"laporan-%s-%.10s.%s\"",
-             pdf ? "inline" : "attachment", strcmp(period, "daily") == 0 ? "harian" : "bulanan",
+    snprintf(file, sizeof file, "laporan-%s-%.10s.%s",
+             strcmp(period, "daily") == 0 ? "harian" : "bulanan",
              when != NULL && when[0] != '\0' ? when : "ini", pdf ? "pdf" : "csv");
-    for (char *p = disp; *p != '\0'; p++) /* a header value stays one safe line */
-        if (*p == '\r' || *p == '\n' || *p == '/' || *p == '\\')
-            *p = '_';
-    http_reply_header(r, "Content-Disposition", disp);
+    /* a PDF the server made may open in the browser; a CSV is saved (a spreadsheet opens it) */
+    http_reply_file(r, pdf ? "application/pdf" : "text/csv; charset=utf-8",
+                    pdf ? "inline" : "attachment", file, buf, len);
 }
 
 static void h_daily(http_req *r) { json_report(r, "daily"); }

@@ -12,6 +12,9 @@
  *   oversized upload never costs more memory than its limit.
  * - The framework knows nothing of the use cases: authentication is a callback the API
  *   (api.c) supplies, so the server core can be started with any route table.
+ * - What protects the server and the browser (limits, deadlines, browser checks, security
+ *   headers, TLS) is in the core, so every route table gets it; a handler only adds its own
+ *   budget (http_budget, e.g. the kiosk's tickets) and sends documents with http_reply_file.
  *
  * Never: business rules or role checks here (the service does them), and never a blocking
  *        wait inside a handler other than the service call itself.
@@ -35,16 +38,17 @@
 #define HTTP_SESSION_COOKIE "ktpel_session"
 
 typedef struct http_req http_req;
+typedef struct http_core http_core;
 typedef void (*http_handler)(http_req *r);
 
 enum http_route_flags {
     HTTP_PUBLIC = 1 << 0,        /* no session needed (kiosk, display, login) */
     HTTP_RAW = 1 << 1,           /* raw body up to HTTP_RAW_LIMIT instead of JSON */
-    HTTP_LIMITED = 1 << 2,       /* per-client rate limit, cost 1 (ratelimit.c) */
-    HTTP_LIMITED_WRITE = 1 << 3  /* per-client rate limit, cost HTTP_LIMIT_WRITE_COST: a
-                                    write or a lookup of a person's data */
+    HTTP_LIMITED = 1 << 2,       /* a citizens' route: the per-client budget of public looks
+                                    (http_config.public_per_min) */
+    HTTP_LIMITED_WRITE = 1 << 3  /* a citizens' write or lookup of a person's data: the
+                                    smaller budget of its own (a fifth of the looks) */
 };
-#define HTTP_LIMIT_WRITE_COST 5
 
 typedef struct http_route {
     const char *method;  /* "GET", "POST", "PUT" */
@@ -59,7 +63,10 @@ typedef kt_code (*http_auth_fn)(void *app, const char *token, svc_actor *actor, 
 /* One request. Owned by server.c; handlers borrow it for the duration of the call. */
 struct http_req {
     struct MHD_Connection *conn;
+    http_core *core;            /* the server serving it */
     void *app;                  /* the API's context (api.c) */
+    uint32_t client;            /* the client's IPv4 address (host order), 0 when unknown:
+                                   the peer, or the TLS proxy's X-Forwarded-For */
     const http_route *route;    /* NULL for static files and framework errors */
     char method[8];
     char path[512];             /* decoded path; param values point into pbuf */
@@ -116,6 +123,41 @@ void http_reply_svc(http_req *r, kt_code rc, unsigned ok_status, json_t *out,
                     const kt_error *err);
 /* Add a header to the reply (after one of the above). */
 void http_reply_header(http_req *r, const char *name, const char *value);
+/* A document (PDF, CSV, image, audio) as bytes (`data` stolen): the exact `content_type` and
+   Content-Disposition `disposition` ("inline" only for what the server made itself, else
+   "attachment") with `filename` (characters outside [A-Za-z0-9._-] become '_'). */
+void http_reply_file(http_req *r, const char *content_type, const char *disposition,
+                     const char *filename, void *data, size_t len);
+/* 429 (rate) or 503 (capacity) with {"error": ...} and Retry-After: retry_s. */
+void http_reply_limited(http_req *r, unsigned status, unsigned retry_s, const char *id,
+                        const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+/* ---- per-client budgets (limits.c) ---- */
+typedef struct http_limiter http_limiter;
+/* A table of `slots` token buckets (fixed memory). *out owned by caller: http_limiter_free. */
+kt_code http_limiter_new(size_t slots, http_limiter **out, kt_error *err);
+void http_limiter_free(http_limiter *l);
+/* Take one token from key's bucket (refills at rate per second up to burst): 0 when taken,
+   else the whole seconds until one is there. Thread-safe. */
+unsigned http_limiter_take(http_limiter *l, uint64_t key, double rate, double burst,
+                           int64_t now_ns);
+/* Budget kinds (the high byte of a limiter key). */
+enum {
+    HTTP_BUDGET_REQUESTS = 1,
+    HTTP_BUDGET_TICKETS = 2,
+    HTTP_BUDGET_KIOSK = 3,
+    HTTP_BUDGET_PUBLIC = 4,      /* the citizens' routes: looks */
+    HTTP_BUDGET_PUBLIC_WRITE = 5 /* the citizens' routes: writes and lookups of a person */
+};
+/* Take one unit of r's client's budget `kind` (id: 0 = the client's address, else e.g. the
+   kiosk's id) at rate per second up to burst: 0 when allowed, else the seconds to wait. */
+unsigned http_budget(http_req *r, unsigned kind, uint64_t id, double rate, double burst);
+/* The server's configuration with its defaults filled in. */
+const http_config *http_core_cfg(const http_core *c);
+/* 1 when the public scheme is https (TLS here or at the proxy): Secure cookies. */
+int http_core_https(const http_core *c);
+/* Fill the defaults of a configuration (http_config's comments). */
+void http_config_defaults(http_config *cfg);
 
 /* ---- static files (static.c) ---- */
 /* Serve path under root (realpath of web/), GET/HEAD only. */
@@ -125,31 +167,28 @@ int http_static_method_ok(http_req *r);
 
 /* ---- server-sent events (sse.c) ---- */
 typedef struct http_sse_hub http_sse_hub;
-/* *out owned by caller: http_sse_hub_free() after the daemon stopped. heartbeat_ms > 0. */
-kt_code http_sse_hub_new(unsigned heartbeat_ms, http_sse_hub **out, kt_error *err);
-/* Push one message to every open stream; `event` is the SSE event name. Thread-safe. */
-void http_sse_publish(http_sse_hub *hub, const char *event, const char *data);
-/* Open a stream for the request (sets r->resp). */
-void http_sse_open(http_sse_hub *hub, http_req *r);
+typedef struct http_sse_limits {
+    unsigned heartbeat_ms;   /* ": ping" interval; 0 = 15000 */
+    unsigned max_streams;    /* open streams in all; 0 = 256 */
+    unsigned client_streams; /* open streams per client address; 0 = 8 */
+    unsigned max_age_s;      /* a stream is ended after (the page reconnects); 0 = 600 */
+} http_sse_limits;
+/* *out owned by caller: http_sse_hub_free() after the daemon stopped. */
+kt_code http_sse_hub_new(const http_sse_limits *lim, http_sse_hub **out, kt_error *err);
+/* Push one message to every open stream of `audience` (0 = the public stream, others as the
+   API numbers them); `event` is the SSE event name. Thread-safe. */
+void http_sse_publish(http_sse_hub *hub, unsigned audience, const char *event,
+                      const char *data);
+/* Open a stream of `audience` for the request (sets r->resp), or reply 503 streams_full with
+   Retry-After when the server's or this client's streams are all taken. */
+void http_sse_open(http_sse_hub *hub, http_req *r, unsigned audience);
 /* End every stream and resume suspended connections: call before MHD_stop_daemon. */
 void http_sse_close_all(http_sse_hub *hub);
 void http_sse_hub_free(http_sse_hub *hub);
 /* Number of open streams (for tests and logs). */
 size_t http_sse_count(http_sse_hub *hub);
 
-/* ---- per-client rate limits (ratelimit.c) ---- */
-typedef struct http_limiter http_limiter;
-/* per_min requests a minute per client, bursts of burst (0: per_min / 2 + 1). *out owned by
-   caller: http_limiter_free(). */
-kt_code http_limiter_new(unsigned per_min, unsigned burst, http_limiter **out, kt_error *err);
-void http_limiter_free(http_limiter *l);
-/* 1 when the client at addr may spend cost now; 0 with *retry_after_s when not. Thread-safe. */
-struct sockaddr;
-int http_limiter_take(http_limiter *l, const struct sockaddr *addr, int64_t now_ms,
-                      unsigned cost, unsigned *retry_after_s);
-
 /* ---- the server core (server.c) ---- */
-typedef struct http_core http_core;
 typedef struct http_core_config {
     const http_config *cfg;
     const http_route *routes;
@@ -160,7 +199,6 @@ typedef struct http_core_config {
     const char *const *static_allow; /* NULL: every file of web_root; else only these paths
                                         ("/janji.html", "/css/app.css", ...) */
     const char *static_index;   /* what "/" serves when static_allow is set */
-    http_limiter *limiter;      /* borrowed; NULL: no limits */
 } http_core_config;
 /* *out owned by caller: http_core_stop(). */
 kt_code http_core_start(const http_core_config *cc, http_core **out, kt_error *err);

@@ -5,6 +5,8 @@
  * backslash or control character), then resolved with realpath() and must still lie under
  * the web root, so neither a crafted path nor a symlink can leave web/. "/" and directories
  * serve their index.html. Files are sent with sendfile via MHD_create_response_from_fd.
+ * The security headers (Content-Security-Policy by type, nosniff, ...) are added by server.c
+ * to every reply, these included.
  *
  * Never: list a directory, or serve anything outside the web root.
  */
@@ -133,12 +135,7 @@ void http_static_serve(http_req *r, const char *root)
         return; /* becomes a 500 */
     }
     MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
-    MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
     MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache");
-    if (strncmp(ctype, "text/html", 9) == 0)
-        MHD_add_response_header(resp, "Content-Security-Policy",
-                                "default-src 'self'; media-src 'self' blob:; img-src 'self' "
-                                "data: blob:; object-src 'none'; frame-ancestors 'none'");
     r->resp = resp;
     r->status = 200;
     r->resp_len = (size_t)st.st_size;

@@ -37,6 +37,7 @@
 #include "bio/image.h"
 #include "bio/match.h"
 #include "bio/template.h"
+#include "seal/seal.h"
 #include "core/eligibility.h"
 #include "core/jakarta.h"
 #include "service/afis.h"
@@ -101,35 +102,30 @@ int svc_afis_finger_of(const char *slot)
 
 /* ---- templates as hex ISO records ------------------------------------------------------ */
 
-/* *hex owned by caller: free(). */
-static kt_code tpl_to_hex(const bio_template *t, char **hex, kt_error *err)
+/* The ISO record bytes of a template. *iso owned by caller: free(). */
+static kt_code tpl_to_iso(const bio_template *t, uint8_t **iso, size_t *n, kt_error *err)
+{
+    bio_msg msg;
+    *iso = NULL;
+    if (bio_template_encode_iso(t, 1, iso, n, &msg) != BIO_OK)
+        return kt_fail(err, KT_EINTERNAL, "template_encode", "", "Templat tidak dapat disimpan: %s",
+                       msg.text);
+    return KT_OK;
+}
+
+/* A stored template row (hex of a sealed ISO record, atrest.c) of application app_id, slot. */
+static kt_code tpl_from_stored(svc *s, int64_t app_id, const char *slot, const char *hex,
+                               bio_template *t, kt_error *err)
 {
     uint8_t *iso = NULL;
     size_t n = 0;
-    bio_msg msg;
-    *hex = NULL;
-    if (bio_template_encode_iso(t, 1, &iso, &n, &msg) != BIO_OK)
-        return kt_fail(err, KT_EINTERNAL, "template_encode", "", "Templat tidak dapat disimpan: %s",
-                       msg.text);
-    *hex = malloc(2 * n + 1);
-    if (*hex != NULL)
-        sodium_bin2hex(*hex, 2 * n + 1, iso, n);
-    free(iso);
-    return *hex != NULL ? KT_OK : svc_nomem(err);
-}
-
-static kt_code tpl_from_hex(const char *hex, bio_template *t, kt_error *err)
-{
-    size_t hlen = strlen(hex), n = 0;
-    uint8_t *iso = malloc(hlen / 2 + 1);
     bio_template *views = NULL;
     size_t count = 0;
     bio_msg msg;
-    kt_code rc = KT_OK;
-    if (iso == NULL)
-        return svc_nomem(err);
-    if (sodium_hex2bin(iso, hlen / 2 + 1, hex, hlen, NULL, &n, NULL) != 0 ||
-        bio_template_decode(iso, n, &views, &count, NULL, &msg) != BIO_OK || count < 1) {
+    kt_code rc = svc_tpl_open(s, app_id, slot, hex, &iso, &n, err);
+    if (rc != KT_OK)
+        return rc;
+    if (bio_template_decode(iso, n, &views, &count, NULL, &msg) != BIO_OK || count < 1) {
         rc = kt_fail(err, KT_EIO, "template_corrupt", "template",
                      "Templat sidik jari tersimpan rusak");
         goto out;
@@ -137,7 +133,7 @@ static kt_code tpl_from_hex(const char *hex, bio_template *t, kt_error *err)
     *t = views[0];
 out:
     free(views);
-    free(iso);
+    seal_free_secret(iso, n);
     return rc;
 }
 
@@ -167,15 +163,18 @@ static kt_code gallery_load(svc *s, svc_afis *a, kt_error *err)
         goto out;
     if ((rc = store_begin(db, STORE_READ, err)) != KT_OK)
         goto out;
-    if ((rc = store_prepare(db, "SELECT id, template FROM afis_templates ORDER BY id", &st,
-                            err)) != KT_OK)
+    if ((rc = store_prepare(db,
+                            "SELECT id, application_id, slot, template FROM afis_templates"
+                            " ORDER BY id",
+                            &st, err)) != KT_OK)
         goto out;
     for (;;) {
         if ((rc = store_step(st, &row, err)) != KT_OK)
             break;
         if (row) {
             ids[n] = (uint64_t)store_col_int(st, 0);
-            if ((rc = tpl_from_hex(store_col_text(st, 1), &t[n], err)) != KT_OK)
+            if ((rc = tpl_from_stored(s, store_col_int(st, 1), store_col_text(st, 2),
+                                      store_col_text(st, 3), &t[n], err)) != KT_OK)
                 break;
             n++;
         }
@@ -305,14 +304,15 @@ struct svc_afis_probe {
     int finger;
     int quality;
     bio_template tpl;
-    char *hex; /* owned */
+    uint8_t *iso; /* owned: the ISO record, sealed when saved (svc_afis_probe_save) */
+    size_t iso_len;
 };
 
 void svc_afis_probe_free(svc_afis_probe *p)
 {
     if (p == NULL)
         return;
-    free(p->hex);
+    seal_free_secret(p->iso, p->iso_len);
     free(p);
 }
 
@@ -393,7 +393,7 @@ kt_code svc_afis_probe_make(const char *slot, const void *data, size_t len,
                          slot);
             goto fail;
         }
-    if ((rc = tpl_to_hex(&p->tpl, &p->hex, err)) != KT_OK)
+    if ((rc = tpl_to_iso(&p->tpl, &p->iso, &p->iso_len, err)) != KT_OK)
         goto fail;
     *out = p;
     return KT_OK;
@@ -406,7 +406,11 @@ kt_code svc_afis_probe_save(svc *s, store *db, int64_t app_id, const svc_afis_pr
                             kt_error *err)
 {
     store_stmt *st = NULL;
-    kt_code rc = store_prepare(db,
+    char *hex = NULL; /* owned: the sealed record as stored */
+    kt_code rc = svc_tpl_seal(s, app_id, p->slot, p->iso, p->iso_len, &hex, err);
+    if (rc != KT_OK)
+        return rc;
+    rc = store_prepare(db,
                                "INSERT INTO afis_probes (application_id, slot, finger, quality,"
                                " minutiae, template, at) VALUES (?, ?, ?, ?, ?, ?, ?)"
                                " ON CONFLICT (application_id, slot) DO UPDATE SET"
@@ -414,16 +418,20 @@ kt_code svc_afis_probe_save(svc *s, store *db, int64_t app_id, const svc_afis_pr
                                " minutiae = excluded.minutiae, template = excluded.template,"
                                " at = excluded.at",
                                &st, err);
-    if (rc != KT_OK)
+    if (rc != KT_OK) {
+        free(hex);
         return rc;
+    }
     store_bind_int(st, 1, app_id);
     store_bind_text(st, 2, p->slot, -1);
     store_bind_int(st, 3, p->finger);
     store_bind_int(st, 4, p->quality);
     store_bind_int(st, 5, p->tpl.count);
-    store_bind_text(st, 6, p->hex, -1);
+    store_bind_text(st, 6, hex, -1);
     store_bind_int(st, 7, svc_now(s));
-    return store_run(st, err);
+    rc = store_run(st, err);
+    free(hex);
+    return rc;
 }
 
 static const char *advice_of(int quality)
@@ -537,7 +545,7 @@ static kt_code load_probes(svc *s, svc_afis_record *r, kt_error *err)
         }
         memcpy(p->hex, store_col_text(st, 3), hl + 1);
         r->nprobes++;
-        if ((rc = tpl_from_hex(p->hex, &p->tpl, err)) != KT_OK)
+        if ((rc = tpl_from_stored(s, r->app_id, p->slot, p->hex, &p->tpl, err)) != KT_OK)
             break;
     }
     store_reset(st);
@@ -605,8 +613,10 @@ static kt_code rescore(svc *s, svc_afis_record *r, kt_error *err)
         afis_cand c = r->cands[i];
         int row = 0;
         kt_error derr;
-        if ((rc = store_prepare(db, "SELECT template FROM afis_templates WHERE id = ?", &st,
-                                err)) != KT_OK)
+        if ((rc = store_prepare(db,
+                                "SELECT application_id, slot, template FROM afis_templates"
+                                " WHERE id = ?",
+                                &st, err)) != KT_OK)
             goto out;
         store_bind_int(st, 1, (int64_t)c.id);
         if ((rc = store_step(st, &row, err)) != KT_OK)
@@ -615,7 +625,8 @@ static kt_code rescore(svc *s, svc_afis_record *r, kt_error *err)
             store_reset(st);
             continue;
         }
-        if (tpl_from_hex(store_col_text(st, 0), t, &derr) == KT_OK)
+        if (tpl_from_stored(s, store_col_int(st, 0), store_col_text(st, 1),
+                            store_col_text(st, 2), t, &derr) == KT_OK)
             c.score = bio_match_templates(&r->probes[c.probe].tpl, t);
         store_reset(st);
         if (c.score >= r->a->threshold)
@@ -935,7 +946,8 @@ kt_code svc_app_verify_finger(svc *s, const svc_actor *who, int64_t app_id, cons
     store_bind_text(st, 3, slot != NULL ? slot : "", -1);
     int any = 0;
     while ((rc = store_step(st, &row, err)) == KT_OK && row) {
-        if ((rc = tpl_from_hex(store_col_text(st, 1), stored, err)) != KT_OK)
+        if ((rc = tpl_from_stored(s, app_id, store_col_text(st, 0), store_col_text(st, 1),
+                                  stored, err)) != KT_OK)
             break;
         any = 1;
         double sc = bio_match_templates(probe, stored);

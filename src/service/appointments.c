@@ -25,6 +25,7 @@
 #include "core/phone.h"
 #include "core/queue.h"
 #include "core/sms.h"
+#include "core/words.h"
 #include "service/cit_internal.h"
 
 #define HORIZON_DAYS 30            /* bookable from today to today + 29 */
@@ -108,10 +109,10 @@ kt_code svc_appt_config_get(svc *s, json_t **out, kt_error *err)
         int wd = (int)store_col_int(st, 0), sm = (int)store_col_int(st, 1);
         if (cur == NULL || wd != cw || sm != cs) {
             char a[6], b[6];
-            jkt_hhmm(sm, ':', a);
-            jkt_hhmm((int)store_col_int(st, 2), ':', b);
+            words_hhmm(sm, ':', a);
+            words_hhmm((int)store_col_int(st, 2), ':', b);
             cur = json_pack("{s:i, s:s, s:s, s:s, s:{}}", "weekday", wd, "weekday_label",
-                            jkt_weekday_name(wd), "start", a, "end", b, "capacity");
+                            words_weekday(wd), "start", a, "end", b, "capacity");
             if (cur == NULL)
                 break;
             json_array_append_new(slots, cur);
@@ -134,7 +135,7 @@ kt_code svc_appt_config_get(svc *s, json_t **out, kt_error *err)
         jkt_date d;
         char words[48] = "";
         if (jkt_date_parse(store_col_text(st, 0), NULL, &d, NULL) == KT_OK)
-            jkt_date_words(d, true, words, sizeof words);
+            words_day(d, words, sizeof words);
         json_array_append_new(holidays, json_pack("{s:s, s:s, s:s}", "day",
                                                   store_col_text(st, 0), "label", words, "name",
                                                   store_col_text(st, 1)));
@@ -231,7 +232,7 @@ kt_code svc_appt_config_set(svc *s, const svc_actor *who, const json_t *in, json
                 snprintf(f, sizeof f, "slots[%zu].start", i);
                 return kt_fail(err, KT_EINVAL, "slot_overlap", f,
                                "Slot %s %s bertumpang tindih dengan slot lain pada hari yang sama",
-                               jkt_weekday_name(a.weekday), svc_jstr(v, "start"));
+                               words_weekday(a.weekday), svc_jstr(v, "start"));
             }
         }
     }
@@ -334,7 +335,7 @@ static kt_code slot_find(store *db, const char *service, jkt_date d, int start, 
     int row = 0, hol = 0;
     char day[JKT_DATE_STRLEN], name[81], words[48], hm[6];
     jkt_date_format(d, day);
-    jkt_date_words(d, true, words, sizeof words);
+    words_day(d, words, sizeof words);
     kt_code rc = holiday_of(db, day, name, &hol, err);
     if (rc != KT_OK)
         return rc;
@@ -356,7 +357,7 @@ static kt_code slot_find(store *db, const char *service, jkt_date d, int start, 
         *capacity = (int)store_col_int(st, 1);
     }
     store_reset(st);
-    jkt_hhmm(start, '.', hm);
+    words_hhmm(start, '.', hm);
     if (!row || *capacity <= 0)
         return kt_fail(err, KT_EREFUSED, "slot_invalid", "start",
                        "Tidak ada jadwal janji temu %s pada %s pukul %s WIB", service_label(service),
@@ -419,7 +420,7 @@ kt_code svc_appt_days(svc *s, const char *service, json_t **out, kt_error *err)
         char day[JKT_DATE_STRLEN], words[48], hname[81];
         int hol = 0;
         jkt_date_format(d, day);
-        jkt_date_words(d, true, words, sizeof words);
+        words_day(d, words, sizeof words);
         if ((rc = holiday_of(db, day, hname, &hol, err)) != KT_OK)
             goto out;
         json_t *slots = json_array();
@@ -450,8 +451,8 @@ kt_code svc_appt_days(svc *s, const char *service, json_t **out, kt_error *err)
             int taken = (int)store_col_int(st, 0);
             store_reset(st);
             char a[6], b[6];
-            jkt_hhmm(p[i].start, ':', a);
-            jkt_hhmm(p[i].end, ':', b);
+            words_hhmm(p[i].start, ':', a);
+            words_hhmm(p[i].end, ':', b);
             json_array_append_new(slots, json_pack("{s:s, s:s, s:i, s:i}", "start", a, "end", b,
                                                    "capacity", p[i].capacity, "free",
                                                    taken < p[i].capacity
@@ -496,6 +497,23 @@ static kt_code public_refusal(wf_reason r, const kt_error *why, kt_error *err)
     return kt_fail(err, KT_EREFUSED, wf_reason_str(r), "nik", "%s", msg);
 }
 
+/* The screening's own objections, as the public page may hear them: intake's words name the
+   open application's number and state, which are not for anyone who knows a NIK. */
+static void public_screen_error(kt_error *err)
+{
+    if (err == NULL)
+        return;
+    if (strcmp(err->id, "application_open") == 0)
+        kt_fail(err, err->code, "application_open", "nik",
+                "Pemilik NIK masih mempunyai permohonan KTP-el yang belum selesai. Lanjutkan "
+                "permohonan itu di kantor kecamatan (bawa tanda terimanya); tidak perlu janji "
+                "temu baru.");
+    else if (strcmp(err->id, "kind_needs_card") == 0)
+        kt_fail(err, err->code, "kind_needs_card", "service",
+                "Menurut data kependudukan, pemilik NIK belum pernah menerima KTP-el. Pilih "
+                "layanan Rekam e-KTP baru.");
+}
+
 /* The appointment as the public page sees it (no NIK, no phone). *st stands on a row of
    APPT_COLS. */
 #define APPT_COLS                                                                            \
@@ -509,11 +527,11 @@ static json_t *appt_json(svc *s, store_stmt *st)
     jkt_date d;
     appt_code_show(code, shown);
     jkt_datetime sa = jkt_from_utc_ms(store_col_int(st, 4));
-    jkt_hhmm(sa.hour * 60 + sa.minute, ':', a);
+    words_hhmm(sa.hour * 60 + sa.minute, ':', a);
     /* the end as minutes of the start's day: a slot ending at midnight ends at "24:00" */
-    jkt_hhmm((int)((store_col_int(st, 5) - jkt_day_start_ms(sa.date)) / 60000), ':', b);
+    words_hhmm((int)((store_col_int(st, 5) - jkt_day_start_ms(sa.date)) / 60000), ':', b);
     if (jkt_date_parse(day, NULL, &d, NULL) == KT_OK)
-        jkt_date_words(d, true, words, sizeof words);
+        words_day(d, words, sizeof words);
     else
         snprintf(words, sizeof words, "%s", day);
     snprintf(url, sizeof url, "%s/janji.html#kode=%s", svc_cit_public_url(s), code);
@@ -567,7 +585,7 @@ static kt_code slot_of_input(svc *s, store *db, const char *service, const json_
     *end_at = at_of(d, end);
     if (*start_at <= svc_now(s)) {
         char hm[6];
-        jkt_hhmm(start, '.', hm);
+        words_hhmm(start, '.', hm);
         return kt_fail(err, KT_EREFUSED, "slot_past", "start",
                        "Jadwal pukul %s WIB hari ini sudah lewat; pilih jadwal lain", hm);
     }
@@ -676,8 +694,10 @@ kt_code svc_appt_book(svc *s, const json_t *in, json_t **out, kt_error *err)
     (void)jkt_date_parse(day, NULL, &d, NULL);
     wf_reason refusal;
     kt_error why;
-    if ((rc = svc_app_screen(s, db, nik, kind, d, &refusal, &why, &res, err)) != KT_OK)
+    if ((rc = svc_app_screen(s, db, nik, kind, d, &refusal, &why, &res, err)) != KT_OK) {
+        public_screen_error(err);
         goto out;
+    }
     if (refusal != WF_REASON_NONE) {
         rc = public_refusal(refusal, &why, err);
         goto out;
@@ -939,6 +959,7 @@ kt_code svc_appt_reschedule(svc *s, const char *code, const json_t *in, json_t *
 
 typedef struct checkin_job {
     const char *text;
+    const svc_kiosk *kiosk; /* the registered kiosk checking in, or NULL */
     json_t *pending;
     json_t *t; /* out: the ticket (owned until handed over) */
 } checkin_job;
@@ -962,8 +983,8 @@ static kt_code checkin_unit(svc *s, store *db, void *ctx, kt_error *err)
     char today[JKT_DATE_STRLEN], hm[6], words[48];
     jkt_service_day_str(now, today);
     jkt_datetime sa = jkt_from_utc_ms(start_at);
-    jkt_hhmm(sa.hour * 60 + sa.minute, '.', hm);
-    jkt_date_words(sa.date, true, words, sizeof words);
+    words_hhmm(sa.hour * 60 + sa.minute, '.', hm);
+    words_day(sa.date, words, sizeof words);
     if (strcmp(state, "checked_in") == 0) {
         json_t *t = NULL;
         if (svc_ticket_load(db, ticket_id, &t, NULL) == KT_OK) {
@@ -982,7 +1003,7 @@ static kt_code checkin_unit(svc *s, store *db, void *ctx, kt_error *err)
     if (now < start_at - SVC_CHECKIN_EARLY_MS) {
         char open_hm[6];
         jkt_datetime oa = jkt_from_utc_ms(start_at - SVC_CHECKIN_EARLY_MS);
-        jkt_hhmm(oa.hour * 60 + oa.minute, '.', open_hm);
+        words_hhmm(oa.hour * 60 + oa.minute, '.', open_hm);
         return kt_fail(err, KT_EREFUSED, "checkin_too_early", "code",
                        "Janji temu Anda pukul %s WIB; check-in dibuka pukul %s WIB", hm, open_hm);
     }
@@ -991,7 +1012,7 @@ static kt_code checkin_unit(svc *s, store *db, void *ctx, kt_error *err)
                        "Jadwal janji temu Anda (pukul %s WIB) sudah lewat; silakan ambil nomor "
                        "antrian biasa", hm);
     json_t *t = NULL;
-    if ((rc = svc_ticket_insert(s, db, j->pending, service, 0, "", id, &t, err)) !=
+    if ((rc = svc_ticket_insert(s, db, j->pending, service, 0, "", j->kiosk, id, &t, err)) !=
         KT_OK)
         return rc;
     int64_t tid = json_integer_value(json_object_get(t, "id"));
@@ -1028,11 +1049,13 @@ fail:
     return rc;
 }
 
-kt_code svc_appt_checkin(svc *s, const json_t *in, json_t **out, kt_error *err)
+kt_code svc_appt_checkin(svc *s, const svc_kiosk *kiosk, const json_t *in, json_t **out,
+                         kt_error *err)
 {
     checkin_job j;
     memset(&j, 0, sizeof j);
     *out = NULL;
+    j.kiosk = kiosk;
     j.text = svc_jstr(in, "code");
     if (j.text == NULL || j.text[0] == '\0')
         return kt_fail(err, KT_EINVAL, "field_missing", "code",

@@ -11,9 +11,11 @@
  * Disdukcapil; under 17 and never married, no ITAP, valid card held -> rejected) still
  * create the application and close it in its outcome state, so the day's report counts them.
  *
- * Biometric files: written under data_dir/apps/<id>/<slot> as temp file, fsync, rename,
- * fsync of the folder, and only then the row is committed: a committed row always points at a
- * complete file (a crash can leave an orphan file, never a row without its file).
+ * Biometric files: checked by the server (upload.c), sealed and written under
+ * data_dir/apps/<id>/<slot> as temp file, fsync, rename, fsync of the folder (atrest.c), and
+ * only then the row is committed with the path relative to the data folder: a committed row
+ * always points at a complete file (a crash can leave an orphan file, never a row without its
+ * file).
  *
  * Never: change a resident outside a data change / the card lifecycle of an application.
  */
@@ -33,6 +35,7 @@
 #include "core/refcodes.h"
 #include "service/afis.h"
 #include "service/cit_internal.h"
+#include "service/upload.h"
 #include "service/rec_internal.h"
 #include "service/svc_internal.h"
 
@@ -327,6 +330,56 @@ static void txn_end(svc *s, app_txn *t)
 
 /* ---- open --------------------------------------------------------------------------- */
 
+/* The ticket is served - the person is at the loket - and the audit trail says so with the
+   application it serves (an intake ticket at open, a pickup ticket at the handover loket). */
+static kt_code ticket_serve(svc *s, store *db, json_t *pending, const svc_actor *who,
+                            int64_t app_id, int64_t ticket_id, json_t *extra, kt_error *err)
+{
+    store_stmt *st = NULL;
+    kt_code rc = store_prepare(db, "UPDATE tickets SET state = 'served', served_at = ? WHERE"
+                                   " id = ?",
+                               &st, err);
+    if (rc != KT_OK)
+        return rc;
+    store_bind_int(st, 1, svc_now(s));
+    store_bind_int(st, 2, ticket_id);
+    if ((rc = store_run(st, err)) != KT_OK)
+        return rc;
+    return svc_event_add(s, db, pending, "ticket_served", who, app_id, ticket_id, "called",
+                         "served", "serve", "", "", extra, err);
+}
+
+/* One open application per resident (issue 10): a NIK whose application is still under way
+   (any state that is not an end: incomplete, referred, rejected, handed_over) continues that
+   one - at the loket its state belongs to - instead of starting a second. Deliberately no
+   exception: a data change or a replacement asked for while a card is in print waits until
+   it is handed over (one person, one card, UU 24/2013 art. 63(6)). */
+static kt_code open_app_check(store *db, const char *nik, kt_error *err)
+{
+    store_stmt *st = NULL;
+    int row = 0;
+    kt_code rc = store_prepare(db,
+                               "SELECT id, state FROM applications WHERE nik = ? AND state NOT"
+                               " IN ('incomplete', 'referred', 'rejected', 'handed_over')"
+                               " ORDER BY id LIMIT 1",
+                               &st, err);
+    if (rc != KT_OK)
+        return rc;
+    store_bind_text(st, 1, nik, -1);
+    if ((rc = store_step(st, &row, err)) != KT_OK)
+        return rc;
+    if (row) {
+        wf_state ws = WF_STATE_CALLED;
+        wf_state_from_str(store_col_text(st, 1), &ws);
+        rc = kt_fail(err, KT_ECONFLICT, "application_open", "nik",
+                     "NIK %s masih punya permohonan #%lld yang belum selesai (%s); lanjutkan "
+                     "permohonan itu, bukan membuka yang baru",
+                     nik, (long long)store_col_int(st, 0), wf_state_label(ws));
+    }
+    store_reset(st);
+    return rc;
+}
+
 kt_code svc_app_screen(svc *s, store *db, const char *nik, wf_kind kind, jkt_date day,
                        wf_reason *refusal, kt_error *why, json_t **res, kt_error *err)
 {
@@ -337,9 +390,10 @@ kt_code svc_app_screen(svc *s, store *db, const char *nik, wf_kind kind, jkt_dat
     *res = NULL;
     kt_error_clear(why);
     if (nik == NULL || nik[0] == '\0') {
+        /* What the citizen does next (issue 10): the letter repeats it (pdf_letters.c). */
         *refusal = WF_REASON_NO_NIK;
-        kt_fail(why, KT_EREFUSED, "no_nik", "nik",
-                "Pemohon tanpa NIK tidak dapat dilayani; dirujuk ke Disdukcapil");
+        kt_fail(why, KT_EREFUSED, "no_nik", "nik", "Dirujuk ke Disdukcapil. %s",
+                wf_reason_next_step(WF_REASON_NO_NIK));
     } else if (nik_analyze(nik, NULL, day, &info) != KT_OK) {
         *refusal = WF_REASON_NIK_INVALID;
         kt_fail(why, KT_EREFUSED, "nik_invalid", "nik", "NIK tidak sah (%s); dirujuk ke "
@@ -361,6 +415,11 @@ kt_code svc_app_screen(svc *s, store *db, const char *nik, wf_kind kind, jkt_dat
         elig_person p;
         elig_verdict v;
         if ((rc = svc_resident_person(*res, &p, err)) != KT_OK)
+            goto fail;
+        /* The officer's choices to correct before anything is written: a lost or damaged
+           card for someone who never had one, or a second open application. */
+        if ((rc = elig_kind_fits(&p, kind, err)) != KT_OK ||
+            (rc = open_app_check(db, nik, err)) != KT_OK)
             goto fail;
         kt_code ec = elig_check(&p, kind, day, &v, &e);
         if (ec == KT_EREFUSED) {
@@ -403,9 +462,17 @@ kt_code svc_app_open(svc *s, const svc_actor *who, const json_t *in, json_t **ou
     const char *nik = svc_jstr(in, "nik");
     if (nik == NULL)
         nik = "";
-    if (strlen(nik) > 32)
-        return kt_fail(err, KT_EINVAL, "nik_invalid", "nik", "NIK terlalu panjang");
     jkt_date today = svc_today(s);
+    nik_info info;
+    /* A NIK that is not 16 ASCII digits is a typing error, not an applicant to refer: refused
+       before anything is written (issue 10: Arabic-Indic digits created a referral). A NIK of
+       the right shape with a bad region or date is the SOP's "NIK tidak sah" (referred). */
+    if (nik[0] != '\0' && !nik_is_well_formed(nik)) {
+        nik_analyze(nik, NULL, today, &info);
+        return kt_fail(err, KT_EINVAL, "nik_invalid", "nik", "%s",
+                       info.errors.n > 0 ? info.errors.item[0].message
+                                         : "NIK harus 16 digit angka 0-9");
+    }
     if ((rc = svc_write_open(s, &db, &pending, err)) != KT_OK)
         goto out;
     if ((rc = svc_ticket_load(db, ticket_id, &ticket, err)) != KT_OK)
@@ -417,11 +484,11 @@ kt_code svc_app_open(svc *s, const svc_actor *who, const json_t *in, json_t **ou
         goto out;
     }
     queue_service qs;
-    if (!queue_service_from_str(svc_jstr(ticket, "service"), &qs) ||
+    if (!queue_service_from_str(svc_jstr(ticket, "queue_service"), &qs) ||
         !queue_service_allows_kind(qs, kind)) {
         rc = kt_fail(err, KT_EINVAL, "kind_mismatch", "kind",
                      "Permohonan '%s' tidak dapat dibuka dari antrian layanan '%s'", kind_s,
-                     svc_jstr(ticket, "service"));
+                     svc_jstr(ticket, "queue_service"));
         goto out;
     }
     /* Decide the SOP outcome before writing anything. */
@@ -454,15 +521,7 @@ kt_code svc_app_open(svc *s, const svc_actor *who, const json_t *in, json_t **ou
                        WF_STATE_CALLED, "", "", err)) != KT_OK)
         goto out;
     /* The ticket is served: the person is at the loket. */
-    if ((rc = store_prepare(db, "UPDATE tickets SET state = 'served', served_at = ? WHERE id = ?",
-                            &st, err)) != KT_OK)
-        goto out;
-    store_bind_int(st, 1, now);
-    store_bind_int(st, 2, ticket_id);
-    if ((rc = store_run(st, err)) != KT_OK)
-        goto out;
-    if ((rc = svc_event_add(s, db, pending, "ticket_served", who, id, ticket_id, "called",
-                            "served", "serve", "", "", NULL, err)) != KT_OK)
+    if ((rc = ticket_serve(s, db, pending, who, id, ticket_id, NULL, err)) != KT_OK)
         goto out;
     if (refusal != WF_REASON_NONE) {
         /* Referred to Disdukcapil when the data is missing there; rejected when the law says
@@ -487,6 +546,7 @@ kt_code svc_app_open(svc *s, const svc_actor *who, const json_t *in, json_t **ou
         rc = KT_EREFUSED;
         if (err != NULL)
             *err = why;
+        json_object_set_new(*out, "next_step", json_string(wf_reason_next_step(refusal)));
     }
 out:
     svc_conn_put(s, db);
@@ -933,73 +993,6 @@ out:
 
 /* ---- biometrics (SOP step 3) ---------------------------------------------------------- */
 
-int svc_mkdir_p(const char *path)
-{
-    char buf[1024];
-    if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf)
-        return -1;
-    for (char *p = buf + 1; *p != '\0'; p++)
-        if (*p == '/') {
-            *p = '\0';
-            if (mkdir(buf, 0750) != 0 && errno != EEXIST)
-                return -1;
-            *p = '/';
-        }
-    return mkdir(buf, 0750) != 0 && errno != EEXIST ? -1 : 0;
-}
-
-/* Durable write: temp file, fsync, rename over the final name, fsync the folder. */
-static kt_code write_durable(const char *dir, const char *name, const void *data, size_t len,
-                             char *path, size_t pathcap, kt_error *err)
-{
-    char tmp[1100];
-    int fd = -1;
-    if (svc_mkdir_p(dir) != 0)
-        return kt_fail(err, KT_EIO, "io", "", "Folder %s tidak dapat dibuat: %s", dir,
-                       strerror(errno));
-    snprintf(path, pathcap, "%s/%s", dir, name);
-    snprintf(tmp, sizeof tmp, "%s/.%s.tmp", dir, name);
-    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0640);
-    if (fd < 0)
-        return kt_fail(err, KT_EIO, "io", "", "Berkas %s tidak dapat ditulis: %s", tmp,
-                       strerror(errno));
-    const char *p = data;
-    size_t left = len;
-    while (left > 0) {
-        ssize_t w = write(fd, p, left);
-        if (w < 0) {
-            if (errno == EINTR)
-                continue;
-            goto fail;
-        }
-        p += w;
-        left -= (size_t)w;
-    }
-    if (fsync(fd) != 0)
-        goto fail;
-    if (close(fd) != 0) {
-        fd = -1;
-        goto fail;
-    }
-    fd = -1;
-    if (rename(tmp, path) != 0)
-        goto fail;
-    int dfd = open(dir, O_RDONLY | O_DIRECTORY);
-    if (dfd >= 0) {
-        int r = fsync(dfd);
-        close(dfd);
-        if (r != 0)
-            goto fail;
-    }
-    return KT_OK;
-fail:;
-    int e = errno;
-    if (fd >= 0)
-        close(fd);
-    unlink(tmp);
-    return kt_fail(err, KT_EIO, "io", "", "Gagal menyimpan berkas biometrik: %s", strerror(e));
-}
-
 static kt_code bio_precheck(svc *s, const svc_actor *who, int64_t app_id, const char *slot,
                             app_txn *t, kt_error *err)
 {
@@ -1027,7 +1020,8 @@ static kt_code bio_state_ok(const app_txn *t, kt_error *err)
 
 static kt_code bio_upsert(svc *s, app_txn *t, const svc_actor *who, int64_t app_id,
                           const char *slot, const char *path, const char *sha, size_t size,
-                          const char *ctype, const char *exc, kt_error *err)
+                          const char *ctype, const char *exc, const char *reason,
+                          kt_error *err)
 {
     store_stmt *st = NULL;
     kt_code rc = store_prepare(t->db,
@@ -1054,16 +1048,47 @@ static kt_code bio_upsert(svc *s, app_txn *t, const svc_actor *who, int64_t app_
     if ((rc = store_run(st, err)) != KT_OK)
         return rc;
     return svc_event_add(s, t->db, NULL, "bio_stored", who, app_id, 0, wf_state_str(t->state),
-                         wf_state_str(t->state), exc[0] ? "bio_exception" : "bio_put", "",
+                         wf_state_str(t->state), exc[0] ? "bio_exception" : "bio_put", reason,
                          slot, NULL, err);
+}
+
+/* The birth year of the application's resident (0 when unknown): the face photo's rule. */
+static int birth_year_of(svc *s, int64_t app_id)
+{
+    store *db = NULL;
+    store_stmt *st = NULL;
+    int row = 0, year = 0;
+    kt_error err;
+    if (svc_conn_get(s, &db, &err) != KT_OK)
+        return 0;
+    if (store_prepare(db,
+                      "SELECT r.birth_date FROM applications a JOIN residents r ON r.nik = a.nik"
+                      " WHERE a.id = ?",
+                      &st, &err) == KT_OK) {
+        store_bind_int(st, 1, app_id);
+        if (store_step(st, &row, &err) == KT_OK && row)
+            year = atoi(store_col_text(st, 0));
+        store_reset(st);
+    }
+    svc_conn_put(s, db);
+    return year;
 }
 
 kt_code svc_app_bio_put(svc *s, const svc_actor *who, int64_t app_id, const char *slot,
                         const void *data, size_t len, const char *content_type,
                         json_t **out, kt_error *err)
 {
+    (void)content_type; /* never trusted: the server derives the type from the bytes */
+    return svc_app_bio_put_ex(s, who, app_id, slot, data, len, 0, out, err);
+}
+
+kt_code svc_app_bio_put_ex(svc *s, const svc_actor *who, int64_t app_id, const char *slot,
+                           const void *data, size_t len, unsigned flags, json_t **out,
+                           kt_error *err)
+{
     kt_code rc;
     app_txn t;
+    svc_upload up;
     svc_afis_probe *probe = NULL; /* finger slots: template and quality (afis.c) */
     memset(&t, 0, sizeof t);
     *out = NULL;
@@ -1074,13 +1099,13 @@ kt_code svc_app_bio_put(svc *s, const svc_actor *who, int64_t app_id, const char
     if (len > BIO_MAX_BYTES)
         return kt_fail(err, KT_ETOOBIG, "body_too_large", "body",
                        "Berkas biometrik lebih dari 8 MiB");
-    if (content_type == NULL || content_type[0] == '\0')
-        content_type = "application/octet-stream";
-    if (strlen(content_type) > 63)
-        return kt_fail(err, KT_EINVAL, "content_type_invalid", "content_type",
-                       "Content-Type terlalu panjang");
+    /* What the bytes really are, outside the write lock: header, bounds, decode, backdrop. */
+    if ((rc = svc_upload_check(slot, data, len,
+                               strcmp(slot, "face") == 0 ? birth_year_of(s, app_id) : 0, flags,
+                               &up, err)) != KT_OK)
+        return rc;
     unsigned char h[crypto_hash_sha256_BYTES];
-    char sha[65], dir[900], path[1024];
+    char sha[65], rel[64];
     crypto_hash_sha256(h, data, len);
     sodium_bin2hex(sha, sizeof sha, h, sizeof h);
     /* A finger is decoded and extracted now, outside the write lock: no usable print, no file. */
@@ -1093,19 +1118,24 @@ kt_code svc_app_bio_put(svc *s, const svc_actor *who, int64_t app_id, const char
         goto out;
     if ((rc = operator_start(s, &t, who, app_id, err)) != KT_OK)
         goto out;
-    snprintf(dir, sizeof dir, "%s/apps/%lld", s->data_dir, (long long)app_id);
-    /* The file first, made durable; the row that points at it commits after. */
-    if ((rc = write_durable(dir, slot, data, len, path, sizeof path, err)) != KT_OK)
+    /* The file first, sealed and made durable; the row that points at it commits after. */
+    if ((rc = svc_bio_write(s, app_id, slot, data, len, err)) != KT_OK)
         goto out;
-    if ((rc = bio_upsert(s, &t, who, app_id, slot, path, sha, len, content_type, "", err)) !=
-        KT_OK)
+    svc_bio_rel_path(rel, app_id, slot);
+    if ((rc = bio_upsert(s, &t, who, app_id, slot, rel, sha, len, up.content_type, "",
+                         up.background_confirmed ? "background_confirmed" : "", err)) != KT_OK)
         goto out;
     if (probe != NULL && (rc = svc_afis_probe_save(s, t.db, app_id, probe, err)) != KT_OK)
         goto out;
     if ((rc = svc_commit(s, t.db, err)) != KT_OK)
         goto out;
-    *out = json_pack("{s:s, s:I, s:s, s:s}", "slot", slot, "size", (json_int_t)len,
-                     "content_type", content_type, "sha256", sha);
+    *out = json_pack("{s:s, s:I, s:s, s:s, s:I, s:I}", "slot", slot, "size", (json_int_t)len,
+                     "content_type", up.content_type, "sha256", sha, "width",
+                     (json_int_t)up.width, "height", (json_int_t)up.height);
+    if (*out != NULL && up.background[0] != '\0')
+        json_object_set_new(*out, "background", json_string(up.background));
+    if (*out != NULL && up.background_confirmed)
+        json_object_set_new(*out, "background_confirmed", json_true());
     if (*out == NULL)
         rc = svc_nomem(err);
     else if (probe != NULL && (rc = svc_afis_probe_report(probe, *out, err)) != KT_OK) {
@@ -1137,7 +1167,7 @@ kt_code svc_app_bio_exception(svc *s, const svc_actor *who, int64_t app_id, cons
         goto out;
     if ((rc = operator_start(s, &t, who, app_id, err)) != KT_OK)
         goto out;
-    if ((rc = bio_upsert(s, &t, who, app_id, slot, "", "", 0, "", reason, err)) != KT_OK)
+    if ((rc = bio_upsert(s, &t, who, app_id, slot, "", "", 0, "", reason, "", err)) != KT_OK)
         goto out;
     if ((rc = svc_commit(s, t.db, err)) != KT_OK)
         goto out;
@@ -1157,8 +1187,8 @@ kt_code svc_app_bio_get(svc *s, const svc_actor *who, int64_t app_id, const char
     store *db = NULL;
     store_stmt *st = NULL;
     int row = 0;
-    char path[1024] = "";
-    FILE *fp = NULL;
+    char rel[64] = "";
+    size_t size = 0;
     *data = NULL;
     *len = 0;
     if ((rc = svc_actor_role(who, &role, err)) != KT_OK)
@@ -1181,9 +1211,9 @@ kt_code svc_app_bio_get(svc *s, const svc_actor *who, int64_t app_id, const char
     if ((rc = store_step(st, &row, err)) != KT_OK)
         goto out;
     if (row) {
-        snprintf(path, sizeof path, "%s", store_col_text(st, 0));
+        snprintf(rel, sizeof rel, "%s", store_col_text(st, 0));
         snprintf(content_type, 64, "%s", store_col_text(st, 1));
-        *len = (size_t)store_col_int(st, 2);
+        size = (size_t)store_col_int(st, 2);
     }
     store_reset(st);
     if (!row) {
@@ -1191,16 +1221,23 @@ kt_code svc_app_bio_get(svc *s, const svc_actor *who, int64_t app_id, const char
                      slot);
         goto out;
     }
-    if ((fp = fopen(path, "rb")) == NULL || (*data = malloc(*len ? *len : 1)) == NULL ||
-        fread(*data, 1, *len, fp) != *len) {
+    svc_conn_put(s, db);
+    db = NULL;
+    rc = svc_bio_read(s, app_id, slot, rel, data, len, err);
+    if (rc == KT_OK && *len != size) {
         free(*data);
         *data = NULL;
         *len = 0;
-        rc = kt_fail(err, KT_EIO, "io", "slot", "Berkas biometrik %s tidak terbaca", slot);
+        rc = kt_fail(err, KT_EIO, "bio_size_mismatch", "slot",
+                     "Berkas biometrik %s tidak sesuai catatan ukurannya", slot);
+    } else if (rc != KT_OK && err != NULL) {
+        kt_code c = rc;
+        char why[256];
+        snprintf(why, sizeof why, "%s", err->message);
+        rc = kt_fail(err, KT_EIO, c == KT_EREFUSED ? "bio_tampered" : "io", "slot",
+                     "Berkas biometrik %s tidak terbaca: %s", slot, why);
     }
 out:
-    if (fp != NULL)
-        fclose(fp);
     svc_conn_put(s, db);
     return rc;
 }
@@ -1325,13 +1362,112 @@ out:
     return rc;
 }
 
-kt_code svc_receipt_find(svc *s, const svc_actor *who, const char *receipt_no, json_t **out,
-                         kt_error *err)
+/* The pickup (E) ticket the citizen holds, at the handover loket (SOP step 6): the officer who
+   called it finds the receipt (or hands over) with it, so the ticket is served and linked to
+   the application (applications.pickup_ticket_id, migration 008). The handover step is timed
+   from that ticket's call (core/sla.h pickup_called). A ticket already served for this same
+   application is accepted again (the receipt found, then the card handed over); a later
+   visit's ticket replaces an earlier one (the card was not printed yet the first time). */
+static kt_code pickup_link(svc *s, store *db, json_t *pending, const svc_actor *who,
+                           int64_t app_id, int64_t ticket_id, kt_error *err)
+{
+    store_stmt *st = NULL;
+    json_t *t = NULL;
+    int row = 0;
+    kt_code rc = svc_ticket_load(db, ticket_id, &t, err);
+    if (rc != KT_OK)
+        return rc;
+    const char *state = svc_jstr(t, "state"), *number = svc_jstr(t, "number");
+    if (strcmp(svc_jstr(t, "queue_service"), "pengambilan") != 0) {
+        rc = kt_fail(err, KT_EINVAL, "ticket_not_pickup", "ticket_id",
+                     "Nomor %s bukan antrian Pengambilan e-KTP (E)", number);
+        goto out;
+    }
+    if ((rc = store_prepare(db, "SELECT id FROM applications WHERE pickup_ticket_id = ?", &st,
+                            err)) != KT_OK)
+        goto out;
+    store_bind_int(st, 1, ticket_id);
+    if ((rc = store_step(st, &row, err)) != KT_OK)
+        goto out;
+    int64_t linked = row ? store_col_int(st, 0) : 0;
+    store_reset(st);
+    if (linked == app_id)
+        goto out; /* already this application's: nothing more to write */
+    if (linked != 0 || strcmp(state, "called") != 0) {
+        rc = kt_fail(err, KT_ECONFLICT, "ticket_not_called", "ticket_id",
+                     linked != 0 ? "Nomor %s sudah dipakai untuk pengambilan lain"
+                                 : "Nomor %s tidak sedang dipanggil",
+                     number);
+        goto out;
+    }
+    if ((rc = store_prepare(db, "UPDATE applications SET pickup_ticket_id = ? WHERE id = ?", &st,
+                            err)) != KT_OK)
+        goto out;
+    store_bind_int(st, 1, ticket_id);
+    store_bind_int(st, 2, app_id);
+    if ((rc = store_run(st, err)) != KT_OK)
+        goto out;
+    json_t *extra = json_pack("{s:{s:I, s:s, s:i}}", "ticket", "id", (json_int_t)ticket_id,
+                              "number", number, "loket",
+                              (int)json_integer_value(json_object_get(t, "loket")));
+    if (extra == NULL) {
+        rc = svc_nomem(err);
+        goto out;
+    }
+    rc = ticket_serve(s, db, pending, who, app_id, ticket_id, extra, err);
+    json_decref(extra);
+out:
+    json_decref(t);
+    return rc;
+}
+
+/* The optional "ticket_id" of a request: 0 when absent; KT_EINVAL when not a positive id. */
+static kt_code pickup_ticket_of(const json_t *in, int64_t *ticket_id, kt_error *err)
+{
+    json_t *jt = json_object_get(in, "ticket_id");
+    *ticket_id = 0;
+    if (jt == NULL || json_is_null(jt))
+        return KT_OK;
+    if (!json_is_integer(jt) || json_integer_value(jt) < 1)
+        return kt_fail(err, KT_EINVAL, "ticket_id_invalid", "ticket_id",
+                       "ticket_id harus nomor tiket antrian E yang sedang dipanggil");
+    *ticket_id = json_integer_value(jt);
+    return KT_OK;
+}
+
+/* Who handed the card over, when and how: the answer to a receipt that was already used. */
+static kt_code handover_info(store *db, int64_t app_id, json_t *app, kt_error *err)
+{
+    store_stmt *st = NULL;
+    int row = 0;
+    kt_code rc = store_prepare(db,
+                               "SELECT h.at, h.confirmed_by, COALESCE(u.username, ''),"
+                               " COALESCE(u.full_name, '') FROM handovers h LEFT JOIN users u"
+                               " ON u.id = h.user_id WHERE h.application_id = ?",
+                               &st, err);
+    if (rc != KT_OK)
+        return rc;
+    store_bind_int(st, 1, app_id);
+    if ((rc = store_step(st, &row, err)) != KT_OK)
+        return rc;
+    if (row)
+        json_object_set_new(app, "handover",
+                            json_pack("{s:I, s:s, s:s, s:s}", "at",
+                                      (json_int_t)store_col_int(st, 0), "confirmed_by",
+                                      store_col_text(st, 1), "username", store_col_text(st, 2),
+                                      "full_name", store_col_text(st, 3)));
+    store_reset(st);
+    return KT_OK;
+}
+
+kt_code svc_receipt_find(svc *s, const svc_actor *who, const char *receipt_no,
+                         int64_t ticket_id, json_t **out, kt_error *err)
 {
     kt_code rc;
     wf_role role;
     store *db = NULL;
     store_stmt *st = NULL;
+    json_t *pending = NULL;
     *out = NULL;
     if ((rc = svc_actor_role(who, &role, err)) != KT_OK)
         return rc;
@@ -1341,9 +1477,7 @@ kt_code svc_receipt_find(svc *s, const svc_actor *who, const char *receipt_no, j
     if (receipt_no == NULL || strlen(receipt_no) < 5 || strlen(receipt_no) > 32)
         return kt_fail(err, KT_EINVAL, "receipt_no_invalid", "receipt_no",
                        "Nomor tanda terima tidak sah");
-    if ((rc = svc_conn_get(s, &db, err)) != KT_OK)
-        return rc;
-    if ((rc = svc_begin_write(s, db, err)) != KT_OK)
+    if ((rc = svc_write_open(s, &db, &pending, err)) != KT_OK)
         goto out;
     if ((rc = svc_row_by_key(db, "SELECT application_id FROM receipts WHERE receipt_no = ?",
                              receipt_no, &st, err, "receipt_not_found", "receipt_no",
@@ -1351,15 +1485,25 @@ kt_code svc_receipt_find(svc *s, const svc_actor *who, const char *receipt_no, j
         goto out;
     int64_t id = store_col_int(st, 0);
     store_reset(st);
-    /* Scanning the receipt starts the handover step (core/sla.h). */
+    /* The audit trail knows when the receipt was read; the handover step itself runs from
+       the call of the pickup ticket (core/sla.h). */
     if ((rc = svc_event_add(s, db, NULL, "receipt_scanned", who, id, 0, "", "",
                             "receipt_scanned", "", receipt_no, NULL, err)) != KT_OK)
         goto out;
+    if (ticket_id > 0 && (rc = pickup_link(s, db, pending, who, id, ticket_id, err)) != KT_OK)
+        goto out;
     if ((rc = svc_app_load(s, db, id, out, err)) != KT_OK)
         goto out;
-    rc = svc_commit_emit(s, db, NULL, out, err);
+    if ((rc = handover_info(db, id, *out, err)) != KT_OK)
+        goto out;
+    rc = svc_commit_emit(s, db, pending, out, err);
 out:
+    if (rc != KT_OK) {
+        json_decref(*out);
+        *out = NULL;
+    }
     svc_conn_put(s, db);
+    json_decref(pending);
     return rc;
 }
 
@@ -1387,6 +1531,9 @@ kt_code svc_app_hand_over(svc *s, const svc_actor *who, int64_t app_id, const js
                        "confirmed_by harus ktp_receipt, fingerprint atau document");
     if (note != NULL && strlen(note) > 500)
         return kt_fail(err, KT_EINVAL, "note_too_long", "note", "Catatan lebih dari 500 karakter");
+    int64_t pickup_ticket = 0;
+    if ((rc = pickup_ticket_of(in, &pickup_ticket, err)) != KT_OK)
+        return rc;
     if ((rc = txn_begin(s, app_id, &t, err)) != KT_OK)
         goto out;
     store_stmt *st = NULL;
@@ -1408,6 +1555,9 @@ kt_code svc_app_hand_over(svc *s, const svc_actor *who, int64_t app_id, const js
         goto out;
     }
     if ((rc = svc_rec_receipt_use(s, t.db, t.nik, no, in, err)) != KT_OK) /* used once */
+        goto out;
+    if (pickup_ticket > 0 &&
+        (rc = pickup_link(s, t.db, t.pending, who, app_id, pickup_ticket, err)) != KT_OK)
         goto out;
     if (strcmp(by, "fingerprint") == 0 &&
         (rc = svc_afis_require_verified(s, t.db, app_id, err)) != KT_OK)

@@ -6,7 +6,7 @@
  *
  * The copy is src/backup's bak_backup: SQLite's online backup inside one read transaction,
  * so it is a consistent snapshot while the server goes on writing (WAL), then the data
- * files, then the manifest. One backup at a time per process (a mutex): a manual backup that
+ * files, then the manifest, all in one archive encrypted under the office's data key. One backup at a time per process (a mutex): a manual backup that
  * meets a scheduled one waits for it.
  *
  * The folder a scheduled job writes to is remembered per svc, so the HTTP API can trigger a
@@ -72,20 +72,22 @@ static kt_code backup_into(svc *s, const char *dir, int keep, json_t **out, kt_e
                        dir);
     pthread_mutex_lock(&run_mu);
     int64_t t0 = mono_ms();
-    if ((rc = bak_new_path(dir, svc_now(s), path, sizeof path, err)) != KT_OK)
-        goto out;
     /* two backups within one second: the name gets a suffix (still sorts after the first) */
-    size_t base = strlen(path);
-    for (int i = 2; stat(path, &sb) == 0 && i < 100; i++)
-        snprintf(path + base, sizeof path - base, "-%d", i);
+    for (int i = 1; i < 100; i++) {
+        if ((rc = bak_new_path(dir, svc_now(s), i, path, sizeof path, err)) != KT_OK)
+            goto out;
+        if (stat(path, &sb) != 0)
+            break;
+    }
     memset(&bs, 0, sizeof bs);
-    if ((rc = bak_backup_stats(s->db_path, s->data_dir, path, &bs, err)) != KT_OK)
+    if ((rc = bak_backup_stats(s->db_path, s->data_dir, path, s->ring, &bs, err)) != KT_OK)
         goto out;
     if ((rc = bak_rotate(dir, keep, &removed, err)) != KT_OK)
         goto out;
-    *out = json_pack("{s:s, s:I, s:I, s:I, s:i, s:I, s:I}", "path", path, "db_bytes",
+    *out = json_pack("{s:s, s:I, s:I, s:I, s:I, s:i, s:I, s:I}", "path", path, "db_bytes",
                      (json_int_t)bs.db_bytes, "files", (json_int_t)bs.files, "file_bytes",
-                     (json_int_t)bs.file_bytes, "removed", removed, "ms",
+                     (json_int_t)bs.file_bytes, "archive_bytes", (json_int_t)bs.archive_bytes,
+                     "removed", removed, "ms",
                      (json_int_t)(mono_ms() - t0), "at", (json_int_t)svc_now(s));
     if (*out == NULL)
         rc = svc_nomem(err);

@@ -228,7 +228,9 @@ static int cycle_later_first(const void *a, const void *b)
     return x->at < y->at ? 1 : x->at > y->at ? -1 : 0;
 }
 
-/* The queue a ticket of `service` waits in: every service of the same loket role. */
+/* The queue a ticket waits in: every service of the same loket role as its queue_service (a
+   transfer moves it; its number's series stays). A ticket sent to one loket in particular is
+   counted as if any loket of the role could call it: an estimate, said so on the page. */
 static unsigned role_mask(const char *service)
 {
     queue_service q;
@@ -262,7 +264,7 @@ static kt_code view_load(svc *s, store *db, const char *service, const char *day
         return rc;
     snprintf(sql, sizeof sql,
              "SELECT id, priority, CASE WHEN appointment_id IS NULL THEN 0 ELSE 1 END FROM"
-             " tickets WHERE day = ? AND state = 'waiting' AND service IN (%s) ORDER BY"
+             " tickets WHERE day = ? AND state = 'waiting' AND queue_service IN (%s) ORDER BY"
              " taken_at, id", inlist);
     if ((rc = store_prepare(db, sql, &st, err)) != KT_OK)
         return rc;
@@ -294,7 +296,7 @@ static kt_code view_load(svc *s, store *db, const char *service, const char *day
     /* Cycles: consecutive calls at the same loket. */
     snprintf(sql, sizeof sql,
              "SELECT loket, called_at FROM tickets WHERE day = ? AND called_at IS NOT NULL AND"
-             " loket > 0 AND service IN (%s) ORDER BY loket, called_at", inlist);
+             " loket > 0 AND queue_service IN (%s) ORDER BY loket, called_at", inlist);
     if ((rc = store_prepare(db, sql, &st, err)) != KT_OK)
         goto fail;
     store_bind_text(st, 1, day, -1);
@@ -367,7 +369,7 @@ kt_code svc_cit_place_of(svc *s, store *db, int64_t ticket_id, svc_cit_place *ou
     kt_code rc = svc_ticket_load(db, ticket_id, &t, err);
     if (rc != KT_OK)
         return rc;
-    rc = view_load(s, db, svc_jstr(t, "service"), svc_jstr(t, "service_day"), &v, err);
+    rc = view_load(s, db, svc_jstr(t, "queue_service"), svc_jstr(t, "service_day"), &v, err);
     json_decref(t);
     if (rc != KT_OK)
         return rc;
@@ -407,8 +409,8 @@ kt_code svc_ticket_track(svc *s, const char *token, json_t **out, kt_error *err)
     char today[JKT_DATE_STRLEN];
     jkt_service_day_str(svc_now(s), today);
     const char *state = svc_jstr(t, "state"), *day = svc_jstr(t, "service_day");
-    queue_service q;
-    (void)queue_service_from_str(svc_jstr(t, "service"), &q);
+    queue_service q = QUEUE_REKAM_BARU; /* the queue it waits in now (a transfer moves it) */
+    (void)queue_service_from_str(svc_jstr(t, "queue_service"), &q);
     o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:O, s:O, s:b, s:b}", "number",
                   svc_jstr(t, "number"), "service", svc_jstr(t, "service"), "service_label",
                   queue_service_label(q), "service_day", day, "state", state, "taken_at",
@@ -419,18 +421,9 @@ kt_code svc_ticket_track(svc *s, const char *token, json_t **out, kt_error *err)
         rc = svc_nomem(err);
         goto out;
     }
+    json_object_set(o, "booked", json_object_get(t, "booked"));
     store_stmt *st = NULL;
     int row = 0;
-    if ((rc = store_prepare(db,
-                            "SELECT CASE WHEN appointment_id IS NULL THEN 0 ELSE 1 END FROM"
-                            " tickets WHERE id = ?",
-                            &st, err)) != KT_OK)
-        goto out;
-    store_bind_int(st, 1, id);
-    if ((rc = store_step(st, &row, err)) != KT_OK)
-        goto out;
-    json_object_set_new(o, "booked", json_boolean(row && store_col_int(st, 0)));
-    store_reset(st);
     if (strcmp(state, "called") == 0 || strcmp(state, "served") == 0)
         json_object_set(o, "loket", json_object_get(t, "loket"));
     if (strcmp(state, "waiting") == 0 && strcmp(day, today) == 0) {
@@ -557,7 +550,8 @@ kt_code svc_cit_queue_moved(svc *s, store *db, const char *service, kt_error *er
     /* Most calls have nobody with a phone waiting: check that first, cheaply. */
     snprintf(sql, sizeof sql,
              "SELECT count(*) FROM ticket_phones p JOIN tickets t ON t.id = p.ticket_id WHERE"
-             " p.notified_at IS NULL AND t.state = 'waiting' AND t.day = ? AND t.service IN (%s)",
+             " p.notified_at IS NULL AND t.state = 'waiting' AND t.day = ? AND t.queue_service IN"
+             " (%s)",
              inlist);
     if ((rc = store_prepare(db, sql, &st, err)) != KT_OK)
         return rc;
@@ -573,7 +567,7 @@ kt_code svc_cit_queue_moved(svc *s, store *db, const char *service, kt_error *er
     snprintf(sql, sizeof sql,
              "SELECT p.ticket_id, p.phone, t.code FROM ticket_phones p JOIN tickets t ON t.id ="
              " p.ticket_id WHERE p.notified_at IS NULL AND t.state = 'waiting' AND t.day = ? AND"
-             " t.service IN (%s) ORDER BY p.ticket_id", inlist);
+             " t.queue_service IN (%s) ORDER BY p.ticket_id", inlist);
     /* Collect first: the statement cannot stay open across the inserts below on every driver. */
     typedef struct near {
         int64_t id, ahead;

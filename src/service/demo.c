@@ -395,3 +395,67 @@ out:
     json_decref(arr);
     return rc;
 }
+
+/* ---- demo NIKs: a few residents a newcomer can try (issue 10) ------------------------- */
+
+/* One example per case the SOP distinguishes at the intake loket, the first by NIK of the
+   deterministic population (the same for the same seed and day), each with what to try. Only
+   residents without an application yet, so a fresh `make run` shows people still to serve. */
+kt_code svc_demo_niks(svc *s, const svc_actor *who, json_t **out, kt_error *err)
+{
+    static const struct {
+        const char *where, *try_;
+    } cases[] = {
+        {"ktp_status = 'UNREGISTERED' AND card_valid = 0 AND nationality = 'WNI' AND"
+         " marital_status <> 1 AND birth_date <= ?",
+         "Rekam e-KTP baru (antrian A): dewasa, belum pernah direkam"},
+        {"ktp_status = 'CARD_ISSUED' AND card_valid = 1 AND nationality = 'WNI' AND"
+         " birth_date <= ?",
+         "KTP hilang / rusak (antrian C) atau perubahan data (antrian B): sudah punya KTP-el"},
+        {"ktp_status = 'BELUM_WAJIB' AND marital_status = 1 AND birth_date > ?",
+         "Ditolak: belum berumur 17 tahun dan belum pernah kawin"},
+        {"nationality = 'WNA' AND birth_date <= ?",
+         "WNA: dilayani bila Izin Tinggal Tetap (ITAP) masih berlaku"},
+    };
+    store *db = NULL;
+    store_stmt *st = NULL;
+    json_t *arr = NULL;
+    int row = 0;
+    kt_code rc;
+    *out = NULL;
+    if ((rc = svc_require_admin(who, err)) != KT_OK)
+        return rc;
+    jkt_date today = svc_today(s), adult = {today.year - 17, today.month, today.day};
+    if (!jkt_date_valid(adult))
+        adult.day = 28;
+    char cut[JKT_DATE_STRLEN];
+    jkt_date_format(adult, cut);
+    if ((arr = json_array()) == NULL)
+        return svc_nomem(err);
+    if ((rc = svc_conn_get(s, &db, err)) != KT_OK)
+        goto out;
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char sql[512];
+        snprintf(sql, sizeof sql,
+                 "SELECT nik, name, birth_date FROM residents WHERE %s AND NOT EXISTS (SELECT 1"
+                 " FROM applications a WHERE a.nik = residents.nik) ORDER BY nik LIMIT 1",
+                 cases[i].where);
+        if ((rc = store_prepare(db, sql, &st, err)) != KT_OK)
+            goto out;
+        store_bind_text(st, 1, cut, -1);
+        if ((rc = store_step(st, &row, err)) != KT_OK)
+            goto out;
+        if (row)
+            json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:s}", "nik",
+                                                 store_col_text(st, 0), "name",
+                                                 store_col_text(st, 1), "birth_date",
+                                                 store_col_text(st, 2), "try", cases[i].try_));
+        store_reset(st);
+    }
+    *out = arr;
+    arr = NULL;
+out:
+    svc_conn_put(s, db);
+    json_decref(arr);
+    return rc;
+}

@@ -502,23 +502,6 @@ kt_code svc_ikm_report_pdf(svc *s, const svc_actor *who, const char *period, uns
     return rc;
 }
 
-/* A CSV field from the public (a suggestion) must not start a spreadsheet formula: a leading
-   = + - @ (or a tab / CR) is escaped with a quote (OWASP's CSV injection advice). */
-static int csv_text(rec_buf *b, const char *v, char sep)
-{
-    if (v != NULL && strchr("=+-@\t\r", v[0]) != NULL && v[0] != '\0') {
-        char *q = malloc(strlen(v) + 2);
-        if (q == NULL)
-            return -1;
-        q[0] = '\'';
-        strcpy(q + 1, v);
-        int r = rec_buf_csv(b, q, sep);
-        free(q);
-        return r;
-    }
-    return rec_buf_csv(b, v, sep);
-}
-
 kt_code svc_ikm_report_csv(svc *s, const svc_actor *who, const char *period, char **csv,
                            size_t *len, kt_error *err)
 {
@@ -548,7 +531,8 @@ kt_code svc_ikm_report_csv(svc *s, const svc_actor *who, const char *period, cha
                        (long long)json_integer_value(json_object_get(r, "sample_required")));
     json_array_foreach(json_object_get(r, "suggestions"), i, v) {
         bad |= rec_buf_csv(&b, "saran", ',') | rec_buf_csv(&b, svc_jstr(v, "month"), ',') |
-               csv_text(&b, svc_jstr(v, "text"), ',') | rec_buf_add(&b, ",,\n");
+               /* a suggestion is the public's text: rec_buf_csv keeps a formula from running */
+               rec_buf_csv(&b, svc_jstr(v, "text"), ',') | rec_buf_add(&b, ",,\n");
     }
     json_decref(r);
     if (bad) {

@@ -24,6 +24,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/csv.h"
 #include "core/nik.h"
 #include "core/refcodes.h"
 #include "service/svc_internal.h"
@@ -45,59 +46,9 @@ static const int siak_required[C_COUNT] = {[C_NIK] = 1, [C_KK] = 1, [C_NAME] = 1
                                            [C_BIRTH_DATE] = 1, [C_SEX] = 1, [C_AGAMA] = 1,
                                            [C_MARITAL] = 1};
 
-/* Split a CSV line in place (RFC 4180 quoting, "" inside quotes; no newline inside a field).
-   Returns the number of fields, or -1 for an unterminated quote (column in *bad). */
-static int csv_split(char *line, char **fields, int max, int *bad)
-{
-    int n = 0;
-    char *p = line;
-    for (;;) {
-        if (n == max)
-            return n + 1; /* too many: the caller reports it */
-        if (*p == '"') {
-            char *w = ++p, *start = p;
-            for (;;) {
-                if (*p == '\0') {
-                    *bad = n + 1;
-                    return -1;
-                }
-                if (*p == '"') {
-                    if (p[1] == '"') {
-                        *w++ = '"';
-                        p += 2;
-                        continue;
-                    }
-                    p++;
-                    break;
-                }
-                *w++ = *p++;
-            }
-            fields[n++] = start;
-            if (*p != ',' && *p != '\0') {
-                *w = '\0';
-                *bad = n;
-                return -1;
-            }
-            char sep = *p;
-            *w = '\0';
-            if (sep == '\0')
-                return n;
-            p++;
-        } else {
-            fields[n++] = p;
-            char *c = strchr(p, ',');
-            if (c == NULL)
-                return n;
-            *c = '\0';
-            p = c + 1;
-        }
-    }
-}
-
 static void chomp(char *line, ssize_t *len)
 {
-    while (*len > 0 && (line[*len - 1] == '\n' || line[*len - 1] == '\r'))
-        line[--*len] = '\0';
+    *len = (ssize_t)csv_chomp(line, (size_t)*len);
 }
 
 static int all_digits(const char *s, size_t min, size_t max)
@@ -510,10 +461,10 @@ static void *imp_reader(void *arg)
         int bad = 0;
         kt_error le;
         siak_row *row = &b->rows[b->n];
-        int nf = csv_split(l, f, IMPORT_MAX_FIELDS, &bad);
+        const char *why = NULL;
+        int nf = csv_split(l, f, IMPORT_MAX_FIELDS, &bad, &why);
         if (nf < 0)
-            rc = line_fail(&le, "quote_unterminated", p->lineno, bad,
-                           "Tanda kutip tidak ditutup dengan benar");
+            rc = line_fail(&le, "csv_invalid", p->lineno, bad, "%s", why);
         else
             rc = siak_validate(f, nf, p->colpos, p->ncols, p->today, p->lineno, row, &le);
         if (rc == KT_OK) {
@@ -607,13 +558,11 @@ kt_code svc_import_siak(svc *s, const svc_actor *who, const char *path, int skip
         goto out;
     }
     chomp(line, &len);
-    char *hl = line;
-    if ((unsigned char)hl[0] == 0xEF && (unsigned char)hl[1] == 0xBB && (unsigned char)hl[2] == 0xBF)
-        hl += 3; /* UTF-8 byte order mark from spreadsheet exports */
+    char *hl = csv_skip_bom(line); /* spreadsheet exports start with a byte order mark */
     {
         char *f[IMPORT_MAX_FIELDS];
         int bad = 0;
-        int nf = csv_split(hl, f, IMPORT_MAX_FIELDS, &bad);
+        int nf = csv_split(hl, f, IMPORT_MAX_FIELDS, &bad, NULL);
         if (nf < 0 || nf > IMPORT_MAX_FIELDS) {
             rc = line_fail(err, "header_invalid", 1, bad > 0 ? bad : IMPORT_MAX_FIELDS,
                            "Header tidak sah");
@@ -758,6 +707,37 @@ out:
     return rc;
 }
 
+typedef struct orphan {
+    char code[WIL_DIGITS_LEN];
+    int level;
+    long line;
+} orphan;
+
+/* Is the parent of a region (digits, level 2..4) known: compiled in (the 38 provinces, Kota
+   Tangerang, Neglasari: core/wilayah.h) or in the wilayah table, inside the import's
+   transaction so that rows of this file count? Provinces have none. */
+static kt_code parent_known(store *db, const char *digits, int level, int *known,
+                            kt_error *err)
+{
+    store_stmt *st = NULL;
+    int row = 0;
+    char parent[WIL_DIGITS_LEN];
+    *known = 1;
+    if (level <= 1)
+        return KT_OK;
+    snprintf(parent, sizeof parent, "%.*s", level == 2 ? 2 : level == 3 ? 4 : 6, digits);
+    if (wil_lookup(wil_builtin(), parent) != NULL)
+        return KT_OK;
+    kt_code rc = store_prepare(db, "SELECT 1 FROM wilayah WHERE code = ?", &st, err);
+    if (rc != KT_OK)
+        return rc;
+    store_bind_text(st, 1, parent, -1);
+    rc = store_step(st, &row, err);
+    store_reset(st);
+    *known = row;
+    return rc;
+}
+
 kt_code svc_import_wilayah(svc *s, const svc_actor *who, const char *path, json_t **out,
                            kt_error *err)
 {
@@ -769,6 +749,8 @@ kt_code svc_import_wilayah(svc *s, const svc_actor *who, const char *path, json_
     long lineno = 0;
     int64_t n = 0, by_level[5] = {0};
     json_t *pending = NULL;
+    orphan *orphans = NULL; /* regions whose parent was not seen yet, with their line */
+    size_t norphans = 0, caporphans = 0;
 
     *out = NULL;
     if ((rc = svc_require_admin(who, err)) != KT_OK)
@@ -787,8 +769,8 @@ kt_code svc_import_wilayah(svc *s, const svc_actor *who, const char *path, json_
         goto out;
     }
     chomp(line, &len);
-    if (strcmp(line, "code,name,level,level_name,type") != 0) {
-        rc = kt_fail(err, KT_EINVAL, "header_invalid", "line 1",
+    if (strcmp(csv_skip_bom(line), "code,name,level,level_name,type") != 0) {
+        rc = kt_fail(err, KT_EINVAL, "header_invalid", "line 1, column 1",
                      "Header harus 'code,name,level,level_name,type'");
         goto out;
     }
@@ -826,6 +808,46 @@ kt_code svc_import_wilayah(svc *s, const svc_actor *who, const char *path, json_
         n++;
         if (e.level >= 1 && e.level <= 4)
             by_level[e.level]++;
+        /* Every region below a province needs its parent, in the file (before or after it)
+           or already in the database: a kecamatan whose kab/kota is missing names nothing
+           (issue 10: orphans were imported with exit 0). Checked now, and once more at the end
+           for the parents that come later in the file. */
+        int has_parent = 0;
+        if ((rc = parent_known(db, digits, e.level, &has_parent, err)) != KT_OK)
+            goto out;
+        if (!has_parent) {
+            if (norphans == caporphans) {
+                size_t nc = caporphans ? caporphans * 2 : 16;
+                orphan *no = realloc(orphans, nc * sizeof *no);
+                if (no == NULL) {
+                    rc = svc_nomem(err);
+                    goto out;
+                }
+                orphans = no;
+                caporphans = nc;
+            }
+            snprintf(orphans[norphans].code, sizeof orphans[norphans].code, "%s", digits);
+            orphans[norphans].level = e.level;
+            orphans[norphans].line = lineno;
+            norphans++;
+        }
+    }
+    for (size_t i = 0; i < norphans; i++) {
+        int has_parent = 0;
+        if ((rc = parent_known(db, orphans[i].code, orphans[i].level, &has_parent, err)) !=
+            KT_OK)
+            goto out;
+        if (!has_parent) {
+            char field[48];
+            snprintf(field, sizeof field, "line %ld, column 1", orphans[i].line);
+            rc = kt_fail(err, KT_EINVAL, "wilayah_orphan", field,
+                         "Wilayah %s (%s) tidak punya induk: kode %.*s tidak ada di berkas "
+                         "maupun di basis data",
+                         orphans[i].code, wil_level_name(orphans[i].level),
+                         orphans[i].level == 2 ? 2 : orphans[i].level == 3 ? 4 : 6,
+                         orphans[i].code);
+            goto out;
+        }
     }
     if ((rc = svc_event_add(s, db, pending, "wilayah_imported", who, 0, 0, "", "",
                             "import_wilayah", "", path, NULL, err)) != KT_OK)
@@ -843,6 +865,7 @@ kt_code svc_import_wilayah(svc *s, const svc_actor *who, const char *path, json_
     svc_emit(s, pending);
 out:
     svc_conn_put(s, db);
+    free(orphans);
     free(line);
     if (fp != NULL)
         fclose(fp);

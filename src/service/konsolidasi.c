@@ -10,8 +10,10 @@
  *                      surrounding spaces removed, which also catches " 3671..." lookalikes
  *                      and a database copied without its constraint
  *   no_kk              residents with an empty KK number or one not in `families`
- *   biometric_files    recorded applications whose stored biometric file is gone or whose
- *                      SHA-256 no longer matches the one recorded at upload
+ *   biometric_files    recorded applications whose stored biometric file is gone
+ *                      (file_missing), does not open under the data key (file_tampered:
+ *                      altered, or moved from another slot) or whose SHA-256 no longer
+ *                      matches the one recorded at upload (checksum_mismatch)
  *   duplicates_waiting applications in state duplicate (an AFIS hit) awaiting a decision
  *   stuck              open applications past the SOP standard of the step they wait in
  *                      (core/sla.h), and cards not handed over after the expected pickup day
@@ -26,6 +28,8 @@
 
 #include "core/nik.h"
 #include "core/sla.h"
+#include "core/words.h"
+#include "seal/seal.h"
 #include "service/rec_internal.h"
 #include "service/service.h"
 
@@ -142,28 +146,9 @@ static kt_code no_kk(store *db, check *c, kt_error *err)
     return rc;
 }
 
-/* SHA-256 of a file as hex; -1 when it cannot be read. */
-static int file_sha256(const char *path, char hex[65])
-{
-    FILE *f = fopen(path, "rb");
-    unsigned char buf[65536], h[crypto_hash_sha256_BYTES];
-    crypto_hash_sha256_state hs;
-    size_t n;
-    if (f == NULL)
-        return -1;
-    crypto_hash_sha256_init(&hs);
-    while ((n = fread(buf, 1, sizeof buf, f)) > 0)
-        crypto_hash_sha256_update(&hs, buf, n);
-    int bad = ferror(f);
-    fclose(f);
-    if (bad)
-        return -1;
-    crypto_hash_sha256_final(&hs, h);
-    sodium_bin2hex(hex, 65, h, sizeof h);
-    return 0;
-}
-
-static kt_code biometric_files(store *db, check *c, kt_error *err)
+/* Every stored file opens under the data key (not altered, not moved from another slot) and
+   holds the bytes its row's SHA-256 names. */
+static kt_code biometric_files(svc *s, store *db, check *c, kt_error *err)
 {
     store_stmt *st = NULL;
     int row = 0;
@@ -179,10 +164,28 @@ static kt_code biometric_files(store *db, check *c, kt_error *err)
     while ((rc = store_step(st, &row, err)) == KT_OK && row) {
         char hex[65];
         const char *problem = NULL;
-        if (file_sha256(store_col_text(st, 3), hex) != 0)
+        void *data = NULL;
+        size_t len = 0;
+        kt_error ferr;
+        kt_code frc = svc_bio_read(s, store_col_int(st, 0), store_col_text(st, 2),
+                                   store_col_text(st, 3), &data, &len, &ferr);
+        if (frc == KT_ENOMEM) {
+            rc = frc;
+            *err = ferr;
+            break;
+        }
+        if (frc == KT_EREFUSED) {
+            problem = "file_tampered";
+        } else if (frc != KT_OK) {
             problem = "file_missing";
-        else if (strcmp(hex, store_col_text(st, 4)) != 0)
-            problem = "checksum_mismatch";
+        } else {
+            unsigned char h[crypto_hash_sha256_BYTES];
+            crypto_hash_sha256(h, data, len);
+            sodium_bin2hex(hex, sizeof hex, h, sizeof h);
+            if (strcmp(hex, store_col_text(st, 4)) != 0)
+                problem = "checksum_mismatch";
+        }
+        seal_free_secret(data, len);
         if (problem != NULL)
             check_add(c, json_pack("{s:I, s:s, s:s, s:s, s:s}", "application_id",
                                    (json_int_t)store_col_int(st, 0), "nik", store_col_text(st, 1),
@@ -283,6 +286,83 @@ static kt_code archive_unplaced(store *db, check *c, kt_error *err)
     return rc;
 }
 
+/* i-th field helpers for the words below */
+static const char *fs(const json_t *o, const char *k)
+{
+    const char *v = json_string_value(json_object_get(o, k));
+    return v != NULL ? v : "";
+}
+static long long fi(const json_t *o, const char *k)
+{
+    return (long long)json_integer_value(json_object_get(o, k));
+}
+
+/* The finding in words, for the supervisor's screen (issue 10: findings appeared as raw
+   key=value text with epoch milliseconds): each item gets "text", each check its "label". */
+static void words_of_item(int64_t now, const char *name, json_t *it)
+{
+    char t[512], a[64], b[64];
+    (void)now;
+    t[0] = '\0';
+    if (strcmp(name, "nik_biodata") == 0) {
+        snprintf(t, sizeof t, "NIK %s (%s): %s", fs(it, "nik"), fs(it, "name"),
+                 fs(it, "message"));
+    } else if (strcmp(name, "duplicate_nik") == 0) {
+        snprintf(t, sizeof t, "NIK %s tercatat pada %lld penduduk", fs(it, "nik"),
+                 fi(it, "residents"));
+    } else if (strcmp(name, "no_kk") == 0) {
+        if (strcmp(fs(it, "problem"), "kk_empty") == 0)
+            snprintf(t, sizeof t, "NIK %s (%s): nomor KK kosong", fs(it, "nik"), fs(it, "name"));
+        else
+            snprintf(t, sizeof t, "NIK %s (%s): KK %s tidak ada di data keluarga", fs(it, "nik"),
+                     fs(it, "name"), fs(it, "kk_number"));
+    } else if (strcmp(name, "biometric_files") == 0) {
+        snprintf(t, sizeof t, "Permohonan #%lld (NIK %s): berkas %s %s", fi(it, "application_id"),
+                 fs(it, "nik"), fs(it, "slot"),
+                 strcmp(fs(it, "problem"), "file_missing") == 0
+                     ? "tidak ditemukan"
+                     : "berubah sejak disimpan (sidik SHA-256 tidak cocok)");
+    } else if (strcmp(name, "duplicates_waiting") == 0) {
+        words_datetime(fi(it, "since"), a, sizeof a);
+        words_duration(fi(it, "waiting_ms"), b, sizeof b);
+        snprintf(t, sizeof t, "Permohonan #%lld (%s, NIK %s) menunggu keputusan sejak %s (%s)",
+                 fi(it, "application_id"), words_or_id(WORDS_KIND, fs(it, "kind")),
+                 fs(it, "nik"), a, b);
+    } else if (strcmp(name, "stuck") == 0) {
+        words_datetime(fi(it, "since"), a, sizeof a);
+        if (strcmp(fs(it, "step"), "pickup") == 0) {
+            jkt_date d;
+            if (jkt_date_parse(fs(it, "expected_pickup"), "", &d, NULL) == KT_OK)
+                words_date(d, b, sizeof b);
+            else
+                snprintf(b, sizeof b, "%s", fs(it, "expected_pickup"));
+            snprintf(t, sizeof t, "Permohonan #%lld (NIK %s, %s): KTP-el belum diambil; "
+                     "perkiraan pengambilan %s", fi(it, "application_id"), fs(it, "nik"),
+                     words_or_id(WORDS_STATE, fs(it, "state")), b);
+        } else {
+            words_duration(fi(it, "over_ms"), b, sizeof b);
+            snprintf(t, sizeof t, "Permohonan #%lld (NIK %s) tertahan di langkah \"%s\" sejak "
+                     "%s, %s melewati standar", fi(it, "application_id"), fs(it, "nik"),
+                     words_or_id(WORDS_STEP, fs(it, "step")), a, b);
+        }
+    } else if (strcmp(name, "archive_unplaced") == 0) {
+        words_datetime(fi(it, "filed_at"), a, sizeof a);
+        snprintf(t, sizeof t, "Permohonan #%lld: berkas diarsipkan %s belum mendapat tempat di "
+                 "rak arsip", fi(it, "application_id"), a);
+    }
+    json_object_set_new(it, "text", json_string(t));
+}
+
+static void words_of_check(int64_t now, const char *name, json_t *c)
+{
+    size_t i;
+    json_t *it;
+    json_object_set_new(c, "label", json_string(words_or_id(WORDS_CHECK, name)));
+    json_array_foreach(json_object_get(c, "items"), i, it)
+        if (json_is_object(it))
+            words_of_item(now, name, it);
+}
+
 kt_code svc_konsolidasi(svc *s, const svc_actor *who, json_t **out, kt_error *err)
 {
     static const char *const names[] = {"nik_biodata",     "duplicate_nik",      "no_kk",
@@ -308,7 +388,7 @@ kt_code svc_konsolidasi(svc *s, const svc_actor *who, json_t **out, kt_error *er
         goto out;
     if ((rc = nik_biodata(s, db, &c[0], err)) != KT_OK ||
         (rc = duplicate_nik(db, &c[1], err)) != KT_OK || (rc = no_kk(db, &c[2], err)) != KT_OK ||
-        (rc = biometric_files(db, &c[3], err)) != KT_OK ||
+        (rc = biometric_files(s, db, &c[3], err)) != KT_OK ||
         (rc = duplicates_waiting(s, db, &c[4], err)) != KT_OK ||
         (rc = stuck(s, db, &c[5], err)) != KT_OK ||
         (rc = archive_unplaced(db, &c[6], err)) != KT_OK)
@@ -317,6 +397,7 @@ kt_code svc_konsolidasi(svc *s, const svc_actor *who, json_t **out, kt_error *er
     for (int i = 0; i < 7; i++) {
         check_close(checks, names[i], &c[i]);
         total += c[i].count;
+        words_of_check(svc_now(s), names[i], json_object_get(checks, names[i]));
     }
     json_object_set_new(res, "findings", json_integer(total));
     *out = res;

@@ -46,14 +46,19 @@ static int default_role(int loket)
     return loket == 2 ? 1 : loket == 3 ? 2 : 0;
 }
 
-/* The layout: roles[1..n] as ROLE_IDS indexes; *configured 1 when the table has rows. */
-static kt_code roles_load(store *db, int n, int *roles, int *configured, kt_error *err)
+/* The layout: roles[1..*n] as ROLE_IDS indexes; *configured 1 when the table has rows.
+   *n, the number of lokets, is the layout's: the highest loket it names, or the configured
+   number (svc_config.lokets) when that is higher. So a loket the admin adds to the layout
+   exists at once - to log in at, to call from, on the board - without a restart (issue 10). */
+static kt_code roles_load(store *db, const svc *s, int *roles, int *configured, int *n,
+                          kt_error *err)
 {
     store_stmt *st = NULL;
     int row = 0;
     kt_code rc;
     *configured = 0;
-    for (int l = 1; l <= n; l++)
+    *n = s->lokets < LOKETS_MAX ? s->lokets : LOKETS_MAX;
+    for (int l = 1; l <= LOKETS_MAX; l++)
         roles[l] = default_role(l);
     if ((rc = store_prepare(db, "SELECT loket, role FROM lokets ORDER BY loket", &st, err)) !=
         KT_OK)
@@ -61,23 +66,34 @@ static kt_code roles_load(store *db, int n, int *roles, int *configured, kt_erro
     while ((rc = store_step(st, &row, err)) == KT_OK && row) {
         int l = (int)store_col_int(st, 0), r = role_index(store_col_text(st, 1));
         *configured = 1;
-        if (l >= 1 && l <= n && r >= 0)
+        if (l >= 1 && l <= LOKETS_MAX && r >= 0) {
             roles[l] = r;
+            if (l > *n)
+                *n = l;
+        }
     }
     store_reset(st);
     return rc;
 }
 
 /* Read-only helper around roles_load with a connection of its own. */
-static kt_code roles_get(svc *s, int *roles, int *configured, kt_error *err)
+static kt_code roles_get(svc *s, int *roles, int *configured, int *n, kt_error *err)
 {
     store *db = NULL;
     kt_code rc = svc_conn_get(s, &db, err);
     if (rc != KT_OK)
         return rc;
-    rc = roles_load(db, s->lokets, roles, configured, err);
+    rc = roles_load(db, s, roles, configured, n, err);
     svc_conn_put(s, db);
     return rc;
+}
+
+int svc_lokets_count(svc *s)
+{
+    int roles[LOKETS_MAX + 1], configured = 0, n = s->lokets;
+    if (roles_get(s, roles, &configured, &n, NULL) != KT_OK)
+        return s->lokets;
+    return n;
 }
 
 static json_t *layout_json(int n, const int *roles, int configured)
@@ -95,15 +111,12 @@ static json_t *layout_json(int n, const int *roles, int configured)
 
 kt_code svc_lokets_get(svc *s, json_t **out, kt_error *err)
 {
-    int roles[LOKETS_MAX + 1], configured = 0;
+    int roles[LOKETS_MAX + 1], configured = 0, n = 0;
     *out = NULL;
-    if (s->lokets > LOKETS_MAX)
-        return kt_fail(err, KT_EINVAL, "lokets_invalid", "lokets", "Paling banyak %d loket",
-                       LOKETS_MAX);
-    kt_code rc = roles_get(s, roles, &configured, err);
+    kt_code rc = roles_get(s, roles, &configured, &n, err);
     if (rc != KT_OK)
         return rc;
-    *out = layout_json(s->lokets, roles, configured);
+    *out = layout_json(n, roles, configured);
     return *out != NULL ? KT_OK : svc_nomem(err);
 }
 
@@ -169,15 +182,12 @@ kt_code svc_lokets_set(svc *s, const svc_actor *who, const json_t *in, json_t **
     store *db = NULL;
     store_stmt *st = NULL;
     json_t *list = NULL, *pending = NULL;
-    int roles[LOKETS_MAX + 1], configured = 0;
+    int roles[LOKETS_MAX + 1], configured = 0, n = 0, now_n = 0;
     char seen[LOKETS_MAX + 1];
     memset(seen, 0, sizeof seen);
     *out = NULL;
     if ((rc = svc_require_admin(who, err)) != KT_OK)
         return rc;
-    if (s->lokets > LOKETS_MAX)
-        return kt_fail(err, KT_EINVAL, "lokets_invalid", "lokets", "Paling banyak %d loket",
-                       LOKETS_MAX);
     const char *spec = svc_jstr(in, "spec");
     if (spec != NULL) {
         if ((rc = svc_lokets_parse(spec, &list, err)) != KT_OK)
@@ -198,9 +208,9 @@ kt_code svc_lokets_set(svc *s, const svc_actor *who, const json_t *in, json_t **
         json_t *jl = json_object_get(v, "loket");
         const char *r = svc_jstr(v, "role");
         if (!json_is_integer(jl) || json_integer_value(jl) < 1 ||
-            json_integer_value(jl) > s->lokets) {
+            json_integer_value(jl) > LOKETS_MAX) {
             rc = kt_fail(err, KT_EINVAL, "loket_invalid", field,
-                         "Nomor loket harus 1 sampai %d (jumlah loket kantor ini)", s->lokets);
+                         "Nomor loket harus 1 sampai %d", LOKETS_MAX);
             goto out;
         }
         if (role_index(r) < 0) {
@@ -208,7 +218,7 @@ kt_code svc_lokets_set(svc *s, const svc_actor *who, const json_t *in, json_t **
                          "Peran loket harus intake, operator atau handover");
             goto out;
         }
-        int n = (int)json_integer_value(jl);
+        n = (int)json_integer_value(jl);
         if (seen[n]) {
             rc = kt_fail(err, KT_EINVAL, "lokets_duplicate", field, "Loket %d disebut dua kali",
                          n);
@@ -216,10 +226,15 @@ kt_code svc_lokets_set(svc *s, const svc_actor *who, const json_t *in, json_t **
         }
         seen[n] = 1;
     }
-    /* The layout as it would be (lokets not named keep their default) must keep the SOP's
-       counters: somewhere to hand in documents (A-D) and somewhere to collect cards (E). */
+    /* The layout as it would be (lokets not named keep their default; the number of lokets
+       is the configured one or the highest named) must keep the SOP's counters: somewhere to
+       hand in documents (A-D) and somewhere to collect cards (E). */
     int has_intake = 0, has_handover = 0;
-    for (int l = 1; l <= s->lokets; l++) {
+    now_n = s->lokets < LOKETS_MAX ? s->lokets : LOKETS_MAX;
+    json_array_foreach(list, i, v)
+        if (json_integer_value(json_object_get(v, "loket")) > now_n)
+            now_n = (int)json_integer_value(json_object_get(v, "loket"));
+    for (int l = 1; l <= now_n; l++) {
         int r = default_role(l);
         json_array_foreach(list, i, v)
             if (json_integer_value(json_object_get(v, "loket")) == l)
@@ -247,7 +262,7 @@ kt_code svc_lokets_set(svc *s, const svc_actor *who, const json_t *in, json_t **
         if ((rc = store_run(st, err)) != KT_OK)
             goto out;
     }
-    if ((rc = roles_load(db, s->lokets, roles, &configured, err)) != KT_OK)
+    if ((rc = roles_load(db, s, roles, &configured, &n, err)) != KT_OK)
         goto out;
     if ((rc = svc_event_add(s, db, pending, "lokets_changed", who, 0, 0, "", "", "set_lokets",
                             "", "", NULL, err)) != KT_OK)
@@ -255,7 +270,7 @@ kt_code svc_lokets_set(svc *s, const svc_actor *who, const json_t *in, json_t **
     if ((rc = svc_commit(s, db, err)) != KT_OK)
         goto out;
     svc_emit(s, pending);
-    *out = layout_json(s->lokets, roles, configured);
+    *out = layout_json(n, roles, configured);
     if (*out == NULL)
         rc = svc_nomem(err);
 out:
@@ -267,12 +282,15 @@ out:
 
 kt_code svc_lokets_check_call(svc *s, const svc_actor *who, int loket, kt_error *err)
 {
-    int roles[LOKETS_MAX + 1], configured = 0;
-    if (loket < 1 || loket > s->lokets || s->lokets > LOKETS_MAX)
-        return KT_OK; /* the caller reports a bad loket number */
-    kt_code rc = roles_get(s, roles, &configured, err);
-    if (rc != KT_OK || !configured)
+    int roles[LOKETS_MAX + 1], configured = 0, n = 0;
+    kt_code rc = roles_get(s, roles, &configured, &n, err);
+    if (rc != KT_OK)
         return rc;
+    if (loket < 1 || loket > n)
+        return kt_fail(err, KT_EINVAL, "loket_invalid", "loket",
+                       "Loket harus 1 sampai %d (pilih loket saat masuk)", n);
+    if (!configured)
+        return KT_OK;
     int r = roles[loket];
     if (r == 1)
         return kt_fail(err, KT_ECONFLICT, "loket_role", "loket",
@@ -290,20 +308,15 @@ kt_code svc_lokets_check_call(svc *s, const svc_actor *who, int loket, kt_error 
    the first desk. */
 static kt_code desk_of(svc *s, const svc_actor *who, const json_t *in, int *desk, kt_error *err)
 {
-    int roles[LOKETS_MAX + 1], configured = 0;
+    int roles[LOKETS_MAX + 1], configured = 0, n = 0;
     json_t *jl = json_object_get(in, "loket");
     *desk = 0;
-    if (s->lokets > LOKETS_MAX)
-        return kt_fail(err, KT_EINVAL, "lokets_invalid", "lokets", "Paling banyak %d loket",
-                       LOKETS_MAX);
-    if (jl != NULL && !json_is_null(jl) &&
-        (!json_is_integer(jl) || json_integer_value(jl) < 1 ||
-         json_integer_value(jl) > s->lokets))
-        return kt_fail(err, KT_EINVAL, "loket_invalid", "loket", "Loket harus 1 sampai %d",
-                       s->lokets);
-    kt_code rc = roles_get(s, roles, &configured, err);
+    kt_code rc = roles_get(s, roles, &configured, &n, err);
     if (rc != KT_OK)
         return rc;
+    if (jl != NULL && !json_is_null(jl) &&
+        (!json_is_integer(jl) || json_integer_value(jl) < 1 || json_integer_value(jl) > n))
+        return kt_fail(err, KT_EINVAL, "loket_invalid", "loket", "Loket harus 1 sampai %d", n);
     if (json_is_integer(jl)) {
         int l = (int)json_integer_value(jl);
         if (roles[l] != 1)
@@ -313,11 +326,11 @@ static kt_code desk_of(svc *s, const svc_actor *who, const json_t *in, int *desk
         *desk = l;
         return KT_OK;
     }
-    if (who->loket >= 1 && who->loket <= s->lokets && roles[who->loket] == 1) {
+    if (who->loket >= 1 && who->loket <= n && roles[who->loket] == 1) {
         *desk = who->loket;
         return KT_OK;
     }
-    for (int l = 1; l <= s->lokets; l++)
+    for (int l = 1; l <= n; l++)
         if (roles[l] == 1) {
             *desk = l;
             return KT_OK;
@@ -510,21 +523,20 @@ kt_code svc_lokets_board(svc *s, json_t *board, kt_error *err)
     int row = 0, roles[LOKETS_MAX + 1], configured = 0;
     json_t **calls = NULL;
     size_t ncalls = 0;
-    if (s->lokets > LOKETS_MAX)
-        return KT_OK;
+    int n = 0;
     jkt_date d = svc_today(s);
     if ((rc = svc_conn_get(s, &db, err)) != KT_OK)
         return rc;
     if ((rc = store_begin(db, STORE_READ, err)) != KT_OK)
         goto out;
-    if ((rc = roles_load(db, s->lokets, roles, &configured, err)) != KT_OK)
+    if ((rc = roles_load(db, s, roles, &configured, &n, err)) != KT_OK)
         goto out;
     json_object_set_new(board, "lokets_configured", json_boolean(configured));
     size_t i;
     json_t *v;
     json_array_foreach(json_object_get(board, "lokets"), i, v) {
         int l = (int)json_integer_value(json_object_get(v, "loket"));
-        if (l < 1 || l > s->lokets)
+        if (l < 1 || l > n)
             continue;
         json_object_set_new(v, "role", json_string(ROLE_IDS[roles[l]]));
         json_object_set_new(v, "role_name", json_string(ROLE_NAMES[roles[l]]));
@@ -532,18 +544,22 @@ kt_code svc_lokets_board(svc *s, json_t *board, kt_error *err)
             continue;
         if ((rc = store_prepare(db,
                                 "SELECT e.id, e.ticket_id, t.code, e.at, t.service,"
-                                " e.application_id FROM events e JOIN tickets t ON"
-                                " t.id = e.ticket_id WHERE e.at >= ? AND e.at < ? AND"
-                                " e.loket = ? AND e.action IN ('call_recording',"
+                                " e.application_id, (SELECT count(*) FROM events x WHERE"
+                                " x.application_id = e.application_id AND x.id > e.id AND"
+                                " x.from_state <> x.to_state) FROM events e JOIN tickets t ON"
+                                " t.id = e.ticket_id WHERE e.loket = ? AND e.at >= ? AND"
+                                " e.at < ? AND e.action IN ('call_recording',"
                                 " 'recall_recording') ORDER BY e.at DESC, e.id DESC LIMIT 1",
                                 &st, err)) != KT_OK)
             goto out;
-        store_bind_int(st, 1, jkt_day_start_ms(d));
-        store_bind_int(st, 2, jkt_day_end_ms(d));
-        store_bind_int(st, 3, l);
+        store_bind_int(st, 1, l);
+        store_bind_int(st, 2, jkt_day_start_ms(d));
+        store_bind_int(st, 3, jkt_day_end_ms(d));
         if ((rc = store_step(st, &row, err)) != KT_OK)
             goto out;
-        if (row) {
+        /* The desk's last call is shown while it is current: once the application has moved
+           on (data changed, recorded, ...) the person has left the desk (issue 10). */
+        if (row && store_col_int(st, 6) == 0) {
             json_int_t at = store_col_int(st, 3);
             json_t *cur = json_object_get(v, "ticket");
             if (!json_is_object(cur) ||

@@ -4,7 +4,9 @@
  *
  * Numbering: per service per Jakarta service day (core/queue.h), MAX(number)+1 inside a write
  * transaction, so two kiosks never print the same number; UNIQUE (day, service, number)
- * guards it too.
+ * guards it too. `service` and `number` are the number's series and never change: a transfer
+ * moves the ticket to another queue (`queue_service`, migration 008), so the citizen keeps
+ * the number in hand and the old service never issues it again.
  * Calling: BEGIN IMMEDIATE serialises callers, and the UPDATE only moves a ticket that is
  * still waiting, so lokets calling at the same moment never get the same ticket.
  * Durability at speed: take, call, recall, no-show and transfer run as units of the service's
@@ -31,7 +33,8 @@
 
 #define TICKET_COLS                                                                          \
     "SELECT id, code, service, priority, priority_reason, state, day, loket, taken_at,"      \
-    " called_at, served_at, recalls, number, appointment_id FROM tickets"
+    " called_at, served_at, recalls, number, queue_service, priority_check, appointment_id"    \
+    " FROM tickets"
 
 static json_t *ticket_json(store_stmt *st)
 {
@@ -45,13 +48,18 @@ static json_t *ticket_json(store_stmt *st)
                           (int)store_col_int(st, 11));
     if (o == NULL)
         return NULL;
+    /* service: the series of the number (fixed at the kiosk); queue_service: the queue it
+       waits in now (a transfer changes only this one). */
+    json_object_set_new(o, "queue_service", json_string(store_col_text(st, 13)));
+    /* a priority ticket is a claim until the officer who calls it confirms it (kiosk.c) */
+    json_object_set_new(o, "priority_check", json_string(store_col_text(st, 14)));
+    /* checked in with a booking (janji temu): called under the booked/walk-in rule */
+    json_object_set_new(o, "booked", json_boolean(!store_col_null(st, 15)));
     json_object_set_new(o, "called_at", store_col_null(st, 9) ? json_null()
                                                               : json_integer(store_col_int(st, 9)));
     json_object_set_new(o, "served_at", store_col_null(st, 10)
                                             ? json_null()
                                             : json_integer(store_col_int(st, 10)));
-    /* checked in with a booking (janji temu): called under the booked/walk-in rule */
-    json_object_set_new(o, "booked", json_boolean(!store_col_null(st, 13)));
     return o;
 }
 
@@ -111,14 +119,16 @@ static kt_code unit_write(svc *s, svc_group_fn fn, void *ctx, unit_out *u, json_
    to its savepoint and leaves no gap. */
 typedef struct take_job {
     const char *service;
+    queue_service qs;
     int priority;
     const char *reason;
+    const svc_kiosk *kiosk; /* the registered kiosk that prints it, or NULL */
     unit_out u;
 } take_job;
 
 kt_code svc_ticket_insert(svc *s, store *db, json_t *pending, const char *service,
-                          int priority, const char *reason, int64_t appointment_id, json_t **out,
-                          kt_error *err)
+                          int priority, const char *reason, const svc_kiosk *kiosk_dev,
+                          int64_t appointment_id, json_t **out, kt_error *err)
 {
     store_stmt *st = NULL;
     int row = 0;
@@ -148,8 +158,8 @@ kt_code svc_ticket_insert(svc *s, store *db, json_t *pending, const char *servic
         return rc;
     if ((rc = store_prepare(db,
                             "INSERT INTO tickets (service, day, number, code, priority,"
-                            " priority_reason, taken_at, appointment_id) VALUES (?, ?, ?, ?, ?,"
-                            " ?, ?, ?)",
+                            " priority_reason, taken_at, queue_service, kiosk_id,"
+                            " appointment_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                             &st, err)) != KT_OK)
         return rc;
     store_bind_text(st, 1, service, -1);
@@ -159,14 +169,17 @@ kt_code svc_ticket_insert(svc *s, store *db, json_t *pending, const char *servic
     store_bind_int(st, 5, priority);
     store_bind_text(st, 6, reason, -1);
     store_bind_int(st, 7, now);
+    store_bind_text(st, 8, service, -1);
+    if (kiosk_dev != NULL)
+        store_bind_int(st, 9, kiosk_dev->id);
     if (appointment_id > 0)
-        store_bind_int(st, 8, appointment_id);
+        store_bind_int(st, 10, appointment_id);
     if ((rc = store_run(st, err)) != KT_OK)
         return rc;
     int64_t id = store_last_id(db);
     if ((rc = store_prepare(db,
-                            "SELECT count(*) FROM tickets WHERE day = ? AND service = ? AND"
-                            " state = 'waiting' AND id < ?",
+                            "SELECT count(*) FROM tickets WHERE day = ? AND queue_service = ?"
+                            " AND state = 'waiting' AND id < ?",
                             &st, err)) != KT_OK)
         return rc;
     store_bind_text(st, 1, day, -1);
@@ -177,7 +190,10 @@ kt_code svc_ticket_insert(svc *s, store *db, json_t *pending, const char *servic
     int64_t before = store_col_int(st, 0);
     store_reset(st);
     svc_actor kiosk = svc_system_actor();
-    snprintf(kiosk.username, sizeof kiosk.username, "kiosk");
+    if (kiosk_dev != NULL)
+        snprintf(kiosk.username, sizeof kiosk.username, "kiosk:%.56s", kiosk_dev->name);
+    else
+        snprintf(kiosk.username, sizeof kiosk.username, "kiosk");
     json_t *extra = json_pack("{s:{s:I, s:s, s:s, s:b}}", "ticket", "id", (json_int_t)id,
                               "number", code, "service", service, "priority", priority);
     if (extra == NULL)
@@ -199,8 +215,8 @@ static kt_code take_unit(svc *s, store *db, void *ctx, kt_error *err)
 {
     take_job *j = ctx;
     json_t *t = NULL;
-    kt_code rc = svc_ticket_insert(s, db, j->u.pending, j->service, j->priority, j->reason, 0,
-                                   &t, err);
+    kt_code rc = svc_ticket_insert(s, db, j->u.pending, j->service, j->priority, j->reason,
+                                   j->kiosk, 0, &t, err);
     if (rc != KT_OK)
         return rc;
     json_decref(j->u.t); /* NULL unless a unit ran before (never: one unit per request) */
@@ -210,12 +226,18 @@ static kt_code take_unit(svc *s, store *db, void *ctx, kt_error *err)
 
 kt_code svc_ticket_take(svc *s, const json_t *in, json_t **out, kt_error *err)
 {
+    return svc_ticket_take_by(s, NULL, in, out, err);
+}
+
+kt_code svc_ticket_take_by(svc *s, const svc_kiosk *kiosk, const json_t *in, json_t **out,
+                           kt_error *err)
+{
     take_job j;
-    queue_service qs;
     memset(&j, 0, sizeof j);
     *out = NULL;
+    j.kiosk = kiosk;
     j.service = svc_jstr(in, "service");
-    if (j.service == NULL || !queue_service_from_str(j.service, &qs))
+    if (j.service == NULL || !queue_service_from_str(j.service, &j.qs))
         return kt_fail(err, KT_EINVAL, "service_invalid", "service",
                        "Layanan harus salah satu dari rekam_baru, perubahan_data, hilang_rusak, "
                        "pindah_datang, pengambilan");
@@ -317,8 +339,8 @@ kt_code svc_queue_counters(svc *s, store *db, const char *day, const char *inlis
     kt_code rc;
     snprintf(sql, sizeof sql,
              "SELECT priority, CASE WHEN appointment_id IS NULL THEN 0 ELSE 1 END FROM tickets"
-             " WHERE day = ? AND called_at IS NOT NULL AND service IN (%s) ORDER BY called_at"
-             " DESC, id DESC LIMIT 64", inlist);
+             " WHERE day = ? AND called_at IS NOT NULL AND queue_service IN (%s) ORDER BY"
+             " called_at DESC, id DESC LIMIT 64", inlist);
     if ((rc = store_prepare(db, sql, &st, err)) != KT_OK)
         return rc;
     store_bind_text(st, 1, day, -1);
@@ -417,7 +439,7 @@ static kt_code call_unit(svc *s, store *db, void *ctx, kt_error *err)
     json_decref(extra);
     /* Tickets that moved near their turn get their SMS, in this transaction (citizen.c). */
     if (rc == KT_OK)
-        rc = svc_cit_queue_moved(s, db, svc_jstr(t, "service"), err);
+        rc = svc_cit_queue_moved(s, db, svc_jstr(t, "queue_service"), err);
     if (rc != KT_OK) {
         json_decref(t);
         return rc;
@@ -445,10 +467,8 @@ kt_code svc_ticket_call_next(svc *s, const svc_actor *who, const json_t *in, jso
             return kt_fail(err, KT_EINVAL, "loket_invalid", "loket", "Loket harus bilangan");
         loket = (int)json_integer_value(jl);
     }
-    if (loket < 1 || loket > s->lokets)
-        return kt_fail(err, KT_EINVAL, "loket_invalid", "loket",
-                       "Loket harus 1 sampai %d (pilih loket saat masuk)", s->lokets);
-    /* A loket layout that was set is kept: each counter calls its role's queue (lokets.c). */
+    /* The loket exists (the layout's number of lokets, read now) and, when a layout was set,
+       calls its role's queue (lokets.c). */
     if ((rc = svc_lokets_check_call(s, who, loket, err)) != KT_OK)
         return rc;
     if ((rc = call_services(who, role, in, &mask, err)) != KT_OK)
@@ -459,16 +479,17 @@ kt_code svc_ticket_call_next(svc *s, const svc_actor *who, const json_t *in, jso
     j.loket = loket;
     snprintf(j.sql_count, sizeof j.sql_count,
              "SELECT priority, CASE WHEN appointment_id IS NULL THEN 0 ELSE 1 END, count(*)"
-             " FROM tickets WHERE day = ? AND state = 'waiting' AND service IN (%s) AND loket"
-             " IN (0, ?) GROUP BY priority, CASE WHEN appointment_id IS NULL THEN 0 ELSE 1 END",
-             j.inlist);
+             " FROM tickets WHERE day = ? AND state = 'waiting' AND queue_service IN (%s) AND"
+             " loket IN (0, ?) GROUP BY priority, CASE WHEN appointment_id IS NULL THEN 0 ELSE"
+             " 1 END", j.inlist);
     snprintf(j.sql_pick_priority, sizeof j.sql_pick_priority,
-             "SELECT id FROM tickets WHERE day = ? AND state = 'waiting' AND service IN (%s)"
-             " AND loket IN (0, ?) AND priority = 1 ORDER BY taken_at, id LIMIT 1", j.inlist);
+             "SELECT id FROM tickets WHERE day = ? AND state = 'waiting' AND queue_service IN"
+             " (%s) AND loket IN (0, ?) AND priority = 1 ORDER BY taken_at, id LIMIT 1",
+             j.inlist);
     snprintf(j.sql_pick_regular, sizeof j.sql_pick_regular,
-             "SELECT id FROM tickets WHERE day = ? AND state = 'waiting' AND service IN (%s)"
-             " AND loket IN (0, ?) AND priority = 0 AND CASE WHEN appointment_id IS NULL THEN 0"
-             " ELSE 1 END = ? ORDER BY taken_at, id LIMIT 1", j.inlist);
+             "SELECT id FROM tickets WHERE day = ? AND state = 'waiting' AND queue_service IN"
+             " (%s) AND loket IN (0, ?) AND priority = 0 AND CASE WHEN appointment_id IS NULL"
+             " THEN 0 ELSE 1 END = ? ORDER BY taken_at, id LIMIT 1", j.inlist);
     return unit_write(s, call_unit, &j, &j.u, out, err);
 }
 
@@ -510,8 +531,8 @@ static kt_code act_unit(svc *s, store *db, void *ctx, kt_error *err)
     } else {
         type = "ticket_transferred";
         rc = store_prepare(db,
-                           "UPDATE tickets SET state = 'waiting', service = COALESCE(?, service),"
-                           " loket = ? WHERE id = ?",
+                           "UPDATE tickets SET state = 'waiting', queue_service = COALESCE(?,"
+                           " queue_service), loket = ? WHERE id = ?",
                            &st, err);
     }
     if (rc != KT_OK)
@@ -577,10 +598,11 @@ static kt_code ticket_act(svc *s, const svc_actor *who, int64_t id, wf_ticket_ac
         if (j.to_service != NULL && !queue_service_from_str(j.to_service, &q))
             return kt_fail(err, KT_EINVAL, "service_invalid", "service", "Layanan tidak dikenal");
         if (jl != NULL) {
+            int n = svc_lokets_count(s);
             if (!json_is_integer(jl) || json_integer_value(jl) < 1 ||
-                json_integer_value(jl) > s->lokets)
+                json_integer_value(jl) > n)
                 return kt_fail(err, KT_EINVAL, "loket_invalid", "loket",
-                               "Loket harus 1 sampai %d", s->lokets);
+                               "Loket harus 1 sampai %d", n);
             j.to_loket = (int)json_integer_value(jl);
         }
     }
@@ -626,12 +648,23 @@ kt_code svc_queue_board(svc *s, json_t **out, kt_error *err)
         goto out;
     if ((rc = store_begin(db, STORE_READ, err)) != KT_OK)
         goto out;
-    for (int l = 1; l <= s->lokets; l++) {
+    int nlokets = svc_lokets_count(s);
+    for (int l = 1; l <= nlokets; l++) {
+        /* The loket's last call, shown while it is current: the ticket still called, or
+           its person still being served there (the intake check of the application opened
+           from it, or the handover of the card its pickup ticket came for). A call whose
+           person was served, sent on or did not come leaves the loket empty (issue 10: the
+           board kept a stale call). Indexed (migration 008): one row per loket. */
         if ((rc = store_prepare(db,
-                                "SELECT id, code, called_at, service, recalls FROM tickets"
-                                " WHERE day = ? AND loket = ? AND state IN ('called', 'served')"
-                                " AND called_at IS NOT NULL ORDER BY called_at DESC, id DESC"
-                                " LIMIT 1",
+                                "SELECT t.id, t.code, t.called_at, t.service, t.recalls FROM"
+                                " tickets t WHERE t.day = ? AND t.loket = ? AND t.called_at IS"
+                                " NOT NULL AND (t.state = 'called' OR (t.state = 'served' AND"
+                                " (EXISTS (SELECT 1 FROM applications a WHERE a.ticket_id ="
+                                " t.id AND a.state = 'called') OR EXISTS (SELECT 1 FROM"
+                                " applications a WHERE a.pickup_ticket_id = t.id AND a.state ="
+                                " 'printed')))) AND t.called_at = (SELECT MAX(c.called_at) FROM"
+                                " tickets c WHERE c.day = t.day AND c.loket = t.loket) ORDER BY"
+                                " t.id DESC LIMIT 1",
                                 &st, err)) != KT_OK)
             goto out;
         store_bind_text(st, 1, day, -1);
@@ -663,8 +696,8 @@ kt_code svc_queue_board(svc *s, json_t **out, kt_error *err)
     if (rc != KT_OK)
         goto out;
     if ((rc = store_prepare(db,
-                            "SELECT service, count(*) FROM tickets WHERE day = ? AND"
-                            " state = 'waiting' GROUP BY service",
+                            "SELECT queue_service, count(*) FROM tickets WHERE day = ? AND"
+                            " state = 'waiting' GROUP BY queue_service",
                             &st, err)) != KT_OK)
         goto out;
     store_bind_text(st, 1, day, -1);

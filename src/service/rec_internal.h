@@ -56,7 +56,9 @@ typedef struct rec_buf {
     size_t n, cap;
 } rec_buf;
 int rec_buf_add(rec_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* One CSV field (quoted when it holds , " or a line break), followed by sep. */
+/* One CSV field (quoted when it holds , " or a line break), followed by sep; a field a
+   spreadsheet would read as a formula (leading = + - @ tab CR) is quoted with a leading
+   apostrophe. Every CSV export writes its text cells through this. */
 int rec_buf_csv(rec_buf *b, const char *v, char sep);
 
 #endif

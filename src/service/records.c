@@ -28,6 +28,7 @@
 #include "core/workflow.h"
 #include "doc/pdf.h"
 #include "doc/token.h"
+#include "seal/seal.h"
 #include "service/cit_internal.h"
 #include "service/rec_internal.h"
 #include "service/service.h"
@@ -108,9 +109,14 @@ int rec_buf_csv(rec_buf *b, const char *v, char sep)
 {
     if (v == NULL)
         v = "";
-    if (strpbrk(v, ",\"\r\n") == NULL)
+    /* A spreadsheet reads a cell that starts with = + - @ (or a tab or carriage return) as a
+       formula, which can run commands or send data away when the camat opens the export
+       ("CSV injection", OWASP). Such a cell is quoted with a leading apostrophe: shown as
+       text, never evaluated. */
+    int formula = v[0] != '\0' && strchr("=+-@\t\r", v[0]) != NULL;
+    if (!formula && strpbrk(v, ",\"\r\n") == NULL)
         return rec_buf_add(b, "%s%c", v, sep);
-    if (rec_buf_add(b, "\"") != 0)
+    if (rec_buf_add(b, formula ? "\"'" : "\"") != 0)
         return -1;
     for (const char *p = v; *p != '\0'; p++)
         if (rec_buf_add(b, *p == '"' ? "\"\"" : "%c", *p) != 0)
@@ -156,7 +162,7 @@ kt_code svc_rec_load_secret(const svc *s, int create, tok_keys *k, kt_error *err
         char *slash = strrchr(dir, '/');
         if (slash != NULL && slash != dir) {
             *slash = '\0';
-            (void)svc_mkdir_p(dir); /* tok_keygen reports what then fails */
+            (void)seal_mkdir_private(dir); /* tok_keygen reports what then fails */
         }
         rc = tok_keygen(sec, pub, &e2);
         /* Two threads issuing the first receipts at once: the loser finds the file made. */
@@ -533,7 +539,7 @@ kt_code svc_receipt_verify(svc *s, const svc_actor *who, const char *token, json
     if (rc != KT_OK)
         return rc;
     /* genuine and unexpired: find it (and start the handover step) as a typed number would */
-    if ((rc = svc_receipt_find(s, who, no, out, err)) == KT_OK)
+    if ((rc = svc_receipt_find(s, who, no, 0, out, err)) == KT_OK)
         json_object_set_new(*out, "token_verified", json_true());
     return rc;
 }

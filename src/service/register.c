@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/words.h"
 #include "service/rec_internal.h"
 #include "service/service.h"
 
@@ -20,9 +21,8 @@ static const char *const reg_roles[] = {"handover", "supervisor", NULL};
 
 #define REG_SQL                                                                              \
     "SELECT h.at, h.application_id, a.nik, COALESCE(r.name, ''), a.kind, h.receipt_no,"      \
-    " CASE WHEN rc.used_via = 'qr_token' THEN 'qr_token' WHEN h.confirmed_by = 'ktp_receipt'" \
-    " THEN 'receipt' ELSE h.confirmed_by END, COALESCE(u.username, ''),"                     \
-    " COALESCE(u.full_name, ''), h.note FROM handovers h"                                    \
+    " h.confirmed_by, COALESCE(u.username, ''),"                                             \
+    " COALESCE(u.full_name, ''), h.note, COALESCE(rc.used_via, '') FROM handovers h"         \
     " JOIN applications a ON a.id = h.application_id"                                        \
     " LEFT JOIN residents r ON r.nik = a.nik"                                                \
     " LEFT JOIN receipts rc ON rc.receipt_no = h.receipt_no"                                 \
@@ -63,17 +63,21 @@ out:
     return rc;
 }
 
+/* confirmed_by: how the officer confirmed the person (ktp_receipt | fingerprint | document);
+   used_via: how the receipt was read (receipt_no typed | qr_token scanned). Two facts, two
+   fields; their words come from core/words.h. */
 static int row_json(void *ctx, store_stmt *st)
 {
-    char when[JKT_DATETIME_STRLEN];
-    jkt_datetime_format(jkt_from_utc_ms(store_col_int(st, 0)), when);
-    json_t *o = json_pack("{s:I, s:s, s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "at",
+    char when[64];
+    words_datetime(store_col_int(st, 0), when, sizeof when);
+    json_t *o = json_pack("{s:I, s:s, s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "at",
                           (json_int_t)store_col_int(st, 0), "at_local", when, "application_id",
                           (json_int_t)store_col_int(st, 1), "nik", store_col_text(st, 2), "name",
                           store_col_text(st, 3), "kind", store_col_text(st, 4), "receipt_no",
                           store_col_text(st, 5), "confirmed_by", store_col_text(st, 6),
                           "officer", store_col_text(st, 7), "officer_name",
-                          store_col_text(st, 8), "note", store_col_text(st, 9));
+                          store_col_text(st, 8), "note", store_col_text(st, 9), "used_via",
+                          store_col_text(st, 10));
     return o == NULL ? -1 : json_array_append_new(ctx, o);
 }
 
@@ -98,11 +102,14 @@ kt_code svc_register_list(svc *s, const svc_actor *who, const char *from, const 
 static int row_csv(void *ctx, store_stmt *st)
 {
     rec_buf *b = ctx;
-    char when[JKT_DATETIME_STRLEN], id[24];
-    jkt_datetime_format(jkt_from_utc_ms(store_col_int(st, 0)), when);
+    char when[64], id[24];
+    words_datetime(store_col_int(st, 0), when, sizeof when);
     snprintf(id, sizeof id, "%lld", (long long)store_col_int(st, 1));
+    /* A register for people (the camat's file): words, not codes (issue 10). */
     const char *v[] = {when, id, store_col_text(st, 2), store_col_text(st, 3),
-                       store_col_text(st, 4), store_col_text(st, 5), store_col_text(st, 6),
+                       words_or_id(WORDS_KIND, store_col_text(st, 4)), store_col_text(st, 5),
+                       words_or_id(WORDS_USED_VIA, store_col_text(st, 10)),
+                       words_or_id(WORDS_CONFIRMED_BY, store_col_text(st, 6)),
                        store_col_text(st, 7), store_col_text(st, 8), store_col_text(st, 9)};
     for (size_t i = 0; i < sizeof v / sizeof v[0]; i++)
         if (rec_buf_csv(b, v[i], i + 1 < sizeof v / sizeof v[0] ? ',' : '\n') != 0)
@@ -116,8 +123,9 @@ kt_code svc_register_csv(svc *s, const svc_actor *who, const char *from, const c
     rec_buf b = {0};
     *csv = NULL;
     *len = 0;
-    if (rec_buf_add(&b, "at,application_id,nik,name,kind,receipt_no,confirmed_by,officer,"
-                        "officer_name,note\n") != 0)
+    if (rec_buf_add(&b, "Waktu,No. permohonan,NIK,Nama,Jenis permohonan,No. tanda terima,"
+                        "Tanda terima dibaca dengan,Identitas dicocokkan dengan,Petugas,"
+                        "Nama petugas,Catatan\n") != 0)
         return svc_nomem(err);
     kt_code rc = reg_scan(s, who, from, to, row_csv, &b, err);
     if (rc != KT_OK) {

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "doc/pdf.h"
+#include "core/words.h"
 #include "service/rec_internal.h"
 #include "service/service.h"
 
@@ -242,12 +243,13 @@ static int csv_timing(rec_buf *b, int64_t count, const json_t *o)
                        (long long)jint(o, "standard_ms"), (long long)jint(o, "within"), share);
 }
 
-static int csv_counts(rec_buf *b, const char *section, const json_t *obj)
+/* Counts of one kind of code (kinds, states, reasons), each code in words (core/words.h). */
+static int csv_counts(rec_buf *b, const char *section, words_table t, const json_t *obj)
 {
     const char *k;
     json_t *v;
     json_object_foreach((json_t *)(uintptr_t)obj, k, v) {
-        if (rec_buf_csv(b, section, ',') != 0 || rec_buf_csv(b, k, ',') != 0 ||
+        if (rec_buf_csv(b, section, ',') != 0 || rec_buf_csv(b, words_or_id(t, k), ',') != 0 ||
             rec_buf_add(b, "%lld,,,,,,,\n", (long long)json_integer_value(v)) != 0)
             return -1;
     }
@@ -259,36 +261,40 @@ static int report_csv(rec_buf *b, const json_t *r)
     const char *date = svc_jstr(r, "date") != NULL ? svc_jstr(r, "date") : svc_jstr(r, "month");
     size_t i;
     json_t *v;
-    if (rec_buf_add(b, "section,item,count,mean_ms,p50_ms,p90_ms,max_ms,standard_ms,within,"
-                       "share_within\n") != 0 ||
-        rec_buf_add(b, "period,%s,%lld,,,,,,,\n", date != NULL ? date : "",
-                    (long long)jint(r, "applications")) != 0 ||
-        csv_counts(b, "by_kind", json_object_get(r, "by_kind")) != 0 ||
-        csv_counts(b, "by_state", json_object_get(r, "by_state")) != 0 ||
-        csv_counts(b, "by_reason", json_object_get(r, "by_reason")) != 0)
+    /* A file for the camat's spreadsheet: headers, sections and codes in words (issue 10);
+       durations stay milliseconds (numbers to compute with). */
+    if (rec_buf_add(b, "Bagian,Butir,Jumlah,Rata-rata (ms),p50 (ms),p90 (ms),Maksimum (ms),"
+                       "Standar (ms),Dalam standar,Porsi dalam standar\n") != 0 ||
+        rec_buf_csv(b, "Periode", ',') != 0 || rec_buf_csv(b, date, ',') != 0 ||
+        rec_buf_add(b, "%lld,,,,,,,\n", (long long)jint(r, "applications")) != 0 ||
+        csv_counts(b, "Jenis permohonan", WORDS_KIND, json_object_get(r, "by_kind")) != 0 ||
+        csv_counts(b, "Status", WORDS_STATE, json_object_get(r, "by_state")) != 0 ||
+        csv_counts(b, "Alasan", WORDS_REASON, json_object_get(r, "by_reason")) != 0)
         return -1;
     json_array_foreach(json_object_get(r, "steps"), i, v) {
-        if (rec_buf_csv(b, "step", ',') != 0 || rec_buf_csv(b, svc_jstr(v, "step"), ',') != 0 ||
+        if (rec_buf_csv(b, "Langkah", ',') != 0 ||
+            rec_buf_csv(b, words_or_id(WORDS_STEP, svc_jstr(v, "step")), ',') != 0 ||
             csv_timing(b, jint(v, "count"), v) != 0)
             return -1;
     }
     const json_t *t = json_object_get(r, "total");
-    if (rec_buf_add(b, "total,all,") != 0 || csv_timing(b, jint(t, "count"), t) != 0 ||
-        csv_stats(b, "waiting", "all", json_object_get(r, "waiting")) != 0)
+    if (rec_buf_add(b, "Total,Semua,") != 0 || csv_timing(b, jint(t, "count"), t) != 0 ||
+        csv_stats(b, "Waktu tunggu", "Semua", json_object_get(r, "waiting")) != 0)
         return -1;
     json_array_foreach(json_object_get(r, "officers"), i, v) {
         const char *k;
         json_t *n;
         json_object_foreach(json_object_get(v, "actions"), k, n) {
             char item[160];
-            snprintf(item, sizeof item, "%s:%s", svc_jstr(v, "username"), k);
-            if (rec_buf_csv(b, "officer", ',') != 0 || rec_buf_csv(b, item, ',') != 0 ||
+            snprintf(item, sizeof item, "%s: %s", svc_jstr(v, "username"),
+                     words_or_id(WORDS_ACTION, k));
+            if (rec_buf_csv(b, "Petugas", ',') != 0 || rec_buf_csv(b, item, ',') != 0 ||
                 rec_buf_add(b, "%lld,,,,,,,\n", (long long)json_integer_value(n)) != 0)
                 return -1;
         }
     }
     json_array_foreach(json_object_get(r, "days"), i, v) {
-        if (rec_buf_add(b, "day,%s,", svc_jstr(v, "date")) != 0 ||
+        if (rec_buf_csv(b, "Hari", ',') != 0 || rec_buf_csv(b, svc_jstr(v, "date"), ',') != 0 ||
             csv_timing(b, jint(v, "applications"), json_object_get(v, "total")) != 0)
             return -1;
     }

@@ -108,6 +108,8 @@ kt_code svc_resident_person(const json_t *r, elig_person *p, kt_error *err)
         jkt_date_parse(itap, "itap_until", &p->itap_until, NULL) == KT_OK)
         p->has_itap = true;
     p->card_valid = json_integer_value(json_object_get(r, "card_valid")) != 0;
+    const char *ks = svc_jstr(r, "ktp_status");
+    p->card_issued = ks != NULL && strcmp(ks, "CARD_ISSUED") == 0;
     return KT_OK;
 }
 

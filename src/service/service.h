@@ -43,6 +43,9 @@ svc_actor svc_system_actor(void);
 typedef struct svc_config {
     const char *db_path;        /* SQLite file; created with the schema if missing */
     const char *data_dir;       /* biometric files and documents; default: <db dir>/data */
+    const char *key_path;       /* the data key sealing biometrics at rest (mode 0600, outside
+                                   the data folder); NULL: <parent of data_dir>/ktpel.key,
+                                   created when nothing is sealed yet */
     int lokets;                 /* number of lokets (default 3) */
     int priority_every;         /* one priority call per N regular calls (default 3) */
     int64_t (*now_ms)(void);    /* UTC clock in Unix ms; NULL = the real clock. Tests set a
@@ -58,6 +61,8 @@ typedef struct svc_config {
     int booked_every;           /* walk-in after this many booked calls in a row (default 2) */
     int sms_near;               /* "nomor Anda tinggal N lagi" when N or fewer are before a
                                    ticket (default 3) */
+    int pool_max;               /* store connections open at once (svc.c); 0 = 64. A
+                                   PostgreSQL server must allow this many for each process. */
 } svc_config;
 
 /* Open (and migrate) the database. *out owned by caller: svc_close(). */
@@ -73,6 +78,11 @@ kt_code svc_subscribe(svc *s, svc_listener fn, void *ctx, kt_error *err);
    returns, no call of it is under way and none will start, so ctx may be freed. Never call it
    from inside a listener (it waits for the listeners running now). */
 void svc_unsubscribe(svc *s, svc_listener fn, void *ctx);
+/* The event as an audience may see it (event_view.c): who NULL = the public stream of the
+   waiting room (queue events only: ticket number, service, loket; nothing about a person);
+   a staff actor = the queue events and the application events by id and state, never a NIK
+   or a name. NULL when the audience gets nothing of it. New reference owned by caller. */
+json_t *svc_event_view(const json_t *event, const svc_actor *who);
 
 /* ---- staff accounts and sessions ------------------------------------------------------ */
 /* in: {"username","full_name","role","password","loket"?} */
@@ -87,6 +97,33 @@ kt_code svc_logout(svc *s, const char *token, kt_error *err);
 /* ---- queue (SOP step 1) ---------------------------------------------------------------- */
 /* Public (kiosk). in: {"service","priority"?: bool, "priority_reason"?} */
 kt_code svc_ticket_take(svc *s, const json_t *in, json_t **out, kt_error *err);
+
+/* ---- the kiosk's devices and the priority claim (kiosk.c) ------------------------------ */
+/* A registered kiosk device (admin registers it; the kiosk page keeps its secret). */
+typedef struct svc_kiosk {
+    int64_t id;
+    char name[64];
+} svc_kiosk;
+/* Admin. in: {"name"} -> {"id","name","token","created_at"}: the token (64 hex characters) is
+   shown this once; only its SHA-256 is kept. */
+kt_code svc_kiosk_add(svc *s, const svc_actor *who, const json_t *in, json_t **out,
+                      kt_error *err);
+/* Admin: every kiosk with its tickets today; never a token. */
+kt_code svc_kiosk_list(svc *s, const svc_actor *who, json_t **out, kt_error *err);
+/* Admin: the kiosk's secret stops working at once. */
+kt_code svc_kiosk_revoke(svc *s, const svc_actor *who, int64_t kiosk_id, json_t **out,
+                         kt_error *err);
+/* The kiosk a device secret belongs to; KT_EUNAUTH "kiosk_unknown" when none (or revoked). */
+kt_code svc_kiosk_verify(svc *s, const char *token, svc_kiosk *out, kt_error *err);
+/* svc_ticket_take printed by a registered kiosk (kiosk NULL: none), recorded on the ticket
+   and in its audit event. */
+kt_code svc_ticket_take_by(svc *s, const svc_kiosk *kiosk, const json_t *in, json_t **out,
+                           kt_error *err);
+/* The officer who called a priority ticket confirms the claim or declines it. in:
+   {"confirm": bool, "note"?}. Declined: the ticket goes back to the regular queue in its
+   place by the time it was taken (priority 0, waiting). Audited either way. */
+kt_code svc_ticket_priority(svc *s, const svc_actor *who, int64_t ticket_id, const json_t *in,
+                            json_t **out, kt_error *err);
 /* in: {"loket"?: n, "services"?: [..]} - the next waiting ticket for this loket's role;
    never the same ticket to two lokets. KT_ENOTFOUND when nobody waits. */
 kt_code svc_ticket_call_next(svc *s, const svc_actor *who, const json_t *in, json_t **out,
@@ -104,6 +141,14 @@ kt_code svc_queue_board(svc *s, json_t **out, kt_error *err);
 
 /* ---- residents (SIAK) ------------------------------------------------------------------ */
 /* Biodata, NIK analysis with warnings, age on the service day, eligibility, card held. */
+/* SIAK lookup without a NIK: in {"name": 3+ letters, "birth_date": "YYYY-MM-DD"} ->
+   {"count", "residents": [{nik, name, birth_place, birth_date, sex, address, rt, rw,
+   kelurahan_code}]} (at most 20); intake, supervisor, admin; audited (resident_search). */
+/* A few demo residents a newcomer can try, one per intake case: [{nik, name, birth_date,
+   "try"}] (demo.c; admin/system). */
+kt_code svc_demo_niks(svc *s, const svc_actor *who, json_t **out, kt_error *err);
+kt_code svc_resident_search(svc *s, const svc_actor *who, const json_t *in, json_t **out,
+                            kt_error *err);
 kt_code svc_resident_get(svc *s, const svc_actor *who, const char *nik, json_t **out,
                          kt_error *err);
 /* The analysis `ktpel nik` prints; names from the imported region table where known. */
@@ -134,15 +179,27 @@ kt_code svc_app_act(svc *s, const svc_actor *who, int64_t app_id, const char *ac
    keeping before and after. */
 kt_code svc_app_change_data(svc *s, const svc_actor *who, int64_t app_id, const json_t *in,
                             json_t **out, kt_error *err);
-/* Store one biometric file as uploaded. slot: face, signature, finger_1..finger_10 (ISO
-   finger positions), iris_left, iris_right. */
+/* Store one biometric file. slot: face, signature, finger_1..finger_10 (ISO finger
+   positions), iris_left, iris_right. The server decides what the bytes are (the declared
+   content_type is ignored): the real format from the magic bytes, the size from the header
+   before decoding, bounded per slot, then a full decode; the face photo's backdrop must be
+   the birth year's colour (red odd, blue even) unless flags has SVC_BIO_BG_CONFIRMED (the
+   operator's word, recorded in the audit event). Stored sealed (src/seal) with the type the
+   server derived. Errors: 400 image_invalid / image_too_small, 413 image_too_large, 422
+   photo_background, and the AFIS's for fingers. */
+#define SVC_BIO_BG_CONFIRMED 1u
+kt_code svc_app_bio_put_ex(svc *s, const svc_actor *who, int64_t app_id, const char *slot,
+                           const void *data, size_t len, unsigned flags, json_t **out,
+                           kt_error *err);
+/* The same with flags 0; content_type is not used (kept for callers of the old signature). */
 kt_code svc_app_bio_put(svc *s, const svc_actor *who, int64_t app_id, const char *slot,
                         const void *data, size_t len, const char *content_type,
                         json_t **out, kt_error *err);
 /* Mark a slot that cannot be captured (missing or injured finger, ...). in: {"reason"} */
 kt_code svc_app_bio_exception(svc *s, const svc_actor *who, int64_t app_id, const char *slot,
                               const json_t *in, json_t **out, kt_error *err);
-/* Read back a stored biometric file. *data owned by caller: free(). */
+/* Read back a stored biometric file, opened (unsealed); content_type is the one the server
+   derived at upload. *data owned by caller: free(). */
 kt_code svc_app_bio_get(svc *s, const svc_actor *who, int64_t app_id, const char *slot,
                         void **data, size_t *len, char content_type[64], kt_error *err);
 /* Complete the recording: every slot stored or excepted -> recorded. */
@@ -152,9 +209,12 @@ kt_code svc_app_record(svc *s, const svc_actor *who, int64_t app_id, json_t **ou
 kt_code svc_app_receipt(svc *s, const svc_actor *who, int64_t app_id, json_t **out,
                         kt_error *err);
 /* Step 6: find by receipt number, then hand over. in: {"receipt_no", "confirmed_by":
-   "ktp_receipt" | "fingerprint" | "document", "note"?} */
-kt_code svc_receipt_find(svc *s, const svc_actor *who, const char *receipt_no, json_t **out,
-                         kt_error *err);
+   "ktp_receipt" | "fingerprint" | "document", "note"?, "ticket_id"?}. ticket_id (0 = none) is
+   the pickup (E) ticket the handover officer called for this citizen: it is served and linked
+   to the application, and the handover step runs from its call. A used receipt answers with
+   "handover": {at, confirmed_by, username, full_name}. */
+kt_code svc_receipt_find(svc *s, const svc_actor *who, const char *receipt_no,
+                         int64_t ticket_id, json_t **out, kt_error *err);
 kt_code svc_app_hand_over(svc *s, const svc_actor *who, int64_t app_id, const json_t *in,
                           json_t **out, kt_error *err);
 /* The audit trail of one application. */
@@ -257,6 +317,20 @@ kt_code svc_backup_job_status(svc_backup_job *job, json_t **out, kt_error *err);
 void svc_backup_job_stop(svc_backup_job *job);
 
 
+/* ---- words: codes as people read them (core/words.h) ----------------------------------- */
+/* Every words table as {"table": {"id": "word"}}; public (codes and words only). */
+kt_code svc_labels(json_t **out, kt_error *err);
+/* ---- the data key (atrest.c, docs/operations.md "Kunci data") ------------------------- */
+/* {"key_path", "key_id", "ring": [ids], "active_in_database": [ids], "rotation_unfinished"}
+   (admin). */
+kt_code svc_key_status(svc *s, const svc_actor *who, json_t **out, kt_error *err);
+/* A new data key: every biometric file and template re-sealed under it, the old key kept as
+   <key>.retired-<time> (for older backups) and retired in the database. Refused (409
+   key_in_use) while another process holds the key (a running server). Crash-safe: a kill at
+   any point leaves everything readable and the next rotation resumes. Admin. out {"key_id",
+   "retired_key_id", "retired_key_file", "files", "templates"}. */
+kt_code svc_key_rotate(svc *s, const svc_actor *who, json_t **out, kt_error *err);
+
 /* ---- lokets: roles and the recording desk's calls (lokets.c, docs/internals/web.md) ---- */
 /* The layout {"lokets": [{"loket", "role": intake|operator|handover, "role_name"}],
    "configured": bool}. Default 1 intake, 2 operator (Perekaman), 3 handover, further lokets
@@ -320,9 +394,11 @@ kt_code svc_appt_cancel(svc *s, const char *code, json_t **out, kt_error *err);
 /* in {"day","start"} */
 kt_code svc_appt_reschedule(svc *s, const char *code, const json_t *in, json_t **out,
                             kt_error *err);
-/* The kiosk: in {"code"} -> a ticket (as svc_ticket_take's, "booked": true) called under the
-   booked/walk-in rule; open from 30 minutes before the slot to its end, on its day. */
-kt_code svc_appt_checkin(svc *s, const json_t *in, json_t **out, kt_error *err);
+/* The kiosk: in {"code"} -> a ticket (as svc_ticket_take_by's, "booked": true, recording the
+   registered kiosk when not NULL) called under the booked/walk-in rule; open from 30 minutes
+   before the slot to its end, on its day. */
+kt_code svc_appt_checkin(svc *s, const svc_kiosk *kiosk, const json_t *in, json_t **out,
+                         kt_error *err);
 /* Staff: the bookings of a day (YYYY-MM-DD, NULL = today), counts by state (no-shows). */
 kt_code svc_appt_list(svc *s, const svc_actor *who, const char *date, json_t **out,
                       kt_error *err);

@@ -3,7 +3,10 @@
  * each SOP step's durations against its standard (core/sla.h), waiting times, per officer.
  *
  * Timelines are rebuilt from the audit trail (events), the one record of who did what when;
- * so the report can be recomputed for any past day and never drifts from the trail.
+ * so the report can be recomputed for any past day and never drifts from the trail. Steps 1-4
+ * count on the day the application was opened; the handover step (6) on the day of the
+ * handover, from the call of the pickup (E) ticket linked to the application
+ * (applications.pickup_ticket_id) to the hand_over event.
  *
  * Never: write anything (a read transaction only).
  */
@@ -110,20 +113,31 @@ kt_code svc_day_summary(svc *s, const svc_actor *who, const char *date, json_t *
         goto out;
     if ((rc = store_begin(db, STORE_READ, err)) != KT_OK)
         goto out;
-    /* Applications of the day, with their ticket. */
-    int64_t (*apps)[2] = NULL;
-    size_t napps = 0, capapps = 0;
+    /* Applications of the day, with their ticket and pickup ticket; then those opened on an
+       earlier day whose card was handed over today (their handover step is today's). */
+    int64_t (*apps)[4] = NULL;
+    size_t napps = 0, capapps = 0, opened = 0;
     if ((rc = store_prepare(db,
-                            "SELECT id, COALESCE(ticket_id, 0), kind, state, reason FROM"
-                            " applications WHERE day = ? ORDER BY id",
+                            "SELECT id, COALESCE(ticket_id, 0), kind, state, reason,"
+                            " COALESCE(pickup_ticket_id, 0), 1 FROM applications WHERE day = ?"
+                            " UNION ALL SELECT a.id, COALESCE(a.ticket_id, 0), a.kind, a.state,"
+                            " a.reason, COALESCE(a.pickup_ticket_id, 0), 0 FROM applications a"
+                            " JOIN handovers h ON h.application_id = a.id WHERE h.at >= ? AND"
+                            " h.at < ? AND a.day <> ? ORDER BY 7 DESC, 1",
                             &st, err)) != KT_OK)
         goto out;
     store_bind_text(st, 1, day, -1);
+    store_bind_int(st, 2, jkt_day_start_ms(d));
+    store_bind_int(st, 3, jkt_day_end_ms(d));
+    store_bind_text(st, 4, day, -1);
     while ((rc = store_step(st, &row, err)) == KT_OK && row) {
-        bump(by_kind, store_col_text(st, 2));
-        bump(by_state, store_col_text(st, 3));
-        if (store_col_text(st, 4)[0] != '\0')
-            bump(by_reason, store_col_text(st, 4));
+        if (store_col_int(st, 6)) {
+            opened++;
+            bump(by_kind, store_col_text(st, 2));
+            bump(by_state, store_col_text(st, 3));
+            if (store_col_text(st, 4)[0] != '\0')
+                bump(by_reason, store_col_text(st, 4));
+        }
         if (napps == capapps) {
             size_t nc = capapps ? capapps * 2 : 64;
             void *na = realloc(apps, nc * sizeof *apps);
@@ -138,22 +152,35 @@ kt_code svc_day_summary(svc *s, const svc_actor *who, const char *date, json_t *
         }
         apps[napps][0] = store_col_int(st, 0);
         apps[napps][1] = store_col_int(st, 1);
+        apps[napps][2] = store_col_int(st, 5);
+        apps[napps][3] = store_col_int(st, 6);
         napps++;
     }
     store_reset(st);
     for (size_t i = 0; rc == KT_OK && i < napps; i++) {
         sla_event ev[SUM_MAX_EVENTS];
         size_t n = 0;
+        int64_t pickup = apps[i][2];
         if ((rc = store_prepare(db,
-                                "SELECT action, at FROM events WHERE application_id = ? OR"
+                                "SELECT action, at, COALESCE(ticket_id, 0) FROM events WHERE"
+                                " application_id = ? OR (ticket_id = ? AND ? > 0) OR"
                                 " (ticket_id = ? AND ? > 0) ORDER BY at, id",
                                 &st, err)) != KT_OK)
             break;
         store_bind_int(st, 1, apps[i][0]);
         store_bind_int(st, 2, apps[i][1]);
         store_bind_int(st, 3, apps[i][1]);
+        store_bind_int(st, 4, pickup);
+        store_bind_int(st, 5, pickup);
         while ((rc = store_step(st, &row, err)) == KT_OK && row && n < SUM_MAX_EVENTS) {
-            int k = sla_kind_of(store_col_text(st, 0));
+            const char *action = store_col_text(st, 0);
+            int k;
+            /* The pickup ticket's first call is the handover step's start (core/sla.h); its
+               other events belong to no step of this timeline. */
+            if (pickup > 0 && store_col_int(st, 2) == pickup)
+                k = strcmp(action, "call") == 0 ? (int)SLA_EV_PICKUP_CALLED : -1;
+            else
+                k = sla_kind_of(action);
             if (k >= 0) {
                 ev[n].kind = (sla_event_kind)k;
                 ev[n].at_ms = store_col_int(st, 1);
@@ -166,10 +193,23 @@ kt_code svc_day_summary(svc *s, const svc_actor *who, const char *date, json_t *
         sla_durations du;
         if (sla_derive(ev, n, &du, NULL) != KT_OK)
             continue;
+        /* A card handed over on another day counts in that day's report (the second part of
+           the list above): steps 1-4 belong to the day the application was opened. */
+        int handed_today = 0;
+        for (size_t e = 0; e < n; e++)
+            if (ev[e].kind == SLA_EV_HAND_OVER && ev[e].at_ms >= jkt_day_start_ms(d) &&
+                ev[e].at_ms < jkt_day_end_ms(d))
+                handed_today = 1;
+        if (!handed_today && du.has[SLA_HANDOVER]) {
+            du.has[SLA_HANDOVER] = false;
+            du.total_ms -= du.ms[SLA_HANDOVER];
+            du.n_steps--;
+        }
         for (int k = 0; k < SLA_STEP_COUNT; k++)
-            if (du.has[k] && vec_push(&steps[k], du.ms[k]) != 0)
+            if (du.has[k] && (apps[i][3] || k == SLA_HANDOVER) &&
+                vec_push(&steps[k], du.ms[k]) != 0)
                 rc = svc_nomem(err);
-        if (du.n_steps > 0 && vec_push(&total, du.total_ms) != 0)
+        if (apps[i][3] && du.n_steps > 0 && vec_push(&total, du.total_ms) != 0)
             rc = svc_nomem(err);
     }
     free(apps);
@@ -309,7 +349,7 @@ kt_code svc_day_summary(svc *s, const svc_actor *who, const char *date, json_t *
     json_object_set_new(tot, "steps_sum_standard_ms", json_integer(SLA_STEPS_SUM_MS));
     json_object_set_new(res, "total", tot);
     json_object_set_new(res, "officers", olist);
-    json_object_set_new(res, "applications", json_integer((json_int_t)napps));
+    json_object_set_new(res, "applications", json_integer((json_int_t)opened));
     store_rollback(db);
     *out = res;
     res = NULL;

@@ -2,8 +2,14 @@
  * svc.c - the svc object: open/close, the connection pool, listeners, audit events, roles.
  *
  * Threads: the HTTP server calls use cases from many threads at once. Each call borrows one
- * store connection from the pool for its duration (SQLite connections are single-threaded),
- * so a pool grows to the number of threads that ever ran at once and no further.
+ * store connection from the pool for its duration (SQLite connections are single-threaded).
+ * The pool is bounded both ways: at most pool_max (64) connections are open at once (a
+ * call that finds them all lent waits for one, up to the busy timeout, then answers "busy"; a
+ * thread that already holds one may open another, so nested use never deadlocks), and a
+ * trimmer thread closes the connections idle for 30 s, down to 2. So a burst of a thousand
+ * requests costs at most 64 connections' caches while it lasts and 2 half a minute after it,
+ * while a steady load keeps the connections it uses (opening one is not free: it checks the
+ * schema under the write lock).
  * Listeners are called after commit on the committing thread, outside the pool lock.
  *
  * Writers: SQLite allows one writer; a second BEGIN IMMEDIATE sleeps in SQLite's busy handler
@@ -35,6 +41,15 @@
 #include "service/afis.h"
 #include "service/cit_internal.h"
 #include "service/svc_internal.h"
+
+static int64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void *pool_trimmer(void *arg);
 
 static int64_t real_now_ms(void)
 {
@@ -89,10 +104,14 @@ kt_code svc_open(const svc_config *cfg, svc **out, kt_error *err)
     pthread_cond_init(&s->emit_cv, NULL);
     pthread_mutex_init(&s->gmu, NULL);
     pthread_cond_init(&s->gcv, NULL);
+    pthread_cond_init(&s->pool_cv, NULL);
+    pthread_cond_init(&s->trim_cv, NULL);
     s->gtail = &s->ghead;
+    s->key_fd = -1;
     s->lokets = cfg->lokets > 0 ? cfg->lokets : 3;
     s->priority_every = cfg->priority_every > 0 ? cfg->priority_every : 3;
     s->booked_every = cfg->booked_every > 0 ? cfg->booked_every : 2;
+    s->pool_max = cfg->pool_max > 0 ? (size_t)cfg->pool_max : SVC_POOL_OPEN_MAX;
     s->now_ms = cfg->now_ms;
     s->db_path = dup_str(cfg->db_path);
     if (cfg->data_dir != NULL && cfg->data_dir[0] != '\0') {
@@ -117,10 +136,16 @@ kt_code svc_open(const svc_config *cfg, svc **out, kt_error *err)
        at open rather than at the first use case. */
     if ((rc = store_open(s->db_path, NULL, &db, err)) != KT_OK)
         goto fail;
+    s->nopen = 1;
     svc_conn_put(s, db);
     /* The citizen's side: public address, link key, attempt counters (citizen.c). */
     if ((rc = svc_cit_open(s, cfg, err)) != KT_OK)
         goto fail;
+    /* The data key, and what an older database left plain sealed (atrest.c). */
+    if ((rc = svc_atrest_open(s, cfg, err)) != KT_OK)
+        goto fail;
+    if (pthread_create(&s->trimmer, NULL, pool_trimmer, s) == 0)
+        s->trimmer_on = 1; /* without it the pool is still bounded, only not trimmed */
     /* The AFIS gallery: every recorded finger, in memory (afis.c). */
     if ((rc = svc_afis_open(s, cfg, err)) != KT_OK)
         goto fail;
@@ -135,17 +160,28 @@ void svc_close(svc *s)
 {
     if (s == NULL)
         return;
+    if (s->trimmer_on) {
+        pthread_mutex_lock(&s->mu);
+        s->closing = 1;
+        pthread_cond_broadcast(&s->trim_cv);
+        pthread_mutex_unlock(&s->mu);
+        pthread_join(s->trimmer, NULL);
+    }
     svc_afis_close(s);
     svc_cit_close(s);
+    svc_atrest_close(s);
     for (size_t i = 0; i < s->npool; i++)
         store_close(s->pool[i]);
     free(s->pool);
+    free(s->pool_at);
     wil_table_free(s->regions);
     pthread_mutex_destroy(&s->mu);
     pthread_mutex_destroy(&s->wmu);
     pthread_cond_destroy(&s->emit_cv);
     pthread_mutex_destroy(&s->gmu);
     pthread_cond_destroy(&s->gcv);
+    pthread_cond_destroy(&s->pool_cv);
+    pthread_cond_destroy(&s->trim_cv);
     free(s->db_path);
     free(s->data_dir);
     free(s);
@@ -207,16 +243,40 @@ kt_code svc_commit_emit(svc *s, store *db, json_t *pending, json_t **out, kt_err
     return KT_OK;
 }
 
+/* Connections this thread holds now (a nested svc_conn_get may pass the cap). */
+static _Thread_local int conns_held;
+
 kt_code svc_conn_get(svc *s, store **out, kt_error *err)
 {
+    struct timespec until;
+    kt_code rc;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += SVC_WRITE_WAIT_MS / 1000;
     pthread_mutex_lock(&s->mu);
+    while (s->npool == 0 && s->nopen >= s->pool_max && conns_held == 0)
+        if (pthread_cond_timedwait(&s->pool_cv, &s->mu, &until) != 0 && s->npool == 0) {
+            pthread_mutex_unlock(&s->mu);
+            return kt_fail(err, KT_EUNAVAIL, "busy", "",
+                           "Server sedang sibuk melayani banyak permintaan, coba lagi sebentar");
+        }
     if (s->npool > 0) {
         *out = s->pool[--s->npool];
+        conns_held++;
         pthread_mutex_unlock(&s->mu);
         return KT_OK;
     }
+    s->nopen++; /* counted before opening, so concurrent callers respect the cap */
     pthread_mutex_unlock(&s->mu);
-    return store_open(s->db_path, NULL, out, err);
+    rc = store_open(s->db_path, NULL, out, err);
+    pthread_mutex_lock(&s->mu);
+    if (rc == KT_OK) {
+        conns_held++;
+    } else {
+        s->nopen--;
+        pthread_cond_signal(&s->pool_cv);
+    }
+    pthread_mutex_unlock(&s->mu);
+    return rc;
 }
 
 void svc_conn_put(svc *s, store *db)
@@ -228,19 +288,79 @@ void svc_conn_put(svc *s, store *db)
         holds_write = 0;
         pthread_mutex_unlock(&s->wmu);
     }
+    if (conns_held > 0)
+        conns_held--;
     pthread_mutex_lock(&s->mu);
     if (s->npool == s->cappool) {
         size_t ncap = s->cappool ? s->cappool * 2 : 8;
         store **np = realloc(s->pool, ncap * sizeof *np);
-        if (np == NULL) {
+        int64_t *nat = np != NULL ? realloc(s->pool_at, ncap * sizeof *nat) : NULL;
+        if (np != NULL)
+            s->pool = np;
+        if (nat == NULL) {
+            s->nopen--;
+            pthread_cond_signal(&s->pool_cv);
             pthread_mutex_unlock(&s->mu);
             store_close(db); /* cannot keep it; a later call opens a new one */
             return;
         }
-        s->pool = np;
+        s->pool_at = nat;
         s->cappool = ncap;
     }
+    s->pool_at[s->npool] = mono_ms();
     s->pool[s->npool++] = db;
+    pthread_cond_signal(&s->pool_cv);
+    pthread_mutex_unlock(&s->mu);
+}
+
+void svc_pool_trim(svc *s, int64_t idle_ms)
+{
+    store *gone[64];
+    size_t n = 0, k;
+    int64_t now = mono_ms();
+    pthread_mutex_lock(&s->mu);
+    /* the least recently returned are at the bottom of the stack */
+    while (n < s->npool - (s->npool > SVC_POOL_KEEP ? SVC_POOL_KEEP : s->npool) &&
+           n < sizeof gone / sizeof gone[0] && now - s->pool_at[n] >= idle_ms)
+        n++;
+    for (k = 0; k < n; k++)
+        gone[k] = s->pool[k];
+    memmove(s->pool, s->pool + n, (s->npool - n) * sizeof *s->pool);
+    memmove(s->pool_at, s->pool_at + n, (s->npool - n) * sizeof *s->pool_at);
+    s->npool -= n;
+    s->nopen -= n;
+    if (n > 0)
+        pthread_cond_broadcast(&s->pool_cv);
+    pthread_mutex_unlock(&s->mu);
+    for (k = 0; k < n; k++)
+        store_close(gone[k]); /* outside the lock: closing checkpoints the WAL */
+}
+
+/* Every 5 s: close the connections idle for SVC_POOL_IDLE_MS (until svc_close). */
+static void *pool_trimmer(void *arg)
+{
+    svc *s = arg;
+    pthread_mutex_lock(&s->mu);
+    while (!s->closing) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_sec += 5;
+        pthread_cond_timedwait(&s->trim_cv, &s->mu, &ts);
+        if (s->closing)
+            break;
+        pthread_mutex_unlock(&s->mu);
+        svc_pool_trim(s, SVC_POOL_IDLE_MS);
+        pthread_mutex_lock(&s->mu);
+    }
+    pthread_mutex_unlock(&s->mu);
+    return NULL;
+}
+
+void svc_pool_stats(svc *s, size_t *open, size_t *idle)
+{
+    pthread_mutex_lock(&s->mu);
+    *open = s->nopen;
+    *idle = s->npool;
     pthread_mutex_unlock(&s->mu);
 }
 

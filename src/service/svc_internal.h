@@ -26,6 +26,9 @@
 #include "store/store.h"
 
 #define SVC_MAX_LISTENERS 32
+#define SVC_POOL_OPEN_MAX 64    /* store connections open at once by default (svc.c) */
+#define SVC_POOL_IDLE_MS 30000  /* an idle store connection is closed after this long ... */
+#define SVC_POOL_KEEP 2         /* ... down to this many kept for the next request */
 #define SVC_SESSION_TTL_MS (8 * 3600 * INT64_C(1000))
 #define SVC_PICKUP_DAYS 14 /* expected pickup: service day + 14 days (printing at Disdukcapil) */
 
@@ -43,9 +46,14 @@ typedef struct svc_listener_slot {
 typedef kt_code (*svc_group_fn)(svc *s, store *db, void *ctx, kt_error *err);
 typedef struct svc_group_job svc_group_job; /* on the requesting thread's stack */
 
+struct seal_ring;
+
 struct svc {
     char *db_path;  /* owned */
     char *data_dir; /* owned */
+    char *key_path; /* owned: the data key file (atrest.c) */
+    struct seal_ring *ring; /* owned: the data key(s) that seal biometrics at rest */
+    int key_fd;     /* the key file, held with a shared flock (a rotation takes it exclusive) */
     int lokets;
     int priority_every;
     int booked_every;    /* booked/walk-in call rule (core/appointment.h) */
@@ -55,8 +63,15 @@ struct svc {
 
     pthread_mutex_t mu;  /* guards pool, listeners and regions */
     pthread_mutex_t wmu; /* one write transaction at a time in this process (see svc.c) */
-    store **pool;        /* owned: idle connections */
+    store **pool;        /* owned: idle connections, the most recently returned last */
+    int64_t *pool_at;    /* when each was returned (CLOCK_MONOTONIC ms), parallel to pool */
     size_t npool, cappool;
+    size_t nopen;        /* connections open: idle + lent (<= pool_max unless nested) */
+    size_t pool_max;     /* svc_config.pool_max or SVC_POOL_OPEN_MAX */
+    pthread_cond_t pool_cv; /* a connection came back (or a slot freed) */
+    pthread_cond_t trim_cv; /* wakes the pool's trimmer (every few seconds, and at close) */
+    pthread_t trimmer;
+    int trimmer_on, closing;
     svc_listener_slot listeners[SVC_MAX_LISTENERS];
     int nlisteners;
     wil_table *regions;  /* owned; NULL until first needed or after a wilayah import */
@@ -72,12 +87,38 @@ struct svc {
 };
 
 int64_t svc_now(const svc *s);
+
+/* ---- biometrics at rest (atrest.c) ---- */
+/* Load (or, with nothing sealed yet, create) the data key, check it against seal_keys, lock it
+   shared, and seal what an older database left plain. */
+kt_code svc_atrest_open(svc *s, const svc_config *cfg, kt_error *err);
+void svc_atrest_close(svc *s);
+/* The stored path of a biometric file, relative to the data folder: apps/<id>/<slot>. */
+void svc_bio_rel_path(char rel[64], int64_t app_id, const char *slot);
+/* Seal and write one biometric file durably (0600 in 0700 folders, temp + rename + fsync). */
+kt_code svc_bio_write(svc *s, int64_t app_id, const char *slot, const void *data, size_t len,
+                      kt_error *err);
+/* Read and open one biometric file (rel as stored). *data owned by caller:
+   seal_free_secret(*data, *len) or free(). KT_ENOTFOUND file_missing; KT_EREFUSED
+   seal_tampered when the file was altered or moved. */
+kt_code svc_bio_read(svc *s, int64_t app_id, const char *slot, const char *rel, void **data,
+                     size_t *len, kt_error *err);
+/* A template (ISO record bytes) sealed as stored hex, and back. Owned by caller: free(). */
+kt_code svc_tpl_seal(svc *s, int64_t app_id, const char *slot, const uint8_t *iso, size_t n,
+                     char **hex, kt_error *err);
+kt_code svc_tpl_open(svc *s, int64_t app_id, const char *slot, const char *hex, uint8_t **iso,
+                     size_t *n, kt_error *err);
 jkt_date svc_today(const svc *s);
 
 /* Borrow a connection (opening one when the pool is empty); give it back with svc_conn_put
    (rolls back any open transaction first). svc_conn_put(s, NULL) does nothing. */
 kt_code svc_conn_get(svc *s, store **out, kt_error *err);
 void svc_conn_put(svc *s, store *db);
+/* Connections open now and idle in the pool (tests, logs). */
+void svc_pool_stats(svc *s, size_t *open, size_t *idle);
+/* Close the connections idle for idle_ms or more, keeping SVC_POOL_KEEP (the trimmer thread
+   calls it with SVC_POOL_IDLE_MS). */
+void svc_pool_trim(svc *s, int64_t idle_ms);
 
 /* Write transactions: BEGIN IMMEDIATE behind the process's write mutex (waits at most the
    busy timeout, then KT_EUNAVAIL "busy"); svc_commit commits and releases it; svc_conn_put
@@ -137,13 +178,14 @@ kt_code svc_row_by_key(store *db, const char *sql, const char *key, store_stmt *
                        kt_error *err, const char *nf_id, const char *field, const char *fmt, ...)
     __attribute__((format(printf, 8, 9)));
 
-/* mkdir -p with mode 0750 (apps.c); 0, or -1 with errno. */
-int svc_mkdir_p(const char *path);
-
 /* JSON helpers. svc_jstr: the string field or NULL. */
 const char *svc_jstr(const json_t *o, const char *key);
 /* Allocation failure of jansson as a kt_error. */
 kt_code svc_nomem(kt_error *err);
+
+/* The number of lokets now: the layout's highest loket, or the configured number when that is
+   higher (lokets.c). Read at each use, so a loket added to the layout exists at once. */
+int svc_lokets_count(svc *s);
 
 /* Read one resident as JSON (the API's fields); KT_ENOTFOUND "not_found_in_siak". */
 kt_code svc_resident_load(store *db, const char *nik, json_t **out, kt_error *err);
@@ -154,10 +196,11 @@ kt_code svc_resident_person(const json_t *r, struct elig_person *p, kt_error *er
 kt_code svc_ticket_load(store *db, int64_t id, json_t **out, kt_error *err);
 /* Take a ticket inside the caller's write transaction (the kiosk's take, an appointment's
    check-in): the next number of the service today, the audit event ticket_taken (into pending),
-   *out the ticket with "waiting_before" (owned by caller). appointment_id 0: a walk-in. */
+   *out the ticket with "waiting_before" (owned by caller). kiosk: the registered kiosk that
+   prints it, or NULL; appointment_id 0: a walk-in. */
 kt_code svc_ticket_insert(svc *s, store *db, json_t *pending, const char *service,
-                          int priority, const char *reason, int64_t appointment_id, json_t **out,
-                          kt_error *err);
+                          int priority, const char *reason, const svc_kiosk *kiosk,
+                          int64_t appointment_id, json_t **out, kt_error *err);
 /* The services of a mask (1 << queue_service) as an SQL IN list of their fixed ids:
    "'rekam_baru','perubahan_data'" (never user text). */
 void svc_queue_inlist(unsigned mask, char *out, size_t cap);

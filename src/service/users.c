@@ -78,9 +78,9 @@ kt_code svc_user_add(svc *s, const svc_actor *who, const json_t *in, json_t **ou
     json_int_t loket = 0;
     if (jl != NULL && !json_is_null(jl)) {
         if (!json_is_integer(jl) || json_integer_value(jl) < 0 ||
-            json_integer_value(jl) > s->lokets)
+            json_integer_value(jl) > svc_lokets_count(s))
             return kt_fail(err, KT_EINVAL, "loket_invalid", "loket",
-                           "Loket harus 0 sampai %d", s->lokets);
+                           "Loket harus 0 sampai %d", svc_lokets_count(s));
         loket = json_integer_value(jl);
     }
     if (crypto_pwhash_str(hash, password, strlen(password), crypto_pwhash_OPSLIMIT_INTERACTIVE,
@@ -188,9 +188,9 @@ kt_code svc_login(svc *s, const char *username, const char *password, int loket,
         return kt_fail(err, KT_EINVAL, "field_missing", "username", "Nama pengguna wajib diisi");
     if (password == NULL || password[0] == '\0')
         return kt_fail(err, KT_EINVAL, "field_missing", "password", "Kata sandi wajib diisi");
-    if (loket < 0 || loket > s->lokets)
+    if (loket < 0 || loket > svc_lokets_count(s)) /* the layout now: no restart needed */
         return kt_fail(err, KT_EINVAL, "loket_invalid", "loket", "Loket harus 0 sampai %d",
-                       s->lokets);
+                       svc_lokets_count(s));
     if ((rc = svc_conn_get(s, &db, err)) != KT_OK)
         return rc;
     if ((rc = store_prepare(db,

@@ -13,10 +13,14 @@
  *
  * Never: share a connection between threads (SQLITE_OPEN_NOMUTEX is used on purpose).
  */
+#include <fcntl.h>
 #include <sqlite3.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "store/store_driver.h"
 
@@ -88,6 +92,24 @@ static kt_code sq_open(const char *location, const store_options *opts, store **
     if (store_cache_init(&s->cache) != KT_OK) {
         free(s);
         return kt_fail(err, KT_ENOMEM, "no_memory", "", "Memori habis");
+    }
+    /* The database holds personal data: created 0600 (and an older, wider file narrowed).
+       SQLite gives its -wal and -shm files the database file's mode. */
+    if (strncmp(location, "file:", 5) != 0 && strcmp(location, ":memory:") != 0) {
+        int fd = open(location, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+        struct stat sb;
+        if (fd >= 0) {
+            if (fstat(fd, &sb) == 0 && (sb.st_mode & 077) != 0)
+                fchmod(fd, 0600);
+            close(fd);
+        }
+        static const char *const side[] = {"-wal", "-shm", "-journal"};
+        for (size_t i = 0; i < 3; i++) {
+            char p[4200];
+            if (snprintf(p, sizeof p, "%s%s", location, side[i]) < (int)sizeof p &&
+                stat(p, &sb) == 0 && (sb.st_mode & 077) != 0)
+                chmod(p, 0600);
+        }
     }
     int src = sqlite3_open_v2(location, &s->db,
                               SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,

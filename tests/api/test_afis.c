@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "bio/synth.h"
+#include "../images.h"
 #include "harness.h"
 
 #define NIK_A "3671101203900001"
@@ -139,6 +140,12 @@ static int setup(void **state)
     add_user("operator1", "operator", NULL);
     add_user("handover1", "handover", "3");
     add_user("supervisor1", "supervisor", NULL);
+    /* the tests take their tickets as the office's registered kiosk does */
+    {
+        char kiosk[65];
+        assert_int_equal(api_kiosk_add(f->db, "Kios uji", kiosk), 0);
+        api_use_kiosk(kiosk);
+    }
     assert_int_equal(api_server_start(&f->srv, f->db, f->data), 0);
     login("intake1", 1, f->intake);
     login("operator1", 0, f->operator_);
@@ -179,11 +186,16 @@ static json_t *enrol(const char *nik, uint32_t k)
     free(txt);
     json_decref(in);
     json_decref(a);
-    static const unsigned char face[] = {0xFF, 0xD8, 0xFF, 0xE0, 'f', 'a', 'c', 'e'};
+    size_t flen = 0, slen = 0;
+    unsigned char *face = t_face_for_nik(nik, &flen), *sig = t_png_gray(400, 150, &slen);
+    assert_non_null(face);
+    assert_non_null(sig);
     snprintf(path, sizeof path, "/api/applications/%lld/bio/face", (long long)id);
-    json_decref(call_raw("PUT", G->operator_, face, sizeof face, 200, path));
+    json_decref(call_raw("PUT", G->operator_, face, flen, 200, path));
     snprintf(path, sizeof path, "/api/applications/%lld/bio/signature", (long long)id);
-    json_decref(call_raw("PUT", G->operator_, face, sizeof face, 200, path));
+    json_decref(call_raw("PUT", G->operator_, sig, slen, 200, path));
+    free(face);
+    free(sig);
     for (int f = 0; f < 2; f++) {
         size_t len = 0;
         unsigned char *pgm = finger_pgm(f, k, &len);

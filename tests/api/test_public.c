@@ -22,6 +22,7 @@
 #define NIK_B "3671106008920005"
 #define NIK_C "3671101501850006"
 #define NIK_KID "3671100105120011"
+#define NIK_D "3671101707880007" /* has had a card: books C (lost or damaged) */
 
 static const char csv[] =
     "nik,kk_number,name,birth_place,birth_date,sex,blood_type,agama,marital_status,pekerjaan,"
@@ -34,7 +35,9 @@ static const char csv[] =
     NIK_C ",3671100101090003,BUDI SANTOSO,TANGERANG,1985-01-15,L,,1,2,,,WNI,,"
     "JL. C NO. 3,001,002,3671101001,367110,,UNREGISTERED,0\n"
     NIK_KID ",3671100101090008,KEVIN PUTRA,TANGERANG,2012-05-01,L,,1,1,,,WNI,,"
-    "JL. H,001,002,3671101001,367110,,UNREGISTERED,0\n";
+    "JL. H,001,002,3671101001,367110,,UNREGISTERED,0\n"
+    NIK_D ",3671100101090009,DEDI KURNIAWAN,TANGERANG,1988-07-17,L,,1,2,,,WNI,,"
+    "JL. D NO. 4,001,002,3671101001,367110,,CARD_ISSUED,1\n";
 
 typedef struct fx {
     char dir[256], db[300], data[300];
@@ -168,7 +171,8 @@ static int start_limited(void **state) { return start(state, "30"); }
 static int stop(void **state)
 {
     (void)state;
-    api_source_ip = NULL;
+    api_use_source(NULL);
+    api_use_kiosk(NULL);
     int rc = api_server_stop(&G->srv);
     api_tmp_remove(G->dir);
     return rc == 0 ? 0 : -1;
@@ -196,6 +200,7 @@ static void test_public_listener(void **state)
         {"GET", "/api/sms/outbox"},    {"POST", "/api/tickets"},
         {"GET", "/intake.html"},       {"GET", "/admin.html"},
         {"GET", "/kiosk.html"},        {"GET", "/js/session.js"},
+        {"GET", "/api/events/staff"},  {"GET", "/api/kiosks"},
     };
     for (size_t i = 0; i < sizeof staff / sizeof staff[0]; i++) {
         /* even with a valid staff session cookie */
@@ -214,6 +219,15 @@ static void test_public_listener(void **state)
     json_t *d = call(G->pub, "GET", NULL, NULL, 200, "/api/public/appointments?service=rekam_baru");
     assert_true(json_array_size(json_object_get(d, "days")) == 30);
     json_decref(d);
+    /* its live stream is the public one: a ticket's number, no person */
+    api_sse ev;
+    char url[100];
+    snprintf(url, sizeof url, "%s/api/events", G->pub);
+    assert_int_equal(api_sse_start(&ev, url, NULL, NULL), 0);
+    json_decref(call(G->srv.base, "POST", G->admin, "{\"service\":\"rekam_baru\"}", 201,
+                     "/api/tickets"));
+    assert_true(api_sse_wait(&ev, "\"number\":\"A001\""));
+    api_sse_stop(&ev);
 }
 
 /* Bad input on every public form: a clear message (what, where), and nothing changes. */
@@ -368,12 +382,24 @@ static void test_kiosk_checkin(void **state)
     char body[300], start[16];
     snprintf(start, sizeof start, "%02d:%02d", (G->now_min + 10) / 60, (G->now_min + 10) % 60);
     snprintf(body, sizeof body,
-             "{\"service\":\"hilang_rusak\",\"nik\":\"" NIK_B "\",\"day\":\"%s\",\"start\":\"%s\"}",
+             "{\"service\":\"hilang_rusak\",\"nik\":\"" NIK_D "\",\"day\":\"%s\",\"start\":\"%s\"}",
              G->today, start);
     json_t *a = call(G->pub, "POST", NULL, body, 201, "/api/public/appointments");
+    /* a lost card for someone who never had one: intake's objection, in the public's words */
+    char nocard[300];
+    snprintf(nocard, sizeof nocard,
+             "{\"service\":\"hilang_rusak\",\"nik\":\"" NIK_C "\",\"day\":\"%s\",\"start\":\"%s\"}",
+             G->today, start);
+    json_t *e = call(G->pub, "POST", NULL, nocard, 400, "/api/public/appointments");
+    assert_string_equal(err_id(e), "kind_needs_card");
+    json_decref(e);
     char code[200];
     snprintf(code, sizeof code, "%s", json_string_value(json_object_get(a, "manage_url")));
     json_decref(a);
+    /* the office's registered kiosk (X-Ktpel-Kiosk, as for taking a ticket) */
+    char kiosk[65];
+    assert_int_equal(api_kiosk_add(G->db, "Kios lobi", kiosk), 0);
+    api_use_kiosk(kiosk);
     /* the scanner types the QR's text: the booking page's address with the code */
     snprintf(body, sizeof body, "{\"code\":\"%s\"}", code);
     json_t *t = call(G->srv.base, "POST", NULL, body, 201, "/api/kiosk/checkin");
@@ -388,16 +414,30 @@ static void test_kiosk_checkin(void **state)
     json_decref(t);
     /* not from outside: the public listener has no check-in */
     json_decref(call(G->pub, "POST", NULL, body, 404, "/api/kiosk/checkin"));
+    /* a wrong device secret is refused; a browser that is no kiosk has the small ticket
+       budget of an address (3 at once), check-ins with guessed codes included */
+    api_use_kiosk("00000000000000000000000000000000000000000000000000000000000000ff");
+    t = call(G->srv.base, "POST", NULL, "{\"code\":\"ABC\"}", 401, "/api/kiosk/checkin");
+    assert_string_equal(err_id(t), "kiosk_unknown");
+    json_decref(t);
+    api_use_kiosk(NULL);
+    api_use_source("127.0.0.3");
+    for (int i = 0; i < 3; i++)
+        json_decref(call(G->srv.base, "POST", NULL, "{\"code\":\"ABC\"}", 400, "/api/kiosk/checkin"));
+    t = call(G->srv.base, "POST", NULL, "{\"code\":\"ABC\"}", 429, "/api/kiosk/checkin");
+    assert_string_equal(err_id(t), "ticket_budget");
+    json_decref(t);
+    api_use_source(NULL);
 }
 
-/* Per-client limits: 30 a minute, bursts of 16; a write costs 5. Another client (another
-   loopback address) is not affected. */
+/* Per-client budgets at --public-rate 30: looks 30 a minute in bursts of 16; writes and
+   lookups of a person a budget of their own, a fifth of that (bursts of 3). Another client
+   (another loopback address) is not affected. */
 static void test_rate_limits(void **state)
 {
     (void)state;
     api_resp r;
     int ok = 0, limited = 0;
-    api_retry_after[0] = '\0';
     for (int i = 0; i < 40 && !limited; i++) {
         raw(&r, G->pub, "GET", NULL, NULL, 0, "/api/public/ikm");
         if (r.status == 200)
@@ -408,14 +448,18 @@ static void test_rate_limits(void **state)
     }
     assert_true(limited);
     assert_int_equal(ok, 16);
-    assert_true(atoi(api_retry_after) >= 1);
+    raw(&r, G->pub, "GET", NULL, NULL, 0, "/api/public/ikm");
+    char retry[16];
+    assert_non_null(api_header(&r, "Retry-After", retry, sizeof retry));
+    assert_true(atoi(retry) >= 1);
+    api_resp_free(&r);
     json_t *j = call(G->pub, "GET", NULL, NULL, 429, "/api/public/appointments?service=rekam_baru");
     assert_string_equal(err_id(j), "rate_limited");
     json_decref(j);
     /* another client is served */
-    api_source_ip = "127.0.0.2";
+    api_use_source("127.0.0.2");
     json_decref(call(G->pub, "GET", NULL, NULL, 200, "/api/public/ikm"));
-    /* writes cost more: 3 status lookups of 5 fit a fresh bucket of 16, the 4th does not */
+    /* lookups of a person: 3 at once, the 4th waits */
     int writes = 0;
     for (int i = 0; i < 5; i++) {
         raw(&r, G->pub, "POST", NULL, "{\"receipt_no\":\"NGS-20260101-0001\",\"birth_date\":\"1990-03-12\"}",
@@ -427,7 +471,7 @@ static void test_rate_limits(void **state)
         api_resp_free(&r);
     }
     assert_int_equal(writes, 3);
-    api_source_ip = NULL;
+    api_use_source(NULL);
     /* the office's own routes are not limited (the kiosk, the lokets) */
     for (int i = 0; i < 40; i++)
         json_decref(call(G->srv.base, "GET", NULL, NULL, 200, "/api/queue/board"));

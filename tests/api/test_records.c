@@ -16,6 +16,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "../images.h"
 #include "harness.h"
 
 #define ADULT "3671101203900001"
@@ -96,6 +97,12 @@ static int setup(void **state)
     assert_int_equal(api_add_user(f->db, "handover1", "handover", "3"), 0);
     assert_int_equal(api_add_user(f->db, "supervisor1", "supervisor", NULL), 0);
     assert_int_equal(api_add_user(f->db, "admin1", "admin", NULL), 0);
+    /* the tests take their tickets as the office's registered kiosk does */
+    {
+        char kiosk[65];
+        assert_int_equal(api_kiosk_add(f->db, "Kios uji", kiosk), 0);
+        api_use_kiosk(kiosk);
+    }
     assert_int_equal(api_server_start(&f->srv, f->db, f->data), 0);
     assert_int_equal(api_login(f->srv.base, "intake1", 1, f->intake), 0);
     assert_int_equal(api_login(f->srv.base, "operator1", 0, f->operator_), 0);
@@ -209,8 +216,6 @@ static void test_records(void **state)
     static const char *const slots[] = {"finger_1", "finger_2", "finger_3", "finger_4",
                                         "finger_5", "finger_6", "finger_7", "finger_8",
                                         "finger_9", "finger_10", "iris_left", "iris_right"};
-    static const unsigned char jpeg[] = {0xFF, 0xD8, 0xFF, 0xE0, 0, 16, 'J', 'F', 'I', 'F', 0,
-                                         1, 1, 0, 0, 1, 0, 1, 0, 0, 0xFF, 0xD9};
     char day[16], body[1024], url[512], tok[400];
     json_int_t ticket, app;
     json_t *j;
@@ -230,15 +235,24 @@ static void test_records(void **state)
     json_decref(call("POST", G->intake,
                      "{\"documents\":[\"pengantar_rt_rw\",\"f107\",\"kk_copy\",\"ijazah_akta\"]}",
                      200, "/api/applications/%lld/check", (long long)app));
-    snprintf(url, sizeof url, "%s/api/applications/%lld/bio/face", G->srv.base, (long long)app);
-    assert_int_equal(api_call(&r, "PUT", url, G->operator_, "image/jpeg", jpeg, sizeof jpeg), 0);
-    assert_int_equal(r.status, 200);
-    api_resp_free(&r);
-    snprintf(url, sizeof url, "%s/api/applications/%lld/bio/signature", G->srv.base,
-             (long long)app);
-    assert_int_equal(api_call(&r, "PUT", url, G->operator_, "image/jpeg", jpeg, sizeof jpeg), 0);
-    assert_int_equal(r.status, 200);
-    api_resp_free(&r);
+    {
+        size_t flen = 0, slen = 0;
+        unsigned char *face = t_face_for_nik(ADULT, &flen), *sig = t_png_gray(400, 150, &slen);
+        assert_non_null(face);
+        assert_non_null(sig);
+        snprintf(url, sizeof url, "%s/api/applications/%lld/bio/face", G->srv.base,
+                 (long long)app);
+        assert_int_equal(api_call(&r, "PUT", url, G->operator_, "image/jpeg", face, flen), 0);
+        assert_int_equal(r.status, 200);
+        api_resp_free(&r);
+        snprintf(url, sizeof url, "%s/api/applications/%lld/bio/signature", G->srv.base,
+                 (long long)app);
+        assert_int_equal(api_call(&r, "PUT", url, G->operator_, "image/jpeg", sig, slen), 0);
+        assert_int_equal(r.status, 200);
+        api_resp_free(&r);
+        free(face);
+        free(sig);
+    }
     for (size_t i = 0; i < sizeof slots / sizeof slots[0]; i++)
         json_decref(call("POST", G->operator_, "{\"reason\":\"alat rusak (uji)\"}", 200,
                          "/api/applications/%lld/bio/%s/exception", (long long)app, slots[i]));
@@ -301,7 +315,7 @@ static void test_records(void **state)
     json_decref(j);
     raw(&r, "GET", G->supervisor, NULL, 200, "/api/register.csv?from=%s&to=%s", day, day);
     assert_non_null(strstr(r.ctype, "text/csv"));
-    assert_non_null(strstr(r.body, ADULT ",AHMAD FAUZI,baru,"));
+    assert_non_null(strstr(r.body, ADULT ",AHMAD FAUZI,Penerbitan baru,")); /* in words */
     api_resp_free(&r);
     json_decref(call("GET", G->operator_, NULL, 403, "/api/register"));
     json_decref(call("GET", G->handover, NULL, 400, "/api/register?from=2026-02-30"));
@@ -346,10 +360,10 @@ static void test_records(void **state)
             "/api/reports/monthly.pdf?month=%.7s", day);
     raw(&r, "GET", G->supervisor, NULL, 200, "/api/reports/daily.csv?date=%s", day);
     assert_non_null(strstr(r.ctype, "text/csv"));
-    assert_non_null(strstr(r.body, "by_kind,baru,3,"));
+    assert_non_null(strstr(r.body, "Jenis permohonan,Penerbitan baru,3,"));
     api_resp_free(&r);
     raw(&r, "GET", G->supervisor, NULL, 200, "/api/reports/monthly.csv");
-    assert_non_null(strstr(r.body, "\nday,"));
+    assert_non_null(strstr(r.body, "\nHari,"));
     api_resp_free(&r);
     json_decref(call("GET", G->intake, NULL, 403, "/api/reports/daily.pdf"));
     json_decref(call("GET", G->supervisor, NULL, 400, "/api/reports/monthly.pdf?month=2026-13"));
@@ -375,7 +389,7 @@ static void test_records(void **state)
         size_t n = fread(buf, 1, sizeof buf - 1, fp);
         buf[n] = '\0';
         fclose(fp);
-        assert_non_null(strstr(buf, ADULT ",AHMAD FAUZI,baru,"));
+        assert_non_null(strstr(buf, ADULT ",AHMAD FAUZI,Penerbitan baru,"));
         snprintf(out, sizeof out, "%s/daily.csv", G->dir);
         const char *a2[] = {"report", "daily", "--date", day, "--format", "csv", "--out", out,
                             "--db", G->db, NULL};

@@ -95,6 +95,19 @@ function jakarta(plusDays = 0) {
 const hhmm = (m) => `${String(Math.floor(m / 60)).padStart(2, '0')}:${String(m % 60).padStart(2, '0')}`;
 
 // Pick the first open day and its first slot with room on a booking form.
+// A 400x500 PNG drawn by the browser: a backdrop colour and an oval face.
+async function png(page, color) {
+  const b64 = await page.evaluate((c) => {
+    const cv = document.createElement('canvas');
+    cv.width = 400; cv.height = 500;
+    const g = cv.getContext('2d');
+    g.fillStyle = c; g.fillRect(0, 0, 400, 500);
+    g.fillStyle = '#e0b090'; g.beginPath(); g.ellipse(200, 230, 110, 150, 0, 0, Math.PI * 2); g.fill();
+    return cv.toDataURL('image/png').split(',')[1];
+  }, color);
+  return Buffer.from(b64, 'base64');
+}
+
 async function pickSlot(page, daySel, slotSel, day) {
   const d = day ? page.locator(`${daySel} button[data-day="${day}"]`) : page.locator(`${daySel} button:not([disabled])`).first();
   await d.click();
@@ -115,13 +128,13 @@ test('the citizen\'s side: booking, check-in, queue on the phone, survey, card s
   page.on('dialog', (d) => d.accept());
 
   await step('admin: appointment slots and a holiday on the admin page', async () => {
-    // Every day 08:00-09:00 for rekam_baru; today a slot starting in 10 minutes for
-    // hilang_rusak (check-in opens 30 minutes before a slot), when it fits today.
+    // Every day 08:00-09:00 for rekam_baru; today another slot starting in 10 minutes (the
+    // kiosk's check-in opens 30 minutes before a slot), when it fits today.
     const now = jakarta();
     const slots = [1, 2, 3, 4, 5, 6, 7].map((wd) => ({ weekday: wd, start: '08:00', end: '09:00', capacity: { rekam_baru: 3 } }));
     const s = now.min + 10;
     state.near = s + 60 < 24 * 60 && (s + 60 <= 8 * 60 || s >= 9 * 60) ? hhmm(s) : null;
-    if (state.near) slots.push({ weekday: now.wd, start: state.near, end: hhmm(s + 60), capacity: { hilang_rusak: 2 } });
+    if (state.near) slots.push({ weekday: now.wd, start: state.near, end: hhmm(s + 60), capacity: { rekam_baru: 2 } });
     await call(admin, 'PUT', '/api/appointments/config', { slots });
     // the admin page shows them and adds a holiday
     await loginPage(page, 'admin1');
@@ -182,11 +195,13 @@ test('the citizen\'s side: booking, check-in, queue on the phone, survey, card s
 
   const kiosk = await ctx.newPage();
   await step('kiosk: a booked citizen checks in with the code (a wrong code first)', async (st) => {
-    await kiosk.goto(srv.base + '/kiosk.html');
+    // the office's kiosk: registered by the admin (server.mjs), paired once by its address
+    await kiosk.goto(`${srv.base}/kiosk.html#pasang=${srv.kiosk}`);
+    await kiosk.waitForSelector('#kiosk-device:has-text("Kios terdaftar")');
     if (!state.near) return st.skip('no slot fits in today\'s remaining hours');
     await page.bringToFront();
     await page.goto(srv.pub + '/janji.html');
-    await page.selectOption('#service', 'hilang_rusak');
+    await page.selectOption('#service', 'rekam_baru');
     await pickSlot(page, '#days', '#slots', jakarta().day);
     await page.fill('#nik', PEOPLE.even.nik);
     await page.click('#btn-book');
@@ -200,7 +215,7 @@ test('the citizen\'s side: booking, check-in, queue on the phone, survey, card s
     await kiosk.press('#checkin-code', 'Enter'); // a scanner types and presses Enter
     await kiosk.waitForSelector('#ticket-number');
     state.booked = (await kiosk.textContent('#ticket-number')).trim();
-    assert.match(state.booked, /^C\d{3}$/);
+    assert.match(state.booked, /^A\d{3}$/);
     assert.match(await kiosk.textContent('#ticket'), /JANJI TEMU/);
     await kiosk.waitForFunction(() => document.querySelector('#ticket-qr').naturalWidth > 0);
     await shot(kiosk, '04-kiosk-checkin');
@@ -252,8 +267,11 @@ test('the citizen\'s side: booking, check-in, queue on the phone, survey, card s
     const app = await call(intake, 'POST', '/api/applications', { ticket_id: state.walkinTicket, nik: PEOPLE.change.nik, kind: 'baru' });
     await call(intake, 'POST', `/api/applications/${app.id}/check`, { documents: ['pengantar_rt_rw', 'f107', 'kk_copy', 'ijazah_akta'] });
     const op = await session('operator1');
-    const jpeg = Buffer.from('\xff\xd8\xff\xe0 uji', 'latin1');
-    for (const slot of ['face', 'signature']) await call(op, 'PUT', `/api/applications/${app.id}/bio/${slot}`, undefined, { type: 'image/jpeg', bytes: jpeg });
+    // real pictures (the server decodes them): the face on blue, the backdrop of an even birth
+    // year (1988); the signature on white
+    for (const [slot, bg] of [['face', '#1f5fbf'], ['signature', '#ffffff']]) {
+      await call(op, 'PUT', `/api/applications/${app.id}/bio/${slot}`, undefined, { type: 'image/png', bytes: await png(page, bg) });
+    }
     for (let i = 1; i <= 10; i++) await call(op, 'POST', `/api/applications/${app.id}/bio/finger_${i}/exception`, { reason: 'alat tidak tersedia (uji)' });
     for (const slot of ['iris_left', 'iris_right']) await call(op, 'POST', `/api/applications/${app.id}/bio/${slot}/exception`, { reason: 'alat tidak tersedia (uji)' });
     await call(op, 'POST', `/api/applications/${app.id}/record`);

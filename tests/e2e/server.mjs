@@ -1,8 +1,13 @@
 // server.mjs - runs the real ktpel for the browser test: a temp folder with a fresh
-// database (ktpel init, demo-data, a SIAK import of known residents, one account per role),
-// then `ktpel serve` on a free loopback port with the SOP's loket layout and a backup folder. Everything is removed by stop().
+// database (ktpel init, demo-data, a SIAK import of known residents, one account per role, a
+// registered kiosk), then `ktpel serve` on a free loopback port with the SOP's loket layout
+// and a backup folder. Everything is removed by stop().
+// start({ tls: true }) serves HTTPS with a certificate made by `ktpel tls self-signed`; the
+// tests' own requests (srv.request) trust exactly that certificate.
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import http from 'node:http';
+import https from 'node:https';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -49,9 +54,30 @@ function siakCsv() {
   return [head, ...rows].join('\n') + '\n';
 }
 
-// opts.publicListen: also serve the citizens' pages alone on a second port (serve
-// --public-listen); its base is then `pub`. opts.extra: more `ktpel serve` arguments.
+// One HTTP(S) request from the test itself: { status, headers, body (Buffer), json() }.
+function requestWith(ca) {
+  return (url, { method = 'GET', headers = {}, body } = {}) => new Promise((resolve, reject) => {
+    const u = new URL(url);
+    const mod = u.protocol === 'https:' ? https : http;
+    const rq = mod.request(u, { method, headers, ca }, (res) => {
+      const parts = [];
+      res.on('data', (d) => parts.push(d));
+      res.on('end', () => {
+        const b = Buffer.concat(parts);
+        resolve({ status: res.statusCode, headers: res.headers, body: b, json: () => JSON.parse(b.toString('utf8')) });
+      });
+    });
+    rq.on('error', reject);
+    if (body !== undefined) rq.write(body);
+    rq.end();
+  });
+}
+
+// opts.tls: serve HTTPS with a self-signed pair. opts.publicListen: also serve the citizens'
+// pages alone on a second port (serve --public-listen); its base is then `pub`.
+// opts.extra: more `ktpel serve` arguments.
 export async function start(opts = {}) {
+  const tls = !!opts.tls;
   if (!fs.existsSync(BIN)) throw new Error(`ktpel binary not found at ${BIN} (set KTPEL_BIN)`);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ktpel-e2e-'));
   const db = path.join(dir, 'ktpel.db');
@@ -65,29 +91,40 @@ export async function start(opts = {}) {
     if (loket) args.push('--loket', String(loket));
     ktpel(args, PASSWORD + '\n');
   }
+  // the office's kiosk, registered as the admin does (its secret is paired in the test)
+  const kiosk = JSON.parse(ktpel(['kiosk', 'add', 'Kios lobi', '--db', db])).token;
   fs.mkdirSync(path.join(dir, 'backup')); // the "external disk" of the backups
   const port = await freePort();
-  const base = `http://127.0.0.1:${port}`;
+  const base = `${tls ? 'https' : 'http'}://127.0.0.1:${port}`;
+  const args = ['serve', '--db', db, '--listen', `127.0.0.1:${port}`, '--web', path.join(SOURCE, 'web'),
+    '--data', path.join(dir, 'data'), '--lokets', LOKETS, '--backup-dir', path.join(dir, 'backup')];
+  let cert = null, key = null;
+  if (tls) {
+    cert = path.join(dir, 'cert.pem');
+    key = path.join(dir, 'key.pem');
+    ktpel(['tls', 'self-signed', '--cert', cert, '--key', key]);
+    args.push('--tls-cert', cert, '--tls-key', key);
+  }
   const pport = opts.publicListen ? await freePort() : 0;
-  const pub = pport ? `http://127.0.0.1:${pport}` : null;
-  const proc = spawn(BIN, ['serve', '--db', db, '--listen', `127.0.0.1:${port}`, '--web', path.join(SOURCE, 'web'),
-    '--data', path.join(dir, 'data'), '--lokets', LOKETS, '--backup-dir', path.join(dir, 'backup'),
-    ...(pport ? ['--public-listen', `127.0.0.1:${pport}`] : []), ...(opts.extra || [])],
-  { stdio: ['ignore', 'pipe', 'pipe'] });
+  const pub = pport ? `${tls ? 'https' : 'http'}://127.0.0.1:${pport}` : null;
+  if (pport) args.push('--public-listen', `127.0.0.1:${pport}`);
+  args.push(...(opts.extra || []));
+  const request = requestWith(cert ? fs.readFileSync(cert) : undefined);
+  const proc = spawn(BIN, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let log = '';
   proc.stdout.on('data', (d) => { log += d; });
   proc.stderr.on('data', (d) => { log += d; });
   // Wait until it answers (bounded: 100 tries).
   for (let i = 0; i < 100; i++) {
     try {
-      const r = await fetch(base + '/api/queue/board');
-      if (r.ok) break;
+      const r = await request(base + '/api/queue/board');
+      if (r.status === 200) break;
     } catch (e) { /* not up yet */ }
     if (proc.exitCode !== null) throw new Error('ktpel serve exited: ' + log);
     await new Promise((r) => setTimeout(r, 100));
   }
   return {
-    base, pub, dir, db, proc, log: () => log,
+    base, pub, dir, db, proc, kiosk, request, cert, key, port, log: () => log,
     async stop() {
       proc.kill('SIGTERM');
       // Bounded: a server that does not stop within 20 s is killed and reported.

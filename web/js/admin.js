@@ -1,4 +1,5 @@
-// admin.js - the administrator's page: staff accounts (list, add), the loket layout (which
+// admin.js - the administrator's page: staff accounts (list, add), the registered kiosks (add,
+// revoke; the pairing address shown once), the loket layout (which
 // loket is intake, the recording desk or handover) and "backup now". Every check is the
 // service's; the page only refuses what is plainly empty, and shows the server's message
 // (what, where, why) otherwise. Nothing changes on a refused form.
@@ -47,16 +48,25 @@ $('#user-form').addEventListener('submit', async (ev) => {
 });
 
 // ---- loket layout
+// A loket added here exists as soon as the layout is saved: officers log in at it, it calls,
+// and the board shows it (no restart).
 let layout = null;
+const loketRow = (l) => h('tr', {}, h('td', {}, h('label', { for: `loket-${l.loket}` }, `Loket ${l.loket}`)),
+  h('td', {}, h('select', { id: `loket-${l.loket}`, name: `lokets[${l.loket - 1}]`, dataset: { loket: l.loket } },
+    [['intake', 'Loket Penerima Berkas'], ['operator', 'Perekaman (operator)'], ['handover', 'Loket Penyerahan Dokumen']]
+      .map(([v, t]) => h('option', { value: v, selected: v === l.role }, t)))));
 async function loadLokets() {
   try {
     layout = await get('/api/lokets');
     const rows = clear($('#loket-rows'));
     rows.append(h('table', { id: 'loket-table' }, h('thead', {}, h('tr', {}, h('th', {}, 'Loket'), h('th', {}, 'Peran'))),
-      h('tbody', {}, layout.lokets.map((l) => h('tr', {}, h('td', {}, h('label', { for: `loket-${l.loket}` }, `Loket ${l.loket}`)),
-        h('td', {}, h('select', { id: `loket-${l.loket}`, name: `lokets[${l.loket - 1}]`, dataset: { loket: l.loket } },
-          [['intake', 'Loket Penerima Berkas'], ['operator', 'Perekaman (operator)'], ['handover', 'Loket Penyerahan Dokumen']]
-            .map(([v, t]) => h('option', { value: v, selected: v === l.role }, t)))))))));
+      h('tbody', { id: 'loket-body' }, layout.lokets.map(loketRow))),
+      h('button', { class: 'btn btn-ghost btn-small', type: 'button', id: 'btn-loket-add', onclick: () => {
+        const n = document.querySelectorAll('#loket-rows select').length + 1;
+        if (n > 99) return showError(msg, { message: 'Paling banyak 99 loket', field: 'lokets' });
+        $('#loket-body').append(loketRow({ loket: n, role: 'intake' }));
+        return null;
+      } }, 'Tambah loket'));
     rows.append(h('p', { class: 'muted', id: 'lokets-state' }, layout.configured ? 'Susunan sudah ditetapkan (dipakai untuk pemanggilan).' : 'Susunan bawaan (belum ditetapkan).'));
   } catch (e) { showError(msg, e); }
 }
@@ -74,6 +84,42 @@ $('#lokets-form').addEventListener('submit', async (ev) => {
   } catch (e) { showError(msg, e); }
 });
 
+// ---- registered kiosks: the secret is shown once, as the pairing address for the device
+async function loadKiosks() {
+  try {
+    const ks = await get('/api/kiosks');
+    clear($('#kiosk-list')).append(ks.length === 0 ? h('p', { class: 'muted' }, 'Belum ada kios terdaftar.')
+      : h('table', { id: 'kiosk-table' },
+        h('thead', {}, h('tr', {}, ['Kios', 'Didaftarkan', 'Nomor hari ini', 'Status', ''].map((t) => h('th', {}, t)))),
+        h('tbody', {}, ks.map((k) => h('tr', { dataset: { kiosk: k.id } }, h('td', {}, k.name), h('td', {}, fmtDateTime(k.created_at)),
+          h('td', {}, String(k.tickets_today)), h('td', {}, k.revoked_at ? `dicabut ${fmtDateTime(k.revoked_at)}` : 'aktif'),
+          h('td', {}, k.revoked_at ? '' : h('button', { class: 'btn btn-warn btn-small', type: 'button', onclick: () => revokeKiosk(k) }, 'Cabut')))))));
+  } catch (e) { showError(msg, e); }
+}
+async function revokeKiosk(k) {
+  hideMsg(msg);
+  try {
+    await post(`/api/kiosks/${encodeURIComponent(k.id)}/revoke`);
+    showInfo(msg, `Kios ${k.name} dicabut: perangkatnya tidak lagi dikenal sebagai kios.`, 'warn');
+    loadKiosks();
+  } catch (e) { showError(msg, e); }
+}
+$('#kiosk-form').addEventListener('submit', async (ev) => {
+  ev.preventDefault();
+  hideMsg(msg);
+  const name = $('#k-name').value.trim();
+  if (!name) return showError(msg, { message: 'Nama kios wajib diisi', field: 'name' });
+  try {
+    const k = await post('/api/kiosks', { name });
+    const link = `${location.origin}/kiosk.html#pasang=${k.token}`;
+    clear($('#kiosk-pair')).append(h('div', { class: 'msg msg-warn', id: 'kiosk-pair-info' },
+      h('p', {}, `Kios ${k.name} terdaftar. Buka alamat ini sekali di perangkat kios (hanya ditampilkan sekarang):`),
+      h('p', { class: 'mono', id: 'kiosk-pair-link' }, link)));
+    $('#kiosk-form').reset();
+    loadKiosks();
+  } catch (e) { showError(msg, e); }
+});
+
 // ---- backup now
 $('#btn-backup').addEventListener('click', async () => {
   hideMsg(msg);
@@ -81,7 +127,8 @@ $('#btn-backup').addEventListener('click', async () => {
   $('#btn-backup').disabled = true;
   try {
     const r = await post('/api/admin/backup');
-    box.append(h('dl', { class: 'kv', id: 'backup-info' }, h('dt', {}, 'Folder'), h('dd', { class: 'mono' }, r.path),
+    box.append(h('dl', { class: 'kv', id: 'backup-info' }, h('dt', {}, 'Berkas cadangan'), h('dd', { class: 'mono' }, r.path),
+      h('dt', {}, 'Terenkripsi'), h('dd', {}, `${Math.round(r.archive_bytes / 1024)} KB`),
       h('dt', {}, 'Basis data'), h('dd', {}, `${Math.round(r.db_bytes / 1024)} KB`),
       h('dt', {}, 'Berkas'), h('dd', {}, `${r.files} (${Math.round(r.file_bytes / 1024)} KB)`),
       h('dt', {}, 'Waktu'), h('dd', {}, `${r.ms} ms`)));
@@ -152,4 +199,5 @@ $('#btn-sms-load').addEventListener('click', async () => {
 
 loadUsers();
 loadLokets();
+loadKiosks();
 loadAppointments();

@@ -21,8 +21,9 @@ async function parse(res) {
   return text ? { error: { code: 'http_' + res.status, message: text.slice(0, 200) } } : null;
 }
 
-export async function api(method, path, body) {
-  const opt = { method, headers: {}, credentials: 'same-origin' };
+// headers: more request headers (the kiosk's device secret, X-Ktpel-Kiosk).
+export async function api(method, path, body, headers) {
+  const opt = { method, headers: { ...(headers || {}) }, credentials: 'same-origin' };
   if (body !== undefined) {
     opt.headers['Content-Type'] = 'application/json';
     opt.body = JSON.stringify(body);

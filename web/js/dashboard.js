@@ -8,7 +8,7 @@ import { get, post, enc } from './api.js';
 import { decodeToCanvas } from './image.js';
 import { residentCard } from './resident.js';
 import { $, h, clear, showError, showInfo, hideMsg, fmtDuration, fmtTime } from './ui.js';
-import { SERVICES, STATES, KINDS, STEPS, REASONS, FINGERS } from './labels.js';
+import { SERVICES, STATES, KINDS, STEPS, REASONS, FINGERS, ACTIONS, ROLES } from './labels.js';
 import { requireRole } from './session.js';
 import { listen } from './events.js';
 import { barChart, ring } from './charts.js';
@@ -134,9 +134,9 @@ function renderSummary(sum) {
     const n = Object.keys(acts).length ? Object.values(acts).reduce((a, x) => a + num(x), 0) : num(pick(v, 'count', 'handled'));
     orows.push({ label: name, value: n });
     const durs = v.durations && typeof v.durations === 'object' ? v.durations : {};
-    otb.append(h('tr', {}, h('td', {}, name), h('td', {}, v.role || ''), h('td', {}, String(n)),
+    otb.append(h('tr', {}, h('td', {}, name), h('td', {}, ROLES[v.role] || v.role || ''), h('td', {}, String(n)),
       h('td', { class: 'busy' }, fmtDuration(v.busy_ms)),
-      h('td', { class: 'muted' }, Object.entries(acts).map(([a, x]) => `${a} ${x}` + (durs[a] ? ` (rata-rata ${fmtDuration(durs[a].mean_ms)})` : '')).join(', '))));
+      h('td', { class: 'muted' }, Object.entries(acts).map(([a, x]) => `${ACTIONS[a] || a} ${x}` + (durs[a] ? ` (rata-rata ${fmtDuration(durs[a].mean_ms)})` : '')).join(', '))));
   }
   clear($('#officers-chart')).append(orows.length ? barChart(orows, { width: 480, labelW: 120 }) : h('p', { class: 'muted' }, 'Belum ada.'));
   clear($('#officers')).append(h('table', { id: 'officer-table' }, h('thead', {}, h('tr', {}, ['Petugas', 'Peran', 'Tindakan', 'Waktu kerja', 'Rincian (rata-rata durasi)'].map((t) => h('th', {}, t)))), otb));
@@ -246,5 +246,5 @@ async function decide(id, action) {
 
 $('#btn-refresh').addEventListener('click', () => { hideMsg(msg); refresh(); });
 let pending = null;
-listen(() => { clearTimeout(pending); pending = setTimeout(refresh, 400); }, $('#live'));
+listen(() => { clearTimeout(pending); pending = setTimeout(refresh, 400); }, $('#live'), { staff: true });
 refresh();

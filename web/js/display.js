@@ -106,7 +106,8 @@ listen((type, ev) => {
   if (type === 'ticket_called' || type === 'ticket_recalled') {
     refresh(t.loket);
     announce(t.id || ev.ticket_id, t.call_id || ev.call_id);
-  } else if (type.startsWith('ticket') || type === 'lokets_changed') {
+  } else if (type.startsWith('ticket') || type.startsWith('application') || type === 'lokets_changed') {
+    // an application moving on ends its loket's call (the board shows current calls only)
     refresh();
   }
 }, $('#live'));

@@ -3,8 +3,8 @@
 // receipt number (typed, or a handheld scanner that types it and Enter), confirms the person
 // and hands over the printed card (SOP step 6). Every step is in the audit trail shown.
 import { get, post, enc, sendBytes } from './api.js';
-import { $, h, clear, showError, showInfo, hideMsg, printElement, fmtDateTime } from './ui.js';
-import { KINDS, STATES } from './labels.js';
+import { $, h, clear, showError, showInfo, hideMsg, printElement, fmtDateTime, fmtDay } from './ui.js';
+import { KINDS, STATES, ACTIONS, ROLES, CONFIRMED_BY } from './labels.js';
 import { requireRole } from './session.js';
 import { queueControls } from './queue.js';
 import { residentCard } from './resident.js';
@@ -36,7 +36,7 @@ async function loadRecorded() {
 listen((type) => {
   if (type.startsWith('ticket')) q.refreshCounts();
   if (type.startsWith('application')) loadRecorded();
-}, $('#live'));
+}, $('#live'), { staff: true });
 loadRecorded();
 
 async function issue(a) {
@@ -53,8 +53,8 @@ async function issue(a) {
         h('dt', {}, 'Nama'), h('dd', {}, person ? person.name : (r.name || '-')),
         h('dt', {}, 'NIK'), h('dd', { class: 'mono' }, r.nik),
         h('dt', {}, 'Jenis'), h('dd', {}, KINDS[r.kind] || r.kind),
-        h('dt', {}, 'Perkiraan dapat diambil'), h('dd', {}, r.pickup_expected || '-'),
-        h('dt', {}, 'Diterbitkan'), h('dd', {}, fmtDateTime(Date.now()) + ' WIB')),
+        h('dt', {}, 'Perkiraan dapat diambil'), h('dd', {}, fmtDay(r.pickup_expected)),
+        h('dt', {}, 'Diterbitkan'), h('dd', {}, fmtDateTime(Date.now()))),
       h('p', {}, 'Bawa tanda terima ini saat mengambil KTP-el. Ambil nomor antrian "Pengambilan e-KTP" (E) di kios.'),
       h('div', { class: 'sign' }, h('span', {}), h('span', {}, 'Petugas Loket Penyerahan', h('br'), h('br'), h('br'), me.username)));
     $('#receipt-pdf').href = `/api/applications/${enc(r.id)}/receipt.pdf`;
@@ -93,7 +93,10 @@ $('#find-form').addEventListener('submit', async (ev) => {
   if (!no) return showError(msg, { message: 'Nomor tanda terima wajib diisi', field: 'receipt_no' });
   if (!/^[A-Z0-9-]{4,40}$/.test(no)) return showError(msg, { message: `Nomor tanda terima "${no}" tidak sah: hanya huruf, angka, dan tanda -`, field: 'receipt_no' });
   try {
-    found = await get(`/api/receipts/${enc(no)}`);
+    // The E ticket in hand goes with it: the ticket is served, and the handover step (SOP
+    // Mutu Baku, 3 minutes) runs from its call.
+    const tq = q.ticket && (q.ticket.queue_service || q.ticket.service) === 'pengambilan' ? `?ticket_id=${enc(q.ticket.id)}` : '';
+    found = await get(`/api/receipts/${enc(no)}${tq}`);
   } catch (e) { return showError(msg, e); }
   showFound();
 });
@@ -177,6 +180,9 @@ async function scan(blob, type, quiet = false) {
     found = r.application;
     scannedToken = r.token;
     $('#receipt_no').value = r.receipt_no || found.receipt_no || '';
+    // The E ticket in hand is served and linked as when the number is typed.
+    const pickup = q.ticket && (q.ticket.queue_service || q.ticket.service) === 'pengambilan';
+    if (pickup && r.receipt_no) found = await get(`/api/receipts/${enc(r.receipt_no)}?ticket_id=${enc(q.ticket.id)}`);
     showInfo(msg, `Kode QR terbaca dan sah: tanda terima ${r.receipt_no}.`);
   } catch (e) {
     if (quiet && e.code === 'qr_not_found') return;
@@ -189,9 +195,18 @@ async function scan(blob, type, quiet = false) {
 async function showFound() {
   const box = clear($('#found'));
   box.append(h('p', {}, `Permohonan #${found.id} · `, h('span', { class: 'badge', id: 'found-state' }, STATES[found.state] || found.state)));
-  try { box.append(residentCard(await get(`/api/residents/${enc(found.nik)}`))); } catch (e) { box.append(h('p', {}, `NIK ${found.nik}`)); }
-  if (found.state !== 'printed') {
+  // At the handover the question is the card, not eligibility for a new one: no badge.
+  try { box.append(residentCard(await get(`/api/residents/${enc(found.nik)}`), null, { eligibility: false })); } catch (e) { box.append(h('p', {}, `NIK ${found.nik}`)); }
+  const ho = found.handover;
+  if (found.state === 'handed_over' && ho) {
+    // A used receipt: when, by whom and how the card was handed over (issue 10).
+    const by = ho.full_name || ho.username || 'petugas';
+    box.append(h('p', { class: 'msg msg-warn', id: 'already-handed' },
+      `KTP-el sudah diserahkan pada ${fmtDateTime(ho.at)} oleh ${by} (identitas dicocokkan dengan: ${CONFIRMED_BY[ho.confirmed_by] || ho.confirmed_by}). Tanda terima ini sudah dipakai.`));
+    if (q.ticket) q.done();
+  } else if (found.state !== 'printed') {
     box.append(h('p', { class: 'msg msg-warn', id: 'not-ready' }, `KTP-el belum dapat diserahkan: status "${STATES[found.state] || found.state}". Minta pemohon kembali setelah kartu dicetak.`));
+    if (q.ticket) q.done();
   } else {
     $('#confirm').hidden = false;
     $('#person-ok').checked = false;
@@ -206,7 +221,8 @@ $('#btn-handover').addEventListener('click', async () => {
   try {
     found = await post(`/api/applications/${enc(found.id)}/hand-over`, {
       receipt_no: found.receipt_no, confirmed_by: $('#confirmed_by').value, note: $('#ho-note').value.trim(),
-      ...(scannedToken ? { token: scannedToken } : {}) });
+      ...(scannedToken ? { token: scannedToken } : {}),
+      ...(q.ticket && (q.ticket.queue_service || q.ticket.service) === 'pengambilan' ? { ticket_id: q.ticket.id } : {}) });
     $('#confirm').hidden = true;
     $('#found-state').textContent = STATES[found.state] || found.state;
     showInfo(msg, `KTP-el permohonan #${found.id} sudah diserahkan.`);
@@ -222,6 +238,6 @@ async function trail(id) {
   try {
     const evs = await get(`/api/applications/${enc(id)}/events`);
     box.append(h('h3', {}, 'Riwayat'), h('table', { id: 'trail-table' }, h('thead', {}, h('tr', {}, h('th', {}, 'Waktu'), h('th', {}, 'Tindakan'), h('th', {}, 'Status'), h('th', {}, 'Petugas'))),
-      h('tbody', {}, evs.map((e) => h('tr', {}, h('td', {}, fmtDateTime(e.at)), h('td', {}, e.action), h('td', {}, STATES[e.to] || e.to || ''), h('td', {}, `${e.username || ''} (${e.role || ''})`))))));
+      h('tbody', {}, evs.map((e) => h('tr', {}, h('td', {}, fmtDateTime(e.at)), h('td', {}, ACTIONS[e.action] || e.action), h('td', {}, STATES[e.to] || e.to || ''), h('td', {}, `${e.username || ''} (${ROLES[e.role] || e.role || ''})`))))));
   } catch (e) { /* the trail is informative only */ }
 }

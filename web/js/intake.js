@@ -23,11 +23,12 @@ for (const [id, l] of Object.entries(REASONS)) $('#reason').append(h('option', {
 
 const q = queueControls($('#queue'), { services: INTAKE_SERVICES, loket: me.loket, msg, onTicket: (t) => {
   ticket = t;
-  if (t && SERVICES[t.service] && SERVICES[t.service].kind) $('#kind').value = SERVICES[t.service].kind;
+  const sv = t && (t.queue_service || t.service); // the queue it was called from (after a transfer too)
+  if (sv && SERVICES[sv] && SERVICES[sv].kind) $('#kind').value = SERVICES[sv].kind;
   if (t) $('#nik').focus();
   updateOpen();
 } });
-listen((type) => { if (type.startsWith('ticket')) q.refreshCounts(); }, $('#live'));
+listen((type) => { if (type.startsWith('ticket')) q.refreshCounts(); }, $('#live'), { staff: true });
 
 function updateOpen() { $('#btn-open').disabled = !(ticket && openable); }
 
@@ -49,8 +50,9 @@ async function lookup() {
   let box = clear($('#resident'));
   resident = null;
   openable = false;
-  if (!/^\d{16}$/.test(nik)) {
-    showError(msg, { message: `NIK harus 16 digit angka (terisi ${nik.length} karakter)`, field: 'nik' });
+  if (!/^[0-9]{16}$/.test(nik)) {
+    // Characters as a person counts them (not UTF-16 units), digits 0-9 only.
+    showError(msg, { message: `NIK harus 16 digit angka 0-9 (terisi ${[...nik].length} karakter)`, field: 'nik' });
     return;
   }
   let analysis = null;
@@ -74,6 +76,28 @@ async function lookup() {
   }
   updateOpen();
 }
+
+// ---- SIAK lookup without a NIK: name and birth date (a citizen who forgot the number).
+// The server audits the search; a result fills in the NIK and looks it up as usual.
+$('#search-form').addEventListener('submit', async (ev) => {
+  ev.preventDefault();
+  hideMsg(msg);
+  const name = $('#s-name').value.trim(), birth = $('#s-birth').value;
+  const box = clear($('#search-results'));
+  if ([...name].length < 3) return showError(msg, { message: 'Isi paling sedikit 3 huruf nama', field: 'name' });
+  if (!birth) return showError(msg, { message: 'Isi tanggal lahir', field: 'birth_date' });
+  try {
+    const r = await get(`/api/residents?name=${enc(name)}&birth_date=${enc(birth)}`);
+    if (!r.count) { box.append(h('p', { class: 'muted', id: 'search-none' }, 'Tidak ada penduduk dengan nama dan tanggal lahir itu.')); return; }
+    for (const p of r.residents) {
+      box.append(h('button', { class: 'btn btn-ghost', type: 'button', dataset: { nik: p.nik }, onclick: () => {
+        nikInput.value = p.nik;
+        $('#search-box').open = false;
+        lookup();
+      } }, `${p.name} · NIK ${p.nik} · lahir ${p.birth_place || '-'}, ${p.birth_date} · ${p.address || '-'} RT ${p.rt || '-'}/RW ${p.rw || '-'}`));
+    }
+  } catch (e) { showError(msg, e); }
+});
 
 // ---- open the application
 $('#btn-open').addEventListener('click', async () => {
@@ -190,6 +214,7 @@ function outcome(a, text, missing) {
     doc.append(kop, h('h1', {}, 'SURAT PENGANTAR RUJUKAN KE DISDUKCAPIL KOTA TANGERANG'), ident,
       h('p', {}, 'Dengan hormat, bersama ini kami rujuk pemohon tersebut di atas untuk ditangani oleh Dinas Kependudukan dan Pencatatan Sipil Kota Tangerang, dengan alasan:'),
       h('p', {}, h('strong', { id: 'referral-reason' }, REASONS[a.reason] || a.reason || '-'), a.note ? ` — ${a.note}` : ''),
+      a.next_step && !(a.note || '').includes(a.next_step) ? h('p', { id: 'next-step' }, h('strong', {}, a.next_step)) : null,
       h('div', { class: 'sign' }, h('span', {}), h('span', {}, 'Petugas Loket Penerima Berkas', h('br'), h('br'), h('br'), me.username)));
   } else if (a.state === 'rejected') {
     doc.append(kop, h('h1', {}, 'PEMBERITAHUAN PENOLAKAN PERMOHONAN KTP-el'), ident,

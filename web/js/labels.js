@@ -1,47 +1,30 @@
 // labels.js - the Indonesian words people see for the ids of docs/domain.md.
 // The ids are the contract; these labels are only for display.
 
-export const SERVICES = {
-  rekam_baru: { label: 'Rekam e-KTP baru', prefix: 'A', kind: 'baru' },
-  perubahan_data: { label: 'Perubahan data', prefix: 'B', kind: 'perubahan' },
-  hilang_rusak: { label: 'KTP hilang / rusak', prefix: 'C', kind: 'hilang' },
-  pindah_datang: { label: 'Pindah datang', prefix: 'D', kind: 'pindah_datang' },
-  pengambilan: { label: 'Pengambilan e-KTP', prefix: 'E', kind: null },
-};
+// The words for the codes come from the server (GET /api/labels, src/core/words.c): the one
+// place that turns codes into words for pages, PDFs and CSV files alike. Loaded once, before
+// any page module runs (top-level await). Without the server a page shows the codes.
+const words = await fetch('/api/labels', { credentials: 'same-origin' })
+  .then((r) => (r.ok ? r.json() : {})).catch(() => ({}));
+const table = (name) => words[name] || {};
+
+const PREFIX = { rekam_baru: 'A', perubahan_data: 'B', hilang_rusak: 'C', pindah_datang: 'D', pengambilan: 'E' };
+const SERVICE_KIND = { rekam_baru: 'baru', perubahan_data: 'perubahan', hilang_rusak: 'hilang', pindah_datang: 'pindah_datang', pengambilan: null };
+export const SERVICES = Object.fromEntries(Object.keys(PREFIX).map((id) =>
+  [id, { label: table('service')[id] || id, prefix: PREFIX[id], kind: SERVICE_KIND[id] }]));
 export const INTAKE_SERVICES = ['rekam_baru', 'perubahan_data', 'hilang_rusak', 'pindah_datang'];
 
 export const PRIORITY = { lansia: 'Lansia', disabilitas: 'Penyandang disabilitas', ibu_hamil: 'Ibu hamil' };
 
-export const KINDS = {
-  baru: 'Penerbitan baru', perubahan: 'Perubahan data', hilang: 'KTP hilang',
-  rusak: 'KTP rusak', pindah_datang: 'Pindah datang',
-};
-
-export const DOCS = {
-  pengantar_rt_rw: 'Surat Pengantar RT/RW',
-  f107: 'Formulir Permohonan KTP F-1.07 dari kelurahan',
-  kk_copy: 'Fotocopy Kartu Keluarga (KK)',
-  ktp_asli: 'KTP asli (KTP lama / KTP yang rusak)',
-  surat_kehilangan: 'Surat Keterangan Kehilangan dari Kepolisian',
-  ijazah_akta: 'Fotocopy Ijazah / Akta Kelahiran',
-  akta_status: 'Surat Nikah / Akta Perceraian / Surat Kematian',
-  surat_pindah: 'Surat pindah',
-};
-
-export const STATES = {
-  called: 'Dipanggil', checked: 'Berkas lengkap', incomplete: 'Dikembalikan (tidak lengkap)',
-  referred: 'Dirujuk ke Disdukcapil', rejected: 'Ditolak', data_changed: 'Data diubah',
-  recorded: 'Sudah direkam', receipt_issued: 'Tanda terima diberikan', sent: 'Dikirim ke Disdukcapil',
-  print_ready: 'Siap cetak', duplicate: 'Duplikat (menunggu keputusan)', printed: 'Sudah dicetak',
-  handed_over: 'Sudah diserahkan',
-  waiting: 'Menunggu', served: 'Dilayani', no_show: 'Tidak hadir',
-};
-
-export const REASONS = {
-  no_nik: 'Tidak memiliki NIK', nik_invalid: 'NIK tidak sah', not_found_in_siak: 'Data tidak ditemukan di SIAK',
-  data_mismatch: 'Data tidak sesuai', under_age: 'Belum berumur 17 tahun', not_wni_no_itap: 'WNA tanpa ITAP',
-  has_valid_card: 'Masih memiliki KTP-el yang berlaku', duplicate_biometric: 'Biometrik ganda', other: 'Alasan lain',
-};
+export const KINDS = table('kind');
+export const DOCS = table('document');
+export const STATES = table('state');
+export const REASONS = table('reason');
+export const ACTIONS = table('action');          // audit trail actions (bio_put, receipt_scanned, ...)
+export const KTP_STATUS = table('ktp_status');   // SIAK status_rekam_ktp_el (BELUM_WAJIB, ...)
+export const CONFIRMED_BY = table('confirmed_by');
+export const USED_VIA = table('used_via');       // how a receipt was read (receipt_no, qr_token)
+export const CHECKS = table('check');            // KONSOLIDASI checks
 
 export const MARITAL = { 1: 'BELUM KAWIN', 2: 'KAWIN', 3: 'CERAI HIDUP', 4: 'CERAI MATI' };
 export const AGAMA = { 1: 'ISLAM', 2: 'KRISTEN', 3: 'KATHOLIK', 4: 'HINDU', 5: 'BUDHA', 6: 'KHONGHUCU', 7: 'KEPERCAYAAN TERHADAP TUHAN YME' };
@@ -64,15 +47,8 @@ export const FINGERS = [
   'Ibu jari kiri', 'Telunjuk kiri', 'Jari tengah kiri', 'Jari manis kiri', 'Kelingking kiri',
 ];
 
-export const STEPS = {
-  call: 'Pemanggilan', intake: 'Pemeriksaan berkas', recording: 'Perekaman / perubahan data',
-  receipt: 'Tanda terima', handover: 'Penyerahan KTP-el',
-};
-
-export const ROLES = {
-  intake: 'Loket Penerima Berkas', operator: 'Operator Perekaman', handover: 'Loket Penyerahan',
-  supervisor: 'Camat / Kasi Pelayanan', admin: 'Administrator',
-};
+export const STEPS = table('step');
+export const ROLES = table('role');
 
 export const label = (table, id) => (table[id] && (table[id].label || table[id])) || id;
 

@@ -46,7 +46,7 @@ async function loadList() {
   } catch (e) { showError(msg, e); }
 }
 $('#btn-reload').addEventListener('click', loadList);
-listen((type) => { if (type.startsWith('application')) loadList(); }, $('#live'));
+listen((type) => { if (type.startsWith('application')) loadList(); }, $('#live'), { staff: true });
 loadList();
 
 // ---- the call to the recording desk: the intake ticket's number on the display, with voice
@@ -297,7 +297,10 @@ $('#btn-photo-save').addEventListener('click', async () => {
     return showError(msg, { message: `Warna latar foto harus ${need.label}. Foto ulang, atau centang "latar sudah benar" bila pemeriksaan keliru.`, field: 'face' });
   }
   try {
-    await putBytes(`/api/applications/${enc(app.id)}/bio/face`, await canvasBlob(photo), 'image/jpeg');
+    // The server checks the backdrop too (this page's check is a hint); the operator's
+    // "latar sudah benar" is passed on and recorded in the audit trail.
+    const confirmed = need && bgResult.verdict !== need.id ? '?background=confirmed' : '';
+    await putBytes(`/api/applications/${enc(app.id)}/bio/face${confirmed}`, await canvasBlob(photo), 'image/jpeg');
     app.bio = Object.assign({}, app.bio, { face: 'stored' });
     showInfo(msg, 'Foto tersimpan.');
     renderSteps();

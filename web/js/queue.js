@@ -2,9 +2,12 @@
 // pages: call next (F2), recall (F3), no-show (F4), transfer (F6), and the waiting counts of
 // the services this loket serves, kept live by the event stream.
 // The ticket in hand survives a page reload (sessionStorage), never another officer's.
+// Priority chosen at the kiosk is only a claim: when such a ticket is called, the officer sees
+// the person and confirms it, or declines it (the ticket goes back to the regular queue in its
+// place by time); the service records either (POST /api/tickets/{id}/priority).
 import { get, post, enc } from './api.js';
 import { $, h, clear, showError, showInfo, hideMsg, shortcuts } from './ui.js';
-import { SERVICES } from './labels.js';
+import { SERVICES, PRIORITY } from './labels.js';
 
 export function queueControls(root, { services, loket, onTicket, msg }) {
   const key = 'ktpel.ticket.' + (loket || 0);
@@ -20,7 +23,12 @@ export function queueControls(root, { services, loket, onTicket, msg }) {
     Object.entries(SERVICES).map(([id, s]) => h('option', { value: id }, `${s.prefix} · ${s.label}`)));
   const bTransfer = h('button', { class: 'btn btn-ghost btn-small', type: 'button', id: 'btn-transfer' }, 'Alihkan', h('kbd', {}, 'F6'));
   const waiting = h('table', { class: 'waiting' }, h('tbody', { id: 'waiting-counts' }));
-  root.append(h('h2', {}, `Antrian · Loket ${loket || '?'}`), current, info, bNext, bRecall, bNoShow,
+  const bPrioOk = h('button', { class: 'btn btn-ok btn-small', type: 'button', id: 'btn-priority-ok' }, 'Benar, layani prioritas');
+  const bPrioNo = h('button', { class: 'btn btn-warn btn-small', type: 'button', id: 'btn-priority-no' }, 'Bukan prioritas: kembali ke antrian biasa');
+  const prioText = h('p', { id: 'priority-claim-text' });
+  const prio = h('div', { class: 'priority-claim', id: 'priority-claim', hidden: true }, prioText,
+    h('div', { class: 'row' }, bPrioOk, bPrioNo));
+  root.append(h('h2', {}, `Antrian · Loket ${loket || '?'}`), current, info, prio, bNext, bRecall, bNoShow,
     h('div', { class: 'row' }, sel, bTransfer), h('h3', {}, 'Menunggu'), waiting);
 
   function set(t) {
@@ -29,10 +37,17 @@ export function queueControls(root, { services, loket, onTicket, msg }) {
     current.textContent = t ? t.number : '—';
     clear(info);
     if (t) {
-      info.append(SERVICES[t.service] ? SERVICES[t.service].label : t.service,
+      const sv = t.queue_service || t.service; // a transferred number keeps its letter
+      info.append(SERVICES[sv] ? SERVICES[sv].label : sv,
         t.priority ? ' · PRIORITAS' : '', t.recalls ? ` · dipanggil ulang ${t.recalls}×` : '');
     }
     bRecall.disabled = bNoShow.disabled = bTransfer.disabled = !t;
+    // a priority claim not decided yet: the officer decides before serving
+    const claim = t && t.priority && !t.priority_check;
+    prio.hidden = !claim;
+    if (claim) {
+      prioText.textContent = `Nomor ${t.number} memilih antrian prioritas (${PRIORITY[t.priority_reason] || t.priority_reason || 'tanpa alasan'}). Periksa pemohon di loket:`;
+    }
     if (onTicket) onTicket(t);
   }
 
@@ -59,11 +74,23 @@ export function queueControls(root, { services, loket, onTicket, msg }) {
     set(null);
   });
   const transfer = () => ticket && act(async () => {
-    if (sel.value === ticket.service) throw { message: 'Pilih layanan lain untuk mengalihkan nomor ini', field: 'service' };
+    if (sel.value === (ticket.queue_service || ticket.service)) throw { message: 'Pilih layanan lain untuk mengalihkan nomor ini', field: 'service' };
     await post(`/api/tickets/${enc(ticket.id)}/transfer`, { service: sel.value });
     showInfo(msg, `Nomor ${ticket.number} dialihkan ke ${SERVICES[sel.value].label}.`);
     set(null);
   });
+  const decide = (confirm) => ticket && act(async () => {
+    const t = await post(`/api/tickets/${enc(ticket.id)}/priority`, { confirm });
+    if (confirm) {
+      set(t);
+      showInfo(msg, `Prioritas nomor ${t.number} dibenarkan.`);
+    } else {
+      showInfo(msg, `Nomor ${t.number} bukan prioritas: kembali ke antrian biasa sesuai urutan waktu ambil.`, 'warn');
+      set(null);
+    }
+  });
+  bPrioOk.addEventListener('click', () => decide(true));
+  bPrioNo.addEventListener('click', () => decide(false));
   bNext.addEventListener('click', callNext);
   bRecall.addEventListener('click', recall);
   bNoShow.addEventListener('click', noShow);

@@ -5,7 +5,7 @@
 // Never: compute figures here (the service's report is the one truth).
 import { get, enc } from './api.js';
 import { $, h, clear, showError, showInfo, hideMsg, fmtDuration, fmtDateTime } from './ui.js';
-import { KINDS, STATES, GRADES, APPT_STATES, EDUCATION, OCCUPATION } from './labels.js';
+import { KINDS, STATES, CHECKS, CONFIRMED_BY, USED_VIA, GRADES, APPT_STATES, EDUCATION, OCCUPATION } from './labels.js';
 import { requireRole } from './session.js';
 
 const msg = $('#msg');
@@ -84,9 +84,10 @@ $('#register-form').addEventListener('submit', async (ev) => {
     const r = await get('/api/register' + (q ? `?${q}` : ''));
     const v = clear($('#register-view'));
     v.append(h('p', {}, `${r.count} KTP-el diserahkan.`),
-      table('register-table', ['Waktu', 'Nama', 'NIK', 'No. tanda terima', 'Dicocokkan', 'Petugas'],
-        (r.entries || []).map((e) => h('tr', {}, h('td', {}, e.at_local || fmtDateTime(e.at)), h('td', {}, e.name || '-'),
-          h('td', { class: 'mono' }, e.nik), h('td', { class: 'mono' }, e.receipt_no || '-'), h('td', {}, e.confirmed_by || '-'),
+      table('register-table', ['Waktu', 'Nama', 'NIK', 'No. tanda terima', 'Tanda terima dibaca dengan', 'Identitas dicocokkan dengan', 'Petugas'],
+        (r.entries || []).map((e) => h('tr', {}, h('td', {}, fmtDateTime(e.at)), h('td', {}, e.name || '-'),
+          h('td', { class: 'mono' }, e.nik), h('td', { class: 'mono' }, e.receipt_no || '-'),
+          h('td', {}, USED_VIA[e.used_via] || e.used_via || '-'), h('td', {}, CONFIRMED_BY[e.confirmed_by] || e.confirmed_by || '-'),
           h('td', {}, e.officer_name || e.officer || '-')))));
   } catch (e) { showError(msg, e); }
 });
@@ -127,12 +128,8 @@ $('#btn-boxes').addEventListener('click', async () => {
   } catch (e) { showError(msg, e); }
 });
 
-// ---- KONSOLIDASI
-const CHECKS = {
-  nik_biodata: 'NIK tidak sesuai biodata', duplicate_nik: 'NIK ganda', no_kk: 'Tanpa nomor KK',
-  biometric_files: 'Berkas biometrik hilang', duplicates_waiting: 'Duplikat menunggu keputusan',
-  stuck: 'Permohonan macet', archive_unplaced: 'Berkas belum mendapat tempat arsip',
-};
+// ---- KONSOLIDASI: every check and finding in words (the server writes them: check.label,
+// item.text; dates as people read them).
 $('#btn-konsolidasi').addEventListener('click', async () => {
   hideMsg(msg);
   try {
@@ -142,8 +139,8 @@ $('#btn-konsolidasi').addEventListener('click', async () => {
     for (const [id, c] of Object.entries(r.checks || {})) {
       const items = (c.items || []).slice(0, 20);
       v.append(h('details', { dataset: { check: id }, open: c.count > 0 && c.count <= 5 },
-        h('summary', {}, `${CHECKS[id] || id}: `, h('strong', {}, String(c.count))),
-        items.length ? h('ul', {}, items.map((it) => h('li', { class: 'mono' }, typeof it === 'object' ? Object.entries(it).map(([k, x]) => `${k}=${x}`).join(' · ') : String(it)))) : null));
+        h('summary', {}, `${c.label || CHECKS[id] || id}: `, h('strong', {}, String(c.count))),
+        items.length ? h('ul', {}, items.map((it) => h('li', {}, typeof it === 'object' ? (it.text || it.nik || '') : String(it)))) : null));
     }
     showInfo(msg, r.findings ? `KONSOLIDASI: ${r.findings} temuan perlu ditindaklanjuti.` : 'KONSOLIDASI: data konsisten.', r.findings ? 'warn' : 'ok');
   } catch (e) { showError(msg, e); }

@@ -1,11 +1,13 @@
 // resident.js - how a resident (SIAK biodata) and the NIK analysis are shown to an officer,
 // with every warning first: NIK problems, age under 17, marital status, a card already held.
-import { h } from './ui.js';
-import { MARITAL, AGAMA } from './labels.js';
+import { h, fmtDay } from './ui.js';
+import { MARITAL, AGAMA, KTP_STATUS } from './labels.js';
 
 const warnText = (w) => (typeof w === 'string' ? w : (w && (w.message || w.code)) || '');
 
-export function residentCard(r, analysis) {
+// opts.eligibility false: no "Memenuhi syarat" badge (the handover loket asks about the card
+// in hand, not about a new one).
+export function residentCard(r, analysis, opts = {}) {
   const warnings = [];
   for (const w of r.warnings || []) warnings.push(warnText(w));
   for (const w of (analysis && analysis.warnings) || []) {
@@ -20,20 +22,21 @@ export function residentCard(r, analysis) {
   if (r.nationality === 'WNA') warnings.push('WNA: wajib memiliki ITAP' + (r.itap_until ? ` (berlaku s.d. ${r.itap_until})` : ''));
   const uniq = [...new Set(warnings.filter(Boolean))];
   return h('div', { class: 'resident', id: 'resident-card' },
-    h('h3', {}, r.name || '(tanpa nama)', ' ', r.eligible === false ? h('span', { class: 'badge badge-red' }, 'TIDAK MEMENUHI SYARAT')
-      : h('span', { class: 'badge badge-green' }, 'Memenuhi syarat')),
+    h('h3', {}, r.name || '(tanpa nama)', ' ', opts.eligibility === false ? null
+      : r.eligible === false ? h('span', { class: 'badge badge-red' }, 'TIDAK MEMENUHI SYARAT')
+        : h('span', { class: 'badge badge-green' }, 'Memenuhi syarat')),
     uniq.length ? h('ul', { class: 'warnings', id: 'warnings' }, uniq.map((w) => h('li', {}, '⚠ ' + w))) : null,
     h('dl', { class: 'kv' },
       h('dt', {}, 'NIK'), h('dd', { class: 'mono' }, r.nik),
       h('dt', {}, 'No. KK'), h('dd', { class: 'mono' }, r.kk_number || '-'),
-      h('dt', {}, 'Tempat, tgl lahir'), h('dd', {}, `${r.birth_place || '-'}, ${r.birth_date || '-'}`),
+      h('dt', {}, 'Tempat, tgl lahir'), h('dd', {}, `${r.birth_place || '-'}, ${fmtDay(r.birth_date)}`),
       h('dt', {}, 'Umur'), h('dd', {}, r.age !== undefined ? `${r.age} tahun` : '-'),
       h('dt', {}, 'Jenis kelamin'), h('dd', {}, r.sex === 'L' ? 'Laki-laki' : r.sex === 'P' ? 'Perempuan' : '-'),
       h('dt', {}, 'Status perkawinan'), h('dd', {}, MARITAL[r.marital_status] || r.marital_status || '-'),
       h('dt', {}, 'Agama'), h('dd', {}, AGAMA[r.agama] || r.agama || '-'),
       h('dt', {}, 'Alamat'), h('dd', {}, `${r.address || '-'} RT ${r.rt || '-'} / RW ${r.rw || '-'}`,
         r.kelurahan_name ? `, ${r.kelurahan_name}` : ''),
-      h('dt', {}, 'Status KTP-el'), h('dd', {}, r.ktp_status || '-', Number(r.card_valid) === 1 ? ' (kartu berlaku)' : '')));
+      h('dt', {}, 'Status KTP-el'), h('dd', { id: 'ktp-status' }, KTP_STATUS[r.ktp_status] || r.ktp_status || '-', Number(r.card_valid) === 1 ? ' (kartu berlaku)' : '')));
 }
 
 export function analysisCard(a) {

@@ -55,11 +55,17 @@ function markField(field) {
 
 const JKT_TIME = new Intl.DateTimeFormat('id-ID', { timeZone: 'Asia/Jakarta', hour: '2-digit', minute: '2-digit', second: '2-digit' });
 const JKT_DATE = new Intl.DateTimeFormat('id-ID', { timeZone: 'Asia/Jakarta', weekday: 'long', day: 'numeric', month: 'long', year: 'numeric' });
-const JKT_DATETIME = new Intl.DateTimeFormat('id-ID', { timeZone: 'Asia/Jakarta', day: '2-digit', month: '2-digit', year: 'numeric', hour: '2-digit', minute: '2-digit' });
+const JKT_DAY = new Intl.DateTimeFormat('id-ID', { timeZone: 'Asia/Jakarta', day: 'numeric', month: 'long', year: 'numeric' });
+const JKT_HM = new Intl.DateTimeFormat('id-ID', { timeZone: 'Asia/Jakarta', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
 
 export const fmtTime = (ms) => (ms ? JKT_TIME.format(new Date(ms)) : '-');
 export const fmtDate = (ms) => JKT_DATE.format(new Date(ms));
-export const fmtDateTime = (ms) => (ms ? JKT_DATETIME.format(new Date(ms)) : '-');
+// "7 Desember 2026, 13.21 WIB": as people read a date, and as the PDFs write it (core/words.c).
+export const fmtDateTime = (ms) => (ms ? `${JKT_DAY.format(new Date(ms))}, ${JKT_HM.format(new Date(ms)).replace(':', '.')} WIB` : '-');
+
+// "12 Maret 1991" from a calendar day "1991-03-12" (a birth date, an expected pickup day).
+const DAY_WORDS = new Intl.DateTimeFormat('id-ID', { timeZone: 'UTC', day: 'numeric', month: 'long', year: 'numeric' });
+export const fmtDay = (ymd) => (/^\d{4}-\d{2}-\d{2}$/.test(ymd || '') ? DAY_WORDS.format(new Date(`${ymd}T00:00:00Z`)) : (ymd || '-'));
 
 // "4 mnt 05 dtk" from milliseconds.
 export function fmtDuration(ms) {

@@ -1,10 +1,14 @@
 /*
  * test_backup.c - backups of a real SQLite database in WAL mode while another connection
  * (its own thread) keeps committing; verify; restore to a new place; every row committed
- * before the backup began comes back identical, and the biometric files too. Damaged
- * backups (a byte flipped in the database or in a data file, the database truncated, a
- * manifest line removed, the manifest cut short, a file added) are refused by verify and by
- * restore, and a refused restore leaves the target untouched. Rotation keeps the newest N.
+ * before the backup began comes back identical, and the biometric files too. The backup file
+ * shows nothing of what it holds (no SQLite header, no NIK, no file name), and it verifies
+ * and restores from a folder whose permissions are ignored (as on an exFAT/FAT32 disk, every
+ * file world-readable). Damaged backups (a byte flipped in the preamble, the stream header, a
+ * chunk or the last tag; the file cut in the middle or exactly before its final chunk; two
+ * chunks swapped; a chunk removed; bytes appended; another office's key) are refused by
+ * verify and by restore, and a refused restore leaves the target untouched. Rotation keeps
+ * the newest N.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -22,12 +26,14 @@
 #include <unistd.h>
 
 #include "backup/backup.h"
+#include "seal/seal.h"
 
 #define ROWS 6000
 #define BLOB 400
 
 static char dir[64];
-static char db_path[128], data_dir[128], good[128];
+static char db_path[128], data_dir[128], good[128], key_path[128];
+static seal_ring *ring, *other_ring;
 
 static void sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void sh(const char *fmt, ...)
@@ -66,7 +72,14 @@ static int group_setup(void **state)
         return -1;
     snprintf(db_path, sizeof db_path, "%s/ktpel.db", dir);
     snprintf(data_dir, sizeof data_dir, "%s/data", dir);
-    snprintf(good, sizeof good, "%s/good", dir);
+    snprintf(good, sizeof good, "%s/good" BAK_SUFFIX, dir);
+    snprintf(key_path, sizeof key_path, "%s/ktpel.key", dir);
+    kt_error err;
+    char other[160];
+    snprintf(other, sizeof other, "%s/other-office.key", dir);
+    if (seal_key_create(key_path, &err) != KT_OK || seal_ring_load(key_path, &ring, &err) != KT_OK ||
+        seal_key_create(other, &err) != KT_OK || seal_ring_load(other, &other_ring, &err) != KT_OK)
+        return -1;
     if (sqlite3_open(db_path, &db) != SQLITE_OK)
         return -1;
     exec_sql(db, "PRAGMA journal_mode=WAL; CREATE TABLE t(id INTEGER PRIMARY KEY, nik TEXT, "
@@ -106,6 +119,8 @@ static int group_teardown(void **state)
 {
     (void)state;
     char cmd[128];
+    seal_ring_free(ring);
+    seal_ring_free(other_ring);
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     return system(cmd) == 0 ? 0 : -1;
 }
@@ -182,6 +197,54 @@ static void assert_rows_identical(const char *a, const char *b)
     sqlite3_close(dbb);
 }
 
+/* The whole file, read (owned by caller). */
+static unsigned char *slurp(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    assert_int_equal(fseek(f, 0, SEEK_END), 0);
+    long n = ftell(f);
+    assert_true(n > 0);
+    rewind(f);
+    unsigned char *b = malloc((size_t)n);
+    assert_non_null(b);
+    assert_int_equal(fread(b, 1, (size_t)n, f), (size_t)n);
+    fclose(f);
+    *len = (size_t)n;
+    return b;
+}
+
+static void spit(const char *path, const unsigned char *b, size_t len)
+{
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(b, 1, len, f), len);
+    assert_int_equal(fclose(f), 0);
+}
+
+static int has(const unsigned char *b, size_t n, const char *needle)
+{
+    size_t k = strlen(needle);
+    for (size_t i = 0; i + k <= n; i++)
+        if (memcmp(b + i, needle, k) == 0)
+            return 1;
+    return 0;
+}
+
+/* Offsets of the chunks of a backup file (after the 32-byte preamble and the 24-byte stream
+   header: [4-byte length][ciphertext]); returns the count, off[count] = the file's end. */
+static size_t chunks(const unsigned char *b, size_t len, size_t *off, size_t cap)
+{
+    size_t n = 0, p = 32 + 24;
+    while (p + 4 <= len && n + 1 < cap) {
+        off[n++] = p;
+        size_t c = (size_t)b[p] << 24 | (size_t)b[p + 1] << 16 | (size_t)b[p + 2] << 8 | b[p + 3];
+        p += 4 + c;
+    }
+    off[n] = p;
+    return n;
+}
+
 static void test_online_backup_verify_restore(void **state)
 {
     (void)state;
@@ -194,80 +257,169 @@ static void test_online_backup_verify_restore(void **state)
     while (atomic_load(&committed) < 20) /* the writer is committing before we start */
         usleep(1000);
     int before = atomic_load(&committed);
-    kt_code rc = bak_backup_stats(db_path, data_dir, good, &st, &err);
+    kt_code rc = bak_backup_stats(db_path, data_dir, good, ring, &st, &err);
     int after = atomic_load(&committed);
     atomic_store(&stop_writer, 1);
     pthread_join(th, NULL);
     if (rc != KT_OK)
         fail_msg("backup: %s: %s", err.field, err.message);
-    print_message("backup: db %llu bytes in %u steps (%u busy retries), %llu files; writer "
-                  "committed %d rows during the backup\n", (unsigned long long)st.db_bytes,
-                  st.db_steps, st.busy_retries, (unsigned long long)st.files, after - before);
+    print_message("backup: db %llu bytes in %u steps (%u busy retries), %llu files, %llu bytes "
+                  "encrypted; writer committed %d rows during the backup\n",
+                  (unsigned long long)st.db_bytes, st.db_steps, st.busy_retries,
+                  (unsigned long long)st.files, (unsigned long long)st.archive_bytes,
+                  after - before);
     assert_int_equal(st.files, 4);
     assert_true(st.db_steps > 1); /* stepped, not one big copy */
 
-    /* no .partial left, no -wal beside the copy */
+    /* one file, 0600, no .partial left, no snapshot left beside the database */
     char p[256];
     struct stat sb;
     snprintf(p, sizeof p, "%s.partial", good);
     assert_int_not_equal(stat(p, &sb), 0);
-    snprintf(p, sizeof p, "%s/ktpel.db-wal", good);
-    assert_int_not_equal(stat(p, &sb), 0);
+    assert_int_equal(stat(good, &sb), 0);
+    assert_true(S_ISREG(sb.st_mode));
+    assert_int_equal(sb.st_mode & 0777, 0600);
+    assert_int_equal((uint64_t)sb.st_size, st.archive_bytes);
+    sh("test -z \"$(ls -A '%s' | grep '^\\.ktpel-backup-')\"", dir);
 
-    assert_int_equal(bak_verify(good, &err), KT_OK);
-    /* The snapshot holds every row committed before the backup began, and nothing the writer
-       committed after it ended. */
-    char copy[256];
-    snprintf(copy, sizeof copy, "%s/ktpel.db", good);
-    long long n = count_rows(copy, "");
-    assert_true(n >= ROWS + before);
-    assert_true(n <= ROWS + after);
+    /* Nothing of what it holds shows: not the database, not a NIK, not a file or its name. */
+    size_t len = 0;
+    unsigned char *b = slurp(good, &len);
+    assert_false(has(b, len, "SQLite format 3"));
+    assert_false(has(b, len, "3671100000000001"));
+    assert_false(has(b, len, "JPEG face of applicant"));
+    assert_false(has(b, len, "face.jpg"));
+    assert_false(has(b, len, "MANIFEST"));
+    assert_false(has(b, len, "ustar"));
+    assert_memory_equal(b, "KTPEL-BACKUP 2\n", 15);
+    free(b);
+
+    assert_int_equal(bak_verify(good, ring, &err), KT_OK);
+
+    /* A disk without Unix permissions (exFAT, FAT32) shows every file and folder to everyone:
+       the backup is as secret there, and verifies and restores the same. */
+    char fat[200], fatb[300];
+    snprintf(fat, sizeof fat, "%s/exfat-disk", dir);
+    snprintf(fatb, sizeof fatb, "%s/ktpel-backup-20250115-173000" BAK_SUFFIX, fat);
+    sh("mkdir -p '%s' && cp '%s' '%s' && chmod 0777 '%s' '%s'", fat, good, fatb, fat, fatb);
+    assert_int_equal(bak_verify(fatb, ring, &err), KT_OK);
 
     char rdb[256], rdata[256];
     snprintf(rdb, sizeof rdb, "%s/restored/ktpel.db", dir);
     snprintf(rdata, sizeof rdata, "%s/restored/data", dir);
     sh("mkdir -p '%s/restored'", dir);
-    rc = bak_restore(good, rdb, NULL, &err);
+    rc = bak_restore(fatb, rdb, NULL, ring, &err);
     if (rc != KT_OK)
         fail_msg("restore: %s: %s", err.field, err.message);
     assert_rows_identical(db_path, rdb);
-    assert_int_equal(count_rows(rdb, ""), n);
+    /* The snapshot holds every row committed before the backup began, and nothing the writer
+       committed after it ended. */
+    long long n = count_rows(rdb, "");
+    assert_true(n >= ROWS + before);
+    assert_true(n <= ROWS + after);
     sh("diff -r '%s' '%s'", data_dir, rdata);
+    /* restored private whatever the disk said: files 0600, folders 0700 */
+    sh("test -z \"$(find '%s' '%s' -perm /077)\"", rdb, rdata);
+    /* another office's key opens nothing */
+    assert_int_equal(bak_verify(good, other_ring, &err), KT_EREFUSED);
+    assert_string_equal(err.id, "backup_key");
 }
 
-/* Copy the good backup, damage it with a shell command ("{}" is the copy's folder), expect
-   refusal naming `field`. */
-static void damaged(const char *name, const char *damage, const char *id, const char *field)
+/* Copy the good backup, damage it (a function of the bytes), expect refusal with id. */
+typedef size_t (*damage_fn)(unsigned char *b, size_t len, const size_t *off, size_t n);
+
+static void damaged(const char *name, damage_fn fn, const char *id)
 {
-    char bad[256], cmd[1024], target[256];
+    char bad[256], target[256], p[300];
     kt_error err;
-    snprintf(bad, sizeof bad, "%s/bad-%s", dir, name);
-    sh("rm -rf '%s' && cp -a '%s' '%s'", bad, good, bad);
-    size_t o = 0;
-    for (const char *d = damage; *d != '\0' && o + sizeof bad < sizeof cmd; d++) {
-        if (d[0] == '{' && d[1] == '}') {
-            o += (size_t)snprintf(cmd + o, sizeof cmd - o, "%s", bad);
-            d++;
-        } else {
-            cmd[o++] = *d;
-        }
-    }
-    cmd[o] = '\0';
-    sh("%s", cmd);
-    kt_code rc = bak_verify(bad, &err);
+    size_t len = 0, off[4096];
+    unsigned char *b = slurp(good, &len);
+    size_t n = chunks(b, len, off, 4096);
+    assert_true(n >= 3);
+    assert_int_equal(off[n], len);
+    b = realloc(b, len + 64);
+    assert_non_null(b);
+    size_t nlen = fn(b, len, off, n);
+    snprintf(bad, sizeof bad, "%s/bad-%s" BAK_SUFFIX, dir, name);
+    spit(bad, b, nlen);
+    free(b);
+    kt_code rc = bak_verify(bad, ring, &err);
     if (rc != KT_EREFUSED)
         fail_msg("%s: verify returned %d (%s)", name, rc, err.message);
     assert_string_equal(err.id, id);
-    if (strstr(err.field, field) == NULL)
-        fail_msg("%s: field '%s' does not name '%s' (%s)", name, err.field, field, err.message);
     print_message("%s: refused: %s: %s\n", name, err.field, err.message);
     /* restore refuses too and creates nothing */
     snprintf(target, sizeof target, "%s/restore-%s.db", dir, name);
-    assert_int_equal(bak_restore(bad, target, NULL, &err), KT_EREFUSED);
+    assert_int_equal(bak_restore(bad, target, NULL, ring, &err), KT_EREFUSED);
     struct stat sb;
     assert_int_not_equal(stat(target, &sb), 0);
-    snprintf(cmd, sizeof cmd, "%s.restoring", target);
-    assert_int_not_equal(stat(cmd, &sb), 0);
+    snprintf(p, sizeof p, "%s.restoring", target);
+    assert_int_not_equal(stat(p, &sb), 0);
+}
+
+static size_t flip_magic(unsigned char *b, size_t len, const size_t *o, size_t n)
+{
+    (void)o, (void)n;
+    b[3] ^= 1;
+    return len;
+}
+static size_t flip_key_id(unsigned char *b, size_t len, const size_t *o, size_t n)
+{
+    (void)o, (void)n;
+    b[20] = b[20] == 'a' ? 'b' : 'a';
+    return len;
+}
+static size_t flip_header(unsigned char *b, size_t len, const size_t *o, size_t n)
+{
+    (void)o, (void)n;
+    b[40] ^= 0x80;
+    return len;
+}
+static size_t flip_middle(unsigned char *b, size_t len, const size_t *o, size_t n)
+{
+    b[o[n / 2] + 1000] ^= 0x01;
+    return len;
+}
+static size_t flip_last(unsigned char *b, size_t len, const size_t *o, size_t n)
+{
+    (void)o, (void)n;
+    b[len - 1] ^= 0x01;
+    return len;
+}
+static size_t cut_half(unsigned char *b, size_t len, const size_t *o, size_t n)
+{
+    (void)b, (void)o, (void)n;
+    return len / 2;
+}
+static size_t cut_before_final(unsigned char *b, size_t len, const size_t *o, size_t n)
+{
+    (void)b, (void)len;
+    return o[n - 1]; /* every chunk intact but the FINAL one gone */
+}
+static size_t swap_chunks(unsigned char *b, size_t len, const size_t *o, size_t n)
+{
+    /* two full chunks of the same length, exchanged */
+    size_t a = o[1], c = o[2], k = o[2] - o[1];
+    (void)n;
+    unsigned char *t = malloc(k);
+    memcpy(t, b + a, k);
+    memmove(b + a, b + c, k);
+    memcpy(b + c, t, k);
+    free(t);
+    return len;
+}
+static size_t drop_chunk(unsigned char *b, size_t len, const size_t *o, size_t n)
+{
+    (void)n;
+    size_t k = o[2] - o[1];
+    memmove(b + o[1], b + o[2], len - o[2]);
+    return len - k;
+}
+static size_t append(unsigned char *b, size_t len, const size_t *o, size_t n)
+{
+    (void)o, (void)n;
+    memcpy(b + len, "extra", 5);
+    return len + 5;
 }
 
 static void test_damage_detected(void **state)
@@ -276,21 +428,16 @@ static void test_damage_detected(void **state)
     struct stat sb;
     if (stat(good, &sb) != 0)
         skip();
-    /* a byte flipped in the middle of the database */
-    damaged("dbflip",
-            "printf '\\377' | dd of='{}/ktpel.db' bs=1 seek=40000 conv=notrunc status=none",
-            "backup_corrupt", "ktpel.db");
-    damaged("dbtrunc", "truncate -s 8192 '{}/ktpel.db'", "backup_corrupt", "ktpel.db");
-    damaged("bioflip",
-            "printf 'X' | dd of='{}/data/bio/1/face.jpg' bs=1 seek=3 conv=notrunc status=none",
-            "backup_corrupt", "data/bio/1/face.jpg");
-    damaged("lineremoved", "sed -i '/signature.png/d' '{}/MANIFEST'", "backup_corrupt",
-            "MANIFEST");
-    damaged("manifestcut", "sed -i '$d' '{}/MANIFEST'", "backup_incomplete", "MANIFEST");
-    damaged("nomanifest", "rm '{}/MANIFEST'", "backup_incomplete", "MANIFEST");
-    damaged("extrafile", "echo x > '{}/data/bio/2/extra.bin'", "backup_corrupt",
-            "data/bio/2/extra.bin");
-    damaged("filegone", "rm '{}/data/README'", "backup_incomplete", "data/README");
+    damaged("magic", flip_magic, "backup_corrupt");
+    damaged("keyid", flip_key_id, "backup_key");
+    damaged("header", flip_header, "backup_corrupt");
+    damaged("middle", flip_middle, "backup_corrupt");
+    damaged("lasttag", flip_last, "backup_corrupt");
+    damaged("half", cut_half, "backup_incomplete");
+    damaged("nofinal", cut_before_final, "backup_incomplete");
+    damaged("swapped", swap_chunks, "backup_corrupt");
+    damaged("dropped", drop_chunk, "backup_corrupt");
+    damaged("appended", append, "backup_corrupt");
 }
 
 static void test_restore_keeps_previous(void **state)
@@ -305,7 +452,7 @@ static void test_restore_keeps_previous(void **state)
     snprintf(tdb, sizeof tdb, "%s/ktpel.db", tdir);
     sh("mkdir -p '%s/data' && echo old > '%s' && echo stale-wal > '%s-wal' && "
        "echo olddata > '%s/data/x'", tdir, tdb, tdb, tdir);
-    assert_int_equal(bak_restore(good, tdb, NULL, &err), KT_OK);
+    assert_int_equal(bak_restore(good, tdb, NULL, ring, &err), KT_OK);
     assert_true(count_rows(tdb, "") >= ROWS);
     /* the stale -wal went aside with the old database; nothing deleted */
     assert_int_not_equal(stat(strcat(strcpy(p, tdb), "-wal"), &sb), 0);
@@ -320,30 +467,33 @@ static void test_refusals(void **state)
     (void)state;
     kt_error err;
     char p[256];
-    assert_int_equal(bak_backup(db_path, data_dir, dir, &err), KT_ECONFLICT); /* exists */
+    assert_int_equal(bak_backup(db_path, data_dir, good, ring, &err), KT_ECONFLICT); /* exists */
     assert_string_equal(err.id, "dest_exists");
     snprintf(p, sizeof p, "%s/none.db", dir);
     snprintf(err.id, sizeof err.id, "?");
-    assert_int_equal(bak_backup(p, data_dir, "/tmp/never-made", &err), KT_ENOTFOUND);
-    assert_int_equal(bak_verify("/nonexistent/backup", &err), KT_ENOTFOUND);
+    assert_int_equal(bak_backup(p, data_dir, "/tmp/never-made.ktb", ring, &err), KT_ENOTFOUND);
+    assert_int_equal(bak_verify("/nonexistent/backup.ktb", ring, &err), KT_ENOTFOUND);
     assert_int_equal(bak_rotate(dir, 0, NULL, &err), KT_EINVAL);
     /* a file that is not a database */
     snprintf(p, sizeof p, "%s/not-a-db", dir);
     write_file(p, "this is not sqlite, just text that is long enough to look like a header....");
     char dest[256];
-    snprintf(dest, sizeof dest, "%s/from-not-a-db", dir);
-    assert_int_not_equal(bak_backup(p, NULL, dest, &err), KT_OK);
+    snprintf(dest, sizeof dest, "%s/from-not-a-db.ktb", dir);
+    assert_int_not_equal(bak_backup(p, NULL, dest, ring, &err), KT_OK);
     struct stat sb;
     assert_int_not_equal(stat(dest, &sb), 0);
     strcat(dest, ".partial");
     assert_int_not_equal(stat(dest, &sb), 0); /* cleaned up */
+    /* a plain file is not a backup */
+    assert_int_equal(bak_verify(p, ring, &err), KT_EREFUSED);
+    assert_string_equal(err.id, "backup_corrupt");
     /* a database server's location: its own tools back it up; nothing is written */
     const char *pg = "postgres://ktpel@127.0.0.1:5432/ktpel";
-    snprintf(dest, sizeof dest, "%s/from-pg", dir);
-    assert_int_equal(bak_backup(pg, data_dir, dest, &err), KT_EREFUSED);
+    snprintf(dest, sizeof dest, "%s/from-pg.ktb", dir);
+    assert_int_equal(bak_backup(pg, data_dir, dest, ring, &err), KT_EREFUSED);
     assert_string_equal(err.id, "backup_server_database");
     assert_int_not_equal(stat(dest, &sb), 0);
-    assert_int_equal(bak_restore(dir, pg, data_dir, &err), KT_EREFUSED);
+    assert_int_equal(bak_restore(good, pg, data_dir, ring, &err), KT_EREFUSED);
     assert_string_equal(err.id, "backup_server_database");
 }
 
@@ -359,23 +509,24 @@ static void test_rotation(void **state)
     sh("mkdir -p '%s'", rot);
     const int64_t t0 = 1736906400000LL;
     for (int i = 0; i < 5; i++) {
-        assert_int_equal(bak_new_path(rot, t0 + (int64_t)i * 86400000, p, sizeof p, &err), KT_OK);
+        assert_int_equal(bak_new_path(rot, t0 + (int64_t)i * 86400000, 1, p, sizeof p, &err),
+                         KT_OK);
         sh("cp -a '%s' '%s'", good, p);
     }
-    assert_string_equal(strrchr(p, '/') + 1, "ktpel-backup-20250119-090000");
-    sh("mkdir '%s/ktpel-backup-20250120-090000.partial' '%s/ktpel-backup-20250121-090000' "
-       "'%s/photos'", rot, rot, rot); /* unfinished, incomplete (no MANIFEST), not ours */
+    assert_string_equal(strrchr(p, '/') + 1, "ktpel-backup-20250119-090000.ktb");
+    assert_int_equal(bak_new_path(rot, t0, 2, p, sizeof p, &err), KT_OK);
+    assert_string_equal(strrchr(p, '/') + 1, "ktpel-backup-20250115-090000-2.ktb");
+    sh("touch '%s/ktpel-backup-20250120-090000.ktb.partial' && mkdir '%s/photos'", rot, rot);
     int removed = -1;
     assert_int_equal(bak_rotate(rot, 2, &removed, &err), KT_OK);
     assert_int_equal(removed, 3);
-    sh("test -d '%s/ktpel-backup-20250119-090000' && test -d '%s/ktpel-backup-20250118-090000'",
-       rot, rot);
-    sh("test ! -e '%s/ktpel-backup-20250117-090000' && test ! -e '%s/ktpel-backup-20250115-090000'",
-       rot, rot);
-    sh("test -d '%s/ktpel-backup-20250120-090000.partial' && test -d "
-       "'%s/ktpel-backup-20250121-090000' && test -d '%s/photos'", rot, rot, rot);
-    assert_int_equal(bak_verify(strcat(strcpy(p, rot), "/ktpel-backup-20250119-090000"), &err),
-                     KT_OK);
+    sh("test -f '%s/ktpel-backup-20250119-090000.ktb' && "
+       "test -f '%s/ktpel-backup-20250118-090000.ktb'", rot, rot);
+    sh("test ! -e '%s/ktpel-backup-20250117-090000.ktb' && "
+       "test ! -e '%s/ktpel-backup-20250115-090000.ktb'", rot, rot);
+    sh("test -f '%s/ktpel-backup-20250120-090000.ktb.partial' && test -d '%s/photos'", rot, rot);
+    assert_int_equal(bak_verify(strcat(strcpy(p, rot), "/ktpel-backup-20250119-090000.ktb"),
+                                ring, &err), KT_OK);
     assert_int_equal(bak_rotate(rot, 2, &removed, &err), KT_OK);
     assert_int_equal(removed, 0);
 }

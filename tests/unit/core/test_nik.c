@@ -92,6 +92,18 @@ static void test_format_faults(void **state)
     }
     assert_int_equal(nik_analyze(NULL, NULL, REF, &info), KT_EINVAL);
     assert_string_equal(info.errors.item[0].id, "nik_format");
+    /* Other scripts' digits are not NIK digits, and messages count characters, not bytes
+       (issue 10: sixteen Arabic-Indic digits were "16 digit, bukan 32"). */
+    const char *arabic = "\u0663\u0666\u0667\u0661\u0661\u0660\u0661\u0667\u0660\u0668"
+                         "\u0669\u0660\u0660\u0660\u0660\u0661";
+    assert_int_equal(nik_analyze(arabic, NULL, REF, &info), KT_EINVAL);
+    assert_string_equal(info.errors.item[0].message,
+                        "NIK hanya boleh berisi angka 0-9: karakter ke-1 bukan angka 0-9");
+    assert_int_equal(nik_analyze("36711017089000\u00e91", NULL, REF, &info), KT_EINVAL);
+    assert_string_equal(info.errors.item[0].message,
+                        "NIK hanya boleh berisi angka 0-9: karakter ke-15 bukan angka 0-9");
+    assert_int_equal(nik_analyze("36711017089000011", NULL, REF, &info), KT_EINVAL);
+    assert_string_equal(info.errors.item[0].message, "NIK harus 16 digit, bukan 17");
     assert_true(nik_is_well_formed("3671101708900001"));
     assert_false(nik_is_well_formed("367110170890000a"));
     assert_false(nik_is_well_formed(NULL));

@@ -52,6 +52,7 @@ static void test_full_timeline(void **state)
         {SLA_EV_CHANGE_DATA, T0 + MIN(24)},
         {SLA_EV_RECORD, T0 + MIN(32)},
         {SLA_EV_ISSUE_RECEIPT, T0 + MIN(34)},
+        {SLA_EV_PICKUP_CALLED, T0 + MIN(19999)}, /* the E ticket called, days later */
         {SLA_EV_RECEIPT_SCANNED, T0 + MIN(20000)},
     };
     sla_durations d;
@@ -67,9 +68,10 @@ static void test_full_timeline(void **state)
     assert_false(d.within[SLA_RECORDING]);
     assert_int_equal(d.ms[SLA_RECEIPT], MIN(2));
     assert_false(d.within[SLA_RECEIPT]);
-    assert_int_equal(d.ms[SLA_HANDOVER], MIN(4));
+    assert_int_equal(d.ms[SLA_HANDOVER], MIN(5)); /* from the pickup call, not the scan */
+    assert_false(d.within[SLA_HANDOVER]);
     assert_int_equal(d.n_steps, 5);
-    assert_int_equal(d.total_ms, 30000 + MIN(3) + 30000 + MIN(12) + MIN(2) + MIN(4));
+    assert_int_equal(d.total_ms, 30000 + MIN(3) + 30000 + MIN(12) + MIN(2) + MIN(5));
 }
 
 static void test_partial_and_edges(void **state)
@@ -102,6 +104,12 @@ static void test_partial_and_edges(void **state)
                      {SLA_EV_PICKUP_CALLED, T0 + 100}, {SLA_EV_HAND_OVER, T0 + 200}};
     assert_int_equal(sla_derive(e, 4, &d, &err), KT_OK);
     assert_int_equal(d.ms[SLA_HANDOVER], 100);
+    /* the receipt scan alone does not start the handover step (issue 10: it measured the
+       6 ms between reading the receipt and the handover) */
+    sla_event f[] = {{SLA_EV_ISSUE_RECEIPT, T0}, {SLA_EV_RECEIPT_SCANNED, T0 + MIN(100)},
+                     {SLA_EV_HAND_OVER, T0 + MIN(100) + 6}};
+    assert_int_equal(sla_derive(f, 3, &d, &err), KT_OK);
+    assert_false(d.has[SLA_HANDOVER]);
     /* bad input */
     sla_event bad[] = {{SLA_EV_OPEN, T0}, {SLA_EV_COUNT, T0}};
     assert_int_equal(sla_derive(bad, 2, &d, &err), KT_EINVAL);

@@ -25,7 +25,9 @@
 
 #include <cmocka.h>
 
+#include "bio/synth.h"
 #include "doc/token.h"
+#include "images.h"
 #include "pg/pg_test.h"
 #include "service/service.h"
 
@@ -228,6 +230,24 @@ __attribute__((unused)) static void t_foreign_token(const char *receipt_no, cons
 __attribute__((unused)) static const char *const T_ALL_DOCS[] = {"pengantar_rt_rw", "f107",
                                                                  "kk_copy", "ijazah_akta"};
 
+/* A synthetic impression as a binary PGM file in memory (owned by caller: free()). */
+__attribute__((unused)) static unsigned char *t_finger_pgm(const bio_synth_master *m,
+                                                           uint32_t impression, size_t *len)
+{
+    bio_image img;
+    bio_msg msg;
+    assert_int_equal(bio_synth_impression(m, impression, &img, NULL, &msg), BIO_OK);
+    char head[32];
+    int h = snprintf(head, sizeof head, "P5\n%d %d\n255\n", img.width, img.height);
+    *len = (size_t)h + (size_t)img.width * (size_t)img.height;
+    unsigned char *buf = malloc(*len);
+    assert_non_null(buf);
+    memcpy(buf, head, (size_t)h);
+    memcpy(buf + h, img.pixels, (size_t)img.width * (size_t)img.height);
+    bio_image_free(&img);
+    return buf;
+}
+
 /* Intake checks the application with the first ndocs of T_ALL_DOCS; want: KT_OK (complete) or
    KT_EREFUSED (incomplete). */
 __attribute__((unused)) static void t_check_docs(svc *s, int64_t id, size_t ndocs, kt_code want)
@@ -254,14 +274,22 @@ __attribute__((unused)) static void t_record_receipt(svc *s, int64_t id, char *n
     svc_actor op = t_actor("operator", 2, 0), ho = t_actor("handover", 3, 3);
     json_t *out = NULL, *req = json_pack("{s:s}", "reason", "alat tidak tersedia (uji)");
     kt_error err;
-    const char face[] = "\xff\xd8\xff\xe0 fake jpeg bytes";
+    size_t flen = 0, slen = 0;
+    t_expect(svc_app_get(s, &op, id, &out, &err), KT_OK, &err);
+    unsigned char *face = t_face_for_nik(json_string_value(json_object_get(out, "nik")), &flen);
+    unsigned char *sig = t_png_gray(400, 150, &slen);
+    json_decref(out);
+    assert_non_null(face);
+    assert_non_null(sig);
     t_now += T_MIN;
-    t_expect(svc_app_bio_put(s, &op, id, "face", face, sizeof face, "image/jpeg", &out, &err),
+    t_expect(svc_app_bio_put(s, &op, id, "face", face, flen, "image/jpeg", &out, &err),
              KT_OK, &err);
     json_decref(out);
-    t_expect(svc_app_bio_put(s, &op, id, "signature", face, sizeof face, "image/png", &out,
-                             &err), KT_OK, &err);
+    t_expect(svc_app_bio_put(s, &op, id, "signature", sig, slen, "image/png", &out, &err),
+             KT_OK, &err);
     json_decref(out);
+    free(face);
+    free(sig);
     for (size_t i = 0; i < sizeof slots / sizeof slots[0]; i++) {
         t_expect(svc_app_bio_exception(s, &op, id, slots[i], req, &out, &err), KT_OK, &err);
         json_decref(out);

@@ -59,15 +59,11 @@ static bio_template *stored_template(svc *s, int64_t app, const char *slot)
     store_bind_text(st, 2, slot, -1);
     t_expect(store_step(st, &row, &err), KT_OK, &err);
     assert_true(row);
-    const char *hex = store_col_text(st, 0);
-    size_t hl = strlen(hex), n = 0, count = 0;
-    uint8_t *iso = malloc(hl / 2 + 1);
-    assert_non_null(iso);
-    for (size_t i = 0; i + 1 < hl; i += 2) {
-        unsigned v = 0;
-        assert_int_equal(sscanf(hex + i, "%2x", &v), 1);
-        iso[n++] = (uint8_t)v;
-    }
+    /* Stored sealed (atrest.c): the row opens only with the data key and its own context. */
+    uint8_t *iso = NULL;
+    size_t n = 0, count = 0;
+    assert_true(strncmp(store_col_text(st, 0), "4b545331", 8) == 0);
+    t_expect(svc_tpl_open(s, app, slot, store_col_text(st, 0), &iso, &n, &err), KT_OK, &err);
     store_reset(st);
     svc_conn_put(s, db);
     bio_template *views = NULL;
@@ -78,22 +74,8 @@ static bio_template *stored_template(svc *s, int64_t app, const char *slot)
     return views;
 }
 
-/* A synthetic impression as a binary PGM file in memory (owned by caller: free()). */
-static unsigned char *finger_pgm(const bio_synth_master *m, uint32_t impression, size_t *len)
-{
-    bio_image img;
-    bio_msg msg;
-    assert_int_equal(bio_synth_impression(m, impression, &img, NULL, &msg), BIO_OK);
-    char head[32];
-    int h = snprintf(head, sizeof head, "P5\n%d %d\n255\n", img.width, img.height);
-    *len = (size_t)h + (size_t)img.width * (size_t)img.height;
-    unsigned char *buf = malloc(*len);
-    assert_non_null(buf);
-    memcpy(buf, head, (size_t)h);
-    memcpy(buf + h, img.pixels, (size_t)img.width * (size_t)img.height);
-    bio_image_free(&img);
-    return buf;
-}
+/* A synthetic impression as a binary PGM file (svc_test.h). */
+#define finger_pgm t_finger_pgm
 
 static bio_synth_master *masters[4]; /* A's two fingers, C's two fingers */
 
@@ -133,13 +115,19 @@ static void upload_files(svc *s, int64_t id, unsigned char *const files[2], cons
     svc_actor op = t_actor("operator", 2, 0);
     kt_error err;
     json_t *out = NULL;
-    const char face[] = "\xff\xd8\xff\xe0 a face photo";
-    t_expect(svc_app_bio_put(s, &op, id, "face", face, sizeof face, "image/jpeg", &out, &err),
+    size_t flen = 0, slen = 0;
+    t_expect(svc_app_get(s, &op, id, &out, &err), KT_OK, &err);
+    unsigned char *face = t_face_for_nik(json_string_value(json_object_get(out, "nik")), &flen);
+    unsigned char *sig = t_png_gray(400, 150, &slen);
+    json_decref(out);
+    t_expect(svc_app_bio_put(s, &op, id, "face", face, flen, "image/jpeg", &out, &err),
              KT_OK, &err);
     json_decref(out);
-    t_expect(svc_app_bio_put(s, &op, id, "signature", face, sizeof face, "image/png", &out,
-                             &err), KT_OK, &err);
+    t_expect(svc_app_bio_put(s, &op, id, "signature", sig, slen, "image/png", &out, &err),
+             KT_OK, &err);
     json_decref(out);
+    free(face);
+    free(sig);
     for (int f = 0; f < 2; f++) {
         char slot[16];
         snprintf(slot, sizeof slot, "finger_%d", f + 1);
@@ -248,7 +236,7 @@ static void test_upload_refusals(void **st)
     const char junk[] = "bukan gambar";
     assert_int_equal(svc_app_bio_put(s, &op, id, "finger_1", junk, sizeof junk, "image/png", &out,
                                      &err), KT_EINVAL);
-    assert_string_equal(err.id, "finger_unreadable");
+    assert_string_equal(err.id, "image_invalid"); /* the server's own check (upload.c) */
     assert_non_null(strstr(err.message, "bukan gambar"));
     assert_null(out);
     /* A blank (white) scan. */
@@ -465,6 +453,23 @@ static void test_duplicate_flow(void **st)
     assert_int_equal(json_integer_value(json_object_get(out, "fingers")), 0);
     json_decref(out);
 
+    /* C's first card is handed over: C now has a card to lose and no open application (one
+       open application per resident, and hilang only for a card once issued: issue 10). */
+    {
+        t_expect(svc_app_receipt(s, &ho, c, &out, &err), KT_OK, &err);
+        char no[40];
+        snprintf(no, sizeof no, "%s", json_string_value(json_object_get(out, "receipt_no")));
+        json_decref(out);
+        static const char *const steps[] = {"send", "print_ready", "print"};
+        for (int i = 0; i < 3; i++) {
+            t_expect(svc_app_act(s, &sup, c, steps[i], NULL, &out, &err), KT_OK, &err);
+            json_decref(out);
+        }
+        json_t *hreq = json_pack("{s:s, s:s}", "receipt_no", no, "confirmed_by", "ktp_receipt");
+        t_expect(svc_app_hand_over(s, &ho, c, hreq, &out, &err), KT_OK, &err);
+        json_decref(out);
+        json_decref(hreq);
+    }
     /* C again, for a lost card: the same NIK's fingers are expected, not a duplicate. */
     int64_t c2 = checked_app(s, NIK_C, "hilang");
     json_t *rc2 = record_with(s, c2, 2, 3, 1);

@@ -334,16 +334,16 @@ static void test_checkin_and_call_rule(void **state)
         json_decref(a);
     }
     json_t *ci = json_pack("{s:s}", "code", codes[0]);
-    assert_int_equal(svc_appt_checkin(s, ci, &out, &err), KT_EREFUSED);
+    assert_int_equal(svc_appt_checkin(s, NULL, ci, &out, &err), KT_EREFUSED);
     assert_string_equal(err.id, "checkin_too_early");
     assert_non_null(strstr(err.message, "09.30"));
     json_decref(ci);
     ci = json_pack("{s:s}", "code", codes[4]);
-    assert_int_equal(svc_appt_checkin(s, ci, &out, &err), KT_EREFUSED);
+    assert_int_equal(svc_appt_checkin(s, NULL, ci, &out, &err), KT_EREFUSED);
     assert_string_equal(err.id, "appointment_other_day");
     json_decref(ci);
     ci = json_pack("{s:s}", "code", "bukan kode");
-    assert_int_equal(svc_appt_checkin(s, ci, &out, &err), KT_EINVAL);
+    assert_int_equal(svc_appt_checkin(s, NULL, ci, &out, &err), KT_EINVAL);
     json_decref(ci);
 
     t_now += 40 * T_MIN; /* 09:40 */
@@ -358,12 +358,12 @@ static void test_checkin_and_call_rule(void **state)
     }
     for (int i = 0; i < 3; i++) {
         ci = json_pack("{s:s}", "code", codes[i]);
-        t_expect(svc_appt_checkin(s, ci, &out, &err), KT_OK, &err);
+        t_expect(svc_appt_checkin(s, NULL, ci, &out, &err), KT_OK, &err);
         assert_true(json_is_true(json_object_get(out, "booked")));
         assert_non_null(json_object_get(out, "track"));
         assert_string_equal(json_string_value(json_object_get(out, "service")), "rekam_baru");
         json_decref(out);
-        assert_int_equal(svc_appt_checkin(s, ci, &out, &err), KT_ECONFLICT);
+        assert_int_equal(svc_appt_checkin(s, NULL, ci, &out, &err), KT_ECONFLICT);
         assert_string_equal(err.id, "already_checked_in");
         json_decref(ci);
         t_now += 1000;
@@ -382,7 +382,7 @@ static void test_checkin_and_call_rule(void **state)
     /* No-shows: the 4th booking of today was never checked in; at 11:00 it counts. */
     t_now = T_BASE + 2 * 60 * T_MIN + T_MIN; /* 11:01 */
     ci = json_pack("{s:s}", "code", codes[3]);
-    assert_int_equal(svc_appt_checkin(s, ci, &out, &err), KT_EREFUSED);
+    assert_int_equal(svc_appt_checkin(s, NULL, ci, &out, &err), KT_EREFUSED);
     assert_string_equal(err.id, "appointment_expired");
     json_decref(ci);
     t_expect(svc_appt_list(s, &sup, "2026-03-02", &out, &err), KT_OK, &err);
@@ -522,6 +522,19 @@ static void test_card_status(void **state)
     int64_t id = to_receipt(s, NIK_A, no);
     int64_t id2 = to_receipt(s, NIK_B, no2);
     assert_string_equal(no, "NGS-20260302-0001");
+    /* booking while the application is under way: intake's objection in the public's words,
+       without the application's number or state */
+    t_slots(s, 2);
+    {
+        json_t *bk = json_pack("{s:s, s:s, s:s, s:s}", "service", "rekam_baru", "nik", NIK_A,
+                               "day", "2026-03-05", "start", "09:00");
+        kt_error eb;
+        assert_int_equal(svc_appt_book(s, bk, &out, &eb), KT_ECONFLICT);
+        assert_string_equal(eb.id, "application_open");
+        assert_null(strchr(eb.message, '#'));
+        assert_null(strstr(eb.message, "direkam"));
+        json_decref(bk);
+    }
 
     /* both values, or nothing: the same answer for a wrong date and an unknown number */
     json_t *a = status(s, no, "1990-03-12", KT_OK, NULL);
@@ -737,6 +750,34 @@ static void test_survey(void **state)
 
 /* The day-before reminder: from 09.00 WIB on the day before, once, only for bookings made
    before that day; a no-show loses its number. */
+/* What the live streams may carry of the citizen's events (svc_event_view). */
+static void test_event_views(void **state)
+{
+    (void)state;
+    svc_actor ho = t_actor("handover", 3, 3);
+    json_t *offer = json_pack("{s:s, s:I, s:i, s:I, s:s}", "type", "survey_offered", "at",
+                              (json_int_t)1000, "loket", 3, "application_id", (json_int_t)42,
+                              "actor", "petugas3");
+    json_t *v = svc_event_view(offer, NULL);
+    char *text = json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS);
+    /* the tablet at loket 3 needs the loket; which application stays in the service */
+    assert_string_equal(text, "{\"at\":1000,\"loket\":3,\"type\":\"survey_offered\"}");
+    free(text);
+    json_decref(v);
+    json_t *appt = json_pack("{s:s, s:I, s:{s:s, s:s}}", "type", "appointment_changed", "at",
+                             (json_int_t)1000, "appointment", "service", "rekam_baru", "state",
+                             "booked");
+    json_t *answered = json_pack("{s:s}", "type", "survey_answered");
+    assert_null(svc_event_view(appt, NULL));
+    assert_null(svc_event_view(answered, NULL));
+    v = svc_event_view(appt, &ho); /* staff: that something changed */
+    assert_non_null(v);
+    json_decref(v);
+    json_decref(offer);
+    json_decref(appt);
+    json_decref(answered);
+}
+
 static void test_reminder(void **state)
 {
     (void)state;
@@ -792,6 +833,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_card_status, setup, teardown),
         cmocka_unit_test_setup_teardown(test_survey, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reminder, setup, teardown),
+        cmocka_unit_test(test_event_views),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -115,7 +115,7 @@ static void test_bad_line_imports_nothing(void **state)
          "367110,1,UNREGISTERED,0\n", "nik_invalid", "line 2, column 1"},
         {"3671101203900001,3671100101090001,A,T,1990-03-12,L,4,1,2,15,5,WNI,,A,2,5\n",
          "column_count", "line 2, column 17"},
-        {"3671101203900001,3671100101090001,\"A,T,1990-03-12,L\n", "quote_unterminated",
+        {"3671101203900001,3671100101090001,\"A,T,1990-03-12,L\n", "csv_invalid",
          "line 2, column 3"},
         {"3671101203900001,3671100101090001,A,T,1990-03-12,L,4,1,2,15,5,WNI,,A,2,5,3671101001,"
          "367110,1,NOPE,0\n", "ktp_status_invalid", "line 2, column 20"},

@@ -135,7 +135,7 @@ static void test_set_get(void **state)
         {"1:handover,2:operator", "lokets_invalid"},          /* no intake counter */
         {"1:intake,2:operator,3:cashier", "lokets_invalid"},  /* unknown role */
         {"1:intake,2:operator,2:handover", "lokets_duplicate"},
-        {"1:intake,2:operator,4:handover", "loket_invalid"},  /* only 3 lokets */
+        {"1:intake,2:operator,100:handover", "lokets_invalid"}, /* 99 lokets at most */
         {"((garbage))", "lokets_invalid"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {

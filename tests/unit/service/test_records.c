@@ -11,9 +11,11 @@
 #include <sys/stat.h>
 
 #include "backup/backup.h"
+#include "seal/seal.h"
 #include "core/jakarta.h"
 #include "doc/token.h"
 #include "unit/service/svc_test.h"
+#include "service/rec_internal.h"
 
 static int setup(void **state) { (void)state; return t_setup_dir(); }
 static int teardown(void **state) { (void)state; return t_rm_dir(); }
@@ -188,14 +190,17 @@ static void test_receipt_token_handover(void **state)
     t_expect(svc_register_list(s, &ho, day, day, &out, &err), KT_OK, &err);
     assert_int_equal(json_integer_value(json_object_get(out, "count")), 1);
     json_t *e = json_array_get(json_object_get(out, "entries"), 0);
-    assert_string_equal(json_string_value(json_object_get(e, "confirmed_by")), "qr_token");
+    assert_string_equal(json_string_value(json_object_get(e, "confirmed_by")), "ktp_receipt");
+    assert_string_equal(json_string_value(json_object_get(e, "used_via")), "qr_token");
     assert_string_equal(json_string_value(json_object_get(e, "name")), "AHMAD FAUZI");
     assert_string_equal(json_string_value(json_object_get(e, "officer")), "");
     json_decref(out);
     char *csv = NULL;
     t_expect(svc_register_csv(s, &sys, day, day, &csv, &len, &err), KT_OK, &err);
-    assert_non_null(strstr(csv, "at,application_id,nik,name"));
-    assert_non_null(strstr(csv, NIK_A ",AHMAD FAUZI,baru,NGS-20260302-0001,qr_token"));
+    assert_non_null(strstr(csv, "Waktu,No. permohonan,NIK,Nama"));
+    assert_non_null(strstr(csv, NIK_A ",AHMAD FAUZI,Penerbitan baru,NGS-20260302-0001,Kode QR"
+                                " dipindai,Tanda terima dan wajah pemohon"));
+    assert_non_null(strstr(csv, " WIB\",")); /* "7 Desember 2026, 13.21 WIB", quoted */
     free(csv);
     svc_actor op = t_actor("operator", 2, 0);
     assert_int_equal(svc_register_list(s, &op, day, day, &out, &err), KT_EFORBIDDEN);
@@ -203,6 +208,47 @@ static void test_receipt_token_handover(void **state)
     assert_string_equal(err.field, "from");
     assert_int_equal(svc_register_list(s, &ho, "2026-03-05", "2026-03-01", &out, &err),
                      KT_EINVAL);
+    svc_close(s);
+}
+
+/* Cells a spreadsheet would read as a formula (= + - @, or a tab or CR before them) reach the
+   CSV exports neutralised: quoted, with a leading apostrophe (issue 9 item 9). */
+static void test_csv_formula_neutralised(void **state)
+{
+    (void)state;
+    svc *s = t_open_with(rows, NULL);
+    svc_actor ho = t_actor("handover", 3, 3), sup = t_actor("supervisor", 4, 0);
+    json_t *out = NULL, *req = NULL;
+    kt_error err;
+    int64_t a = t_take_call_open(s, NIK_A, NULL);
+    t_check_docs(s, a, 4, KT_OK);
+    t_record_to_printed(s, a);
+    req = json_pack("{s:s, s:s, s:s}", "receipt_no", "NGS-20260302-0001", "confirmed_by",
+                    "document", "note", "=HYPERLINK(\"http://x.invalid\",\"klik\")");
+    t_expect(svc_app_hand_over(s, &ho, a, req, &out, &err), KT_OK, &err);
+    json_decref(out);
+    json_decref(req);
+    char day[16], *csv = NULL;
+    size_t len = 0;
+    jkt_date_format(jkt_service_day(t_now), day);
+    t_expect(svc_register_csv(s, &sup, day, day, &csv, &len, &err), KT_OK, &err);
+    assert_non_null(strstr(csv, ",\"'=HYPERLINK(\"\"http://x.invalid\"\",\"\"klik\"\")\"\n"));
+    assert_null(strstr(csv, ",=HYPERLINK"));
+    free(csv);
+    /* The helper itself, for every leading character a spreadsheet evaluates. */
+    static const char *const cells[] = {"=1+1", "+1+1", "-1+1", "@SUM(A1)", "\t=1+1", "\r=1+1"};
+    for (size_t i = 0; i < sizeof cells / sizeof cells[0]; i++) {
+        rec_buf b = {0};
+        assert_int_equal(rec_buf_csv(&b, cells[i], '\n'), 0);
+        assert_int_equal(b.p[0], '"');
+        assert_int_equal(b.p[1], '\'');
+        assert_memory_equal(b.p + 2, cells[i], strlen(cells[i]));
+        free(b.p);
+    }
+    rec_buf b = {0};
+    assert_int_equal(rec_buf_csv(&b, "AHMAD FAUZI", ','), 0);
+    assert_string_equal(b.p, "AHMAD FAUZI,"); /* ordinary text unchanged */
+    free(b.p);
     svc_close(s);
 }
 
@@ -357,9 +403,9 @@ static void test_reports_konsolidasi(void **state)
     save_pdf(pdf, len, "monthly.pdf", path);
     free(pdf);
     t_expect(svc_report_csv(s, &sup, "daily", "2026-03-02", &csv, &len, &err), KT_OK, &err);
-    assert_non_null(strstr(csv, "section,item,count"));
-    assert_non_null(strstr(csv, "by_kind,baru,2,"));
-    assert_non_null(strstr(csv, "step,intake,"));
+    assert_non_null(strstr(csv, "Bagian,Butir,Jumlah"));
+    assert_non_null(strstr(csv, "Jenis permohonan,Penerbitan baru,2,"));
+    assert_non_null(strstr(csv, "Langkah,Penerimaan dan pemeriksaan berkas,"));
     free(csv);
 
     /* KONSOLIDASI: the NIK/biodata mismatch, a biometric file gone, the stuck application */
@@ -472,18 +518,25 @@ static void test_backup_under_load(void **state)
             (long long)json_integer_value(json_object_get(out, "ms")), before[0] + before[1],
             tk[0].n + tk[1].n);
     json_decref(out);
-    t_expect(bak_verify(bpath, &err), KT_OK, &err);
+    /* The backup is sealed under the office's data key (src/seal), which is not in it. */
+    char key[300];
+    snprintf(key, sizeof key, "%s/ktpel.key", t_dir);
+    seal_ring *ring = NULL;
+    t_expect(seal_ring_load(key, &ring, &err), KT_OK, &err);
+    t_expect(bak_verify(bpath, ring, &err), KT_OK, &err);
 
     /* restore into a new place; every ticket acknowledged before the backup is there, same */
     char rdb[300];
     snprintf(rdb, sizeof rdb, "%s/restored", t_dir);
     assert_int_equal(mkdir(rdb, 0700), 0);
     snprintf(rdb, sizeof rdb, "%s/restored/k.db", t_dir);
-    t_expect(bak_restore(bpath, rdb, NULL, &err), KT_OK, &err);
+    t_expect(bak_restore(bpath, rdb, NULL, ring, &err), KT_OK, &err);
     svc_config cfg;
     memset(&cfg, 0, sizeof cfg);
     cfg.db_path = rdb;
     cfg.now_ms = t_clock;
+    /* The data key is never in a backup: the restored database opens with the office's key. */
+    cfg.key_path = key;
     svc *r = NULL;
     t_expect(svc_open(&cfg, &r, &err), KT_OK, &err);
     for (int i = 0; i < 2; i++)
@@ -498,13 +551,14 @@ static void test_backup_under_load(void **state)
     svc_close(r);
 
     /* a corrupted backup is refused */
-    snprintf(cmd, sizeof cmd, "printf 'X' | dd of='%s/ktpel.db' bs=1 seek=5000 conv=notrunc"
+    snprintf(cmd, sizeof cmd, "printf 'X' | dd of='%s' bs=1 seek=5000 conv=notrunc"
                               " 2>/dev/null", bpath);
     assert_int_equal(system(cmd), 0);
-    assert_int_equal(bak_verify(bpath, &err), KT_EREFUSED);
+    assert_int_equal(bak_verify(bpath, ring, &err), KT_EREFUSED);
     char rdb2[300];
     snprintf(rdb2, sizeof rdb2, "%s/restored/k2.db", t_dir);
-    assert_int_equal(bak_restore(bpath, rdb2, NULL, &err), KT_EREFUSED);
+    assert_int_equal(bak_restore(bpath, rdb2, NULL, ring, &err), KT_EREFUSED);
+    seal_ring_free(ring);
 
     /* the scheduled job: its folder is the one POST /api/admin/backup uses */
     svc_backup_job *job = NULL;
@@ -528,6 +582,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_receipt_token_handover, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_csv_formula_neutralised, setup, teardown),
         cmocka_unit_test_setup_teardown(test_archive_documents, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reports_konsolidasi, setup, teardown),
         cmocka_unit_test_setup_teardown(test_backup_under_load, setup, teardown),

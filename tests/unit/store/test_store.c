@@ -14,8 +14,8 @@
 
 #include <cmocka.h>
 
-#include "store/store_migrations.h"
 #include "unit/store/store_test.h"
+#include "store/store_migrations.h"
 
 static char dir[64];
 static char path[128];
@@ -47,7 +47,7 @@ static void test_open_migrates(void **state)
     assert_int_equal(store_schema_version(db), store_schema_latest());
     assert_true(store_schema_latest() >= 1);
     assert_string_equal(store_driver_name(db), "sqlite");
-    /* one row per migration compiled in (numbers may have gaps: each helper has its own) */
+    /* One row per migration file (numbers may have gaps: each helper has its own). */
     assert_int_equal(st_count(db, "SELECT count(*) FROM schema_version"), store_migrations_n);
     /* Every table of the schema exists. */
     const char *tables[] = {"wilayah", "families", "residents", "users", "sessions", "tickets",
@@ -68,7 +68,7 @@ static void test_open_migrates(void **state)
     store_close(db);
     /* Reopening applies nothing twice. */
     assert_int_equal(store_open(path, NULL, &db, &err), KT_OK);
-    /* one row per migration compiled in (numbers may have gaps: each helper has its own) */
+    /* One row per migration file (numbers may have gaps: each helper has its own). */
     assert_int_equal(st_count(db, "SELECT count(*) FROM schema_version"), store_migrations_n);
     store_stmt *st = NULL;
     int row = 0;
