@@ -65,6 +65,26 @@ const char *ikm_occupation_label(const char *id)
     return find_label(occupation, sizeof occupation / sizeof occupation[0], id);
 }
 
+static bool label_at(const code_label *t, size_t n, size_t i, const char **id,
+                     const char **label)
+{
+    if (i >= n)
+        return false;
+    *id = t[i].id;
+    *label = t[i].label;
+    return true;
+}
+
+bool ikm_education_at(size_t i, const char **id, const char **label)
+{
+    return label_at(education, sizeof education / sizeof education[0], i, id, label);
+}
+
+bool ikm_occupation_at(size_t i, const char **id, const char **label)
+{
+    return label_at(occupation, sizeof occupation / sizeof occupation[0], i, id, label);
+}
+
 bool ikm_education_valid(const char *id) { return ikm_education_label(id) != NULL; }
 bool ikm_occupation_valid(const char *id) { return ikm_occupation_label(id) != NULL; }
 

@@ -33,6 +33,7 @@
 #define KTPEL_CORE_IKM_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "core/error.h"
@@ -50,6 +51,9 @@ bool ikm_education_valid(const char *id); /* sd, smp, sma, diploma, s1, s2_plus 
 bool ikm_occupation_valid(const char *id); /* pns, tni, polri, swasta, wirausaha, lainnya */
 const char *ikm_education_label(const char *id);
 const char *ikm_occupation_label(const char *id);
+/* The i-th (id, label) of the lists, in the questionnaire's order; false past the end. */
+bool ikm_education_at(size_t i, const char **id, const char **label);
+bool ikm_occupation_at(size_t i, const char **id, const char **label);
 
 /* The answers of a group of respondents: n and the sum per element. */
 typedef struct ikm_tally {

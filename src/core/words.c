@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "core/documents.h"
+#include "core/ikm.h"
 #include "core/queue.h"
 #include "core/sla.h"
 #include "core/workflow.h"
@@ -60,6 +61,16 @@ static const pair actions[] = {
     {"import_wilayah", "Data wilayah diimpor"},
     {"demo_data", "Data contoh dibuat"},
     {"archive_config", "Susunan rak arsip diubah"},
+    /* the citizen's side (issue 13) */
+    {"book", "Janji temu dipesan"},
+    {"cancel", "Janji temu dibatalkan"},
+    {"reschedule", "Janji temu dipindah"},
+    {"check_in", "Check-in janji temu di kios"},
+    {"set_appointment_config", "Jadwal janji temu diubah"},
+    {"phone_given", "Nomor HP untuk SMS diberikan"},
+    {"status_lookup", "Status KTP-el dilihat di halaman publik"},
+    {"survey_offered", "Survei kepuasan ditawarkan di tablet"},
+    {"survey_answered", "Survei kepuasan diisi"},
 };
 
 /* SIAK's status_rekam_ktp_el in words (the OpenSID labels of refcodes.c are part English:
@@ -95,6 +106,11 @@ static const pair confirmed_by[] = {{"ktp_receipt", "Tanda terima dan wajah pemo
 static const pair used_via[] = {{"receipt_no", "Nomor tanda terima diketik"},
                                 {"qr_token", "Kode QR dipindai"}};
 
+static const pair appt_states[] = {{"booked", "Terjadwal"},
+                                   {"checked_in", "Sudah check-in"},
+                                   {"cancelled", "Dibatalkan"},
+                                   {"no_show", "Tidak hadir"}};
+
 static const pair checks[] = {
     {"nik_biodata", "NIK tidak sesuai biodata"},
     {"duplicate_nik", "NIK ganda"},
@@ -109,7 +125,8 @@ static const pair checks[] = {
 
 static const char *const table_str[WORDS_TABLE_COUNT] = {
     "state", "kind", "reason", "action", "ktp_status", "service", "step", "role", "document",
-    "confirmed_by", "used_via", "check"};
+    "confirmed_by", "used_via", "check", "appointment_state", "grade", "education",
+    "occupation"};
 
 const char *words_table_str(words_table t)
 {
@@ -178,6 +195,20 @@ bool words_at(words_table t, size_t i, const char **id, const char **word)
         return pair_at(used_via, N_(used_via), i, id, word);
     case WORDS_CHECK:
         return pair_at(checks, N_(checks), i, id, word);
+    case WORDS_APPT_STATE:
+        return pair_at(appt_states, N_(appt_states), i, id, word);
+    case WORDS_GRADE: {
+        static const char *const grades[] = {"A", "B", "C", "D"};
+        if (i >= N_(grades))
+            return false;
+        *id = grades[i];
+        *word = ikm_grade_label(grades[i][0]);
+        return true;
+    }
+    case WORDS_EDUCATION:
+        return ikm_education_at(i, id, word);
+    case WORDS_OCCUPATION:
+        return ikm_occupation_at(i, id, word);
     default:
         return false;
     }

@@ -7,7 +7,7 @@
  * Tables (docs/domain.md ids -> Bahasa Indonesia): application states and ticket states,
  * application kinds, refusal reasons, audit actions, SIAK's status_rekam_ktp_el, queue
  * services, SOP steps, staff roles, documents, how a handover was confirmed, how a receipt was
- * read, KONSOLIDASI checks. Enum-backed tables read the labels their module defines
+ * read, KONSOLIDASI checks, appointment states, the IKM's grades and respondent profile. Enum-backed tables read the labels their module defines
  * (wf_state_label, queue_service_label, ...); the rest are here.
  * Dates and times as people read them, in Asia/Jakarta: "7 Desember 2026",
  * "Senin, 7 Desember 2026", "7 Desember 2026, 13.21 WIB", "09.05".
@@ -36,6 +36,10 @@ typedef enum words_table {
     WORDS_CONFIRMED_BY, /* "confirmed_by": how the person was confirmed at the handover */
     WORDS_USED_VIA,     /* "used_via": how the receipt was read at the handover */
     WORDS_CHECK,        /* "check": KONSOLIDASI checks */
+    WORDS_APPT_STATE,   /* "appointment_state": a booking's state (issue 13) */
+    WORDS_GRADE,        /* "grade": IKM mutu pelayanan A..D */
+    WORDS_EDUCATION,    /* "education": the IKM questionnaire's profile */
+    WORDS_OCCUPATION,   /* "occupation": the IKM questionnaire's profile */
     WORDS_TABLE_COUNT
 } words_table;
 

@@ -66,17 +66,13 @@ static const char *comma(const char *v, char *out, size_t cap)
     return out;
 }
 
-static const char *grade_words(const char *g)
+/* "A (Sangat Baik)" into out; "-" without a grade. The words are core/ikm.c's. */
+static const char *grade_words(const char *g, char *out, size_t cap)
 {
-    if (g == NULL)
+    if (g == NULL || g[0] < 'A' || g[0] > 'D')
         return "-";
-    switch (g[0]) {
-    case 'A': return "A (Sangat Baik)";
-    case 'B': return "B (Baik)";
-    case 'C': return "C (Kurang Baik)";
-    case 'D': return "D (Tidak Baik)";
-    default: return "-";
-    }
+    snprintf(out, cap, "%c (%s)", g[0], ikm_grade_label(g[0]));
+    return out;
 }
 
 /* "key: n, key: n" of a count object, labels from label_fn (or the key). */
@@ -164,10 +160,10 @@ kt_code pdf_ikm(const json_t *in, unsigned char **buf, size_t *len, kt_error *er
     float bw = d.c.w - 2 * MARGIN, bh = 62;
     pdf_stroke_rect(&d.c, MARGIN, d.y - bh, bw, bh, 0.8f);
     pdf_text(&d.c, d.c.font, 9, MARGIN + PDF_MM(6), d.y - 16, 'l', "Indeks Kepuasan Masyarakat");
-    char num[32];
+    char num[32], gw[40];
     pdf_text(&d.c, d.c.bold, 30, MARGIN + PDF_MM(6), d.y - 48, 'l', comma(ikm, num, sizeof num));
     pdf_text(&d.c, d.c.font, 9, cx + PDF_MM(10), d.y - 16, 'l', "Mutu pelayanan");
-    pdf_text(&d.c, d.c.bold, 16, cx + PDF_MM(10), d.y - 42, 'l', grade_words(grade));
+    pdf_text(&d.c, d.c.bold, 16, cx + PDF_MM(10), d.y - 42, 'l', grade_words(grade, gw, sizeof gw));
     d.y -= bh + 16;
     snprintf(line, sizeof line,
              "Responden: %lld orang. Penerima layanan (tanda terima) pada periode ini: %lld; "

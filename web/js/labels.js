@@ -66,8 +66,8 @@ export const IKM_QUESTIONS = [
   { id: 'pengaduan', label: 'Penanganan Pengaduan, Saran dan Masukan', q: 'Bagaimana pendapat Saudara tentang penanganan pengaduan pengguna layanan?', a: ['Tidak ada', 'Ada tetapi tidak berfungsi', 'Berfungsi kurang maksimal', 'Dikelola dengan baik'] },
   { id: 'sarana', label: 'Sarana dan Prasarana', q: 'Bagaimana pendapat Saudara tentang kualitas sarana dan prasarana?', a: ['Buruk', 'Cukup', 'Baik', 'Sangat baik'] },
 ];
-export const EDUCATION = { sd: 'SD ke bawah', smp: 'SMP', sma: 'SMA', diploma: 'D1/D2/D3/D4', s1: 'S1', s2_plus: 'S2 ke atas' };
-export const OCCUPATION = { pns: 'PNS', tni: 'TNI', polri: 'POLRI', swasta: 'Swasta', wirausaha: 'Wirausaha', lainnya: 'Lainnya' };
-export const GRADES = { A: 'Sangat Baik', B: 'Baik', C: 'Kurang Baik', D: 'Tidak Baik' };
-export const APPT_STATES = { booked: 'Terjadwal', checked_in: 'Sudah check-in', cancelled: 'Dibatalkan', no_show: 'Tidak hadir' };
+export const EDUCATION = table('education');      // the IKM questionnaire's profile (core/ikm.c)
+export const OCCUPATION = table('occupation');
+export const GRADES = table('grade');              // IKM mutu pelayanan A..D
+export const APPT_STATES = table('appointment_state');
 export const WEEKDAYS = { 1: 'Senin', 2: 'Selasa', 3: 'Rabu', 4: 'Kamis', 5: 'Jumat', 6: 'Sabtu', 7: 'Minggu' };

@@ -22,6 +22,17 @@ static void test_tables(void **state)
     assert_string_equal(words_of(WORDS_KTP_STATUS, "BELUM_WAJIB"), "Belum wajib KTP-el");
     assert_string_equal(words_of(WORDS_USED_VIA, "qr_token"), "Kode QR dipindai");
     assert_null(words_of(WORDS_ACTION, "no_such_action"));
+    /* the citizen's side: its audit actions, a booking's states, the IKM's words */
+    static const char *const citizen_actions[] = {
+        "book", "cancel", "reschedule", "check_in", "set_appointment_config", "phone_given",
+        "status_lookup", "survey_offered", "survey_answered"};
+    for (size_t i = 0; i < sizeof citizen_actions / sizeof citizen_actions[0]; i++)
+        assert_non_null(words_of(WORDS_ACTION, citizen_actions[i]));
+    assert_string_equal(words_of(WORDS_APPT_STATE, "checked_in"), "Sudah check-in");
+    assert_string_equal(words_of(WORDS_GRADE, "B"), "Baik");
+    assert_string_equal(words_of(WORDS_EDUCATION, "s2_plus"), "S2 ke atas");
+    assert_string_equal(words_of(WORDS_OCCUPATION, "polri"), "POLRI");
+    assert_null(words_of(WORDS_GRADE, "E"));
     assert_string_equal(words_or_id(WORDS_ACTION, "no_such_action"), "no_such_action");
     /* Every workflow action, every SIAK status and every table has a word. */
     for (int a = 0; a < WF_ACT_COUNT; a++)
