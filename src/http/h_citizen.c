@@ -16,20 +16,7 @@
 
 /* The same admission as taking a ticket (h_tickets.c): a registered kiosk, an officer, or a
    small budget per address. */
-static void h_checkin(http_req *r)
-{
-    svc_kiosk kiosk, *kp = NULL;
-    json_t *in, *out = NULL;
-    kt_error err;
-    kt_error_clear(&err);
-    if (!http_ticket_admit(r, &kiosk, &kp))
-        return;
-    if ((in = http_json_in(r)) == NULL)
-        return;
-    kt_code rc = svc_appt_checkin(HTTP_API(r)->s, kp, in, &out, &err);
-    http_reply_svc(r, rc, 201, out, &err);
-    json_decref(in);
-}
+static void h_checkin(http_req *r) { http_run_ticket(r, svc_appt_checkin); }
 
 static void h_tablet(http_req *r)
 {

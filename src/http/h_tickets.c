@@ -21,7 +21,7 @@ static kt_code ticket_get(svc *s, const svc_actor *who, int64_t id, json_t **out
     return svc_ticket_get(s, id, out, err);
 }
 
-int http_ticket_admit(http_req *r, svc_kiosk *kiosk, svc_kiosk **kp)
+static int ticket_admit(http_req *r, svc_kiosk *kiosk, svc_kiosk **kp)
 {
     const http_config *cfg = http_core_cfg(r->core);
     const char *dev = http_header(r, "X-Ktpel-Kiosk");
@@ -57,20 +57,22 @@ int http_ticket_admit(http_req *r, svc_kiosk *kiosk, svc_kiosk **kp)
     return 1;
 }
 
-static void h_take(http_req *r)
+void http_run_ticket(http_req *r, http_op_ticket op)
 {
     svc_kiosk kiosk, *kp = NULL;
     json_t *in, *out = NULL;
     kt_error err;
     kt_error_clear(&err);
-    if (!http_ticket_admit(r, &kiosk, &kp))
+    if (!ticket_admit(r, &kiosk, &kp))
         return;
     if ((in = http_json_in(r)) == NULL)
         return;
-    kt_code rc = svc_ticket_take_by(HTTP_API(r)->s, kp, in, &out, &err);
+    kt_code rc = op(HTTP_API(r)->s, kp, in, &out, &err);
     http_reply_svc(r, rc, 201, out, &err);
     json_decref(in);
 }
+
+static void h_take(http_req *r) { http_run_ticket(r, svc_ticket_take_by); }
 
 static void h_priority(http_req *r)
 {
