@@ -6,7 +6,7 @@ DB     ?= var/ktpel.db
 LISTEN ?= 127.0.0.1:8080
 PEOPLE ?= 5000
 
-.PHONY: all deps deps-test build build-asan run test test-plain test-asan bench clean
+.PHONY: all deps deps-test build build-asan run city test test-plain test-asan bench clean
 
 all: build
 
@@ -42,6 +42,12 @@ run: build
 	@./build/ktpel demo-niks --db $(DB) || true
 	@echo ""
 	@./build/ktpel serve --db $(DB) --listen $(LISTEN)
+
+# A city on one machine: the central (Disdukcapil, PostgreSQL) and two kecamatan nodes on
+# loopback with demo data (scripts/city-demo; docs/operations.md, "The link to Disdukcapil").
+city: build
+	@scripts/install-deps --test >/dev/null
+	@scripts/city-demo build
 
 test: deps-test test-plain test-asan
 

@@ -4,12 +4,17 @@
  * against it, through the real service on a real SQLite file.
  *
  * Per size N: N gallery rows are written to afis_templates (10 rendered synthetic fingers of
- * person A, extracted like an upload, plus N - 10 synthetic impostors in template mode, all
- * under A's application), sealed as the service stores them (src/seal), the service is opened again (which loads the gallery), and person B
- * presents other impressions of A's ten fingers: the record step must find the duplicate.
+ * person A, extracted like an upload, plus N - 10 fingers of synthetic people in template
+ * mode, ten a person, each person with a recorded application of its own), all sealed as the
+ * service stores them (src/seal), the service is opened again (which loads the gallery), and
+ * person B presents other impressions of A's ten fingers: the record step must find the
+ * duplicate. Then U unique new people (ten synthetic fingers each, uploaded as a scanner's ISO
+ * records) are recorded one after the other: the ones flagged as a duplicate are the service's
+ * false positive identifications (FPIR).
  * Prints: rows written, svc_open time, gallery load time and heap, record-step time, whether
- * B became a duplicate and on how many fingers.
- * Usage: afis_service_bench [N ...]   (default 10000 100000)
+ * B became a duplicate and on how many fingers; then U, flagged, and the record step's mean
+ * wall and process CPU time.
+ * Usage: afis_service_bench [--unique U] [N ...]   (defaults: U 0, N 10000 100000)
  * Figures go to docs/benchmarks.md, section "AFIS in the service". Never asserts speed.
  */
 #include "bio/bio.h"
@@ -41,6 +46,38 @@ static const char *csv =
     "3671101001,367110,1,UNREGISTERED,0\n";
 
 static int64_t clock_ms = INT64_C(1772416800000); /* 2026-03-02 09:00 WIB */
+
+/* The i-th unique enrollee's NIK: kecamatan 367110, born 1 January 1990, serial i + 1. */
+static void unique_nik(int i, char nik[17])
+{
+    snprintf(nik, 17, "367110010190%04u", (unsigned)(i + 1) % 10000u);
+}
+
+/* The SIAK file: A, B and `unique` more residents (owned by caller: free()). */
+static char *siak_csv(int unique)
+{
+    size_t cap = strlen(csv) + (size_t)unique * 160 + 1, n = strlen(csv);
+    char *b = malloc(cap);
+    if (b == NULL)
+        exit(1);
+    memcpy(b, csv, n + 1);
+    for (int i = 0; i < unique; i++) {
+        char nik[17];
+        unique_nik(i, nik);
+        n += (size_t)snprintf(b + n, cap - n,
+                              "%s,36711001010%05d,WARGA UJI %d,TANGERANG,1990-01-01,L,4,1,1,15,5,"
+                              "WNI,,JL. C NO. %d,2,5,3671101001,367110,1,UNREGISTERED,0\n",
+                              nik, i + 3, i + 1, i + 1);
+    }
+    return b;
+}
+
+static double cpu_now(void) /* every thread of the process */
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
 static int64_t bench_clock(void) { return clock_ms; }
 
 static double now(void)
@@ -154,7 +191,47 @@ static unsigned char *impression_pgm(const bio_synth_master *m, uint32_t imp, si
     return buf;
 }
 
-static void run(size_t n, bio_synth_master *const masters[10])
+/* Face and signature uploaded (before the fingers). */
+static void upload_face(svc *s, const svc_actor *op, int64_t app, const char *nik)
+{
+    /* real images: the server decodes every upload and checks the photo's backdrop against
+       the birth year in the NIK (tests/images.h) */
+    size_t flen = 0, slen = 0;
+    unsigned char *face = t_face_for_nik(nik, &flen), *sig = t_png_gray(400, 150, &slen);
+    json_t *out = NULL;
+    kt_error err;
+    if (face == NULL || sig == NULL ||
+        svc_app_bio_put(s, op, app, "face", face, flen, "image/png", &out, &err) != KT_OK ||
+        (json_decref(out), svc_app_bio_put(s, op, app, "signature", sig, slen, "image/png",
+                                           &out, &err)) != KT_OK)
+        die("upload", &err);
+    json_decref(out);
+    free(face);
+    free(sig);
+}
+
+/* Both irises excepted, then the record step; its answer (owned by caller). */
+static json_t *record(svc *s, const svc_actor *op, int64_t app, double *wall_s, double *cpu_s)
+{
+    json_t *out = NULL, *req = json_pack("{s:s}", "reason", "tidak diambil (bench)");
+    kt_error err;
+    for (int k = 0; k < 2; k++) {
+        if (svc_app_bio_exception(s, op, app, k ? "iris_right" : "iris_left", req, &out,
+                                  &err) != KT_OK)
+            die("exception", &err);
+        json_decref(out);
+    }
+    json_decref(req);
+    clock_ms += 60000;
+    double w0 = now(), c0 = cpu_now();
+    if (svc_app_record(s, op, app, &out, &err) != KT_OK)
+        die("record", &err);
+    *wall_s = now() - w0;
+    *cpu_s = cpu_now() - c0;
+    return out;
+}
+
+static void run(size_t n, int unique, bio_synth_master *const masters[10])
 {
     char dir[64] = "/tmp/ktpel-afis-svc-XXXXXX", db[128], path[160], cmd[200];
     kt_error err;
@@ -163,9 +240,11 @@ static void run(size_t n, bio_synth_master *const masters[10])
         exit(1);
     snprintf(db, sizeof db, "%s/k.db", dir);
     snprintf(path, sizeof path, "%s/siak.csv", dir);
+    char *rows = siak_csv(unique);
     FILE *f = fopen(path, "w");
-    if (f == NULL || fputs(csv, f) < 0 || fclose(f) != 0)
+    if (f == NULL || fputs(rows, f) < 0 || fclose(f) != 0)
         exit(1);
+    free(rows);
     svc *s = open_svc(db, 1);
     svc_actor sys = svc_system_actor(), op = actor("operator", 2, 0),
               sup = actor("supervisor", 4, 0);
@@ -178,13 +257,27 @@ static void run(size_t n, bio_synth_master *const masters[10])
     double t0 = now();
     store *conn = NULL;
     store_stmt *st = NULL;
-    /* Impostor rows name applications that do not exist (nothing to resolve them to), so
-       foreign keys are off on this connection for the load and on again after it. */
-    if (svc_conn_get(s, &conn, &err) != KT_OK ||
-        store_exec(conn, "PRAGMA foreign_keys=OFF", &err) != KT_OK ||
-        svc_begin_write(s, conn, &err) != KT_OK)
+    /* Each synthetic person gets a recorded application of its own (inserted as a row: the
+       SOP's steps for 100,000 people would take the bench hours), so a chance match can be
+       resolved to a record and counted. */
+    if (svc_conn_get(s, &conn, &err) != KT_OK || svc_begin_write(s, conn, &err) != KT_OK)
         die("begin", &err);
     for (size_t i = 0; i < n; i++) {
+        char pnik[24];
+        snprintf(pnik, sizeof pnik, "9%015zu", (i / 10) % 1000000000000000u);
+        if (i >= 10 && i % 10 == 0) {
+            if (store_prepare(conn,
+                              "INSERT INTO applications (id, nik, kind, state, day, created_at,"
+                              " updated_at) VALUES (?, ?, 'baru', 'recorded', '2026-03-02', ?, ?)",
+                              &st, &err) != KT_OK)
+                die("prepare", &err);
+            store_bind_int(st, 1, 1000000 + (int64_t)(i / 10));
+            store_bind_text(st, 2, pnik, -1);
+            store_bind_int(st, 3, clock_ms);
+            store_bind_int(st, 4, clock_ms);
+            if (store_run(st, &err) != KT_OK)
+                die("insert application", &err);
+        }
         bio_template t;
         bio_msg msg;
         int quality = 0;
@@ -211,7 +304,7 @@ static void run(size_t n, bio_synth_master *const masters[10])
                           &st, &err) != KT_OK)
             die("prepare", &err);
         store_bind_int(st, 1, app);
-        store_bind_text(st, 2, NIK_A, -1);
+        store_bind_text(st, 2, i < 10 ? NIK_A : pnik, -1);
         store_bind_text(st, 3, slot, -1);
         store_bind_int(st, 4, (int64_t)(i % 10 + 1));
         store_bind_int(st, 5, quality);
@@ -221,8 +314,7 @@ static void run(size_t n, bio_synth_master *const masters[10])
         if (store_run(st, &err) != KT_OK)
             die("insert", &err);
     }
-    if (svc_commit(s, conn, &err) != KT_OK ||
-        store_exec(conn, "PRAGMA foreign_keys=ON", &err) != KT_OK)
+    if (svc_commit(s, conn, &err) != KT_OK)
         die("commit", &err);
     svc_conn_put(s, conn);
     double t_write = now() - t0;
@@ -273,16 +365,7 @@ static void run(size_t n, bio_synth_master *const masters[10])
 
     /* B presents A's fingers (impression 1): ten uploads, then the record step. */
     int64_t app_b = checked_app(s, NIK_B);
-    size_t flen = 0, slen = 0;
-    unsigned char *face = t_face_for_nik(NIK_B, &flen), *sig = t_png_gray(400, 150, &slen);
-    if (face == NULL || sig == NULL ||
-        svc_app_bio_put(s, &op, app_b, "face", face, flen, "image/png", &out, &err) != KT_OK ||
-        (json_decref(out), svc_app_bio_put(s, &op, app_b, "signature", sig, slen, "image/png",
-                                           &out, &err)) != KT_OK)
-        die("upload", &err);
-    json_decref(out);
-    free(face);
-    free(sig);
+    upload_face(s, &op, app_b, NIK_B);
     for (int k = 0; k < 10; k++) {
         char slot[16];
         size_t len = 0;
@@ -294,19 +377,8 @@ static void run(size_t n, bio_synth_master *const masters[10])
         json_decref(out);
         free(pgm);
     }
-    json_t *req = json_pack("{s:s}", "reason", "tidak diambil (bench)");
-    for (int k = 0; k < 2; k++) {
-        if (svc_app_bio_exception(s, &op, app_b, k ? "iris_right" : "iris_left", req, &out,
-                                  &err) != KT_OK)
-            die("exception", &err);
-        json_decref(out);
-    }
-    json_decref(req);
-    clock_ms += 60000;
-    t0 = now();
-    if (svc_app_record(s, &op, app_b, &out, &err) != KT_OK)
-        die("record", &err);
-    double t_record = now() - t0;
+    double t_record = 0, c_record = 0;
+    out = record(s, &op, app_b, &t_record, &c_record);
     const char *state = json_string_value(json_object_get(out, "state"));
     json_t *hits = json_object_get(json_object_get(out, "afis"), "hits"), *h;
     unsigned slots_hit = 0; /* bit per probe finger with at least one hit */
@@ -325,6 +397,51 @@ static void run(size_t n, bio_synth_master *const masters[10])
            open_us);
     fflush(stdout);
     json_decref(out);
+
+    /* Unique new people: ten fingers each (synthetic fingers no one in the gallery has),
+       recorded one after the other; each one flagged is a false positive identification. */
+    int flagged = 0;
+    double w_sum = 0, c_sum = 0, w_max = 0;
+    for (int u = 0; u < unique; u++) {
+        char nik[17];
+        unique_nik(u, nik);
+        int64_t app = checked_app(s, nik);
+        upload_face(s, &op, app, nik);
+        for (int k = 0; k < 10; k++) {
+            bio_template t;
+            bio_msg msg;
+            uint8_t *iso = NULL;
+            size_t len = 0;
+            char slot[16];
+            if (bio_synth_template(SEED + 2, (uint32_t)(10 * u + k), 0, &t, &msg) != BIO_OK ||
+                bio_template_encode_iso(&t, 1, &iso, &len, &msg) != BIO_OK)
+                exit(1);
+            snprintf(slot, sizeof slot, "finger_%d", k + 1);
+            if (svc_app_bio_put(s, &op, app, slot, iso, len, "application/octet-stream", &out,
+                                &err) != KT_OK)
+                die("finger upload", &err);
+            json_decref(out);
+            free(iso);
+        }
+        double dw = 0, dc = 0;
+        out = record(s, &op, app, &dw, &dc);
+        w_sum += dw;
+        c_sum += dc;
+        w_max = dw > w_max ? dw : w_max;
+        flagged += strcmp(json_string_value(json_object_get(out, "state")), "duplicate") == 0;
+        json_decref(out);
+        if ((u + 1) % 100 == 0 && u + 1 < unique) { /* a long run shows how far it got */
+            printf("          ... %d unique recorded, %d flagged, %.2f s CPU each\n", u + 1,
+                   flagged, c_sum / (u + 1));
+            fflush(stdout);
+        }
+    }
+    if (unique > 0) {
+        printf("          unique new people recorded: %d, flagged as duplicates: %d; record step"
+               " %.2f s wall (max %.2f), %.2f s CPU\n",
+               unique, flagged, w_sum / unique, w_max, c_sum / unique);
+        fflush(stdout);
+    }
     svc_close(s);
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     if (system(cmd) != 0)
@@ -334,17 +451,22 @@ static void run(size_t n, bio_synth_master *const masters[10])
 int main(int argc, char **argv)
 {
     size_t sizes[8] = {10000, 100000};
-    int ns = 2;
-    if (argc > 1) {
-        ns = 0;
-        for (int i = 1; i < argc && ns < 8; i++) {
-            long v = strtol(argv[i], NULL, 10);
-            if (v < 10) {
-                fprintf(stderr, "usage: afis_service_bench [N ...]   (N >= 10)\n");
-                return 2;
-            }
-            sizes[ns++] = (size_t)v;
+    int ns = 2, unique = 0, given = 0;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--unique") == 0 && i + 1 < argc) {
+            unique = atoi(argv[++i]);
+            continue;
         }
+        long v = strtol(argv[i], NULL, 10);
+        if (v < 10 || given == 8 || unique < 0 || unique > 9999) {
+            fprintf(stderr, "usage: afis_service_bench [--unique U] [N ...]   (N >= 10, "
+                            "U 0..9999)\n");
+            return 2;
+        }
+        if (!given)
+            ns = 0;
+        given++;
+        sizes[ns++] = (size_t)v;
     }
     if (sodium_init() < 0)
         return 1;
@@ -359,7 +481,7 @@ int main(int argc, char **argv)
            " load | gallery heap | record step (10 fingers) | outcome | seal open\n",
            sysconf(_SC_NPROCESSORS_ONLN));
     for (int i = 0; i < ns; i++)
-        run(sizes[i], masters);
+        run(sizes[i], unique, masters);
     for (int k = 0; k < 10; k++)
         bio_synth_master_free(masters[k]);
     return 0;

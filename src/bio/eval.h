@@ -22,6 +22,9 @@ enum { BIO_EVAL_ALL = 0, BIO_EVAL_FIRST = 1 };
 typedef struct bio_eval_opts {
     int iso;          /* 1: decode {finger}_{n}.iso instead of extracting from images */
     int impostors;    /* BIO_EVAL_ALL or BIO_EVAL_FIRST */
+    int roundtrip;    /* 1: each extracted template is encoded as an ISO 19794-2 record and
+                         decoded again before matching (what the service stores: angles in
+                         ISO units of 1.4 degrees, the ridge map as its extended data block) */
 } bio_eval_opts;
 
 typedef struct bio_eval_result {

@@ -9,8 +9,10 @@
  * the orientation field (template mode, no image: fast enough for millions of impostors).
  *
  * An impression is one touch of that finger on a 500 dpi scanner: a contact area that depends
- * on pressure, non-linear skin distortion (Cappelli's plastic distortion model), rotation,
- * shift, dry or wet ridges, noise and background. The same transformation moves the master's
+ * on pressure (sometimes only the tip or a side), non-linear skin distortion (Cappelli's
+ * plastic distortion model), rotation, shift, dry or wet skin varying over the print, uneven
+ * pressure, the finger's scars, noise and background. Impostor score tails of a rendered
+ * population are compared with the real sets' in docs/internals/bio-search.md. The same transformation moves the master's
  * minutiae, so every impression carries its ground truth.
  *
  * Everything is a pure function of (seed, finger, impression): the same arguments give the same

@@ -1,7 +1,9 @@
 /*
- * cmd_afis_eval.c - `ktpel afis eval DIR [--iso] [--impostors all|first] [--scores FILE]`: the
+ * cmd_afis_eval.c - `ktpel afis eval DIR [--iso | --roundtrip] [--impostors all|first]
+ * [--scores FILE]`: the
  * FVC verification protocol on a set of {finger}_{n} images (or their .iso records): EER,
- * FMR100, FMR1000, ZeroFMR and the time per extraction and per comparison. See src/bio/eval.h.
+ * FMR100, FMR1000, ZeroFMR and the time per extraction and per comparison. --roundtrip scores the
+ * templates as the service stores them (through an ISO record). See src/bio/eval.h.
  * --scores writes every compared pair, one a line: "g|i FINGER_IMP FINGER_IMP SCORE" (for
  * analysis: which genuine pairs fail, which impostors score high).
  */
@@ -50,17 +52,21 @@ int cli_afis_eval(int argc, char **argv)
     const char *imp = cli_opt(argc, argv, "--impostors", "all", &bad);
     const char *scores = cli_opt(argc, argv, "--scores", NULL, &bad);
     if (!dir || bad || (strcmp(imp, "all") != 0 && strcmp(imp, "first") != 0))
-        return cli_usage("pemakaian: ktpel afis eval DIREKTORI [--iso] [--impostors all|first] "
+        return cli_usage("pemakaian: ktpel afis eval DIREKTORI [--iso | --roundtrip] "
+                         "[--impostors all|first] "
                          "[--scores BERKAS]");
     bio_eval_opts o = {cli_flag(argc, argv, "--iso"),
-                       strcmp(imp, "first") == 0 ? BIO_EVAL_FIRST : BIO_EVAL_ALL};
+                       strcmp(imp, "first") == 0 ? BIO_EVAL_FIRST : BIO_EVAL_ALL,
+                       cli_flag(argc, argv, "--roundtrip")};
     bio_eval_result r;
     bio_msg msg = {{0}};
     if (bio_eval_dir(dir, &o, &r, &msg) != BIO_OK) {
         fprintf(stderr, "ktpel: %s: evaluasi gagal (%s)\n", dir, msg.text);
         return 1;
     }
-    printf("set: %s (%s)\n", dir, o.iso ? "templat .iso" : "ekstraksi dari citra");
+    printf("set: %s (%s)\n", dir,
+           o.iso ? "templat .iso"
+                 : o.roundtrip ? "ekstraksi dari citra, lewat rekaman ISO" : "ekstraksi dari citra");
     printf("sampel: %d (gagal: %d)\npasangan genuine: %d, impostor: %d\n", r.samples, r.failed,
            r.genuine, r.impostor);
     printf("EER: %.2f%%\nFMR100: %.2f%%\nFMR1000: %.2f%%\nZeroFMR: %.2f%%\n", 100 * r.eer,

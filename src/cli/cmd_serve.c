@@ -17,17 +17,22 @@
 #include <string.h>
 
 #include "http/http.h"
+#include "pusat/pusat.h"
+#include "service/link_node.h"
 #include "service/service.h"
 
 static int usage(FILE *f)
 {
     fprintf(f, "usage: ktpel serve [--listen ADDR:PORT] [--db PATH] [--web DIR] [--data DIR]\n"
                "                   [--key PATH] [--lokets N|LAYOUT] [--backup-dir DIR]\n"
-               "                   [--backup-every MIN] [--backup-keep N] [--quiet]\n"
+               "                   [--backup-every MIN] [--backup-keep N] [--afis-fpir RATE]\n"
+               "                   [--quiet]\n"
                "                   [--tls-cert FILE --tls-key FILE | --tls-proxy ADDR]\n"
                "                   [--public-listen ADDR:PORT] [--public-url URL]\n"
                "                   [--public-rate N] [--sms-spool DIR] [--booked-every N]\n"
-               "                   [--sms-near N] [limits: see below]\n"
+               "                   [--sms-near N]\n"
+               "                   [--role kecamatan|pusat] [--keys DIR] [--link-interval MS]\n"
+               "                   [--link-alert-minutes N] [limits: see below]\n"
                "  --listen   address and port (default 127.0.0.1:8080); an address other than\n"
                "             127.x needs HTTPS (--tls-cert/--tls-key) or --tls-proxy\n"
                "  --tls-cert, --tls-key  PEM certificate and key: serve HTTPS (ktpel tls\n"
@@ -45,6 +50,8 @@ static int usage(FILE *f)
                "  --backup-dir    folder of the scheduled online backups (and of \"backup now\")\n"
                "  --backup-every  minutes between backups (default 60)\n"
                "  --backup-keep   backups kept (default 30)\n"
+               "  --afis-fpir     share of unique new people the AFIS may hold as duplicates\n"
+               "                  (false positive identification rate, default 0.001)\n"
                "  --quiet    no access log on stderr\n"
                "  --public-listen  a second address serving only the citizens' pages (booking,\n"
                "                   queue on the phone, card status, survey): no staff route\n"
@@ -55,6 +62,12 @@ static int usage(FILE *f)
                "  --sms-spool      gammu-smsd's files spool (outbox/, sent/, error/): send SMS\n"
                "  --booked-every   a walk-in is called after this many booked tickets (default 2)\n"
                "  --sms-near       \"nomor Anda tinggal N lagi\" at N places (default 3)\n"
+               "  --role     kecamatan (default: the office) or pusat (the city registry,\n"
+               "             Disdukcapil: nodes, packets, city-wide AFIS; PostgreSQL)\n"
+               "  --keys     pusat: folder of the central's key files (default <data>/keys)\n"
+               "  --link-interval       kecamatan linked to Disdukcapil: ms between rounds\n"
+               "                        of the sender and the status feed (default 5000)\n"
+               "  --link-alert-minutes  dashboard alert when a packet waits longer (240)\n"
                "limits (0 = off where marked):\n"
                "  --client-connections N  open connections per client address (32; 0 off)\n"
                "  --max-connections N     open connections in all (1000)\n"
@@ -104,11 +117,18 @@ int cli_serve(int argc, char **argv)
     const char *bookedev_s = cli_opt(argc, argv, "booked-every", "2", &bad);
     const char *near_s = cli_opt(argc, argv, "sms-near", "3", &bad);
     unsigned prate = 60, booked_every = 2, near = 3;
+    const char *role = cli_opt(argc, argv, "role", "kecamatan", &bad);
+    const char *keys = cli_opt(argc, argv, "keys", NULL, &bad);
+    const char *lint_s = cli_opt(argc, argv, "link-interval", "5000", &bad);
+    const char *lalert_s = cli_opt(argc, argv, "link-alert-minutes", "240", &bad);
+    unsigned link_interval = 5000, link_alert = 240;
     const char *tls_cert = cli_opt(argc, argv, "tls-cert", NULL, &bad);
     const char *tls_key = cli_opt(argc, argv, "tls-key", NULL, &bad);
     const char *tls_proxy = cli_opt(argc, argv, "tls-proxy", NULL, &bad);
     const char *dbconn_s = cli_opt(argc, argv, "db-connections", NULL, &bad);
     unsigned dbconn = 0;
+    const char *fpir_s = cli_opt(argc, argv, "afis-fpir", NULL, &bad);
+    double fpir = 0;
     unsigned lokets = 0, bevery = 60, bkeep = 30;
     /* the limits: 0 from the command line means "off" where marked, else the default */
     static const struct {
@@ -145,12 +165,25 @@ int cli_serve(int argc, char **argv)
         parse_uint(prate_s, "public-rate", 100000, &prate) != 0 ||
         parse_uint(bookedev_s, "booked-every", 50, &booked_every) != 0 ||
         parse_uint(near_s, "sms-near", 50, &near) != 0 ||
+        parse_uint(lint_s, "link-interval", 3600000, &link_interval) != 0 ||
+        parse_uint(lalert_s, "link-alert-minutes", 100000, &link_alert) != 0 ||
         parse_uint(dbconn_s, "db-connections", 10000, &dbconn) != 0)
         return 2;
+    int central = strcmp(role, "pusat") == 0;
+    if (!central && strcmp(role, "kecamatan") != 0)
+        return cli_usage("--role harus kecamatan atau pusat, bukan '%s'", role);
     if (booked_every == 0 || near == 0)
         return cli_usage("--booked-every dan --sms-near harus paling sedikit 1");
+    if (central && (plisten != NULL || spool != NULL))
+        return cli_usage("--public-listen dan --sms-spool untuk kantor kecamatan, bukan pusat");
     if (bevery == 0 || bkeep == 0)
         return cli_usage("--backup-every dan --backup-keep harus paling sedikit 1");
+    if (fpir_s != NULL) { /* the service checks the range (afis_fpir_invalid) */
+        char *end = NULL;
+        fpir = strtod(fpir_s, &end);
+        if (*fpir_s == '\0' || *end != '\0' || !(fpir > 0))
+            return cli_usage("--afis-fpir: '%s' harus bilangan di atas 0 (mis. 0.001)", fpir_s);
+    }
     {
         svc_config sc;
         http_config hc;
@@ -159,6 +192,8 @@ int cli_serve(int argc, char **argv)
         svc_backup_job *job = NULL; /* owned: stopped before the svc closes */
         svc_sms_job *sms = NULL;    /* owned: stopped before the svc closes */
         char url_buf[300];
+        pusat *central_p = NULL;    /* owned (pusat role): closed after the server stops */
+        svc_link_agent *agent = NULL; /* owned (kecamatan): stopped before the svc closes */
         kt_error err;
         sigset_t set;
         char data_buf[4096];
@@ -187,6 +222,7 @@ int cli_serve(int argc, char **argv)
         }
         sc.public_url = purl;
         sc.pool_max = (int)dbconn;
+        sc.afis_fpir = fpir;
         if (layout != NULL) { /* the highest loket named is the number of lokets */
             json_t *list = NULL;
             size_t i;
@@ -242,6 +278,24 @@ int cli_serve(int argc, char **argv)
                 goto out;
             }
         }
+        if (central) {
+            pusat_config pc;
+            memset(&pc, 0, sizeof pc);
+            pc.keys_dir = keys;
+            pc.afis_fpir = fpir;
+            if (pusat_open(s, &pc, &central_p, &err) != KT_OK) {
+                rc = cli_report(&err);
+                goto out;
+            }
+            hc.pusat = central_p;
+        } else {
+            svc_link_set_alert_minutes(s, (int)link_alert);
+            if (svc_link_agent_start(s, (int)link_interval, &agent, &err) != KT_OK) {
+                rc = cli_report(&err);
+                goto out;
+            }
+            hc.link_agent = agent;
+        }
         if (http_server_start(&hc, s, &srv, &err) != KT_OK) {
             rc = cli_report(&err);
             goto out;
@@ -268,8 +322,9 @@ int cli_serve(int argc, char **argv)
         /* A server location may carry a password: show only its scheme and host part. */
         const char *at = strrchr(db, '@');
         const char *shown = strstr(db, "://") != NULL && at != NULL ? at + 1 : db;
-        fprintf(stderr, "ktpel: melayani %s://%.*s:%u/ (basis data %s%s); Ctrl-C untuk "
+        fprintf(stderr, "ktpel: melayani%s %s://%.*s:%u/ (basis data %s%s); Ctrl-C untuk "
                         "berhenti\n",
+                central ? " Disdukcapil (pusat)" : "",
                 hc.tls_cert != NULL || hc.tls_proxy != NULL ? "https" : "http",
                 (int)(strrchr(listen, ':') - listen), listen,
                 (unsigned)http_server_port(srv), shown == db ? "" : "...@", shown);
@@ -287,6 +342,8 @@ int cli_serve(int argc, char **argv)
         svc_sms_job_stop(sms);
         http_server_stop(psrv);
         http_server_stop(srv);
+        svc_link_agent_stop(agent);
+        pusat_close(central_p);
         svc_close(s);
         return rc;
     }

@@ -225,6 +225,10 @@ static const struct {
     {WF_STATE_SENT, WF_ACT_AFIS_HIT, WF_STATE_DUPLICATE},
     {WF_STATE_SENT, WF_ACT_CENTRAL_DUPLICATE, WF_STATE_DUPLICATE},
     {WF_STATE_DUPLICATE, WF_ACT_CLEAR_DUPLICATE, WF_STATE_RECORDED},
+    /* Disdukcapil decides on a central duplicate: cleared (print ready) or the card refused
+       (enrolment failed there: the person is recorded again in a new application). */
+    {WF_STATE_DUPLICATE, WF_ACT_PRINT_READY, WF_STATE_PRINT_READY},
+    {WF_STATE_SENT, WF_ACT_REJECT, WF_STATE_REJECTED},
     {WF_STATE_DUPLICATE, WF_ACT_CONFIRM_DUPLICATE, WF_STATE_REJECTED},
     {WF_STATE_PRINT_READY, WF_ACT_PRINT, WF_STATE_PRINTED},
     {WF_STATE_PRINTED, WF_ACT_HAND_OVER, WF_STATE_HANDED_OVER},

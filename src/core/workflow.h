@@ -14,6 +14,8 @@
  *   receipt_issued  send               -> sent               afis_hit -> duplicate
  *   sent            print_ready        -> print_ready        afis_hit | central_duplicate -> duplicate
  *   duplicate       clear_duplicate    -> recorded           confirm_duplicate -> rejected (end)
+ *   duplicate       print_ready        -> print_ready (Disdukcapil cleared its duplicate)
+ *   sent            reject             -> rejected (end: Disdukcapil could not enrol it)
  *   print_ready     print              -> printed
  *   printed         hand_over          -> handed_over (end)
  * Ticket graph: waiting -call-> called; called -recall-> called (recalls counted by the

@@ -266,13 +266,18 @@ static const char *const public_files[] = {
     "/ikm.html",    "/css/app.css",  "/js/api.js",    "/js/ui.js",      "/js/labels.js",
     "/js/events.js", "/js/janji.js", "/js/antrian.js", "/js/status.js", "/js/survei.js",
     "/js/ikm.js",   "/js/citizen.js", NULL};
+HTTP_ROUTES_DECL(http_routes_kiriman) /* h_kiriman.c: a node's outbox to Disdukcapil */
+HTTP_ROUTES_DECL(http_routes_pusat)   /* h_pusat.c: the city registry's staff API */
+HTTP_ROUTES_DECL(http_routes_link)    /* h_link.c: the node protocol at the city registry */
+
+typedef struct route_table {
+    const http_route *t;
+    const size_t *n;
+} route_table;
 
 kt_code http_server_start(const http_config *cfg, svc *s, http_server **out, kt_error *err)
 {
-    static const struct {
-        const http_route *t;
-        const size_t *n;
-    } tables[] = {
+    static const route_table kecamatan[] = {
         {http_routes_auth, &http_routes_auth_n},
         {http_routes_users, &http_routes_users_n},
         {http_routes_tickets, &http_routes_tickets_n},
@@ -293,16 +298,29 @@ kt_code http_server_start(const http_config *cfg, svc *s, http_server **out, kt_
         {http_routes_citizen, &http_routes_citizen_n},
         {http_routes_labels, &http_routes_labels_n},
         {http_routes_kiosks, &http_routes_kiosks_n},
+        {http_routes_kiriman, &http_routes_kiriman_n},
     };
     /* The public listener: the citizens' routes and the live stream, nothing else. */
-    static const struct {
-        const http_route *t;
-        const size_t *n;
-    } public_tables[] = {
+    static const route_table public_tables[] = {
         {http_routes_public, &http_routes_public_n},
         {http_routes_public_events, &http_routes_public_events_n},
         {http_routes_labels, &http_routes_labels_n}, /* the words of the codes, nothing else */
     };
+    /* The city registry: accounts and its own work, no queue or counters. */
+    static const route_table central[] = {
+        {http_routes_auth, &http_routes_auth_n},
+        {http_routes_users, &http_routes_users_n},
+        {http_routes_events, &http_routes_events_n},
+        {http_routes_labels, &http_routes_labels_n},
+        {http_routes_pusat, &http_routes_pusat_n},
+        {http_routes_link, &http_routes_link_n},
+    };
+    const route_table *tables = cfg->public_only    ? public_tables
+                                : cfg->pusat != NULL ? central
+                                                     : kecamatan;
+    size_t ntables = cfg->public_only    ? sizeof public_tables / sizeof public_tables[0]
+                     : cfg->pusat != NULL ? sizeof central / sizeof central[0]
+                                          : sizeof kecamatan / sizeof kecamatan[0];
     http_server *srv = NULL;
     http_core_config cc;
     http_config full = *cfg;
@@ -317,26 +335,23 @@ kt_code http_server_start(const http_config *cfg, svc *s, http_server **out, kt_
     if (srv == NULL)
         return kt_fail(err, KT_ENOMEM, "no_memory", "", "memori habis");
     srv->api.s = s;
+    srv->api.p = cfg->pusat;
+    srv->api.agent = cfg->link_agent;
     pthread_mutex_init(&srv->api.voice_mu, NULL);
     if (cfg->data_dir != NULL && cfg->data_dir[0] != '\0')
         snprintf(srv->api.voice_dir, sizeof srv->api.voice_dir, "%s/voice", cfg->data_dir);
 
     srv->public_only = cfg->public_only;
-    size_t ntables = srv->public_only ? sizeof public_tables / sizeof public_tables[0]
-                                      : sizeof tables / sizeof tables[0];
     for (size_t i = 0; i < ntables; i++)
-        nroutes += srv->public_only ? *public_tables[i].n : *tables[i].n;
+        nroutes += *tables[i].n;
     srv->routes = calloc(nroutes, sizeof *srv->routes);
     if (srv->routes == NULL) {
         rc = kt_fail(err, KT_ENOMEM, "no_memory", "", "memori habis");
         goto out;
     }
-    for (size_t i = 0; i < ntables; i++) {
-        const http_route *t = srv->public_only ? public_tables[i].t : tables[i].t;
-        size_t n = srv->public_only ? *public_tables[i].n : *tables[i].n;
-        for (size_t j = 0; j < n; j++)
-            srv->routes[k++] = t[j];
-    }
+    for (size_t i = 0; i < ntables; i++)
+        for (size_t j = 0; j < *tables[i].n; j++)
+            srv->routes[k++] = tables[i].t[j];
 
     if (realpath(web, web_real) == NULL) {
         web_real[0] = '\0';

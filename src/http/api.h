@@ -14,8 +14,13 @@
 #include "http/server.h"
 #include "voice/voice.h"
 
+struct pusat;
+struct svc_link_agent;
+
 typedef struct http_api {
     svc *s;                  /* borrowed from the caller of http_server_start */
+    struct pusat *p;         /* borrowed: set when the server is the city registry (pusat) */
+    struct svc_link_agent *agent; /* borrowed: a linked node's sender, woken by "kirim sekarang" */
     http_sse_hub *hub;       /* owned */
     char voice_dir[4096];    /* clip cache folder, "" when unknown */
     pthread_mutex_t voice_mu;

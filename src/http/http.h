@@ -22,6 +22,8 @@
 #include "core/error.h"
 
 struct svc;
+struct pusat;
+struct svc_link_agent;
 
 typedef struct http_config {
     const char *listen;       /* "ADDR:PORT" (IPv4), default "127.0.0.1:8080"; port 0 = any.
@@ -60,6 +62,9 @@ typedef struct http_config {
     unsigned public_per_min;  /* per-client requests a minute on the citizens' routes; a write
                                  or a lookup of a person's data has a budget of its own, a
                                  fifth of that: 0 = 60, HTTP_OFF = no limit (benchmarks) */
+    struct pusat *pusat;      /* non-NULL: serve the city registry's API (src/pusat) and the
+                                 node protocol (/api/link/v1) instead of the kecamatan's; borrowed */
+    struct svc_link_agent *link_agent; /* a linked kecamatan's sender (may be NULL); borrowed */
 } http_config;
 
 #define HTTP_OFF 0xFFFFFFFFu /* a limit of http_config switched off */

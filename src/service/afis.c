@@ -9,12 +9,14 @@
  *   poor print. The template waits in afis_probes (ISO 19794-2 bytes as hex).
  * - Record: the application's probes (slots still holding a file) are searched against the
  *   gallery: every finger of every completed recording, held in memory (bio_gallery), loaded
- *   at svc_open. Candidates at or above bio_threshold_for_fmr(afis_fmr) are resolved to their
- *   NIK inside the record's transaction: the same NIK (a re-recording for a lost or damaged
- *   card) is the same person and expected; SVC_AFIS_MIN_FINGERS fingers of ANOTHER NIK make
- *   the application `duplicate` (afis_hit) in that same transaction, with the hits written to
- *   afis_hits. The probes become gallery rows (afis_templates) in the transaction and join the
- *   in-memory gallery after commit.
+ *   at svc_open. Candidates are re-scored 1:1 with their stored records and resolved to their
+ *   record (application) and NIK: the same NIK (a re-recording for a lost or damaged card) is
+ *   the same person and expected. The likeliest other records have every finger compared
+ *   with every probe, and the person-level decision (src/bio/tenprint.h) fuses each record's
+ *   fingers: a record whose evidence reaches the threshold of the configured FPIR at the
+ *   gallery's size makes the application `duplicate` (afis_hit) in the record's transaction,
+ *   with afis_person_hits and afis_hits written. The probes become gallery rows
+ *   (afis_templates) in the transaction and join the in-memory gallery after commit.
  * - Recordings are serialised by rec_mu from before the search until the gallery holds the new
  *   fingers, so two enrolments of one person at once cannot miss each other. Lock order:
  *   rec_mu, then the write mutex (svc_begin_write), then the gallery rwlock.
@@ -37,6 +39,7 @@
 #include "bio/image.h"
 #include "bio/match.h"
 #include "bio/template.h"
+#include "bio/tenprint.h"
 #include "seal/seal.h"
 #include "core/eligibility.h"
 #include "core/jakarta.h"
@@ -48,8 +51,10 @@ typedef struct svc_afis {
     pthread_rwlock_t lock;  /* the gallery: searches read, adds write */
     pthread_mutex_t rec_mu; /* one recording's search..gallery add at a time */
     bio_gallery *g;         /* owned */
-    double fmr, threshold;
-    double screen;          /* the gallery's looser threshold (SVC_AFIS_SCREEN_FACTOR) */
+    double fmr, threshold;  /* the handover's 1:1 check */
+    double screen;          /* per-finger threshold of the search (SVC_AFIS_SCREEN_FMR) */
+    double fpir;            /* the person-level decision's FPIR per enrolment */
+    size_t persons;         /* records (applications) in the gallery */
     int stale;              /* not loaded yet (afis_lazy) or an add after commit failed:
                                (re)load before the next search */
     double load_ms;
@@ -206,10 +211,18 @@ static kt_code gallery_load(svc *s, svc_afis *a, kt_error *err)
     store_reset(st);
     if (rc != KT_OK)
         goto out;
+    size_t persons = 0;
+    if ((rc = store_prepare(db, "SELECT COUNT(DISTINCT application_id) FROM afis_templates", &st,
+                            err)) != KT_OK ||
+        (rc = store_step(st, &row, err)) != KT_OK)
+        goto out;
+    persons = row ? (size_t)store_col_int(st, 0) : 0;
+    store_reset(st);
     pthread_rwlock_wrlock(&a->lock);
     bio_gallery_free(a->g);
     a->g = g;
     g = NULL;
+    a->persons = persons;
     a->stale = 0;
     a->loaded = total;
     a->skipped = skipped;
@@ -239,8 +252,14 @@ kt_code svc_afis_open(svc *s, const svc_config *cfg, kt_error *err)
                      "afis_fmr harus antara 0 dan 0,5");
         goto fail;
     }
+    a->fpir = cfg != NULL && cfg->afis_fpir > 0.0 ? cfg->afis_fpir : SVC_AFIS_FPIR_DEFAULT;
+    if (!(a->fpir <= 0.5)) {
+        rc = kt_fail(err, KT_EINVAL, "afis_fpir_invalid", "afis_fpir",
+                     "afis_fpir harus antara 0 dan 0,5");
+        goto fail;
+    }
     a->threshold = bio_threshold_for_fmr(a->fmr);
-    a->screen = bio_threshold_for_fmr(a->fmr * SVC_AFIS_SCREEN_FACTOR);
+    a->screen = bio_threshold_for_fmr(SVC_AFIS_SCREEN_FMR);
     int slot = -1;
     pthread_mutex_lock(&reg_mu);
     for (int i = 0; i < AFIS_REG && slot < 0; i++)
@@ -458,18 +477,23 @@ kt_code svc_afis_probe_report(const svc_afis_probe *p, json_t *out, kt_error *er
     return KT_OK;
 }
 
-/* ---- record: search, hits, gallery rows ------------------------------------------------ */
+/* ---- record: search, person-level decision, hits, gallery rows ------------------------ */
 
 typedef struct afis_cand {
     int probe;       /* index into probes */
     uint64_t id;     /* gallery id = afis_templates.id */
-    double score;
+    double score;    /* 1:1 with the stored record */
+    int64_t app;     /* its record (application): the person */
+    int finger;      /* its ISO position */
+    char slot[12];
+    char nik[17];
 } afis_cand;
 
 typedef struct afis_probe_row {
     char slot[12];
     int finger, quality;
     bio_template tpl;
+    bio_prepared *prep; /* owned; made on first use (verify) */
     char *hex;       /* owned */
     int64_t new_id;  /* afis_templates.id once written */
 } afis_probe_row;
@@ -477,26 +501,50 @@ typedef struct afis_probe_row {
 struct svc_afis_record {
     svc_afis *a;
     int64_t app_id;
+    char nik[17];           /* the enrollee's NIK (records of this NIK are the same person) */
     afis_probe_row *probes; /* owned */
     size_t nprobes;
-    afis_cand *cands;       /* owned */
-    size_t ncands;
-    json_t *hits;           /* owned: the hits written (other NIKs) */
+    afis_cand *cands;       /* owned: every comparison kept (searched and verified) */
+    size_t ncands, capcands;
+    bio_tp_candidate *people; /* owned: fused, best first */
+    size_t npeople;
+    double tp_threshold;    /* evidence a record needs (bio_tenprint_threshold) */
+    json_t *hits;           /* owned: the per-finger hits written (other NIKs) */
+    json_t *persons;        /* owned: the records that reached the threshold */
     int duplicate;
     int searched;           /* the application was recordable when its probes were read */
     size_t gallery;         /* fingers searched against */
+    size_t gallery_persons; /* records in the gallery */
 };
 
 static void record_free(svc_afis_record *r)
 {
     if (r == NULL)
         return;
-    for (size_t i = 0; i < r->nprobes; i++)
+    for (size_t i = 0; i < r->nprobes; i++) {
         free(r->probes[i].hex);
+        bio_prepared_free(r->probes[i].prep);
+    }
     free(r->probes);
     free(r->cands);
+    free(r->people);
     json_decref(r->hits);
+    json_decref(r->persons);
     free(r);
+}
+
+static kt_code cand_push(svc_afis_record *r, const afis_cand *c, kt_error *err)
+{
+    if (r->ncands == r->capcands) {
+        size_t nc = r->capcands ? 2 * r->capcands : 64;
+        afis_cand *p = realloc(r->cands, nc * sizeof *p);
+        if (p == NULL)
+            return svc_nomem(err);
+        r->cands = p;
+        r->capcands = nc;
+    }
+    r->cands[r->ncands++] = *c;
+    return KT_OK;
 }
 
 static kt_code load_probes(svc *s, svc_afis_record *r, kt_error *err)
@@ -509,7 +557,7 @@ static kt_code load_probes(svc *s, svc_afis_record *r, kt_error *err)
         return rc;
     /* Not recordable now (a second click, a wrong id): no search; the record step's own
        transaction gives the error (not found, illegal transition). */
-    if ((rc = store_prepare(db, "SELECT state FROM applications WHERE id = ?", &st, err)) !=
+    if ((rc = store_prepare(db, "SELECT state, nik FROM applications WHERE id = ?", &st, err)) !=
         KT_OK)
         goto out;
     store_bind_int(st, 1, r->app_id);
@@ -518,6 +566,8 @@ static kt_code load_probes(svc *s, svc_afis_record *r, kt_error *err)
     wf_state state = WF_STATE_NONE;
     int recordable = row && wf_state_from_str(store_col_text(st, 0), &state) &&
                      wf_can(state, WF_ACT_RECORD);
+    if (row)
+        snprintf(r->nik, sizeof r->nik, "%s", store_col_text(st, 1));
     store_reset(st);
     if (!recordable)
         goto out;
@@ -531,7 +581,7 @@ static kt_code load_probes(svc *s, svc_afis_record *r, kt_error *err)
         goto out;
     store_bind_int(st, 1, r->app_id);
     while ((rc = store_step(st, &row, err)) == KT_OK && row) {
-        if (r->nprobes == 10)
+        if (r->nprobes == BIO_TENPRINT_FINGERS)
             break;
         afis_probe_row *p = &r->probes[r->nprobes];
         memset(p, 0, sizeof *p);
@@ -563,6 +613,7 @@ static kt_code search_all(svc_afis *a, svc_afis_record *r, kt_error *err)
     o.shortlist = SVC_AFIS_SHORTLIST;
     pthread_rwlock_rdlock(&a->lock);
     r->gallery = bio_gallery_count(a->g);
+    r->gallery_persons = a->persons;
     for (size_t i = 0; i < r->nprobes && r->gallery > 0; i++) {
         bio_candidate *c = NULL;
         size_t n = 0;
@@ -574,27 +625,30 @@ static kt_code search_all(svc_afis *a, svc_afis_record *r, kt_error *err)
                                             "Pencarian AFIS gagal: %s", msg.text);
             break;
         }
-        afis_cand *nc = n > 0 ? realloc(r->cands, (r->ncands + n) * sizeof *nc) : r->cands;
-        if (n > 0 && nc == NULL) {
-            free(c);
-            rc = svc_nomem(err);
-            break;
+        for (size_t k = 0; k < n && rc == KT_OK; k++) {
+            afis_cand ac;
+            memset(&ac, 0, sizeof ac);
+            ac.probe = (int)i;
+            ac.id = c[k].id;
+            ac.score = c[k].score;
+            rc = cand_push(r, &ac, err);
         }
-        r->cands = nc;
-        for (size_t k = 0; k < n; k++)
-            r->cands[r->ncands++] = (afis_cand){(int)i, c[k].id, c[k].score};
         free(c);
+        if (rc != KT_OK)
+            break;
     }
     pthread_rwlock_unlock(&a->lock);
     return rc;
 }
 
 /*
- * The decision on the complete records: each candidate the gallery screened is read back from
- * afis_templates and matched 1:1 with the probe (ridge maps included when both have one);
- * those under the configured threshold are dropped, the rest carry the 1:1 score, the same a
- * handover check or `ktpel afis match` of the two records gives. A row that no longer decodes
- * keeps the gallery's score (it was readable when the gallery loaded it).
+ * The scores on the complete records: each candidate the gallery screened is read back from
+ * afis_templates with its record, NIK and position, and matched 1:1 with the probe (ridge
+ * maps included when both have one): the same score a handover check or `ktpel afis match`
+ * of the two records gives. Dropped: the enrollee's own NIK (a re-recording), records the
+ * supervisor rejected as duplicates (their fingers are someone else's on file), rows gone,
+ * and scores under the screening threshold. A row that no longer decodes keeps the gallery's
+ * score (it was readable when the gallery loaded it).
  */
 static kt_code rescore(svc *s, svc_afis_record *r, kt_error *err)
 {
@@ -614,27 +668,165 @@ static kt_code rescore(svc *s, svc_afis_record *r, kt_error *err)
         int row = 0;
         kt_error derr;
         if ((rc = store_prepare(db,
-                                "SELECT application_id, slot, template FROM afis_templates"
-                                " WHERE id = ?",
+                                "SELECT t.template, t.application_id, t.nik, t.slot, t.finger,"
+                                " a.state FROM afis_templates t JOIN applications a ON"
+                                " a.id = t.application_id WHERE t.id = ?",
                                 &st, err)) != KT_OK)
             goto out;
         store_bind_int(st, 1, (int64_t)c.id);
         if ((rc = store_step(st, &row, err)) != KT_OK)
             goto out;
-        if (!row) { /* gone since the gallery loaded it: nothing to match */
+        if (!row || strcmp(store_col_text(st, 2), r->nik) == 0 ||
+            strcmp(store_col_text(st, 5), "rejected") == 0) {
             store_reset(st);
             continue;
         }
-        if (tpl_from_stored(s, store_col_int(st, 0), store_col_text(st, 1),
-                            store_col_text(st, 2), t, &derr) == KT_OK)
-            c.score = bio_match_templates(&r->probes[c.probe].tpl, t);
+        c.app = store_col_int(st, 1);
+        snprintf(c.nik, sizeof c.nik, "%s", store_col_text(st, 2));
+        snprintf(c.slot, sizeof c.slot, "%s", store_col_text(st, 3));
+        c.finger = (int)store_col_int(st, 4);
+        if (tpl_from_stored(s, store_col_int(st, 1), store_col_text(st, 3),
+                            store_col_text(st, 0), t, &derr) == KT_OK) {
+            /* the probe prepared once for all its candidates (bio_match_templates would
+               prepare it again for each: half the re-scoring's work) */
+            afis_probe_row *p = &r->probes[c.probe];
+            bio_prepared *cp = NULL;
+            bio_msg msg;
+            if ((p->prep == NULL && bio_prepare(&p->tpl, &p->prep, &msg) != BIO_OK) ||
+                bio_prepare(t, &cp, &msg) != BIO_OK) {
+                store_reset(st);
+                rc = svc_nomem(err);
+                goto out;
+            }
+            c.score = bio_match(p->prep, cp);
+            bio_prepared_free(cp);
+        }
         store_reset(st);
-        if (c.score >= r->a->threshold)
+        if (c.score >= r->a->screen)
             r->cands[kept++] = c;
     }
     r->ncands = kept;
 out:
     svc_conn_put(s, db);
+    free(t);
+    return rc;
+}
+
+/* Fuse every comparison kept into r->people (best first) at the gallery's size. */
+static kt_code fuse(svc_afis_record *r, kt_error *err)
+{
+    bio_tp_comparison *c = NULL;
+    bio_msg msg;
+    kt_code rc = KT_OK;
+    free(r->people);
+    r->people = NULL;
+    r->npeople = 0;
+    if (r->ncands > 0 && (c = malloc(r->ncands * sizeof *c)) == NULL)
+        return svc_nomem(err);
+    for (size_t i = 0; i < r->ncands; i++) {
+        const afis_cand *x = &r->cands[i];
+        c[i] = (bio_tp_comparison){x->probe, r->probes[x->probe].finger, (uint64_t)x->app,
+                                   x->id, x->finger, x->score};
+    }
+    bio_tp_opts o = {r->a->fpir, r->gallery_persons, (int)r->nprobes, BIO_TENPRINT_FINGERS};
+    bio_status bs = bio_tenprint_fuse(c, r->ncands, &o, &r->people, &r->npeople,
+                                      &r->tp_threshold, &msg);
+    if (bs != BIO_OK)
+        rc = bs == BIO_ENOMEM ? svc_nomem(err)
+                              : kt_fail(err, KT_EINTERNAL, "afis_fuse", "",
+                                        "Keputusan AFIS gagal: %s", msg.text);
+    free(c);
+    return rc;
+}
+
+static int compared(const svc_afis_record *r, int probe, uint64_t id)
+{
+    for (size_t i = 0; i < r->ncands; i++)
+        if (r->cands[i].probe == probe && r->cands[i].id == id)
+            return 1;
+    return 0;
+}
+
+/*
+ * The search reports only the fingers above its screening threshold. For the likeliest other
+ * records (best fused evidence first, SVC_AFIS_VERIFY_PERSONS of them) every finger is
+ * compared with every probe (positions known, and any slot for a swapped hand), so a real
+ * second enrolment brings the evidence of all its fingers, not only those the search ranked.
+ */
+static kt_code verify_people(svc *s, svc_afis_record *r, kt_error *err)
+{
+    store *db = NULL;
+    store_stmt *st = NULL;
+    bio_template *t = NULL; /* owned */
+    bio_prepared *cp = NULL;
+    kt_code rc = KT_OK;
+    int row = 0;
+    size_t np = r->npeople < SVC_AFIS_VERIFY_PERSONS ? r->npeople : SVC_AFIS_VERIFY_PERSONS;
+    int64_t apps[SVC_AFIS_VERIFY_PERSONS];
+    char niks[SVC_AFIS_VERIFY_PERSONS][17];
+    if (np == 0)
+        return KT_OK;
+    for (size_t k = 0; k < np; k++) {
+        apps[k] = (int64_t)r->people[k].person;
+        niks[k][0] = '\0';
+        for (size_t i = 0; i < r->ncands; i++)
+            if (r->cands[i].app == apps[k]) {
+                memcpy(niks[k], r->cands[i].nik, sizeof niks[k]);
+                break;
+            }
+    }
+    if ((t = malloc(sizeof *t)) == NULL)
+        return svc_nomem(err);
+    if ((rc = svc_conn_get(s, &db, err)) != KT_OK)
+        goto out;
+    for (size_t k = 0; k < np; k++) {
+        if ((rc = store_prepare(db,
+                                "SELECT id, slot, finger, template FROM afis_templates"
+                                " WHERE application_id = ? ORDER BY id",
+                                &st, err)) != KT_OK)
+            goto out;
+        store_bind_int(st, 1, apps[k]);
+        while ((rc = store_step(st, &row, err)) == KT_OK && row) {
+            kt_error derr;
+            bio_msg msg;
+            afis_cand c;
+            memset(&c, 0, sizeof c);
+            c.id = (uint64_t)store_col_int(st, 0);
+            c.app = apps[k];
+            memcpy(c.nik, niks[k], sizeof c.nik);
+            snprintf(c.slot, sizeof c.slot, "%s", store_col_text(st, 1));
+            c.finger = (int)store_col_int(st, 2);
+            if (tpl_from_stored(s, apps[k], c.slot, store_col_text(st, 3), t, &derr) != KT_OK)
+                continue;
+            if (bio_prepare(t, &cp, &msg) != BIO_OK) {
+                rc = svc_nomem(err);
+                break;
+            }
+            for (size_t i = 0; i < r->nprobes && rc == KT_OK; i++) {
+                afis_probe_row *p = &r->probes[i];
+                if (compared(r, (int)i, c.id))
+                    continue;
+                if (p->prep == NULL && bio_prepare(&p->tpl, &p->prep, &msg) != BIO_OK) {
+                    rc = svc_nomem(err);
+                    break;
+                }
+                c.probe = (int)i;
+                c.score = bio_match(p->prep, cp);
+                if (c.score >= r->a->screen)
+                    rc = cand_push(r, &c, err);
+            }
+            bio_prepared_free(cp);
+            cp = NULL;
+            if (rc != KT_OK)
+                break;
+        }
+        store_reset(st);
+        if (rc != KT_OK)
+            goto out;
+    }
+out:
+    svc_conn_put(s, db);
+    bio_prepared_free(cp);
     free(t);
     return rc;
 }
@@ -647,8 +839,8 @@ kt_code svc_afis_record_begin(svc *s, int64_t app_id, svc_afis_record **out, kt_
     if (a == NULL)
         return afis_missing(err);
     svc_afis_record *r = calloc(1, sizeof *r);
-    if (r == NULL || (r->probes = calloc(10, sizeof *r->probes)) == NULL ||
-        (r->hits = json_array()) == NULL) {
+    if (r == NULL || (r->probes = calloc(BIO_TENPRINT_FINGERS, sizeof *r->probes)) == NULL ||
+        (r->hits = json_array()) == NULL || (r->persons = json_array()) == NULL) {
         record_free(r);
         return svc_nomem(err);
     }
@@ -659,7 +851,9 @@ kt_code svc_afis_record_begin(svc *s, int64_t app_id, svc_afis_record **out, kt_
         goto fail;
     if ((rc = load_probes(s, r, err)) != KT_OK)
         goto fail;
-    if ((rc = search_all(a, r, err)) != KT_OK || (rc = rescore(s, r, err)) != KT_OK)
+    if ((rc = search_all(a, r, err)) != KT_OK || (rc = rescore(s, r, err)) != KT_OK ||
+        (rc = fuse(r, err)) != KT_OK || (rc = verify_people(s, r, err)) != KT_OK ||
+        (rc = fuse(r, err)) != KT_OK)
         goto fail;
     *out = r;
     return KT_OK; /* rec_mu stays held until svc_afis_record_end */
@@ -669,20 +863,82 @@ fail:
     return rc;
 }
 
-/* One other NIK's matched fingers, for the count rule. */
-typedef struct nik_count {
-    char nik[17];
-    unsigned fingers; /* bit per probe index */
-    double best;
-    int64_t app;
-} nik_count;
-
-static unsigned popc(unsigned v)
+/* The candidate comparison behind a fused finger (its slot and NIK), or NULL. */
+static const afis_cand *cand_of(const svc_afis_record *r, int probe, uint64_t id)
 {
-    unsigned n = 0;
-    for (; v; v &= v - 1)
-        n++;
-    return n;
+    for (size_t i = 0; i < r->ncands; i++)
+        if (r->cands[i].probe == probe && r->cands[i].id == id)
+            return &r->cands[i];
+    return NULL;
+}
+
+/* One record that reached the threshold: afis_person_hits + its fingers' afis_hits rows. */
+static kt_code write_person(svc_afis_record *r, store *db, const bio_tp_candidate *k,
+                            const char *mnik, int64_t now, kt_error *err)
+{
+    store_stmt *st = NULL;
+    kt_code rc;
+    if ((rc = store_prepare(db,
+                            "INSERT INTO afis_person_hits (application_id,"
+                            " matched_application_id, matched_nik, evidence, threshold, fpir,"
+                            " fpir_target, persons, fingers_compared, fingers_matched, swapped,"
+                            " at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                            &st, err)) != KT_OK)
+        return rc;
+    store_bind_int(st, 1, r->app_id);
+    store_bind_int(st, 2, (int64_t)k->person);
+    store_bind_text(st, 3, mnik, -1);
+    store_bind_double(st, 4, k->evidence);
+    store_bind_double(st, 5, r->tp_threshold);
+    store_bind_double(st, 6, k->fpir);
+    store_bind_double(st, 7, r->a->fpir);
+    store_bind_int(st, 8, (int64_t)r->gallery_persons);
+    store_bind_int(st, 9, (int64_t)r->nprobes);
+    store_bind_int(st, 10, k->matched);
+    store_bind_int(st, 11, k->swapped);
+    store_bind_int(st, 12, now);
+    if ((rc = store_run(st, err)) != KT_OK)
+        return rc;
+    json_t *p = json_pack("{s:I, s:s, s:f, s:f, s:f, s:i, s:i, s:b}", "matched_application_id",
+                          (json_int_t)k->person, "matched_nik", mnik, "evidence", k->evidence,
+                          "threshold", r->tp_threshold, "fpir", k->fpir, "fingers_compared",
+                          (int)r->nprobes, "fingers_matched", k->matched, "swapped", k->swapped);
+    if (p == NULL || json_array_append_new(r->persons, p) != 0)
+        return svc_nomem(err);
+    for (int i = 0; i < BIO_TENPRINT_FINGERS; i++) {
+        const bio_tp_finger *f = &k->fingers[i];
+        const afis_cand *c = f->probe >= 0 ? cand_of(r, f->probe, f->finger_id) : NULL;
+        if (c == NULL)
+            continue;
+        if ((rc = store_prepare(db,
+                                "INSERT INTO afis_hits (application_id, slot,"
+                                " matched_template_id, matched_application_id, matched_nik,"
+                                " matched_slot, score, threshold, at, evidence, positional)"
+                                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                                &st, err)) != KT_OK)
+            return rc;
+        store_bind_int(st, 1, r->app_id);
+        store_bind_text(st, 2, r->probes[f->probe].slot, -1);
+        store_bind_int(st, 3, (int64_t)c->id);
+        store_bind_int(st, 4, c->app);
+        store_bind_text(st, 5, mnik, -1);
+        store_bind_text(st, 6, c->slot, -1);
+        store_bind_double(st, 7, c->score);
+        store_bind_double(st, 8, r->a->screen);
+        store_bind_int(st, 9, now);
+        store_bind_double(st, 10, f->evidence);
+        store_bind_int(st, 11, f->positional);
+        if ((rc = store_run(st, err)) != KT_OK)
+            return rc;
+        json_t *h = json_pack("{s:s, s:s, s:I, s:s, s:f, s:f, s:b}", "slot",
+                              r->probes[f->probe].slot, "matched_nik", mnik,
+                              "matched_application_id", (json_int_t)c->app, "matched_slot",
+                              c->slot, "score", c->score, "evidence", f->evidence, "positional",
+                              f->positional);
+        if (h == NULL || json_array_append_new(r->hits, h) != 0)
+            return svc_nomem(err);
+    }
+    return KT_OK;
 }
 
 kt_code svc_afis_record_write(svc *s, svc_afis_record *r, store *db, const char *nik,
@@ -690,111 +946,47 @@ kt_code svc_afis_record_write(svc *s, svc_afis_record *r, store *db, const char 
 {
     kt_code rc = KT_OK;
     store_stmt *st = NULL;
-    nik_count *nc = NULL;
-    size_t nn = 0;
     int64_t now = svc_now(s);
+    size_t used = 0;
     *duplicate = 0;
     if (notecap > 0)
         note[0] = '\0';
     if (!r->searched) /* became recordable after record_begin looked: never record unsearched */
         return kt_fail(err, KT_EUNAVAIL, "afis_retry", "",
                        "Status permohonan baru saja berubah; ulangi perekaman");
-    json_t *pending_hits = json_array();
-    if (pending_hits == NULL || (r->ncands > 0 && (nc = calloc(r->ncands, sizeof *nc)) == NULL)) {
-        rc = svc_nomem(err);
-        goto out;
-    }
-    /* Resolve every candidate to its record; keep other NIKs only. */
-    for (size_t i = 0; i < r->ncands; i++) {
-        const afis_cand *c = &r->cands[i];
+    /* The records that reached the threshold, checked again inside the transaction: not the
+       enrollee's NIK, not rejected by the supervisor since the search. */
+    for (size_t k = 0; k < r->npeople; k++) {
+        const bio_tp_candidate *p = &r->people[k];
         int row = 0;
-        if ((rc = store_prepare(db,
-                                "SELECT t.nik, t.application_id, t.slot, a.state FROM"
-                                " afis_templates t JOIN applications a ON a.id = t.application_id"
-                                " WHERE t.id = ?",
-                                &st, err)) != KT_OK)
-            goto out;
-        store_bind_int(st, 1, (int64_t)c->id);
+        if (!p->hit)
+            break; /* best first */
+        if ((rc = store_prepare(db, "SELECT nik, state FROM applications WHERE id = ?", &st,
+                                err)) != KT_OK)
+            return rc;
+        store_bind_int(st, 1, (int64_t)p->person);
         if ((rc = store_step(st, &row, err)) != KT_OK)
-            goto out;
-        /* Not a duplicate: the same person re-recorded (lost or damaged card), or a record the
-           supervisor already rejected as a duplicate (its fingers are someone else's on file). */
-        if (!row || strcmp(store_col_text(st, 0), nik) == 0 ||
-            strcmp(store_col_text(st, 3), "rejected") == 0) {
-            store_reset(st);
-            continue;
-        }
-        json_t *h = json_pack("{s:s, s:I, s:s, s:I, s:s, s:f, s:i}", "slot",
-                              r->probes[c->probe].slot, "matched_template_id", (json_int_t)c->id,
-                              "matched_nik", store_col_text(st, 0), "matched_application_id",
-                              (json_int_t)store_col_int(st, 1), "matched_slot",
-                              store_col_text(st, 2), "score", c->score, "probe", c->probe);
+            return rc;
         char mnik[17];
-        snprintf(mnik, sizeof mnik, "%s", store_col_text(st, 0));
-        int64_t mapp = store_col_int(st, 1);
+        int other = row && strcmp(store_col_text(st, 0), nik) != 0 &&
+                    strcmp(store_col_text(st, 1), "rejected") != 0;
+        snprintf(mnik, sizeof mnik, "%s", row ? store_col_text(st, 0) : "");
         store_reset(st);
-        if (h == NULL || json_array_append_new(pending_hits, h) != 0) {
-            rc = svc_nomem(err);
-            goto out;
-        }
-        size_t k = 0;
-        while (k < nn && strcmp(nc[k].nik, mnik) != 0)
-            k++;
-        if (k == nn) {
-            snprintf(nc[nn].nik, sizeof nc[nn].nik, "%s", mnik);
-            nc[nn].app = mapp;
-            nn++;
-        }
-        nc[k].fingers |= 1u << c->probe;
-        if (c->score > nc[k].best)
-            nc[k].best = c->score;
-    }
-    size_t need = r->nprobes < SVC_AFIS_MIN_FINGERS ? r->nprobes : SVC_AFIS_MIN_FINGERS;
-    size_t used = 0;
-    for (size_t k = 0; k < nn && need > 0; k++) {
-        if (popc(nc[k].fingers) < need)
+        if (!other)
             continue;
         *duplicate = 1;
+        if ((rc = write_person(r, db, p, mnik, now, err)) != KT_OK)
+            return rc;
         if (used < notecap)
             used += (size_t)snprintf(note + used, notecap - used,
-                                     "%sAFIS: %u jari cocok dengan NIK %s (permohonan %lld,"
-                                     " skor %.1f)",
-                                     used ? "; " : "", popc(nc[k].fingers), nc[k].nik,
-                                     (long long)nc[k].app, nc[k].best);
+                                     "%sAFIS: %d dari %zu jari cocok dengan NIK %s (permohonan"
+                                     " %lld, bukti %.1f, ambang %.1f)%s",
+                                     used ? "; " : "", p->matched, r->nprobes, mnik,
+                                     (long long)p->person, p->evidence, r->tp_threshold,
+                                     p->swapped ? ", posisi jari tidak sesuai slot" : "");
     }
     if (used >= notecap && notecap > 0)
         note[notecap - 1] = '\0';
-    /* The hits of a duplicate are kept for the supervisor's side-by-side view. */
-    size_t i;
-    json_t *h;
-    if (*duplicate)
-        json_array_foreach(pending_hits, i, h) {
-            if ((rc = store_prepare(db,
-                                    "INSERT INTO afis_hits (application_id, slot,"
-                                    " matched_template_id, matched_application_id, matched_nik,"
-                                    " matched_slot, score, threshold, at)"
-                                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                                    &st, err)) != KT_OK)
-                goto out;
-            store_bind_int(st, 1, r->app_id);
-            store_bind_text(st, 2, json_string_value(json_object_get(h, "slot")), -1);
-            store_bind_int(st, 3, json_integer_value(json_object_get(h, "matched_template_id")));
-            store_bind_int(st, 4,
-                           json_integer_value(json_object_get(h, "matched_application_id")));
-            store_bind_text(st, 5, json_string_value(json_object_get(h, "matched_nik")), -1);
-            store_bind_text(st, 6, json_string_value(json_object_get(h, "matched_slot")), -1);
-            store_bind_double(st, 7, json_real_value(json_object_get(h, "score")));
-            store_bind_double(st, 8, r->a->threshold);
-            store_bind_int(st, 9, now);
-            if ((rc = store_run(st, err)) != KT_OK)
-                goto out;
-            json_object_del(h, "probe");
-            json_object_del(h, "matched_template_id");
-            if (json_array_append(r->hits, h) != 0) {
-                rc = svc_nomem(err);
-                goto out;
-            }
-        }
     /* The enrollee's fingers become gallery rows (duplicates included: a third attempt under
        another NIK then matches both records). */
     for (size_t p = 0; p < r->nprobes; p++) {
@@ -803,7 +995,7 @@ kt_code svc_afis_record_write(svc *s, svc_afis_record *r, store *db, const char 
                                 "INSERT INTO afis_templates (application_id, nik, slot, finger,"
                                 " quality, template, at) VALUES (?, ?, ?, ?, ?, ?, ?)",
                                 &st, err)) != KT_OK)
-            goto out;
+            return rc;
         store_bind_int(st, 1, r->app_id);
         store_bind_text(st, 2, nik, -1);
         store_bind_text(st, 3, pr->slot, -1);
@@ -812,13 +1004,10 @@ kt_code svc_afis_record_write(svc *s, svc_afis_record *r, store *db, const char 
         store_bind_text(st, 6, pr->hex, -1);
         store_bind_int(st, 7, now);
         if ((rc = store_run(st, err)) != KT_OK)
-            goto out;
+            return rc;
         pr->new_id = store_last_id(db);
     }
     r->duplicate = *duplicate;
-out:
-    json_decref(pending_hits);
-    free(nc);
     return rc;
 }
 
@@ -837,13 +1026,16 @@ void svc_afis_record_end(svc *s, svc_afis_record *r, int committed, json_t *out)
                     BIO_OK)
                 a->stale = 1; /* the rows committed: reload them before the next search */
         }
+        if (r->nprobes > 0)
+            a->persons++;
         pthread_rwlock_unlock(&a->lock);
     }
     if (committed && out != NULL) {
-        json_t *o = json_pack("{s:I, s:I, s:f, s:b, s:O}", "fingers_searched",
+        json_t *o = json_pack("{s:I, s:I, s:I, s:f, s:f, s:b, s:O, s:O}", "fingers_searched",
                               (json_int_t)r->nprobes, "gallery", (json_int_t)r->gallery,
-                              "threshold", a->threshold, "duplicate", r->duplicate, "hits",
-                              r->hits);
+                              "gallery_persons", (json_int_t)r->gallery_persons, "fpir", a->fpir,
+                              "threshold", r->tp_threshold, "duplicate", r->duplicate, "persons",
+                              r->persons, "hits", r->hits);
         if (o != NULL)
             json_object_set_new(out, "afis", o);
     }
@@ -1106,10 +1298,12 @@ kt_code svc_app_duplicate(svc *s, const svc_actor *who, int64_t app_id, json_t *
     store_stmt *st = NULL;
     int row = 0;
     json_t *app = NULL, *me = NULL, *hits = NULL, *matched = NULL, *decision = json_null();
+    json_t *evidence = NULL;
     *out = NULL;
     if ((rc = require_role(who, 0, err)) != KT_OK)
         return rc;
-    if ((hits = json_array()) == NULL || (matched = json_object()) == NULL) {
+    if ((hits = json_array()) == NULL || (matched = json_object()) == NULL ||
+        (evidence = json_array()) == NULL) {
         rc = svc_nomem(err);
         goto out;
     }
@@ -1124,8 +1318,8 @@ kt_code svc_app_duplicate(svc *s, const svc_actor *who, int64_t app_id, json_t *
         goto out;
     if ((rc = store_prepare(db,
                             "SELECT h.slot, h.matched_application_id, h.matched_nik,"
-                            " h.matched_slot, h.score, h.threshold, h.at"
-                            " FROM afis_hits h WHERE h.application_id = ?"
+                            " h.matched_slot, h.score, h.threshold, h.at, h.evidence,"
+                            " h.positional FROM afis_hits h WHERE h.application_id = ?"
                             " ORDER BY h.score DESC, h.id",
                             &st, err)) != KT_OK)
         goto out;
@@ -1133,13 +1327,42 @@ kt_code svc_app_duplicate(svc *s, const svc_actor *who, int64_t app_id, json_t *
     while ((rc = store_step(st, &row, err)) == KT_OK && row) {
         int64_t mapp = store_col_int(st, 1);
         const char *slot = store_col_text(st, 0), *mslot = store_col_text(st, 3);
-        json_t *h = json_pack("{s:s, s:o, s:I, s:s, s:s, s:o, s:f, s:f, s:I}", "slot", slot,
-                              "finger_url", bio_url(app_id, slot), "matched_application_id",
-                              (json_int_t)mapp, "matched_nik", store_col_text(st, 2),
-                              "matched_slot", mslot, "matched_finger_url", bio_url(mapp, mslot),
-                              "score", store_col_double(st, 4), "threshold",
-                              store_col_double(st, 5), "at", (json_int_t)store_col_int(st, 6));
+        json_t *h = json_pack("{s:s, s:o, s:I, s:s, s:s, s:o, s:f, s:f, s:I, s:f, s:b}", "slot",
+                              slot, "finger_url", bio_url(app_id, slot),
+                              "matched_application_id", (json_int_t)mapp, "matched_nik",
+                              store_col_text(st, 2), "matched_slot", mslot,
+                              "matched_finger_url", bio_url(mapp, mslot), "score",
+                              store_col_double(st, 4), "threshold", store_col_double(st, 5),
+                              "at", (json_int_t)store_col_int(st, 6), "evidence",
+                              store_col_double(st, 7), "positional",
+                              (int)store_col_int(st, 8));
         if (h == NULL || json_array_append_new(hits, h) != 0) {
+            rc = svc_nomem(err);
+            break;
+        }
+    }
+    store_reset(st);
+    if (rc != KT_OK)
+        goto out;
+    /* The person-level decision: each other record that reached the threshold, and why. */
+    if ((rc = store_prepare(db,
+                            "SELECT matched_application_id, matched_nik, evidence, threshold,"
+                            " fpir, fpir_target, persons, fingers_compared, fingers_matched,"
+                            " swapped, at FROM afis_person_hits WHERE application_id = ?"
+                            " ORDER BY evidence DESC, id",
+                            &st, err)) != KT_OK)
+        goto out;
+    store_bind_int(st, 1, app_id);
+    while ((rc = store_step(st, &row, err)) == KT_OK && row) {
+        json_t *e = json_pack(
+            "{s:I, s:s, s:f, s:f, s:f, s:f, s:I, s:I, s:I, s:b, s:I}", "matched_application_id",
+            (json_int_t)store_col_int(st, 0), "matched_nik", store_col_text(st, 1), "evidence",
+            store_col_double(st, 2), "threshold", store_col_double(st, 3), "fpir",
+            store_col_double(st, 4), "fpir_target", store_col_double(st, 5), "persons",
+            (json_int_t)store_col_int(st, 6), "fingers_compared",
+            (json_int_t)store_col_int(st, 7), "fingers_matched", (json_int_t)store_col_int(st, 8),
+            "swapped", (int)store_col_int(st, 9), "at", (json_int_t)store_col_int(st, 10));
+        if (e == NULL || json_array_append_new(evidence, e) != 0) {
             rc = svc_nomem(err);
             break;
         }
@@ -1188,8 +1411,9 @@ kt_code svc_app_duplicate(svc *s, const svc_actor *who, int64_t app_id, json_t *
     const char *k;
     json_t *v;
     json_object_foreach(matched, k, v) json_array_append(others, v);
-    *out = json_pack("{s:O, s:O, s:o, s:O, s:O}", "application", app, "enrollee", me, "matched",
-                     others, "hits", hits, "decision", decision != NULL ? decision : json_null());
+    *out = json_pack("{s:O, s:O, s:o, s:O, s:O, s:O}", "application", app, "enrollee", me,
+                     "matched", others, "evidence", evidence, "hits", hits, "decision",
+                     decision != NULL ? decision : json_null());
     if (*out == NULL)
         rc = svc_nomem(err);
 out:
@@ -1201,6 +1425,7 @@ out:
     json_decref(hits);
     json_decref(matched);
     json_decref(decision);
+    json_decref(evidence);
     return rc;
 }
 
@@ -1214,12 +1439,14 @@ kt_code svc_afis_stats(svc *s, const svc_actor *who, json_t **out, kt_error *err
     if ((rc = require_role(who, 0, err)) != KT_OK)
         return rc;
     pthread_rwlock_rdlock(&a->lock);
-    *out = json_pack("{s:b, s:I, s:I, s:I, s:I, s:f, s:f, s:f, s:i}", "loaded", !a->stale,
-                     "fingers",
-                     (json_int_t)bio_gallery_count(a->g), "bytes",
-                     (json_int_t)bio_gallery_bytes(a->g), "loaded_at_open", (json_int_t)a->loaded,
-                     "skipped_at_open", (json_int_t)a->skipped, "load_ms", a->load_ms, "fmr",
-                     a->fmr, "threshold", a->threshold, "shortlist", SVC_AFIS_SHORTLIST);
+    *out = json_pack("{s:b, s:I, s:I, s:I, s:I, s:f, s:f, s:f, s:i, s:I, s:f, s:f, s:f}",
+                     "loaded", !a->stale, "fingers", (json_int_t)bio_gallery_count(a->g),
+                     "bytes", (json_int_t)bio_gallery_bytes(a->g), "loaded_at_open",
+                     (json_int_t)a->loaded, "skipped_at_open", (json_int_t)a->skipped,
+                     "load_ms", a->load_ms, "fmr", a->fmr, "threshold", a->threshold,
+                     "shortlist", SVC_AFIS_SHORTLIST, "persons", (json_int_t)a->persons,
+                     "fpir", a->fpir, "screen_threshold", a->screen, "person_threshold",
+                     bio_tenprint_threshold(a->fpir, a->persons, BIO_TENPRINT_FINGERS));
     pthread_rwlock_unlock(&a->lock);
     return *out != NULL ? KT_OK : svc_nomem(err);
 }

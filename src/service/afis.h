@@ -17,22 +17,28 @@
 #include "service/svc_internal.h"
 
 #define SVC_AFIS_FMR_DEFAULT 1e-4
+/* The person-level decision's false positive identification rate per enrolment: one unique
+   new person in a thousand held for the supervisor, whatever the gallery's size. */
+#define SVC_AFIS_FPIR_DEFAULT 1e-3
 /* Quality below which the operator is told to retake the print ("ulangi"; extract.h guide). */
 #define SVC_AFIS_RETAKE_QUALITY 35
-/* Fingers of one other NIK that must match for a duplicate (fewer when fewer were captured):
-   a real second enrolment matches on nearly every finger, a chance match on one. */
-#define SVC_AFIS_MIN_FINGERS 2
+/* Candidate records (people) whose every finger is compared 1:1 with every finger of the
+   enrollee after the search: the search reports only fingers above its screening threshold;
+   the rest of a likely mate's fingers add their evidence here (tenprint.h). ~15 ms each. */
+#define SVC_AFIS_VERIFY_PERSONS 4
 /* Stage-1 candidates re-scored per probe finger (bio_search_opts.shortlist). Stage 2 costs a
    few ms a candidate (bio_prepare), and the record step waits for it: with up to 10 probes
-   and the two-finger rule a short list per finger still finds a second enrolment. */
+   a short list per finger still finds a second enrolment (its strong fingers put the record
+   on the list; verify_people adds the rest). */
 #ifndef SVC_AFIS_SHORTLIST
 #define SVC_AFIS_SHORTLIST 32
 #endif
-/* The gallery keeps minutiae only (about 1 KiB a finger); the decision is the full 1:1
-   matcher's on the stored records, whose ridge maps check each alignment (match.h). So the
-   gallery is asked for candidates at a false-match rate this many times looser, and each is
-   re-scored with both complete templates against the configured threshold. */
-#define SVC_AFIS_SCREEN_FACTOR 100.0
+/* The gallery keeps minutiae only (about 1 KiB a finger); the scores that decide are the full
+   1:1 matcher's on the stored records, whose ridge maps check each alignment (match.h). The
+   gallery is asked for candidates at this false-match rate per finger, each is re-scored with
+   both complete templates, and those still at or above it give evidence to their record's
+   person-level decision (a finger at FMR 1e-2 adds 2 - log10 2 = 1.7). */
+#define SVC_AFIS_SCREEN_FMR 1e-2
 /* How long a successful 1:1 check at handover stays valid for confirmed_by "fingerprint". */
 #define SVC_AFIS_VERIFY_TTL_MS (30 * 60 * INT64_C(1000))
 

@@ -35,6 +35,7 @@
 #include "core/refcodes.h"
 #include "service/afis.h"
 #include "service/cit_internal.h"
+#include "service/link_hooks.h"
 #include "service/upload.h"
 #include "service/rec_internal.h"
 #include "service/svc_internal.h"
@@ -803,6 +804,8 @@ kt_code svc_app_act(svc *s, const svc_actor *who, int64_t app_id, const char *ac
         return kt_fail(err, KT_EINVAL, "note_too_long", "note", "Catatan lebih dari 500 karakter");
     if ((rc = txn_begin(s, app_id, &t, err)) != KT_OK)
         goto out;
+    if ((rc = svc_link_manual_check(t.db, who, act, err)) != KT_OK) /* linked: the feed's */
+        goto out;
     wf_state to;
     if ((rc = wf_next(t.state, act, &to, err)) != KT_OK)
         goto out;
@@ -984,6 +987,8 @@ kt_code svc_app_change_data(svc *s, const svc_actor *who, int64_t app_id, const 
     }
     if ((rc = app_move(s, t.db, t.pending, who, app_id, t.nik, t.state, WF_ACT_CHANGE_DATA, to,
                        "", "", err)) != KT_OK)
+        goto out;
+    if ((rc = svc_link_on_change(s, t.db, who, app_id, t.nik, err)) != KT_OK) /* Disdukcapil */
         goto out;
     rc = txn_finish(s, app_id, &t, out, err);
 out:
@@ -1299,6 +1304,9 @@ kt_code svc_app_record(svc *s, const svc_actor *who, int64_t app_id, json_t **ou
                            "duplicate_biometric", dnote, err)) != KT_OK)
             goto out;
     }
+    /* The packet to Disdukcapil commits with the recording (an office linked to one). */
+    if ((rc = svc_link_on_record(s, t.db, who, app_id, t.nik, dup, dnote, err)) != KT_OK)
+        goto out;
     rc = txn_finish(s, app_id, &t, out, err);
 out:
     txn_end(s, &t);
@@ -1355,6 +1363,9 @@ kt_code svc_app_receipt(svc *s, const svc_actor *who, int64_t app_id, json_t **o
         goto out;
     if ((rc = app_move(s, t.db, t.pending, who, app_id, t.nik, t.state, WF_ACT_ISSUE_RECEIPT,
                        to, "", no, err)) != KT_OK)
+        goto out;
+    if ((rc = svc_link_on_receipt(s, t.db, t.pending, who, app_id, t.nik, t.state, err)) !=
+        KT_OK)
         goto out;
     rc = txn_finish(s, app_id, &t, out, err);
 out:
@@ -1578,6 +1589,8 @@ kt_code svc_app_hand_over(svc *s, const svc_actor *who, int64_t app_id, const js
     if ((rc = app_move(s, t.db, t.pending, who, app_id, t.nik, t.state, WF_ACT_HAND_OVER, to,
                        "", note != NULL ? note : "", err)) != KT_OK)
         goto out;
+    if ((rc = svc_link_on_handover(s, t.db, who, app_id, t.nik, no, by, err)) != KT_OK)
+        goto out;
     rc = txn_finish(s, app_id, &t, out, err);
 out:
     txn_end(s, &t);
@@ -1632,4 +1645,11 @@ out:
     json_decref(arr);
     json_decref(app);
     return rc;
+}
+
+kt_code svc_app_move(svc *s, store *db, json_t *pending, const svc_actor *who, int64_t id,
+                     const char *nik, wf_state from, wf_action act, wf_state to,
+                     const char *reason, const char *note, kt_error *err)
+{
+    return app_move(s, db, pending, who, id, nik, from, act, to, reason, note, err);
 }

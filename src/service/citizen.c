@@ -721,12 +721,74 @@ static const card_stage stages[] = {
      "Disdukcapil Kota Tangerang dengan membawa KK asli, akta kelahiran dan tanda terima ini."},
 };
 
+/* On a node linked to Disdukcapil (issue 11) the central's word refines some states: what it
+   said last about the application's rekam/cetak packet (link_outbox, the status feed's). The
+   states alone above are what an office that runs unlinked knows. */
+static const card_stage linked_stages[] = {
+    {"sent:RECEIVED_AT_CENTRAL", "sent", "Diterima Disdukcapil",
+     "Data Anda sudah diterima Disdukcapil Kota Tangerang dan sedang diperiksa. Tidak ada yang "
+     "perlu Anda lakukan sekarang."},
+    {"duplicate:central", "central_check", "Sedang diperiksa Disdukcapil",
+     "Sidik jari Anda mirip dengan data penduduk lain dan sedang diperiksa petugas Disdukcapil "
+     "Kota Tangerang. Tidak ada yang perlu Anda lakukan sekarang; bila perlu, Anda akan "
+     "dihubungi. Simpan tanda terima ini."},
+    {"rejected:duplicate", "rejected_duplicate", "Data ganda menurut Disdukcapil",
+     "Disdukcapil memastikan sidik jari Anda sudah terdaftar dengan NIK lain. Datanglah ke "
+     "Disdukcapil Kota Tangerang dengan membawa KK asli, akta kelahiran dan tanda terima ini "
+     "untuk klarifikasi."},
+    {"rejected:ENROLL_FAILURE_AT_CENTRAL", "enroll_failed", "Perekaman gagal di Disdukcapil",
+     "Data perekaman Anda tidak dapat diproses di Disdukcapil. Datanglah kembali ke Loket "
+     "Penerima Berkas Kantor Kecamatan dengan membawa KK dan tanda terima ini untuk perekaman "
+     "ulang, tanpa biaya."},
+};
+
+static const card_stage *stage_named(const card_stage *t, size_t n, const char *key)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(t[i].state, key) == 0)
+            return &t[i];
+    return NULL;
+}
+
 static const card_stage *stage_of(const char *state)
 {
-    for (size_t i = 0; i < sizeof stages / sizeof stages[0]; i++)
-        if (strcmp(stages[i].state, state) == 0)
-            return &stages[i];
-    return NULL;
+    return stage_named(stages, sizeof stages / sizeof stages[0], state);
+}
+
+/* The stage of `state`, refined by the central's last word when the node is linked. */
+static kt_code stage_linked(store *db, int64_t app_id, const char *state,
+                            const card_stage **out, kt_error *err)
+{
+    store_stmt *st = NULL;
+    int row = 0;
+    char cs[40] = "", key[64] = "";
+    *out = stage_of(state);
+    kt_code rc = store_prepare(db,
+                               "SELECT central_status FROM link_outbox WHERE application_id = ?"
+                               " AND kind IN ('rekam', 'cetak') ORDER BY seq DESC LIMIT 1",
+                               &st, err);
+    if (rc != KT_OK)
+        return rc;
+    store_bind_int(st, 1, app_id);
+    if ((rc = store_step(st, &row, err)) != KT_OK)
+        return rc;
+    if (row)
+        snprintf(cs, sizeof cs, "%s", store_col_text(st, 0));
+    store_reset(st);
+    if (cs[0] == '\0')
+        return KT_OK;
+    int dup = strcmp(cs, "DUPLICATE_RECORD") == 0 || strcmp(cs, "ADJUDICATE_RECORD") == 0;
+    if (strcmp(state, "duplicate") == 0 && dup)
+        snprintf(key, sizeof key, "duplicate:central");
+    else if (strcmp(state, "rejected") == 0 && dup)
+        snprintf(key, sizeof key, "rejected:duplicate");
+    else
+        snprintf(key, sizeof key, "%s:%s", state, cs);
+    const card_stage *l = stage_named(linked_stages, sizeof linked_stages / sizeof linked_stages[0],
+                                      key);
+    if (l != NULL)
+        *out = l;
+    return KT_OK;
 }
 
 static uint64_t attempt_hash(const char *receipt_no)
@@ -830,7 +892,9 @@ static kt_code status_unit(svc *s, store *db, void *ctx, kt_error *err)
     snprintf(state, sizeof state, "%s", store_col_text(st, 2));
     snprintf(kind, sizeof kind, "%s", store_col_text(st, 4));
     store_reset(st);
-    const card_stage *cs = stage_of(state);
+    const card_stage *cs = NULL;
+    if ((rc = stage_linked(db, j->app_id, state, &cs, err)) != KT_OK)
+        return rc;
     json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:[]}", "receipt_no", j->receipt_no,
                           "stage", cs != NULL ? cs->stage : "processing", "stage_label",
                           cs != NULL ? cs->label : "Sedang diproses", "advice",

@@ -50,8 +50,11 @@ typedef struct svc_config {
     int priority_every;         /* one priority call per N regular calls (default 3) */
     int64_t (*now_ms)(void);    /* UTC clock in Unix ms; NULL = the real clock. Tests set a
                                    fixed clock to cross service days and measure durations. */
-    double afis_fmr;            /* AFIS false-match rate per finger comparison for duplicate
-                                   and handover checks (bio_threshold_for_fmr); 0 = 1e-4 */
+    double afis_fmr;            /* AFIS false-match rate per finger comparison for the
+                                   handover check (bio_threshold_for_fmr); 0 = 1e-4 */
+    double afis_fpir;           /* AFIS false positive identification rate per enrolment:
+                                   the share of unique new people flagged as a duplicate, at
+                                   any gallery size (src/bio/tenprint.h); 0 = 1e-3 */
     int afis_lazy;              /* 1: load the AFIS gallery at the first recording instead of
                                    at open (CLI commands that never record: no load cost) */
     /* The citizen's side (docs/internals/citizen.md). */

@@ -1,5 +1,6 @@
 /*
- * svc_internal.h - what the service's files share (never included outside src/service).
+ * svc_internal.h - what the use-case layers share: the kecamatan's (src/service) and the city
+ * registry's (src/pusat). Never included by http, cli or the libraries below.
  *
  * The svc object: configuration, a pool of store connections (one lent to one thread at a
  * time: SQLite connections are single-threaded), the listeners, and the region table used to

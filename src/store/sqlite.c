@@ -94,14 +94,19 @@ static kt_code sq_open(const char *location, const store_options *opts, store **
         return kt_fail(err, KT_ENOMEM, "no_memory", "", "Memori habis");
     }
     /* The database holds personal data: created 0600 (and an older, wider file narrowed).
-       SQLite gives its -wal and -shm files the database file's mode. */
+       SQLite gives its -wal and -shm files the database file's mode.
+       By path only, never open()+close(): closing any descriptor of the database file drops
+       every POSIX lock this process holds on it (SQLite's, of the connections already open),
+       and another process closing its last connection then believes it is the last reader and
+       deletes the -wal and -shm under them: what this process writes afterwards is lost. */
     if (strncmp(location, "file:", 5) != 0 && strcmp(location, ":memory:") != 0) {
-        int fd = open(location, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
         struct stat sb;
-        if (fd >= 0) {
-            if (fstat(fd, &sb) == 0 && (sb.st_mode & 077) != 0)
-                fchmod(fd, 0600);
-            close(fd);
+        if (stat(location, &sb) != 0) { /* a new file: made 0600 before SQLite opens it */
+            int fd = open(location, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+            if (fd >= 0)
+                close(fd); /* nobody holds a lock on a file made this instant */
+        } else if ((sb.st_mode & 077) != 0) {
+            chmod(location, 0600);
         }
         static const char *const side[] = {"-wal", "-shm", "-journal"};
         for (size_t i = 0; i < 3; i++) {

@@ -122,26 +122,28 @@ const char *store_col_name(store_stmt *st, int col) { return st->drv->col_name(s
 int64_t store_changes(store *db) { return db->drv->changes(db); }
 int64_t store_last_id(store *db) { return db->drv->last_id(db); }
 
-/* Each migration runs in its own write transaction together with its schema_version row, so a
+/* Each migration runs in its own write transaction together with its version row, so a
    crash leaves the database at a whole version. Two processes opening a fresh file at once
    serialise on the write lock and the second sees the version the first recorded. */
-kt_code store_migrate(store *db, kt_error *err)
+kt_code store_migrate_series(store *db, const char *table, const store_migration *ms,
+                             unsigned n, int *version, kt_error *err)
 {
-    kt_code rc = store_exec(db,
-                            "CREATE TABLE IF NOT EXISTS schema_version ("
-                            " version INTEGER PRIMARY KEY, name TEXT NOT NULL,"
-                            " applied_at INTEGER NOT NULL)",
-                            err);
+    char sql[256];
+    snprintf(sql, sizeof sql,
+             "CREATE TABLE IF NOT EXISTS %s (version INTEGER PRIMARY KEY, name TEXT NOT NULL,"
+             " applied_at INTEGER NOT NULL)",
+             table);
+    kt_code rc = store_exec(db, sql, err);
     if (rc != KT_OK)
         return rc;
-    for (unsigned i = 0; i < store_migrations_n; i++) {
-        const store_migration *m = &store_migrations[i];
+    for (unsigned i = 0; i < n; i++) {
+        const store_migration *m = &ms[i];
         store_stmt *st = NULL;
         int row = 0;
         if ((rc = store_begin(db, STORE_WRITE, err)) != KT_OK)
             return rc;
-        if ((rc = store_prepare(db, "SELECT 1 FROM schema_version WHERE version = ?", &st,
-                                err)) != KT_OK)
+        snprintf(sql, sizeof sql, "SELECT 1 FROM %s WHERE version = ?", table);
+        if ((rc = store_prepare(db, sql, &st, err)) != KT_OK)
             goto fail;
         store_bind_int(st, 1, m->version);
         rc = store_step(st, &row, err);
@@ -150,7 +152,8 @@ kt_code store_migrate(store *db, kt_error *err)
             goto fail;
         if (row) {
             store_rollback(db);
-            db->schema_version = m->version;
+            if (version != NULL)
+                *version = m->version;
             continue;
         }
         if ((rc = store_exec(db, m->sql, err)) != KT_OK) {
@@ -158,10 +161,9 @@ kt_code store_migrate(store *db, kt_error *err)
                 snprintf(err->field, sizeof err->field, "migration %.40s", m->name);
             goto fail;
         }
-        if ((rc = store_prepare(db,
-                                "INSERT INTO schema_version (version, name, applied_at)"
-                                " VALUES (?, ?, ?)",
-                                &st, err)) != KT_OK)
+        snprintf(sql, sizeof sql, "INSERT INTO %s (version, name, applied_at) VALUES (?, ?, ?)",
+                 table);
+        if ((rc = store_prepare(db, sql, &st, err)) != KT_OK)
             goto fail;
         store_bind_int(st, 1, m->version);
         store_bind_text(st, 2, m->name, -1);
@@ -170,13 +172,20 @@ kt_code store_migrate(store *db, kt_error *err)
             goto fail;
         if ((rc = store_commit(db, err)) != KT_OK)
             goto fail;
-        db->schema_version = m->version;
+        if (version != NULL)
+            *version = m->version;
         continue;
     fail:
         store_rollback(db);
         return rc;
     }
     return KT_OK;
+}
+
+kt_code store_migrate(store *db, kt_error *err)
+{
+    return store_migrate_series(db, "schema_version", store_migrations, store_migrations_n,
+                                &db->schema_version, err);
 }
 
 /* ---- the statement cache (store_driver.h) ---------------------------------------------- */

@@ -47,6 +47,20 @@ kt_code store_open(const char *location, const store_options *opts, store **out,
                    kt_error *err);
 void store_close(store *db);
 
+/* One schema migration: a numbered SQL file compiled into the binary (embed_migrations.cmake). */
+typedef struct store_migration {
+    int version;      /* NNN of the file name */
+    const char *name; /* file name without .sql */
+    const char *sql;  /* the whole file */
+} store_migration;
+
+/* Apply a series of migrations of its own (a role's tables: the city registry's, src/pusat),
+   recorded in `table` (created if missing) exactly as the common series is in schema_version:
+   each migration in its own write transaction with its version row. *version (may be NULL)
+   gets the highest applied. */
+kt_code store_migrate_series(store *db, const char *table, const store_migration *ms,
+                             unsigned n, int *version, kt_error *err);
+
 /* The schema version now in the database (the highest migration applied). */
 int store_schema_version(store *db);
 /* The highest migration compiled into this binary. */

@@ -6,11 +6,7 @@
 #ifndef KTPEL_STORE_MIGRATIONS_H
 #define KTPEL_STORE_MIGRATIONS_H
 
-typedef struct store_migration {
-    int version;     /* NNN of the file name */
-    const char *name; /* file name without .sql */
-    const char *sql;  /* the whole file */
-} store_migration;
+#include "store/store.h" /* store_migration */
 
 extern const store_migration store_migrations[];
 extern const unsigned store_migrations_n;

@@ -266,15 +266,16 @@ static void test_duplicate_over_http(void **state)
     assert_int_equal(json_integer_value(json_object_get(l, "count")), 0);
     json_decref(l);
 
-    /* Handover 1:1 check of A's finger; another finger does not match. */
+    /* Handover 1:1 check of A's finger; another finger does not match. (Impression 3: the
+       generator's impression 2 of this finger is a partial touch of its side, 3 minutiae.) */
     size_t len = 0;
-    unsigned char *own = finger_pgm(0, 2, &len);
+    unsigned char *own = finger_pgm(0, 3, &len);
     snprintf(path, sizeof path, "/api/applications/%lld/verify-finger?slot=finger_1", (long long)a);
     json_t *v = call_raw("POST", G->handover, own, len, 200, path);
     assert_true(json_is_true(json_object_get(v, "match")));
     json_decref(v);
     free(own);
-    unsigned char *not_own = finger_pgm(1, 2, &len);
+    unsigned char *not_own = finger_pgm(1, 3, &len);
     v = call_raw("POST", G->handover, not_own, len, 200, path);
     assert_false(json_is_true(json_object_get(v, "match")));
     json_decref(v);

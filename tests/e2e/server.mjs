@@ -12,6 +12,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import zlib from 'node:zlib';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const SOURCE = path.resolve(here, '../..');
@@ -32,13 +33,13 @@ const USERS = [
 // The SOP's counters: 1 intake (A-D), 2 the operator's recording desk, 3 handover (E).
 export const LOKETS = '1:intake,2:operator,3:handover';
 
-function ktpel(args, input) {
+export function ktpel(args, input) {
   const r = spawnSync(BIN, args, { input: input || '', encoding: 'utf8', timeout: 60000 });
   if (r.status !== 0) throw new Error(`ktpel ${args.join(' ')} failed (${r.status}): ${r.stderr}`);
   return r.stdout;
 }
 
-function freePort() {
+export function freePort() {
   return new Promise((resolve, reject) => {
     const s = net.createServer();
     s.unref();
@@ -141,4 +142,53 @@ export async function start(opts = {}) {
       if (bad) throw new Error(`ktpel serve: ${bad[0]}\n${log.slice(bad.index, bad.index + 4000)}`);
     },
   };
+}
+
+// ---- images the server accepts (it decodes every upload and checks the photo's backdrop) ----
+const CRC_TABLE = (() => {
+  const t = new Uint32Array(256);
+  for (let n = 0; n < 256; n++) {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    t[n] = c >>> 0;
+  }
+  return t;
+})();
+function crc32(buf) {
+  let c = 0xffffffff;
+  for (const b of buf) c = CRC_TABLE[(c ^ b) & 0xff] ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+}
+function pngChunk(type, data) {
+  const len = Buffer.alloc(4);
+  len.writeUInt32BE(data.length);
+  const td = Buffer.concat([Buffer.from(type, 'latin1'), data]);
+  const crc = Buffer.alloc(4);
+  crc.writeUInt32BE(crc32(td));
+  return Buffer.concat([len, td, crc]);
+}
+// An RGB PNG of w x h: pixel(x, y) -> [r, g, b].
+export function png(w, h, pixel) {
+  const raw = Buffer.alloc((w * 3 + 1) * h);
+  for (let y = 0; y < h; y++) {
+    raw[y * (w * 3 + 1)] = 0;
+    for (let x = 0; x < w; x++) raw.set(pixel(x, y), y * (w * 3 + 1) + 1 + x * 3);
+  }
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(w, 0);
+  ihdr.writeUInt32BE(h, 4);
+  ihdr.set([8, 2, 0, 0, 0], 8);
+  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    pngChunk('IHDR', ihdr), pngChunk('IDAT', zlib.deflateSync(raw)), pngChunk('IEND', Buffer.alloc(0))]);
+}
+// A portrait on the backdrop the SOP wants for the NIK's birth year (red odd, blue even): a
+// face-coloured oval on the backdrop, 300 x 400.
+export function facePng(nik) {
+  const odd = Number(nik[11]) % 2 !== 0;
+  const bg = odd ? [198, 40, 40] : [21, 101, 192];
+  return png(300, 400, (x, y) => (((x - 150) / 80) ** 2 + ((y - 180) / 110) ** 2 <= 1 ? [224, 172, 105] : bg));
+}
+// A signature pad's output: dark strokes on white, 400 x 150.
+export function signaturePng() {
+  return png(400, 150, (x, y) => ((x / 7 + y / 5) % 9 < 1 ? [30, 30, 30] : [245, 245, 245]));
 }

@@ -145,6 +145,21 @@ function renderSummary(sum) {
 // ---- decisions: duplicates and Disdukcapil status
 async function renderLists() {
   await listDuplicates();
+  // A kecamatan linked to Disdukcapil: the statuses come from the link (Kiriman page); the
+  // buttons below are for an office that runs alone, and for "kartu tercetak" (card arrived).
+  let linked = null;
+  try { linked = await get('/api/kiriman'); } catch (e) { linked = null; }
+  if (linked && linked.linked) {
+    const box = $('#central');
+    const c = linked.counts || {};
+    const head = h('p', { id: 'link-summary' }, `Terhubung ke Disdukcapil (${linked.node_id}): menunggu kirim ${c.pending + c.ready},`,
+      ` terkirim ${c.sent}, gagal ${c.failed}. `, h('a', { href: 'kiriman.html' }, 'Buka Kiriman'));
+    const alert = linked.alert ? h('p', { class: 'msg msg-error', id: 'link-alert' }, 'Peringatan: ada paket yang menunggu terlalu lama atau ditolak Disdukcapil.') : '';
+    const list = h('div');
+    box.replaceChildren(head, alert, list);
+    await listWith(list, ['print_ready'], (a) => [actBtn(a, 'print', 'Kartu tiba dari Disdukcapil', 'btn-ok')]);
+    return;
+  }
   await listWith($('#central'), ['receipt_issued', 'sent', 'print_ready'], (a) => {
     if (a.state === 'receipt_issued') return [actBtn(a, 'send', 'Kirim ke Disdukcapil')];
     if (a.state === 'sent') return [actBtn(a, 'print_ready', 'Siap cetak', 'btn-ok'), actBtn(a, 'central_duplicate', 'Duplikat dari pusat', 'btn-warn')];
@@ -209,6 +224,29 @@ function bioCanvas(url, label) {
 
 const fingerName = (slot) => { const m = /^finger_(\d+)$/.exec(slot || ''); return m ? FINGERS[Number(m[1]) - 1] || slot : slot; };
 
+// Numbers as Indonesian readers write them (decimal comma, dot thousands).
+const dec1 = (v) => num(v).toLocaleString('id-ID', { minimumFractionDigits: 1, maximumFractionDigits: 1 });
+// A rate as a chance: "1 banding 1.000" (below one in a trillion: said so).
+function chance(p) {
+  p = num(p);
+  if (p >= 0.01) return `${(p * 100).toLocaleString('id-ID', { maximumFractionDigits: 1 })}%`;
+  if (p < 1e-12) return 'kurang dari 1 banding 1 triliun';
+  return `1 banding ${Math.round(1 / p).toLocaleString('id-ID')}`;
+}
+
+// The person-level decision (AFIS, docs/internals/afis-service.md): all fingers of the
+// enrollee against one earlier record, fused into one evidence figure against the threshold
+// that keeps unique new people from being flagged more often than the configured rate.
+function evidenceBox(ev) {
+  if (!ev) return null;
+  return h('div', { class: 'dup-evidence', id: 'dup-evidence' },
+    h('p', {}, h('strong', {}, `Bukti gabungan ${dec1(ev.evidence)}`), ` (ambang ${dec1(ev.threshold)}): `,
+      `${ev.fingers_matched} dari ${ev.fingers_compared} jari cocok dengan rekaman NIK ${ev.matched_nik}.`),
+    h('p', { class: 'muted' }, `Peluang rekaman orang lain sekuat ini di antara ${num(ev.persons).toLocaleString('id-ID')} rekaman: `,
+      `${chance(ev.fpir)} (batas yang ditetapkan: ${chance(ev.fpir_target)} per perekaman).`),
+    ev.swapped ? h('p', { class: 'warn', id: 'dup-swapped' }, 'Perhatian: sebagian besar jari cocok dengan jari di slot lain (tangan tertukar atau slot salah). Periksa cara perekaman: bisa jadi upaya menghindari pemeriksaan.') : null);
+}
+
 async function compare(id) {
   hideMsg(msg);
   let d;
@@ -221,10 +259,12 @@ async function compare(id) {
     p.state ? h('p', {}, 'Status: ', STATES[p.state] || p.state, p.receipt_no ? ` · ${p.receipt_no}` : '') : null);
   view.append(h('h3', {}, `Permohonan #${id}: ${enr.nik || ''} cocok dengan ${other.nik || '-'}`),
     h('div', { class: 'side' }, side('Pemohon sekarang', enr), side(`Rekaman sebelumnya (#${other.application_id || '-'})`, other)),
+    evidenceBox((d.evidence || [])[0]),
     h('h3', {}, 'Sidik jari yang cocok'),
     h('div', { class: 'finger-pairs' }, (d.hits || []).map((x) => h('div', { class: 'finger-pair', dataset: { slot: x.slot } },
       bioCanvas(x.finger_url, x.slot), bioCanvas(x.matched_finger_url, x.matched_slot),
-      h('div', {}, `${fingerName(x.slot)} ↔ ${fingerName(x.matched_slot)}`, h('br'), h('strong', { class: 'dup-score' }, `skor ${Number(x.score).toFixed(1)}`), ` (ambang ${Number(x.threshold).toFixed(1)})`)))),
+      h('div', {}, `${fingerName(x.slot)} ↔ ${fingerName(x.matched_slot)}`, h('br'), h('strong', { class: 'dup-score' }, `skor ${dec1(x.score)}`),
+        ` · bukti ${dec1(x.evidence)}`, x.positional === false ? h('span', { class: 'warn dup-other-slot' }, ' · slot lain') : null)))),
     h('div', { class: 'field' }, h('label', { for: 'dup-note' }, 'Catatan keputusan (wajib)'), h('input', { id: 'dup-note', name: 'note' })),
     h('div', { class: 'row' },
       h('button', { class: 'btn btn-ok', type: 'button', id: 'btn-dup-clear', onclick: () => decide(id, 'clear_duplicate') }, 'Bukan orang yang sama: lanjutkan'),

@@ -71,3 +71,18 @@ export const OCCUPATION = table('occupation');
 export const GRADES = table('grade');              // IKM mutu pelayanan A..D
 export const APPT_STATES = table('appointment_state');
 export const WEEKDAYS = { 1: 'Senin', 2: 'Selasa', 3: 'Rabu', 4: 'Kamis', 5: 'Jumat', 6: 'Sabtu', 7: 'Minggu' };
+// The link to Disdukcapil (docs/internals/link.md): outbox states, packet kinds, and the
+// national recording statuses (status_rekam_ktp_el.csv) in words.
+export const KIRIMAN_STATES = { pending: 'Disiapkan', ready: 'Menunggu kirim', sent: 'Terkirim', failed: 'Gagal (ditolak)' };
+export const PACKET_KINDS = { rekam: 'Perekaman', perubahan: 'Perubahan data', cetak: 'Cetak ulang', card_issued: 'Kartu diserahkan' };
+export const CENTRAL_STATUS = {
+  RECEIVED_AT_CENTRAL: 'Diterima Disdukcapil',
+  PRINT_READY_RECORD: 'Siap cetak (PRR)',
+  DUPLICATE_RECORD: 'Terindikasi ganda',
+  ADJUDICATE_RECORD: 'Perlu adjudikasi',
+  ENROLL_FAILURE_AT_CENTRAL: 'Gagal rekam di pusat',
+  SENT_FOR_CARD_PRINTING: 'Dikirim untuk dicetak',
+  CARD_PRINTED: 'Kartu dicetak',
+  CARD_SHIPPED: 'Kartu dikirim',
+  CARD_ISSUED: 'Kartu diserahkan',
+};

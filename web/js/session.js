@@ -13,10 +13,14 @@ export const PAGES = [
   { href: 'handover.html', label: 'Loket Penyerahan', roles: ['handover', 'admin'] },
   { href: 'dashboard.html', label: 'Dasbor', roles: ['supervisor', 'admin'] },
   { href: 'records.html', label: 'Arsip & Laporan', roles: ['supervisor', 'admin'] },
+  { href: 'kiriman.html', label: 'Kiriman', roles: ['supervisor', 'admin'] },
   { href: 'admin.html', label: 'Admin', roles: ['admin'] },
   { href: 'display.html', label: 'Papan antrian', roles: null },
   { href: 'kiosk.html', label: 'Kios', roles: null },
 ];
+
+// The city registry (`ktpel serve --role pusat`) has one page of its own.
+const PUSAT_PAGES = [{ href: 'pusat.html', label: 'Disdukcapil', roles: ['supervisor', 'admin'] }];
 
 export function homeOf(role) {
   const p = PAGES.find((x) => x.roles && x.roles.includes(role));
@@ -47,7 +51,8 @@ export async function requireRole(roles) {
 function renderHeader(me) {
   const bar = document.querySelector('header.topbar');
   if (!bar) return;
-  const nav = h('nav', {}, PAGES.filter((p) => p.roles && (p.roles.includes(me.role)))
+  const pages = location.pathname.endsWith('pusat.html') ? PUSAT_PAGES : PAGES;
+  const nav = h('nav', {}, pages.filter((p) => p.roles && (p.roles.includes(me.role)))
     .map((p) => h('a', { href: p.href, class: location.pathname.endsWith(p.href) ? 'active' : '' }, p.label)));
   const clk = h('span', { class: 'clock' });
   clock(clk);

@@ -1,7 +1,7 @@
 /*
  * test_eval.c - the FVC protocol: error rates from score lists with known answers, errors on a
- * bad directory, and the full protocol on FVC2002 DB1_B under a loose EER bound when
- * ../shared is present.
+ * bad directory, every sample of a set larger than the old 1,000 cap evaluated, and the full
+ * protocol on FVC2002 DB1_B under a loose EER bound when ../shared is present.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -10,9 +10,12 @@
 #include <cmocka.h>
 
 #include "bio/eval.h"
+#include "bio/template.h"
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 static void test_rates_known(void **state)
 {
@@ -40,13 +43,56 @@ static void test_bad_dir(void **state)
     assert_null(r.gen_scores);
 }
 
+/* 1,200 records (150 fingers x 8) are all evaluated: an earlier version stopped at 1,000 without
+   a word. One-minutia records match nothing (score 0) so the 720,000 comparisons are quick. */
+static void test_every_sample(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/ktpel-eval-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    bio_template t;
+    memset(&t, 0, sizeof t);
+    t.width = 300;
+    t.height = 400;
+    t.res_x = t.res_y = 197;
+    t.count = 1;
+    t.m[0] = (bio_minutia){100, 100, 1.0f, BIO_MINUTIA_ENDING, 60};
+    uint8_t *rec = NULL;
+    size_t len = 0;
+    bio_msg msg = {{0}};
+    assert_int_equal(bio_template_encode_iso(&t, 1, &rec, &len, &msg), BIO_OK);
+    char path[1100];
+    for (int f = 1; f <= 150; f++)
+        for (int i = 1; i <= 8; i++) {
+            snprintf(path, sizeof path, "%s/%d_%d.iso", dir, f, i);
+            FILE *fp = fopen(path, "wb");
+            assert_non_null(fp);
+            assert_int_equal(fwrite(rec, 1, len, fp), len);
+            assert_int_equal(fclose(fp), 0);
+        }
+    free(rec);
+    bio_eval_opts o = {1, BIO_EVAL_ALL, 0};
+    bio_eval_result r;
+    assert_int_equal(bio_eval_dir(dir, &o, &r, &msg), BIO_OK);
+    assert_int_equal(r.samples, 1200);
+    assert_int_equal(r.genuine, 150 * 28);
+    assert_int_equal(r.impostor, 1200 * 1199 / 2 - 150 * 28);
+    bio_eval_result_free(&r);
+    for (int f = 1; f <= 150; f++)
+        for (int i = 1; i <= 8; i++) {
+            snprintf(path, sizeof path, "%s/%d_%d.iso", dir, f, i);
+            unlink(path);
+        }
+    rmdir(dir);
+}
+
 static void test_db1(void **state)
 {
     (void)state;
     const char *shared = getenv("KTPEL_SHARED");
     char dir[1024];
     snprintf(dir, sizeof dir, "%s/data/fingerprints/fvc2002/DB1_B", shared ? shared : "../shared");
-    bio_eval_opts o = {0, BIO_EVAL_ALL};
+    bio_eval_opts o = {0, BIO_EVAL_ALL, 0};
     bio_eval_result r;
     bio_msg msg = {{0}};
     bio_status st = bio_eval_dir(dir, &o, &r, &msg);
@@ -73,6 +119,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_rates_known),
         cmocka_unit_test(test_bad_dir),
+        cmocka_unit_test(test_every_sample),
         cmocka_unit_test(test_db1),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

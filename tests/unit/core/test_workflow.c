@@ -111,7 +111,7 @@ static void test_illegal(void **state)
                 assert_non_null(strstr(err.message, "selesai"));
         }
     }
-    assert_int_equal(legal, 20); /* the edges of docs/domain.md */
+    assert_int_equal(legal, 22); /* the edges of docs/domain.md (2 are Disdukcapil's) */
     wf_state to;
     kt_error err;
     assert_int_equal(wf_next(WF_STATE_COUNT, WF_ACT_OPEN, &to, &err), KT_EINVAL);

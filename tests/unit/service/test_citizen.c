@@ -11,6 +11,8 @@
 
 #include <sys/stat.h>
 
+#include "store/store.h"
+
 #define NIK_A "3671101203900001"
 #define NIK_B "3671106008920005"
 #define NIK_C "3671101501850006"
@@ -499,6 +501,30 @@ static int64_t to_receipt(svc *s, const char *nik, char no[40])
     return id;
 }
 
+/* The row link_node.c's status applier leaves for an application's rekam packet: what the
+   central said last about it. */
+static void outbox_status(int64_t app_id, const char *central_status)
+{
+    store *db = NULL;
+    store_stmt *st = NULL;
+    kt_error err;
+    char pid[40];
+    snprintf(pid, sizeof pid, "367110-01-%08lld", (long long)app_id);
+    t_expect(store_open(t_db, NULL, &db, &err), KT_OK, &err);
+    t_expect(store_prepare(db,
+                           "INSERT INTO link_outbox (packet_id, seq, kind, application_id,"
+                           " header, state, created_at, central_status) VALUES (?, ?, 'rekam',"
+                           " ?, '{}', 'sent', 0, ?)",
+                           &st, &err),
+             KT_OK, &err);
+    store_bind_text(st, 1, pid, -1);
+    store_bind_int(st, 2, app_id);
+    store_bind_int(st, 3, app_id);
+    store_bind_text(st, 4, central_status, -1);
+    t_expect(store_run(st, &err), KT_OK, &err);
+    store_close(db);
+}
+
 static json_t *status(svc *s, const char *no, const char *bd, kt_code want, const char *id)
 {
     json_t *in = json_pack("{s:s, s:s}", "receipt_no", no, "birth_date", bd), *out = NULL;
@@ -613,6 +639,30 @@ static void test_card_status(void **state)
     a = status(s, no2, "1992-08-20", KT_OK, NULL);
     assert_string_equal(json_string_value(json_object_get(a, "stage")), "duplicate");
     assert_non_null(strstr(json_string_value(json_object_get(a, "advice")), "KK asli"));
+    json_decref(a);
+    /* On a node linked to Disdukcapil the status feed's word refines it (tests/api/test_link.c
+       runs the real city; here the outbox row is written as the feed leaves it). */
+    outbox_status(id2, "ADJUDICATE_RECORD");
+    a = status(s, no2, "1992-08-20", KT_OK, NULL);
+    assert_string_equal(json_string_value(json_object_get(a, "stage")), "central_check");
+    assert_non_null(strstr(json_string_value(json_object_get(a, "advice")), "Tidak ada yang perlu"));
+    json_decref(a);
+    /* Disdukcapil could not enrol the third: recorded again at the kecamatan */
+    char no3[40];
+    int64_t id3 = to_receipt(s, NIK_C, no3);
+    t_expect(svc_app_act(s, &sup, id3, "send", NULL, &out, &err), KT_OK, &err);
+    json_decref(out);
+    json_t *why = json_pack("{s:s, s:s}", "reason", "other", "note", "kualitas sidik jari");
+    t_expect(svc_app_act(s, &sup, id3, "reject", why, &out, &err), KT_OK, &err);
+    json_decref(why);
+    json_decref(out);
+    a = status(s, no3, "1985-01-15", KT_OK, NULL);
+    assert_string_equal(json_string_value(json_object_get(a, "stage")), "rejected");
+    json_decref(a);
+    outbox_status(id3, "ENROLL_FAILURE_AT_CENTRAL");
+    a = status(s, no3, "1985-01-15", KT_OK, NULL);
+    assert_string_equal(json_string_value(json_object_get(a, "stage")), "enroll_failed");
+    assert_non_null(strstr(json_string_value(json_object_get(a, "advice")), "perekaman ulang"));
     json_decref(a);
     /* attempts: 5 failures within the hour refuse even the right date; an hour later open */
     for (int k = 0; k < 5; k++)
