@@ -351,42 +351,16 @@ kt_code svc_sms_tick(svc *s, const char *spool, json_t **out, kt_error *err)
 struct svc_sms_job {
     svc *s;
     char spool[1024];
-    int every_ms;
-    pthread_t th;
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
-    int stop;
-    int64_t last_at;          /* guarded by mu */
-    char last_error[256];     /* guarded by mu */
+    svc_worker *w; /* owned */
 };
 
-static void *job_main(void *arg)
+static void job_run(void *ctx)
 {
-    svc_sms_job *j = arg;
-    pthread_mutex_lock(&j->mu);
-    while (!j->stop) {
-        pthread_mutex_unlock(&j->mu);
-        kt_error e;
-        kt_error_clear(&e);
-        kt_code rc = svc_sms_tick(j->s, j->spool, NULL, &e);
-        pthread_mutex_lock(&j->mu);
-        j->last_at = svc_now(j->s);
-        snprintf(j->last_error, sizeof j->last_error, "%s", rc == KT_OK ? "" : e.message);
-        if (rc != KT_OK)
-            fprintf(stderr, "ktpel: sms: %s\n", e.message);
-        struct timespec until;
-        clock_gettime(CLOCK_REALTIME, &until);
-        until.tv_sec += j->every_ms / 1000;
-        until.tv_nsec += (long)(j->every_ms % 1000) * 1000000L;
-        if (until.tv_nsec >= 1000000000L) {
-            until.tv_sec++;
-            until.tv_nsec -= 1000000000L;
-        }
-        while (!j->stop && pthread_cond_timedwait(&j->cv, &j->mu, &until) == 0) {
-        }
-    }
-    pthread_mutex_unlock(&j->mu);
-    return NULL;
+    svc_sms_job *j = ctx;
+    kt_error e;
+    kt_error_clear(&e);
+    if (svc_sms_tick(j->s, j->spool, NULL, &e) != KT_OK)
+        fprintf(stderr, "ktpel: sms: %s\n", e.message);
 }
 
 kt_code svc_sms_job_start(svc *s, const char *spool, int every_ms, svc_sms_job **out,
@@ -408,14 +382,10 @@ kt_code svc_sms_job_start(svc *s, const char *spool, int every_ms, svc_sms_job *
         return svc_nomem(err);
     j->s = s;
     snprintf(j->spool, sizeof j->spool, "%s", spool);
-    j->every_ms = every_ms > 0 ? every_ms : 2000;
-    pthread_mutex_init(&j->mu, NULL);
-    pthread_cond_init(&j->cv, NULL);
-    if (pthread_create(&j->th, NULL, job_main, j) != 0) {
-        pthread_mutex_destroy(&j->mu);
-        pthread_cond_destroy(&j->cv);
+    kt_code rc = svc_worker_start(job_run, j, every_ms > 0 ? every_ms : 2000, &j->w, err);
+    if (rc != KT_OK) {
         free(j);
-        return kt_fail(err, KT_EUNAVAIL, "thread_failed", "", "Thread pengirim SMS gagal dibuat");
+        return rc;
     }
     *out = j;
     return KT_OK;
@@ -425,13 +395,7 @@ void svc_sms_job_stop(svc_sms_job *j)
 {
     if (j == NULL)
         return;
-    pthread_mutex_lock(&j->mu);
-    j->stop = 1;
-    pthread_cond_broadcast(&j->cv);
-    pthread_mutex_unlock(&j->mu);
-    pthread_join(j->th, NULL);
-    pthread_mutex_destroy(&j->mu);
-    pthread_cond_destroy(&j->cv);
+    svc_worker_stop(j->w);
     free(j);
 }
 

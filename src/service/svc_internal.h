@@ -220,4 +220,12 @@ kt_code svc_app_screen(svc *s, store *db, const char *nik, wf_kind kind, jkt_dat
 /* Application as JSON by id; KT_ENOTFOUND "application_not_found". */
 kt_code svc_app_load(svc *s, store *db, int64_t id, json_t **out, kt_error *err);
 
+/* A background thread (worker.c): fn(ctx) at once, then every every_ms, or at once when
+   woken, until svc_worker_stop (which waits for a run under way). ctx is borrowed. */
+typedef struct svc_worker svc_worker;
+kt_code svc_worker_start(void (*fn)(void *ctx), void *ctx, int64_t every_ms, svc_worker **out,
+                         kt_error *err);
+void svc_worker_wake(svc_worker *w);
+void svc_worker_stop(svc_worker *w);
+
 #endif

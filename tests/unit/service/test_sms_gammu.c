@@ -6,7 +6,8 @@
  * and queues nothing; a spool the sender cannot write to leaves the message pending and it
  * goes once the folder is there; a message the daemon put in its error folder is handed again
  * under a new attempt; after a crash between hand-over and bookkeeping the file already handed
- * is recorded, not written twice. Without gammu-smsd installed: SKIP.
+ * is recorded, not written twice; the sender thread of `serve --sms-spool` sends by itself
+ * and stops promptly. Without gammu-smsd installed: SKIP.
  */
 #include "svc_test.h"
 
@@ -302,6 +303,21 @@ static void test_gammu_daemon(void **state)
     assert_int_equal(files("sent", "ktpel-4-"), 1);
     assert_int_equal(log_lines("Transmitted OUTB", "ktpel-3-2.txt (total: 1)"), 1);
     assert_int_equal(log_lines("Transmitted OUTB", "ktpel-4-"), 0); /* never sent again */
+
+    /* The sender thread `serve --sms-spool` runs (svc_sms_job_*): a new message goes by
+       itself, and the job stops promptly. A spool without outbox/ is refused at start. */
+    svc_sms_job *job = NULL;
+    assert_int_equal(svc_sms_job_start(s, "/nonexistent/spool", 100, &job, &err), KT_EINVAL);
+    assert_string_equal(err.id, "sms_spool_invalid");
+    t_expect(svc_sms_job_start(s, spool, 100, &job, &err), KT_OK, &err);
+    queue_test(s, "081399990000", "Uji lima: lewat thread pengirim");
+    wait_sent(5);
+    for (int i = 0; i < 100 && outbox_state(s, "sent") < 5; i++) {
+        struct timespec ts = {0, 100 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    assert_int_equal(outbox_state(s, "sent"), 5);
+    svc_sms_job_stop(job);
     daemon_stop();
     svc_close(s);
 }
