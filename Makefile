@@ -38,6 +38,7 @@ run: build
 	@echo "  Kios demo terdaftar: buka sekali http://$(LISTEN)/kiosk.html#pasang=$$(cat $(dir $(DB))kiosk-demo.secret)"
 	@echo "  Akun demo (nama / kata sandi): intake / intake-demo-123, operator / operator-demo-123,"
 	@echo "  handover / handover-demo-123, supervisor / supervisor-demo-123, admin / admin-demo-123"
+	@echo "  (kata sandi demo harus diganti saat pertama masuk)"
 	@echo "  NIK penduduk contoh untuk dicoba di loket penerima berkas (atau cari nama + tanggal lahir):"
 	@./build/ktpel demo-niks --db $(DB) || true
 	@echo ""

@@ -23,6 +23,7 @@ kt_code kt_vfail(kt_error *err, kt_code code, const char *id, const char *field,
     if (err == NULL)
         return code;
     err->code = code;
+    err->retry_s = 0;
     copy_str(err->id, sizeof err->id, id);
     copy_str(err->field, sizeof err->field, field);
     if (fmt != NULL)
@@ -42,11 +43,24 @@ kt_code kt_fail(kt_error *err, kt_code code, const char *id, const char *field,
     return code;
 }
 
+kt_code kt_fail_retry(kt_error *err, kt_code code, unsigned retry_s, const char *id,
+                      const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    kt_vfail(err, code, id, "", fmt, ap);
+    va_end(ap);
+    if (err != NULL)
+        err->retry_s = retry_s > 0 ? retry_s : 1;
+    return code;
+}
+
 void kt_error_clear(kt_error *err)
 {
     if (err == NULL)
         return;
     err->code = KT_OK;
+    err->retry_s = 0;
     err->id[0] = err->field[0] = err->message[0] = '\0';
 }
 
@@ -62,6 +76,7 @@ int kt_http_status(kt_code code)
     case KT_ETOOBIG: return 413;
     case KT_EREFUSED: return 422;
     case KT_EUNAVAIL: return 503;
+    case KT_ELIMIT: return 429;
     case KT_EIO:
     case KT_ENOMEM:
     case KT_EINTERNAL: return 500;
@@ -84,6 +99,7 @@ const char *kt_code_name(kt_code code)
     case KT_ENOMEM: return "no_memory";
     case KT_EINTERNAL: return "internal";
     case KT_EUNAVAIL: return "unavailable";
+    case KT_ELIMIT: return "too_many";
     }
     return "internal";
 }

@@ -4,8 +4,9 @@
  * Every fallible function returns a kt_code and, when it fails, fills a kt_error
  * that says what went wrong, where (the field or input position) and why.
  * The HTTP layer turns it into {"error": {"code", "message", "field"}} with the
- * status from kt_http_status(); the CLI prints "ktpel: <field>: <message>" on
- * stderr. There is one source of messages: the layer that detects the fault.
+ * status from kt_http_status() (and Retry-After when retry_s says when to try again); the CLI
+ * prints "ktpel: <field>: <message>" on stderr. There is one source of messages: the layer
+ * that detects the fault.
  *
  * Messages shown to people are in Bahasa Indonesia; `code` is a stable English
  * identifier for programs (e.g. "nik_invalid", "illegal_transition").
@@ -29,7 +30,8 @@ typedef enum kt_code {
     KT_EIO,        /* storage or file system failure (500) */
     KT_ENOMEM,     /* out of memory (500) */
     KT_EINTERNAL,  /* a bug: an invariant broke (500) */
-    KT_EUNAVAIL    /* temporarily unavailable: busy database, peer down (503) */
+    KT_EUNAVAIL,   /* temporarily unavailable: busy database, peer down (503) */
+    KT_ELIMIT      /* too many: a client's or an account's limit, retry after retry_s (429) */
 } kt_code;
 
 typedef struct kt_error {
@@ -37,6 +39,7 @@ typedef struct kt_error {
     char id[48];       /* stable machine identifier, e.g. "nik_invalid" */
     char field[64];    /* the input it concerns ("nik", "line 12 column 3"), or "" */
     char message[256]; /* for a person, Bahasa Indonesia */
+    unsigned retry_s;  /* KT_ELIMIT, KT_EUNAVAIL: seconds until a retry may succeed; 0 = unsaid */
 } kt_error;
 
 /* Fill err (if not NULL) and return code. printf-style message. */
@@ -44,6 +47,10 @@ kt_code kt_fail(kt_error *err, kt_code code, const char *id, const char *field,
                 const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 kt_code kt_vfail(kt_error *err, kt_code code, const char *id, const char *field,
                  const char *fmt, va_list ap) __attribute__((format(printf, 5, 0)));
+/* The one way to say "too many / not now, retry after retry_s seconds" (KT_ELIMIT: 429,
+   KT_EUNAVAIL: 503; the HTTP reply carries Retry-After). The message says the wait too. */
+kt_code kt_fail_retry(kt_error *err, kt_code code, unsigned retry_s, const char *id,
+                      const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
 /* Reset to KT_OK with empty strings. */
 void kt_error_clear(kt_error *err);

@@ -170,3 +170,16 @@ int nik_check_biodata(const nik_info *info, jkt_date birth_date, char sex, nik_i
     }
     return added;
 }
+
+char *nik_mask(const char *nik, char *out, size_t cap)
+{
+    size_t n = nik != NULL ? strlen(nik) : 0, i;
+    if (cap == 0)
+        return out;
+    if (n > cap - 1)
+        n = cap - 1;
+    for (i = 0; i < n; i++)
+        out[i] = (n >= 10 && (i < 6 || i >= n - 4)) ? nik[i] : '*';
+    out[n] = '\0';
+    return out;
+}

@@ -31,6 +31,7 @@
 #define KTPEL_CORE_NIK_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "core/error.h"
 #include "core/jakarta.h"
@@ -83,5 +84,14 @@ int nik_check_biodata(const nik_info *info, jkt_date birth_date, char sex, nik_i
 
 /* True when s is exactly 16 ASCII digits (the cheap first check a form can make). */
 bool nik_is_well_formed(const char *s);
+
+/*
+ * The NIK as shown to whoever does not need it whole (lists, paper that travels): its first
+ * six digits (the kecamatan: where the person is registered) and last four (enough to tell two
+ * people apart at a counter), the birth date in between hidden: 367110******0001. Any text is
+ * accepted (a stored NIK may be malformed or empty): under 10 characters everything is hidden.
+ * Writes at most cap - 1 characters and a NUL (cap 17 holds a 16-digit NIK); returns out.
+ */
+char *nik_mask(const char *nik, char *out, size_t cap);
 
 #endif

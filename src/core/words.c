@@ -55,7 +55,22 @@ static const pair actions[] = {
     {"verify_finger", "Sidik jari penerima dicocokkan"},
     {"resident_search", "Pencarian penduduk dengan nama dan tanggal lahir"},
     {"login", "Masuk ke sistem"},
+    {"login_failed", "Gagal masuk"},
+    {"account_locked", "Akun dikunci sementara (terlalu banyak gagal masuk)"},
+    {"login_throttled", "Komputer diblokir sementara (terlalu banyak gagal masuk)"},
+    {"logout", "Keluar dari sistem"},
+    {"password_change", "Kata sandi diganti"},
+    {"password_reset", "Kata sandi direset oleh admin"},
+    {"session_revoke", "Sesi diakhiri oleh admin"},
     {"user_add", "Akun petugas ditambahkan"},
+    {"user_disable", "Akun petugas dinonaktifkan"},
+    {"user_enable", "Akun petugas diaktifkan"},
+    {"kiosk_add", "Kios antrian didaftarkan"},
+    {"kiosk_revoke", "Kios antrian dicabut"},
+    {"confirm_priority", "Antrian prioritas dikonfirmasi petugas"},
+    {"decline_priority", "Antrian prioritas tidak dikonfirmasi petugas"},
+    {"audit_checkpoint", "Titik periksa jejak audit ditandatangani"},
+    {"audit_sealed", "Jejak audit lama dirangkai dan ditandatangani"},
     {"set_lokets", "Susunan loket diubah"},
     {"import_siak", "Data SIAK diimpor"},
     {"import_wilayah", "Data wilayah diimpor"},
@@ -119,6 +134,31 @@ static const pair checks[] = {
     {"duplicates_waiting", "Duplikat menunggu keputusan"},
     {"stuck", "Permohonan tertahan melewati standar"},
     {"archive_unplaced", "Berkas belum mendapat tempat di rak arsip"},
+    {"audit_chain", "Jejak audit rusak (diubah atau dihapus)"},
+};
+
+/* Reads of personal data, as the access log names them (service/audit.c: svc_access_*). */
+static const pair access[] = {
+    {"read_resident", "Cari NIK (biodata)"},
+    {"resident_search", "Cari penduduk dengan nama dan tanggal lahir"},
+    {"read_application", "Buka permohonan"},
+    {"read_application_events", "Riwayat permohonan"},
+    {"read_biometric", "Unduh biometrik"},
+    {"list_applications", "Daftar permohonan"},
+    {"register_list", "Register pengambilan"},
+    {"register_export", "Unduh register (CSV)"},
+    {"archive_find", "Cari arsip"},
+    {"list_duplicates", "Daftar duplikat"},
+    {"read_duplicate", "Bandingkan duplikat"},
+    {"konsolidasi", "KONSOLIDASI"},
+    {"print_receipt", "Cetak tanda terima"},
+    {"print_missing_slip", "Cetak slip kekurangan"},
+    {"print_referral", "Cetak surat rujukan"},
+    {"audit_reads", "Lihat siapa membaca"},
+    {"link_outbox", "Daftar kiriman ke Disdukcapil"},
+    {"pusat_adjudications", "Daftar rekaman menunggu adjudikasi (pusat)"},
+    {"pusat_record", "Bandingkan rekaman (pusat)"},
+    {"pusat_record_part", "Unduh bagian rekaman (pusat)"},
 };
 
 #define N_(a) (sizeof(a) / sizeof((a)[0]))
@@ -126,7 +166,7 @@ static const pair checks[] = {
 static const char *const table_str[WORDS_TABLE_COUNT] = {
     "state", "kind", "reason", "action", "ktp_status", "service", "step", "role", "document",
     "confirmed_by", "used_via", "check", "appointment_state", "grade", "education",
-    "occupation"};
+    "occupation", "access"};
 
 const char *words_table_str(words_table t)
 {
@@ -209,6 +249,8 @@ bool words_at(words_table t, size_t i, const char **id, const char **word)
         return ikm_education_at(i, id, word);
     case WORDS_OCCUPATION:
         return ikm_occupation_at(i, id, word);
+    case WORDS_ACCESS:
+        return pair_at(access, N_(access), i, id, word);
     default:
         return false;
     }

@@ -7,8 +7,9 @@
  * Tables (docs/domain.md ids -> Bahasa Indonesia): application states and ticket states,
  * application kinds, refusal reasons, audit actions, SIAK's status_rekam_ktp_el, queue
  * services, SOP steps, staff roles, documents, how a handover was confirmed, how a receipt was
- * read, KONSOLIDASI checks, appointment states, the IKM's grades and respondent profile. Enum-backed tables read the labels their module defines
- * (wf_state_label, queue_service_label, ...); the rest are here.
+ * read, KONSOLIDASI checks, appointment states, the IKM's grades and respondent profile,
+ * reads of personal data (the access log). Enum-backed tables read the labels their module
+ * defines (wf_state_label, queue_service_label, ...); the rest are here.
  * Dates and times as people read them, in Asia/Jakarta: "7 Desember 2026",
  * "Senin, 7 Desember 2026", "7 Desember 2026, 13.21 WIB", "09.05".
  *
@@ -40,6 +41,7 @@ typedef enum words_table {
     WORDS_GRADE,        /* "grade": IKM mutu pelayanan A..D */
     WORDS_EDUCATION,    /* "education": the IKM questionnaire's profile */
     WORDS_OCCUPATION,   /* "occupation": the IKM questionnaire's profile */
+    WORDS_ACCESS,       /* "access": reads of personal data in the access log */
     WORDS_TABLE_COUNT
 } words_table;
 

@@ -8,6 +8,7 @@
 #include "core/queue.h"
 #include "core/workflow.h"
 #include "core/jakarta.h"
+#include "core/nik.h"
 #include "core/words.h"
 #include "doc/pdf.h"
 #include "doc/pdf_int.h"
@@ -502,10 +503,7 @@ kt_code pdf_mask_nik(const char *nik, char out[17], kt_error *err)
         if (nik[i] < '0' || nik[i] > '9')
             return kt_fail(err, KT_EINVAL, "nik_invalid", "nik",
                            "NIK hanya boleh berisi angka (karakter ke-%d)", i + 1);
-    memcpy(out, nik, 6);
-    memset(out + 6, '*', 6);
-    memcpy(out + 12, nik + 12, 4);
-    out[16] = '\0';
+    nik_mask(nik, out, 17);
     return KT_OK;
 }
 

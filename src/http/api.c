@@ -255,6 +255,7 @@ static kt_code auth(void *app, const char *token, svc_actor *actor, kt_error *er
 HTTP_ROUTES_DECL(http_routes_afis) /* h_afis.c: duplicates, verify-finger */
 HTTP_ROUTES_DECL(http_routes_lokets) /* h_lokets.c: loket roles, recording-desk calls */
 HTTP_ROUTES_DECL(http_routes_scan)   /* h_scan.c: receipt QR from a camera frame */
+HTTP_ROUTES_DECL(http_routes_audit)  /* h_audit.c: chain verification, who read whose data */
 HTTP_ROUTES_DECL(http_routes_labels) /* h_labels.c: codes to words for the pages */
 HTTP_ROUTES_DECL(http_routes_public) /* h_public.c: the citizens' routes (both listeners) */
 HTTP_ROUTES_DECL(http_routes_public_events) /* h_public.c: the public stream alone */
@@ -296,6 +297,7 @@ kt_code http_server_start(const http_config *cfg, svc *s, http_server **out, kt_
         {http_routes_scan, &http_routes_scan_n},
         {http_routes_public, &http_routes_public_n},
         {http_routes_citizen, &http_routes_citizen_n},
+        {http_routes_audit, &http_routes_audit_n},
         {http_routes_labels, &http_routes_labels_n},
         {http_routes_kiosks, &http_routes_kiosks_n},
         {http_routes_kiriman, &http_routes_kiriman_n},
@@ -306,10 +308,12 @@ kt_code http_server_start(const http_config *cfg, svc *s, http_server **out, kt_
         {http_routes_public_events, &http_routes_public_events_n},
         {http_routes_labels, &http_routes_labels_n}, /* the words of the codes, nothing else */
     };
-    /* The city registry: accounts and its own work, no queue or counters. */
+    /* The city registry: accounts, its audit trail (who read whose data there) and its own
+       work, no queue or counters. */
     static const route_table central[] = {
         {http_routes_auth, &http_routes_auth_n},
         {http_routes_users, &http_routes_users_n},
+        {http_routes_audit, &http_routes_audit_n},
         {http_routes_events, &http_routes_events_n},
         {http_routes_labels, &http_routes_labels_n},
         {http_routes_pusat, &http_routes_pusat_n},

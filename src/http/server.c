@@ -238,6 +238,16 @@ static uint32_t client_of(http_core *c, struct MHD_Connection *conn)
     return inet_pton(AF_INET, ip, &a) == 1 ? ntohl(a.s_addr) : peer;
 }
 
+void http_client_text(const http_req *r, char *out, size_t cap)
+{
+    struct in_addr a;
+    a.s_addr = htonl(r->client);
+    if (cap == 0)
+        return;
+    if (r->client == 0 || inet_ntop(AF_INET, &a, out, (socklen_t)cap) == NULL)
+        snprintf(out, cap, "-");
+}
+
 unsigned http_budget(http_req *r, unsigned kind, uint64_t id, double rate, double burst)
 {
     uint64_t key = ((uint64_t)kind << 56) | (id != 0 ? id : (uint64_t)r->client);
@@ -356,6 +366,11 @@ void http_reply_error(http_req *r, const kt_error *err, json_t *result)
     json_decref(result);
     http_reply_json(r, (unsigned)kt_http_status(err->code == KT_OK ? KT_EINTERNAL : err->code),
                     e);
+    if (err->retry_s > 0 && (err->code == KT_ELIMIT || err->code == KT_EUNAVAIL)) {
+        char retry[16];
+        snprintf(retry, sizeof retry, "%u", err->retry_s);
+        http_reply_header(r, MHD_HTTP_HEADER_RETRY_AFTER, retry);
+    }
 }
 
 void http_reply_fail(http_req *r, kt_code code, const char *id, const char *field,
@@ -407,17 +422,12 @@ void http_reply_limited(http_req *r, unsigned status, unsigned retry_s, const ch
                         const char *fmt, ...)
 {
     kt_error err;
-    char retry[16];
     va_list ap;
     va_start(ap, fmt);
-    kt_vfail(&err, KT_EUNAVAIL, id, "", fmt, ap);
+    kt_vfail(&err, status == 429 ? KT_ELIMIT : KT_EUNAVAIL, id, "", fmt, ap);
     va_end(ap);
-    http_reply_error(r, &err, NULL);
-    if (r->resp == NULL)
-        return;
-    r->status = status;
-    snprintf(retry, sizeof retry, "%u", retry_s > 0 ? retry_s : 1);
-    http_reply_header(r, MHD_HTTP_HEADER_RETRY_AFTER, retry);
+    err.retry_s = retry_s > 0 ? retry_s : 1;
+    http_reply_error(r, &err, NULL); /* the service's KT_ELIMIT takes the same way */
 }
 
 /* ---- request life -------------------------------------------------------------------- */
@@ -828,12 +838,9 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
         conn_deadline(c, conn,
                       (int64_t)(c->cfg.timeout_s + c->cfg.header_timeout_s) * 1000000000);
     if (!c->cfg.quiet) {
-        char ip[INET_ADDRSTRLEN] = "-", method[40], path[4 * sizeof r->path], user[4 * 64];
-        struct in_addr a;
+        char ip[INET_ADDRSTRLEN], method[40], path[4 * sizeof r->path], user[4 * 64];
         double ms = (double)(now_ns() - r->t0_ns) / 1e6;
-        a.s_addr = htonl(r->client);
-        if (r->client != 0)
-            inet_ntop(AF_INET, &a, ip, sizeof ip);
+        http_client_text(r, ip, sizeof ip);
         log_escape(r->method, method, sizeof method);
         log_escape(r->path, path, sizeof path);
         log_escape(r->has_actor ? r->actor.username : "", user, sizeof user);

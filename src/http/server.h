@@ -94,6 +94,8 @@ struct http_req {
 int http_route_match(const char *pattern, const char *path, http_req *r);
 
 /* ---- request accessors ---- */
+/* r->client as text ("192.168.1.20"), "-" when unknown (INET_ADDRSTRLEN bytes suffice). */
+void http_client_text(const http_req *r, char *out, size_t cap);
 const char *http_param(const http_req *r, const char *name);
 /* A positive decimal id parameter; KT_EINVAL "id_invalid" otherwise. */
 kt_code http_param_id(const http_req *r, const char *name, int64_t *out, kt_error *err);
@@ -108,8 +110,8 @@ kt_code http_body_json(const http_req *r, json_t **out, kt_error *err);
 /* ---- replies: each sets r->resp once; later calls are ignored ---- */
 /* Sends body (stolen reference; NULL sends {}) with status. */
 void http_reply_json(http_req *r, unsigned status, json_t *body);
-/* {"error": {code, message, field}} with kt_http_status(err->code); `result` (stolen, may
-   be NULL) is added as "result". */
+/* {"error": {code, message, field}} with kt_http_status(err->code), and Retry-After when
+   err->retry_s says when to try again; `result` (stolen, may be NULL) is added as "result". */
 void http_reply_error(http_req *r, const kt_error *err, json_t *result);
 /* Shorthand for a framework error. */
 void http_reply_fail(http_req *r, kt_code code, const char *id, const char *field,
@@ -128,7 +130,8 @@ void http_reply_header(http_req *r, const char *name, const char *value);
    "attachment") with `filename` (characters outside [A-Za-z0-9._-] become '_'). */
 void http_reply_file(http_req *r, const char *content_type, const char *disposition,
                      const char *filename, void *data, size_t len);
-/* 429 (rate) or 503 (capacity) with {"error": ...} and Retry-After: retry_s. */
+/* 429 (rate: KT_ELIMIT) or 503 (capacity: KT_EUNAVAIL) with {"error": ...} and Retry-After:
+   retry_s; the same reply as http_reply_error of a service's kt_fail_retry. */
 void http_reply_limited(http_req *r, unsigned status, unsigned retry_s, const char *id,
                         const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 

@@ -120,6 +120,20 @@ static json_t *rec_json(store_stmt *st)
     return o;
 }
 
+/* The central's officers' reads of residents' data go to the access log as the office's do
+   (svc_access_record): nik the one person, and/or the NIKs of list's objects. */
+static kt_code record_read(pusat *p, const svc_actor *who, const char *action, const char *nik,
+                           const json_t *list, const char *detail, kt_error *err)
+{
+    char *subjects = list != NULL ? svc_access_subjects(list, "nik") : NULL;
+    if (list != NULL && subjects == NULL)
+        return svc_nomem(err);
+    kt_code rc = svc_access_record(p->s, who, action, nik, 0, subjects != NULL ? subjects : "",
+                                   detail, err);
+    free(subjects);
+    return rc;
+}
+
 kt_code pusat_adjudications(pusat *p, const svc_actor *who, json_t **out, kt_error *err)
 {
     kt_code rc;
@@ -140,8 +154,17 @@ kt_code pusat_adjudications(pusat *p, const svc_actor *who, json_t **out, kt_err
     while ((rc = store_step(st, &row, err)) == KT_OK && row)
         json_array_append_new(a, rec_json(st));
     store_reset(st);
-    if (rc == KT_OK && (*out = json_pack("{s:O, s:I}", "records", a, "count",
-                                         (json_int_t)json_array_size(a))) == NULL)
+    if (rc != KT_OK)
+        goto out;
+    svc_conn_put(p->s, db);
+    db = NULL;
+    /* A list of people: recorded before it is released, whole NIKs for the supervisor only. */
+    if ((rc = record_read(p, who, "pusat_adjudications", "", a, "", err)) != KT_OK)
+        goto out;
+    if (!svc_full_nik(who))
+        svc_nik_mask_list(a, "nik");
+    if ((*out = json_pack("{s:O, s:I}", "records", a, "count",
+                          (json_int_t)json_array_size(a))) == NULL)
         rc = svc_nomem(err);
 out:
     svc_conn_put(p->s, db);
@@ -226,6 +249,13 @@ kt_code pusat_record_get(pusat *p, const svc_actor *who, int64_t id, json_t **ou
         json_object_set_new(mr, "face_url", json_string(u));
         json_array_append_new(matched, mr);
     }
+    svc_conn_put(p->s, db);
+    db = NULL;
+    /* The side-by-side view: the record's person and those it matched, recorded first. */
+    snprintf(u, sizeof u, "rekaman pusat #%lld", (long long)id);
+    if ((rc = record_read(p, who, "pusat_record", json_string_value(json_object_get(rec, "nik")),
+                          matched, u, err)) != KT_OK)
+        goto out;
     *out = json_pack("{s:O, s:O, s:O}", "record", rec, "hits", hits, "matched", matched);
     if (*out == NULL)
         rc = svc_nomem(err);
@@ -310,7 +340,7 @@ kt_code pusat_record_part(pusat *p, const svc_actor *who, int64_t id, const char
     store *db = NULL;
     store_stmt *st = NULL;
     int row = 0;
-    char path[1100] = "";
+    char path[1100] = "", nik[32] = "";
     *data = NULL;
     *len = 0;
     if ((rc = pusat_require_officer(who, err)) != KT_OK)
@@ -320,8 +350,9 @@ kt_code pusat_record_part(pusat *p, const svc_actor *who, int64_t id, const char
     if ((rc = svc_conn_get(p->s, &db, err)) != KT_OK)
         return rc;
     if ((rc = store_prepare(db,
-                            "SELECT pp.path, pp.content_type FROM pusat_records r JOIN pusat_parts"
-                            " pp ON pp.packet_id = r.packet_id WHERE r.id = ? AND pp.name = ?",
+                            "SELECT pp.path, pp.content_type, r.nik FROM pusat_records r JOIN"
+                            " pusat_parts pp ON pp.packet_id = r.packet_id WHERE r.id = ? AND"
+                            " pp.name = ?",
                             &st, err)) != KT_OK)
         goto out;
     store_bind_int(st, 1, id);
@@ -331,6 +362,7 @@ kt_code pusat_record_part(pusat *p, const svc_actor *who, int64_t id, const char
     if (row) {
         snprintf(path, sizeof path, "%s", store_col_text(st, 0));
         snprintf(content_type, 64, "%s", store_col_text(st, 1));
+        snprintf(nik, sizeof nik, "%s", store_col_text(st, 2));
     }
     store_reset(st);
     if (!row) {
@@ -351,6 +383,17 @@ kt_code pusat_record_part(pusat *p, const svc_actor *who, int64_t id, const char
                         : svc_nomem(err);
     }
     link_packet_free(pk);
+    svc_conn_put(p->s, db);
+    db = NULL;
+    if (rc == KT_OK) { /* released only once recorded */
+        char detail[96];
+        snprintf(detail, sizeof detail, "rekaman pusat #%lld: %s", (long long)id, name);
+        if ((rc = record_read(p, who, "pusat_record_part", nik, NULL, detail, err)) != KT_OK) {
+            free(*data);
+            *data = NULL;
+            *len = 0;
+        }
+    }
 out:
     svc_conn_put(p->s, db);
     return rc;

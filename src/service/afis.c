@@ -43,6 +43,7 @@
 #include "seal/seal.h"
 #include "core/eligibility.h"
 #include "core/jakarta.h"
+#include "core/nik.h"
 #include "service/afis.h"
 
 /* ---- per-svc state ------------------------------------------------------------------- */
@@ -977,11 +978,15 @@ kt_code svc_afis_record_write(svc *s, svc_afis_record *r, store *db, const char 
         *duplicate = 1;
         if ((rc = write_person(r, db, p, mnik, now, err)) != KT_OK)
             return rc;
+        /* The note travels with the application (anyone serving it reads it): the other
+           person's NIK masked; the supervisor compares both records in full. */
+        char masked[32];
+        nik_mask(mnik, masked, sizeof masked);
         if (used < notecap)
             used += (size_t)snprintf(note + used, notecap - used,
                                      "%sAFIS: %d dari %zu jari cocok dengan NIK %s (permohonan"
                                      " %lld, bukti %.1f, ambang %.1f)%s",
-                                     used ? "; " : "", p->matched, r->nprobes, mnik,
+                                     used ? "; " : "", p->matched, r->nprobes, masked,
                                      (long long)p->person, p->evidence, r->tp_threshold,
                                      p->swapped ? ", posisi jari tidak sesuai slot" : "");
     }
@@ -1200,6 +1205,46 @@ out:
 
 /* ---- supervisor: waiting list and side-by-side view ------------------------------------ */
 
+/* The waiting list's read in the audit trail (everyone on it, both sides of each hit), then
+   the NIKs masked for whoever is not the supervisor. */
+static kt_code dup_list_record(svc *s, const svc_actor *who, json_t *list, kt_error *err)
+{
+    char *a = svc_access_subjects(list, "nik");
+    size_t n = a != NULL ? strlen(a) : 0, i;
+    json_t *o, *v;
+    kt_code rc = KT_OK;
+    if (a == NULL)
+        return svc_nomem(err);
+    json_array_foreach(list, i, o) {
+        size_t k;
+        json_array_foreach(json_object_get(o, "matched_niks"), k, v) {
+            const char *m = json_string_value(v);
+            char *np = m != NULL ? realloc(a, n + strlen(m) + 2) : a;
+            if (np == NULL) {
+                free(a);
+                return svc_nomem(err);
+            }
+            a = np;
+            if (m != NULL && strstr(a, m) == NULL)
+                n += (size_t)sprintf(a + n, "%s%s", n > 0 ? " " : "", m);
+        }
+    }
+    rc = svc_access_record(s, who, "list_duplicates", "", 0, a, "", err);
+    free(a);
+    if (rc != KT_OK || svc_full_nik(who))
+        return rc;
+    json_array_foreach(list, i, o) {
+        svc_nik_mask_in(o, "nik");
+        size_t k;
+        json_t *niks = json_object_get(o, "matched_niks");
+        json_array_foreach(niks, k, v) {
+            char m[32];
+            json_array_set_new(niks, k, json_string(nik_mask(json_string_value(v), m, sizeof m)));
+        }
+    }
+    return KT_OK;
+}
+
 kt_code svc_duplicates_list(svc *s, const svc_actor *who, json_t **out, kt_error *err)
 {
     kt_code rc;
@@ -1257,6 +1302,10 @@ kt_code svc_duplicates_list(svc *s, const svc_actor *who, json_t **out, kt_error
         if (rc != KT_OK)
             goto out;
     }
+    svc_conn_put(s, db);
+    db = NULL;
+    if ((rc = dup_list_record(s, who, list, err)) != KT_OK)
+        goto out;
     *out = json_pack("{s:O, s:I}", "duplicates", list, "count",
                      (json_int_t)json_array_size(list));
     if (*out == NULL)
@@ -1414,8 +1463,26 @@ kt_code svc_app_duplicate(svc *s, const svc_actor *who, int64_t app_id, json_t *
     *out = json_pack("{s:O, s:O, s:o, s:O, s:O, s:O}", "application", app, "enrollee", me,
                      "matched", others, "evidence", evidence, "hits", hits, "decision",
                      decision != NULL ? decision : json_null());
-    if (*out == NULL)
+    if (*out == NULL) {
         rc = svc_nomem(err);
+        goto out;
+    }
+    /* Both people's records were shown: the read is recorded with both. */
+    store_rollback(db);
+    svc_conn_put(s, db);
+    db = NULL;
+    char *subj = svc_access_subjects(json_object_get(*out, "matched"), "nik");
+    if (subj == NULL) {
+        rc = svc_nomem(err);
+    } else {
+        rc = svc_access_record(s, who, "read_duplicate", svc_jstr(app, "nik"), app_id, subj, "",
+                               err);
+        free(subj);
+    }
+    if (rc != KT_OK) {
+        json_decref(*out);
+        *out = NULL;
+    }
 out:
     if (db != NULL)
         store_rollback(db);

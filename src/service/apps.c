@@ -21,7 +21,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -569,6 +568,11 @@ kt_code svc_app_get(svc *s, const svc_actor *who, int64_t app_id, json_t **out, 
         return rc;
     rc = svc_app_load(s, db, app_id, out, err);
     svc_conn_put(s, db);
+    if (rc == KT_OK && (rc = svc_access_record(s, who, "read_application", svc_jstr(*out, "nik"),
+                                               app_id, "", "", err)) != KT_OK) {
+        json_decref(*out);
+        *out = NULL;
+    }
     return rc;
 }
 
@@ -645,6 +649,24 @@ kt_code svc_app_list(svc *s, const svc_actor *who, const json_t *filter, json_t 
         json_object_set_new(a, "name", row ? json_string(store_col_text(st, 0)) : json_null());
         store_reset(st);
     }
+    svc_conn_put(s, db);
+    db = NULL;
+    /* Recorded with everyone it shows; then, but for a search by the NIK the caller typed,
+       the NIKs are masked for whoever works the list (an item opens by its id). */
+    char *subjects = svc_access_subjects(arr, "nik"), detail[96];
+    if (subjects == NULL) {
+        rc = svc_nomem(err);
+        goto out;
+    }
+    snprintf(detail, sizeof detail, "state=%s date=%s", state != NULL ? state : "-",
+             nik != NULL ? "-" : day);
+    rc = svc_access_record(s, who, "list_applications", nik, 0, nik != NULL ? "" : subjects,
+                           detail, err);
+    free(subjects);
+    if (rc != KT_OK)
+        goto out;
+    if (nik == NULL && !svc_full_nik(who))
+        svc_nik_mask_list(arr, "nik");
     *out = arr;
     arr = NULL;
 out:
@@ -1109,10 +1131,8 @@ kt_code svc_app_bio_put_ex(svc *s, const svc_actor *who, int64_t app_id, const c
                                strcmp(slot, "face") == 0 ? birth_year_of(s, app_id) : 0, flags,
                                &up, err)) != KT_OK)
         return rc;
-    unsigned char h[crypto_hash_sha256_BYTES];
     char sha[65], rel[64];
-    crypto_hash_sha256(h, data, len);
-    sodium_bin2hex(sha, sizeof sha, h, sizeof h);
+    svc_sha256_hex(data, len, sha);
     /* A finger is decoded and extracted now, outside the write lock: no usable print, no file. */
     if (svc_afis_finger_of(slot) > 0 &&
         (rc = svc_afis_probe_make(slot, data, len, &probe, err)) != KT_OK)
@@ -1192,7 +1212,7 @@ kt_code svc_app_bio_get(svc *s, const svc_actor *who, int64_t app_id, const char
     store *db = NULL;
     store_stmt *st = NULL;
     int row = 0;
-    char rel[64] = "";
+    char rel[64] = "", nik[32] = "";
     size_t size = 0;
     *data = NULL;
     *len = 0;
@@ -1207,8 +1227,9 @@ kt_code svc_app_bio_get(svc *s, const svc_actor *who, int64_t app_id, const char
     if ((rc = svc_conn_get(s, &db, err)) != KT_OK)
         return rc;
     if ((rc = store_prepare(db,
-                            "SELECT path, content_type, size FROM biometrics WHERE"
-                            " application_id = ? AND slot = ? AND path <> ''",
+                            "SELECT b.path, b.content_type, b.size, a.nik FROM biometrics b JOIN"
+                            " applications a ON a.id = b.application_id WHERE"
+                            " b.application_id = ? AND b.slot = ? AND b.path <> ''",
                             &st, err)) != KT_OK)
         goto out;
     store_bind_int(st, 1, app_id);
@@ -1219,6 +1240,7 @@ kt_code svc_app_bio_get(svc *s, const svc_actor *who, int64_t app_id, const char
         snprintf(rel, sizeof rel, "%s", store_col_text(st, 0));
         snprintf(content_type, 64, "%s", store_col_text(st, 1));
         size = (size_t)store_col_int(st, 2);
+        snprintf(nik, sizeof nik, "%s", store_col_text(st, 3));
     }
     store_reset(st);
     if (!row) {
@@ -1241,6 +1263,13 @@ kt_code svc_app_bio_get(svc *s, const svc_actor *who, int64_t app_id, const char
         snprintf(why, sizeof why, "%s", err->message);
         rc = kt_fail(err, KT_EIO, c == KT_EREFUSED ? "bio_tampered" : "io", "slot",
                      "Berkas biometrik %s tidak terbaca: %s", slot, why);
+    }
+    /* Released only once its read is recorded (svc_access_record). */
+    if (rc == KT_OK &&
+        (rc = svc_access_record(s, who, "read_biometric", nik, app_id, "", slot, err)) != KT_OK) {
+        free(*data);
+        *data = NULL;
+        *len = 0;
     }
 out:
     svc_conn_put(s, db);
@@ -1311,6 +1340,13 @@ kt_code svc_app_record(svc *s, const svc_actor *who, int64_t app_id, json_t **ou
 out:
     txn_end(s, &t);
     svc_afis_record_end(s, afis, rc == KT_OK, *out);
+    /* The operator learns that the fingers match someone else, not who: the supervisor
+       decides (svc_app_duplicate shows both records). */
+    if (*out != NULL && !svc_full_nik(who)) {
+        json_t *shown = json_object_get(*out, "afis");
+        svc_nik_mask_list(json_object_get(shown, "hits"), "matched_nik");
+        svc_nik_mask_list(json_object_get(shown, "persons"), "matched_nik");
+    }
     return rc;
 }
 
@@ -1507,6 +1543,9 @@ kt_code svc_receipt_find(svc *s, const svc_actor *who, const char *receipt_no,
         goto out;
     if ((rc = handover_info(db, id, *out, err)) != KT_OK)
         goto out;
+    if ((rc = svc_access_add(s, db, who, "read_application", svc_jstr(*out, "nik"), id, "",
+                             receipt_no, err)) != KT_OK)
+        goto out;
     rc = svc_commit_emit(s, db, pending, out, err);
 out:
     if (rc != KT_OK) {
@@ -1637,6 +1676,11 @@ kt_code svc_app_events(svc *s, const svc_actor *who, int64_t app_id, json_t **ou
     }
     store_reset(st);
     if (rc != KT_OK)
+        goto out;
+    svc_conn_put(s, db);
+    db = NULL;
+    if ((rc = svc_access_record(s, who, "read_application_events", svc_jstr(app, "nik"), app_id,
+                                "", "", err)) != KT_OK)
         goto out;
     *out = arr;
     arr = NULL;

@@ -338,6 +338,26 @@ kt_code svc_archive_find(svc *s, const svc_actor *who, const json_t *q, json_t *
     store_reset(st);
     if (rc != KT_OK)
         goto out;
+    svc_conn_put(s, db);
+    db = NULL;
+    /* In the access log with everyone found; masked for all but the supervisor unless the
+       caller searched by the NIK itself. */
+    char *subj = svc_access_subjects(files, "nik"), detail[64];
+    if (subj == NULL) {
+        rc = svc_nomem(err);
+        goto out;
+    }
+    snprintf(detail, sizeof detail, "%s=%s", nik != NULL && nik[0] ? "nik" : no != NULL && no[0]
+                                                                         ? "receipt_no"
+                                                                         : "date",
+             nik != NULL && nik[0] ? "" : no != NULL && no[0] ? no : date);
+    rc = svc_access_record(s, who, "archive_find", nik != NULL && nik[0] ? nik : "", 0,
+                           nik != NULL && nik[0] ? "" : subj, detail, err);
+    free(subj);
+    if (rc != KT_OK)
+        goto out;
+    if (!(nik != NULL && nik[0]) && !svc_full_nik(who))
+        svc_nik_mask_list(files, "nik");
     *out = json_pack("{s:I, s:O}", "count", (json_int_t)json_array_size(files), "files", files);
     if (*out == NULL)
         rc = svc_nomem(err);

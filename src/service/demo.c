@@ -361,18 +361,21 @@ kt_code svc_demo_users(svc *s, const svc_actor *who, json_t **out, kt_error *err
     if ((arr = json_array()) == NULL)
         return svc_nomem(err);
     for (size_t i = 0; i < N_(demo_accounts); i++) {
-        json_t *in = json_pack("{s:s, s:s, s:s, s:s, s:i}", "username",
+        /* The demo passwords are published (README, `make run`): each account must change
+           its password at first use, so a demo that becomes a real office is not left open. */
+        json_t *in = json_pack("{s:s, s:s, s:s, s:s, s:i, s:b}", "username",
                                demo_accounts[i].username, "full_name",
                                demo_accounts[i].full_name, "role", demo_accounts[i].role,
                                "password", demo_accounts[i].password, "loket",
-                               demo_accounts[i].loket > s->lokets ? 0 : demo_accounts[i].loket);
+                               demo_accounts[i].loket > s->lokets ? 0 : demo_accounts[i].loket,
+                               "must_change_password", 1);
         json_t *u = NULL;
         kt_error e;
         if (in == NULL) {
             rc = svc_nomem(err);
             goto out;
         }
-        rc = svc_user_add(s, who, in, &u, &e);
+        rc = svc_user_add_as(s, who, in, 0, &u, &e);
         json_decref(in);
         const char *status = "created";
         if (rc == KT_ECONFLICT)

@@ -27,21 +27,12 @@
 
 #define KIOSK_NAME_MAX 48
 
-/* SHA-256 of a device secret as hex: what the kiosks table keeps. */
-static void secret_hash(const char *token, char hex[65])
-{
-    unsigned char h[crypto_hash_sha256_BYTES];
-    crypto_hash_sha256(h, (const unsigned char *)token, strlen(token));
-    sodium_bin2hex(hex, 65, h, sizeof h);
-}
-
 kt_code svc_kiosk_add(svc *s, const svc_actor *who, const json_t *in, json_t **out,
                       kt_error *err)
 {
     store *db = NULL;
     store_stmt *st = NULL;
     json_t *pending = NULL;
-    unsigned char raw[32];
     char token[65], th[65];
     const char *name = svc_jstr(in, "name");
     kt_code rc;
@@ -58,10 +49,7 @@ kt_code svc_kiosk_add(svc *s, const svc_actor *who, const json_t *in, json_t **o
         if ((unsigned char)*c < 0x20 || *c == 0x7f)
             return kt_fail(err, KT_EINVAL, "name_invalid", "name",
                            "Nama kios tidak boleh berisi karakter kendali");
-    randombytes_buf(raw, sizeof raw);
-    sodium_bin2hex(token, sizeof token, raw, sizeof raw);
-    sodium_memzero(raw, sizeof raw);
-    secret_hash(token, th);
+    svc_secret_new(token, th); /* the kiosks table keeps SHA-256 of the secret */
     int64_t now = svc_now(s);
     if ((rc = svc_write_open(s, &db, &pending, err)) != KT_OK)
         goto out;
@@ -201,7 +189,7 @@ kt_code svc_kiosk_verify(svc *s, const char *token, svc_kiosk *out, kt_error *er
     if (n != 64 || strspn(token, "0123456789abcdef") != 64)
         return kt_fail(err, KT_EUNAUTH, "kiosk_unknown", "X-Ktpel-Kiosk",
                        "Perangkat kios ini tidak terdaftar; minta admin mendaftarkannya");
-    secret_hash(token, th);
+    svc_sha256_hex(token, strlen(token), th);
     if ((rc = svc_conn_get(s, &db, err)) != KT_OK)
         return rc;
     rc = svc_row_by_key(db,

@@ -18,10 +18,14 @@
  *   stuck              open applications past the SOP standard of the step they wait in
  *                      (core/sla.h), and cards not handed over after the expected pickup day
  *   archive_unplaced   paper files filed while every archive box was full
+ *   audit_chain        the audit trail's hash chains and signed checkpoints (audit.c): every
+ *                      record edited, deleted or re-chained, every checkpoint that no longer
+ *                      matches; the first break comes first
+ *
+ * The run is recorded in the access log with the NIKs its findings show.
  *
  * Never: repair anything (this is a report; a repair is a use case of its own).
  */
-#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -179,9 +183,7 @@ static kt_code biometric_files(svc *s, store *db, check *c, kt_error *err)
         } else if (frc != KT_OK) {
             problem = "file_missing";
         } else {
-            unsigned char h[crypto_hash_sha256_BYTES];
-            crypto_hash_sha256(h, data, len);
-            sodium_bin2hex(hex, sizeof hex, h, sizeof h);
+            svc_sha256_hex(data, len, hex);
             if (strcmp(hex, store_col_text(st, 4)) != 0)
                 problem = "checksum_mismatch";
         }
@@ -349,6 +351,8 @@ static void words_of_item(int64_t now, const char *name, json_t *it)
         words_datetime(fi(it, "filed_at"), a, sizeof a);
         snprintf(t, sizeof t, "Permohonan #%lld: berkas diarsipkan %s belum mendapat tempat di "
                  "rak arsip", fi(it, "application_id"), a);
+    } else if (strcmp(name, "audit_chain") == 0) {
+        snprintf(t, sizeof t, "%s", fs(it, "message")); /* audit.c words its problems */
     }
     json_object_set_new(it, "text", json_string(t));
 }
@@ -399,7 +403,43 @@ kt_code svc_konsolidasi(svc *s, const svc_actor *who, json_t **out, kt_error *er
         total += c[i].count;
         words_of_check(svc_now(s), names[i], json_object_get(checks, names[i]));
     }
+    svc_conn_put(s, db);
+    db = NULL;
+    /* The audit trail: its problems are findings like any other. */
+    json_t *audit = NULL;
+    if ((rc = svc_audit_verify(s, who, NULL, &audit, err)) != KT_OK)
+        goto out;
+    json_t *ac = json_pack("{s:I, s:O, s:O}", "count",
+                           (json_int_t)json_integer_value(json_object_get(audit, "problem_count")),
+                           "items", json_object_get(audit, "problems"), "chains",
+                           json_object_get(audit, "chains"));
+    json_decref(audit);
+    if (ac == NULL) {
+        rc = svc_nomem(err);
+        goto out;
+    }
+    total += json_integer_value(json_object_get(ac, "count"));
+    words_of_check(svc_now(s), "audit_chain", ac);
+    json_object_set_new(checks, "audit_chain", ac);
     json_object_set_new(res, "findings", json_integer(total));
+    /* Who saw which residents' findings. */
+    char *subj = NULL;
+    {
+        rec_buf b = {0};
+        for (int i = 0; i < 7 && rc == KT_OK; i++) {
+            char *one = svc_access_subjects(c[i].items, "nik");
+            if (one == NULL || (one[0] != '\0' &&
+                                rec_buf_add(&b, "%s%s", b.n > 0 ? " " : "", one) != 0))
+                rc = svc_nomem(err);
+            free(one);
+        }
+        subj = b.p;
+    }
+    if (rc == KT_OK)
+        rc = svc_access_record(s, who, "konsolidasi", "", 0, subj != NULL ? subj : "", "", err);
+    free(subj);
+    if (rc != KT_OK)
+        goto out;
     *out = res;
     res = NULL;
 out:

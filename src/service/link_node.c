@@ -1382,7 +1382,25 @@ kt_code svc_link_outbox(svc *s, const svc_actor *who, const json_t *filter, json
         json_array_append_new(a, o);
     }
     store_reset(st);
-    if (rc == KT_OK && (*out = json_pack("{s:O}", "packets", a)) == NULL)
+    if (rc != KT_OK)
+        goto out;
+    svc_conn_put(s, db);
+    db = NULL;
+    /* A list of people: whole NIKs for the supervisor only, and the read recorded before it
+       is released (docs/security.md "Reads are recorded", "NIK masking"). */
+    char *subjects = svc_access_subjects(a, "nik");
+    if (subjects == NULL) {
+        rc = svc_nomem(err);
+        goto out;
+    }
+    rc = svc_access_record(s, who, "link_outbox", "", 0, subjects, state != NULL ? state : "",
+                           err);
+    free(subjects);
+    if (rc != KT_OK)
+        goto out;
+    if (!svc_full_nik(who))
+        svc_nik_mask_list(a, "nik");
+    if ((*out = json_pack("{s:O}", "packets", a)) == NULL)
         rc = svc_nomem(err);
 out:
     svc_conn_put(s, db);

@@ -341,6 +341,10 @@ static kt_code desk_of(svc *s, const svc_actor *who, const json_t *in, int *desk
 
 static kt_code require_operator(const svc_actor *who, kt_error *err)
 {
+    wf_role role;
+    kt_code rc = svc_actor_role(who, &role, err); /* also refuses before a forced change */
+    if (rc != KT_OK)
+        return rc;
     if (strcmp(who->role, "operator") == 0 || strcmp(who->role, "admin") == 0 ||
         strcmp(who->role, "system") == 0)
         return KT_OK;

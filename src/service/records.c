@@ -126,67 +126,15 @@ int rec_buf_csv(rec_buf *b, const char *v, char sep)
 
 /* ---- the office key -------------------------------------------------------------------- */
 
-/*
- * Where the office key lives: beside the SQLite file (not in the data folder, which `ktpel
- * backup` copies: a stolen backup must not be able to sign receipts). A database server
- * location (postgres://) has no folder of its own, so the key goes to the data folder there.
- */
-static kt_code key_paths(const svc *s, char sec[1024], char pub[1024], kt_error *err)
-{
-    const char *dir = s->data_dir; /* a server location: the data folder */
-    int dl = (int)strlen(dir);
-    if (strstr(s->db_path, "://") == NULL) { /* a SQLite file: its folder */
-        const char *slash = strrchr(s->db_path, '/');
-        dir = slash == NULL ? "." : s->db_path;
-        dl = slash == NULL ? 1 : (int)(slash - s->db_path);
-    }
-    if (snprintf(sec, 1024, "%.*s/receipt.key", dl, dir) >= 1024 ||
-        snprintf(pub, 1024, "%.*s/receipt.pub", dl, dir) >= 1024)
-        return kt_fail(err, KT_EINVAL, "path_too_long", "db", "Path database terlalu panjang");
-    return KT_OK;
-}
-
-/* The secret key, created (with its public file) when create and neither exists. */
+/* The office key (svc_key_secret: beside the database, created on the first receipt). */
 kt_code svc_rec_load_secret(const svc *s, int create, tok_keys *k, kt_error *err)
 {
-    char sec[1024], pub[1024];
-    struct stat sb;
-    kt_code rc = key_paths(s, sec, pub, err);
-    if (rc != KT_OK)
-        return rc;
-    if (create && stat(sec, &sb) != 0 && errno == ENOENT) {
-        kt_error e2;
-        /* A database server's key lives in the data folder, which may not exist yet. */
-        char dir[1024];
-        snprintf(dir, sizeof dir, "%s", sec);
-        char *slash = strrchr(dir, '/');
-        if (slash != NULL && slash != dir) {
-            *slash = '\0';
-            (void)seal_mkdir_private(dir); /* tok_keygen reports what then fails */
-        }
-        rc = tok_keygen(sec, pub, &e2);
-        /* Two threads issuing the first receipts at once: the loser finds the file made. */
-        if (rc != KT_OK && rc != KT_ECONFLICT) {
-            *err = e2;
-            return rc;
-        }
-    }
-    if (stat(sec, &sb) != 0)
-        return kt_fail(err, KT_EREFUSED, "receipt_key_missing", "token",
-                       "Kunci tanda terima kantor (%s) tidak ada", sec);
-    return tok_load_secret(sec, k, err);
+    return svc_key_secret(s, "receipt", "tanda terima kantor", create, k, err);
 }
 
 static kt_code load_public(const svc *s, unsigned char pk[TOK_PUBLIC_LEN], kt_error *err)
 {
-    char sec[1024], pub[1024];
-    kt_code rc = key_paths(s, sec, pub, err);
-    if (rc != KT_OK)
-        return rc;
-    if (access(pub, R_OK) != 0)
-        return kt_fail(err, KT_EREFUSED, "receipt_key_missing", "token",
-                       "Kunci publik tanda terima (%s) tidak ada", pub);
-    return tok_load_public(pub, pk, err);
+    return svc_key_public(s, "receipt", "tanda terima kantor", pk, err);
 }
 
 /* ---- hooks of apps.c ------------------------------------------------------------------- */
@@ -310,9 +258,9 @@ kt_code svc_doc_ticket(svc *s, int64_t ticket_id, unsigned char **pdf, size_t *l
 }
 
 /* The application, its resident's name (and biodata) and the officer's name, in one read
-   transaction. *app owned by caller. */
-static kt_code load_app_doc(svc *s, const svc_actor *who, int64_t app_id, json_t **app,
-                            kt_error *err)
+   transaction, recorded in the access log as `action`. *app owned by caller. */
+static kt_code load_app_doc(svc *s, const svc_actor *who, int64_t app_id, const char *action,
+                            json_t **app, kt_error *err)
 {
     store *db = NULL;
     json_t *res = NULL;
@@ -346,6 +294,10 @@ static kt_code load_app_doc(svc *s, const svc_actor *who, int64_t app_id, json_t
         json_object_set_new(*app, "receipt_issued_at", json_integer(store_col_int(st, 1)));
     }
     store_reset(st);
+    store_rollback(db);
+    svc_conn_put(s, db);
+    db = NULL;
+    rc = svc_access_record(s, who, action, nik, app_id, "", "", err);
 out:
     store_rollback(db);
     svc_conn_put(s, db);
@@ -383,7 +335,7 @@ kt_code svc_doc_receipt(svc *s, const svc_actor *who, int64_t app_id, unsigned c
     json_t *app = NULL, *in = NULL;
     *pdf = NULL;
     *len = 0;
-    kt_code rc = load_app_doc(s, who, app_id, &app, err);
+    kt_code rc = load_app_doc(s, who, app_id, "print_receipt", &app, err);
     if (rc != KT_OK)
         return rc;
     const char *token = svc_jstr(app, "token");
@@ -426,7 +378,7 @@ kt_code svc_doc_missing(svc *s, const svc_actor *who, int64_t app_id, unsigned c
     json_t *app = NULL, *in = NULL, *missing = NULL;
     *pdf = NULL;
     *len = 0;
-    kt_code rc = load_app_doc(s, who, app_id, &app, err);
+    kt_code rc = load_app_doc(s, who, app_id, "print_missing_slip", &app, err);
     if (rc != KT_OK)
         return rc;
     if ((rc = state_is(app, "incomplete", "Surat kekurangan berkas", err)) != KT_OK)
@@ -479,7 +431,7 @@ kt_code svc_doc_referral(svc *s, const svc_actor *who, int64_t app_id, unsigned 
     char letter[64];
     *pdf = NULL;
     *len = 0;
-    kt_code rc = load_app_doc(s, who, app_id, &app, err);
+    kt_code rc = load_app_doc(s, who, app_id, "print_referral", &app, err);
     if (rc != KT_OK)
         return rc;
     if ((rc = state_is(app, "referred", "Surat pengantar ke Disdukcapil", err)) != KT_OK)

@@ -6,13 +6,17 @@
  *
  * The register is read from the rows the handover itself writes (handovers, receipts.used_*),
  * so it can never disagree with what happened. CSV for the office's paper book and the camat.
+ * Each view is recorded in the access log with the NIKs it shows; the supervisor (who signs
+ * the register) sees them whole, the handover officer masked (docs/security.md).
  *
- * Never: write (read transactions only).
+ * Never: write the register's tables (read transactions only; the access log is the audit
+ * trail's).
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/nik.h"
 #include "core/words.h"
 #include "service/rec_internal.h"
 #include "service/service.h"
@@ -29,15 +33,16 @@ static const char *const reg_roles[] = {"handover", "supervisor", NULL};
     " LEFT JOIN users u ON u.id = h.user_id"                                                 \
     " WHERE h.at >= ? AND h.at < ? ORDER BY h.at, h.application_id"
 
-typedef int (*reg_row_fn)(void *ctx, store_stmt *st);
+typedef int (*reg_row_fn)(void *ctx, store_stmt *st, int full);
 
 static kt_code reg_scan(svc *s, const svc_actor *who, const char *from, const char *to,
-                        reg_row_fn fn, void *ctx, kt_error *err)
+                        const char *action, reg_row_fn fn, void *ctx, kt_error *err)
 {
     store *db = NULL;
     store_stmt *st = NULL;
     int64_t a, b;
-    int row = 0;
+    int row = 0, full = svc_full_nik(who);
+    rec_buf subjects = {0};
     kt_code rc = svc_rec_require_roles(who, reg_roles, "melihat register pengambilan", err);
     if (rc != KT_OK)
         return rc;
@@ -52,13 +57,24 @@ static kt_code reg_scan(svc *s, const svc_actor *who, const char *from, const ch
     store_bind_int(st, 1, a);
     store_bind_int(st, 2, b);
     while ((rc = store_step(st, &row, err)) == KT_OK && row)
-        if (fn(ctx, st) != 0) {
+        if (rec_buf_add(&subjects, "%s%s", subjects.n > 0 ? " " : "", store_col_text(st, 2)) !=
+                0 ||
+            fn(ctx, st, full) != 0) {
             store_reset(st);
             rc = svc_nomem(err);
             goto out;
         }
     store_reset(st);
+    if (rc != KT_OK)
+        goto out;
+    svc_conn_put(s, db);
+    db = NULL;
+    char detail[64];
+    snprintf(detail, sizeof detail, "%s..%s", from != NULL ? from : "", to != NULL ? to : "");
+    rc = svc_access_record(s, who, action, "", 0, subjects.p != NULL ? subjects.p : "", detail,
+                           err);
 out:
+    free(subjects.p);
     svc_conn_put(s, db);
     return rc;
 }
@@ -66,13 +82,16 @@ out:
 /* confirmed_by: how the officer confirmed the person (ktp_receipt | fingerprint | document);
    used_via: how the receipt was read (receipt_no typed | qr_token scanned). Two facts, two
    fields; their words come from core/words.h. */
-static int row_json(void *ctx, store_stmt *st)
+static int row_json(void *ctx, store_stmt *st, int full)
 {
-    char when[64];
+    char when[64], nik[32];
     words_datetime(store_col_int(st, 0), when, sizeof when);
     json_t *o = json_pack("{s:I, s:s, s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "at",
                           (json_int_t)store_col_int(st, 0), "at_local", when, "application_id",
-                          (json_int_t)store_col_int(st, 1), "nik", store_col_text(st, 2), "name",
+                          (json_int_t)store_col_int(st, 1), "nik",
+                          full ? store_col_text(st, 2) : nik_mask(store_col_text(st, 2), nik,
+                                                                   sizeof nik),
+                          "name",
                           store_col_text(st, 3), "kind", store_col_text(st, 4), "receipt_no",
                           store_col_text(st, 5), "confirmed_by", store_col_text(st, 6),
                           "officer", store_col_text(st, 7), "officer_name",
@@ -88,7 +107,7 @@ kt_code svc_register_list(svc *s, const svc_actor *who, const char *from, const 
     *out = NULL;
     if (rows == NULL)
         return svc_nomem(err);
-    kt_code rc = reg_scan(s, who, from, to, row_json, rows, err);
+    kt_code rc = reg_scan(s, who, from, to, "register_list", row_json, rows, err);
     if (rc == KT_OK) {
         *out = json_pack("{s:I, s:O}", "count", (json_int_t)json_array_size(rows), "entries",
                          rows);
@@ -99,14 +118,17 @@ kt_code svc_register_list(svc *s, const svc_actor *who, const char *from, const 
     return rc;
 }
 
-static int row_csv(void *ctx, store_stmt *st)
+static int row_csv(void *ctx, store_stmt *st, int full)
 {
     rec_buf *b = ctx;
-    char when[64], id[24];
+    char when[64], id[24], nik[32];
     words_datetime(store_col_int(st, 0), when, sizeof when);
     snprintf(id, sizeof id, "%lld", (long long)store_col_int(st, 1));
     /* A register for people (the camat's file): words, not codes (issue 10). */
-    const char *v[] = {when, id, store_col_text(st, 2), store_col_text(st, 3),
+    const char *v[] = {when, id,
+                       full ? store_col_text(st, 2)
+                            : nik_mask(store_col_text(st, 2), nik, sizeof nik),
+                       store_col_text(st, 3),
                        words_or_id(WORDS_KIND, store_col_text(st, 4)), store_col_text(st, 5),
                        words_or_id(WORDS_USED_VIA, store_col_text(st, 10)),
                        words_or_id(WORDS_CONFIRMED_BY, store_col_text(st, 6)),
@@ -127,7 +149,7 @@ kt_code svc_register_csv(svc *s, const svc_actor *who, const char *from, const c
                         "Tanda terima dibaca dengan,Identitas dicocokkan dengan,Petugas,"
                         "Nama petugas,Catatan\n") != 0)
         return svc_nomem(err);
-    kt_code rc = reg_scan(s, who, from, to, row_csv, &b, err);
+    kt_code rc = reg_scan(s, who, from, to, "register_export", row_csv, &b, err);
     if (rc != KT_OK) {
         free(b.p);
         return rc;

@@ -3,13 +3,17 @@
  * their NIK is found by name and birth date, as the intake officer would in SIAK (issue 10;
  * also how a newcomer finds a demo resident to try).
  *
- * It is a read of personal data, so it is audited like the NIK lookup: one event (action
- * resident_search) saying who searched and which NIKs were shown. The criteria must narrow
- * the answer: a whole birth date and at least three letters of the name, at most 20 people.
+ * It is a read of personal data, so it is recorded like the NIK lookup: one row of the access
+ * log (action resident_search, svc_access_record) saying who searched, on which birth date,
+ * and which NIKs were shown, committed before the answer is released (`audit reads --nik`
+ * finds it). The NIKs are shown whole: finding the person's NIK is the search's purpose. The
+ * criteria must narrow the answer: a whole birth date and at least three letters of the name,
+ * at most 20 people.
  *
  * Never: search by partial birth date or by name alone (that would list a city).
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "service/svc_internal.h"
@@ -34,8 +38,9 @@ kt_code svc_resident_search(svc *s, const svc_actor *who, const json_t *in, json
     store *db = NULL;
     store_stmt *st = NULL;
     json_t *list = NULL;
+    char *subjects = NULL;
     int row = 0;
-    char like[260], date[JKT_DATE_STRLEN], note[SEARCH_MAX * 18 + 64];
+    char like[260], date[JKT_DATE_STRLEN], detail[64];
     *out = NULL;
     if ((rc = svc_actor_role(who, &role, err)) != KT_OK)
         return rc;
@@ -68,8 +73,6 @@ kt_code svc_resident_search(svc *s, const svc_actor *who, const json_t *in, json
         return svc_nomem(err);
     if ((rc = svc_conn_get(s, &db, err)) != KT_OK)
         goto out;
-    if ((rc = svc_begin_write(s, db, err)) != KT_OK)
-        goto out;
     /* Indexed by birth date (migration 008): the name is compared among the few people
        born that day. */
     if ((rc = store_prepare(db,
@@ -81,7 +84,6 @@ kt_code svc_resident_search(svc *s, const svc_actor *who, const json_t *in, json
     store_bind_text(st, 1, date, -1);
     store_bind_text(st, 2, like, -1);
     store_bind_int(st, 3, SEARCH_MAX);
-    size_t used = (size_t)snprintf(note, sizeof note, "tanggal lahir %s:", date);
     while ((rc = store_step(st, &row, err)) == KT_OK && row) {
         json_array_append_new(
             list, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "nik",
@@ -90,18 +92,21 @@ kt_code svc_resident_search(svc *s, const svc_actor *who, const json_t *in, json
                             store_col_text(st, 4), "address", store_col_text(st, 5), "rt",
                             store_col_text(st, 6), "rw", store_col_text(st, 7), "kelurahan_code",
                             store_col_text(st, 8)));
-        if (used < sizeof note)
-            used += (size_t)snprintf(note + used, sizeof note - used, " %s",
-                                     store_col_text(st, 0));
     }
     store_reset(st);
     if (rc != KT_OK)
         goto out;
-    /* Who saw whose data (UU 27/2022): the NIKs shown, not the name typed. */
-    if ((rc = svc_event_add(s, db, NULL, "resident_searched", who, 0, 0, "", "",
-                            "resident_search", "", note, NULL, err)) != KT_OK)
+    svc_conn_put(s, db);
+    db = NULL;
+    /* Who saw whose data (UU 27/2022): the NIKs shown and the birth date asked, not the name
+       typed. */
+    if ((subjects = svc_access_subjects(list, "nik")) == NULL) {
+        rc = svc_nomem(err);
         goto out;
-    if ((rc = svc_commit(s, db, err)) != KT_OK)
+    }
+    snprintf(detail, sizeof detail, "tanggal lahir %s", date);
+    if ((rc = svc_access_record(s, who, "resident_search", "", 0, subjects, detail, err)) !=
+        KT_OK)
         goto out;
     *out = json_pack("{s:I, s:O}", "count", (json_int_t)json_array_size(list), "residents",
                      list);
@@ -110,5 +115,6 @@ kt_code svc_resident_search(svc *s, const svc_actor *who, const json_t *in, json
 out:
     svc_conn_put(s, db);
     json_decref(list);
+    free(subjects);
     return rc;
 }

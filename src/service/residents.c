@@ -148,6 +148,11 @@ kt_code svc_resident_get(svc *s, const svc_actor *who, const char *nik, json_t *
     json_object_set_new(r, "eligibility_message",
                         json_string(ec == KT_OK || ec == KT_EREFUSED ? v.message : e.message));
     json_object_set_new(r, "warnings", items_json(&info.warnings));
+    svc_conn_put(s, db);
+    db = NULL;
+    /* UU 27/2022: the controller knows who processed whose data. Released once recorded. */
+    if ((rc = svc_access_record(s, who, "read_resident", nik, 0, "", "", err)) != KT_OK)
+        goto out;
     *out = r;
     r = NULL;
 out:

@@ -35,6 +35,10 @@ typedef struct svc_actor {
     char username[64];
     char role[16];        /* intake | operator | handover | supervisor | admin | system */
     int loket;            /* the loket the officer sits at (1..n), 0 if none */
+    int64_t session_id;   /* the session the request came with (svc_session), 0 if none */
+    int must_change_password; /* 1: only svc_password_change and logout are allowed (a reset
+                                 or demo account's first use); every other use case refuses
+                                 with 403 password_change_required */
 } svc_actor;
 
 /* The CLI's actor: may do everything, audited as "system". */
@@ -87,15 +91,72 @@ void svc_unsubscribe(svc *s, svc_listener fn, void *ctx);
    or a name. NULL when the audience gets nothing of it. New reference owned by caller. */
 json_t *svc_event_view(const json_t *event, const svc_actor *who);
 
-/* ---- staff accounts and sessions ------------------------------------------------------ */
-/* in: {"username","full_name","role","password","loket"?} */
+/* ---- staff accounts and sessions (users.c, docs/security.md) -------------------------- */
+/* Password rules (svc_user_add, svc_password_change): 10 to 128 characters, at least 5
+   different ones, not digits only, not the username with only digits or signs around it, not
+   a well-known or demo password, and (on a change) not the current one. */
+/* in: {"username","full_name","role","password","loket"?, "must_change_password"?: bool} */
 kt_code svc_user_add(svc *s, const svc_actor *who, const json_t *in, json_t **out, kt_error *err);
 kt_code svc_user_list(svc *s, const svc_actor *who, json_t **out, kt_error *err);
-/* On success: token (64 hex chars + NUL) for the session cookie, and the actor. */
+/* Disable (active 0: no login, its sessions end) or enable (also lifts a lockout) an account
+   (admin). An admin cannot disable their own account. out: the account. */
+kt_code svc_user_set_active(svc *s, const svc_actor *who, const char *username, int active,
+                            json_t **out, kt_error *err);
+/* Admin reset: a new random temporary password, shown once in out {"username",
+   "temporary_password", "sessions_ended"}; the account must change it at its next login; its
+   sessions end; a lockout is lifted. */
+kt_code svc_user_reset_password(svc *s, const svc_actor *who, const char *username,
+                                json_t **out, kt_error *err);
+/* Change one's own password: in {"current_password", "new_password"}. Ends the account's
+   other sessions (the caller's stays) and lifts a forced change. out {"ok",
+   "sessions_ended"}. A wrong current password counts as a failed login; while the account is
+   locked, KT_ELIMIT account_locked (retry_s) before any check. */
+kt_code svc_password_change(svc *s, const svc_actor *who, const json_t *in, json_t **out,
+                            kt_error *err);
+/*
+ * Log in from client (the caller's address, for throttling and the audit trail; NULL for
+ * none). On success: token (64 hex chars + NUL) for the session cookie, and the actor (with
+ * its session_id and must_change_password). Refusals: KT_EUNAUTH login_failed (wrong
+ * username or password: never which) and account_disabled (only after the right password);
+ * KT_ELIMIT with err->retry_s (kt_fail_retry) account_locked (5 failures in a row lock the
+ * account for 5 minutes, doubling to 60) and login_throttled (20 failures from one address
+ * within 15 minutes block it for 15), whose messages say how long to wait; KT_EUNAVAIL
+ * login_busy (retry_s 1) when the password hash's concurrency cap has a full queue. Every
+ * attempt is in the audit trail (events).
+ */
 kt_code svc_login(svc *s, const char *username, const char *password, int loket,
-                  char token[65], svc_actor *actor, kt_error *err);
+                  const char *client, char token[65], svc_actor *actor, kt_error *err);
+/* The session of a token: valid for 8 hours and while used at least every 30 minutes. */
 kt_code svc_session(svc *s, const char *token, svc_actor *actor, kt_error *err);
 kt_code svc_logout(svc *s, const char *token, kt_error *err);
+/* Active sessions (admin): [{"id","user_id","username","role","loket","client",
+   "created_at","last_seen_at","expires_at","idle_expires_at"}], newest first. */
+kt_code svc_session_list(svc *s, const svc_actor *who, json_t **out, kt_error *err);
+/* End one session (admin). out {"id", "username"}. */
+kt_code svc_session_revoke(svc *s, const svc_actor *who, int64_t session_id, json_t **out,
+                           kt_error *err);
+
+/* ---- the audit trail (audit.c, docs/security.md) ------------------------------------- */
+/* Check the hash chains of events and access_log and the signed checkpoints (supervisor,
+   admin). pubs: comma-separated public key files to trust (a copy kept away from the server);
+   NULL = audit.pub beside the database. out {"ok", "checked_at", "key_id", "chains":
+   {events|access_log|audit_checkpoints: {"records", "head_id", "head_hash",
+   "unsigned_tail"?}}, "problems": [{"chain", "id", "kind", "expected", "found", "message"}],
+   "problem_count", "first_break"}; a broken trail is KT_OK with "ok": false. */
+kt_code svc_audit_verify(svc *s, const svc_actor *who, const char *pubs, json_t **out,
+                         kt_error *err);
+/* The last verification's result (svc_audit_verify's, with the server's key) when it is under
+   10 minutes old, else a new one: a verification reads every record (about 85,000 a second),
+   so the dashboard asks this, not svc_audit_verify. Supervisor, admin. */
+kt_code svc_audit_status(svc *s, const svc_actor *who, json_t **out, kt_error *err);
+/* Sign a checkpoint of both chains now (admin, system). out {"checkpoint_id", "at"}. */
+kt_code svc_audit_checkpoint(svc *s, const svc_actor *who, json_t **out, kt_error *err);
+/* Who read whose data (supervisor, admin): filter {"nik"?, "username"?, "from"?, "to"?
+   (YYYY-MM-DD, Jakarta; default the 31 days to today), "limit"? (1..5000, 500)}. out
+   {"reads": [{"id","at","user_id","username","role","loket","action","nik",
+   "application_id","subjects","detail"}], "from", "to"}, newest first. Recorded itself. */
+kt_code svc_audit_reads(svc *s, const svc_actor *who, const json_t *filter, json_t **out,
+                        kt_error *err);
 
 /* ---- queue (SOP step 1) ---------------------------------------------------------------- */
 /* Public (kiosk). in: {"service","priority"?: bool, "priority_reason"?} */
@@ -146,7 +207,8 @@ kt_code svc_queue_board(svc *s, json_t **out, kt_error *err);
 /* Biodata, NIK analysis with warnings, age on the service day, eligibility, card held. */
 /* SIAK lookup without a NIK: in {"name": 3+ letters, "birth_date": "YYYY-MM-DD"} ->
    {"count", "residents": [{nik, name, birth_place, birth_date, sex, address, rt, rw,
-   kelurahan_code}]} (at most 20); intake, supervisor, admin; audited (resident_search). */
+   kelurahan_code}]} (at most 20); intake, supervisor, admin; recorded in the access log
+   (resident_search, the NIKs shown) before it answers. */
 /* A few demo residents a newcomer can try, one per intake case: [{nik, name, birth_date,
    "try"}] (demo.c; admin/system). */
 kt_code svc_demo_niks(svc *s, const svc_actor *who, json_t **out, kt_error *err);

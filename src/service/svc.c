@@ -31,13 +31,17 @@
  *
  * Never: keep a connection across calls in a thread-local (a server thread may outlive svc).
  */
+#include <errno.h>
 #include <sodium.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
+#include "seal/seal.h"
 #include "service/afis.h"
 #include "service/cit_internal.h"
 #include "service/svc_internal.h"
@@ -73,6 +77,22 @@ svc_actor svc_system_actor(void)
 
 kt_code svc_nomem(kt_error *err) { return kt_fail(err, KT_ENOMEM, "no_memory", "", "Memori habis"); }
 
+void svc_sha256_hex(const void *data, size_t len, char hex[65])
+{
+    unsigned char h[crypto_hash_sha256_BYTES];
+    crypto_hash_sha256(h, data, len);
+    sodium_bin2hex(hex, 65, h, sizeof h);
+}
+
+void svc_secret_new(char token[65], char hash[65])
+{
+    unsigned char raw[32];
+    randombytes_buf(raw, sizeof raw);
+    sodium_bin2hex(token, 65, raw, sizeof raw);
+    sodium_memzero(raw, sizeof raw);
+    svc_sha256_hex(token, 64, hash);
+}
+
 static char *dup_str(const char *s)
 {
     size_t n = strlen(s);
@@ -103,9 +123,9 @@ kt_code svc_open(const svc_config *cfg, svc **out, kt_error *err)
     pthread_mutex_init(&s->wmu, NULL);
     pthread_cond_init(&s->emit_cv, NULL);
     pthread_mutex_init(&s->gmu, NULL);
-    pthread_cond_init(&s->gcv, NULL);
     pthread_cond_init(&s->pool_cv, NULL);
     pthread_cond_init(&s->trim_cv, NULL);
+    pthread_mutex_init(&s->amu, NULL);
     s->gtail = &s->ghead;
     s->key_fd = -1;
     s->lokets = cfg->lokets > 0 ? cfg->lokets : 3;
@@ -132,6 +152,8 @@ kt_code svc_open(const svc_config *cfg, svc **out, kt_error *err)
         rc = svc_nomem(err);
         goto fail;
     }
+    if ((rc = svc_login_open(s, err)) != KT_OK)
+        goto fail;
     /* Open one connection now: creates and migrates the database, and reports a bad path
        at open rather than at the first use case. */
     if ((rc = store_open(s->db_path, NULL, &db, err)) != KT_OK)
@@ -146,6 +168,9 @@ kt_code svc_open(const svc_config *cfg, svc **out, kt_error *err)
         goto fail;
     if (pthread_create(&s->trimmer, NULL, pool_trimmer, s) == 0)
         s->trimmer_on = 1; /* without it the pool is still bounded, only not trimmed */
+    /* The audit trail of a database from before migration 006: chained and signed once. */
+    if ((rc = svc_audit_open(s, err)) != KT_OK)
+        goto fail;
     /* The AFIS gallery: every recorded finger, in memory (afis.c). */
     if ((rc = svc_afis_open(s, cfg, err)) != KT_OK)
         goto fail;
@@ -169,6 +194,7 @@ void svc_close(svc *s)
     }
     svc_afis_close(s);
     svc_cit_close(s);
+    svc_login_close(s);
     svc_atrest_close(s);
     for (size_t i = 0; i < s->npool; i++)
         store_close(s->pool[i]);
@@ -179,9 +205,10 @@ void svc_close(svc *s)
     pthread_mutex_destroy(&s->wmu);
     pthread_cond_destroy(&s->emit_cv);
     pthread_mutex_destroy(&s->gmu);
-    pthread_cond_destroy(&s->gcv);
     pthread_cond_destroy(&s->pool_cv);
     pthread_cond_destroy(&s->trim_cv);
+    pthread_mutex_destroy(&s->amu);
+    json_decref(s->audit_last);
     free(s->db_path);
     free(s->data_dir);
     free(s);
@@ -190,9 +217,18 @@ void svc_close(svc *s)
 /* Set while this thread holds s->wmu (a thread runs one use case at a time). */
 static _Thread_local int holds_write;
 
+int svc_holds_write(void) { return holds_write; }
+
 #define SVC_WRITE_WAIT_MS 5000
 
+static kt_code begin_write(svc *s, store *db, store_txn mode, kt_error *err);
+
 kt_code svc_begin_write(svc *s, store *db, kt_error *err)
+{
+    return begin_write(s, db, STORE_WRITE, err);
+}
+
+static kt_code begin_write(svc *s, store *db, store_txn mode, kt_error *err)
 {
     struct timespec until;
     clock_gettime(CLOCK_REALTIME, &until);
@@ -203,7 +239,7 @@ kt_code svc_begin_write(svc *s, store *db, kt_error *err)
                            "Basis data sedang sibuk, coba lagi sebentar");
         holds_write = 1;
     }
-    kt_code rc = store_begin(db, STORE_WRITE, err);
+    kt_code rc = store_begin(db, mode, err);
     if (rc != KT_OK) {
         holds_write = 0;
         pthread_mutex_unlock(&s->wmu);
@@ -424,9 +460,12 @@ void svc_emit(svc *s, json_t *pending)
 struct svc_group_job {
     svc_group_fn fn;
     void *ctx;
+    int lazy;            /* svc_group_write_lazy: its commit need not wait for the disk */
     kt_code rc;
     kt_error err;
     int done;            /* set by the leader under gmu once rc/err are final */
+    pthread_cond_t cv;   /* signalled when done, or when this job heads the queue and no
+                            thread leads (it leads the next batch) */
     svc_group_job *next; /* queue link, then batch link */
 };
 
@@ -448,9 +487,15 @@ static void group_run(svc *s, svc_group_job *batch)
     store *db = NULL;
     kt_error e;
     kt_error_clear(&e);
+    /* A batch of lazy units only (reads being recorded) commits without waiting for the
+       disk; one durable unit makes the whole batch durable. */
+    store_txn mode = STORE_WRITE_LAZY;
+    for (svc_group_job *j = batch; j != NULL; j = j->next)
+        if (!j->lazy)
+            mode = STORE_WRITE;
     kt_code rc = svc_conn_get(s, &db, &e);
     if (rc == KT_OK)
-        rc = svc_begin_write(s, db, &e);
+        rc = begin_write(s, db, mode, &e);
     if (rc != KT_OK) {
         group_fail(batch, &e, rc);
         goto out;
@@ -479,19 +524,36 @@ out:
     svc_conn_put(s, db);
 }
 
+static kt_code group_write(svc *s, svc_group_fn fn, void *ctx, int lazy, kt_error *err);
+
 kt_code svc_group_write(svc *s, svc_group_fn fn, void *ctx, kt_error *err)
+{
+    return group_write(s, fn, ctx, 0, err);
+}
+
+kt_code svc_group_write_lazy(svc *s, svc_group_fn fn, void *ctx, kt_error *err)
+{
+    return group_write(s, fn, ctx, 1, err);
+}
+
+static kt_code group_write(svc *s, svc_group_fn fn, void *ctx, int lazy, kt_error *err)
 {
     svc_group_job job;
     memset(&job, 0, sizeof job);
     job.fn = fn;
     job.ctx = ctx;
+    job.lazy = lazy;
     kt_error_clear(&job.err);
+    pthread_cond_init(&job.cv, NULL);
     pthread_mutex_lock(&s->gmu);
     *s->gtail = &job;
     s->gtail = &job.next;
     while (!job.done) {
         if (s->gleader) {
-            pthread_cond_wait(&s->gcv, &s->gmu);
+            /* Each waiter sleeps on its own condition: a finished batch wakes its own jobs
+               and the next batch's leader, not every thread waiting (under a read load of
+               dozens of connections the broadcast cost more than the batch). */
+            pthread_cond_wait(&job.cv, &s->gmu);
             continue;
         }
         /* Lead: take up to SVC_GROUP_MAX queued jobs from the head (ours may be further back
@@ -508,14 +570,17 @@ kt_code svc_group_write(svc *s, svc_group_fn fn, void *ctx, kt_error *err)
         group_run(s, batch);
         pthread_mutex_lock(&s->gmu);
         for (svc_group_job *j = batch; j != NULL;) {
-            svc_group_job *next = j->next; /* j may vanish once done is seen */
+            svc_group_job *next = j->next; /* j may vanish once done is seen (after gmu) */
             j->done = 1;
+            pthread_cond_signal(&j->cv);
             j = next;
         }
         s->gleader = 0;
-        pthread_cond_broadcast(&s->gcv);
+        if (s->ghead != NULL) /* the next batch's leader */
+            pthread_cond_signal(&s->ghead->cv);
     }
     pthread_mutex_unlock(&s->gmu);
+    pthread_cond_destroy(&job.cv);
     if (job.rc != KT_OK && err != NULL)
         *err = job.err;
     return job.rc;
@@ -526,6 +591,11 @@ kt_code svc_actor_role(const svc_actor *who, wf_role *role, kt_error *err)
     if (who == NULL || !wf_role_from_str(who->role, role))
         return kt_fail(err, KT_EFORBIDDEN, "forbidden", "role", "Peran '%s' tidak dikenal",
                        who != NULL ? who->role : "");
+    /* A reset or demo password is known to someone else: nothing but the change until then. */
+    if (who->must_change_password)
+        return kt_fail(err, KT_EFORBIDDEN, "password_change_required", "password",
+                       "Ganti kata sandi Anda dulu sebelum bekerja (kata sandi awal atau hasil "
+                       "reset tidak boleh dipakai terus)");
     return KT_OK;
 }
 
@@ -559,28 +629,63 @@ kt_code svc_event_add(svc *s, store *db, json_t *pending, const char *type,
                       const char *reason, const char *note, json_t *extra, kt_error *err)
 {
     store_stmt *st = NULL;
-    int64_t at = svc_now(s);
-    kt_code rc = store_prepare(db,
-                               "INSERT INTO events (application_id, ticket_id, user_id, username,"
-                               " role, loket, at, from_state, to_state, action, reason, note)"
-                               " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                               &st, err);
-    if (rc != KT_OK)
+    int64_t at = svc_now(s), id;
+    char prev[65], hash[65], b_id[24], b_app[24], b_tk[24], b_uid[24], b_loket[24], b_at[24];
+    kt_code rc;
+    /* The chain's order is the commit order only when every append holds the write lock. */
+    if (!holds_write)
+        return kt_fail(err, KT_EINTERNAL, "audit_outside_write", "",
+                       "Kejadian audit di luar transaksi tulis (bug)");
+    if ((rc = svc_audit_tail(db, SVC_CHAIN_EVENTS, &id, prev, err)) != KT_OK)
         return rc;
+    id++;
+    snprintf(b_id, sizeof b_id, "%lld", (long long)id);
+    snprintf(b_app, sizeof b_app, "%lld", (long long)app_id);
+    snprintf(b_tk, sizeof b_tk, "%lld", (long long)ticket_id);
+    snprintf(b_uid, sizeof b_uid, "%lld", (long long)who->user_id);
+    snprintf(b_loket, sizeof b_loket, "%d", who->loket);
+    snprintf(b_at, sizeof b_at, "%lld", (long long)at);
+    const char *vals[] = {b_id,
+                          app_id > 0 ? b_app : NULL,
+                          ticket_id > 0 ? b_tk : NULL,
+                          b_uid,
+                          who->username,
+                          who->role,
+                          b_loket,
+                          b_at,
+                          from != NULL ? from : "",
+                          to != NULL ? to : "",
+                          action,
+                          reason != NULL ? reason : "",
+                          note != NULL ? note : ""};
+    svc_audit_hash(SVC_CHAIN_EVENTS, prev, vals, hash);
+    if ((rc = svc_audit_before_append(s, db, SVC_CHAIN_EVENTS, id, hash, err)) != KT_OK)
+        return rc;
+    if ((rc = store_prepare(db,
+                            "INSERT INTO events (id, application_id, ticket_id, user_id, username,"
+                            " role, loket, at, from_state, to_state, action, reason, note,"
+                            " chain_prev, chain_hash)"
+                            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                            &st, err)) != KT_OK)
+        return rc;
+    store_bind_int(st, 1, id);
     if (app_id > 0)
-        store_bind_int(st, 1, app_id);
+        store_bind_int(st, 2, app_id);
+    else
+        store_bind_null(st, 2);
     if (ticket_id > 0)
-        store_bind_int(st, 2, ticket_id);
-    store_bind_int(st, 3, who->user_id);
-    store_bind_text(st, 4, who->username, -1);
-    store_bind_text(st, 5, who->role, -1);
-    store_bind_int(st, 6, who->loket);
-    store_bind_int(st, 7, at);
-    store_bind_text(st, 8, from != NULL ? from : "", -1);
-    store_bind_text(st, 9, to != NULL ? to : "", -1);
-    store_bind_text(st, 10, action, -1);
-    store_bind_text(st, 11, reason != NULL ? reason : "", -1);
-    store_bind_text(st, 12, note != NULL ? note : "", -1);
+        store_bind_int(st, 3, ticket_id);
+    else
+        store_bind_null(st, 3);
+    store_bind_int(st, 4, who->user_id);
+    store_bind_text(st, 5, who->username, -1);
+    store_bind_text(st, 6, who->role, -1);
+    store_bind_int(st, 7, who->loket);
+    store_bind_int(st, 8, at);
+    for (int i = 8; i < 13; i++)
+        store_bind_text(st, i + 1, vals[i], -1);
+    store_bind_text(st, 14, prev, -1);
+    store_bind_text(st, 15, hash, -1);
     if ((rc = store_run(st, err)) != KT_OK)
         return rc;
     if (pending == NULL)
@@ -700,4 +805,74 @@ out:
     const wil_table *r = s->regions;
     pthread_mutex_unlock(&s->mu);
     return r;
+}
+
+/* ---- the office's key files ------------------------------------------------------------ */
+
+/*
+ * Where a key pair lives: beside the SQLite file (not in the data folder, which `ktpel
+ * backup` copies: a stolen backup must not be able to sign). A database server location
+ * (postgres://) has no folder of its own, so the keys go to the data folder there.
+ */
+kt_code svc_key_paths(const svc *s, const char *name, char sec[1024], char pub[1024],
+                      kt_error *err)
+{
+    const char *dir = s->data_dir; /* a server location: the data folder */
+    int dl = (int)strlen(dir);
+    if (strstr(s->db_path, "://") == NULL) { /* a SQLite file: its folder */
+        const char *slash = strrchr(s->db_path, '/');
+        dir = slash == NULL ? "." : s->db_path;
+        dl = slash == NULL ? 1 : (int)(slash - s->db_path);
+    }
+    if (snprintf(sec, 1024, "%.*s/%s.key", dl, dir, name) >= 1024 ||
+        snprintf(pub, 1024, "%.*s/%s.pub", dl, dir, name) >= 1024)
+        return kt_fail(err, KT_EINVAL, "path_too_long", "db", "Path database terlalu panjang");
+    return KT_OK;
+}
+
+kt_code svc_key_secret(const svc *s, const char *name, const char *what, int create,
+                       tok_keys *k, kt_error *err)
+{
+    char sec[1024], pub[1024], id[48];
+    struct stat sb;
+    kt_code rc = svc_key_paths(s, name, sec, pub, err);
+    if (rc != KT_OK)
+        return rc;
+    if (create && stat(sec, &sb) != 0 && errno == ENOENT) {
+        kt_error e2;
+        /* A server location's keys go to the data folder, which may not exist yet. */
+        char dir[1024];
+        snprintf(dir, sizeof dir, "%s", sec);
+        char *slash = strrchr(dir, '/');
+        if (slash != NULL && slash != dir) {
+            *slash = '\0';
+            if (seal_mkdir_private(dir) != 0)
+                return kt_fail(err, KT_EIO, "key_dir", "data", "Folder kunci %s tidak dapat "
+                               "dibuat: %s", dir, strerror(errno));
+        }
+        rc = tok_keygen(sec, pub, &e2);
+        /* Two threads (or processes) making the key at once: the loser finds the file made. */
+        if (rc != KT_OK && rc != KT_ECONFLICT) {
+            *err = e2;
+            return rc;
+        }
+    }
+    snprintf(id, sizeof id, "%s_key_missing", name);
+    if (stat(sec, &sb) != 0)
+        return kt_fail(err, KT_EREFUSED, id, "token", "Kunci %s (%s) tidak ada", what, sec);
+    return tok_load_secret(sec, k, err);
+}
+
+kt_code svc_key_public(const svc *s, const char *name, const char *what,
+                       unsigned char pk[TOK_PUBLIC_LEN], kt_error *err)
+{
+    char sec[1024], pub[1024], id[48];
+    kt_code rc = svc_key_paths(s, name, sec, pub, err);
+    if (rc != KT_OK)
+        return rc;
+    snprintf(id, sizeof id, "%s_key_missing", name);
+    if (access(pub, R_OK) != 0)
+        return kt_fail(err, KT_EREFUSED, id, "token", "Kunci publik %s (%s) tidak ada", what,
+                       pub);
+    return tok_load_public(pub, pk, err);
 }

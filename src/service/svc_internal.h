@@ -23,6 +23,7 @@
 #include "core/jakarta.h"
 #include "core/wilayah.h"
 #include "core/workflow.h"
+#include "doc/token.h"
 #include "service/service.h"
 #include "store/store.h"
 
@@ -31,6 +32,7 @@
 #define SVC_POOL_IDLE_MS 30000  /* an idle store connection is closed after this long ... */
 #define SVC_POOL_KEEP 2         /* ... down to this many kept for the next request */
 #define SVC_SESSION_TTL_MS (8 * 3600 * INT64_C(1000))
+#define SVC_SESSION_IDLE_MS (30 * 60 * INT64_C(1000)) /* a session unused this long ends */
 #define SVC_PICKUP_DAYS 14 /* expected pickup: service day + 14 days (printing at Disdukcapil) */
 
 typedef struct svc_listener_slot {
@@ -46,6 +48,7 @@ typedef struct svc_listener_slot {
  */
 typedef kt_code (*svc_group_fn)(svc *s, store *db, void *ctx, kt_error *err);
 typedef struct svc_group_job svc_group_job; /* on the requesting thread's stack */
+typedef struct svc_login_guard svc_login_guard; /* users.c: hash slots, client throttling */
 
 struct seal_ring;
 
@@ -81,11 +84,27 @@ struct svc {
     int emitting;           /* svc_emit calls under way (guarded by mu) */
 
     pthread_mutex_t gmu;        /* group commit: guards the fields below */
-    pthread_cond_t gcv;         /* a batch finished or the leader left */
     svc_group_job *ghead;       /* jobs waiting for the next batch (FIFO) */
     svc_group_job **gtail;
     int gleader;                /* 1 while a thread runs a batch */
+
+    svc_login_guard *login;     /* owned (users.c) */
+
+    pthread_mutex_t amu;        /* one full verification of the audit trail at a time */
+    json_t *audit_last;         /* owned: the last verification's result, or NULL */
+    int64_t audit_last_at;      /* when it ran (svc_now) */
 };
+
+/* svc_user_add, with the password rules checked (rules 1) or not (0: the demo accounts only,
+   whose published passwords must be changed at first use). */
+kt_code svc_user_add_as(svc *s, const svc_actor *who, const json_t *in, int rules, json_t **out,
+                        kt_error *err);
+/* The argon2id string an unknown username's password is checked against (users.c; its
+   parameters must stay those of a real hash: tests check). */
+const char *svc_password_dummy_hash(void);
+/* users.c: the login guard's life (svc_open, svc_close). */
+kt_code svc_login_open(svc *s, kt_error *err);
+void svc_login_close(svc *s);
 
 int64_t svc_now(const svc *s);
 
@@ -139,6 +158,10 @@ kt_code svc_commit_emit(svc *s, store *db, json_t *pending, json_t **out, kt_err
    is committed (durable) or has failed: its result, or the commit's error. Concurrent callers'
    units share one transaction and one fsync. The caller must not hold the write lock. */
 kt_code svc_group_write(svc *s, svc_group_fn fn, void *ctx, kt_error *err);
+/* The same for a unit whose commit need not wait for the disk (store.h STORE_WRITE_LAZY: it
+   survives a crash of the process, a power cut may lose it): a batch of such units only is
+   committed so; a batch with any svc_group_write unit is durable as a whole. */
+kt_code svc_group_write_lazy(svc *s, svc_group_fn fn, void *ctx, kt_error *err);
 
 /* The actor's role as an enum; KT_EFORBIDDEN for an unknown role string. */
 kt_code svc_actor_role(const svc_actor *who, wf_role *role, kt_error *err);
@@ -157,6 +180,60 @@ kt_code svc_event_add(svc *s, store *db, json_t *pending, const char *type,
                       const svc_actor *who, int64_t app_id, int64_t ticket_id,
                       const char *from, const char *to, const char *action,
                       const char *reason, const char *note, json_t *extra, kt_error *err);
+/* 1 while this thread holds the write lock (inside svc_begin_write .. commit/put). */
+int svc_holds_write(void);
+
+/*
+ * The audit trail's hash chains (audit.c, docs/internals/service.md "Audit trail"): events
+ * (changes), access_log (reads of residents' data), audit_checkpoints (signed heads).
+ */
+typedef enum svc_chain {
+    SVC_CHAIN_EVENTS,
+    SVC_CHAIN_ACCESS,
+    SVC_CHAIN_CHECKPOINTS,
+    SVC_CHAIN_COUNT
+} svc_chain;
+/* The chain's last record: its id (0 when empty) and chain_hash (64 zeros when empty). */
+kt_code svc_audit_tail(store *db, svc_chain c, int64_t *id, char hash[65], kt_error *err);
+/* chain_hash of a record whose chain_prev is prev: vals are its columns in the chain's order
+   (audit.c's tables), NULL for SQL NULL. */
+void svc_audit_hash(svc_chain c, const char *prev, const char *const *vals, char out[65]);
+/* Before appending the record (id, hash) to chain c (same transaction): a signed checkpoint,
+   covering that record as the chain's head, when one is due. Called before the INSERT so
+   that store_last_id() still names the record afterwards. */
+kt_code svc_audit_before_append(svc *s, store *db, svc_chain c, int64_t id,
+                                const char *hash, kt_error *err);
+/* At open: chain and sign the events written before migration 006 (once). */
+kt_code svc_audit_open(svc *s, kt_error *err);
+/* Record a read of a resident's data (inside the caller's write transaction). nik: the one
+   person read, or NULL/"" with subjects (space-separated NIKs) for a view of several; app_id 0
+   = none; detail: what was asked (a filter, a slot). */
+kt_code svc_access_add(svc *s, store *db, const svc_actor *who, const char *action,
+                       const char *nik, int64_t app_id, const char *subjects,
+                       const char *detail, kt_error *err);
+/* The same as a write of its own (group commit), for a read use case after it read: the data
+   is released only once its record is committed. The commit is lazy (svc_group_write_lazy):
+   a record survives a crash of ktpel; a power cut may lose the last moments' reads (never a
+   part of the chain); a durable commit after it (any change) makes it durable. */
+kt_code svc_access_record(svc *s, const svc_actor *who, const char *action, const char *nik,
+                          int64_t app_id, const char *subjects, const char *detail,
+                          kt_error *err);
+/* The distinct NIKs of arr's objects' `key`, space-separated; NULL when out of memory. Owned
+   by the caller: free(). */
+char *svc_access_subjects(const json_t *arr, const char *key);
+
+/*
+ * NIK masking (docs/security.md): a whole NIK is shown in the record of the one person being
+ * served (a lookup, an application, a receipt, a duplicate's comparison, the office's own
+ * documents) to any staff role; in a list of several people only to the supervisor and the
+ * CLI (svc_full_nik); everyone else sees 367110******0001 (nik_mask).
+ */
+int svc_full_nik(const svc_actor *who);
+/* Replace the string o[key] by its masked form (nothing when absent). */
+void svc_nik_mask_in(json_t *o, const char *key);
+/* The same for every object of arr. */
+void svc_nik_mask_list(json_t *arr, const char *key);
+
 /* Give each pending event to every listener (after commit). */
 void svc_emit(svc *s, json_t *pending);
 
@@ -183,6 +260,27 @@ kt_code svc_row_by_key(store *db, const char *sql, const char *key, store_stmt *
 const char *svc_jstr(const json_t *o, const char *key);
 /* Allocation failure of jansson as a kt_error. */
 kt_code svc_nomem(kt_error *err);
+
+/* SHA-256 of len bytes as 64 hex characters (+ NUL). */
+void svc_sha256_hex(const void *data, size_t len, char hex[65]);
+/* A bearer secret (a session's cookie, a kiosk's device secret): 32 random bytes as 64 hex
+   characters in token, and what the database keeps of it in hash (svc_sha256_hex of the
+   token, so a copy of the database cannot be used as the secret). */
+void svc_secret_new(char token[65], char hash[65]);
+
+/*
+ * The office's key pairs (Ed25519, doc/token.h files): "<name>.key" (0600) and "<name>.pub"
+ * beside the SQLite file, or in the data folder for a database server. name: "receipt" (the
+ * pickup receipts' tokens), "audit" (the audit trail's checkpoints). what names the key in
+ * messages ("tanda terima kantor"). svc_key_secret creates the pair when create and it is
+ * missing; a missing key is KT_EREFUSED "<name>_key_missing". Wipe k with tok_keys_wipe.
+ */
+kt_code svc_key_paths(const svc *s, const char *name, char sec[1024], char pub[1024],
+                      kt_error *err);
+kt_code svc_key_secret(const svc *s, const char *name, const char *what, int create,
+                       tok_keys *k, kt_error *err);
+kt_code svc_key_public(const svc *s, const char *name, const char *what,
+                       unsigned char pk[TOK_PUBLIC_LEN], kt_error *err);
 
 /* The number of lokets now: the layout's highest loket, or the configured number when that is
    higher (lokets.c). Read at each use, so a loket added to the layout exists at once. */

@@ -15,7 +15,8 @@
  *   BEGIN exactly as BEGIN IMMEDIATE makes them queue in SQLite, and every statement after
  *   the lock sees what the previous writer committed (READ COMMITTED takes a snapshot per
  *   statement), so the service's read-then-write use cases (next ticket number) stay correct
- *   without retry loops. SERIALIZABLE was not chosen: it would fail such transactions at
+ *   without retry loops. STORE_WRITE_LAZY adds SET LOCAL synchronous_commit = off (the
+ *   commit does not wait for the WAL flush). SERIALIZABLE was not chosen: it would fail such transactions at
  *   COMMIT (40001) and every use case would need a retry loop. The lock is released by
  *   COMMIT/ROLLBACK; its wait is bounded by lock_timeout = busy_timeout_ms (-> KT_EUNAVAIL).
  *   STORE_READ is REPEATABLE READ: one snapshot for the whole transaction.
@@ -540,6 +541,10 @@ static kt_code pg_begin(store *base, store_txn mode, kt_error *err)
     s->txn_failed = KT_OK;
     if (mode == STORE_WRITE)
         snprintf(sql, sizeof sql, "BEGIN; SELECT pg_advisory_xact_lock(%lld)",
+                 (long long)PG_WRITE_LOCK);
+    else if (mode == STORE_WRITE_LAZY) /* the commit does not wait for the WAL flush */
+        snprintf(sql, sizeof sql,
+                 "BEGIN; SELECT pg_advisory_xact_lock(%lld); SET LOCAL synchronous_commit = off",
                  (long long)PG_WRITE_LOCK);
     else
         snprintf(sql, sizeof sql, "BEGIN ISOLATION LEVEL REPEATABLE READ");

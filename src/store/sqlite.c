@@ -4,7 +4,10 @@
  * Connection settings, and why:
  * - journal_mode=WAL: readers (the display board, dashboards) never block the writer.
  * - synchronous=FULL: WAL is fsynced at every commit, so an acknowledged write (a ticket
- *   number handed to a citizen, a recorded application) survives a power cut.
+ *   number handed to a citizen, a recorded application) survives a power cut. A
+ *   STORE_WRITE_LAZY transaction commits with synchronous=NORMAL (its WAL frames are written,
+ *   not fsynced: a crash of the process keeps them, a power cut may not) and FULL is set again
+ *   right after; the next FULL commit's fsync covers its frames too.
  * - foreign_keys=ON: the schema's references hold.
  * - busy_timeout: concurrent writers (lokets calling at once) wait for the lock instead of
  *   failing; BEGIN IMMEDIATE takes it up front so a read-then-write never deadlocks.
@@ -37,6 +40,7 @@ typedef struct sq_store {
        direct-mapped table keyed by the address finds it without hashing the text (the text
        is still compared, since a stack buffer can hold other SQL at the same address). */
     struct { const char *sql; sq_stmt *e; } recent[64];
+    int lazy; /* the open transaction is STORE_WRITE_LAZY: synchronous=FULL to restore */
 } sq_store;
 
 static kt_code sq_fail(sqlite3 *db, int rc, kt_error *err, const char *what)
@@ -150,13 +154,30 @@ fail:
     return rc;
 }
 
+/* Back to the durable setting after a STORE_WRITE_LAZY transaction. */
+static void sq_unlazy(sq_store *s)
+{
+    if (s->lazy) {
+        sqlite3_exec(s->db, "PRAGMA synchronous=FULL", NULL, NULL, NULL);
+        s->lazy = 0;
+    }
+}
+
 static kt_code sq_begin(store *base, store_txn mode, kt_error *err)
 {
     sq_store *s = (sq_store *)base;
-    int rc = sqlite3_exec(s->db, mode == STORE_WRITE ? "BEGIN IMMEDIATE" : "BEGIN", NULL, NULL,
-                          NULL);
-    if (rc != SQLITE_OK)
-        return sq_fail(s->db, rc, err, "begin");
+    int rc;
+    if (mode == STORE_WRITE_LAZY) {
+        if ((rc = sqlite3_exec(s->db, "PRAGMA synchronous=NORMAL", NULL, NULL, NULL)) != SQLITE_OK)
+            return sq_fail(s->db, rc, err, "begin");
+        s->lazy = 1;
+    }
+    rc = sqlite3_exec(s->db, mode == STORE_READ ? "BEGIN" : "BEGIN IMMEDIATE", NULL, NULL, NULL);
+    if (rc != SQLITE_OK) {
+        kt_code c = sq_fail(s->db, rc, err, "begin");
+        sq_unlazy(s);
+        return c;
+    }
     return KT_OK;
 }
 
@@ -168,8 +189,10 @@ static kt_code sq_commit(store *base, kt_error *err)
         kt_code c = sq_fail(s->db, rc, err, "commit");
         if (!sqlite3_get_autocommit(s->db))
             sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+        sq_unlazy(s);
         return c;
     }
+    sq_unlazy(s);
     return KT_OK;
 }
 
@@ -182,6 +205,7 @@ static void sq_rollback(store *base)
             sqlite3_reset(((sq_stmt *)s->cache.slot[i])->st);
     if (!sqlite3_get_autocommit(s->db))
         sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+    sq_unlazy(s);
 }
 
 static kt_code sq_prepare(store *base, const char *sql, store_stmt **out, kt_error *err)

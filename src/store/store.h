@@ -33,8 +33,14 @@ typedef struct store_stmt store_stmt; /* owned by its connection; never freed by
 
 typedef enum store_txn {
     STORE_READ,  /* a consistent snapshot for reads */
-    STORE_WRITE  /* takes the write lock at BEGIN (SQLite: BEGIN IMMEDIATE), so two writers
+    STORE_WRITE, /* takes the write lock at BEGIN (SQLite: BEGIN IMMEDIATE), so two writers
                     never interleave their read-then-write steps */
+    STORE_WRITE_LAZY /* as STORE_WRITE, but its commit does not wait for the disk: it survives
+                        a crash of the process (kill -9), and a power cut may lose it (SQLite:
+                        synchronous=NORMAL for this commit; PostgreSQL: synchronous_commit=off).
+                        A later durable commit makes it durable too. For records whose loss in
+                        a power cut is acceptable and whose fsync would dominate their cost
+                        (the access log of reads) */
 } store_txn;
 
 typedef struct store_options {

@@ -725,6 +725,24 @@ static void test_duplicate_across_kecamatan(void **state)
     assert_true(json_array_size(json_object_get(v, "hits")) >= 2);
     assert_string_equal(jstr(json_array_get(json_object_get(v, "matched"), 0), "nik"), NIK_A1);
     json_decref(v);
+    /* Both views are in the central's access log: who read NIK_A1 (shown beside NIK_B1) */
+    json_t *r = call(G->central.base, "GET", G->officer, NULL, 200,
+                     "/api/audit/reads?nik=" NIK_A1);
+    int side = 0;
+    size_t k;
+    json_t *x;
+    json_array_foreach(json_object_get(r, "reads"), k, x)
+        side += strcmp(jstr(x, "action"), "pusat_record") == 0 &&
+                strcmp(jstr(x, "nik"), NIK_B1) == 0 &&
+                strcmp(jstr(x, "username"), "petugas_pusat") == 0 && jint(x, "subjects") == 1;
+    assert_int_equal(side, 1);
+    json_decref(r);
+    r = call(G->central.base, "GET", G->officer, NULL, 200, "/api/audit/reads?nik=" NIK_B1);
+    int list = 0;
+    json_array_foreach(json_object_get(r, "reads"), k, x)
+        list += strcmp(jstr(x, "action"), "pusat_adjudications") == 0;
+    assert_true(list >= 1);
+    json_decref(r);
     /* A node's officer may not decide at the central (no session there). */
     json_decref(call(G->central.base, "POST", NULL, "{\"decision\":\"duplicate\"}", 401,
                      "/api/pusat/records/%lld/decide", (long long)rid));
@@ -817,6 +835,17 @@ static void test_central_down(void **state)
     assert_non_null(pk);
     assert_true(jint(pk, "attempts") >= 1);
     assert_true(strlen(jstr(pk, "last_error")) > 0);
+    assert_string_equal(jstr(pk, "nik"), NIK_A3); /* the supervisor sees it whole */
+    json_decref(j);
+    /* and the list is in the access log with the NIKs it showed */
+    j = call(a->srv.base, "GET", a->sup, NULL, 200, "/api/audit/reads?nik=" NIK_A3);
+    int listed = 0;
+    size_t k;
+    json_t *x;
+    json_array_foreach(json_object_get(j, "reads"), k, x)
+        listed += strcmp(jstr(x, "action"), "link_outbox") == 0 &&
+                  strcmp(jstr(x, "detail"), "ready") == 0;
+    assert_int_equal(listed, 1);
     json_decref(j);
     j = call(a->srv.base, "GET", a->sup, NULL, 200, "/api/applications/%lld", (long long)app);
     assert_string_equal(jstr(j, "state"), "receipt_issued");

@@ -224,6 +224,7 @@ static void test_public_listener(void **state)
     char url[100];
     snprintf(url, sizeof url, "%s/api/events", G->pub);
     assert_int_equal(api_sse_start(&ev, url, NULL, NULL), 0);
+    assert_true(api_sse_wait(&ev, ": ktpel")); /* connected before the ticket is taken */
     json_decref(call(G->srv.base, "POST", G->admin, "{\"service\":\"rekam_baru\"}", 201,
                      "/api/tickets"));
     assert_true(api_sse_wait(&ev, "\"number\":\"A001\""));

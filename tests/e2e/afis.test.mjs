@@ -95,7 +95,8 @@ test('a swapped-hand second enrolment is held, and the supervisor sees the fused
   const second = await enrol(cookies, PEOPLE.change.nik, [5, 6, 7, 8, 9, 0, 1, 2, 3, 4], 1);
   assert.equal(second.state, 'duplicate');
   assert.equal(second.afis.persons.length, 1);
-  assert.equal(second.afis.persons[0].matched_nik, PEOPLE.odd.nik);
+  // the operator learns that the fingers match someone else, not whom: the NIK is masked
+  assert.equal(second.afis.persons[0].matched_nik, PEOPLE.odd.nik.slice(0, 6) + '******' + PEOPLE.odd.nik.slice(12));
   assert.equal(second.afis.persons[0].swapped, true);
   assert.ok(second.afis.persons[0].evidence >= second.afis.threshold);
 

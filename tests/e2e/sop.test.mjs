@@ -481,7 +481,8 @@ test('the whole SOP through kiosk, display, lokets and dashboard', async (t) => 
 
     // the data-change applicant is recorded too; with ../shared his fingers are the other
     // impressions of the same people's fingers: the AFIS finds the first applicant.
-    await staff.locator('#worklist .pick-row', { hasText: PEOPLE.change.nik }).locator('button[data-call]').click();
+    // (the worklist shows the NIK masked: the applicant is found by name)
+    await staff.locator('#worklist .pick-row', { hasText: PEOPLE.change.name }).locator('button[data-call]').click();
     await staff.waitForSelector(`#msg.msg-ok:has-text("${state.perubahan_data}")`);
     await display.waitForFunction((n) => document.querySelector('.loket-box[data-loket="2"] .num').textContent === n, state.perubahan_data);
     await staff.waitForSelector('#bg-required.bg-biru');

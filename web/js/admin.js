@@ -1,34 +1,100 @@
-// admin.js - the administrator's page: staff accounts (list, add), the registered kiosks (add,
-// revoke; the pairing address shown once), the loket layout (which
-// loket is intake, the recording desk or handover) and "backup now". Every check is the
-// service's; the page only refuses what is plainly empty, and shows the server's message
-// (what, where, why) otherwise. Nothing changes on a refused form.
-// Never: keep or show a password after it was sent.
-import { get, post, api } from './api.js';
-import { $, h, clear, showError, showInfo, hideMsg, fmtDateTime } from './ui.js';
+// admin.js - the administrator's page: staff accounts (list with their state, add, disable /
+// enable, reset a password), the active sessions (end one), the registered kiosks (add,
+// revoke; the pairing address shown once), the loket layout (which loket is intake, the
+// recording desk or handover), the appointment slots and holidays, the SMS outbox and "backup
+// now". Every check is the service's; the page only refuses what is plainly empty, and shows
+// the server's message (what, where, why) otherwise. Nothing changes on a refused form.
+// Never: keep or show a password after it was sent (the one-time temporary password of a
+// reset is shown once, in the page, until the next action).
+import { get, post, api, enc } from './api.js';
+import { $, h, clear, showError, showInfo, hideMsg, fmtDateTime, fmtTime } from './ui.js';
 import { ROLES, WEEKDAYS, INTAKE_SERVICES } from './labels.js';
 import { requireRole } from './session.js';
 
 const msg = $('#msg');
-await requireRole(['admin']);
+const me = await requireRole(['admin']);
+
+function state(u) {
+  if (!u.active) return h('span', { class: 'badge badge-red' }, 'nonaktif');
+  if (u.locked_until) return h('span', { class: 'badge badge-amber' }, `terkunci s.d. ${fmtTime(u.locked_until)} WIB`);
+  if (u.must_change_password) return h('span', { class: 'badge badge-amber' }, 'wajib ganti sandi');
+  return h('span', { class: 'badge badge-green' }, 'aktif');
+}
+
+async function act(path, done) {
+  hideMsg(msg);
+  clear($('#reset-result'));
+  try {
+    const r = await post(path);
+    done(r);
+    loadUsers();
+    loadSessions();
+  } catch (e) { showError(msg, e); }
+}
+
+function actions(u) {
+  const b = [];
+  if (u.active) {
+    if (u.username !== me.username) {
+      b.push(h('button', { class: 'btn btn-small btn-warn', type: 'button', dataset: { disable: u.username },
+        onclick: () => act(`/api/users/${enc(u.username)}/disable`, (r) => showInfo(msg, `Akun ${r.username} dinonaktifkan${r.sessions_ended ? `; ${r.sessions_ended} sesi diakhiri` : ''}.`, 'warn')) }, 'Nonaktifkan'));
+    }
+    if (u.locked_until) {
+      b.push(h('button', { class: 'btn btn-small', type: 'button', dataset: { unlock: u.username },
+        onclick: () => act(`/api/users/${enc(u.username)}/enable`, (r) => showInfo(msg, `Akun ${r.username} dibuka kembali.`)) }, 'Buka kunci'));
+    }
+  } else {
+    b.push(h('button', { class: 'btn btn-small btn-ok', type: 'button', dataset: { enable: u.username },
+      onclick: () => act(`/api/users/${enc(u.username)}/enable`, (r) => showInfo(msg, `Akun ${r.username} diaktifkan kembali.`)) }, 'Aktifkan'));
+  }
+  b.push(h('button', { class: 'btn btn-small btn-ghost', type: 'button', dataset: { reset: u.username },
+    onclick: () => {
+      if (!window.confirm(`Reset kata sandi ${u.username}? Sesinya diakhiri dan ia wajib mengganti kata sandi sementara saat masuk.`)) return;
+      act(`/api/users/${enc(u.username)}/reset-password`, (r) => {
+        showInfo(msg, `Kata sandi ${r.username} direset.`);
+        $('#reset-result').append(h('div', { class: 'msg msg-warn', id: 'temp-password' },
+          'Kata sandi sementara untuk ', h('strong', {}, r.username), ': ',
+          h('span', { class: 'mono big' }, r.temporary_password),
+          ' — tampil sekali saja; berikan langsung kepada pemiliknya. Ia wajib menggantinya saat masuk.'));
+      });
+    } }, 'Reset sandi'));
+  return h('td', { class: 'row' }, b);
+}
 
 async function loadUsers() {
   try {
     const users = await get('/api/users');
     clear($('#user-list')).append(h('table', { id: 'user-table' },
-      h('thead', {}, h('tr', {}, ['Nama pengguna', 'Nama lengkap', 'Peran', 'Loket', 'Aktif', 'Dibuat'].map((t) => h('th', {}, t)))),
+      h('thead', {}, h('tr', {}, ['Nama pengguna', 'Nama lengkap', 'Peran', 'Loket', 'Status', 'Terakhir masuk', 'Dibuat', 'Tindakan'].map((t) => h('th', {}, t)))),
       h('tbody', {}, users.map((u) => h('tr', { dataset: { user: u.username } }, h('td', {}, u.username), h('td', {}, u.full_name),
-        h('td', {}, ROLES[u.role] || u.role), h('td', {}, u.loket ? String(u.loket) : '-'), h('td', {}, u.active ? 'ya' : 'tidak'),
-        h('td', {}, fmtDateTime(u.created_at)))))));
+        h('td', {}, ROLES[u.role] || u.role), h('td', {}, u.loket ? String(u.loket) : '-'), h('td', { class: 'state' }, state(u)),
+        h('td', {}, u.last_login_at ? fmtDateTime(u.last_login_at) : '-'),
+        h('td', {}, fmtDateTime(u.created_at)), actions(u))))));
   } catch (e) { showError(msg, e); }
 }
+
+async function loadSessions() {
+  try {
+    const list = await get('/api/sessions');
+    clear($('#session-list')).append(list.length === 0 ? h('p', { class: 'muted' }, 'Tidak ada sesi aktif.') : h('table', { id: 'session-table' },
+      h('thead', {}, h('tr', {}, ['Akun', 'Peran', 'Loket', 'Komputer', 'Masuk', 'Terakhir aktif', 'Berakhir', ''].map((t) => h('th', {}, t)))),
+      h('tbody', {}, list.map((x) => h('tr', { dataset: { session: x.id, user: x.username } }, h('td', {}, x.username),
+        h('td', {}, ROLES[x.role] || x.role), h('td', {}, x.loket ? String(x.loket) : '-'), h('td', { class: 'mono' }, x.client || '-'),
+        h('td', {}, fmtDateTime(x.created_at)), h('td', {}, fmtDateTime(x.last_seen_at)), h('td', {}, `${fmtTime(x.idle_expires_at)} WIB`),
+        h('td', {}, x.current ? h('span', { class: 'muted' }, 'sesi ini') : h('button', { class: 'btn btn-small btn-warn', type: 'button', dataset: { revoke: x.id },
+          onclick: () => act(`/api/sessions/${enc(x.id)}/revoke`, (r) => showInfo(msg, `Sesi ${r.username} diakhiri.`, 'warn')) }, 'Akhiri')))))));
+  } catch (e) { showError(msg, e); }
+}
+$('#btn-sessions').addEventListener('click', loadSessions);
 
 $('#user-form').addEventListener('submit', async (ev) => {
   ev.preventDefault();
   hideMsg(msg);
+  clear($('#reset-result'));
   const body = {
     username: $('#u-username').value.trim(), full_name: $('#u-full').value.trim(),
     role: $('#u-role').value, password: $('#u-password').value,
+    must_change_password: $('#u-must-change').checked,
   };
   for (const [f, label] of [['username', 'Nama pengguna'], ['full_name', 'Nama lengkap'], ['role', 'Peran'], ['password', 'Kata sandi']]) {
     if (!body[f]) return showError(msg, { message: `${label} wajib diisi`, field: f });
@@ -41,7 +107,7 @@ $('#user-form').addEventListener('submit', async (ev) => {
   try {
     const u = await post('/api/users', body);
     $('#u-password').value = '';
-    showInfo(msg, `Akun ${u.username} (${ROLES[u.role] || u.role}) dibuat.`);
+    showInfo(msg, `Akun ${u.username} (${ROLES[u.role] || u.role}) dibuat${u.must_change_password ? '; wajib ganti kata sandi saat pertama masuk' : ''}.`);
     $('#user-form').reset();
     loadUsers();
   } catch (e) { $('#u-password').value = ''; showError(msg, e); }
@@ -198,6 +264,7 @@ $('#btn-sms-load').addEventListener('click', async () => {
 });
 
 loadUsers();
+loadSessions();
 loadLokets();
 loadKiosks();
 loadAppointments();

@@ -1,7 +1,9 @@
 // dashboard.js - the supervisor's dashboard (Camat / Kasi Pelayanan): live queue lengths and
 // waiting times, each step's durations against the SOP standards (Mutu Baku) with the share
 // within standard, throughput per officer, the day's outcomes, duplicates waiting for a
-// decision, and the Disdukcapil status updates (sent, print ready, printed).
+// decision, the Disdukcapil status updates (sent, print ready, printed), and a red banner when
+// the audit trail is broken (GET /api/audit/status: the last verification, at most 10 minutes
+// old, fetched when the page opens).
 // The summary JSON is the service's (svc_day_summary); the renderer reads it tolerantly
 // (objects or arrays) so a field added later does not break the page.
 import { get, post, enc } from './api.js';
@@ -15,6 +17,19 @@ import { barChart, ring } from './charts.js';
 
 const msg = $('#msg');
 await requireRole(['supervisor']);
+
+// The audit trail: edited or deleted records show here, not only in KONSOLIDASI.
+async function auditCheck() {
+  const box = $('#audit-alert');
+  try {
+    const r = await get('/api/audit/status');
+    if (r.ok) { box.hidden = true; return; }
+    clear(box).append(h('strong', {}, 'Jejak audit rusak: '), `${r.problem_count} catatan diubah atau dihapus di luar aplikasi. `,
+      r.first_break ? r.first_break.message : '', ' ', h('a', { href: 'records.html#audit' }, 'Lihat rinciannya'));
+    box.hidden = false;
+  } catch (e) { /* the summary's error shows what is wrong with the server */ }
+}
+auditCheck();
 const STANDARD = { call: 60000, intake: 300000, recording: 600000, receipt: 60000, handover: 180000 };
 
 const num = (v) => (typeof v === 'number' ? v : Number(v) || 0);

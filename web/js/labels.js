@@ -25,6 +25,7 @@ export const KTP_STATUS = table('ktp_status');   // SIAK status_rekam_ktp_el (BE
 export const CONFIRMED_BY = table('confirmed_by');
 export const USED_VIA = table('used_via');       // how a receipt was read (receipt_no, qr_token)
 export const CHECKS = table('check');            // KONSOLIDASI checks
+export const ACCESS = table('access');           // reads of personal data (the access log)
 
 export const MARITAL = { 1: 'BELUM KAWIN', 2: 'KAWIN', 3: 'CERAI HIDUP', 4: 'CERAI MATI' };
 export const AGAMA = { 1: 'ISLAM', 2: 'KRISTEN', 3: 'KATHOLIK', 4: 'HINDU', 5: 'BUDHA', 6: 'KHONGHUCU', 7: 'KEPERCAYAAN TERHADAP TUHAN YME' };

@@ -7,10 +7,12 @@ const form = $('#login-form');
 const msg = $('#msg');
 const next = new URLSearchParams(location.search).get('next');
 
-function target(role) {
+function target(me) {
+  // A reset or demo password is changed before anything else.
+  if (me.must_change_password) return 'password.html';
   // Only a page of this site, never an outside address.
   if (next && /^[a-z]+\.html$/.test(next)) return next;
-  return homeOf(role);
+  return homeOf(me.role);
 }
 
 // The lokets with their SOP role names (GET /api/lokets, public); the static three stay when
@@ -29,7 +31,7 @@ get('/api/lokets').then((l) => {
 }).catch(() => {});
 
 // Already logged in: go straight on.
-get('/api/me').then((me) => location.replace(target(me.role))).catch(() => {});
+get('/api/me').then((me) => location.replace(target(me))).catch(() => {});
 
 form.addEventListener('submit', async (ev) => {
   ev.preventDefault();
@@ -41,7 +43,7 @@ form.addEventListener('submit', async (ev) => {
   if (form.loket.value) body.loket = Number(form.loket.value);
   try {
     const me = await post('/api/login', body);
-    location.href = target(me.role);
+    location.href = target(me);
   } catch (e) {
     showError(msg, e);
     form.password.value = '';

@@ -1,11 +1,12 @@
 // records.js - the supervisor's records page (Camat / Kasi Pelayanan): daily and monthly
 // service reports (viewed, PDF, CSV), the pickup register (KTP-el handed over, with CSV), the
-// archive rack (search by NIK, receipt or day; box labels as PDF) and KONSOLIDASI, the data
-// consistency checks. Everything is the service's JSON or documents (docs/api.md, "Records").
+// archive rack (search by NIK, receipt or day; box labels as PDF), the audit trail (its chain
+// verified; who read whose data) and KONSOLIDASI, the data consistency checks. Everything is
+// the service's JSON or documents (docs/api.md, "Records", "Audit trail").
 // Never: compute figures here (the service's report is the one truth).
 import { get, enc } from './api.js';
 import { $, h, clear, showError, showInfo, hideMsg, fmtDuration, fmtDateTime } from './ui.js';
-import { KINDS, STATES, CHECKS, CONFIRMED_BY, USED_VIA, GRADES, APPT_STATES, EDUCATION, OCCUPATION } from './labels.js';
+import { KINDS, STATES, CHECKS, CONFIRMED_BY, USED_VIA, GRADES, APPT_STATES, EDUCATION, OCCUPATION, ACCESS } from './labels.js';
 import { requireRole } from './session.js';
 
 const msg = $('#msg');
@@ -197,5 +198,50 @@ $('#appt-form').addEventListener('submit', async (ev) => {
     v.append(h('p', { id: 'appt-counts' }, `Terjadwal ${c.booked} · check-in ${c.checked_in} · dibatalkan ${c.cancelled} · tidak hadir ${c.no_show}`),
       table('appt-table', ['Jam', 'Layanan', 'NIK', 'Status'], r.appointments.map((a) => h('tr', {},
         h('td', {}, `${a.start}–${a.end}`), h('td', {}, a.service_label), h('td', { class: 'mono' }, a.nik_masked), h('td', {}, APPT_STATES[a.state] || a.state)))));
+  } catch (e) { showError(msg, e); }
+});
+
+// ---- the audit trail: its chain verified, who read whose data
+$('#btn-audit-verify').addEventListener('click', async () => {
+  hideMsg(msg);
+  try {
+    const r = await get('/api/audit/verify');
+    const v = clear($('#audit-verify-view'));
+    const ch = r.chains || {};
+    const n = (c) => (ch[c] ? ch[c].records : 0);
+    v.append(h('p', { id: 'audit-status', class: r.ok ? 'msg msg-ok' : 'msg msg-error' },
+      r.ok ? `Jejak audit utuh: ${n('events')} kejadian, ${n('access_log')} catatan akses, ${n('audit_checkpoints')} titik periksa bertanda tangan.`
+        : `Jejak audit RUSAK: ${r.problem_count} masalah. Pertama: ${r.first_break ? r.first_break.message : '-'}`));
+    if (!r.ok) v.append(h('ul', { id: 'audit-problems' }, (r.problems || []).map((p) => h('li', {}, p.message))));
+    if (ch.audit_checkpoints && ch.audit_checkpoints.last_at) {
+      v.append(h('p', { class: 'muted' }, `Titik periksa terakhir ${fmtDateTime(ch.audit_checkpoints.last_at)} WIB; `,
+        `${(ch.events ? ch.events.unsigned_tail : 0) + (ch.access_log ? ch.access_log.unsigned_tail : 0)} catatan sesudahnya belum ditandatangani. Kunci: `,
+        h('span', { class: 'mono' }, (r.key_id || '-').slice(0, 16) + '…')));
+    }
+  } catch (e) { showError(msg, e); }
+});
+$('#reads-form').addEventListener('submit', async (ev) => {
+  ev.preventDefault();
+  hideMsg(msg);
+  const nik = $('#reads-nik').value.trim(), user = $('#reads-user').value.trim();
+  const from = $('#reads-from').value, to = $('#reads-to').value;
+  if (!nik && !user) return showError(msg, { message: 'Isi NIK atau nama pengguna petugas', field: 'nik' });
+  if (nik && !/^\d{16}$/.test(nik)) return showError(msg, { message: `NIK harus 16 digit angka, bukan "${nik}"`, field: 'nik' });
+  const q = new URLSearchParams();
+  if (nik) q.set('nik', nik);
+  if (user) q.set('username', user);
+  if (from) q.set('from', from);
+  if (to) q.set('to', to);
+  try {
+    const r = await get('/api/audit/reads?' + q.toString());
+    const v = clear($('#reads-view'));
+    v.append(h('p', { id: 'reads-total' }, `${r.reads.length} pembacaan, ${r.from} sampai ${r.to}`));
+    if (r.reads.length) {
+      v.append(table('reads-table', ['Waktu (WIB)', 'Petugas', 'Peran', 'Loket', 'Apa', 'NIK', 'Permohonan', 'Keterangan'],
+        r.reads.map((x) => h('tr', { dataset: { read: x.id } }, h('td', {}, fmtDateTime(x.at)), h('td', {}, x.username), h('td', {}, x.role),
+          h('td', {}, x.loket ? String(x.loket) : '-'), h('td', {}, ACCESS[x.action] || x.action),
+          h('td', { class: 'mono' }, x.nik || (x.subjects ? `${x.subjects} orang` : '-')),
+          h('td', {}, x.application_id ? `#${x.application_id}` : '-'), h('td', { class: 'mono' }, x.detail || '')))));
+    }
   } catch (e) { showError(msg, e); }
 });

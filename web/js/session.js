@@ -27,7 +27,8 @@ export function homeOf(role) {
   return p ? p.href : 'index.html';
 }
 
-export async function requireRole(roles) {
+// The logged-in officer (GET /api/me) with the page header; the login page otherwise.
+export async function requireLogin() {
   let me;
   try {
     me = await get('/api/me');
@@ -37,6 +38,16 @@ export async function requireRole(roles) {
     throw e;
   }
   renderHeader(me);
+  return me;
+}
+
+export async function requireRole(roles) {
+  const me = await requireLogin();
+  // A reset or demo password first (the service refuses everything else until then).
+  if (me.must_change_password) {
+    location.replace('password.html');
+    throw new Error('password');
+  }
   if (!roles.includes(me.role) && me.role !== 'admin') {
     const main = document.querySelector('main');
     main.replaceChildren(h('section', { class: 'card' },
@@ -58,9 +69,10 @@ function renderHeader(me) {
   clock(clk);
   const who = h('span', { class: 'who' }, `${me.username} · ${ROLES[me.role] || me.role}`,
     me.loket ? ` · Loket ${me.loket}` : '');
+  const pw = h('a', { class: 'btn btn-small', href: 'password.html', id: 'change-password' }, 'Kata sandi');
   const out = h('button', { class: 'btn btn-small', type: 'button', id: 'logout', onclick: async () => {
     try { await post('/api/logout'); } catch (e) { /* the session is gone either way */ }
     location.href = 'index.html';
   } }, 'Keluar');
-  bar.append(nav, clk, who, out);
+  bar.append(nav, clk, who, pw, out);
 }

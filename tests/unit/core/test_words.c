@@ -21,6 +21,11 @@ static void test_tables(void **state)
     assert_string_equal(words_of(WORDS_ACTION, "bio_put"), "Berkas biometrik disimpan");
     assert_string_equal(words_of(WORDS_KTP_STATUS, "BELUM_WAJIB"), "Belum wajib KTP-el");
     assert_string_equal(words_of(WORDS_USED_VIA, "qr_token"), "Kode QR dipindai");
+    assert_string_equal(words_of(WORDS_ACCESS, "read_biometric"), "Unduh biometrik");
+    assert_string_equal(words_of(WORDS_ACTION, "account_locked"),
+                        "Akun dikunci sementara (terlalu banyak gagal masuk)");
+    assert_string_equal(words_of(WORDS_CHECK, "audit_chain"),
+                        "Jejak audit rusak (diubah atau dihapus)");
     assert_null(words_of(WORDS_ACTION, "no_such_action"));
     /* the citizen's side: its audit actions, a booking's states, the IKM's words */
     static const char *const citizen_actions[] = {

@@ -331,14 +331,15 @@ static void test_layout_takes_effect_at_once(void **state)
     json_decref(u);
     char token[65];
     svc_actor who;
-    assert_int_equal(svc_login(s, "loket4", "rahasia-loket4", 4, token, &who, &err), KT_EINVAL);
+    assert_int_equal(svc_login(s, "loket4", "rahasia-loket4", 4, NULL, token, &who, &err),
+                     KT_EINVAL);
     json_t *in = json_pack("{s:s}", "spec", "1:intake,2:operator,3:handover,4:handover");
     t_expect(svc_lokets_set(s, &admin, in, &out, &err), KT_OK, &err);
     assert_int_equal(json_array_size(json_object_get(out, "lokets")), 4);
     json_decref(out);
     json_decref(in);
     /* No restart: the login at loket 4 (refused on main until `serve --lokets 4`). */
-    t_expect(svc_login(s, "loket4", "rahasia-loket4", 4, token, &who, &err), KT_OK, &err);
+    t_expect(svc_login(s, "loket4", "rahasia-loket4", 4, NULL, token, &who, &err), KT_OK, &err);
     assert_int_equal(who.loket, 4);
     json_decref(take(s, "pengambilan"));
     json_t *c = call(s, &who, "pengambilan");
@@ -351,7 +352,8 @@ static void test_layout_takes_effect_at_once(void **state)
     assert_int_equal(json_array_size(json_object_get(out, "lokets")), 4);
     json_decref(out);
     /* A loket beyond the layout is still refused, with the number of lokets in words. */
-    assert_int_equal(svc_login(s, "loket4", "rahasia-loket4", 5, token, &who, &err), KT_EINVAL);
+    assert_int_equal(svc_login(s, "loket4", "rahasia-loket4", 5, NULL, token, &who, &err),
+                     KT_EINVAL);
     assert_string_equal(err.id, "loket_invalid");
     svc_close(s);
 }
@@ -492,19 +494,21 @@ static void test_search_words_and_demo(void **state)
     assert_int_equal(num(out, "count"), 1);
     assert_string_equal(str(json_array_get(json_object_get(out, "residents"), 0), "nik"), ADULT);
     json_decref(out);
-    /* the read is in the audit trail, with the NIK shown */
-    json_t *sum = NULL;
+    /* the read is in the access log, with the NIK shown and the date asked (not the name):
+       who read this resident finds it */
+    json_t *reads = NULL, *f = json_pack("{s:s}", "nik", ADULT);
     svc_actor sup = t_actor("supervisor", 4, 0);
-    t_expect(svc_day_summary(s, &sup, NULL, &sum, &err), KT_OK, &err);
-    json_t *officer = NULL;
+    t_expect(svc_audit_reads(s, &sup, f, &reads, &err), KT_OK, &err);
+    json_t *r0 = json_array_get(json_object_get(reads, "reads"), 0);
+    assert_non_null(r0);
+    assert_string_equal(str(r0, "action"), "resident_search");
+    assert_string_equal(str(r0, "username"), "intake1");
+    assert_int_equal(num(r0, "subjects"), 1); /* one person shown: this one */
+    assert_string_equal(str(r0, "detail"), "tanggal lahir 1990-03-12");
+    json_decref(reads);
+    json_decref(f);
     size_t i;
     json_t *v;
-    json_array_foreach(json_object_get(sum, "officers"), i, v)
-        if (strcmp(str(v, "username"), "intake1") == 0)
-            officer = v;
-    assert_non_null(officer);
-    assert_int_equal(num(json_object_get(officer, "actions"), "resident_search"), 1);
-    json_decref(sum);
     /* another day, too few letters, a LIKE wildcard, a role that does not search */
     json_decref(q);
     q = json_pack("{s:s, s:s}", "name", "fauzi", "birth_date", "1990-03-13");

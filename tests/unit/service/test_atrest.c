@@ -157,6 +157,29 @@ static kt_code get(svc *s, int64_t id, const char *slot, kt_error *err)
     return rc;
 }
 
+/* The read_biometric rows of the access log for nik by username (and slot, when given). */
+static int bio_reads(svc *s, const char *nik, const char *username, const char *slot)
+{
+    svc_actor sup = t_actor("supervisor", 4, 0);
+    json_t *q = json_pack("{s:s}", "nik", nik), *out = NULL, *r;
+    kt_error err;
+    size_t i;
+    int n = 0;
+    t_expect(svc_audit_reads(s, &sup, q, &out, &err), KT_OK, &err);
+    json_array_foreach(json_object_get(out, "reads"), i, r) {
+        if (strcmp(svc_jstr(r, "action"), "read_biometric") == 0 &&
+            strcmp(svc_jstr(r, "username"), username) == 0 &&
+            (slot == NULL || strcmp(svc_jstr(r, "detail"), slot) == 0)) {
+            assert_string_equal(svc_jstr(r, "nik"), nik);
+            assert_true(json_integer_value(json_object_get(r, "application_id")) > 0);
+            n++;
+        }
+    }
+    json_decref(out);
+    json_decref(q);
+    return n;
+}
+
 /* Files sealed (no PNG signature on disk), modes 0600/0700, the type the server decoded, and
    a flipped byte or a file moved to another application refused, also by KONSOLIDASI. */
 static void test_sealed_files(void **st)
@@ -214,6 +237,11 @@ static void test_sealed_files(void **st)
     assert_int_equal(get(s, a, "signature", &err), KT_EIO);
     assert_string_equal(err.id, "bio_tampered");
     t_expect(get(s, b, "face", &err), KT_OK, &err);
+    /* Each download released is in the access log (who, whose NIK, the slot); the refused
+       ones are not: A's face read once (the operator), B's once (the supervisor). */
+    assert_int_equal(bio_reads(s, NIK_A, "operator2", "face"), 1);
+    assert_int_equal(bio_reads(s, NIK_A, "supervisor4", NULL), 0);
+    assert_int_equal(bio_reads(s, NIK_B, "supervisor4", "face"), 1);
     free(disk);
     free(face);
     svc_close(s);

@@ -408,9 +408,9 @@ static void test_accounts(void **state)
     json_decref(req);
     char token[65];
     svc_actor me;
-    assert_int_equal(svc_login(s, "siti", "salah-sekali", 1, token, &me, &err), KT_EUNAUTH);
-    assert_int_equal(svc_login(s, "nobody", "rahasia123", 1, token, &me, &err), KT_EUNAUTH);
-    t_expect(svc_login(s, "siti", "rahasia123", 2, token, &me, &err), KT_OK, &err);
+    assert_int_equal(svc_login(s, "siti", "salah-sekali", 1, NULL, token, &me, &err), KT_EUNAUTH);
+    assert_int_equal(svc_login(s, "nobody", "rahasia123", 1, NULL, token, &me, &err), KT_EUNAUTH);
+    t_expect(svc_login(s, "siti", "rahasia123", 2, NULL, token, &me, &err), KT_OK, &err);
     assert_int_equal(strlen(token), 64);
     assert_string_equal(me.role, "intake");
     assert_int_equal(me.loket, 2);

@@ -1,7 +1,8 @@
 /*
  * test_store.c - the store interface over a real SQLite file in a temp folder: migrations at
  * open, transactions (commit, rollback), statement cache, constraint errors, durability
- * settings, and a second connection seeing committed data.
+ * settings, a second connection seeing committed data, and a server's writes staying visible
+ * to other processes while it opens more connections (the WAL is never lost under it).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -10,6 +11,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -142,6 +145,74 @@ static void test_txn_commit_rollback(void **state)
     store_close(db);
 }
 
+/* One wilayah row (code) through db, committed. */
+static void add_region(store *db, const char *code)
+{
+    store_stmt *st = NULL;
+    kt_error err;
+    st_expect(store_begin(db, STORE_WRITE, &err), KT_OK, &err);
+    st_expect(store_prepare(db, "INSERT INTO wilayah (code, name, level) VALUES (?, 'x', 1)", &st,
+                            &err),
+              KT_OK, &err);
+    store_bind_text(st, 1, code, -1);
+    st_expect(store_run(st, &err), KT_OK, &err);
+    st_expect(store_commit(db, &err), KT_OK, &err);
+}
+
+/* The regions in the database at p, counted by a connection of this process: 0..254, or -1. */
+static int count_regions(const char *p)
+{
+    store *db = NULL;
+    kt_error err;
+    int n = -1;
+    if (store_open(p, NULL, &db, &err) == KT_OK)
+        n = (int)st_count(db, "SELECT count(*) FROM wilayah");
+    store_close(db);
+    return n;
+}
+
+/* The same in a process of its own (a CLI command beside the server): this test program run
+   again (exec, not only fork: a forked child would inherit SQLite's record of the parent's
+   locks). Returns the count, or -1. */
+static int other_process_count(void)
+{
+    pid_t pid = fork();
+    if (pid == 0) {
+        execl("/proc/self/exe", "test_store", "--count-regions", path, (char *)NULL);
+        _exit(255);
+    }
+    int status = 0;
+    if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+        return -1;
+    return WEXITSTATUS(status) == 255 ? -1 : WEXITSTATUS(status);
+}
+
+/* A server opens connections while it runs (the pool grows and is trimmed). Opening one must
+   not drop the locks the process's other connections hold on the database file (closing any
+   descriptor of a file drops all of a process's POSIX locks on it): else a CLI command that
+   closes its connection beside the server takes the server's WAL for its own and deletes it,
+   and every write the server makes afterwards is lost to the file. */
+static void test_open_keeps_other_connections_locks(void **state)
+{
+    (void)state;
+    store *a = NULL, *b = NULL;
+    kt_error err;
+    struct stat sb;
+    char wal[160];
+    snprintf(wal, sizeof wal, "%s-wal", path);
+    st_expect(store_open(path, NULL, &a, &err), KT_OK, &err);
+    add_region(a, "11");
+    st_expect(store_open(path, NULL, &b, &err), KT_OK, &err); /* the pool grows */
+    assert_int_equal(other_process_count(), 1);                /* a CLI command runs */
+    assert_int_equal(stat(wal, &sb), 0);                       /* the server's WAL is still there */
+    add_region(a, "12");
+    add_region(b, "13");
+    assert_int_equal(other_process_count(), 3); /* and its writes reach the file */
+    store_close(b);
+    store_close(a);
+    assert_int_equal(other_process_count(), 3);
+}
+
 static void test_bad_location(void **state)
 {
     (void)state;
@@ -153,11 +224,16 @@ static void test_bad_location(void **state)
     assert_int_equal(store_open("", NULL, &db, &err), KT_EINVAL);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+    if (argc == 3 && strcmp(argv[1], "--count-regions") == 0) { /* other_process_count */
+        int n = count_regions(argv[2]);
+        return n < 0 || n > 254 ? 255 : n;
+    }
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_open_migrates, setup, teardown),
         cmocka_unit_test_setup_teardown(test_txn_commit_rollback, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_open_keeps_other_connections_locks, setup, teardown),
         cmocka_unit_test(test_bad_location),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
