@@ -83,7 +83,6 @@ static const pair actions[] = {
     {"check_in", "Check-in janji temu di kios"},
     {"set_appointment_config", "Jadwal janji temu diubah"},
     {"phone_given", "Nomor HP untuk SMS diberikan"},
-    {"status_lookup", "Status KTP-el dilihat di halaman publik"},
     {"survey_offered", "Survei kepuasan ditawarkan di tablet"},
     {"survey_answered", "Survei kepuasan diisi"},
 };
@@ -159,6 +158,10 @@ static const pair access[] = {
     {"pusat_adjudications", "Daftar rekaman menunggu adjudikasi (pusat)"},
     {"pusat_record", "Bandingkan rekaman (pusat)"},
     {"pusat_record_part", "Unduh bagian rekaman (pusat)"},
+    {"card_status", "Status KTP-el dilihat di halaman publik"},
+    {"appointment_book", "Pesan janji temu (NIK diperiksa)"},
+    {"appointment_read", "Halaman janji temu dibuka dengan kodenya"},
+    {"list_appointments", "Daftar janji temu"},
 };
 
 #define N_(a) (sizeof(a) / sizeof((a)[0]))

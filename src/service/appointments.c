@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "core/appointment.h"
+#include "core/nik.h"
 #include "core/phone.h"
 #include "core/queue.h"
 #include "core/sms.h"
@@ -63,14 +64,6 @@ static kt_code bad_service(kt_error *err)
     return kt_fail(err, KT_EINVAL, "service_invalid", "service",
                    "Layanan janji temu harus rekam_baru, perubahan_data, hilang_rusak atau "
                    "pindah_datang");
-}
-
-static void nik_masked(const char *nik, char out[17])
-{
-    if (strlen(nik) == 16)
-        snprintf(out, 17, "%.6s******%s", nik, nik + 12);
-    else
-        snprintf(out, 17, "****");
 }
 
 /* ---- configuration (admin) ------------------------------------------------------------- */
@@ -522,7 +515,7 @@ static void public_screen_error(kt_error *err)
 
 static json_t *appt_json(svc *s, store_stmt *st)
 {
-    char shown[APPT_CODE_SHOWN], a[6], b[6], words[48], url[320];
+    char shown[APPT_CODE_SHOWN], a[6], b[6], words[48], url[320], masked[17];
     const char *code = store_col_text(st, 1), *day = store_col_text(st, 3);
     jkt_date d;
     appt_code_show(code, shown);
@@ -535,13 +528,14 @@ static json_t *appt_json(svc *s, store_stmt *st)
     else
         snprintf(words, sizeof words, "%s", day);
     snprintf(url, sizeof url, "%s/janji.html#kode=%s", svc_cit_public_url(s), code);
-    return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:s, s:b, s:i, s:s}",
+    nik_mask(store_col_text(st, 10), masked, sizeof masked);
+    return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:s, s:b, s:i, s:s, s:s}",
                      "code", code, "code_shown", shown, "service", store_col_text(st, 2),
                      "service_label", service_label(store_col_text(st, 2)), "day", day,
                      "day_label", words, "start", a, "end", b, "start_at",
                      (json_int_t)store_col_int(st, 4), "state", store_col_text(st, 6), "sms",
                      store_col_text(st, 9)[0] != '\0', "reschedules",
-                     (int)store_col_int(st, 8), "manage_url", url);
+                     (int)store_col_int(st, 8), "manage_url", url, "nik_masked", masked);
 }
 
 /* Bookings whose slot is over and that nobody checked in become no-shows (their number is
@@ -666,7 +660,9 @@ kt_code svc_appt_book(svc *s, const json_t *in, json_t **out, kt_error *err)
     json_t *pending = NULL, *res = NULL;
     int row = 0;
     wf_kind kind;
-    char phone[PHONE_LEN] = "", day[JKT_DATE_STRLEN], code[APPT_CODE_LEN];
+    char phone[PHONE_LEN] = "", day[JKT_DATE_STRLEN], code[APPT_CODE_LEN], detail[64] = "";
+    int screened = 0; /* the resident's data was read (a refusal tells about them too) */
+    svc_actor pub = svc_cit_public_actor("publik");
     *out = NULL;
     const char *service = svc_jstr(in, "service"), *nik = svc_jstr(in, "nik");
     if (!bookable(service, &kind))
@@ -694,6 +690,8 @@ kt_code svc_appt_book(svc *s, const json_t *in, json_t **out, kt_error *err)
     (void)jkt_date_parse(day, NULL, &d, NULL);
     wf_reason refusal;
     kt_error why;
+    snprintf(detail, sizeof detail, "%s %s", service, day);
+    screened = 1;
     if ((rc = svc_app_screen(s, db, nik, kind, d, &refusal, &why, &res, err)) != KT_OK) {
         public_screen_error(err);
         goto out;
@@ -766,6 +764,9 @@ kt_code svc_appt_book(svc *s, const json_t *in, json_t **out, kt_error *err)
     if ((rc = appt_event(s, db, pending, "book", "", "booked", id, 0, service, day, err)) !=
         KT_OK)
         goto out;
+    if ((rc = svc_access_add(s, db, &pub, "appointment_book", nik, 0, "", detail, err)) !=
+        KT_OK)
+        goto out;
     if ((rc = svc_row_by_id(db, APPT_COLS " WHERE id = ?", id, &st, err, "appointment_not_found",
                             "code", "Janji temu tidak ditemukan")) != KT_OK)
         goto out;
@@ -775,14 +776,20 @@ kt_code svc_appt_book(svc *s, const json_t *in, json_t **out, kt_error *err)
         rc = svc_nomem(err);
         goto out;
     }
-    char masked[17];
-    nik_masked(nik, masked);
-    json_object_set_new(*out, "nik_masked", json_string(masked));
     rc = svc_commit_emit(s, db, pending, out, err);
 out:
     svc_conn_put(s, db);
     json_decref(pending);
     json_decref(res);
+    /* A refused booking still read the person's data: its record outlives the rollback. */
+    if (rc != KT_OK && screened) {
+        kt_error e2;
+        kt_error_clear(&e2);
+        if (svc_access_record(s, &pub, "appointment_book", nik, 0, "", detail, &e2) != KT_OK) {
+            *err = e2;
+            rc = e2.code;
+        }
+    }
     return rc;
 }
 
@@ -804,7 +811,7 @@ kt_code svc_appt_get(svc *s, const char *code_text, json_t **out, kt_error *err)
 {
     store *db = NULL;
     store_stmt *st = NULL;
-    char code[APPT_CODE_LEN];
+    char code[APPT_CODE_LEN], nik[24] = "";
     *out = NULL;
     kt_code rc = svc_conn_get(s, &db, err);
     if (rc != KT_OK)
@@ -812,6 +819,7 @@ kt_code svc_appt_get(svc *s, const char *code_text, json_t **out, kt_error *err)
     if ((rc = appt_by_code(db, code_text, code, &st, err)) != KT_OK)
         goto out;
     int64_t ticket_id = store_col_int(st, 7);
+    snprintf(nik, sizeof nik, "%s", store_col_text(st, 10));
     *out = appt_json(s, st);
     store_reset(st);
     if (*out == NULL) {
@@ -829,6 +837,10 @@ kt_code svc_appt_get(svc *s, const char *code_text, json_t **out, kt_error *err)
     }
 out:
     svc_conn_put(s, db);
+    if (rc == KT_OK) { /* a person's booking: released once its read is recorded */
+        svc_actor pub = svc_cit_public_actor("publik");
+        rc = svc_access_record(s, &pub, "appointment_read", nik, 0, "", code, err);
+    }
     if (rc != KT_OK) {
         json_decref(*out);
         *out = NULL;
@@ -1096,10 +1108,14 @@ kt_code svc_appt_list(svc *s, const svc_actor *who, const char *date, json_t **o
     jkt_date_format(d, day);
     json_t *counts = json_pack("{s:i, s:i, s:i, s:i}", "booked", 0, "checked_in", 0,
                                "cancelled", 0, "no_show", 0);
-    json_t *list = json_array();
+    json_t *list = json_array(), *seen = json_array(); /* seen: {"nik"} of each, for the log */
+    char *subjects = NULL;
     json_t *o = json_pack("{s:s, s:o, s:o}", "day", day, "counts", counts, "appointments", list);
-    if (o == NULL)
+    if (o == NULL || seen == NULL) {
+        json_decref(o);
+        json_decref(seen);
         return svc_nomem(err);
+    }
     if ((rc = svc_conn_get(s, &db, err)) != KT_OK)
         goto out;
     /* No-shows are counted once the slot is over, whether the job swept them yet or not. */
@@ -1119,9 +1135,6 @@ kt_code svc_appt_list(svc *s, const svc_actor *who, const char *date, json_t **o
         json_t *a = appt_json(s, st);
         if (a == NULL)
             continue;
-        char masked[17];
-        nik_masked(store_col_text(st, 10), masked);
-        json_object_set_new(a, "nik_masked", json_string(masked));
         json_object_del(a, "manage_url"); /* staff lists carry no link to change a booking */
         json_object_del(a, "code");
         json_object_del(a, "code_shown");
@@ -1132,15 +1145,28 @@ kt_code svc_appt_list(svc *s, const svc_actor *who, const char *date, json_t **o
         if (store_col_int(st, 7) > 0)
             json_object_set_new(a, "ticket_id", json_integer(store_col_int(st, 7)));
         json_array_append_new(list, a);
+        json_array_append_new(seen, json_pack("{s:s}", "nik", store_col_text(st, 10)));
     }
     store_reset(st);
     if (rc != KT_OK)
+        goto out;
+    svc_conn_put(s, db);
+    db = NULL;
+    /* Who booked that day: a list of people, released once its read is recorded. */
+    if ((subjects = svc_access_subjects(seen, "nik")) == NULL) {
+        rc = svc_nomem(err);
+        goto out;
+    }
+    if ((rc = svc_access_record(s, who, "list_appointments", "", 0, subjects, day, err)) !=
+        KT_OK)
         goto out;
     *out = o;
     o = NULL;
 out:
     svc_conn_put(s, db);
     json_decref(o);
+    json_decref(seen);
+    free(subjects);
     return rc;
 }
 

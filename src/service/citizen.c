@@ -17,8 +17,10 @@
  *
  * The status page reveals nothing unless the receipt number and the birth date belong to the
  * same application: any mismatch answers the same "not found", and a receipt number that
- * failed 5 times within an hour is refused for the rest of that hour whether it exists or not
- * (so the refusal itself tells nothing). A successful lookup is an audit event.
+ * failed 5 times within an hour is refused for an hour whether it exists or not (so the
+ * refusal itself tells nothing; throttle.c, as for the login's addresses). A successful
+ * lookup is a read in the access log (the application's NIK); a phone number given there is
+ * an event.
  *
  * Never: a NIK, a name or a phone number in anything a public page receives.
  */
@@ -38,7 +40,6 @@
 
 #define LINK_MAC_LEN 10
 #define ATTEMPT_SLOTS 1024
-#define ATTEMPT_PROBE 8
 #define ATTEMPT_MAX 5
 #define ATTEMPT_WINDOW_MS (3600 * INT64_C(1000))
 #define CYCLE_MAX_MS (30 * 60 * INT64_C(1000))
@@ -50,14 +51,10 @@
 struct svc_cit {
     char public_url[256];
     int sms_near;
-    pthread_mutex_t mu; /* guards key and attempts */
+    pthread_mutex_t mu; /* guards key */
     int key_ok;
     unsigned char key[32];
-    struct {
-        uint64_t h;
-        int64_t since;
-        int failures;
-    } attempts[ATTEMPT_SLOTS];
+    svc_throttle *attempts; /* receipt numbers that did not match (throttle.c); owned */
 };
 
 kt_code svc_cit_open(svc *s, const svc_config *cfg, kt_error *err)
@@ -78,6 +75,13 @@ kt_code svc_cit_open(svc *s, const svc_config *cfg, kt_error *err)
         return svc_nomem(err);
     snprintf(s->cit->public_url, sizeof s->cit->public_url, "%.*s", (int)n, url);
     s->cit->sms_near = cfg->sms_near > 0 ? cfg->sms_near : 3;
+    s->cit->attempts =
+        svc_throttle_new(ATTEMPT_SLOTS, ATTEMPT_MAX, ATTEMPT_WINDOW_MS, ATTEMPT_WINDOW_MS);
+    if (s->cit->attempts == NULL) {
+        free(s->cit);
+        s->cit = NULL;
+        return svc_nomem(err);
+    }
     pthread_mutex_init(&s->cit->mu, NULL);
     return KT_OK;
 }
@@ -88,6 +92,7 @@ void svc_cit_close(svc *s)
         return;
     sodium_memzero(s->cit->key, sizeof s->cit->key);
     pthread_mutex_destroy(&s->cit->mu);
+    svc_throttle_free(s->cit->attempts);
     free(s->cit);
     s->cit = NULL;
 }
@@ -791,68 +796,6 @@ static kt_code stage_linked(store *db, int64_t app_id, const char *state,
     return KT_OK;
 }
 
-static uint64_t attempt_hash(const char *receipt_no)
-{
-    unsigned char h[8];
-    crypto_generichash(h, sizeof h, (const unsigned char *)receipt_no, strlen(receipt_no), NULL,
-                       0);
-    uint64_t v = 0;
-    for (int i = 0; i < 8; i++)
-        v = v << 8 | h[i];
-    return v | 1; /* 0 marks a free slot */
-}
-
-/* Attempts are kept per receipt number in a fixed table (memory bounded whatever is tried):
-   open addressing over ATTEMPT_PROBE slots; a new number takes a free or expired slot, else
-   the oldest one of its window. Lock held. */
-static size_t attempt_slot(struct svc_cit *c, uint64_t h, int64_t now, int take)
-{
-    size_t base = (size_t)(h % ATTEMPT_SLOTS), best = base;
-    for (size_t k = 0; k < ATTEMPT_PROBE; k++) {
-        size_t i = (base + k) % ATTEMPT_SLOTS;
-        if (c->attempts[i].h == h)
-            return i;
-    }
-    if (!take)
-        return ATTEMPT_SLOTS;
-    for (size_t k = 0; k < ATTEMPT_PROBE; k++) {
-        size_t i = (base + k) % ATTEMPT_SLOTS;
-        if (c->attempts[i].h == 0 || now - c->attempts[i].since > ATTEMPT_WINDOW_MS)
-            return i;
-        if (c->attempts[i].since < c->attempts[best].since)
-            best = i;
-    }
-    return best;
-}
-
-/* 0 when the receipt number failed ATTEMPT_MAX times within the window. */
-static int attempt_allowed(svc *s, const char *receipt_no)
-{
-    uint64_t h = attempt_hash(receipt_no);
-    int64_t now = svc_now(s);
-    pthread_mutex_lock(&s->cit->mu);
-    size_t i = attempt_slot(s->cit, h, now, 0);
-    int ok = i == ATTEMPT_SLOTS || now - s->cit->attempts[i].since > ATTEMPT_WINDOW_MS ||
-             s->cit->attempts[i].failures < ATTEMPT_MAX;
-    pthread_mutex_unlock(&s->cit->mu);
-    return ok;
-}
-
-static void attempt_failed(svc *s, const char *receipt_no)
-{
-    uint64_t h = attempt_hash(receipt_no);
-    int64_t now = svc_now(s);
-    pthread_mutex_lock(&s->cit->mu);
-    size_t i = attempt_slot(s->cit, h, now, 1);
-    if (s->cit->attempts[i].h != h || now - s->cit->attempts[i].since > ATTEMPT_WINDOW_MS) {
-        s->cit->attempts[i].h = h;
-        s->cit->attempts[i].since = now;
-        s->cit->attempts[i].failures = 0;
-    }
-    s->cit->attempts[i].failures++;
-    pthread_mutex_unlock(&s->cit->mu);
-}
-
 static const char status_not_found[] =
     "Nomor tanda terima dan tanggal lahir tidak cocok dengan data kami. Periksa kembali "
     "keduanya seperti tertulis pada tanda terima dan KK";
@@ -871,7 +814,7 @@ static kt_code status_unit(svc *s, store *db, void *ctx, kt_error *err)
     int row = 0;
     kt_code rc = store_prepare(db,
                                "SELECT r.application_id, r.expected_pickup, a.state,"
-                               " COALESCE(res.birth_date, ''), a.kind FROM receipts r JOIN"
+                               " COALESCE(res.birth_date, ''), a.kind, a.nik FROM receipts r JOIN"
                                " applications a ON a.id = r.application_id LEFT JOIN residents"
                                " res ON res.nik = a.nik WHERE r.receipt_no = ?",
                                &st, err);
@@ -887,7 +830,8 @@ static kt_code status_unit(svc *s, store *db, void *ctx, kt_error *err)
                        status_not_found);
     }
     j->app_id = store_col_int(st, 0);
-    char pickup[JKT_DATE_STRLEN], state[24], kind[24];
+    char pickup[JKT_DATE_STRLEN], state[24], kind[24], nik[24];
+    snprintf(nik, sizeof nik, "%s", store_col_text(st, 5));
     snprintf(pickup, sizeof pickup, "%s", store_col_text(st, 1));
     snprintf(state, sizeof state, "%s", store_col_text(st, 2));
     snprintf(kind, sizeof kind, "%s", store_col_text(st, 4));
@@ -966,12 +910,16 @@ static kt_code status_unit(svc *s, store *db, void *ctx, kt_error *err)
     store_reset(st);
     json_object_set_new(o, "sms", json_boolean(row));
     json_object_set_new(o, "sms_offer", json_boolean(offer));
-    /* Reading a person's card status is audited (who: the public page). */
+    /* Reading a person's card status is a read of their data (who: the public page), in the
+       access log with the application's NIK; a phone number given is a change (an event). */
     svc_actor pub = svc_cit_public_actor("publik");
-    char note[80];
-    snprintf(note, sizeof note, "halaman status KTP-el%s", j->phone != NULL ? " + nomor HP" : "");
-    return svc_event_add(s, db, NULL, "status_lookup", &pub, j->app_id, 0, state, state,
-                         "status_lookup", "", note, NULL, err);
+    if ((rc = svc_access_add(s, db, &pub, "card_status", nik, j->app_id, "", "", err)) != KT_OK)
+        return rc;
+    if (j->phone == NULL)
+        return KT_OK;
+    return svc_event_add(s, db, NULL, "card_phone", &pub, j->app_id, 0, state, state,
+                         "phone_given", "", "halaman status KTP-el: nomor HP untuk SMS", NULL,
+                         err);
 }
 
 kt_code svc_card_status(svc *s, const json_t *in, json_t **out, kt_error *err)
@@ -1012,15 +960,20 @@ kt_code svc_card_status(svc *s, const json_t *in, json_t **out, kt_error *err)
             return rc;
         j.phone = phone;
     }
-    if (!attempt_allowed(s, no))
-        return kt_fail(err, KT_EREFUSED, "too_many_attempts", "receipt_no",
-                       "Terlalu banyak percobaan yang tidak cocok untuk nomor ini; coba lagi "
-                       "satu jam lagi");
+    int64_t now = svc_now(s), until = svc_throttle_blocked(s->cit->attempts, no, now);
+    if (until > 0) {
+        char wait[64];
+        unsigned secs = svc_wait_text(now, until, wait, sizeof wait);
+        return kt_fail_retry(err, KT_ELIMIT, secs, "too_many_attempts",
+                             "Terlalu banyak percobaan yang tidak cocok untuk nomor ini. Coba "
+                             "lagi dalam %s",
+                             wait);
+    }
     j.receipt_no = no;
     j.birth_date = b;
     rc = svc_group_write(s, status_unit, &j, err);
     if (rc == KT_ENOTFOUND)
-        attempt_failed(s, no);
+        (void)svc_throttle_failed(s->cit->attempts, no, now);
     if (rc == KT_OK) {
         *out = j.out;
         j.out = NULL;

@@ -106,6 +106,22 @@ const char *svc_password_dummy_hash(void);
 kt_code svc_login_open(svc *s, kt_error *err);
 void svc_login_close(svc *s);
 
+/*
+ * Keys that fail too often (throttle.c): max failures of a key (an address, a receipt number)
+ * within window_ms block it for block_ms. A fixed in-memory table of slots keys, the least
+ * recently seen replaced when full. Thread-safe. Owned by the caller: svc_throttle_free().
+ */
+typedef struct svc_throttle svc_throttle;
+svc_throttle *svc_throttle_new(size_t slots, int max, int64_t window_ms, int64_t block_ms);
+void svc_throttle_free(svc_throttle *t);
+/* When key is blocked: the time (UTC ms) the block ends; else 0. */
+int64_t svc_throttle_blocked(svc_throttle *t, const char *key, int64_t now);
+/* Count a failure of key: the block's end when this failure starts one, else 0. */
+int64_t svc_throttle_failed(svc_throttle *t, const char *key, int64_t now);
+/* The wait until `until` in words, "5 menit (sampai pukul 09.35 WIB)", into buf; returns it in
+   whole seconds (at least 1) for Retry-After. */
+unsigned svc_wait_text(int64_t now, int64_t until, char *buf, size_t cap);
+
 int64_t svc_now(const svc *s);
 
 /* ---- biometrics at rest (atrest.c) ---- */

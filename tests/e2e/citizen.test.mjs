@@ -357,9 +357,12 @@ test('the citizen\'s side: booking, check-in, queue on the phone, survey, card s
     await phone.waitForSelector('#msg.msg-ok');
     assert.equal(await phone.isHidden('#sms'), true);
     await shot(phone, '09-status');
-    // the lookup is in the audit trail
+    // the lookup is a read of the person's data: in the access log, with the whole NIK
+    const reads = await call(await session('camat'), 'GET', `/api/audit/reads?nik=${PEOPLE.change.nik}`);
+    assert.ok(reads.reads.some((x) => x.action === 'card_status' && x.application_id === state.app && x.username === 'publik'));
+    // the number given there is a change: an event
     const evs = await call(await session('camat'), 'GET', `/api/applications/${state.app}/events`);
-    assert.ok(evs.some((e) => e.action === 'status_lookup'));
+    assert.ok(evs.some((e) => e.action === 'phone_given'));
   });
   await phone.close();
   await kiosk.close();

@@ -30,9 +30,14 @@ static void test_tables(void **state)
     /* the citizen's side: its audit actions, a booking's states, the IKM's words */
     static const char *const citizen_actions[] = {
         "book", "cancel", "reschedule", "check_in", "set_appointment_config", "phone_given",
-        "status_lookup", "survey_offered", "survey_answered"};
+        "survey_offered", "survey_answered"};
     for (size_t i = 0; i < sizeof citizen_actions / sizeof citizen_actions[0]; i++)
         assert_non_null(words_of(WORDS_ACTION, citizen_actions[i]));
+    /* its reads of a person's data (the access log) */
+    static const char *const citizen_reads[] = {"card_status", "appointment_book",
+                                                "appointment_read", "list_appointments"};
+    for (size_t i = 0; i < sizeof citizen_reads / sizeof citizen_reads[0]; i++)
+        assert_non_null(words_of(WORDS_ACCESS, citizen_reads[i]));
     assert_string_equal(words_of(WORDS_APPT_STATE, "checked_in"), "Sudah check-in");
     assert_string_equal(words_of(WORDS_GRADE, "B"), "Baik");
     assert_string_equal(words_of(WORDS_EDUCATION, "s2_plus"), "S2 ke atas");
