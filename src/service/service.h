@@ -451,9 +451,11 @@ kt_code svc_appt_config_set(svc *s, const svc_actor *who, const json_t *in, json
 /* Public: the bookable days of a service with each slot's free places (30 days ahead). */
 kt_code svc_appt_days(svc *s, const char *service, json_t **out, kt_error *err);
 /* Public: in {"service","day","start","nik","phone"?,"consent"?} -> the booking with its
-   "code" (the citizen's key), "manage_url"; the NIK screened as intake screens it. */
+   "code" (the citizen's key), "manage_url"; the NIK screened as intake screens it (a read in
+   the access log, appointment_book, refused or not). */
 kt_code svc_appt_book(svc *s, const json_t *in, json_t **out, kt_error *err);
-/* Public, by the booking code (as typed or scanned). */
+/* Public, by the booking code (as typed or scanned); a read in the access log
+   (appointment_read). */
 kt_code svc_appt_get(svc *s, const char *code, json_t **out, kt_error *err);
 kt_code svc_appt_cancel(svc *s, const char *code, json_t **out, kt_error *err);
 /* in {"day","start"} */
@@ -464,7 +466,8 @@ kt_code svc_appt_reschedule(svc *s, const char *code, const json_t *in, json_t *
    before the slot to its end, on its day. */
 kt_code svc_appt_checkin(svc *s, const svc_kiosk *kiosk, const json_t *in, json_t **out,
                          kt_error *err);
-/* Staff: the bookings of a day (YYYY-MM-DD, NULL = today), counts by state (no-shows). */
+/* Staff: the bookings of a day (YYYY-MM-DD, NULL = today), counts by state (no-shows); NIKs
+   masked; a read of everyone on it in the access log (list_appointments). */
 kt_code svc_appt_list(svc *s, const svc_actor *who, const char *date, json_t **out,
                       kt_error *err);
 
@@ -476,7 +479,8 @@ kt_code svc_ticket_phone(svc *s, const char *token, const json_t *in, json_t **o
                          kt_error *err);
 /* Public: the card's status, in {"receipt_no","birth_date","phone"?,"consent"?}: where the card
    is and what to do; nothing without both values matching (404 status_not_found); 5 failures
-   a receipt number an hour (422 too_many_attempts). Audited. */
+   a receipt number an hour (429 too_many_attempts, retry_s). Each answer is a read in the
+   access log (card_status). */
 kt_code svc_card_status(svc *s, const json_t *in, json_t **out, kt_error *err);
 
 /* The IKM survey (ikm.c). Public: is this survey token open? */
