@@ -653,6 +653,22 @@ static kt_code appt_event(svc *s, store *db, json_t *pending, const char *action
     return rc;
 }
 
+static const char appt_not_found[] =
+    "Kode janji temu ini tidak terdaftar; periksa kode pada SMS atau layar pendaftaran";
+
+/* The booking id as the citizen sees it (appt_json), read inside the caller's transaction. */
+static kt_code appt_answer(svc *s, store *db, int64_t id, json_t **out, kt_error *err)
+{
+    store_stmt *st = NULL;
+    kt_code rc = svc_row_by_id(db, APPT_COLS " WHERE id = ?", id, &st, err,
+                               "appointment_not_found", "code", "%s", appt_not_found);
+    if (rc != KT_OK)
+        return rc;
+    *out = appt_json(s, st);
+    store_reset(st);
+    return *out == NULL ? svc_nomem(err) : KT_OK;
+}
+
 kt_code svc_appt_book(svc *s, const json_t *in, json_t **out, kt_error *err)
 {
     store *db = NULL;
@@ -767,15 +783,8 @@ kt_code svc_appt_book(svc *s, const json_t *in, json_t **out, kt_error *err)
     if ((rc = svc_access_add(s, db, &pub, "appointment_book", nik, 0, "", detail, err)) !=
         KT_OK)
         goto out;
-    if ((rc = svc_row_by_id(db, APPT_COLS " WHERE id = ?", id, &st, err, "appointment_not_found",
-                            "code", "Janji temu tidak ditemukan")) != KT_OK)
+    if ((rc = appt_answer(s, db, id, out, err)) != KT_OK)
         goto out;
-    *out = appt_json(s, st);
-    store_reset(st);
-    if (*out == NULL) {
-        rc = svc_nomem(err);
-        goto out;
-    }
     rc = svc_commit_emit(s, db, pending, out, err);
 out:
     svc_conn_put(s, db);
@@ -792,9 +801,6 @@ out:
     }
     return rc;
 }
-
-static const char appt_not_found[] =
-    "Kode janji temu ini tidak terdaftar; periksa kode pada SMS atau layar pendaftaran";
 
 /* Load the appointment of a typed code inside the caller's transaction (*st on its row). */
 static kt_code appt_by_code(store *db, const char *text, char code[APPT_CODE_LEN],
@@ -937,15 +943,8 @@ static kt_code change(svc *s, const char *code_text, const json_t *in, json_t **
                              day, err)) != KT_OK)
             goto out;
     }
-    if ((rc = svc_row_by_id(db, APPT_COLS " WHERE id = ?", id, &st, err, "appointment_not_found",
-                            "code", "%s", appt_not_found)) != KT_OK)
+    if ((rc = appt_answer(s, db, id, out, err)) != KT_OK)
         goto out;
-    *out = appt_json(s, st);
-    store_reset(st);
-    if (*out == NULL) {
-        rc = svc_nomem(err);
-        goto out;
-    }
     rc = svc_commit_emit(s, db, pending, out, err);
 out:
     svc_conn_put(s, db);
