@@ -62,9 +62,15 @@ typedef struct entry {
     unsigned char hash[crypto_hash_sha256_BYTES];
 } entry;
 
+/* The entries of a backup, in order, with a hash index by path: a backup holds a file per
+   biometric slot (hundreds of thousands in an office after a few years), and verify looks
+   every entry up in the MANIFEST and among those already read. */
 typedef struct entry_list {
     entry *v;              /* owned; free with list_free() */
     size_t n, cap;
+    size_t *slot;          /* owned: index + 1 into v by path hash, 0 = empty; nslot a power
+                              of two, at most half full */
+    size_t nslot;
 } entry_list;
 
 static void list_free(entry_list *l)
@@ -72,7 +78,24 @@ static void list_free(entry_list *l)
     for (size_t i = 0; i < l->n; i++)
         free(l->v[i].path);
     free(l->v);
+    free(l->slot);
     memset(l, 0, sizeof *l);
+}
+
+static size_t path_hash(const char *s) /* FNV-1a */
+{
+    uint64_t h = 1469598103934665603ULL;
+    for (; *s != '\0'; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+    return (size_t)(h ^ (h >> 32));
+}
+
+static void index_put(size_t *slot, size_t nslot, const char *path, size_t idx1)
+{
+    size_t i = path_hash(path) & (nslot - 1);
+    while (slot[i] != 0)
+        i = (i + 1) & (nslot - 1);
+    slot[i] = idx1;
 }
 
 static kt_code list_add(entry_list *l, const char *path, uint64_t size,
@@ -86,21 +109,36 @@ static kt_code list_add(entry_list *l, const char *path, uint64_t size,
         l->v = v;
         l->cap = cap;
     }
+    if (2 * (l->n + 1) > l->nslot) {
+        size_t ns = l->nslot ? 2 * l->nslot : 128;
+        size_t *sl = calloc(ns, sizeof *sl);
+        if (sl == NULL)
+            return kt_fail(err, KT_ENOMEM, "out_of_memory", "", "memori tidak cukup");
+        for (size_t i = 0; i < l->n; i++)
+            index_put(sl, ns, l->v[i].path, i + 1);
+        free(l->slot);
+        l->slot = sl;
+        l->nslot = ns;
+    }
     char *p = strdup(path);
     if (p == NULL)
         return kt_fail(err, KT_ENOMEM, "out_of_memory", "", "memori tidak cukup");
     l->v[l->n].path = p;
     l->v[l->n].size = size;
     memcpy(l->v[l->n].hash, hash, sizeof l->v[l->n].hash);
+    index_put(l->slot, l->nslot, p, l->n + 1);
     l->n++;
     return KT_OK;
 }
 
 static const entry *list_find(const entry_list *l, const char *path)
 {
-    for (size_t i = 0; i < l->n; i++)
-        if (strcmp(l->v[i].path, path) == 0)
-            return &l->v[i];
+    if (l->nslot == 0)
+        return NULL;
+    for (size_t i = path_hash(path) & (l->nslot - 1); l->slot[i] != 0;
+         i = (i + 1) & (l->nslot - 1))
+        if (strcmp(l->v[l->slot[i] - 1].path, path) == 0)
+            return &l->v[l->slot[i] - 1];
     return NULL;
 }
 
@@ -275,21 +313,49 @@ static int rm_tree(const char *path)
     return nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 }
 
+/* A relative path a restore can write: components that are not empty, "." or "..", of at most
+   NAME_MAX bytes each, BAK_PATH_MAX in all; not the MANIFEST's name. */
 static int safe_rel_path(const char *p)
 {
-    if (p[0] == '\0' || p[0] == '/' || strcmp(p, BAK_MANIFEST) == 0)
+    size_t len = strlen(p);
+    if (len == 0 || len > BAK_PATH_MAX || p[0] == '/' || strcmp(p, BAK_MANIFEST) == 0)
         return 0;
-    const char *s = p;
-    while (*s != '\0') {
-        const char *e = strchr(s, '/');
-        size_t n = e != NULL ? (size_t)(e - s) : strlen(s);
-        if (n == 0 || (n == 1 && s[0] == '.') || (n == 2 && s[0] == '.' && s[1] == '.'))
-            return 0;
-        s += n;
-        if (*s == '/')
-            s++;
+    for (const char *s = p;;) {
+        size_t n = strcspn(s, "/");
+        if (n == 0 || n > NAME_MAX || (n == 1 && s[0] == '.') ||
+            (n == 2 && s[0] == '.' && s[1] == '.'))
+            return 0; /* an empty component is also a trailing or doubled '/' */
+        if (s[n] == '\0')
+            return 1;
+        s += n + 1;
     }
-    return 1;
+}
+
+/* An entry must not be a file where another entry needs a folder (data/a and data/a/b): a
+   restore could not write both, so verify refuses what restore would fail on. dirs collects
+   the folders above the entries read so far. */
+static kt_code check_place(const entry_list *files, entry_list *dirs, const char *name,
+                           kt_error *err)
+{
+    static const unsigned char none[crypto_hash_sha256_BYTES];
+    char pre[BAK_PATH_MAX + 1];
+    kt_code rc;
+    if (list_find(dirs, name) != NULL)
+        return kt_fail(err, KT_EREFUSED, "backup_corrupt", name,
+                       "entri cadangan adalah berkas sekaligus folder entri lain");
+    for (const char *s = strchr(name, '/'); s != NULL; s = strchr(s + 1, '/')) {
+        size_t k = (size_t)(s - name);
+        if (k >= sizeof pre)
+            break; /* longer than any safe path: refused by safe_rel_path */
+        memcpy(pre, name, k);
+        pre[k] = '\0';
+        if (list_find(files, pre) != NULL)
+            return kt_fail(err, KT_EREFUSED, "backup_corrupt", name,
+                           "entri cadangan berada di bawah %s, yang berupa berkas", pre);
+        if (list_find(dirs, pre) == NULL && (rc = list_add(dirs, pre, 0, none, err)) != KT_OK)
+            return rc;
+    }
+    return KT_OK;
 }
 
 /* ---- the encrypted stream -------------------------------------------------------------- */
@@ -717,6 +783,12 @@ static kt_code add_tree(struct archive *a, const char *root, const char *rel, en
                 break;
         } else if (S_ISREG(sb.st_mode)) {
             size_t before = l->n;
+            if (!safe_rel_path(name)) { /* verify would refuse the backup */
+                rc = kt_fail(err, KT_EINVAL, "file_name_invalid", full,
+                             "path berkas lebih dari %d byte; tidak dapat dicadangkan",
+                             BAK_PATH_MAX);
+                break;
+            }
             if ((rc = add_file(a, full, name, l, &stats->file_bytes, err)) != KT_OK)
                 break;
             stats->files += l->n - before;
@@ -912,6 +984,7 @@ typedef struct pass {
                                it is written); NULL: compare with this pass's MANIFEST */
     entry_list got;         /* entries seen, with size and hash */
     entry_list manifest;    /* parsed from MANIFEST */
+    entry_list dirs;        /* the folders above the entries seen (check_place) */
 } pass;
 
 /* mkdir -p (0700) of the folders above path, below root. */
@@ -1043,7 +1116,7 @@ static kt_code read_pass(const char *src, const seal_ring *ring, pass *p, kt_err
             goto out;
         }
         /* Only regular files with safe relative paths: no links, devices or "../". */
-        if (archive_entry_filetype(e) != AE_IFREG ||
+        if (archive_entry_filetype(e) != AE_IFREG || archive_entry_hardlink(e) != NULL ||
             (strcmp(name, BAK_MANIFEST) != 0 && strcmp(name, BAK_DB_NAME) != 0 &&
              (strncmp(name, BAK_DATA_DIR "/", sizeof BAK_DATA_DIR) != 0 ||
               !safe_rel_path(name))) ||
@@ -1053,6 +1126,8 @@ static kt_code read_pass(const char *src, const seal_ring *ring, pass *p, kt_err
                          "atau ganda)");
             goto out;
         }
+        if ((rc = check_place(&p->got, &p->dirs, name, err)) != KT_OK)
+            goto out;
         if (strcmp(name, BAK_MANIFEST) == 0) {
             if ((rc = read_entry(a, &d, name, -1, &man, h, &size, err)) != KT_OK ||
                 (rc = parse_manifest(man, (size_t)size, &p->manifest, err)) != KT_OK)
@@ -1145,6 +1220,7 @@ static void pass_free(pass *p)
 {
     list_free(&p->got);
     list_free(&p->manifest);
+    list_free(&p->dirs);
 }
 
 /* Verify into a private temporary folder (TMPDIR or /tmp) holding the database copy. */
@@ -1206,6 +1282,39 @@ static kt_code set_aside(const char *path, const char *st, kt_error *err)
         return kt_fail(err, KT_EIO, "restore_failed", path, "tidak dapat dipindahkan: %s",
                        strerror(errno));
     return KT_OK;
+}
+
+/* 1 when "<path><suffix>.pre-restore-<st>" exists (or does not fit: then it cannot be used). */
+static int aside_taken(const char *path, const char *suffix, const char *st)
+{
+    char p[PATH_CAP];
+    struct stat s;
+    int n = snprintf(p, sizeof p, "%s%s.pre-restore-%s", path, suffix, st);
+    return n < 0 || (size_t)n >= sizeof p || lstat(p, &s) == 0;
+}
+
+/* The stamp of this restore's *.pre-restore-<stamp> names (st, 32 bytes): the time, and -2,
+   -3, ... when a name with it is already there (a second restore in the same second would
+   otherwise rename the database over the one the first restore kept aside: rename() replaces
+   a file). */
+static kt_code aside_stamp(const char *db_path, const char *data_dir,
+                           const char *const *suffix, int nsuffix, char st[32], kt_error *err)
+{
+    char base[20];
+    stamp(base, sizeof base);
+    for (int seq = 1; seq < 1000; seq++) {
+        if (seq == 1)
+            snprintf(st, 32, "%s", base);
+        else
+            snprintf(st, 32, "%s-%d", base, seq);
+        int taken = aside_taken(data_dir, "", st) || aside_taken(db_path, "", st);
+        for (int i = 0; i < nsuffix && !taken; i++)
+            taken = aside_taken(db_path, suffix[i], st);
+        if (!taken)
+            return KT_OK;
+    }
+    return kt_fail(err, KT_ECONFLICT, "restore_failed", db_path,
+                   "terlalu banyak salinan *.pre-restore-%s; pindahkan yang lama dulu", base);
 }
 
 kt_code bak_restore(const char *src, const char *db_path, const char *data_dir,
@@ -1271,7 +1380,9 @@ kt_code bak_restore(const char *src, const char *db_path, const char *data_dir,
 
     /* Everything is in place under temporary names: swap. Data first, then the database,
        which is what the service opens. */
-    stamp(st, sizeof st);
+    static const char *const suffix[] = {"-wal", "-shm", "-journal"};
+    if ((rc = aside_stamp(db_path, data_dir, suffix, 3, st, err)) != KT_OK)
+        goto out;
     if ((rc = set_aside(data_dir, st, err)) != KT_OK)
         goto out;
     if (rename(tmp_data, data_dir) != 0) {
@@ -1280,7 +1391,6 @@ kt_code bak_restore(const char *src, const char *db_path, const char *data_dir,
         goto out;
     }
     made_data = 0;
-    static const char *const suffix[] = {"-wal", "-shm", "-journal"};
     for (int i = 0; i < 3; i++) {
         /* A stale -wal beside the restored file would be replayed into it: move it too. */
         char side[PATH_CAP];

@@ -19,6 +19,10 @@
  * The file is written as <name>.partial and renamed at the very end: a crash leaves a .partial
  * file, never one that looks complete.
  *
+ * Verify accepts only what a restore can write: regular files (no links) under data/ with
+ * relative paths of at most BAK_PATH_MAX bytes, no component empty, "." or ".." or longer than
+ * NAME_MAX, and no entry that is a file where another entry needs a folder (data/a beside
+ * data/a/b).
  * Restore verifies the whole backup first, then extracts into temporary names beside the
  * targets (checking every hash again while writing) and only then renames them into place; the
  * previous database and data folder are kept as *.pre-restore-<time>, never deleted. Stop the
@@ -40,6 +44,7 @@
 #define BAK_MANIFEST "MANIFEST"
 #define BAK_DB_NAME "ktpel.db"
 #define BAK_DATA_DIR "data"
+#define BAK_PATH_MAX 1024 /* longest entry path a backup holds ("data/bio/12/face": ~20) */
 #define BAK_PREFIX "ktpel-backup-"   /* rotation only touches files named like this */
 #define BAK_SUFFIX ".ktb"
 

@@ -71,6 +71,9 @@ static bio_status img_alloc(bio_image *img, long w, long h, bio_msg *msg)
     if (w > BIO_IMAGE_MAX_SIDE || h > BIO_IMAGE_MAX_SIDE)
         return bio_fail(msg, BIO_EUNSUPPORTED, "image size %ldx%ld exceeds the limit of %d px",
                         w, h, BIO_IMAGE_MAX_SIDE);
+    if (w * h > BIO_IMAGE_MAX_PIXELS)
+        return bio_fail(msg, BIO_EUNSUPPORTED, "image size %ldx%ld exceeds the limit of %ld "
+                        "pixels (8192x8192)", w, h, BIO_IMAGE_MAX_PIXELS);
     img->pixels = malloc((size_t)w * (size_t)h);
     if (!img->pixels)
         return bio_fail(msg, BIO_ENOMEM, "out of memory for a %ldx%ld image", w, h);
@@ -719,6 +722,12 @@ static bio_status decode_pnm(const uint8_t *b, size_t n, bio_image *img, bio_ima
         if (count * (size_t)bytes > n - p)
             return bio_fail(msg, BIO_ETRUNC, "PNM: pixel data needs %zu bytes, the file has "
                             "%zu", count * (size_t)bytes, n - p);
+    } else if (count > (n - p + 1) / 2) {
+        /* Each ASCII sample is a digit at least, and samples are separated: a header that
+           announces more than the rest of the file can hold is refused before the image is
+           allocated (27 bytes claiming 20000 x 20000 cost 400 MB before). */
+        return bio_fail(msg, BIO_ETRUNC, "PNM: %zu samples need at least %zu bytes, the file "
+                        "has %zu", count, 2 * count - 1, n - p);
     }
     bio_status st = img_alloc(img, w, h, msg);
     if (st != BIO_OK)

@@ -26,6 +26,14 @@
 #define BIO_IMAGE_MIN_SIDE 100
 /* Largest side accepted: guards allocations against hostile headers (20 inches at 1000 dpi). */
 #define BIO_IMAGE_MAX_SIDE 20000
+/* Largest image decoded, in pixels (width x height): 8192 x 8192, a whole ten-print card (8 x 8
+   inches) at 1000 dpi, the largest thing a fingerprint workflow scans. The decoders allocate
+   from the header before they know the data is there (up to 5 bytes a pixel: colour rows or
+   libtiff's RGBA raster, then the gray image), so this bounds what a hostile header of a few
+   bytes costs: about 320 MB, instead of 2 GB at BIO_IMAGE_MAX_SIDE squared. Larger images are
+   refused with BIO_EUNSUPPORTED. The service bounds each upload slot far lower
+   (src/service/upload.c). */
+#define BIO_IMAGE_MAX_PIXELS (8192L * 8192L)
 /* Largest file bio_image_load() reads. */
 #define BIO_IMAGE_MAX_FILE (256u * 1024u * 1024u)
 

@@ -21,7 +21,9 @@
  * freed on every path. Must never read or write out of bounds, whatever the input says.
  */
 #include "bio/wsq.h"
+#include "bio/image.h" /* BIO_IMAGE_MAX_PIXELS */
 
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -293,6 +295,9 @@ static void read_sof(struct wsq *s)
              len, s->pos - start);
     else if (s->width < 1 || s->height < 1 || s->width > MAX_SIDE || s->height > MAX_SIDE)
         fail(s, BIO_EFORMAT, "frame size %dx%d is not valid", s->width, s->height);
+    else if ((long)s->width * s->height > BIO_IMAGE_MAX_PIXELS)
+        fail(s, BIO_EUNSUPPORTED, "frame size %dx%d exceeds the limit of %ld pixels",
+             s->width, s->height, BIO_IMAGE_MAX_PIXELS);
 }
 
 static void read_table(struct wsq *s, unsigned m)
@@ -751,6 +756,13 @@ bio_status bio_wsq_decode(const uint8_t *buf, size_t len, bio_image *img, bio_ms
     }
     for (size_t i = 0; i < px; i++) {
         double v = (double)fv[i] * s->scale + s->shift + 0.5;
+        /* Tables with absurd filter taps or bins overflow the synthesis to inf or NaN; no
+           real file does, and a NaN has no gray value (converting it is undefined). */
+        if (!isfinite(v)) {
+            fail(s, BIO_EFORMAT, "pixel values are not finite numbers (transform or "
+                 "quantization table out of range)");
+            goto out;
+        }
         img->pixels[i] = (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v);
     }
     img->width = s->width;

@@ -63,11 +63,18 @@ kt_code nik_analyze(const char *nik, const wil_table *regions, jkt_date referenc
     /* Characters, not bytes: "١٢٣..." (Arabic-Indic) or full-width digits are 2-3 bytes each
        in UTF-8, and a person counts what they typed (issue 10: "16 digit, bukan 32"). */
     size_t len = strlen(nik), chars = 0, bad = 0;
+    int more = 0; /* continuation bytes the character being read still has */
     for (size_t i = 0; i < len; i++) {
-        if (((unsigned char)nik[i] & 0xC0) == 0x80)
+        unsigned char c = (unsigned char)nik[i];
+        if (more > 0 && (c & 0xC0) == 0x80) {
+            more--;
             continue; /* a UTF-8 continuation byte: part of the character before */
+        }
+        /* A character begins; a continuation byte that follows no lead byte is one by itself
+           (and not a digit: a stray byte after a digit must not pass as part of it). */
         chars++;
-        if (bad == 0 && (nik[i] < '0' || nik[i] > '9'))
+        more = c >= 0xF0 ? 3 : c >= 0xE0 ? 2 : c >= 0xC0 ? 1 : 0;
+        if (bad == 0 && (c < '0' || c > '9'))
             bad = chars;
     }
     if (bad != 0) {

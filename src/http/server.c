@@ -32,6 +32,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <limits.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -60,6 +61,7 @@ struct http_core {
     http_core_config cc;
     http_config cfg;      /* with the defaults filled in */
     uint16_t port;
+    char web_root[PATH_MAX]; /* cc.web_root points here: the caller's string may not last */
     http_tls *tls;        /* owned; NULL without TLS */
     uint32_t proxy;       /* the TLS proxy's address (host order), 0 = none */
     int https;            /* the public scheme is https */
@@ -929,6 +931,15 @@ kt_code http_core_start(const http_core_config *cc, http_core **out, kt_error *e
     pthread_cond_init(&c->ccv, NULL);
     c->cc = *cc;
     c->cfg = *cc->cfg;
+    if (cc->web_root != NULL) {
+        if (strlen(cc->web_root) >= sizeof c->web_root) {
+            rc = kt_fail(err, KT_EINVAL, "web_dir_invalid", "web", "path folder halaman terlalu "
+                         "panjang");
+            goto out;
+        }
+        strcpy(c->web_root, cc->web_root);
+        c->cc.web_root = c->web_root;
+    }
     http_config_defaults(&c->cfg);
     c->log = c->cfg.access_log != NULL ? c->cfg.access_log : stderr;
     rc = parse_listen(c->cfg.listen, &sa, err);

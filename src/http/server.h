@@ -198,7 +198,7 @@ typedef struct http_core_config {
     size_t nroutes;
     void *app;
     http_auth_fn auth;
-    const char *web_root;       /* realpath of the static folder, or NULL for none */
+    const char *web_root;       /* realpath of the static folder, or NULL for none (copied) */
     const char *const *static_allow; /* NULL: every file of web_root; else only these paths
                                         ("/janji.html", "/css/app.css", ...) */
     const char *static_index;   /* what "/" serves when static_allow is set */

@@ -25,10 +25,21 @@ void link_b64(const uint8_t *bin, size_t n, char *out, size_t cap)
     sodium_bin2base64(out, cap, bin, n, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
 }
 
+/* Only the URL-safe alphabet: libsodium 1.0.18 (Debian 12) decodes every byte from 0x80 up
+   as '_', so one key or signature would have many spellings. */
+static int b64_alphabet_ok(const char *s)
+{
+    for (; *s != '\0'; s++)
+        if (!((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') ||
+              *s == '-' || *s == '_'))
+            return 0;
+    return 1;
+}
+
 kt_code link_b64_key(const char *s, uint8_t out[32], const char *field, kt_error *err)
 {
     size_t n = 0;
-    if (s == NULL || strlen(s) > 64 ||
+    if (s == NULL || strlen(s) > 64 || !b64_alphabet_ok(s) ||
         sodium_base642bin(out, 32, s, strlen(s), NULL, &n, NULL,
                           sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0 ||
         n != 32)
@@ -176,9 +187,22 @@ kt_code link_sign_key_load(const char *path, int make, link_sign_key *k, int *ma
     if (rc == KT_ENOTFOUND)
         return kt_fail(err, KT_ENOTFOUND, "key_missing", "key", "Berkas kunci %s tidak ada",
                        path);
-    if (rc == KT_OK)
-        crypto_sign_ed25519_sk_to_pk(k->pk, k->sk);
-    return rc;
+    if (rc != KT_OK)
+        return rc;
+    /* libsodium's secret key is the seed and the public key: a file whose second half is not
+       the seed's public key would load, then sign what no one can verify. */
+    link_sign_key chk;
+    crypto_sign_seed_keypair(chk.pk, chk.sk, k->sk);
+    int same = sodium_memcmp(chk.sk, k->sk, sizeof chk.sk) == 0;
+    sodium_memzero(&chk, sizeof chk);
+    if (!same) {
+        sodium_memzero(k, sizeof *k);
+        return kt_fail(err, KT_EINVAL, "key_file_invalid", "key",
+                       "Berkas kunci %s rusak (kunci publiknya bukan milik kunci rahasianya)",
+                       path);
+    }
+    crypto_sign_ed25519_sk_to_pk(k->pk, k->sk);
+    return KT_OK;
 }
 
 kt_code link_box_key_load(const char *path, int make, link_box_key *k, int *made, kt_error *err)
@@ -204,12 +228,17 @@ kt_code link_box_key_load(const char *path, int make, link_box_key *k, int *made
 
 /* ---- signed requests -------------------------------------------------------------------- */
 
-static void req_text(char *buf, size_t cap, const char *method, const char *path_query,
-                     const void *body, size_t len, const char *time_s)
+/* The signed text; 0 when method and path are over LINK_REQ_TEXT_MAX or the text does not fit
+   in cap (cut, it would not cover the body's hash). */
+static int req_text(char *buf, size_t cap, const char *method, const char *path_query,
+                    const void *body, size_t len, const char *time_s)
 {
     char h[65];
+    if (strlen(method) + strlen(path_query) > LINK_REQ_TEXT_MAX)
+        return 0;
     link_sha256_hex(body != NULL ? body : "", body != NULL ? len : 0, h);
-    snprintf(buf, cap, "ktpel-link-v1\n%s\n%s\n%s\n%s", method, path_query, time_s, h);
+    int n = snprintf(buf, cap, "ktpel-link-v1\n%s\n%s\n%s\n%s", method, path_query, time_s, h);
+    return n >= 0 && (size_t)n < cap;
 }
 
 void link_req_sign(const link_sign_key *k, const char *node_id, const char *method,
@@ -221,7 +250,8 @@ void link_req_sign(const link_sign_key *k, const char *node_id, const char *meth
     memset(out, 0, sizeof *out);
     snprintf(out->node, sizeof out->node, "%s", node_id);
     snprintf(out->time, sizeof out->time, "%lld", (long long)now_ms);
-    req_text(text, sizeof text, method, path_query, body, len, out->time);
+    if (!req_text(text, sizeof text, method, path_query, body, len, out->time))
+        return; /* too long to sign: no signature, which every verify refuses */
     crypto_sign_detached(sig, NULL, (const uint8_t *)text, strlen(text), k->sk);
     link_b64(sig, sizeof sig, out->sig, sizeof out->sig);
 }
@@ -243,12 +273,15 @@ kt_code link_req_verify(const uint8_t pk[32], const char *method, const char *pa
     if (t < now_ms - LINK_SKEW_MS || t > now_ms + LINK_SKEW_MS)
         return kt_fail(err, KT_EUNAUTH, "request_expired", "X-Ktpel-Time",
                        "Jam simpul berbeda lebih dari 5 menit dengan jam pusat");
-    if (sodium_base642bin(sig, sizeof sig, sig_b64, strlen(sig_b64), NULL, &n, NULL,
+    if (!b64_alphabet_ok(sig_b64) ||
+        sodium_base642bin(sig, sizeof sig, sig_b64, strlen(sig_b64), NULL, &n, NULL,
                           sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0 ||
         n != sizeof sig)
         return kt_fail(err, KT_EUNAUTH, "bad_signature", "X-Ktpel-Signature",
                        "Tanda tangan permintaan simpul rusak");
-    req_text(text, sizeof text, method, path_query, body, len, time_s);
+    if (!req_text(text, sizeof text, method, path_query, body, len, time_s))
+        return kt_fail(err, KT_EUNAUTH, "bad_signature", "X-Ktpel-Signature",
+                       "Permintaan simpul terlalu panjang untuk ditandatangani");
     if (crypto_sign_verify_detached(sig, (const uint8_t *)text, strlen(text), pk) != 0)
         return kt_fail(err, KT_EUNAUTH, "bad_signature", "X-Ktpel-Signature",
                        "Tanda tangan permintaan simpul tidak cocok");

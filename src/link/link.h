@@ -46,7 +46,8 @@ typedef struct link_box_key {
 
 /* Load the key in path, or make one there when the file does not exist (*made = 1). The file
    is one line "ktpel-ed25519 <hex>" / "ktpel-x25519 <hex>", mode 0600, its folder made 0700; a
-   file readable by others is refused (key_file_mode). */
+   file readable by others is refused (key_file_mode), and one that is not a key of its type
+   (an Ed25519 key whose public half is not its seed's included) is key_file_invalid. */
 kt_code link_sign_key_load(const char *path, int make, link_sign_key *k, int *made,
                            kt_error *err);
 kt_code link_box_key_load(const char *path, int make, link_box_key *k, int *made, kt_error *err);
@@ -86,7 +87,8 @@ typedef struct link_envelope {
 
 /* Make a packet. header: the manifest's own fields (application, nik, who, ...; borrowed), to
    which the envelope's fields and the parts' list (name, content_type, size, sha256) are
-   added. *out (free()) is the .ktpkt file. */
+   added. Part names are unique ([a-z0-9_.-], KT_EINVAL part_invalid otherwise). *out (free())
+   is the .ktpkt file. */
 kt_code link_packet_make(const link_envelope *env, const json_t *header, const link_part *parts,
                          size_t nparts, const link_sign_key *node, const uint8_t central_pk[32],
                          uint8_t **out, size_t *len, kt_error *err);
@@ -116,7 +118,10 @@ void link_packet_free(link_packet *p);
 
 /* ---- signed requests (the node's feed requests) ------------------------------------------ */
 /* The three header values a node sends: X-Ktpel-Node, X-Ktpel-Time, X-Ktpel-Signature over
-   "ktpel-link-v1\n<METHOD>\n<path?query>\n<time>\n<sha256 hex of body>". */
+   "ktpel-link-v1\n<METHOD>\n<path?query>\n<time>\n<sha256 hex of body>". METHOD and path?query
+   together are at most LINK_REQ_TEXT_MAX bytes: a longer request gets an empty signature
+   (sig[0] == '\0') and verify refuses it (bad_signature). */
+#define LINK_REQ_TEXT_MAX 1024
 typedef struct link_req_sig {
     char node[24];
     char time[24];

@@ -309,7 +309,7 @@ static kt_code env_from_json(const json_t *o, link_envelope *env, kt_error *err)
                json_object_get(o, "kecamatan_code")) ||
         !jcopy(env->kind, sizeof env->kind, json_object_get(o, "kind")) ||
         !json_is_integer(kid) || !json_is_integer(seq) || !json_is_integer(at) ||
-        json_integer_value(kid) > 1000000)
+        json_integer_value(kid) < 1 || json_integer_value(kid) > 1000000)
         return kt_fail(err, KT_EINVAL, "packet_malformed", "envelope",
                        "Amplop paket tidak lengkap atau salah bentuk");
     env->key_id = (int)json_integer_value(kid);
@@ -400,6 +400,13 @@ kt_code link_packet_make(const link_envelope *env, const json_t *header, const l
                          parts[i].name, LINK_PART_MAX);
             goto out;
         }
+        /* a name twice would make a packet no reader opens (tar_read refuses it) */
+        for (size_t j = 0; j < i; j++)
+            if (strcmp(parts[j].name, parts[i].name) == 0) {
+                rc = kt_fail(err, KT_EINVAL, "part_invalid", parts[i].name,
+                             "Bagian paket '%.60s' muncul dua kali", parts[i].name);
+                goto out;
+            }
         total += parts[i].len;
         link_sha256_hex(parts[i].data, parts[i].len, h);
         if (json_array_append_new(plist, json_pack("{s:s, s:s, s:I, s:s}", "name", parts[i].name,

@@ -2,7 +2,8 @@
  * test_framework.c - the HTTP framework of src/http over real loopback sockets, with a
  * route table of its own (no service needed): routing and {id} parameters, 404/405, JSON
  * parsing and its errors (line/column), the 64 KiB and 8 MiB limits (declared and chunked),
- * the session gate, static files (index, content types, traversal and symlink refusal) and
+ * the session gate, static files (index, content types, traversal and symlink refusal, a
+ * static root the core keeps its own copy of) and
  * Server-Sent Events (a published message reaches an open stream; stop ends the stream).
  */
 #include <stdarg.h>
@@ -384,6 +385,35 @@ static void test_static(void **state)
     api_resp_free(&r);
 }
 
+/* The core keeps its own copy of web_root: http_server_start (api.c) handed it a buffer on
+   its own stack, which later calls overwrote (found by tests/fuzz/fuzz_api: ASan
+   stack-use-after-scope reading the root of a static file request). Here the caller's buffer
+   is overwritten right after the start; static files must still be served. */
+static void test_static_root_copied(void **state)
+{
+    fx *f = *state;
+    char root[300], u[512];
+    http_core_config cc;
+    http_core *core = NULL;
+    kt_error err;
+    api_resp r;
+    snprintf(root, sizeof root, "%s", f->web);
+    memset(&cc, 0, sizeof cc);
+    cc.cfg = &f->cfg;
+    cc.routes = routes;
+    cc.nroutes = sizeof routes / sizeof routes[0];
+    cc.auth = auth;
+    cc.web_root = root;
+    assert_int_equal(http_core_start(&cc, &core, &err), KT_OK);
+    memset(root, 'x', sizeof root - 1); /* the caller's buffer goes away */
+    snprintf(u, sizeof u, "http://127.0.0.1:%u/app.css", http_core_port(core));
+    assert_int_equal(api_call(&r, "GET", u, NULL, NULL, NULL, 0), 0);
+    assert_int_equal(r.status, 200);
+    assert_string_equal(r.body, "body{}");
+    api_resp_free(&r);
+    http_core_stop(core);
+}
+
 /* ---- SSE ---- */
 typedef struct sse_client {
     char url[512];
@@ -514,6 +544,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_limits, setup, teardown),
         cmocka_unit_test_setup_teardown(test_session_gate, setup, teardown),
         cmocka_unit_test_setup_teardown(test_static, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_static_root_copied, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sse, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sse_disconnect, setup, teardown),
     };

@@ -8,7 +8,10 @@
  * chunk or the last tag; the file cut in the middle or exactly before its final chunk; two
  * chunks swapped; a chunk removed; bytes appended; another office's key) are refused by
  * verify and by restore, and a refused restore leaves the target untouched. Rotation keeps
- * the newest N.
+ * the newest N. A backup written by hand (tests/ktb_writer.h) with entries no restore could
+ * write (a file where another entry needs a folder, a trailing '/', a component longer than a
+ * file name may be, a hard link) is refused by verify as well as by restore, so the two always
+ * agree; found by fuzz_backup.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -23,8 +26,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "../../ktb_writer.h"
 #include "backup/backup.h"
 #include "seal/seal.h"
 
@@ -462,6 +467,54 @@ static void test_restore_keeps_previous(void **state)
     sh("test -f '%s/data/bio/1/face.jpg' && test ! -e '%s/data/x'", tdir, tdir);
 }
 
+/* "YYYYMMDD-HHMMSS" in Asia/Jakarta (UTC+7) for Unix time t, as restore stamps its copies. */
+static void jakarta_stamp_of(time_t t, char out[32])
+{
+    struct tm tm;
+    t += 7 * 3600;
+    gmtime_r(&t, &tm);
+    snprintf(out, 32, "%04d%02d%02d-%02d%02d%02d", tm.tm_year + 1900, tm.tm_mon + 1,
+             tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+}
+
+/* A second restore in the same second as the first kept nothing of the first's database: its
+   copy was renamed over (rename() replaces a file), and an empty data folder too. The copies
+   of the seconds around now are made beforehand, so the test does not depend on timing. */
+static void test_restore_same_second_keeps_both(void **state)
+{
+    (void)state;
+    struct stat sb;
+    kt_error err;
+    if (stat(good, &sb) != 0)
+        skip();
+    char tdir[200], tdb[256], p[400], st[32];
+    snprintf(tdir, sizeof tdir, "%s/twice", dir);
+    snprintf(tdb, sizeof tdb, "%s/ktpel.db", tdir);
+    sh("rm -rf '%s' && mkdir -p '%s/data' && echo current > '%s'", tdir, tdir, tdb);
+    time_t now = time(NULL);
+    for (time_t t = now - 1; t <= now + 60; t++) {
+        jakarta_stamp_of(t, st);
+        snprintf(p, sizeof p, "%s.pre-restore-%s", tdb, st);
+        write_file(p, "kept by an earlier restore");
+        snprintf(p, sizeof p, "%s/data.pre-restore-%s", tdir, st);
+        assert_int_equal(mkdir(p, 0700), 0); /* empty: rename() would replace it */
+    }
+    assert_int_equal(bak_restore(good, tdb, NULL, ring, &err), KT_OK);
+    assert_true(time(NULL) <= now + 60);
+    for (time_t t = now - 1; t <= now + 60; t++) {
+        jakarta_stamp_of(t, st);
+        snprintf(p, sizeof p, "%s.pre-restore-%s", tdb, st);
+        size_t len = 0;
+        unsigned char *b = slurp(p, &len);
+        assert_int_equal(len, 26);
+        assert_memory_equal(b, "kept by an earlier restore", 26);
+        free(b);
+    }
+    /* the database it replaced went aside under a name of its own */
+    sh("cat '%s'/ktpel.db.pre-restore-*-2 | grep -q current", tdir);
+    sh("ls -d '%s'/data.pre-restore-*-2", tdir);
+}
+
 static void test_refusals(void **state)
 {
     (void)state;
@@ -495,6 +548,93 @@ static void test_refusals(void **state)
     assert_int_not_equal(stat(dest, &sb), 0);
     assert_int_equal(bak_restore(good, pg, data_dir, ring, &err), KT_EREFUSED);
     assert_string_equal(err.id, "backup_server_database");
+}
+
+/* A backup written by hand: a small database, then (name, content) entries each listed in a
+   correct MANIFEST (hardlink: the entry is a hard link to content instead). */
+static void crafted(const char *path, const char *const *names, size_t n, int hardlink)
+{
+    char p[256];
+    sqlite3 *db = NULL;
+    snprintf(p, sizeof p, "%s/crafted.db", dir);
+    unlink(p);
+    assert_int_equal(sqlite3_open(p, &db), SQLITE_OK);
+    exec_sql(db, "PRAGMA journal_mode=DELETE; CREATE TABLE t(x);");
+    sqlite3_close(db);
+    size_t dblen = 0;
+    unsigned char *dbb = slurp(p, &dblen);
+    t_bytes tar = {0}, man = {0}, file = {0};
+    struct archive *a = kw_tar_begin(&tar);
+    t_put(&man, KW_MANIFEST_HEADER, sizeof KW_MANIFEST_HEADER - 1);
+    assert_true(kw_tar_add(a, BAK_DB_NAME, AE_IFREG, NULL, 0, dbb, dblen));
+    kw_manifest_line(&man, BAK_DB_NAME, dbb, dblen);
+    for (size_t i = 0; i < n; i++) {
+        if (hardlink && i == n - 1) {
+            assert_true(kw_tar_add(a, names[i], AE_IFREG, BAK_DB_NAME, 1, NULL, 0));
+            kw_manifest_line(&man, names[i], "", 0);
+            continue;
+        }
+        assert_true(kw_tar_add(a, names[i], AE_IFREG, NULL, 0, names[i], strlen(names[i])));
+        kw_manifest_line(&man, names[i], names[i], strlen(names[i]));
+    }
+    kw_manifest_close(&man);
+    assert_true(kw_tar_add(a, BAK_MANIFEST, AE_IFREG, NULL, 0, man.p, man.n));
+    kw_tar_end(a);
+    kw_ktb_seal(ring, tar.p, tar.n, &file);
+    unlink(path);
+    spit(path, file.p, file.n);
+    t_free(&tar);
+    t_free(&man);
+    t_free(&file);
+    free(dbb);
+}
+
+static void test_verify_refuses_what_restore_cannot_write(void **state)
+{
+    (void)state;
+    char path[256], target[256], long_name[320];
+    kt_error err;
+    struct stat sb;
+    snprintf(path, sizeof path, "%s/crafted" BAK_SUFFIX, dir);
+    snprintf(target, sizeof target, "%s/crafted-restore", dir);
+    sh("rm -rf '%s' && mkdir -p '%s'", target, target);
+    char tdb[300];
+    snprintf(tdb, sizeof tdb, "%s/ktpel.db", target);
+    /* the writer works: a backup of two files in one folder verifies and restores */
+    static const char *const fine[] = {"data/a/b", "data/a/c"};
+    crafted(path, fine, 2, 0);
+    assert_int_equal(bak_verify(path, ring, &err), KT_OK);
+    assert_int_equal(bak_restore(path, tdb, NULL, ring, &err), KT_OK);
+    sh("test -f '%s/data/a/b' && test -f '%s/data/a/c'", target, target);
+    sh("rm -rf '%s' && mkdir -p '%s'", target, target);
+    snprintf(long_name, sizeof long_name, "data/%0300d", 7);
+    const char *const file_then_dir[] = {"data/a", "data/a/b"};
+    const char *const dir_then_file[] = {"data/a/b/c", "data/a/b"};
+    const char *const trailing[] = {"data/x/"};
+    const char *const too_long[] = {long_name};
+    const char *const hard[] = {"data/link"};
+    struct {
+        const char *what;
+        const char *const *names;
+        size_t n;
+        int hardlink;
+    } bad[] = {
+        {"a file, then an entry below it", file_then_dir, 2, 0},
+        {"an entry, then a file where its folder is", dir_then_file, 2, 0},
+        {"a trailing slash", trailing, 1, 0},
+        {"a component of 300 bytes", too_long, 1, 0},
+        {"a hard link", hard, 1, 1},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        crafted(path, bad[i].names, bad[i].n, bad[i].hardlink);
+        kt_code rc = bak_verify(path, ring, &err);
+        if (rc != KT_EREFUSED)
+            fail_msg("%s: verify returned %d", bad[i].what, rc);
+        assert_string_equal(err.id, "backup_corrupt");
+        print_message("%s: refused: %s\n", bad[i].what, err.message);
+        assert_int_equal(bak_restore(path, tdb, NULL, ring, &err), KT_EREFUSED);
+        assert_int_not_equal(stat(tdb, &sb), 0); /* nothing written */
+    }
 }
 
 static void test_rotation(void **state)
@@ -537,7 +677,9 @@ int main(void)
         cmocka_unit_test(test_online_backup_verify_restore),
         cmocka_unit_test(test_damage_detected),
         cmocka_unit_test(test_restore_keeps_previous),
+        cmocka_unit_test(test_restore_same_second_keeps_both),
         cmocka_unit_test(test_refusals),
+        cmocka_unit_test(test_verify_refuses_what_restore_cannot_write),
         cmocka_unit_test(test_rotation),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);

@@ -387,6 +387,90 @@ static void test_bad_input(void **state)
     free(p2);
 }
 
+/* The PNG chunk CRC (ISO 3309, as in the PNG specification's sample code). */
+static uint32_t png_crc(const uint8_t *p, size_t n)
+{
+    uint32_t c = 0xFFFFFFFFu;
+    for (size_t i = 0; i < n; i++) {
+        c ^= p[i];
+        for (int k = 0; k < 8; k++)
+            c = c & 1 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+    }
+    return c ^ 0xFFFFFFFFu;
+}
+
+static void put32be(uint8_t *p, uint32_t v)
+{
+    p[0] = (uint8_t)(v >> 24);
+    p[1] = (uint8_t)(v >> 16);
+    p[2] = (uint8_t)(v >> 8);
+    p[3] = (uint8_t)v;
+}
+
+/* A header that announces a huge image is refused before the image is allocated (issue 9
+   item 7; found by fuzz_image: 27 bytes of ASCII PGM claiming 20000 x 20000 cost 400 MB,
+   a PNG or TIFF header 2 GB, before the missing data was noticed). */
+static void test_size_limits(void **state)
+{
+    (void)state;
+    bio_image img;
+    bio_msg m;
+    /* ASCII PGM: 8000 x 8000 is under the pixel limit, but four samples are not 64 million */
+    static const char p2[] = "P2\n8000 8000\n255\n0 0 0 0\n";
+    assert_int_equal(bio_image_decode((const uint8_t *)p2, sizeof p2 - 1, &img, &m), BIO_ETRUNC);
+    assert_non_null(strstr(m.text, "need at least"));
+    assert_null(img.pixels);
+    /* ... and at 20000 x 20000 (the side limit) it is the same refusal */
+    static const char big[] = "P2 20000 20000 255 0 0 0";
+    assert_int_equal(bio_image_decode((const uint8_t *)big, sizeof big - 1, &img, &m), BIO_ETRUNC);
+    /* a real ASCII PGM still decodes (the bound is exact: one digit and one space a sample) */
+    char small[2 * 100 * 100 + 32];
+    int k = snprintf(small, sizeof small, "P2 100 100 1\n");
+    for (int i = 0; i < 100 * 100; i++) {
+        small[k++] = (char)('0' + (i / 7 + i % 100 / 5) % 2);
+        small[k++] = i + 1 < 100 * 100 ? ' ' : '\0';
+    }
+    assert_int_equal(bio_image_decode_ex((const uint8_t *)small, (size_t)k - 1, BIO_IMAGE_NO_CHECK,
+                                         &img, NULL, &m),
+                     BIO_OK);
+    assert_int_equal(img.width, 100);
+    bio_image_free(&img);
+
+    /* PNG: a real 150 x 150 file whose IHDR says 9000 x 9000 (81 million pixels, under the
+       side limit): refused from the header, not after allocating rows for it */
+    uint8_t *px = rings(150, 150);
+    bio_image src = {150, 150, 500, px};
+    assert_int_equal(bio_image_save(&src, tpath("big.png"), &m), BIO_OK);
+    size_t len;
+    uint8_t *b = read_all(tpath("big.png"), &len);
+    assert_memory_equal(b + 12, "IHDR", 4);
+    put32be(b + 16, 9000);
+    put32be(b + 20, 9000);
+    put32be(b + 29, png_crc(b + 12, 17));
+    assert_int_equal(bio_image_decode(b, len, &img, &m), BIO_EUNSUPPORTED);
+    assert_non_null(strstr(m.text, "8192x8192"));
+    assert_null(img.pixels);
+    /* the header probe still reports what the file claims (the service refuses it by slot) */
+    bio_image_header hdr;
+    assert_int_equal(bio_image_probe(b, len, &hdr, &m), BIO_OK);
+    assert_int_equal(hdr.width, 9000);
+    /* 8192 x 8192 is allowed by the limit: the decoder goes on and finds the data missing */
+    put32be(b + 16, 8192);
+    put32be(b + 20, 8192);
+    put32be(b + 29, png_crc(b + 12, 17));
+    bio_status st = bio_image_decode(b, len, &img, &m);
+    assert_true(st == BIO_EFORMAT || st == BIO_ETRUNC);
+    free(b);
+
+    /* BMP (uncompressed) checks its pixel data against the file before allocating, as before */
+    b = make_bmp(px, 150, 150, 24, 0, 0, &len);
+    put32(b + 18, 9000);
+    put32(b + 22, 9000);
+    assert_int_equal(bio_image_decode(b, len, &img, &m), BIO_ETRUNC);
+    free(b);
+    free(px);
+}
+
 /* ------------------------------------------------------------ shared data */
 
 static const char *shared(void)
@@ -474,6 +558,7 @@ int main(void)
         cmocka_unit_test(test_jpeg_written_by_libjpeg),
         cmocka_unit_test(test_raw_size_guess),
         cmocka_unit_test(test_bad_input),
+        cmocka_unit_test(test_size_limits),
         cmocka_unit_test(test_shared_images),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

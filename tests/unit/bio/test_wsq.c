@@ -2,7 +2,8 @@
  * test_wsq.c - the WSQ decoder (src/bio/wsq.c).
  *
  * Without ../shared: hand-made marker streams must fail with clear errors (no SOI, missing
- * tables, cut headers). With ../shared: wsq-original.wsq must match its reference decode
+ * tables, cut headers); a whole hand-made stream decodes, and the same with filter taps that
+ * overflow the synthesis is refused. With ../shared: wsq-original.wsq must match its reference decode
  * wsq-converted.png within +-1 gray level (the figures are printed), every prefix must fail
  * as truncated or corrupt, and random byte flips must never crash.
  */
@@ -38,6 +39,13 @@ static void test_bad_streams(void **state)
     static const uint8_t frame[] = {0xFF, 0xA0, 0xFF, 0xA2, 0x00, 0x11, 0, 255, 0x01, 0x00,
                                     0x01, 0x00, 0, 0, 128, 0, 0, 1, 2, 0, 0, 0xFF, 0xA1};
     assert_int_equal(bio_wsq_decode(frame, sizeof frame, &img, &m), BIO_EFORMAT);
+    assert_null(img.pixels);
+    /* a frame of 9000 x 9000 (81 million pixels): over BIO_IMAGE_MAX_PIXELS, refused before
+       the decoder allocates 8 bytes a pixel for it */
+    static const uint8_t huge[] = {0xFF, 0xA0, 0xFF, 0xA2, 0x00, 0x11, 0, 255, 0x23, 0x28,
+                                   0x23, 0x28, 0, 0, 128, 0, 0, 1, 2, 0, 0, 0xFF, 0xA1};
+    assert_int_equal(bio_wsq_decode(huge, sizeof huge, &img, &m), BIO_EUNSUPPORTED);
+    assert_non_null(strstr(m.text, "exceeds"));
     assert_null(img.pixels);
     /* a comment whose length runs past the end */
     static const uint8_t com[] = {0xFF, 0xA0, 0xFF, 0xA8, 0x10, 0x00, 'N', 'I'};
@@ -140,10 +148,97 @@ static void test_shared_truncation_and_flips(void **state)
     free(buf);
 }
 
+/*
+ * A whole WSQ stream made here: 64x64, filters of 9 and 7 taps (value v_lo / v_hi at every
+ * tap, as 1/100ths), only the four lowest subbands quantized (16 coefficients, all -1, two
+ * bits each in one Huffman table). Returns the length written into b (>= 512 bytes).
+ */
+static size_t tiny_wsq(uint8_t *b, uint32_t v_lo, uint32_t v_hi, uint8_t exp)
+{
+    size_t n = 0;
+#define PUT(x) (b[n++] = (uint8_t)(x))
+#define PUT16(x) (PUT((x) >> 8), PUT(x))
+#define PUT32(x) (PUT16((x) >> 16), PUT16((x) & 0xFFFF))
+    PUT16(0xFFA0);
+    PUT16(0xFFA4); /* DTT: 9 low taps (center + 4), 7 high taps (center + 3) */
+    PUT16(58);
+    PUT(9);
+    PUT(7);
+    for (int k = 0; k <= 4; k++) {
+        PUT(k & 1);
+        PUT(exp);
+        PUT32(v_lo);
+    }
+    for (int k = 0; k <= 3; k++) {
+        PUT(k & 1);
+        PUT(exp);
+        PUT32(v_hi);
+    }
+    PUT16(0xFFA5); /* DQT: center 0.4; bands 0..3 bin 1, the rest not coded */
+    PUT16(389);
+    PUT(1);
+    PUT16(4);
+    for (int i = 0; i < 64; i++) {
+        PUT(0);
+        PUT16(i < 4 ? 1 : 0);
+        PUT(0);
+        PUT16(1);
+    }
+    PUT16(0xFFA6); /* DHT 0: two codes of 2 bits, 00 -> +1 (181), 01 -> -1 (179) */
+    PUT16(21);
+    PUT(0);
+    for (int i = 0; i < 16; i++)
+        PUT(i == 1 ? 2 : 0);
+    PUT(181);
+    PUT(179);
+    PUT16(0xFFA2); /* SOF: 64 x 64, pixel = value * 1 + 128 */
+    PUT16(17);
+    PUT(0);
+    PUT(255);
+    PUT16(64);
+    PUT16(64);
+    PUT(0);
+    PUT16(128);
+    PUT(0);
+    PUT16(1);
+    PUT(0);
+    PUT16(0);
+    PUT16(0xFFA3); /* SOB with table 0: 16 coefficients "01" */
+    PUT16(3);
+    PUT(0);
+    for (int i = 0; i < 4; i++)
+        PUT(0x55);
+    PUT16(0xFFA1);
+#undef PUT
+#undef PUT16
+#undef PUT32
+    return n;
+}
+
+/* Filter taps so large that the synthesis overflows to inf and then NaN: the file is refused
+   as corrupt (it was an undefined float-to-byte conversion of NaN, found by fuzz_wsq). */
+static void test_non_finite_transform(void **state)
+{
+    (void)state;
+    uint8_t b[512];
+    bio_image img;
+    bio_msg m;
+    size_t n = tiny_wsq(b, 40, 30, 2); /* taps 0.40 / 0.30: a plain decode */
+    assert_int_equal(bio_wsq_decode(b, n, &img, &m), BIO_OK);
+    assert_int_equal(img.width, 64);
+    assert_int_equal(img.height, 64);
+    bio_image_free(&img);
+    n = tiny_wsq(b, 0xFFFFFFFFu, 0xFFFFFFFFu, 0);
+    assert_int_equal(bio_wsq_decode(b, n, &img, &m), BIO_EFORMAT);
+    assert_null(img.pixels);
+    assert_non_null(strstr(m.text, "finite"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_bad_streams),
+        cmocka_unit_test(test_non_finite_transform),
         cmocka_unit_test(test_shared_reference),
         cmocka_unit_test(test_shared_truncation_and_flips),
     };

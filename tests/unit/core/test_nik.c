@@ -104,6 +104,19 @@ static void test_format_faults(void **state)
                         "NIK hanya boleh berisi angka 0-9: karakter ke-15 bukan angka 0-9");
     assert_int_equal(nik_analyze("36711017089000011", NULL, REF, &info), KT_EINVAL);
     assert_string_equal(info.errors.item[0].message, "NIK harus 16 digit, bukan 17");
+    /* A stray UTF-8 continuation byte after a digit is a character of its own, not part of
+       the digit: 16 bytes with one were taken as a NIK (its byte then made the JSON of
+       GET /api/nik fail: a 500; found by fuzz_api and fuzz_nik). */
+    assert_int_equal(nik_analyze("0000\xb0""00701640801", NULL, REF, &info), KT_EINVAL);
+    assert_int_equal(info.errors.n, 1);
+    assert_string_equal(info.errors.item[0].message,
+                        "NIK hanya boleh berisi angka 0-9: karakter ke-5 bukan angka 0-9");
+    assert_string_equal(info.nik, "");
+    assert_int_equal(nik_analyze("367110450890\xb0""001", NULL, REF, &info), KT_EINVAL);
+    assert_string_equal(info.errors.item[0].id, "nik_format");
+    assert_int_equal(nik_analyze("\x80""367110450890001", NULL, REF, &info), KT_EINVAL);
+    assert_string_equal(info.errors.item[0].message,
+                        "NIK hanya boleh berisi angka 0-9: karakter ke-1 bukan angka 0-9");
     assert_true(nik_is_well_formed("3671101708900001"));
     assert_false(nik_is_well_formed("367110170890000a"));
     assert_false(nik_is_well_formed(NULL));

@@ -127,6 +127,24 @@ static void test_key_file_mode(void **state)
     assert_int_equal(chmod(path, 0600), 0);
     snprintf(path, sizeof path, "%s/keys/none.key", f->dir);
     assert_int_equal(link_sign_key_load(path, 0, &again, NULL, &e), KT_ENOTFOUND);
+    /* A file whose public half is not its seed's (one hex digit changed there): refused, it
+       would sign what no one verifies (found by fuzz_link). */
+    char line[300];
+    snprintf(path, sizeof path, "%s/keys/node.key", f->dir);
+    FILE *fp = fopen(path, "r");
+    assert_non_null(fp);
+    assert_non_null(fgets(line, sizeof line, fp));
+    fclose(fp);
+    size_t last = strcspn(line, "\n") - 1; /* the public key's last hex digit */
+    line[last] = line[last] == '0' ? '1' : '0';
+    snprintf(path, sizeof path, "%s/keys/torn.key", f->dir);
+    fp = fopen(path, "w");
+    assert_non_null(fp);
+    fputs(line, fp);
+    fclose(fp);
+    assert_int_equal(chmod(path, 0600), 0);
+    assert_int_equal(link_sign_key_load(path, 0, &again, NULL, &e), KT_EINVAL);
+    assert_string_equal(e.id, "key_file_invalid");
 }
 
 static void test_round_trip(void **state)
@@ -252,6 +270,19 @@ static void test_bad_envelope_fields(void **state)
     assert_int_equal(link_packet_make(&env, NULL, &part, 1, &f->node, f->central.pk, &buf, &len, &e),
                      KT_EINVAL);
     assert_null(buf);
+    /* The same part name twice: the inner tar would hold the entry twice, which every reader
+       refuses, so the node would retry a packet the central never opens (found by fuzz_link). */
+    link_part two[2];
+    memset(two, 0, sizeof two);
+    for (int i = 0; i < 2; i++) {
+        snprintf(two[i].name, sizeof two[i].name, "face");
+        two[i].data = (const uint8_t *)"xy";
+        two[i].len = 1 + (size_t)i;
+    }
+    assert_int_equal(link_packet_make(&env, NULL, two, 2, &f->node, f->central.pk, &buf, &len, &e),
+                     KT_EINVAL);
+    assert_string_equal(e.id, "part_invalid");
+    assert_null(buf);
 }
 
 static void test_oversize_part(void **state)
@@ -296,6 +327,59 @@ static void test_signed_request(void **state)
     assert_string_equal(e.id, "request_expired");
 }
 
+/* One spelling a key or signature (found by fuzz_link: libsodium 1.0.18 reads any byte from
+   0x80 up as '_'), and a request too long to sign is refused, not signed cut short (the
+   signed text held 1,400 bytes: a longer path pushed the body's hash out of it). */
+static void test_b64_and_long_requests(void **state)
+{
+    fx *f = *state;
+    kt_error e;
+    uint8_t k[32], back[32];
+    char s[LINK_B64_KEY];
+    memset(k, 0xff, sizeof k);
+    link_b64(k, sizeof k, s, sizeof s);
+    assert_int_equal(link_b64_key(s, back, "public_key", &e), KT_OK);
+    assert_memory_equal(back, k, 32);
+    s[5] = (char)0xff; /* was '_' */
+    assert_int_equal(link_b64_key(s, back, "public_key", &e), KT_EINVAL);
+    assert_string_equal(e.id, "key_invalid");
+    /* a signature with a '_' spelled as 0xff */
+    int64_t now = 1796620000000;
+    link_req_sig sig;
+    char *u = NULL;
+    for (int i = 0; i < 200 && u == NULL; i++) {
+        link_req_sign(&f->node, "367110-01", "GET", "/api/link/v1/status", NULL, 0, now + i,
+                      &sig);
+        u = strchr(sig.sig, '_');
+    }
+    assert_non_null(u);
+    assert_int_equal(link_req_verify(f->node.pk, "GET", "/api/link/v1/status", NULL, 0, sig.time,
+                                     sig.sig, now, &e),
+                     KT_OK);
+    *u = (char)0xff;
+    assert_int_equal(link_req_verify(f->node.pk, "GET", "/api/link/v1/status", NULL, 0, sig.time,
+                                     sig.sig, now, &e),
+                     KT_EUNAUTH);
+    /* the longest path signs and verifies with its body only; one byte more is not signed */
+    char path[LINK_REQ_TEXT_MAX + 2];
+    memset(path, 'a', sizeof path);
+    path[0] = '/';
+    path[LINK_REQ_TEXT_MAX - 3] = '\0'; /* "GET" + path = LINK_REQ_TEXT_MAX */
+    link_req_sign(&f->node, "367110-01", "GET", path, "isi", 3, now, &sig);
+    assert_int_equal(link_req_verify(f->node.pk, "GET", path, "isi", 3, sig.time, sig.sig, now, &e),
+                     KT_OK);
+    assert_int_equal(link_req_verify(f->node.pk, "GET", path, "lain", 4, sig.time, sig.sig, now,
+                                     &e),
+                     KT_EUNAUTH);
+    path[LINK_REQ_TEXT_MAX - 3] = 'a';
+    path[LINK_REQ_TEXT_MAX - 2] = '\0';
+    link_req_sign(&f->node, "367110-01", "GET", path, "isi", 3, now, &sig);
+    assert_string_equal(sig.sig, "");
+    assert_int_equal(link_req_verify(f->node.pk, "GET", path, "isi", 3, sig.time, sig.sig, now, &e),
+                     KT_EUNAUTH);
+    assert_string_equal(e.id, "bad_signature");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -306,6 +390,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_bad_envelope_fields, setup, teardown),
         cmocka_unit_test_setup_teardown(test_oversize_part, setup, teardown),
         cmocka_unit_test_setup_teardown(test_signed_request, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_b64_and_long_requests, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
