@@ -28,9 +28,11 @@ static int usage(FILE *f)
                "                   [--backup-every MIN] [--backup-keep N] [--afis-fpir RATE]\n"
                "                   [--quiet]\n"
                "                   [--tls-cert FILE --tls-key FILE | --tls-proxy ADDR]\n"
-               "                   [limits: see below]\n"
+               "                   [--public-listen ADDR:PORT] [--public-url URL]\n"
+               "                   [--public-rate N] [--sms-spool DIR] [--booked-every N]\n"
+               "                   [--sms-near N]\n"
                "                   [--role kecamatan|pusat] [--keys DIR] [--link-interval MS]\n"
-               "                   [--link-alert-minutes N]\n"
+               "                   [--link-alert-minutes N] [limits: see below]\n"
                "  --listen   address and port (default 127.0.0.1:8080); an address other than\n"
                "             127.x needs HTTPS (--tls-cert/--tls-key) or --tls-proxy\n"
                "  --tls-cert, --tls-key  PEM certificate and key: serve HTTPS (ktpel tls\n"
@@ -51,6 +53,15 @@ static int usage(FILE *f)
                "  --afis-fpir     share of unique new people the AFIS may hold as duplicates\n"
                "                  (false positive identification rate, default 0.001)\n"
                "  --quiet    no access log on stderr\n"
+               "  --public-listen  a second address serving only the citizens' pages (booking,\n"
+               "                   queue on the phone, card status, survey): no staff route\n"
+               "  --public-url     the address citizens reach them at, printed in QR codes\n"
+               "                   (default http(s):// + --public-listen, else + --listen)\n"
+               "  --public-rate    requests a minute per client on the public routes (default\n"
+               "                   60; writes a fifth of that; 0 = no limit)\n"
+               "  --sms-spool      gammu-smsd's files spool (outbox/, sent/, error/): send SMS\n"
+               "  --booked-every   a walk-in is called after this many booked tickets (default 2)\n"
+               "  --sms-near       \"nomor Anda tinggal N lagi\" at N places (default 3)\n"
                "  --role     kecamatan (default: the office) or pusat (the city registry,\n"
                "             Disdukcapil: nodes, packets, city-wide AFIS; PostgreSQL)\n"
                "  --keys     pusat: folder of the central's key files (default <data>/keys)\n"
@@ -99,6 +110,13 @@ int cli_serve(int argc, char **argv)
     const char *bdir = cli_opt(argc, argv, "backup-dir", NULL, &bad);
     const char *bevery_s = cli_opt(argc, argv, "backup-every", "60", &bad);
     const char *bkeep_s = cli_opt(argc, argv, "backup-keep", "30", &bad);
+    const char *plisten = cli_opt(argc, argv, "public-listen", NULL, &bad);
+    const char *purl = cli_opt(argc, argv, "public-url", NULL, &bad);
+    const char *prate_s = cli_opt(argc, argv, "public-rate", "60", &bad);
+    const char *spool = cli_opt(argc, argv, "sms-spool", NULL, &bad);
+    const char *bookedev_s = cli_opt(argc, argv, "booked-every", "2", &bad);
+    const char *near_s = cli_opt(argc, argv, "sms-near", "3", &bad);
+    unsigned prate = 60, booked_every = 2, near = 3;
     const char *role = cli_opt(argc, argv, "role", "kecamatan", &bad);
     const char *keys = cli_opt(argc, argv, "keys", NULL, &bad);
     const char *lint_s = cli_opt(argc, argv, "link-interval", "5000", &bad);
@@ -144,6 +162,9 @@ int cli_serve(int argc, char **argv)
     if (parse_uint(layout != NULL ? NULL : lokets_s, "lokets", 99, &lokets) != 0 ||
         parse_uint(bevery_s, "backup-every", 10080, &bevery) != 0 ||
         parse_uint(bkeep_s, "backup-keep", 1000, &bkeep) != 0 ||
+        parse_uint(prate_s, "public-rate", 100000, &prate) != 0 ||
+        parse_uint(bookedev_s, "booked-every", 50, &booked_every) != 0 ||
+        parse_uint(near_s, "sms-near", 50, &near) != 0 ||
         parse_uint(lint_s, "link-interval", 3600000, &link_interval) != 0 ||
         parse_uint(lalert_s, "link-alert-minutes", 100000, &link_alert) != 0 ||
         parse_uint(dbconn_s, "db-connections", 10000, &dbconn) != 0)
@@ -151,6 +172,10 @@ int cli_serve(int argc, char **argv)
     int central = strcmp(role, "pusat") == 0;
     if (!central && strcmp(role, "kecamatan") != 0)
         return cli_usage("--role harus kecamatan atau pusat, bukan '%s'", role);
+    if (booked_every == 0 || near == 0)
+        return cli_usage("--booked-every dan --sms-near harus paling sedikit 1");
+    if (central && (plisten != NULL || spool != NULL))
+        return cli_usage("--public-listen dan --sms-spool untuk kantor kecamatan, bukan pusat");
     if (bevery == 0 || bkeep == 0)
         return cli_usage("--backup-every dan --backup-keep harus paling sedikit 1");
     if (fpir_s != NULL) { /* the service checks the range (afis_fpir_invalid) */
@@ -163,8 +188,10 @@ int cli_serve(int argc, char **argv)
         svc_config sc;
         http_config hc;
         svc *s = NULL;
-        http_server *srv = NULL;
+        http_server *srv = NULL, *psrv = NULL; /* owned: the office's and the public listener */
         svc_backup_job *job = NULL; /* owned: stopped before the svc closes */
+        svc_sms_job *sms = NULL;    /* owned: stopped before the svc closes */
+        char url_buf[300];
         pusat *central_p = NULL;    /* owned (pusat role): closed after the server stops */
         svc_link_agent *agent = NULL; /* owned (kecamatan): stopped before the svc closes */
         kt_error err;
@@ -182,6 +209,18 @@ int cli_serve(int argc, char **argv)
         sc.data_dir = data;
         sc.key_path = key;
         sc.lokets = (int)lokets;
+        sc.booked_every = (int)booked_every;
+        sc.sms_near = (int)near;
+        /* Where QR codes send citizens: given, else the public listener, else the office's. */
+        if (purl == NULL) {
+            const char *a = plisten != NULL ? plisten : listen;
+            snprintf(url_buf, sizeof url_buf, "%s://%s%s",
+                     tls_cert != NULL || tls_proxy != NULL ? "https" : "http",
+                     strncmp(a, "0.0.0.0:", 8) == 0 || a[0] == ':' || a[0] == '*' ? "127.0.0.1" : "",
+                     strncmp(a, "0.0.0.0:", 8) == 0 ? a + 7 : a[0] == '*' ? a + 1 : a);
+            purl = url_buf;
+        }
+        sc.public_url = purl;
         sc.pool_max = (int)dbconn;
         sc.afis_fpir = fpir;
         if (layout != NULL) { /* the highest loket named is the number of lokets */
@@ -215,6 +254,7 @@ int cli_serve(int argc, char **argv)
         hc.client_streams = limits[5];
         hc.ticket_budget = limits[6];
         hc.kiosk_per_min = limits[7];
+        hc.public_per_min = prate == 0 ? HTTP_OFF : prate;
 
         sigemptyset(&set);
         sigaddset(&set, SIGINT);
@@ -260,6 +300,19 @@ int cli_serve(int argc, char **argv)
             rc = cli_report(&err);
             goto out;
         }
+        if (plisten != NULL) { /* the citizens' pages alone, on their own address */
+            http_config pc = hc;
+            pc.listen = plisten;
+            pc.public_only = 1;
+            if (http_server_start(&pc, s, &psrv, &err) != KT_OK) {
+                rc = cli_report(&err);
+                goto out;
+            }
+        }
+        if (spool != NULL && svc_sms_job_start(s, spool, 2000, &sms, &err) != KT_OK) {
+            rc = cli_report(&err);
+            goto out;
+        }
         /* Scheduled online backups; also the folder of the admin's "backup now". */
         if (bdir != NULL &&
             svc_backup_job_start(s, bdir, (int)bevery, (int)bkeep, &job, &err) != KT_OK) {
@@ -275,6 +328,11 @@ int cli_serve(int argc, char **argv)
                 hc.tls_cert != NULL || hc.tls_proxy != NULL ? "https" : "http",
                 (int)(strrchr(listen, ':') - listen), listen,
                 (unsigned)http_server_port(srv), shown == db ? "" : "...@", shown);
+        if (psrv != NULL)
+            fprintf(stderr, "ktpel: halaman publik di %s://%.*s:%u/ (alamat di kode QR: %s)\n",
+                    hc.tls_cert != NULL || hc.tls_proxy != NULL ? "https" : "http",
+                    (int)(strrchr(plisten, ':') - plisten), plisten,
+                    (unsigned)http_server_port(psrv), purl);
         while (sigwait(&set, &sig) != 0) {
         }
         fprintf(stderr, "ktpel: berhenti (sinyal %d)\n", sig);
@@ -282,6 +340,8 @@ int cli_serve(int argc, char **argv)
     out:
         svc_backup_job_stop(job); /* waits for a backup under way; NULL does nothing */
         svc_link_cancel(s);       /* calls to Disdukcapil under way give up (not 120 s) */
+        svc_sms_job_stop(sms);
+        http_server_stop(psrv);
         http_server_stop(srv);
         svc_link_agent_stop(agent);
         pusat_close(central_p);

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "core/documents.h"
+#include "core/ikm.h"
 #include "core/queue.h"
 #include "core/sla.h"
 #include "core/workflow.h"
@@ -88,6 +89,15 @@ static const pair actions[] = {
     {"card_ship", "KTP-el dikirim ke kecamatan"},
     {"shipment_make", "Kiriman kartu ke kecamatan dibuat"},
     {"stock_restock", "Stok blanko atau pita printer diubah"},
+    /* the citizen's side (issue 13) */
+    {"book", "Janji temu dipesan"},
+    {"cancel", "Janji temu dibatalkan"},
+    {"reschedule", "Janji temu dipindah"},
+    {"check_in", "Check-in janji temu di kios"},
+    {"set_appointment_config", "Jadwal janji temu diubah"},
+    {"phone_given", "Nomor HP untuk SMS diberikan"},
+    {"survey_offered", "Survei kepuasan ditawarkan di tablet"},
+    {"survey_answered", "Survei kepuasan diisi"},
 };
 
 /* SIAK's status_rekam_ktp_el in words (the OpenSID labels of refcodes.c are part English:
@@ -122,6 +132,11 @@ static const pair confirmed_by[] = {{"ktp_receipt", "Tanda terima dan wajah pemo
 
 static const pair used_via[] = {{"receipt_no", "Nomor tanda terima diketik"},
                                 {"qr_token", "Kode QR dipindai"}};
+
+static const pair appt_states[] = {{"booked", "Terjadwal"},
+                                   {"checked_in", "Sudah check-in"},
+                                   {"cancelled", "Dibatalkan"},
+                                   {"no_show", "Tidak hadir"}};
 
 static const pair checks[] = {
     {"nik_biodata", "NIK tidak sesuai biodata"},
@@ -160,13 +175,18 @@ static const pair access[] = {
     {"pusat_record_part", "Unduh bagian rekaman (pusat)"},
     {"pusat_print_queue", "Antrean cetak kartu (pusat)"},
     {"pusat_shipment", "Isi kiriman kartu (pusat)"},
+    {"card_status", "Status KTP-el dilihat di halaman publik"},
+    {"appointment_book", "Pesan janji temu (NIK diperiksa)"},
+    {"appointment_read", "Halaman janji temu dibuka dengan kodenya"},
+    {"list_appointments", "Daftar janji temu"},
 };
 
 #define N_(a) (sizeof(a) / sizeof((a)[0]))
 
 static const char *const table_str[WORDS_TABLE_COUNT] = {
     "state", "kind", "reason", "action", "ktp_status", "service", "step", "role", "document",
-    "confirmed_by", "used_via", "check", "access"};
+    "confirmed_by", "used_via", "check", "appointment_state", "grade", "education",
+    "occupation", "access"};
 
 const char *words_table_str(words_table t)
 {
@@ -235,6 +255,20 @@ bool words_at(words_table t, size_t i, const char **id, const char **word)
         return pair_at(used_via, N_(used_via), i, id, word);
     case WORDS_CHECK:
         return pair_at(checks, N_(checks), i, id, word);
+    case WORDS_APPT_STATE:
+        return pair_at(appt_states, N_(appt_states), i, id, word);
+    case WORDS_GRADE: {
+        static const char *const grades[] = {"A", "B", "C", "D"};
+        if (i >= N_(grades))
+            return false;
+        *id = grades[i];
+        *word = ikm_grade_label(grades[i][0]);
+        return true;
+    }
+    case WORDS_EDUCATION:
+        return ikm_education_at(i, id, word);
+    case WORDS_OCCUPATION:
+        return ikm_occupation_at(i, id, word);
     case WORDS_ACCESS:
         return pair_at(access, N_(access), i, id, word);
     default:
@@ -267,9 +301,38 @@ const char *words_month(int month)
     return month >= 1 && month <= 12 ? names[month - 1] : "?";
 }
 
+const char *words_weekday(int weekday)
+{
+    static const char *const names[] = {"Senin", "Selasa", "Rabu", "Kamis",
+                                        "Jumat", "Sabtu",  "Minggu"};
+    return weekday >= 1 && weekday <= 7 ? names[weekday - 1] : "?";
+}
+
 void words_date(jkt_date d, char *out, size_t cap)
 {
     snprintf(out, cap, "%d %s %d", d.day, words_month(d.month), d.year);
+}
+
+void words_day(jkt_date d, char *out, size_t cap)
+{
+    if (!jkt_date_valid(d)) {
+        snprintf(out, cap, "?");
+        return;
+    }
+    snprintf(out, cap, "%s, %d %s %d", words_weekday(jkt_weekday(d)), d.day,
+             words_month(d.month), d.year);
+}
+
+void words_hhmm(int minutes, char sep, char out[6])
+{
+    if (minutes < 0 || minutes > 24 * 60) /* 24:00, the end of a day, is a time of day */
+        minutes = 0;
+    out[0] = (char)('0' + minutes / 600);
+    out[1] = (char)('0' + minutes / 60 % 10);
+    out[2] = sep;
+    out[3] = (char)('0' + minutes % 60 / 10);
+    out[4] = (char)('0' + minutes % 10);
+    out[5] = '\0';
 }
 
 void words_datetime(int64_t utc_ms, char *out, size_t cap)

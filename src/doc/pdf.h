@@ -26,12 +26,12 @@
 #include "core/error.h"
 
 /* (a) Queue ticket, 80 mm thermal roll. in: {"number","service","taken_at","waiting"?,
-   "priority"?, "office"?} */
+   "priority"?, "office"?, "track_url"? (a QR to the ticket's page on the phone)} */
 kt_code pdf_ticket(const json_t *in, unsigned char **buf, size_t *len, kt_error *err);
 
 /* (b) Tanda Terima Pengambilan e-KTP, A5, with a QR code of the signed token.
    in: {"receipt_no","nik","name","kind"?,"recorded_at","expected_pickup" (YYYY-MM-DD),
-   "token","officer"?, "office"?} */
+   "token","officer"?, "office"?, "survey_url"? (a second QR: the satisfaction survey)} */
 kt_code pdf_receipt(const json_t *in, unsigned char **buf, size_t *len, kt_error *err);
 
 /* (c) Missing-documents slip (SOP step 2, berkas tidak lengkap), A5.
@@ -55,7 +55,17 @@ kt_code pdf_label(const json_t *in, unsigned char **buf, size_t *len, kt_error *
    "generated_at"?}. See docs/internals/doc.md. */
 kt_code pdf_report(const json_t *in, unsigned char **buf, size_t *len, kt_error *err);
 
-/* Render by name: "ticket", "receipt", "slip", "referral", "label", "report". */
+/* (g) Citizen satisfaction survey report (Laporan SKM, PermenPANRB 14/2017), A4: exactly what
+   svc_ikm_report returns: {"label","respondents","population"?,"sample_required"?,"ikm"?,
+   "grade"?, "elements": [9 x {"id","label","nrr","value","grade"}] or [], "weakest"?,
+   "profile"?, "suggestions"?, "office"?}. */
+kt_code pdf_ikm(const json_t *in, unsigned char **buf, size_t *len, kt_error *err);
+
+/* A QR code of text (level M, 4-module quiet zone) as an SVG image for a screen; *svg owned
+   by caller (free()). KT_EINVAL "qr_encode" when the text does not fit a QR code. */
+kt_code pdf_qr_svg(const char *text, char **svg, size_t *len, kt_error *err);
+
+/* Render by name: "ticket", "receipt", "slip", "referral", "label", "report", "ikm". */
 kt_code pdf_render(const char *kind, const json_t *in, unsigned char **buf, size_t *len,
                    kt_error *err);
 

@@ -10,6 +10,7 @@
 #include "core/jakarta.h"
 #include "core/nik.h"
 #include "core/words.h"
+#include "doc/pdf.h"
 #include "doc/pdf_int.h"
 
 #include <math.h>
@@ -537,4 +538,45 @@ const char *pdf_label_state(const char *id)
 {
     wf_state v;
     return id != NULL && wf_state_from_str(id, &v) ? wf_state_label(v) : NULL;
+}
+
+/* ---- QR as SVG (the screens: kiosk ticket, booking confirmation) ---------------------- */
+
+kt_code pdf_qr_svg(const char *text, char **svg, size_t *len, kt_error *err)
+{
+    *svg = NULL;
+    *len = 0;
+    QRcode *qr = QRcode_encodeString(text, 0, QR_ECLEVEL_M, QR_MODE_8, 1);
+    if (qr == NULL)
+        return kt_fail(err, KT_EINVAL, "qr_encode", "text", "teks terlalu panjang untuk kode QR");
+    int n = qr->width, quiet = 4, side = n + 2 * quiet;
+    /* One path, a "M x y h w v 1 h -w z" per dark run of a row: a few KB at most. */
+    size_t cap = 256 + (size_t)n * (size_t)n * 24, used = 0;
+    char *b = malloc(cap);
+    if (b == NULL) {
+        QRcode_free(qr);
+        return kt_fail(err, KT_ENOMEM, "no_memory", "", "memori habis");
+    }
+    used += (size_t)snprintf(b, cap,
+                             "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 %d %d\" "
+                             "shape-rendering=\"crispEdges\"><rect width=\"%d\" height=\"%d\" "
+                             "fill=\"#fff\"/><path fill=\"#000\" d=\"",
+                             side, side, side, side);
+    for (int r = 0; r < n; r++)
+        for (int col = 0; col < n;) {
+            if ((qr->data[r * n + col] & 1) == 0) {
+                col++;
+                continue;
+            }
+            int start = col;
+            while (col < n && (qr->data[r * n + col] & 1) != 0)
+                col++;
+            used += (size_t)snprintf(b + used, cap - used, "M%d %dh%dv1h-%dz", quiet + start,
+                                     quiet + r, col - start, col - start);
+        }
+    used += (size_t)snprintf(b + used, cap - used, "\"/></svg>\n");
+    QRcode_free(qr);
+    *svg = b;
+    *len = used;
+    return KT_OK;
 }

@@ -31,7 +31,7 @@ static float row(pdf_ctx *c, float y, const char *label, const char *value, int 
 kt_code pdf_receipt(const json_t *in, unsigned char **buf, size_t *len, kt_error *err)
 {
     const char *receipt_no = NULL, *nik = NULL, *name = NULL, *kind = NULL, *token = NULL;
-    const char *officer = NULL;
+    const char *officer = NULL, *survey = NULL;
     int64_t recorded_at = 0;
     char pickup[40], masked[17], recorded[64], line[160];
     pdf_ctx c;
@@ -47,7 +47,8 @@ kt_code pdf_receipt(const json_t *in, unsigned char **buf, size_t *len, kt_error
         (rc = pdf_get_time(in, "recorded_at", 1, &recorded_at, err)) != KT_OK ||
         (rc = pdf_get_date(in, "expected_pickup", 1, pickup, sizeof pickup, err)) != KT_OK ||
         (rc = pdf_get_str(in, "token", 1, TOK_MAX_CHARS - 1, &token, err)) != KT_OK ||
-        (rc = pdf_get_str(in, "officer", 0, 80, &officer, err)) != KT_OK)
+        (rc = pdf_get_str(in, "officer", 0, 80, &officer, err)) != KT_OK ||
+        (rc = pdf_get_str(in, "survey_url", 0, 300, &survey, err)) != KT_OK)
         return rc;
     if (kind != NULL && pdf_label_kind(kind) == NULL)
         return kt_fail(err, KT_EINVAL, "field_invalid", "kind",
@@ -111,5 +112,20 @@ kt_code pdf_receipt(const json_t *in, unsigned char **buf, size_t *len, kt_error
     pdf_text(&c, c.font, 8.5f, lx, y, 'c', name);
     if (officer != NULL)
         pdf_text(&c, c.font, 8.5f, rx, y, 'c', officer);
+    if (survey != NULL) {
+        /* The satisfaction survey (PermenPANRB 14/2017): its own QR, one survey per receipt. */
+        float ss = PDF_MM(24), sy = PDF_MM(8);
+        y -= 12;
+        pdf_line(&c, mx, y, c.w - mx, y, 0.3f);
+        if ((rc = pdf_qr(&c, survey, mx - PDF_MM(2), sy, ss, err)) != KT_OK) {
+            pdf_ctx_close(&c);
+            return rc;
+        }
+        float tx = mx + ss + PDF_MM(1);
+        pdf_text(&c, c.bold, 8.5f, tx, sy + ss - 14, 'l', "Survei Kepuasan Masyarakat");
+        (void)pdf_para(&c, c.font, 7.5f, tx, sy + ss - 26, c.w - tx - mx, 9.5f,
+                       "Bantu kami memperbaiki layanan: pindai kode ini dan beri penilaian "
+                       "(anonim, sekali per tanda terima, sekitar 2 menit).");
+    }
     return pdf_ctx_finish(&c, buf, len, err);
 }

@@ -552,7 +552,8 @@ kt_code pdf_render(const char *kind, const json_t *in, unsigned char **buf, size
         const char *name;
         kt_code (*fn)(const json_t *, unsigned char **, size_t *, kt_error *);
     } t[] = {{"ticket", pdf_ticket}, {"receipt", pdf_receipt}, {"slip", pdf_slip},
-             {"referral", pdf_referral}, {"label", pdf_label}, {"report", pdf_report}};
+             {"referral", pdf_referral}, {"label", pdf_label}, {"report", pdf_report},
+             {"ikm", pdf_ikm}};
     for (size_t i = 0; kind != NULL && i < sizeof t / sizeof t[0]; i++)
         if (strcmp(t[i].name, kind) == 0)
             return t[i].fn(in, buf, len, err);

@@ -13,6 +13,7 @@
 
 #define TICKET_W_MM 80.0f
 #define TICKET_H_MM 95.0f
+#define TICKET_QR_MM 34.0f /* the QR to the ticket's page on the phone, and its caption */
 
 /* Service prefix per docs/domain.md: the letter of the number must match the service. */
 static char service_prefix(const char *service)
@@ -27,7 +28,7 @@ static char service_prefix(const char *service)
 
 kt_code pdf_ticket(const json_t *in, unsigned char **buf, size_t *len, kt_error *err)
 {
-    const char *number = NULL, *service = NULL, *reason = NULL;
+    const char *number = NULL, *service = NULL, *reason = NULL, *track = NULL;
     int64_t taken_at = 0;
     long long waiting = -1;
     pdf_ctx c;
@@ -40,7 +41,8 @@ kt_code pdf_ticket(const json_t *in, unsigned char **buf, size_t *len, kt_error 
         (rc = pdf_get_str(in, "service", 1, 32, &service, err)) != KT_OK ||
         (rc = pdf_get_time(in, "taken_at", 1, &taken_at, err)) != KT_OK ||
         (rc = pdf_get_int(in, "waiting", 0, 0, 100000, &waiting, err)) != KT_OK ||
-        (rc = pdf_get_str(in, "priority_reason", 0, 64, &reason, err)) != KT_OK)
+        (rc = pdf_get_str(in, "priority_reason", 0, 64, &reason, err)) != KT_OK ||
+        (rc = pdf_get_str(in, "track_url", 0, 300, &track, err)) != KT_OK)
         return rc;
     char prefix = service_prefix(service);
     if (prefix == 0)
@@ -55,7 +57,8 @@ kt_code pdf_ticket(const json_t *in, unsigned char **buf, size_t *len, kt_error 
         return kt_fail(err, KT_EINVAL, "field_invalid", "priority",
                        "kolom 'priority' harus true atau false");
 
-    if ((rc = pdf_ctx_open(&c, TICKET_W_MM, TICKET_H_MM, "Nomor Antrian", err)) != KT_OK)
+    if ((rc = pdf_ctx_open(&c, TICKET_W_MM, TICKET_H_MM + (track != NULL ? TICKET_QR_MM : 0),
+                           "Nomor Antrian", err)) != KT_OK)
         return rc;
     float cx = c.w / 2;
     float y = pdf_kop(&c, json_object_get(in, "office"), c.h - PDF_MM(3), 0.72f);
@@ -93,5 +96,16 @@ kt_code pdf_ticket(const json_t *in, unsigned char **buf, size_t *len, kt_error 
     y = pdf_para(&c, c.font, 7, PDF_MM(6), y, c.w - PDF_MM(12), 9,
                  "Silakan menunggu panggilan di ruang tunggu dan perhatikan layar antrian. "
                  "Nomor ini hanya berlaku hari ini. Siapkan berkas persyaratan Anda.");
+    if (track != NULL) {
+        /* The ticket's own page: how many are ahead, the wait, the call (no personal data). */
+        float qs = PDF_MM(27);
+        y -= 4;
+        if ((rc = pdf_qr(&c, track, cx - qs / 2, y - qs, qs, err)) != KT_OK) {
+            pdf_ctx_close(&c);
+            return rc;
+        }
+        y -= qs + 8;
+        pdf_text(&c, c.font, 7, cx, y, 'c', "Pindai untuk memantau antrian Anda di HP");
+    }
     return pdf_ctx_finish(&c, buf, len, err);
 }

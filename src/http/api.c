@@ -36,6 +36,7 @@ struct http_server {
     http_api api;
     http_route *routes;
     int subscribed; /* on_event is a listener of api.s (svc_unsubscribe at stop) */
+    int public_only; /* serve --public-listen: citizens' routes and pages only */
 };
 
 /* ---- handler shapes (api.h) ------------------------------------------------------- */
@@ -221,6 +222,8 @@ static void on_event(void *ctx, const json_t *ev)
         name[i] = (type[i] == '\n' || type[i] == '\r') ? '_' : type[i];
     name[i] = '\0';
     publish_view(srv, HTTP_AUDIENCE_PUBLIC, name, ev, NULL);
+    if (srv->public_only) /* the citizens' listener has no staff stream */
+        return;
     for (i = 0; i < sizeof staff_roles / sizeof staff_roles[0]; i++) {
         svc_actor who;
         memset(&who, 0, sizeof who);
@@ -254,6 +257,16 @@ HTTP_ROUTES_DECL(http_routes_lokets) /* h_lokets.c: loket roles, recording-desk 
 HTTP_ROUTES_DECL(http_routes_scan)   /* h_scan.c: receipt QR from a camera frame */
 HTTP_ROUTES_DECL(http_routes_audit)  /* h_audit.c: chain verification, who read whose data */
 HTTP_ROUTES_DECL(http_routes_labels) /* h_labels.c: codes to words for the pages */
+HTTP_ROUTES_DECL(http_routes_public) /* h_public.c: the citizens' routes (both listeners) */
+HTTP_ROUTES_DECL(http_routes_public_events) /* h_public.c: the public stream alone */
+HTTP_ROUTES_DECL(http_routes_citizen) /* h_citizen.c: check-in, tablet, staff's citizen side */
+
+/* What `serve --public-listen` serves: the citizens' pages and what they load. */
+static const char *const public_files[] = {
+    "/publik.html", "/janji.html",   "/antrian.html", "/status.html",   "/survei.html",
+    "/ikm.html",    "/css/app.css",  "/js/api.js",    "/js/ui.js",      "/js/labels.js",
+    "/js/events.js", "/js/janji.js", "/js/antrian.js", "/js/status.js", "/js/survei.js",
+    "/js/ikm.js",   "/js/citizen.js", NULL};
 HTTP_ROUTES_DECL(http_routes_kiriman) /* h_kiriman.c: a node's outbox to Disdukcapil */
 HTTP_ROUTES_DECL(http_routes_pusat)   /* h_pusat.c: the city registry's staff API */
 HTTP_ROUTES_DECL(http_routes_link)    /* h_link.c: the node protocol at the city registry */
@@ -282,10 +295,18 @@ kt_code http_server_start(const http_config *cfg, svc *s, http_server **out, kt_
         {http_routes_afis, &http_routes_afis_n},
         {http_routes_lokets, &http_routes_lokets_n},
         {http_routes_scan, &http_routes_scan_n},
+        {http_routes_public, &http_routes_public_n},
+        {http_routes_citizen, &http_routes_citizen_n},
         {http_routes_audit, &http_routes_audit_n},
         {http_routes_labels, &http_routes_labels_n},
         {http_routes_kiosks, &http_routes_kiosks_n},
         {http_routes_kiriman, &http_routes_kiriman_n},
+    };
+    /* The public listener: the citizens' routes and the live stream, nothing else. */
+    static const route_table public_tables[] = {
+        {http_routes_public, &http_routes_public_n},
+        {http_routes_public_events, &http_routes_public_events_n},
+        {http_routes_labels, &http_routes_labels_n}, /* the words of the codes, nothing else */
     };
     /* The city registry: accounts, its audit trail (who read whose data there) and its own
        work, no queue or counters. */
@@ -298,9 +319,12 @@ kt_code http_server_start(const http_config *cfg, svc *s, http_server **out, kt_
         {http_routes_pusat, &http_routes_pusat_n},
         {http_routes_link, &http_routes_link_n},
     };
-    const route_table *tables = cfg->pusat != NULL ? central : kecamatan;
-    size_t ntables = cfg->pusat != NULL ? sizeof central / sizeof central[0]
-                                        : sizeof kecamatan / sizeof kecamatan[0];
+    const route_table *tables = cfg->public_only    ? public_tables
+                                : cfg->pusat != NULL ? central
+                                                     : kecamatan;
+    size_t ntables = cfg->public_only    ? sizeof public_tables / sizeof public_tables[0]
+                     : cfg->pusat != NULL ? sizeof central / sizeof central[0]
+                                          : sizeof kecamatan / sizeof kecamatan[0];
     http_server *srv = NULL;
     http_core_config cc;
     http_config full = *cfg;
@@ -321,6 +345,7 @@ kt_code http_server_start(const http_config *cfg, svc *s, http_server **out, kt_
     if (cfg->data_dir != NULL && cfg->data_dir[0] != '\0')
         snprintf(srv->api.voice_dir, sizeof srv->api.voice_dir, "%s/voice", cfg->data_dir);
 
+    srv->public_only = cfg->public_only;
     for (size_t i = 0; i < ntables; i++)
         nroutes += *tables[i].n;
     srv->routes = calloc(nroutes, sizeof *srv->routes);
@@ -364,6 +389,11 @@ kt_code http_server_start(const http_config *cfg, svc *s, http_server **out, kt_
     cc.app = &srv->api;
     cc.auth = auth;
     cc.web_root = web_real[0] != '\0' && access(web_real, R_OK) == 0 ? web_real : NULL;
+    if (srv->public_only) {
+        cc.static_allow = public_files;
+        cc.static_index = "/publik.html";
+        cc.auth = NULL; /* no staff session is ever looked at here */
+    }
     rc = http_core_start(&cc, &srv->core, err);
     if (rc != KT_OK)
         goto out;

@@ -51,6 +51,15 @@ HTTP_ROUTES_DECL(http_routes_kiosks)
 /* The audience of an officer's staff stream; HTTP_AUDIENCE_PUBLIC for a role that has none. */
 unsigned http_api_audience(const svc_actor *who);
 
+/* The handler of a use case that gives a queue ticket (taking one, checking in with a
+   booking code; h_tickets.c): the client is admitted first - a registered kiosk
+   (X-Ktpel-Kiosk, passed to op) within kiosk_per_min, a logged-in officer freely (NULL), anyone
+   else within ticket_budget an hour per address (401 for a bad device secret, 429 over a
+   budget) - then op(svc, kiosk, JSON body, &out, &err), 201 on success. */
+typedef kt_code (*http_op_ticket)(svc *, const svc_kiosk *, const json_t *, json_t **,
+                                  kt_error *);
+void http_run_ticket(http_req *r, http_op_ticket op);
+
 /* Parse the JSON body; on failure reply with the error and return NULL. Owned by caller. */
 json_t *http_json_in(http_req *r);
 

@@ -21,28 +21,27 @@ static kt_code ticket_get(svc *s, const svc_actor *who, int64_t id, json_t **out
     return svc_ticket_get(s, id, out, err);
 }
 
-static void h_take(http_req *r)
+static int ticket_admit(http_req *r, svc_kiosk *kiosk, svc_kiosk **kp)
 {
     const http_config *cfg = http_core_cfg(r->core);
     const char *dev = http_header(r, "X-Ktpel-Kiosk");
-    svc_kiosk kiosk, *kp = NULL;
-    json_t *in, *out = NULL;
     unsigned wait = 0;
     kt_error err;
     kt_error_clear(&err);
+    *kp = NULL;
     if (dev != NULL && dev[0] != '\0') {
-        if (svc_kiosk_verify(HTTP_API(r)->s, dev, &kiosk, &err) != KT_OK) {
+        if (svc_kiosk_verify(HTTP_API(r)->s, dev, kiosk, &err) != KT_OK) {
             http_reply_error(r, &err, NULL);
-            return;
+            return 0;
         }
-        kp = &kiosk;
+        *kp = kiosk;
         if (cfg->kiosk_per_min != HTTP_OFF &&
-            (wait = http_budget(r, HTTP_BUDGET_KIOSK, (uint64_t)kiosk.id,
+            (wait = http_budget(r, HTTP_BUDGET_KIOSK, (uint64_t)kiosk->id,
                                 cfg->kiosk_per_min / 60.0, 10)) != 0) {
             http_reply_limited(r, 429, wait, "kiosk_too_fast",
                                "kios '%s' mengambil nomor terlalu cepat; tunggu %u detik",
-                               kiosk.name, wait);
-            return;
+                               kiosk->name, wait);
+            return 0;
         }
     } else if (!r->has_actor && cfg->ticket_budget != HTTP_OFF &&
                (wait = http_budget(r, HTTP_BUDGET_TICKETS, 0, cfg->ticket_budget / 3600.0,
@@ -53,14 +52,27 @@ static void h_take(http_req *r)
                            "antrian; silakan ambil nomor di kios kantor (atau coba lagi dalam "
                            "%u menit)",
                            (wait + 59) / 60);
-        return;
+        return 0;
     }
+    return 1;
+}
+
+void http_run_ticket(http_req *r, http_op_ticket op)
+{
+    svc_kiosk kiosk, *kp = NULL;
+    json_t *in, *out = NULL;
+    kt_error err;
+    kt_error_clear(&err);
+    if (!ticket_admit(r, &kiosk, &kp))
+        return;
     if ((in = http_json_in(r)) == NULL)
         return;
-    kt_code rc = svc_ticket_take_by(HTTP_API(r)->s, kp, in, &out, &err);
+    kt_code rc = op(HTTP_API(r)->s, kp, in, &out, &err);
     http_reply_svc(r, rc, 201, out, &err);
     json_decref(in);
 }
+
+static void h_take(http_req *r) { http_run_ticket(r, svc_ticket_take_by); }
 
 static void h_priority(http_req *r)
 {

@@ -56,6 +56,12 @@ typedef struct http_config {
     const char *tls_proxy;    /* IPv4 of a TLS-terminating proxy in front of a plain-HTTP
                                  server: only it (and loopback) may connect, the public scheme
                                  is https, its X-Forwarded-For names the client */
+    int public_only;          /* 1: only the citizens' pages and their routes (serve
+                                 --public-listen): no staff route, no staff page, the public
+                                 live stream only */
+    unsigned public_per_min;  /* per-client requests a minute on the citizens' routes; a write
+                                 or a lookup of a person's data has a budget of its own, a
+                                 fifth of that: 0 = 60, HTTP_OFF = no limit (benchmarks) */
     struct pusat *pusat;      /* non-NULL: serve the city registry's API (src/pusat) and the
                                  node protocol (/api/link/v1) instead of the kecamatan's; borrowed */
     struct svc_link_agent *link_agent; /* a linked kecamatan's sender (may be NULL); borrowed */

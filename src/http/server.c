@@ -110,6 +110,8 @@ void http_config_defaults(http_config *cfg)
         cfg->ticket_budget = 6;
     if (cfg->kiosk_per_min == 0)
         cfg->kiosk_per_min = 30;
+    if (cfg->public_per_min == 0)
+        cfg->public_per_min = 60;
 }
 
 const http_config *http_core_cfg(const http_core *c) { return &c->cfg; }
@@ -525,6 +527,43 @@ static void route_request(http_core *c, http_req *r)
     }
 }
 
+/* The citizens' routes (HTTP_LIMITED, HTTP_LIMITED_WRITE) have a per-client budget of their
+   own, well under the general request rate: public_per_min a minute for a look, a fifth of it
+   for a write or a lookup of a person's data (a booking, a card's status), in separate buckets
+   so reading the queue page never uses up the booking. 429 with Retry-After when spent. */
+static void public_budget(http_core *c, http_req *r)
+{
+    unsigned wait, per_min = c->cfg.public_per_min;
+    int write;
+    if (per_min == HTTP_OFF || r->route == NULL ||
+        !(r->route->flags & (HTTP_LIMITED | HTTP_LIMITED_WRITE)))
+        return;
+    write = (r->route->flags & HTTP_LIMITED_WRITE) != 0;
+    if (write)
+        wait = http_budget(r, HTTP_BUDGET_PUBLIC_WRITE, 0, per_min / 300.0,
+                           per_min / 10 > 1 ? per_min / 10 : 1);
+    else
+        wait = http_budget(r, HTTP_BUDGET_PUBLIC, 0, per_min / 60.0, per_min / 2 + 1);
+    if (wait != 0)
+        http_reply_limited(r, 429, wait, "rate_limited",
+                           "terlalu banyak permintaan dari alamat Anda; coba lagi dalam %u detik",
+                           wait);
+}
+
+/* Is the static path one the server may serve (a public listener serves a short list)? "/"
+   becomes the listener's index. */
+static int static_allowed(http_core *c, http_req *r)
+{
+    if (c->cc.static_allow == NULL)
+        return 1;
+    if (strcmp(r->path, "/") == 0 && c->cc.static_index != NULL)
+        snprintf(r->path, sizeof r->path, "%s", c->cc.static_index);
+    for (const char *const *p = c->cc.static_allow; *p != NULL; p++)
+        if (strcmp(*p, r->path) == 0)
+            return 1;
+    return 0;
+}
+
 static void authenticate(http_core *c, http_req *r)
 {
     const char *tok = MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND, HTTP_SESSION_COOKIE);
@@ -693,6 +732,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         if (r->resp == NULL)
             guard_browser(c, r, has_body);
         if (r->resp == NULL)
+            public_budget(c, r);
+        if (r->resp == NULL)
             authenticate(c, r);
         if (r->resp == NULL && cl != NULL && declared > r->body_limit) {
             /* Read and discard a moderately oversized body so the client, still sending,
@@ -753,7 +794,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
                 return MHD_NO;
         }
         r->route->fn(r);
-    } else if (c->cc.web_root != NULL) {
+    } else if (c->cc.web_root != NULL && static_allowed(c, r)) {
         http_static_serve(r, c->cc.web_root);
     } else {
         http_reply_fail(r, KT_ENOTFOUND, "not_found", "", "tidak ditemukan");

@@ -42,8 +42,12 @@ typedef struct http_core http_core;
 typedef void (*http_handler)(http_req *r);
 
 enum http_route_flags {
-    HTTP_PUBLIC = 1 << 0, /* no session needed (kiosk, display, login) */
-    HTTP_RAW = 1 << 1     /* raw body up to HTTP_RAW_LIMIT instead of JSON */
+    HTTP_PUBLIC = 1 << 0,        /* no session needed (kiosk, display, login) */
+    HTTP_RAW = 1 << 1,           /* raw body up to HTTP_RAW_LIMIT instead of JSON */
+    HTTP_LIMITED = 1 << 2,       /* a citizens' route: the per-client budget of public looks
+                                    (http_config.public_per_min) */
+    HTTP_LIMITED_WRITE = 1 << 3  /* a citizens' write or lookup of a person's data: the
+                                    smaller budget of its own (a fifth of the looks) */
 };
 
 typedef struct http_route {
@@ -141,7 +145,13 @@ void http_limiter_free(http_limiter *l);
 unsigned http_limiter_take(http_limiter *l, uint64_t key, double rate, double burst,
                            int64_t now_ns);
 /* Budget kinds (the high byte of a limiter key). */
-enum { HTTP_BUDGET_REQUESTS = 1, HTTP_BUDGET_TICKETS = 2, HTTP_BUDGET_KIOSK = 3 };
+enum {
+    HTTP_BUDGET_REQUESTS = 1,
+    HTTP_BUDGET_TICKETS = 2,
+    HTTP_BUDGET_KIOSK = 3,
+    HTTP_BUDGET_PUBLIC = 4,      /* the citizens' routes: looks */
+    HTTP_BUDGET_PUBLIC_WRITE = 5 /* the citizens' routes: writes and lookups of a person */
+};
 /* Take one unit of r's client's budget `kind` (id: 0 = the client's address, else e.g. the
    kiosk's id) at rate per second up to burst: 0 when allowed, else the seconds to wait. */
 unsigned http_budget(http_req *r, unsigned kind, uint64_t id, double rate, double burst);
@@ -189,6 +199,9 @@ typedef struct http_core_config {
     void *app;
     http_auth_fn auth;
     const char *web_root;       /* realpath of the static folder, or NULL for none (copied) */
+    const char *const *static_allow; /* NULL: every file of web_root; else only these paths
+                                        ("/janji.html", "/css/app.css", ...) */
+    const char *static_index;   /* what "/" serves when static_allow is set */
 } http_core_config;
 /* *out owned by caller: http_core_stop(). */
 kt_code http_core_start(const http_core_config *cc, http_core **out, kt_error *err);

@@ -33,6 +33,7 @@
 #include "core/queue.h"
 #include "core/refcodes.h"
 #include "service/afis.h"
+#include "service/cit_internal.h"
 #include "service/link_hooks.h"
 #include "service/scans.h"
 #include "service/upload.h"
@@ -286,6 +287,9 @@ static kt_code app_move(svc *s, store *db, json_t *pending, const svc_actor *who
     }
     if ((rc = svc_rec_app_moved(s, db, id, wf_state_str(to), err)) != KT_OK) /* Rak Arsip */
         return rc;
+    /* The citizen's phone number and "KTP-el Anda sudah dapat diambil" (citizen.c). */
+    if ((rc = svc_cit_app_moved(s, db, id, wf_state_str(to), err)) != KT_OK)
+        return rc;
     json_t *extra = json_pack("{s:{s:I, s:s, s:s}}", "application", "id", (json_int_t)id,
                               "state", wf_state_str(to), "nik", nik);
     rc = svc_event_add(s, db, pending, "application_changed", who, id, 0,
@@ -381,6 +385,65 @@ static kt_code open_app_check(store *db, const char *nik, kt_error *err)
     return rc;
 }
 
+kt_code svc_app_screen(svc *s, store *db, const char *nik, wf_kind kind, jkt_date day,
+                       wf_reason *refusal, kt_error *why, json_t **res, kt_error *err)
+{
+    nik_info info;
+    kt_code rc = KT_OK;
+    (void)s;
+    *refusal = WF_REASON_NONE;
+    *res = NULL;
+    kt_error_clear(why);
+    if (nik == NULL || nik[0] == '\0') {
+        /* What the citizen does next (issue 10): the letter repeats it (pdf_letters.c). */
+        *refusal = WF_REASON_NO_NIK;
+        kt_fail(why, KT_EREFUSED, "no_nik", "nik", "Dirujuk ke Disdukcapil. %s",
+                wf_reason_next_step(WF_REASON_NO_NIK));
+    } else if (nik_analyze(nik, NULL, day, &info) != KT_OK) {
+        *refusal = WF_REASON_NIK_INVALID;
+        kt_fail(why, KT_EREFUSED, "nik_invalid", "nik", "NIK tidak sah (%s); dirujuk ke "
+                "Disdukcapil", info.errors.n > 0 ? info.errors.item[0].message : "");
+    } else {
+        kt_error e;
+        rc = svc_resident_load(db, nik, res, &e);
+        if (rc == KT_ENOTFOUND) {
+            *refusal = WF_REASON_NOT_FOUND_IN_SIAK;
+            kt_fail(why, KT_EREFUSED, "not_found_in_siak", "nik",
+                    "NIK %s tidak ditemukan dalam data SIAK; dirujuk ke Disdukcapil", nik);
+            return KT_OK;
+        }
+        if (rc != KT_OK) {
+            if (err != NULL)
+                *err = e;
+            return rc;
+        }
+        elig_person p;
+        elig_verdict v;
+        if ((rc = svc_resident_person(*res, &p, err)) != KT_OK)
+            goto fail;
+        /* The officer's choices to correct before anything is written: a lost or damaged
+           card for someone who never had one, or a second open application. */
+        if ((rc = elig_kind_fits(&p, kind, err)) != KT_OK ||
+            (rc = open_app_check(db, nik, err)) != KT_OK)
+            goto fail;
+        kt_code ec = elig_check(&p, kind, day, &v, &e);
+        if (ec == KT_EREFUSED) {
+            *refusal = v.reason;
+            *why = e;
+        } else if (ec != KT_OK) {
+            rc = ec;
+            if (err != NULL)
+                *err = e;
+            goto fail;
+        }
+    }
+    return KT_OK;
+fail:
+    json_decref(*res);
+    *res = NULL;
+    return rc;
+}
+
 kt_code svc_app_open(svc *s, const svc_actor *who, const json_t *in, json_t **out,
                      kt_error *err)
 {
@@ -436,50 +499,8 @@ kt_code svc_app_open(svc *s, const svc_actor *who, const json_t *in, json_t **ou
     /* Decide the SOP outcome before writing anything. */
     wf_reason refusal = WF_REASON_NONE;
     kt_error why;
-    kt_error_clear(&why);
-    if (nik[0] == '\0') {
-        /* What the citizen does next (issue 10): the letter repeats it (pdf_letters.c). */
-        refusal = WF_REASON_NO_NIK;
-        kt_fail(&why, KT_EREFUSED, "no_nik", "nik", "Dirujuk ke Disdukcapil. %s",
-                wf_reason_next_step(WF_REASON_NO_NIK));
-    } else if (nik_analyze(nik, NULL, today, &info) != KT_OK) {
-        refusal = WF_REASON_NIK_INVALID;
-        kt_fail(&why, KT_EREFUSED, "nik_invalid", "nik", "NIK tidak sah (%s); dirujuk ke "
-                "Disdukcapil", info.errors.n > 0 ? info.errors.item[0].message : "");
-    } else {
-        kt_error e;
-        rc = svc_resident_load(db, nik, &res, &e);
-        if (rc == KT_ENOTFOUND) {
-            refusal = WF_REASON_NOT_FOUND_IN_SIAK;
-            kt_fail(&why, KT_EREFUSED, "not_found_in_siak", "nik",
-                    "NIK %s tidak ditemukan dalam data SIAK; dirujuk ke Disdukcapil", nik);
-        } else if (rc != KT_OK) {
-            if (err != NULL)
-                *err = e;
-            goto out;
-        } else {
-            elig_person p;
-            elig_verdict v;
-            if ((rc = svc_resident_person(res, &p, err)) != KT_OK)
-                goto out;
-            /* The officer's choices to correct before anything is written: a lost or damaged
-               card for someone who never had one, or a second open application. */
-            if ((rc = elig_kind_fits(&p, kind, err)) != KT_OK ||
-                (rc = open_app_check(db, nik, err)) != KT_OK)
-                goto out;
-            kt_code ec = elig_check(&p, kind, today, &v, &e);
-            if (ec == KT_EREFUSED) {
-                refusal = v.reason;
-                why = e;
-            } else if (ec != KT_OK) {
-                rc = ec;
-                if (err != NULL)
-                    *err = e;
-                goto out;
-            }
-        }
-        rc = KT_OK;
-    }
+    if ((rc = svc_app_screen(s, db, nik, kind, today, &refusal, &why, &res, err)) != KT_OK)
+        goto out;
     int64_t now = svc_now(s);
     char day[JKT_DATE_STRLEN];
     jkt_service_day_str(now, day);

@@ -8,7 +8,9 @@
  *     only, and of those only the ticket's number, service and loket and the ids the display
  *     needs to fetch an announcement. Nothing that names or describes a person: no NIK, no
  *     name, no application, no priority claim (its reasons - age, disability, pregnancy -
- *     are health data), no officer.
+ *     are health data), no officer. And "survey_offered" with only its loket number: the
+ *     survey tablet at that loket opens the form (issue 13); which application the survey is
+ *     about stays in the service (the tablet takes the offer with GET /api/tablet/survey).
  *   - Staff (a valid session, any role): the queue events as above plus which ticket is
  *     priority, and the application events with the application's id and state (every staff
  *     role may read an application's state through the API). Never a NIK or a name: a page
@@ -58,12 +60,18 @@ json_t *svc_event_view(const json_t *ev, const svc_actor *who)
     json_t *v, *vt = NULL;
     int staff = who != NULL && svc_actor_role(who, &role, &err) == KT_OK;
 
-    if (type == NULL || (!staff && !is_queue_event(type)))
+    int offer = type != NULL && strcmp(type, "survey_offered") == 0;
+
+    if (type == NULL || (!staff && !offer && !is_queue_event(type)))
         return NULL;
     v = json_pack("{s:s}", "type", type);
     if (v == NULL)
         return NULL;
     copy_fields(v, ev, pub_top, sizeof pub_top / sizeof pub_top[0]);
+    if (offer) {
+        static const char *const offer_top[] = {"loket"};
+        copy_fields(v, ev, offer_top, 1);
+    }
     if (json_is_object(t) && (vt = json_object()) != NULL) {
         copy_fields(vt, t, pub_ticket, sizeof pub_ticket / sizeof pub_ticket[0]);
         if (staff)

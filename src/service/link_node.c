@@ -1706,40 +1706,16 @@ out:
 
 struct svc_link_agent {
     svc *s;
-    int interval_ms;
-    pthread_t th;
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
-    int stop, woken;
+    svc_worker *w; /* owned: one round at once, then every interval or when woken */
 };
 
-static void *agent_main(void *arg)
+static void agent_round(void *ctx)
 {
-    svc_link_agent *a = arg;
-    for (;;) {
-        round_stats rs;
-        kt_error e;
-        if (round_run(a->s, 0, &rs, &e) != KT_OK && e.code != KT_ENOTFOUND)
-            fprintf(stderr, "ktpel link: %s\n", e.message);
-        pthread_mutex_lock(&a->mu);
-        if (!a->woken && !a->stop) {
-            struct timespec until;
-            clock_gettime(CLOCK_REALTIME, &until);
-            until.tv_sec += a->interval_ms / 1000;
-            until.tv_nsec += (long)(a->interval_ms % 1000) * 1000000L;
-            if (until.tv_nsec >= 1000000000L) {
-                until.tv_sec++;
-                until.tv_nsec -= 1000000000L;
-            }
-            pthread_cond_timedwait(&a->cv, &a->mu, &until);
-        }
-        int stop = a->stop;
-        a->woken = 0;
-        pthread_mutex_unlock(&a->mu);
-        if (stop)
-            break;
-    }
-    return NULL;
+    svc_link_agent *a = ctx;
+    round_stats rs;
+    kt_error e;
+    if (round_run(a->s, 0, &rs, &e) != KT_OK && e.code != KT_ENOTFOUND)
+        fprintf(stderr, "ktpel link: %s\n", e.message);
 }
 
 kt_code svc_link_agent_start(svc *s, int interval_ms, svc_link_agent **out, kt_error *err)
@@ -1749,14 +1725,11 @@ kt_code svc_link_agent_start(svc *s, int interval_ms, svc_link_agent **out, kt_e
     if (a == NULL)
         return svc_nomem(err);
     a->s = s;
-    a->interval_ms = interval_ms > 0 ? interval_ms : 5000;
-    pthread_mutex_init(&a->mu, NULL);
-    pthread_cond_init(&a->cv, NULL);
-    if (pthread_create(&a->th, NULL, agent_main, a) != 0) {
-        pthread_mutex_destroy(&a->mu);
-        pthread_cond_destroy(&a->cv);
+    kt_code rc = svc_worker_start(agent_round, a, interval_ms > 0 ? interval_ms : 5000, &a->w,
+                                  err);
+    if (rc != KT_OK) {
         free(a);
-        return kt_fail(err, KT_EINTERNAL, "thread", "", "Thread pengirim gagal dibuat");
+        return rc;
     }
     *out = a;
     return KT_OK;
@@ -1764,12 +1737,8 @@ kt_code svc_link_agent_start(svc *s, int interval_ms, svc_link_agent **out, kt_e
 
 void svc_link_agent_wake(svc_link_agent *a)
 {
-    if (a == NULL)
-        return;
-    pthread_mutex_lock(&a->mu);
-    a->woken = 1;
-    pthread_cond_signal(&a->cv);
-    pthread_mutex_unlock(&a->mu);
+    if (a != NULL)
+        svc_worker_wake(a->w);
 }
 
 void svc_link_cancel(svc *s)
@@ -1782,12 +1751,6 @@ void svc_link_agent_stop(svc_link_agent *a)
     if (a == NULL)
         return;
     svc_link_cancel(a->s); /* a send under way gives up now, not at its timeout */
-    pthread_mutex_lock(&a->mu);
-    a->stop = 1;
-    pthread_cond_signal(&a->cv);
-    pthread_mutex_unlock(&a->mu);
-    pthread_join(a->th, NULL);
-    pthread_mutex_destroy(&a->mu);
-    pthread_cond_destroy(&a->cv);
+    svc_worker_stop(a->w);
     free(a);
 }

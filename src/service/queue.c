@@ -17,18 +17,24 @@
  * Fair priority (core/queue.h): the counter "regular calls since the last priority call" is
  * not kept anywhere: it is recounted from today's calls of the same services, so a restart or
  * a second server process cannot skew it. With no priority call yet today it starts at N.
+ * Booked tickets (an appointment checked in at the kiosk, core/appointment.h) are regular
+ * tickets called before walk-ins, one walk-in after every B booked calls in a row; that counter
+ * is recounted the same way (svc_queue_counters).
  *
  * Never: renumber or reuse a ticket; call a ticket that is not waiting.
  */
 #include <stdio.h>
 #include <string.h>
 
+#include "core/appointment.h"
 #include "core/queue.h"
+#include "service/cit_internal.h"
 #include "service/svc_internal.h"
 
 #define TICKET_COLS                                                                          \
     "SELECT id, code, service, priority, priority_reason, state, day, loket, taken_at,"      \
-    " called_at, served_at, recalls, number, queue_service, priority_check FROM tickets"
+    " called_at, served_at, recalls, number, queue_service, priority_check, appointment_id"    \
+    " FROM tickets"
 
 static json_t *ticket_json(store_stmt *st)
 {
@@ -47,6 +53,8 @@ static json_t *ticket_json(store_stmt *st)
     json_object_set_new(o, "queue_service", json_string(store_col_text(st, 13)));
     /* a priority ticket is a claim until the officer who calls it confirms it (kiosk.c) */
     json_object_set_new(o, "priority_check", json_string(store_col_text(st, 14)));
+    /* checked in with a booking (janji temu): called under the booked/walk-in rule */
+    json_object_set_new(o, "booked", json_boolean(!store_col_null(st, 15)));
     json_object_set_new(o, "called_at", store_col_null(st, 9) ? json_null()
                                                               : json_integer(store_col_int(st, 9)));
     json_object_set_new(o, "served_at", store_col_null(st, 10)
@@ -118,12 +126,17 @@ typedef struct take_job {
     unit_out u;
 } take_job;
 
-static kt_code take_unit(svc *s, store *db, void *ctx, kt_error *err)
+kt_code svc_ticket_insert(svc *s, store *db, json_t *pending, const char *service,
+                          int priority, const char *reason, const svc_kiosk *kiosk_dev,
+                          int64_t appointment_id, json_t **out, kt_error *err)
 {
-    take_job *j = ctx;
     store_stmt *st = NULL;
     int row = 0;
     kt_code rc;
+    queue_service qs;
+    *out = NULL;
+    if (!queue_service_from_str(service, &qs))
+        return kt_fail(err, KT_EINVAL, "service_invalid", "service", "Layanan tidak dikenal");
     /* The clock is read here, in commit order, so taken_at never runs backwards along the
        numbers of a day. */
     int64_t now = svc_now(s);
@@ -135,30 +148,32 @@ static kt_code take_unit(svc *s, store *db, void *ctx, kt_error *err)
                             &st, err)) != KT_OK)
         return rc;
     store_bind_text(st, 1, day, -1);
-    store_bind_text(st, 2, j->service, -1);
+    store_bind_text(st, 2, service, -1);
     if ((rc = store_step(st, &row, err)) != KT_OK)
         return rc;
     int number = (int)store_col_int(st, 0) + 1;
     store_reset(st);
     char code[QUEUE_TICKET_LEN];
-    if ((rc = queue_ticket_format(j->qs, number, code, err)) != KT_OK)
+    if ((rc = queue_ticket_format(qs, number, code, err)) != KT_OK)
         return rc;
     if ((rc = store_prepare(db,
                             "INSERT INTO tickets (service, day, number, code, priority,"
-                            " priority_reason, taken_at, queue_service, kiosk_id) VALUES (?, ?,"
-                            " ?, ?, ?, ?, ?, ?, ?)",
+                            " priority_reason, taken_at, queue_service, kiosk_id,"
+                            " appointment_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                             &st, err)) != KT_OK)
         return rc;
-    store_bind_text(st, 1, j->service, -1);
+    store_bind_text(st, 1, service, -1);
     store_bind_text(st, 2, day, -1);
     store_bind_int(st, 3, number);
     store_bind_text(st, 4, code, -1);
-    store_bind_int(st, 5, j->priority);
-    store_bind_text(st, 6, j->reason, -1);
+    store_bind_int(st, 5, priority);
+    store_bind_text(st, 6, reason, -1);
     store_bind_int(st, 7, now);
-    store_bind_text(st, 8, j->service, -1);
-    if (j->kiosk != NULL)
-        store_bind_int(st, 9, j->kiosk->id);
+    store_bind_text(st, 8, service, -1);
+    if (kiosk_dev != NULL)
+        store_bind_int(st, 9, kiosk_dev->id);
+    if (appointment_id > 0)
+        store_bind_int(st, 10, appointment_id);
     if ((rc = store_run(st, err)) != KT_OK)
         return rc;
     int64_t id = store_last_id(db);
@@ -168,23 +183,23 @@ static kt_code take_unit(svc *s, store *db, void *ctx, kt_error *err)
                             &st, err)) != KT_OK)
         return rc;
     store_bind_text(st, 1, day, -1);
-    store_bind_text(st, 2, j->service, -1);
+    store_bind_text(st, 2, service, -1);
     store_bind_int(st, 3, id);
     if ((rc = store_step(st, &row, err)) != KT_OK)
         return rc;
     int64_t before = store_col_int(st, 0);
     store_reset(st);
     svc_actor kiosk = svc_system_actor();
-    if (j->kiosk != NULL)
-        snprintf(kiosk.username, sizeof kiosk.username, "kiosk:%.56s", j->kiosk->name);
+    if (kiosk_dev != NULL)
+        snprintf(kiosk.username, sizeof kiosk.username, "kiosk:%.56s", kiosk_dev->name);
     else
         snprintf(kiosk.username, sizeof kiosk.username, "kiosk");
     json_t *extra = json_pack("{s:{s:I, s:s, s:s, s:b}}", "ticket", "id", (json_int_t)id,
-                              "number", code, "service", j->service, "priority", j->priority);
+                              "number", code, "service", service, "priority", priority);
     if (extra == NULL)
         return svc_nomem(err);
-    rc = svc_event_add(s, db, j->u.pending, "ticket_taken", &kiosk, 0, id, "", "waiting", "take",
-                       "", j->reason, extra, err);
+    rc = svc_event_add(s, db, pending, "ticket_taken", &kiosk, 0, id, "", "waiting", "take", "",
+                       reason, extra, err);
     json_decref(extra);
     if (rc != KT_OK)
         return rc;
@@ -192,6 +207,18 @@ static kt_code take_unit(svc *s, store *db, void *ctx, kt_error *err)
     if ((rc = svc_ticket_load(db, id, &t, err)) != KT_OK)
         return rc;
     json_object_set_new(t, "waiting_before", json_integer(before));
+    *out = t;
+    return KT_OK;
+}
+
+static kt_code take_unit(svc *s, store *db, void *ctx, kt_error *err)
+{
+    take_job *j = ctx;
+    json_t *t = NULL;
+    kt_code rc = svc_ticket_insert(s, db, j->u.pending, j->service, j->priority, j->reason,
+                                   j->kiosk, 0, &t, err);
+    if (rc != KT_OK)
+        return rc;
     json_decref(j->u.t); /* NULL unless a unit ran before (never: one unit per request) */
     j->u.t = t;
     return KT_OK;
@@ -225,7 +252,14 @@ kt_code svc_ticket_take_by(svc *s, const svc_kiosk *kiosk, const json_t *in, jso
     if (strlen(j.reason) > 64)
         return kt_fail(err, KT_EINVAL, "priority_reason_too_long", "priority_reason",
                        "Alasan prioritas lebih dari 64 karakter");
-    return unit_write(s, take_unit, &j, &j.u, out, err);
+    kt_code rc = unit_write(s, take_unit, &j, &j.u, out, err);
+    if (rc == KT_OK) {
+        /* The ticket's QR (its phone page, citizen.c). The ticket is taken and durable: a QR
+           that cannot be made (the key file unwritable) leaves it without "track", no more. */
+        kt_error e;
+        (void)svc_cit_ticket_links(s, *out, &e);
+    }
+    return rc;
 }
 
 /* Role check for ticket actions; sets *role. */
@@ -275,15 +309,60 @@ static kt_code call_services(const svc_actor *who, wf_role role, const json_t *i
     return KT_OK;
 }
 
+void svc_queue_inlist(unsigned mask, char *out, size_t cap)
+{
+    size_t used = 0;
+    out[0] = '\0';
+    for (int q = 0; q < QUEUE_SERVICE_COUNT; q++)
+        if ((mask & (1u << q)) && used < cap)
+            used += (size_t)snprintf(out + used, cap - used, "%s'%s'", used ? "," : "",
+                                     queue_service_str((queue_service)q));
+}
+
 /* One call as a unit of group commit: the counts, the pick and the UPDATE all run inside the
    shared write transaction, after the units before it in the batch (which see each other's
    writes), so two lokets never get the same ticket. */
 typedef struct call_job {
     const svc_actor *who;
     int loket;
-    char sql_count[512], sql_recent[512], sql_pick[512];
+    char inlist[160];
+    char sql_count[512], sql_pick_priority[512], sql_pick_regular[512];
     unit_out u;
 } call_job;
+
+kt_code svc_queue_counters(svc *s, store *db, const char *day, const char *inlist,
+                           int *regular_since_priority, int *booked_since_walkin, kt_error *err)
+{
+    char sql[512];
+    store_stmt *st = NULL;
+    int row = 0, regular = 0, booked = 0, seen_priority = 0, seen_walkin = 0;
+    kt_code rc;
+    snprintf(sql, sizeof sql,
+             "SELECT priority, CASE WHEN appointment_id IS NULL THEN 0 ELSE 1 END FROM tickets"
+             " WHERE day = ? AND called_at IS NOT NULL AND queue_service IN (%s) ORDER BY"
+             " called_at DESC, id DESC LIMIT 64", inlist);
+    if ((rc = store_prepare(db, sql, &st, err)) != KT_OK)
+        return rc;
+    store_bind_text(st, 1, day, -1);
+    while ((rc = store_step(st, &row, err)) == KT_OK && row && !(seen_priority && seen_walkin)) {
+        if (store_col_int(st, 0)) {
+            seen_priority = 1;
+            continue;
+        }
+        if (!seen_priority)
+            regular++;
+        if (store_col_int(st, 1) == 0)
+            seen_walkin = 1;
+        else if (!seen_walkin)
+            booked++;
+    }
+    store_reset(st);
+    if (rc != KT_OK)
+        return rc;
+    *regular_since_priority = seen_priority ? regular : s->priority_every;
+    *booked_since_walkin = booked;
+    return KT_OK;
+}
 
 static kt_code call_unit(svc *s, store *db, void *ctx, kt_error *err)
 {
@@ -294,40 +373,35 @@ static kt_code call_unit(svc *s, store *db, void *ctx, kt_error *err)
     int64_t now = svc_now(s);
     char day[JKT_DATE_STRLEN];
     jkt_service_day_str(now, day);
-    size_t waiting[2] = {0, 0};
+    size_t waiting[3] = {0, 0, 0}; /* walk-in, booked, priority */
     if ((rc = store_prepare(db, j->sql_count, &st, err)) != KT_OK)
         return rc;
     store_bind_text(st, 1, day, -1);
     store_bind_int(st, 2, j->loket);
     while ((rc = store_step(st, &row, err)) == KT_OK && row)
-        waiting[store_col_int(st, 0) ? 1 : 0] = (size_t)store_col_int(st, 1);
+        waiting[store_col_int(st, 0) ? 2 : store_col_int(st, 1) ? 1 : 0] +=
+            (size_t)store_col_int(st, 2);
     store_reset(st);
     if (rc != KT_OK)
         return rc;
-    int since = s->priority_every, seen_priority = 0, regular = 0;
-    if ((rc = store_prepare(db, j->sql_recent, &st, err)) != KT_OK)
+    int since = 0, booked_since = 0;
+    if ((rc = svc_queue_counters(s, db, day, j->inlist, &since, &booked_since, err)) != KT_OK)
         return rc;
-    store_bind_text(st, 1, day, -1);
-    while ((rc = store_step(st, &row, err)) == KT_OK && row) {
-        if (store_col_int(st, 0)) {
-            seen_priority = 1;
-            break;
-        }
-        regular++;
-    }
-    store_reset(st);
-    if (rc != KT_OK)
-        return rc;
-    if (seen_priority)
-        since = regular;
-    queue_class cls = queue_next_class(waiting[0], waiting[1], since, s->priority_every);
+    queue_class cls = queue_next_class(waiting[0] + waiting[1], waiting[2], since,
+                                       s->priority_every);
     if (cls == QUEUE_CLASS_NONE)
         return kt_fail(err, KT_ENOTFOUND, "queue_empty", "", "Tidak ada antrian yang menunggu");
-    if ((rc = store_prepare(db, j->sql_pick, &st, err)) != KT_OK)
+    int booked = cls == QUEUE_CLASS_REGULAR &&
+                 appt_next(waiting[0], waiting[1], booked_since, s->booked_every) ==
+                     APPT_CLASS_BOOKED;
+    if ((rc = store_prepare(db, cls == QUEUE_CLASS_PRIORITY ? j->sql_pick_priority
+                                                            : j->sql_pick_regular,
+                            &st, err)) != KT_OK)
         return rc;
     store_bind_text(st, 1, day, -1);
     store_bind_int(st, 2, j->loket);
-    store_bind_int(st, 3, cls == QUEUE_CLASS_PRIORITY);
+    if (cls == QUEUE_CLASS_REGULAR)
+        store_bind_int(st, 3, booked);
     if ((rc = store_step(st, &row, err)) != KT_OK)
         return rc;
     int64_t id = row ? store_col_int(st, 0) : 0;
@@ -363,6 +437,9 @@ static kt_code call_unit(svc *s, store *db, void *ctx, kt_error *err)
     rc = svc_event_add(s, db, j->u.pending, "ticket_called", &a, 0, id, "waiting", "called",
                        "call", "", "", extra, err);
     json_decref(extra);
+    /* Tickets that moved near their turn get their SMS, in this transaction (citizen.c). */
+    if (rc == KT_OK)
+        rc = svc_cit_queue_moved(s, db, svc_jstr(t, "queue_service"), err);
     if (rc != KT_OK) {
         json_decref(t);
         return rc;
@@ -397,24 +474,22 @@ kt_code svc_ticket_call_next(svc *s, const svc_actor *who, const json_t *in, jso
     if ((rc = call_services(who, role, in, &mask, err)) != KT_OK)
         return rc;
     /* The services as SQL text: the ids are fixed identifiers, never user text. */
-    char inlist[160] = "";
-    size_t used = 0;
-    for (int q = 0; q < QUEUE_SERVICE_COUNT; q++)
-        if (mask & (1u << q))
-            used += (size_t)snprintf(inlist + used, sizeof inlist - used, "%s'%s'",
-                                     used ? "," : "", queue_service_str((queue_service)q));
+    svc_queue_inlist(mask, j.inlist, sizeof j.inlist);
     j.who = who;
     j.loket = loket;
     snprintf(j.sql_count, sizeof j.sql_count,
-             "SELECT priority, count(*) FROM tickets WHERE day = ? AND state = 'waiting' AND"
-             " queue_service IN (%s) AND loket IN (0, ?) GROUP BY priority", inlist);
-    snprintf(j.sql_recent, sizeof j.sql_recent,
-             "SELECT priority FROM tickets WHERE day = ? AND called_at IS NOT NULL AND"
-             " queue_service IN (%s) ORDER BY called_at DESC, id DESC LIMIT 64", inlist);
-    snprintf(j.sql_pick, sizeof j.sql_pick,
+             "SELECT priority, CASE WHEN appointment_id IS NULL THEN 0 ELSE 1 END, count(*)"
+             " FROM tickets WHERE day = ? AND state = 'waiting' AND queue_service IN (%s) AND"
+             " loket IN (0, ?) GROUP BY priority, CASE WHEN appointment_id IS NULL THEN 0 ELSE"
+             " 1 END", j.inlist);
+    snprintf(j.sql_pick_priority, sizeof j.sql_pick_priority,
              "SELECT id FROM tickets WHERE day = ? AND state = 'waiting' AND queue_service IN"
-             " (%s)"
-             " AND loket IN (0, ?) AND priority = ? ORDER BY taken_at, id LIMIT 1", inlist);
+             " (%s) AND loket IN (0, ?) AND priority = 1 ORDER BY taken_at, id LIMIT 1",
+             j.inlist);
+    snprintf(j.sql_pick_regular, sizeof j.sql_pick_regular,
+             "SELECT id FROM tickets WHERE day = ? AND state = 'waiting' AND queue_service IN"
+             " (%s) AND loket IN (0, ?) AND priority = 0 AND CASE WHEN appointment_id IS NULL"
+             " THEN 0 ELSE 1 END = ? ORDER BY taken_at, id LIMIT 1", j.inlist);
     return unit_write(s, call_unit, &j, &j.u, out, err);
 }
 

@@ -33,6 +33,12 @@ kt_code svc_rec_receipt_use(svc *s, store *db, const char *nik, const char *rece
    paper file, give the file its place in the archive rack. */
 kt_code svc_rec_app_moved(svc *s, store *db, int64_t app_id, const char *to, kt_error *err);
 
+/* The office's secret receipt key (beside the database; created with its public file when
+   create and missing). Wipe with tok_keys_wipe(). The citizen's side derives its link key
+   from it (cit_internal.h). */
+struct tok_keys;
+kt_code svc_rec_load_secret(const svc *s, int create, struct tok_keys *k, kt_error *err);
+
 /* Any staff role (or system); KT_EFORBIDDEN otherwise. */
 kt_code svc_rec_require_staff(const svc_actor *who, kt_error *err);
 /* One of the listed roles (NULL-terminated), admin or system. */

@@ -28,6 +28,8 @@
 #include "core/workflow.h"
 #include "doc/pdf.h"
 #include "doc/token.h"
+#include "seal/seal.h"
+#include "service/cit_internal.h"
 #include "service/rec_internal.h"
 #include "service/service.h"
 
@@ -125,7 +127,7 @@ int rec_buf_csv(rec_buf *b, const char *v, char sep)
 /* ---- the office key -------------------------------------------------------------------- */
 
 /* The office key (svc_key_secret: beside the database, created on the first receipt). */
-static kt_code load_secret(const svc *s, int create, tok_keys *k, kt_error *err)
+kt_code svc_rec_load_secret(const svc *s, int create, tok_keys *k, kt_error *err)
 {
     return svc_key_secret(s, "receipt", "tanda terima kantor", create, k, err);
 }
@@ -144,7 +146,7 @@ kt_code svc_rec_receipt_issued(svc *s, store *db, const char *receipt_no, const 
     char tok[TOK_MAX_CHARS];
     store_stmt *st = NULL;
     memset(&k, 0, sizeof k);
-    kt_code rc = load_secret(s, 1, &k, err);
+    kt_code rc = svc_rec_load_secret(s, 1, &k, err);
     if (rc == KT_OK)
         rc = tok_issue(&k, receipt_no, nik, now_ms,
                        now_ms + (int64_t)TOKEN_VALID_DAYS * 86400 * 1000, tok, sizeof tok, err);
@@ -203,7 +205,7 @@ kt_code svc_rec_receipt_use(svc *s, store *db, const char *nik, const char *rece
         if (strcmp(c.receipt_no, receipt_no) != 0)
             return kt_fail(err, KT_EREFUSED, "token_receipt_mismatch", "token",
                            "Kode QR milik tanda terima %s, bukan %s", c.receipt_no, receipt_no);
-        if ((rc = load_secret(s, 0, &k, err)) != KT_OK)
+        if ((rc = svc_rec_load_secret(s, 0, &k, err)) != KT_OK)
             return rc;
         int ok = tok_nik_matches(&k, &c, nik);
         tok_keys_wipe(&k);
@@ -246,8 +248,11 @@ kt_code svc_doc_ticket(svc *s, int64_t ticket_id, unsigned char **pdf, size_t *l
     *pdf = NULL;
     *len = 0;
     kt_code rc = svc_ticket_get(s, ticket_id, &t, err);
-    if (rc == KT_OK)
+    if (rc == KT_OK) { /* its QR: the ticket's page on the phone (citizen.c), when it can be made */
+        kt_error e;
+        (void)svc_cit_ticket_links(s, t, &e);
         rc = pdf_ticket(t, pdf, len, err);
+    }
     json_decref(t);
     return rc;
 }
@@ -356,6 +361,10 @@ kt_code svc_doc_receipt(svc *s, const svc_actor *who, int64_t app_id, unsigned c
         goto out;
     }
     set_officer(in, who);
+    char survey[320]; /* the satisfaction survey's QR (ikm.c) */
+    if ((rc = svc_survey_link(s, app_id, survey, err)) != KT_OK)
+        goto out;
+    json_object_set_new(in, "survey_url", json_string(survey));
     rc = pdf_receipt(in, pdf, len, err);
 out:
     json_decref(in);

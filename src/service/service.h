@@ -61,6 +61,13 @@ typedef struct svc_config {
                                    any gallery size (src/bio/tenprint.h); 0 = 1e-3 */
     int afis_lazy;              /* 1: load the AFIS gallery at the first recording instead of
                                    at open (CLI commands that never record: no load cost) */
+    /* The citizen's side (docs/internals/citizen.md). */
+    const char *public_url;     /* where citizens reach the public pages, e.g.
+                                   "https://antrian.neglasari.example" (QR codes on tickets,
+                                   receipts and bookings); NULL = "http://127.0.0.1:8080" */
+    int booked_every;           /* walk-in after this many booked calls in a row (default 2) */
+    int sms_near;               /* "nomor Anda tinggal N lagi" when N or fewer are before a
+                                   ticket (default 3) */
     int pool_max;               /* store connections open at once (svc.c); 0 = 64. A
                                    PostgreSQL server must allow this many for each process. */
 } svc_config;
@@ -439,5 +446,88 @@ kt_code svc_lokets_board(svc *s, json_t *board, kt_error *err);
    503 scan_unavailable when libzbar is missing. Handover, supervisor. */
 kt_code svc_scan_receipt(svc *s, const svc_actor *who, const void *image, size_t len,
                          json_t **out, kt_error *err);
+
+/* ---- the citizen's side (docs/internals/citizen.md) ------------------------------------- */
+/* The public pages' use cases need no actor: they are for citizens. Each answers without a NIK,
+   a name or a phone number. Tokens are the link tokens printed as QR codes. */
+
+/* Appointments (janji temu, appointments.c). The weekly slots and holidays (any caller):
+   {"slots": [{"weekday","start","end","capacity": {service: n}}], "holidays": [{"day","name"}],
+   "services", "horizon_days", "checkin_early_min"}. */
+kt_code svc_appt_config_get(svc *s, json_t **out, kt_error *err);
+/* Admin: replace the slots and/or the holidays (in as above). */
+kt_code svc_appt_config_set(svc *s, const svc_actor *who, const json_t *in, json_t **out,
+                            kt_error *err);
+/* Public: the bookable days of a service with each slot's free places (30 days ahead). */
+kt_code svc_appt_days(svc *s, const char *service, json_t **out, kt_error *err);
+/* Public: in {"service","day","start","nik","phone"?,"consent"?} -> the booking with its
+   "code" (the citizen's key), "manage_url"; the NIK screened as intake screens it (a read in
+   the access log, appointment_book, refused or not). */
+kt_code svc_appt_book(svc *s, const json_t *in, json_t **out, kt_error *err);
+/* Public, by the booking code (as typed or scanned); a read in the access log
+   (appointment_read). */
+kt_code svc_appt_get(svc *s, const char *code, json_t **out, kt_error *err);
+kt_code svc_appt_cancel(svc *s, const char *code, json_t **out, kt_error *err);
+/* in {"day","start"} */
+kt_code svc_appt_reschedule(svc *s, const char *code, const json_t *in, json_t **out,
+                            kt_error *err);
+/* The kiosk: in {"code"} -> a ticket (as svc_ticket_take_by's, "booked": true, recording the
+   registered kiosk when not NULL) called under the booked/walk-in rule; open from 30 minutes
+   before the slot to its end, on its day. */
+kt_code svc_appt_checkin(svc *s, const svc_kiosk *kiosk, const json_t *in, json_t **out,
+                         kt_error *err);
+/* Staff: the bookings of a day (YYYY-MM-DD, NULL = today), counts by state (no-shows); NIKs
+   masked; a read of everyone on it in the access log (list_appointments). */
+kt_code svc_appt_list(svc *s, const svc_actor *who, const char *date, json_t **out,
+                      kt_error *err);
+
+/* The phone queue page (citizen.c). Public: the ticket of a track token: number, state,
+   "ahead", "wait_min" and what the estimate rests on, the loket once called. */
+kt_code svc_ticket_track(svc *s, const char *token, json_t **out, kt_error *err);
+/* Public: in {"phone","consent": true} -> "nomor Anda tinggal N lagi" by SMS for this ticket. */
+kt_code svc_ticket_phone(svc *s, const char *token, const json_t *in, json_t **out,
+                         kt_error *err);
+/* Public: the card's status, in {"receipt_no","birth_date","phone"?,"consent"?}: where the card
+   is and what to do; nothing without both values matching (404 status_not_found); 5 failures
+   a receipt number an hour (429 too_many_attempts, retry_s). Each answer is a read in the
+   access log (card_status). */
+kt_code svc_card_status(svc *s, const json_t *in, json_t **out, kt_error *err);
+
+/* The IKM survey (ikm.c). Public: is this survey token open? */
+kt_code svc_survey_get(svc *s, const char *token, json_t **out, kt_error *err);
+/* Public: in {"token","answers": {element: 1..4} x 9,"age","sex","education","occupation",
+   "suggestion"?}; one survey per served application (409 survey_used). */
+kt_code svc_survey_submit(svc *s, const json_t *in, json_t **out, kt_error *err);
+/* Handover officer: offer the application's survey on the tablet of their loket. */
+kt_code svc_survey_offer(svc *s, const svc_actor *who, int64_t app_id, json_t **out,
+                         kt_error *err);
+/* The loket's tablet (office network): take the offered survey, once -> {"token",...}. */
+kt_code svc_survey_tablet(svc *s, int loket, json_t **out, kt_error *err);
+/* Supervisor: the report of a period ("2026-03", "2026-Q1", "2026-S1", "2026"). *pdf / *csv
+   owned by caller (free()). */
+kt_code svc_ikm_report(svc *s, const svc_actor *who, const char *period, json_t **out,
+                       kt_error *err);
+kt_code svc_ikm_report_pdf(svc *s, const svc_actor *who, const char *period, unsigned char **pdf,
+                           size_t *len, kt_error *err);
+kt_code svc_ikm_report_csv(svc *s, const svc_actor *who, const char *period, char **csv,
+                           size_t *len, kt_error *err);
+/* Public: the latest month's result and the year so far (no profile, no suggestions). */
+kt_code svc_ikm_public(svc *s, json_t **out, kt_error *err);
+
+/* SMS (sms.c) through Gammu's SMS daemon (files backend, spool folder with outbox/, sent/,
+   error/). One pass of the sender: housekeeping, outcomes of handed messages, new hand-overs;
+   out (may be NULL) counts them. */
+kt_code svc_sms_tick(svc *s, const char *spool, json_t **out, kt_error *err);
+/* The sender on a thread, a pass every every_ms. *out owned by caller: svc_sms_job_stop()
+   before svc_close(). */
+typedef struct svc_sms_job svc_sms_job;
+kt_code svc_sms_job_start(svc *s, const char *spool, int every_ms, svc_sms_job **out,
+                          kt_error *err);
+void svc_sms_job_stop(svc_sms_job *job);
+/* Admin: the outbox's counts by state and the last 50 messages (numbers masked). */
+kt_code svc_sms_outbox(svc *s, const svc_actor *who, json_t **out, kt_error *err);
+/* Admin: queue a test message (text NULL: a standard one) to check the gateway. */
+kt_code svc_sms_test(svc *s, const svc_actor *who, const char *phone, const char *text,
+                     json_t **out, kt_error *err);
 
 #endif

@@ -43,6 +43,7 @@
 
 #include "seal/seal.h"
 #include "service/afis.h"
+#include "service/cit_internal.h"
 #include "service/svc_internal.h"
 
 static int64_t mono_ms(void)
@@ -129,6 +130,7 @@ kt_code svc_open(const svc_config *cfg, svc **out, kt_error *err)
     s->key_fd = -1;
     s->lokets = cfg->lokets > 0 ? cfg->lokets : 3;
     s->priority_every = cfg->priority_every > 0 ? cfg->priority_every : 3;
+    s->booked_every = cfg->booked_every > 0 ? cfg->booked_every : 2;
     s->pool_max = cfg->pool_max > 0 ? (size_t)cfg->pool_max : SVC_POOL_OPEN_MAX;
     s->now_ms = cfg->now_ms;
     s->db_path = dup_str(cfg->db_path);
@@ -158,6 +160,9 @@ kt_code svc_open(const svc_config *cfg, svc **out, kt_error *err)
         goto fail;
     s->nopen = 1;
     svc_conn_put(s, db);
+    /* The citizen's side: public address, link key, attempt counters (citizen.c). */
+    if ((rc = svc_cit_open(s, cfg, err)) != KT_OK)
+        goto fail;
     /* The data key, and what an older database left plain sealed (atrest.c). */
     if ((rc = svc_atrest_open(s, cfg, err)) != KT_OK)
         goto fail;
@@ -188,6 +193,7 @@ void svc_close(svc *s)
         pthread_join(s->trimmer, NULL);
     }
     svc_afis_close(s);
+    svc_cit_close(s);
     svc_login_close(s);
     svc_atrest_close(s);
     for (size_t i = 0; i < s->npool; i++)

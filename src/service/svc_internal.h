@@ -61,7 +61,10 @@ struct svc {
     int key_fd;     /* the key file, held with a shared flock (a rotation takes it exclusive) */
     int lokets;
     int priority_every;
+    int booked_every;    /* booked/walk-in call rule (core/appointment.h) */
     int64_t (*now_ms)(void);
+    struct svc_cit *cit; /* owned: the citizen's side (citizen.c): public URL, link key,
+                            status-page attempt counters */
 
     pthread_mutex_t mu;  /* guards pool, listeners and regions */
     pthread_mutex_t wmu; /* one write transaction at a time in this process (see svc.c) */
@@ -106,6 +109,22 @@ const char *svc_password_dummy_hash(void);
 /* users.c: the login guard's life (svc_open, svc_close). */
 kt_code svc_login_open(svc *s, kt_error *err);
 void svc_login_close(svc *s);
+
+/*
+ * Keys that fail too often (throttle.c): max failures of a key (an address, a receipt number)
+ * within window_ms block it for block_ms. A fixed in-memory table of slots keys, the least
+ * recently seen replaced when full. Thread-safe. Owned by the caller: svc_throttle_free().
+ */
+typedef struct svc_throttle svc_throttle;
+svc_throttle *svc_throttle_new(size_t slots, int max, int64_t window_ms, int64_t block_ms);
+void svc_throttle_free(svc_throttle *t);
+/* When key is blocked: the time (UTC ms) the block ends; else 0. */
+int64_t svc_throttle_blocked(svc_throttle *t, const char *key, int64_t now);
+/* Count a failure of key: the block's end when this failure starts one, else 0. */
+int64_t svc_throttle_failed(svc_throttle *t, const char *key, int64_t now);
+/* The wait until `until` in words, "5 menit (sampai pukul 09.35 WIB)", into buf; returns it in
+   whole seconds (at least 1) for Retry-After. */
+unsigned svc_wait_text(int64_t now, int64_t until, char *buf, size_t cap);
 
 int64_t svc_now(const svc *s);
 
@@ -299,7 +318,37 @@ struct elig_person;
 kt_code svc_resident_person(const json_t *r, struct elig_person *p, kt_error *err);
 /* Ticket as JSON by id; KT_ENOTFOUND "ticket_not_found". */
 kt_code svc_ticket_load(store *db, int64_t id, json_t **out, kt_error *err);
+/* Take a ticket inside the caller's write transaction (the kiosk's take, an appointment's
+   check-in): the next number of the service today, the audit event ticket_taken (into pending),
+   *out the ticket with "waiting_before" (owned by caller). kiosk: the registered kiosk that
+   prints it, or NULL; appointment_id 0: a walk-in. */
+kt_code svc_ticket_insert(svc *s, store *db, json_t *pending, const char *service,
+                          int priority, const char *reason, const svc_kiosk *kiosk,
+                          int64_t appointment_id, json_t **out, kt_error *err);
+/* The services of a mask (1 << queue_service) as an SQL IN list of their fixed ids:
+   "'rekam_baru','perubahan_data'" (never user text). */
+void svc_queue_inlist(unsigned mask, char *out, size_t cap);
+/* Today's counters of the call rules for the services of inlist, recounted from today's calls:
+   regular calls since the last priority call (priority_every when none yet) and booked calls
+   since the last walk-in. */
+kt_code svc_queue_counters(svc *s, store *db, const char *day, const char *inlist,
+                           int *regular_since_priority, int *booked_since_walkin, kt_error *err);
+/* The SOP's screening of a NIK for an application kind on a day (step 2, apps.c), as intake
+   does it and the booking page reuses: no NIK, malformed, not in SIAK -> refer; not eligible
+   (core/eligibility.h) -> reject. *refusal is WF_REASON_NONE when the person may apply, else
+   the reason with its message in *why. *res: the resident when found (owned by caller).
+   KT_OK unless the store fails. */
+kt_code svc_app_screen(svc *s, store *db, const char *nik, wf_kind kind, jkt_date day,
+                       wf_reason *refusal, kt_error *why, json_t **res, kt_error *err);
 /* Application as JSON by id; KT_ENOTFOUND "application_not_found". */
 kt_code svc_app_load(svc *s, store *db, int64_t id, json_t **out, kt_error *err);
+
+/* A background thread (worker.c): fn(ctx) at once, then every every_ms, or at once when
+   woken, until svc_worker_stop (which waits for a run under way). ctx is borrowed. */
+typedef struct svc_worker svc_worker;
+kt_code svc_worker_start(void (*fn)(void *ctx), void *ctx, int64_t every_ms, svc_worker **out,
+                         kt_error *err);
+void svc_worker_wake(svc_worker *w);
+void svc_worker_stop(svc_worker *w);
 
 #endif

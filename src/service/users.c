@@ -60,18 +60,11 @@
 static const char DUMMY_HASH[] = "$argon2id$v=19$m=65536,t=2,p=1$IJvqFMaU732X66N/9QiQXg$"
                                  "AyBK2z5OFoqGBbgvY93iGe2bwTgO9dAAVvWG9Dhsrco";
 
-typedef struct login_client {
-    char addr[48];
-    int failures;
-    int64_t window_start, blocked_until, last;
-} login_client;
-
 struct svc_login_guard {
     pthread_mutex_t mu;
     pthread_cond_t cv;
     int hashing, waiting; /* hashes running, requests waiting for a slot */
-    login_client clients[LOGIN_CLIENTS];
-    size_t nclients;
+    svc_throttle *clients; /* addresses that fail (throttle.c) */
 };
 
 kt_code svc_login_open(svc *s, kt_error *err)
@@ -79,6 +72,12 @@ kt_code svc_login_open(svc *s, kt_error *err)
     svc_login_guard *g = calloc(1, sizeof *g);
     if (g == NULL)
         return svc_nomem(err);
+    g->clients = svc_throttle_new(LOGIN_CLIENTS, LOGIN_CLIENT_MAX, LOGIN_CLIENT_WINDOW_MS,
+                                  LOGIN_CLIENT_BLOCK_MS);
+    if (g->clients == NULL) {
+        free(g);
+        return svc_nomem(err);
+    }
     pthread_mutex_init(&g->mu, NULL);
     pthread_cond_init(&g->cv, NULL);
     s->login = g;
@@ -91,6 +90,7 @@ void svc_login_close(svc *s)
         return;
     pthread_mutex_destroy(&s->login->mu);
     pthread_cond_destroy(&s->login->cv);
+    svc_throttle_free(s->login->clients);
     free(s->login);
     s->login = NULL;
 }
@@ -158,69 +158,6 @@ static kt_code hash_make(svc *s, const char *password, char out[crypto_pwhash_ST
                                 crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0;
     hash_leave(s);
     return bad ? svc_nomem(err) : KT_OK;
-}
-
-/* ---- addresses that fail too often ------------------------------------------------------ */
-
-static login_client *client_find(svc_login_guard *g, const char *addr, int create,
-                                 int64_t now)
-{
-    size_t oldest = 0;
-    for (size_t i = 0; i < g->nclients; i++) {
-        if (strcmp(g->clients[i].addr, addr) == 0)
-            return &g->clients[i];
-        if (g->clients[i].last < g->clients[oldest].last)
-            oldest = i;
-    }
-    if (!create)
-        return NULL;
-    login_client *c = g->nclients < LOGIN_CLIENTS ? &g->clients[g->nclients++]
-                                                  : &g->clients[oldest];
-    memset(c, 0, sizeof *c);
-    snprintf(c->addr, sizeof c->addr, "%s", addr);
-    c->window_start = now;
-    return c;
-}
-
-/* The time the address is blocked until, or 0. */
-static int64_t client_blocked(svc *s, const char *addr, int64_t now)
-{
-    pthread_mutex_lock(&s->login->mu);
-    login_client *c = client_find(s->login, addr, 0, now);
-    int64_t until = c != NULL && c->blocked_until > now ? c->blocked_until : 0;
-    pthread_mutex_unlock(&s->login->mu);
-    return until;
-}
-
-/* Count a failure from addr; returns the block's end when this failure starts one, else 0. */
-static int64_t client_failed(svc *s, const char *addr, int64_t now)
-{
-    int64_t start = 0;
-    pthread_mutex_lock(&s->login->mu);
-    login_client *c = client_find(s->login, addr, 1, now);
-    c->last = now;
-    if (now - c->window_start > LOGIN_CLIENT_WINDOW_MS) {
-        c->window_start = now;
-        c->failures = 0;
-    }
-    if (++c->failures >= LOGIN_CLIENT_MAX && c->blocked_until <= now) {
-        c->blocked_until = now + LOGIN_CLIENT_BLOCK_MS;
-        c->window_start = now;
-        c->failures = 0;
-        start = c->blocked_until;
-    }
-    pthread_mutex_unlock(&s->login->mu);
-    return start;
-}
-
-/* "5 menit (sampai pukul 09.35 WIB)"; returns the wait in whole seconds (Retry-After). */
-static unsigned wait_text(int64_t now, int64_t until, char *buf, size_t cap)
-{
-    jkt_datetime t = jkt_from_utc_ms(until);
-    int64_t min = (until - now + 59999) / 60000, s = (until - now + 999) / 1000;
-    snprintf(buf, cap, "%lld menit (sampai pukul %02d.%02d WIB)", (long long)(min > 0 ? min : 1),
-             t.hour, t.minute);
-    return s > 0 ? (unsigned)s : 1;
 }
 
 /* ---- rules ---------------------------------------------------------------------------- */
@@ -835,8 +772,8 @@ kt_code svc_login(svc *s, const char *username, const char *password, int loket,
                        svc_lokets_count(s));
     /* A blocked address costs nothing more: no hash, no write (a flood stays a flood of
        cheap refusals). */
-    if ((until = client_blocked(s, addr, now)) > 0) {
-        unsigned secs = wait_text(now, until, wait, sizeof wait);
+    if ((until = svc_throttle_blocked(s->login->clients, addr, now)) > 0) {
+        unsigned secs = svc_wait_text(now, until, wait, sizeof wait);
         return kt_fail_retry(err, KT_ELIMIT, secs, "login_throttled",
                              "Terlalu banyak percobaan masuk yang gagal dari komputer ini. Coba "
                              "lagi dalam %s",
@@ -861,11 +798,11 @@ kt_code svc_login(svc *s, const char *username, const char *password, int loket,
         acc.a.loket = loket;
     }
     if (acc.found && acc.locked_until > now) {
-        block = client_failed(s, addr, now);
+        block = svc_throttle_failed(s->login->clients, addr, now);
         if ((rc = login_refused(s, &acc, client, "account_locked", 0, block, &locked, err)) !=
             KT_OK)
             goto out;
-        unsigned secs = wait_text(now, acc.locked_until, wait, sizeof wait);
+        unsigned secs = svc_wait_text(now, acc.locked_until, wait, sizeof wait);
         rc = kt_fail_retry(err, KT_ELIMIT, secs, "account_locked",
                            "Akun ini dikunci sementara karena terlalu banyak percobaan masuk "
                            "yang gagal. Coba lagi dalam %s, atau minta admin membukanya",
@@ -873,12 +810,13 @@ kt_code svc_login(svc *s, const char *username, const char *password, int loket,
         goto out;
     }
     if (!acc.found || !match) {
-        block = client_failed(s, addr, now);
+        block = svc_throttle_failed(s->login->clients, addr, now);
         if ((rc = login_refused(s, &acc, client, acc.found ? "wrong_password" : "unknown_user",
                                 1, block, &locked, err)) != KT_OK)
             goto out;
         if (locked > 0) {
-            unsigned secs = wait_text(svc_now(s), locked, wait, sizeof wait); /* the lock's now */
+            /* the lock's now */
+            unsigned secs = svc_wait_text(svc_now(s), locked, wait, sizeof wait);
             rc = kt_fail_retry(err, KT_ELIMIT, secs, "account_locked",
                                "Nama pengguna atau kata sandi salah %d kali berturut-turut: "
                                "akun dikunci sementara. Coba lagi dalam %s, atau minta admin "
@@ -1182,7 +1120,7 @@ kt_code svc_password_change(svc *s, const svc_actor *who, const json_t *in, json
     }
     if (acc.locked_until > svc_now(s)) { /* locked by failures: no guess is even checked */
         char wait[64];
-        unsigned secs = wait_text(svc_now(s), acc.locked_until, wait, sizeof wait);
+        unsigned secs = svc_wait_text(svc_now(s), acc.locked_until, wait, sizeof wait);
         rc = kt_fail_retry(err, KT_ELIMIT, secs, "account_locked",
                            "Akun ini dikunci sementara karena terlalu banyak kata sandi salah. "
                            "Coba lagi dalam %s, atau minta admin membukanya",

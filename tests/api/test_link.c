@@ -9,7 +9,8 @@
  *     restocks (one blanko and one ribbon print fewer), shipped, received at node A (printed
  *     there), handed over, and the handover reaches the central as CARD_ISSUED;
  *   - the same fingers under another NIK at node B (Cipondoh) are DUPLICATE_RECORD at the
- *     central, adjudicated by the central's officer, and the decision reaches node B;
+ *     central, adjudicated by the central's officer, and the decision reaches node B (and
+ *     node B's public card-status page says what each means for the citizen);
  *   - a linked node refuses the manual Disdukcapil buttons;
  *   - faults, each ending with the counts compared (packets recorded = received; statuses
  *     issued = applied): the central down (the queue waits, then drains), the node killed
@@ -1027,6 +1028,16 @@ static void test_duplicate_across_kecamatan(void **state)
     /* NIK_B1 at Cipondoh with NIK_A1's fingers (another impression). */
     json_int_t app = record_person(b, NIK_B1, &G->m[0], 1);
     wait_state(b, app, "duplicate");
+    /* The citizen's status page at node B says what the central's word means (issue 13). */
+    char status_in[160];
+    json_t *ap = call(b->srv.base, "GET", b->sup, NULL, 200, "/api/applications/%lld",
+                      (long long)app);
+    snprintf(status_in, sizeof status_in, "{\"receipt_no\":\"%s\",\"birth_date\":\"1991-05-15\"}",
+             jstr(ap, "receipt_no"));
+    json_decref(ap);
+    json_t *cs = call(b->srv.base, "POST", NULL, status_in, 200, "/api/public/card-status");
+    assert_string_equal(jstr(cs, "stage"), "central_check");
+    json_decref(cs);
     json_t *adj = call(G->central.base, "GET", G->officer, NULL, 200, "/api/pusat/adjudications");
     json_t *recs = json_object_get(adj, "records");
     assert_int_equal(json_array_size(recs), 1);
@@ -1066,6 +1077,10 @@ static void test_duplicate_across_kecamatan(void **state)
                      "{\"decision\":\"duplicate\",\"note\":\"orang yang sama\"}", 200,
                      "/api/pusat/records/%lld/decide", (long long)rid));
     wait_state(b, app, "rejected");
+    cs = call(b->srv.base, "POST", NULL, status_in, 200, "/api/public/card-status");
+    assert_string_equal(jstr(cs, "stage"), "rejected_duplicate");
+    assert_non_null(strstr(jstr(cs, "advice"), "Disdukcapil"));
+    json_decref(cs);
     counts_agree(b, "367105");
 }
 

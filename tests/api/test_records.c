@@ -177,7 +177,7 @@ static int read_qr(const char *name, char *out, size_t cap)
     }
     snprintf(cmd, sizeof cmd,
              "pdftoppm -r 150 -png -singlefile '%s/%s' '%s/qr' && zbarimg --raw -q '%s/qr.png'"
-             " 2>/dev/null",
+             " 2>/dev/null | grep -v '^http'", /* a receipt's second QR: the survey's address */
              G->dir, name, G->dir, G->dir);
     FILE *p = popen(cmd, "r");
     assert_non_null(p);

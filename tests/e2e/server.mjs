@@ -74,7 +74,11 @@ function requestWith(ca) {
   });
 }
 
-export async function start({ tls = false } = {}) {
+// opts.tls: serve HTTPS with a self-signed pair. opts.publicListen: also serve the citizens'
+// pages alone on a second port (serve --public-listen); its base is then `pub`.
+// opts.extra: more `ktpel serve` arguments.
+export async function start(opts = {}) {
+  const tls = !!opts.tls;
   if (!fs.existsSync(BIN)) throw new Error(`ktpel binary not found at ${BIN} (set KTPEL_BIN)`);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ktpel-e2e-'));
   const db = path.join(dir, 'ktpel.db');
@@ -102,6 +106,10 @@ export async function start({ tls = false } = {}) {
     ktpel(['tls', 'self-signed', '--cert', cert, '--key', key]);
     args.push('--tls-cert', cert, '--tls-key', key);
   }
+  const pport = opts.publicListen ? await freePort() : 0;
+  const pub = pport ? `${tls ? 'https' : 'http'}://127.0.0.1:${pport}` : null;
+  if (pport) args.push('--public-listen', `127.0.0.1:${pport}`);
+  args.push(...(opts.extra || []));
   const request = requestWith(cert ? fs.readFileSync(cert) : undefined);
   const proc = spawn(BIN, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let log = '';
@@ -117,7 +125,7 @@ export async function start({ tls = false } = {}) {
     await new Promise((r) => setTimeout(r, 100));
   }
   return {
-    base, dir, db, proc, kiosk, request, cert, key, port, log: () => log,
+    base, pub, dir, db, proc, kiosk, request, cert, key, port, log: () => log,
     async stop() {
       proc.kill('SIGTERM');
       // Bounded: a server that does not stop within 20 s is killed and reported.

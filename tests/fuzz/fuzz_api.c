@@ -22,9 +22,9 @@
  *
  * The server runs as it does behind the office's TLS proxy (tls_proxy 127.0.0.1: the public
  * scheme is https and X-Forwarded-For names the client), so the forwarded address is parsed
- * too. Its per-client request rate and the registered kiosk's ticket rate are switched off
- * (HTTP_OFF): a fuzzer sends thousands of requests a second from one address and would
- * otherwise see only 429s. The ticket budget of unregistered clients stays on (6 an hour per
+ * too. Its per-client request rate, the registered kiosk's ticket rate and the citizens'
+ * routes' budgets (public_per_min) are switched off (HTTP_OFF): a fuzzer sends thousands of
+ * requests a second from one address and would otherwise see only 429s. The ticket budget of unregistered clients stays on (6 an hour per
  * address: a fuzzed X-Forwarded-For is a new address); the kiosk role takes tickets past it.
  *
  * Checks, besides the sanitizers: every request gets an HTTP reply; no reply is a 500 (bad
@@ -239,6 +239,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     hc.tls_proxy = "127.0.0.1";
     hc.rate_per_s = HTTP_OFF;
     hc.kiosk_per_min = HTTP_OFF;
+    hc.public_per_min = HTTP_OFF; /* the citizens' routes' own budgets (issue 13) */
     if (http_server_start(&hc, S, &srv, &err) != KT_OK)
         die("http_server_start", &err);
     port = http_server_port(srv);

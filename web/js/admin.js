@@ -1,14 +1,14 @@
 // admin.js - the administrator's page: staff accounts (list with their state, add, disable /
 // enable, reset a password), the active sessions (end one), the registered kiosks (add,
 // revoke; the pairing address shown once), the loket layout (which loket is intake, the
-// recording desk or handover) and "backup now". Every check is the service's; the page only
-// refuses what is plainly empty, and shows the server's message (what, where, why)
-// otherwise. Nothing changes on a refused form.
+// recording desk or handover), the appointment slots and holidays, the SMS outbox and "backup
+// now". Every check is the service's; the page only refuses what is plainly empty, and shows
+// the server's message (what, where, why) otherwise. Nothing changes on a refused form.
 // Never: keep or show a password after it was sent (the one-time temporary password of a
 // reset is shown once, in the page, until the next action).
 import { get, post, api, enc } from './api.js';
 import { $, h, clear, showError, showInfo, hideMsg, fmtDateTime, fmtTime } from './ui.js';
-import { ROLES } from './labels.js';
+import { ROLES, WEEKDAYS, INTAKE_SERVICES } from './labels.js';
 import { requireRole } from './session.js';
 
 const msg = $('#msg');
@@ -202,7 +202,69 @@ $('#btn-backup').addEventListener('click', async () => {
   } catch (e) { showError(msg, e); } finally { $('#btn-backup').disabled = false; }
 });
 
+// ---- appointments: the weekly slots (a capacity per service) and the holidays
+function slotRow(sl) {
+  const cap = sl.capacity || {};
+  return h('tr', { class: 'slot-row' },
+    h('td', {}, h('select', { class: 'slot-wd' }, Object.entries(WEEKDAYS).map(([v, t]) => h('option', { value: v, selected: Number(v) === sl.weekday }, t)))),
+    h('td', {}, h('input', { class: 'slot-start', value: sl.start || '', placeholder: '08:00', size: 5 })),
+    h('td', {}, h('input', { class: 'slot-end', value: sl.end || '', placeholder: '09:00', size: 5 })),
+    INTAKE_SERVICES.map((svc) => h('td', {}, h('input', { class: 'slot-cap', type: 'number', min: 0, max: 1000, dataset: { service: svc }, value: cap[svc] ?? '', size: 3 }))),
+    h('td', {}, h('button', { class: 'btn btn-small btn-ghost', type: 'button', onclick: (ev) => ev.currentTarget.closest('tr').remove() }, 'Hapus')));
+}
+function holidayRow(hd) {
+  return h('tr', { class: 'holiday-row' }, h('td', {}, h('input', { class: 'hol-day', type: 'date', value: hd.day || '' })),
+    h('td', {}, h('input', { class: 'hol-name', value: hd.name || '', maxlength: 80 })),
+    h('td', {}, h('button', { class: 'btn btn-small btn-ghost', type: 'button', onclick: (ev) => ev.currentTarget.closest('tr').remove() }, 'Hapus')));
+}
+async function loadAppointments() {
+  try {
+    const c = await get('/api/appointments/config');
+    clear($('#slot-rows')).append(...c.slots.map(slotRow));
+    clear($('#holiday-rows')).append(...c.holidays.map(holidayRow));
+  } catch (e) { showError(msg, e); }
+}
+$('#btn-slot-add').addEventListener('click', () => $('#slot-rows').append(slotRow({ weekday: 1 })));
+$('#btn-holiday-add').addEventListener('click', () => $('#holiday-rows').append(holidayRow({})));
+// A kecamatan's usual week: Monday-Thursday 08:00-12:00 and 13:00-15:00, Friday 08:00-11:00
+// (Friday prayers), an hour a slot, 4 places for each intake service.
+$('#btn-slot-default').addEventListener('click', () => {
+  const rows = clear($('#slot-rows'));
+  const cap = Object.fromEntries(INTAKE_SERVICES.map((svc) => [svc, 4]));
+  for (let wd = 1; wd <= 5; wd++) {
+    const hours = wd === 5 ? [8, 9, 10] : [8, 9, 10, 11, 13, 14];
+    for (const hr of hours) rows.append(slotRow({ weekday: wd, start: `${String(hr).padStart(2, '0')}:00`, end: `${String(hr + 1).padStart(2, '0')}:00`, capacity: cap }));
+  }
+});
+$('#appt-form').addEventListener('submit', async (ev) => {
+  ev.preventDefault();
+  hideMsg(msg);
+  const slots = [...document.querySelectorAll('#slot-rows tr')].map((tr) => ({
+    weekday: Number($('.slot-wd', tr).value), start: $('.slot-start', tr).value.trim(), end: $('.slot-end', tr).value.trim(),
+    capacity: Object.fromEntries([...tr.querySelectorAll('.slot-cap')].filter((i) => i.value !== '').map((i) => [i.dataset.service, Number(i.value)])),
+  }));
+  const holidays = [...document.querySelectorAll('#holiday-rows tr')].map((tr) => ({ day: $('.hol-day', tr).value, name: $('.hol-name', tr).value.trim() }));
+  try {
+    await api('PUT', '/api/appointments/config', { slots, holidays });
+    showInfo(msg, `Jadwal janji temu disimpan: ${slots.length} slot, ${holidays.length} hari libur.`);
+    loadAppointments();
+  } catch (e) { showError(msg, e); }
+});
+
+// ---- the SMS outbox
+$('#btn-sms-load').addEventListener('click', async () => {
+  hideMsg(msg);
+  try {
+    const r = await get('/api/sms/outbox');
+    clear($('#sms-view')).append(h('p', { id: 'sms-counts' }, Object.entries(r.counts).map(([k, v]) => `${k}: ${v}`).join(' · ')),
+      h('table', { id: 'sms-table' }, h('thead', {}, h('tr', {}, ['Dibuat', 'Jenis', 'Nomor', 'Status', 'Percobaan', 'Keterangan'].map((t) => h('th', {}, t)))),
+        h('tbody', {}, r.recent.map((m) => h('tr', {}, h('td', {}, fmtDateTime(m.created_at)), h('td', {}, m.kind), h('td', { class: 'mono' }, m.phone),
+          h('td', {}, m.state), h('td', {}, String(m.attempts)), h('td', {}, m.last_error))))));
+  } catch (e) { showError(msg, e); }
+});
+
 loadUsers();
 loadSessions();
 loadLokets();
 loadKiosks();
+loadAppointments();

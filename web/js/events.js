@@ -10,7 +10,8 @@
 export const TYPES = ['ticket_taken', 'ticket_called', 'ticket_recalled', 'ticket_no_show',
   'ticket_transferred', 'ticket_served', 'ticket_changed', 'ticket_priority_confirmed',
   'ticket_priority_declined', 'application_changed', 'application_opened',
-  'application_checked', 'lokets_changed'];
+  'application_checked', 'lokets_changed', 'appointment_changed', 'survey_offered',
+  'survey_answered'];
 
 export function listen(onEvent, stateEl, { staff = false } = {}) {
   const url = staff ? '/api/events/staff' : '/api/events';

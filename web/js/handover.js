@@ -58,12 +58,27 @@ async function issue(a) {
       h('p', {}, 'Bawa tanda terima ini saat mengambil KTP-el. Ambil nomor antrian "Pengambilan e-KTP" (E) di kios.'),
       h('div', { class: 'sign' }, h('span', {}), h('span', {}, 'Petugas Loket Penyerahan', h('br'), h('br'), h('br'), me.username)));
     $('#receipt-pdf').href = `/api/applications/${enc(r.id)}/receipt.pdf`;
+    $('#btn-survey-receipt').dataset.app = r.id;
     $('#receipt-box').hidden = false;
     showInfo(msg, `Tanda terima ${r.receipt_no} diterbitkan.`);
     loadRecorded();
   } catch (e) { showError(msg, e); }
 }
 $('#btn-print-receipt').addEventListener('click', () => printElement($('#receipt')));
+
+// The satisfaction survey on this loket's tablet (survei.html?loket=N): the service hands the
+// application's single-use survey to the tablet once (docs/internals/citizen.md).
+async function offerSurvey(ev) {
+  hideMsg(msg);
+  const id = ev.currentTarget.dataset.app;
+  if (!id) return;
+  try {
+    const r = await post(`/api/applications/${enc(id)}/survey-offer`);
+    showInfo(msg, `Survei kepuasan ditampilkan di tablet Loket ${r.loket}.`);
+  } catch (e) { showError(msg, e); }
+}
+$('#btn-survey-receipt').addEventListener('click', offerSurvey);
+$('#btn-survey-handover').addEventListener('click', offerSurvey);
 
 // ---- step 6: find the receipt, confirm the person, hand over
 $('#find-form').addEventListener('submit', async (ev) => {
@@ -211,6 +226,8 @@ $('#btn-handover').addEventListener('click', async () => {
     $('#confirm').hidden = true;
     $('#found-state').textContent = STATES[found.state] || found.state;
     showInfo(msg, `KTP-el permohonan #${found.id} sudah diserahkan.`);
+    $('#after-handover').hidden = false;
+    $('#btn-survey-handover').dataset.app = found.id;
     if (q.ticket) q.done();
     trail(found.id);
   } catch (e) { showError(msg, e); }

@@ -4,6 +4,10 @@
 // as /kiosk.html#pasang=SECRET on the device; the secret is kept in this browser's storage
 // (the fragment never reaches the server or its log) and sent with every ticket as
 // X-Ktpel-Kiosk. Another browser can still take a few numbers an hour (docs/security.md).
+// A booked citizen checks in with the booking code (typed, or a scanner that types the QR and
+// Enter): POST /api/kiosk/checkin (same device header and budgets) gives a ticket called under
+// the booked/walk-in rule. Every ticket shows the QR of its page on the phone (how many are
+// ahead, the wait, the call).
 import { api } from './api.js';
 import { $, h, clear, showError, hideMsg, fmtDateTime, printElement } from './ui.js';
 import { SERVICES, PRIORITY } from './labels.js';
@@ -82,6 +86,9 @@ function show(t) {
     h('div', { class: 'meta' }, fmtDateTime(t.taken_at || Date.now())),
     t.waiting_before !== undefined ? h('div', { class: 'meta' }, `Antrian di depan Anda: ${t.waiting_before}`) : null,
     h('div', { class: 'meta' }, 'Mohon menunggu panggilan dan perhatikan papan antrian.'),
+    t.booked ? h('div', { class: 'meta' }, h('strong', {}, 'JANJI TEMU: dipanggil lebih dahulu')) : null,
+    t.track ? h('img', { class: 'qr', id: 'ticket-qr', alt: 'Kode QR antrian di HP', src: `/api/public/tickets/${encodeURIComponent(t.track)}/qr.svg` }) : null,
+    t.track ? h('div', { class: 'meta' }, 'Pindai untuk memantau antrian Anda di HP') : null,
   ].filter(Boolean));
   // The same ticket as the office's PDF (80 mm): GET /api/tickets/{id}/ticket.pdf.
   $('#ticket-pdf').href = `/api/tickets/${encodeURIComponent(t.id)}/ticket.pdf`;
@@ -106,6 +113,26 @@ function reset() {
   reasons.hidden = true;
   document.querySelectorAll('input[name=priority_reason]').forEach((r) => { r.checked = false; });
 }
+
+$('#checkin-form').addEventListener('submit', async (ev) => {
+  ev.preventDefault();
+  hideMsg(msg);
+  const code = $('#checkin-code').value.trim();
+  if (!code) return showError(msg, { message: 'Ketik atau pindai kode janji temu Anda', field: 'code' });
+  $('#btn-checkin').disabled = true;
+  try {
+    show(await api('POST', '/api/kiosk/checkin', { code }, device()));
+    $('#checkin-code').value = '';
+  } catch (e) {
+    if (e.code === 'kiosk_unknown') {
+      localStorage.removeItem(DEVICE_KEY);
+      deviceState();
+    }
+    showError(msg, e);
+  } finally {
+    $('#btn-checkin').disabled = false;
+  }
+});
 
 $('#print').addEventListener('click', () => printElement($('#ticket'), 'receipt80'));
 $('#done').addEventListener('click', reset);

@@ -53,6 +53,25 @@ export const ROLES = table('role');
 
 export const label = (table, id) => (table[id] && (table[id].label || table[id])) || id;
 
+// ---- the citizen's side (docs/internals/citizen.md) ----
+// The satisfaction survey's questions and answers (PermenPANRB 14/2017 questionnaire), in the
+// regulation's order; the ids are the service's element ids.
+export const IKM_QUESTIONS = [
+  { id: 'persyaratan', label: 'Persyaratan', q: 'Bagaimana pendapat Saudara tentang kesesuaian persyaratan pelayanan dengan jenis pelayanannya?', a: ['Tidak sesuai', 'Kurang sesuai', 'Sesuai', 'Sangat sesuai'] },
+  { id: 'prosedur', label: 'Sistem, Mekanisme, dan Prosedur', q: 'Bagaimana pemahaman Saudara tentang kemudahan prosedur pelayanan di unit ini?', a: ['Tidak mudah', 'Kurang mudah', 'Mudah', 'Sangat mudah'] },
+  { id: 'waktu', label: 'Waktu Penyelesaian', q: 'Bagaimana pendapat Saudara tentang kecepatan waktu dalam memberikan pelayanan?', a: ['Tidak cepat', 'Kurang cepat', 'Cepat', 'Sangat cepat'] },
+  { id: 'biaya', label: 'Biaya/Tarif', q: 'Bagaimana pendapat Saudara tentang kewajaran biaya/tarif dalam pelayanan? (KTP-el tidak dipungut biaya)', a: ['Sangat mahal', 'Cukup mahal', 'Murah', 'Gratis'] },
+  { id: 'produk', label: 'Produk Spesifikasi Jenis Pelayanan', q: 'Bagaimana pendapat Saudara tentang kesesuaian produk pelayanan antara yang tercantum dalam standar pelayanan dengan hasil yang diberikan?', a: ['Tidak sesuai', 'Kurang sesuai', 'Sesuai', 'Sangat sesuai'] },
+  { id: 'kompetensi', label: 'Kompetensi Pelaksana', q: 'Bagaimana pendapat Saudara tentang kompetensi/kemampuan petugas dalam pelayanan?', a: ['Tidak kompeten', 'Kurang kompeten', 'Kompeten', 'Sangat kompeten'] },
+  { id: 'perilaku', label: 'Perilaku Pelaksana', q: 'Bagaimana pendapat Saudara tentang perilaku petugas dalam pelayanan terkait kesopanan dan keramahan?', a: ['Tidak sopan dan ramah', 'Kurang sopan dan ramah', 'Sopan dan ramah', 'Sangat sopan dan ramah'] },
+  { id: 'pengaduan', label: 'Penanganan Pengaduan, Saran dan Masukan', q: 'Bagaimana pendapat Saudara tentang penanganan pengaduan pengguna layanan?', a: ['Tidak ada', 'Ada tetapi tidak berfungsi', 'Berfungsi kurang maksimal', 'Dikelola dengan baik'] },
+  { id: 'sarana', label: 'Sarana dan Prasarana', q: 'Bagaimana pendapat Saudara tentang kualitas sarana dan prasarana?', a: ['Buruk', 'Cukup', 'Baik', 'Sangat baik'] },
+];
+export const EDUCATION = table('education');      // the IKM questionnaire's profile (core/ikm.c)
+export const OCCUPATION = table('occupation');
+export const GRADES = table('grade');              // IKM mutu pelayanan A..D
+export const APPT_STATES = table('appointment_state');
+export const WEEKDAYS = { 1: 'Senin', 2: 'Selasa', 3: 'Rabu', 4: 'Kamis', 5: 'Jumat', 6: 'Sabtu', 7: 'Minggu' };
 // The link to Disdukcapil (docs/internals/link.md): outbox states, packet kinds, and the
 // national recording statuses (status_rekam_ktp_el.csv) in words.
 export const KIRIMAN_STATES = { pending: 'Disiapkan', ready: 'Menunggu kirim', sent: 'Terkirim', failed: 'Gagal (ditolak)' };

@@ -6,7 +6,7 @@
 // Never: compute figures here (the service's report is the one truth).
 import { get, enc } from './api.js';
 import { $, h, clear, showError, showInfo, hideMsg, fmtDuration, fmtDateTime } from './ui.js';
-import { KINDS, STATES, CHECKS, CONFIRMED_BY, USED_VIA, ACCESS } from './labels.js';
+import { KINDS, STATES, CHECKS, CONFIRMED_BY, USED_VIA, GRADES, APPT_STATES, EDUCATION, OCCUPATION, ACCESS } from './labels.js';
 import { requireRole } from './session.js';
 
 const msg = $('#msg');
@@ -144,6 +144,60 @@ $('#btn-konsolidasi').addEventListener('click', async () => {
         items.length ? h('ul', {}, items.map((it) => h('li', {}, typeof it === 'object' ? (it.text || it.nik || '') : String(it)))) : null));
     }
     showInfo(msg, r.findings ? `KONSOLIDASI: ${r.findings} temuan perlu ditindaklanjuti.` : 'KONSOLIDASI: data konsisten.', r.findings ? 'warn' : 'ok');
+  } catch (e) { showError(msg, e); }
+});
+
+// ---- the satisfaction survey (IKM, PermenPANRB 14/2017): the service's exact figures
+const PERIOD_RE = /^\d{4}(-(0[1-9]|1[0-2]|[Qq][1-4]|[Ss][12]))?$/;
+function ikmLinks() {
+  const p = $('#ikm-period').value.trim();
+  const q = `?period=${enc(p)}`;
+  $('#ikm-pdf').href = `/api/ikm/report.pdf${q}`;
+  $('#ikm-csv').href = `/api/ikm/report.csv${q}`;
+}
+$('#ikm-period').addEventListener('input', ikmLinks);
+{
+  const now = new Date();
+  $('#ikm-period').value = `${now.getFullYear()}-${String(now.getMonth() + 1).padStart(2, '0')}`;
+  ikmLinks();
+}
+$('#ikm-form').addEventListener('submit', async (ev) => {
+  ev.preventDefault();
+  hideMsg(msg);
+  const p = $('#ikm-period').value.trim();
+  const v = clear($('#ikm-view'));
+  if (!PERIOD_RE.test(p)) return showError(msg, { message: `Periode "${p}" tidak sah: bulan 2026-03, triwulan 2026-Q1, semester 2026-S1 atau tahun 2026`, field: 'period' });
+  try {
+    const r = await get(`/api/ikm/report?period=${enc(p)}`);
+    const weak = new Set(r.weakest || []);
+    const count = (o, labels) => Object.entries(o || {}).map(([k, n]) => `${(labels && labels[k]) || k}: ${n}`).join(', ') || '-';
+    v.append(h('h3', {}, `Survei Kepuasan Masyarakat ${r.label}`),
+      h('dl', { class: 'kv', id: 'ikm-figures' },
+        h('dt', {}, 'IKM'), h('dd', { id: 'ikm-value' }, r.ikm ? `${r.ikm.replace('.', ',')} (${r.grade}, ${GRADES[r.grade]})` : 'belum ada responden'),
+        h('dt', {}, 'Responden'), h('dd', {}, `${r.respondents} dari ${r.population} penerima layanan (sampel minimal ${r.sample_required}: ${r.sample_met ? 'terpenuhi' : 'belum terpenuhi'})`),
+        h('dt', {}, 'Jenis kelamin'), h('dd', {}, count(r.profile.sex, { L: 'Laki-laki', P: 'Perempuan' })),
+        h('dt', {}, 'Umur'), h('dd', {}, count(r.profile.age)),
+        h('dt', {}, 'Pendidikan'), h('dd', {}, count(r.profile.education, EDUCATION)),
+        h('dt', {}, 'Pekerjaan'), h('dd', {}, count(r.profile.occupation, OCCUPATION))),
+      r.elements.length ? table('ikm-table', ['Unsur', 'NRR', 'Nilai', 'Mutu'], r.elements.map((e) => h('tr', {},
+        h('td', {}, e.label, weak.has(e.id) ? h('span', { class: 'badge badge-amber' }, ' terlemah') : null), h('td', {}, e.nrr.replace('.', ',')), h('td', {}, e.value.replace('.', ',')), h('td', {}, e.grade)))) : null,
+      h('h3', {}, `Saran (${r.suggestions.length})`),
+      h('ul', { id: 'ikm-suggestions' }, r.suggestions.map((x) => h('li', {}, `${x.month}: ${x.text}`))));
+  } catch (e) { showError(msg, e); }
+});
+
+// ---- the day's appointments: who came, who did not (no-shows)
+$('#appt-form').addEventListener('submit', async (ev) => {
+  ev.preventDefault();
+  hideMsg(msg);
+  const d = $('#appt-date').value;
+  const v = clear($('#appt-view'));
+  try {
+    const r = await get('/api/appointments' + (d ? `?date=${enc(d)}` : ''));
+    const c = r.counts;
+    v.append(h('p', { id: 'appt-counts' }, `Terjadwal ${c.booked} · check-in ${c.checked_in} · dibatalkan ${c.cancelled} · tidak hadir ${c.no_show}`),
+      table('appt-table', ['Jam', 'Layanan', 'NIK', 'Status'], r.appointments.map((a) => h('tr', {},
+        h('td', {}, `${a.start}–${a.end}`), h('td', {}, a.service_label), h('td', { class: 'mono' }, a.nik_masked), h('td', {}, APPT_STATES[a.state] || a.state)))));
   } catch (e) { showError(msg, e); }
 });
 

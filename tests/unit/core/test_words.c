@@ -27,6 +27,22 @@ static void test_tables(void **state)
     assert_string_equal(words_of(WORDS_CHECK, "audit_chain"),
                         "Jejak audit rusak (diubah atau dihapus)");
     assert_null(words_of(WORDS_ACTION, "no_such_action"));
+    /* the citizen's side: its audit actions, a booking's states, the IKM's words */
+    static const char *const citizen_actions[] = {
+        "book", "cancel", "reschedule", "check_in", "set_appointment_config", "phone_given",
+        "survey_offered", "survey_answered"};
+    for (size_t i = 0; i < sizeof citizen_actions / sizeof citizen_actions[0]; i++)
+        assert_non_null(words_of(WORDS_ACTION, citizen_actions[i]));
+    /* its reads of a person's data (the access log) */
+    static const char *const citizen_reads[] = {"card_status", "appointment_book",
+                                                "appointment_read", "list_appointments"};
+    for (size_t i = 0; i < sizeof citizen_reads / sizeof citizen_reads[0]; i++)
+        assert_non_null(words_of(WORDS_ACCESS, citizen_reads[i]));
+    assert_string_equal(words_of(WORDS_APPT_STATE, "checked_in"), "Sudah check-in");
+    assert_string_equal(words_of(WORDS_GRADE, "B"), "Baik");
+    assert_string_equal(words_of(WORDS_EDUCATION, "s2_plus"), "S2 ke atas");
+    assert_string_equal(words_of(WORDS_OCCUPATION, "polri"), "POLRI");
+    assert_null(words_of(WORDS_GRADE, "E"));
     assert_string_equal(words_or_id(WORDS_ACTION, "no_such_action"), "no_such_action");
     /* Every workflow action, every SIAK status and every table has a word. */
     for (int a = 0; a < WF_ACT_COUNT; a++)
@@ -60,6 +76,23 @@ static void test_dates(void **state)
     assert_string_equal(out, "2 menit 5 detik");
     words_duration(3 * 3600000 + 60000, out, sizeof out);
     assert_string_equal(out, "3 jam 1 menit");
+    /* with the weekday (2 March 2026 is a Monday; 29 February 2026 does not exist) */
+    words_day((jkt_date){2026, 3, 2}, out, sizeof out);
+    assert_string_equal(out, "Senin, 2 Maret 2026");
+    words_day((jkt_date){2026, 3, 8}, out, sizeof out);
+    assert_string_equal(out, "Minggu, 8 Maret 2026");
+    words_day((jkt_date){2026, 2, 29}, out, sizeof out);
+    assert_string_equal(out, "?");
+    assert_string_equal(words_weekday(0), "?");
+    char hm[6];
+    words_hhmm(9 * 60 + 5, '.', hm);
+    assert_string_equal(hm, "09.05");
+    words_hhmm(24 * 60, ':', hm); /* a slot's end at midnight */
+    assert_string_equal(hm, "24:00");
+    words_hhmm(24 * 60 + 1, ':', hm);
+    assert_string_equal(hm, "00:00");
+    words_hhmm(-5, ':', hm);
+    assert_string_equal(hm, "00:00");
 }
 
 int main(void)

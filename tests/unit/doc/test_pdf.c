@@ -405,13 +405,83 @@ static void test_bad_input(void **state)
     refuse("nothing", "{}", "kind");
 }
 
+/* The citizen's side on paper: the ticket's QR to its phone page, the receipt's second QR to
+   the survey, the IKM report (svc_ikm_report's JSON), and the QR as SVG for screens. */
+static void test_citizen_documents(void **state)
+{
+    (void)state;
+    json_t *in = must_parse("{\"number\":\"B012\",\"service\":\"perubahan_data\",\"taken_at\":1736906400000,"
+                            "\"waiting\":2,\"track_url\":\"http://antrian.example/antrian.html#AAAAAAAAAAF8rZ8SwjLVGjj4\"}");
+    render_ok("ticket", "ticket-qr", in);
+    json_decref(in);
+    check_raster("ticket-qr", 150, 80, 95 + 34, 0.01);
+    char *t = text_of("ticket-qr");
+    assert_has(t, "Pindai untuk memantau antrian");
+    free(t);
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "pdftoppm -r 200 -png -singlefile '%s/ticket-qr.pdf' '%s/ticket-qr'"
+             " && zbarimg -q --raw '%s/ticket-qr.png' 2>/dev/null", outdir, outdir, outdir);
+    char *qr = run(cmd);
+    if (qr != NULL) {
+        qr[strcspn(qr, "\r\n")] = '\0';
+        assert_string_equal(qr, "http://antrian.example/antrian.html#AAAAAAAAAAF8rZ8SwjLVGjj4");
+        free(qr);
+    }
+
+    in = must_parse("{\"label\":\"Maret 2026\",\"respondents\":2,\"population\":2,"
+                    "\"sample_required\":2,\"ikm\":\"88.89\",\"grade\":\"A\",\"elements\":["
+                    "{\"id\":\"persyaratan\",\"label\":\"Persyaratan\",\"nrr\":\"3.500\",\"value\":\"87.50\",\"grade\":\"B\"},"
+                    "{\"id\":\"prosedur\",\"label\":\"Sistem, Mekanisme, dan Prosedur\",\"nrr\":\"3.500\",\"value\":\"87.50\",\"grade\":\"B\"},"
+                    "{\"id\":\"waktu\",\"label\":\"Waktu Penyelesaian\",\"nrr\":\"3.500\",\"value\":\"87.50\",\"grade\":\"B\"},"
+                    "{\"id\":\"biaya\",\"label\":\"Biaya/Tarif\",\"nrr\":\"4.000\",\"value\":\"100.00\",\"grade\":\"A\"},"
+                    "{\"id\":\"produk\",\"label\":\"Produk Spesifikasi Jenis Pelayanan\",\"nrr\":\"3.500\",\"value\":\"87.50\",\"grade\":\"B\"},"
+                    "{\"id\":\"kompetensi\",\"label\":\"Kompetensi Pelaksana\",\"nrr\":\"3.500\",\"value\":\"87.50\",\"grade\":\"B\"},"
+                    "{\"id\":\"perilaku\",\"label\":\"Perilaku Pelaksana\",\"nrr\":\"3.500\",\"value\":\"87.50\",\"grade\":\"B\"},"
+                    "{\"id\":\"pengaduan\",\"label\":\"Penanganan Pengaduan, Saran dan Masukan\",\"nrr\":\"3.500\",\"value\":\"87.50\",\"grade\":\"B\"},"
+                    "{\"id\":\"sarana\",\"label\":\"Sarana dan Prasarana\",\"nrr\":\"3.500\",\"value\":\"87.50\",\"grade\":\"B\"}],"
+                    "\"weakest\":[\"persyaratan\",\"prosedur\",\"waktu\"],"
+                    "\"profile\":{\"sex\":{\"L\":1,\"P\":1},\"age\":{\"31-40\":1,\"61+\":1},"
+                    "\"education\":{\"s1\":1,\"sma\":1},\"occupation\":{\"swasta\":1,\"wirausaha\":1}},"
+                    "\"suggestions\":[{\"month\":\"2026-03\",\"text\":\"Ruang tunggu kurang kursi\"}]}");
+    render_ok("ikm", "ikm", in);
+    json_decref(in);
+    check_raster("ikm", 100, 210, 297, 0.005);
+    t = text_of("ikm");
+    assert_has(t, "LAPORAN SURVEI KEPUASAN MASYARAKAT");
+    assert_has(t, "Periode Maret 2026");
+    assert_has(t, "88,89"); /* the decimal comma */
+    assert_has(t, "87,50");
+    assert_has(t, "A (Sangat Baik)");
+    assert_has(t, "Penanganan Pengaduan");
+    assert_has(t, "Ruang tunggu kurang kursi");
+    assert_has(t, "Krejcie");
+    assert_has(t, "Laki-laki: 1");
+    free(t);
+    /* no respondents: a report that says so */
+    in = must_parse("{\"label\":\"Triwulan II 2026\",\"respondents\":0,\"elements\":[]}");
+    render_ok("ikm", "ikm-empty", in);
+    json_decref(in);
+    t = text_of("ikm-empty");
+    assert_has(t, "Belum ada responden");
+    free(t);
+
+    char *svg = NULL;
+    size_t len = 0;
+    kt_error err;
+    assert_int_equal(pdf_qr_svg("https://antrian.example/janji.html#kode=K3M9QXA7C", &svg, &len, &err), KT_OK);
+    assert_memory_equal(svg, "<svg", 4);
+    assert_int_equal(strlen(svg), len);
+    assert_non_null(strstr(svg, "</svg>"));
+    free(svg);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_ticket),   cmocka_unit_test(test_receipt_qr_roundtrip),
         cmocka_unit_test(test_slip),     cmocka_unit_test(test_referral),
         cmocka_unit_test(test_label),    cmocka_unit_test(test_report),
-        cmocka_unit_test(test_bad_input),
+        cmocka_unit_test(test_bad_input), cmocka_unit_test(test_citizen_documents),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

@@ -304,8 +304,10 @@ static void test_pool_bounded(void **state)
     svc_pool_stats(s, &open2, &idle2);
     fprintf(stderr, "pool: peak %zu open during 100 readers, %zu idle after, %zu once trimmed\n",
             peak, idle, idle2);
-    assert_int_equal(open2, SVC_POOL_KEEP);
-    assert_int_equal(idle2, SVC_POOL_KEEP);
+    /* (on a loaded machine the readers may all have run on one connection: then one is kept) */
+    size_t keep = idle < SVC_POOL_KEEP ? idle : SVC_POOL_KEEP;
+    assert_int_equal(open2, keep);
+    assert_int_equal(idle2, keep);
     /* still serving */
     json_t *t = NULL;
     t_expect(svc_ticket_get(s, ticket, &t, &e), KT_OK, &e);

@@ -84,7 +84,8 @@ static int pdf_qr(const char *path, char *tok, size_t cap)
     }
     snprintf(cmd, sizeof cmd, "pdftoppm -r 150 -png -singlefile '%s' '%s.qr'", path, path);
     assert_int_equal(system(cmd), 0);
-    snprintf(cmd, sizeof cmd, "zbarimg --raw -q '%s.qr.png'", path);
+    /* the receipt's token; its second QR is the survey's address (http...) */
+    snprintf(cmd, sizeof cmd, "zbarimg --raw -q '%s.qr.png' | grep -v '^http'", path);
     FILE *p = popen(cmd, "r");
     assert_non_null(p);
     assert_non_null(fgets(tok, (int)cap, p));
