@@ -11,8 +11,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
-import { start, PEOPLE, PASSWORD } from './server.mjs';
+import { start, PEOPLE, PASSWORD, launchBrowser } from './server.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const OUT = path.join(here, 'out');
@@ -21,17 +20,7 @@ let srv, ctx, profile, page;
 before(async () => {
   fs.mkdirSync(OUT, { recursive: true });
   srv = await start();
-  profile = fs.mkdtempSync(path.join(os.tmpdir(), 'ktpel-chromium-acc-'));
-  ctx = await chromium.launchPersistentContext(profile, {
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-    headless: true,
-    viewport: { width: 1366, height: 768 },
-    locale: 'id-ID',
-    timezoneId: 'Asia/Jakarta',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
-      '--no-first-run', '--disable-sync'],
-  });
-  ctx.setDefaultTimeout(10000);
+  ({ ctx, profile } = await launchBrowser({ prefix: 'ktpel-chromium-acc-', viewport: { width: 1366, height: 768 } }));
   page = await ctx.newPage();
 });
 

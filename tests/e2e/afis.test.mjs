@@ -13,8 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execFileSync } from 'node:child_process';
-import { chromium } from 'playwright-core';
-import { start, PEOPLE, PASSWORD, BIN, facePng, signaturePng } from './server.mjs';
+import { start, PEOPLE, PASSWORD, BIN, facePng, signaturePng, launchBrowser } from './server.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const OUT = path.join(here, 'out');
@@ -26,17 +25,7 @@ before(async () => {
   srv = await start();
   fingers = fs.mkdtempSync(path.join(os.tmpdir(), 'ktpel-afis-e2e-'));
   execFileSync(BIN, ['afis', 'synth', '--out', fingers, '--fingers', '10', '--impressions', '2', '--seed', '12', '--templates-only']);
-  profile = fs.mkdtempSync(path.join(os.tmpdir(), 'ktpel-chromium-'));
-  ctx = await chromium.launchPersistentContext(profile, {
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-    headless: true,
-    viewport: { width: 1366, height: 900 },
-    locale: 'id-ID',
-    timezoneId: 'Asia/Jakarta',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
-      '--no-first-run', '--disable-sync'],
-  });
-  ctx.setDefaultTimeout(15000);
+  ({ ctx, profile } = await launchBrowser({ viewport: { width: 1366, height: 900 }, timeout: 15000 }));
   page = ctx.pages()[0] || await ctx.newPage();
 });
 

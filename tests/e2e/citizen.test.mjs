@@ -16,8 +16,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execFileSync } from 'node:child_process';
-import { chromium } from 'playwright-core';
-import { start, PEOPLE, PASSWORD } from './server.mjs';
+import { start, PEOPLE, PASSWORD, launchBrowser } from './server.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const OUT = path.join(here, 'out');
@@ -28,17 +27,7 @@ before(async () => {
   // Limits as high as a whole waiting room behind one address: this test is one client making
   // every citizen's requests (tests/api/test_public.c tests the limits).
   srv = await start({ publicListen: true, extra: ['--public-rate', '1000'] });
-  profile = fs.mkdtempSync(path.join(os.tmpdir(), 'ktpel-chromium-'));
-  ctx = await chromium.launchPersistentContext(profile, {
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-    headless: true,
-    viewport: { width: 1280, height: 800 },
-    locale: 'id-ID',
-    timezoneId: 'Asia/Jakarta',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
-      '--no-first-run', '--disable-sync'],
-  });
-  ctx.setDefaultTimeout(10000);
+  ({ ctx, profile } = await launchBrowser({ viewport: { width: 1280, height: 800 } }));
 });
 
 after(async () => {

@@ -19,8 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { spawn, spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import net from 'node:net';
-import { chromium } from 'playwright-core';
-import { ktpel, freePort, BIN, SOURCE } from './server.mjs';
+import { ktpel, freePort, BIN, SOURCE, launchBrowser } from './server.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const OUT = path.join(here, 'out');
@@ -164,14 +163,7 @@ before(async () => {
   ktpel(['afis', 'synth', '--out', synth, '--fingers', '3', '--impressions', '2', '--seed', '4242', '--format', 'png']);
   na = await node(ROW_A, '367110', 'Kecamatan Neglasari');
   nb = await node(ROW_B, '367105', 'Kecamatan Cipondoh');
-  profile = fs.mkdtempSync(path.join(os.tmpdir(), 'ktpel-chromium-'));
-  ctx = await chromium.launchPersistentContext(profile, {
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium', headless: true,
-    viewport: { width: 1366, height: 900 }, locale: 'id-ID', timezoneId: 'Asia/Jakarta',
-    ignoreHTTPSErrors: true, // the central's self-signed certificate (the nodes pin its key)
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'],
-  });
-  ctx.setDefaultTimeout(15000);
+  ({ ctx, profile } = await launchBrowser({ viewport: { width: 1366, height: 900 }, timeout: 15000, ignoreHTTPSErrors: true }));
   const p = await ctx.newPage();
   const draw = (kind) => p.evaluate((k) => {
     const cv = document.createElement('canvas');

@@ -13,6 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import zlib from 'node:zlib';
+import { chromium } from 'playwright-core';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const SOURCE = path.resolve(here, '../..');
@@ -191,4 +192,24 @@ export function facePng(nik) {
 // A signature pad's output: dark strokes on white, 400 x 150.
 export function signaturePng() {
   return png(400, 150, (x, y) => ((x / 7 + y / 5) % 9 < 1 ? [30, 30, 30] : [245, 245, 245]));
+}
+
+// launchBrowser: Debian's chromium (or $CHROMIUM) in a fresh profile folder, headless, with
+// the office's locale and time zone, as every browser test runs it. Returns { ctx, profile };
+// the caller closes ctx and removes profile (its after()).
+export async function launchBrowser({ prefix = 'ktpel-chromium-', viewport = { width: 1366, height: 768 },
+  timeout = 10000, ignoreHTTPSErrors = false, extraArgs = [] } = {}) {
+  const profile = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  const ctx = await chromium.launchPersistentContext(profile, {
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    headless: true,
+    viewport,
+    ignoreHTTPSErrors,
+    locale: 'id-ID',
+    timezoneId: 'Asia/Jakarta',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
+      '--no-first-run', '--disable-sync', ...extraArgs],
+  });
+  ctx.setDefaultTimeout(timeout);
+  return { ctx, profile };
 }

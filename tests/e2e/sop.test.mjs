@@ -23,7 +23,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execFileSync } from 'node:child_process';
 import { chromium } from 'playwright-core';
-import { start, PEOPLE, PASSWORD, BIN } from './server.mjs';
+import { start, PEOPLE, PASSWORD, BIN, launchBrowser } from './server.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const OUT = path.join(here, 'out');
@@ -35,18 +35,7 @@ let srv, ctx, profile, display, staff;
 before(async () => {
   fs.mkdirSync(OUT, { recursive: true });
   srv = await start({ tls: true });
-  profile = fs.mkdtempSync(path.join(os.tmpdir(), 'ktpel-chromium-'));
-  ctx = await chromium.launchPersistentContext(profile, {
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-    headless: true,
-    viewport: { width: 1366, height: 768 },
-    ignoreHTTPSErrors: true, // the demo's self-signed certificate
-    locale: 'id-ID',
-    timezoneId: 'Asia/Jakarta',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
-      '--no-first-run', '--disable-sync', '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream'],
-  });
-  ctx.setDefaultTimeout(10000);
+  ({ ctx, profile } = await launchBrowser({ viewport: { width: 1366, height: 768 }, ignoreHTTPSErrors: true, extraArgs: ['--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream'] }));
 });
 
 after(async () => {

@@ -11,24 +11,13 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { chromium } from 'playwright-core';
-import { start, PEOPLE, PASSWORD } from './server.mjs';
+import { start, PEOPLE, PASSWORD, launchBrowser } from './server.mjs';
 
 let srv, ctx, profile, page;
 
 before(async () => {
   srv = await start();
-  profile = fs.mkdtempSync(path.join(os.tmpdir(), 'ktpel-chromium-'));
-  ctx = await chromium.launchPersistentContext(profile, {
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-    headless: true,
-    viewport: { width: 1366, height: 768 },
-    locale: 'id-ID',
-    timezoneId: 'Asia/Jakarta',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
-      '--no-first-run', '--disable-sync'],
-  });
-  ctx.setDefaultTimeout(10000);
+  ({ ctx, profile } = await launchBrowser({ viewport: { width: 1366, height: 768 } }));
   page = await ctx.newPage();
 });
 
